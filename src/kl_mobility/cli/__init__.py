@@ -1,0 +1,58 @@
+"""Command-line interface: ``kl-mobility <command> ...``.
+
+The only place that configures logging, progress bars and exit codes. Each command group
+lives in its own module exposing ``register(subparsers)``; errors derived from
+:class:`kl_mobility.errors.InputError` are printed as one line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from kl_mobility import __version__
+from kl_mobility.errors import InputError
+
+__all__ = ["main"]
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from kl_mobility.cli import batch, demand, network, routing, sim
+
+    parser = argparse.ArgumentParser(
+        prog="kl-mobility",
+        description="Mobility-on-demand simulation and optimisation for Kaiserslautern.",
+    )
+    parser.add_argument("--version", action="version", version=f"kl-mobility {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (network, demand, sim, routing, batch):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``kl-mobility`` console script; returns the exit code."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(f"kl-mobility: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("kl-mobility: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
