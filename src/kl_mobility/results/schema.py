@@ -1,0 +1,182 @@
+"""Columns of the run outputs of one simulation (the contract between the engine and reports).
+
+A run directory written by :func:`kl_mobility.results.io.write_run` holds:
+
+- ``trips.parquet``      one row per request (:data:`TRIPS_COLUMNS`)
+- ``vehicles.parquet``   one row per vehicle (:data:`VEHICLES_COLUMNS`)
+- ``edges.parquet``      one row per road edge driven at least once (:data:`EDGES_COLUMNS`),
+                         plus one ``vkm_total__<vehicle_type>`` column per vehicle type
+- ``occupancy.parquet``  one row per time bin (:data:`OCCUPANCY_COLUMNS`)
+- ``events.parquet``     the event log (:data:`EVENTS_COLUMNS`, kinds in :data:`EVENT_KINDS`)
+- ``kpis.json``          the key figures (:data:`KPI_KEYS`)
+
+Every column is described by a :class:`Column` (name, dtype, unit, meaning). Times are integer
+seconds since midnight of the simulated day; distances are kilometres unless the name says
+``_m`` (metres). Missing times are ``-1`` (never NaN) so integer columns stay integer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "EDGES_COLUMNS",
+    "EVENTS_COLUMNS",
+    "EVENT_KINDS",
+    "KPI_KEYS",
+    "OCCUPANCY_COLUMNS",
+    "REASONS",
+    "TRIPS_COLUMNS",
+    "TRIP_STATUSES",
+    "VEHICLES_COLUMNS",
+    "Column",
+    "column_names",
+    "dtypes",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One documented column: ``dtype`` is the pandas dtype name, ``unit`` may be ``""``."""
+
+    name: str
+    dtype: str
+    unit: str
+    meaning: str
+
+
+TRIP_STATUSES = ("served", "rejected", "cancelled")
+"""Final state of every request (exactly one each)."""
+
+REASONS: dict[str, str] = {
+    "": "served",
+    "outside_hours": "rejected: the request (or its pickup window) lies outside operating hours",
+    "no_vehicle": "rejected at once: no vehicle could serve it within its deadlines",
+    "deadline_passed": "cancelled: kept for later batches but no vehicle found before its "
+    "pickup deadline passed",
+    "too_many_passengers": "rejected: more passengers than the largest vehicle holds",
+    "no_stop": "rejected: no stop of a stop-based vehicle type within walking distance",
+    "unreachable": "rejected: destination cannot be reached from the origin on the network",
+    "same_node": "rejected: origin and destination are the same network node",
+    "end_of_day": "cancelled: still waiting for a vehicle when the simulation ended",
+}
+"""``reason`` values of ``trips.parquet`` and what they mean."""
+
+TRIPS_COLUMNS: tuple[Column, ...] = (
+    Column("request_id", "int64", "", "request id from the request table"),
+    Column("request_time_s", "int64", "s", "when the request was made"),
+    Column("origin_node", "int32", "", "network node of the origin"),
+    Column("dest_node", "int32", "", "network node of the destination"),
+    Column("origin_lat", "float64", "deg", "origin latitude (WGS84)"),
+    Column("origin_lon", "float64", "deg", "origin longitude (WGS84)"),
+    Column("dest_lat", "float64", "deg", "destination latitude (WGS84)"),
+    Column("dest_lon", "float64", "deg", "destination longitude (WGS84)"),
+    Column("passengers", "int16", "persons", "party size"),
+    Column("alt_mode", "str", "", "mode the trip would otherwise use (car, walk, bike, bus)"),
+    Column("status", "str", "", "final state: served, rejected or cancelled"),
+    Column("reason", "str", "", "why not served (see REASONS); empty when served"),
+    Column("vehicle_id", "int32", "", "serving vehicle, -1 if none"),
+    Column("vehicle_type", "str", "", "type name of the serving vehicle, empty if none"),
+    Column("pickup_time_s", "int64", "s", "when the party boarded (end of boarding), -1 if not"),
+    Column("dropoff_time_s", "int64", "s", "when the party alighted (end of alighting), -1"),
+    Column("wait_s", "int64", "s", "pickup_time_s - earliest possible pickup; -1 if not served"),
+    Column("ride_s", "int64", "s", "dropoff_time_s - pickup_time_s; -1 if not served"),
+    Column("direct_s", "int64", "s", "fastest direct car time origin -> destination node"),
+    Column("direct_m", "float64", "m", "length of the fastest direct path"),
+    Column("detour_ratio", "float64", "", "ride_s / direct_s (NaN if not served)"),
+    Column("shared", "bool", "", "another party was on board during part of the ride"),
+    Column("walk_s", "int64", "s", "access + egress walk (stop-based service), 0 door-to-door"),
+)
+
+VEHICLES_COLUMNS: tuple[Column, ...] = (
+    Column("vehicle_id", "int32", "", "vehicle id 0..n-1 (fleet types in scenario order)"),
+    Column("vehicle_type", "str", "", "type name from the fleet section"),
+    Column("kind", "str", "", "van or shuttle"),
+    Column("drivetrain", "str", "", "electric or diesel"),
+    Column("capacity", "int16", "seats", "passenger capacity"),
+    Column("km_total", "float64", "km", "distance driven along actual paths"),
+    Column("km_occupied", "float64", "km", "distance driven with at least one passenger"),
+    Column("km_empty", "float64", "km", "km_total - km_occupied"),
+    Column("passenger_km", "float64", "pkm", "sum over driven edges of length x persons"),
+    Column("hours_in_service", "float64", "h", "operating hours the vehicle was available"),
+    Column("energy_kwh", "float64", "kWh", "electric energy used (0 for diesel)"),
+    Column("fuel_l", "float64", "l", "diesel used (0 for electric)"),
+    Column("n_charges", "int32", "", "depot charging stops"),
+    Column("n_served", "int32", "", "requests served"),
+)
+
+EDGES_COLUMNS: tuple[Column, ...] = (
+    Column("edge_id", "int32", "", "edge index of the RoadNetwork (CSR order)"),
+    Column("u", "int32", "", "tail node"),
+    Column("v", "int32", "", "head node"),
+    Column("vkm_total", "float64", "km", "vehicle-km driven on this edge (all vehicles)"),
+    Column("vkm_occupied", "float64", "km", "vehicle-km with at least one passenger"),
+    Column("passenger_km", "float64", "pkm", "passenger-km on this edge"),
+    Column("n_traversals", "int32", "", "times any vehicle drove the edge"),
+)
+EDGES_TYPE_COLUMN_PREFIX = "vkm_total__"
+"""Extra per-type columns of ``edges.parquet``: ``vkm_total__<vehicle_type>`` (float64, km)."""
+
+OCCUPANCY_COLUMNS: tuple[Column, ...] = (
+    Column("bin_start_s", "int64", "s", "start of the time bin"),
+    Column("bin_end_s", "int64", "s", "end of the time bin (exclusive)"),
+    Column("vehicles_in_service", "float64", "", "time-mean vehicles in operating hours"),
+    Column("vehicles_busy", "float64", "", "time-mean vehicles with a non-empty schedule"),
+    Column("passengers_on_board", "float64", "persons", "time-mean persons on board, fleet"),
+)
+OCCUPANCY_BIN_S = 900
+"""Width of the occupancy time bins (15 minutes)."""
+
+EVENT_KINDS = (
+    "request",  # a request arrives (or its pre-booking)
+    "assign",  # assigned to a vehicle
+    "reject",  # rejected (final)
+    "cancel",  # cancelled (final)
+    "pickup",  # party boarded
+    "dropoff",  # party alighted
+    "arrive",  # vehicle reached a node where it stops (stop, depot, rebalancing target)
+    "rebalance",  # idle vehicle sent toward demand
+    "charge_start",
+    "charge_end",
+)
+
+EVENTS_COLUMNS: tuple[Column, ...] = (
+    Column("time_s", "int64", "s", "simulated time"),
+    Column("kind", "str", "", "one of EVENT_KINDS"),
+    Column("vehicle_id", "int32", "", "-1 if none"),
+    Column("request_id", "int64", "", "-1 if none"),
+    Column("node", "int32", "", "network node, -1 if none"),
+)
+
+KPI_KEYS: tuple[tuple[str, str], ...] = (
+    ("n_requests", "requests in the table"),
+    ("n_served", "requests served"),
+    ("n_rejected", "requests rejected"),
+    ("n_cancelled", "requests cancelled"),
+    ("share_served", "n_served / n_requests"),
+    ("wait_mean_s", "mean wait of served requests (s)"),
+    ("wait_median_s", "median wait (s)"),
+    ("wait_p95_s", "95th percentile wait (s)"),
+    ("ride_mean_s", "mean in-vehicle time (s)"),
+    ("detour_mean", "mean ride_s / direct_s of served requests"),
+    ("shared_share", "share of served requests that shared a ride"),
+    ("occupancy", "passenger-km / vehicle-km"),
+    ("empty_km_share", "empty km / vehicle-km"),
+    ("passengers_per_vehicle_hour", "served persons / vehicle hours in service"),
+    ("vehicle_km", "total vehicle-km"),
+    ("passenger_km", "total passenger-km"),
+    ("vehicle_hours", "total vehicle hours in service"),
+    ("energy_kwh", "electric energy used"),
+    ("fuel_l", "diesel used"),
+)
+"""Keys of ``kpis.json`` (values are JSON numbers; NaN written as null)."""
+
+
+def column_names(columns: tuple[Column, ...]) -> list[str]:
+    """Names of ``columns`` in order."""
+    return [c.name for c in columns]
+
+
+def dtypes(columns: tuple[Column, ...]) -> dict[str, str]:
+    """``{name: dtype}`` of ``columns`` (``"str"`` means Python ``str`` objects)."""
+    return {c.name: c.dtype for c in columns}
