@@ -1,20 +1,31 @@
 """Scenario files: TOML read into frozen, validating dataclasses.
 
 A scenario composes the sections owned by the packages below it (network, demand, service,
-fleet, dispatch, emissions, outputs). ``extends = "other.toml"`` (relative to the file)
-loads a base scenario first; the extending file overrides only the keys it gives (tables
-are merged key by key, arrays and values replace).
+fleet, dispatch, emissions, outputs); ``scenarios/README.md`` documents every key.
+
+``extends = "other.toml"`` or ``extends = ["a.toml", "b.toml"]`` (relative to the file)
+loads base scenarios first, merged in order; the extending file overrides only the keys it
+gives. Tables are merged key by key; the ``fleet`` array of tables is merged by vehicle
+type ``name`` (a type of the same name is updated key by key, a new name is appended, and
+``count = 0`` switches a type off); other arrays and values replace. ``name`` and
+``description`` are never inherited.
+
+Every problem is one :class:`~kl_mobility.config.ConfigError` naming the file, the dotted
+key and what is allowed; a misspelt key also suggests the closest valid key (and points out
+a unit suffix that differs, e.g. ``max_wait_min`` -> ``max_wait_s``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import hashlib
 import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin, get_type_hints
 
 from kl_mobility.config import ConfigError, from_mapping, to_mapping
 from kl_mobility.demand.config import DemandConfig
@@ -24,7 +35,25 @@ from kl_mobility.network.config import NetworkConfig
 from kl_mobility.results.config import OutputConfig
 from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
 
-__all__ = ["Scenario", "scenario_from_file", "scenario_from_mapping"]
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "Scenario",
+    "default_scenario_path",
+    "resolve_scenario_mapping",
+    "scenario_from_file",
+    "scenario_from_mapping",
+]
+
+DEFAULT_SCENARIO = "klima-plus-2030"
+"""Name of the default scenario (``scenarios/klima-plus-2030.toml``)."""
+
+_UNIT_SUFFIXES = ("_s", "_min", "_h", "_m", "_km", "_kmh", "_kwh", "_l", "_g", "_kg", "_pct")
+
+
+def default_scenario_path(root: str | Path | None = None) -> Path:
+    """Path of the default scenario file under ``root`` (default: the repository)."""
+    base = Path(root) if root is not None else Path(__file__).resolve().parents[2]
+    return base / "scenarios" / f"{DEFAULT_SCENARIO}.toml"
 
 
 @dataclass(frozen=True)
@@ -64,11 +93,26 @@ class Scenario:
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+def _merge_fleet(base: list[Any], over: list[Any]) -> list[Any]:
+    out = list(base)
+    index = {v.get("name"): i for i, v in enumerate(out) if isinstance(v, Mapping)}
+    for v in over:
+        name = v.get("name") if isinstance(v, Mapping) else None
+        if name is not None and name in index and isinstance(out[index[name]], Mapping):
+            out[index[name]] = _merge(out[index[name]], v)
+        else:
+            index[name] = len(out)
+            out.append(v)
+    return out
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any], *, top: bool = False) -> dict[str, Any]:
     out = dict(base)
     for k, v in over.items():
         if isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
             out[k] = _merge(out[k], v)
+        elif top and k == "fleet" and isinstance(v, list) and isinstance(out.get(k), list):
+            out[k] = _merge_fleet(out[k], v)
         else:
             out[k] = v
     return out
@@ -78,8 +122,10 @@ def _read_resolved(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     path = path.resolve()
     if path in seen:
         chain = " -> ".join(str(p) for p in (*seen, path))
-        raise ConfigError(f"circular 'extends' chain: {chain}", file=path, key="extends")
+        raise ConfigError(f"circular 'extends' chain: {chain}", file=seen[-1], key="extends")
     if not path.is_file():
+        if seen:
+            raise ConfigError(f"base scenario {path} not found", file=seen[-1], key="extends")
         raise ConfigError("scenario file not found", file=path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -87,25 +133,85 @@ def _read_resolved(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ConfigError(f"not valid TOML: {exc}", file=path) from None
     except UnicodeDecodeError:
         raise ConfigError("not a UTF-8 text file", file=path) from None
-    base_ref = data.pop("extends", None)
-    if base_ref is None:
+    refs = data.pop("extends", None)
+    if refs is None:
         return data
-    if not isinstance(base_ref, str):
-        raise ConfigError("expected a file name string", file=path, key="extends")
-    base = _read_resolved(path.parent / base_ref, (*seen, path))
-    base.pop("name", None)
-    base.pop("description", None)
-    return _merge(base, data)
+    if isinstance(refs, str):
+        refs = [refs]
+    if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+        raise ConfigError("expected a file name or an array of file names", file=path,
+                          key="extends")
+    merged: dict[str, Any] = {}
+    for ref in refs:
+        base = _read_resolved(path.parent / ref, (*seen, path))
+        base.pop("name", None)
+        base.pop("description", None)
+        merged = _merge(merged, base, top=True)
+    return _merge(merged, data, top=True)
+
+
+def resolve_scenario_mapping(path: str | Path) -> dict[str, Any]:
+    """The plain mapping of a scenario file with every ``extends`` resolved (not validated)."""
+    path = Path(path)
+    data = _read_resolved(path)
+    data.setdefault("name", path.stem)
+    return data
+
+
+def _suggest(key: str, valid: list[str]) -> str:
+    stem = key
+    for suf in _UNIT_SUFFIXES:
+        if key.endswith(suf):
+            stem = key[: -len(suf)]
+            break
+    same_stem = [v for v in valid if v != key and any(v == stem + s for s in _UNIT_SUFFIXES)]
+    if same_stem:
+        return f" (did you mean '{same_stem[0]}'? give the value in that unit)"
+    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _dataclass_of(tp: Any) -> tuple[type | None, bool]:
+    """(dataclass type, is_array) behind a field annotation, or (None, False)."""
+    args = [a for a in get_args(tp) if a is not type(None) and a is not Ellipsis]
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return tp, False
+    if get_origin(tp) is tuple and len(args) == 1:
+        inner, _ = _dataclass_of(args[0])
+        return inner, True
+    if len(args) == 1:
+        return _dataclass_of(args[0])
+    return None, False
+
+
+def _check_keys(cls: type, data: Any, file: str | Path | None, prefix: str) -> None:
+    """Reject unknown keys with a suggestion before the generic loader sees them."""
+    if not isinstance(data, Mapping):
+        return
+    hints = get_type_hints(cls)
+    valid = sorted(f.name for f in dataclasses.fields(cls) if f.init)
+    for key, value in data.items():
+        dotted = f"{prefix}.{key}" if prefix else key
+        if key not in valid:
+            raise ConfigError(f"unknown key{_suggest(key, valid)}; valid keys here are: "
+                              f"{', '.join(valid)}", file=file, key=dotted)
+        sub, is_array = _dataclass_of(hints[key])
+        if sub is None:
+            continue
+        if is_array and isinstance(value, list):
+            for i, item in enumerate(value):
+                _check_keys(sub, item, file, f"{dotted}[{i}]")
+        elif not is_array:
+            _check_keys(sub, value, file, dotted)
 
 
 def scenario_from_mapping(data: Mapping[str, Any], *, file: str | Path | None = None) -> Scenario:
     """Build and validate a :class:`Scenario` from a plain mapping."""
+    _check_keys(Scenario, data, file, "")
     return from_mapping(Scenario, data, file=file)
 
 
 def scenario_from_file(path: str | Path) -> Scenario:
     """Read, resolve ``extends`` and validate a scenario TOML file."""
     path = Path(path)
-    data = _read_resolved(path)
-    data.setdefault("name", path.stem)
-    return scenario_from_mapping(data, file=path)
+    return scenario_from_mapping(resolve_scenario_mapping(path), file=path)
