@@ -1,0 +1,109 @@
+"""Scenario files: schema validation, extends, and the shipped scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kl_mobility.config import ConfigError
+from kl_mobility.scenario import (
+    DEFAULT_SCENARIO,
+    Scenario,
+    default_scenario_path,
+    scenario_from_file,
+)
+
+DATA = Path(__file__).parent / "data" / "scenarios"
+SHIPPED = Path(__file__).resolve().parents[1] / "scenarios"
+EXPECTED = {
+    "baseline", "pooling-citywide", "pooling-ortsbezirke-night", "shuttle-hbf-firstlast",
+    "tempo30-core", "klima-plus-2030", "klima-plus-2030-diesel",
+}
+
+
+def test_every_shipped_scenario_loads_and_names_its_measure():
+    """All seven scenarios exist, validate, hash, and start with a header naming the measure."""
+    files = sorted(SHIPPED.glob("*.toml"))
+    assert {f.stem for f in files} == EXPECTED
+    for f in files:
+        s = scenario_from_file(f)
+        assert s.name == f.stem
+        assert len(s.content_hash()) == 16
+        header = f.read_text(encoding="utf-8").splitlines()[0]
+        assert header.startswith("# Measure:"), f
+    assert default_scenario_path().stem == DEFAULT_SCENARIO == "klima-plus-2030"
+    assert default_scenario_path().is_file()
+
+
+def test_shipped_scenarios_differ_where_the_measures_differ():
+    """Baseline has no fleet; Tempo 30 caps speeds; the package combines pooling, night
+    service and shuttles; the diesel twin differs from it only in name/description and
+    drivetrain fields."""
+    load = {n: scenario_from_file(SHIPPED / f"{n}.toml") for n in EXPECTED}
+    assert load["baseline"].fleet == ()
+    assert load["tempo30-core"].network.speed_caps[0].max_speed_kmh == 30.0
+    combo = {v.name for v in load["klima-plus-2030"].fleet}
+    assert combo == {v.name for n in ("pooling-citywide", "pooling-ortsbezirke-night",
+                                      "shuttle-hbf-firstlast") for v in load[n].fleet}
+    assert load["klima-plus-2030"].network == load["tempo30-core"].network
+    k, d = load["klima-plus-2030"].to_mapping(), load["klima-plus-2030-diesel"].to_mapping()
+    for m in (k, d):
+        m.pop("name"), m.pop("description")
+        for v in m["fleet"]:
+            for key in ("drivetrain", "energy_kwh_per_km", "fuel_l_per_100km"):
+                v.pop(key, None)
+    assert k == d
+
+
+def test_extends_merges_tables_and_fleet_by_name():
+    """pooling-more extends pooling: van count 4 -> 8 (capacity 6 kept), shuttle appended;
+    base values (seed 3, scale 0.5) inherited; name never inherited."""
+    s = Scenario.from_file(DATA / "pooling-more.toml")
+    assert s.name == "pooling-more" and s.seed == 3 and s.demand.scale == 0.5
+    assert s.description == ""
+    assert [(v.name, v.count, v.capacity) for v in s.fleet] == [("van", 8, 6),
+                                                               ("shuttle", 2, 15)]
+    assert s.service.max_wait_s == 300
+
+
+def test_extends_an_array_of_bases_in_order():
+    """combo = pooling then night: night's service hours win, both fleets present."""
+    s = scenario_from_file(DATA / "combo.toml")
+    assert [v.name for v in s.fleet] == ["van", "night-van"]
+    assert (s.service.start_s, s.service.end_s, s.service.max_wait_s) == (68400, 93600, 300)
+
+
+def test_content_hash_ignores_file_layout_but_not_content():
+    a = scenario_from_file(DATA / "combo.toml")
+    b = scenario_from_file(DATA / "combo.toml")
+    c = scenario_from_file(DATA / "pooling.toml")
+    assert a.content_hash() == b.content_hash() != c.content_hash()
+
+
+@pytest.mark.parametrize(
+    ("name", "pattern"),
+    [
+        ("bad-unit", r"bad-unit.toml: key 'service.max_wait_min': unknown key "
+                     r"\(did you mean 'max_wait_s'\?.*valid keys here are: .*max_wait_s"),
+        ("bad-range", r"bad-range.toml: key 'fleet\[0\].count': count must be >= 0, got -1"),
+        ("bad-type", r"bad-type.toml: key 'demand.scale': expected a number, got 'high'"),
+        ("bad-syntax", r"bad-syntax.toml: not valid TOML: .*line 2"),
+        ("bad-extends", r"bad-extends.toml: key 'extends': base scenario .*nope.toml not found"),
+        ("bad-top", r"bad-top.toml: key 'fleeet': unknown key \(did you mean 'fleet'\?\)"),
+    ],
+)
+def test_bad_scenario_is_one_clear_error(name, pattern):
+    """Each mistake is one ConfigError naming the file, the dotted key and what is allowed."""
+    with pytest.raises(ConfigError, match=pattern) as info:
+        scenario_from_file(DATA / f"{name}.toml")
+    assert "\n" not in str(info.value)
+
+
+def test_missing_file_and_circular_extends(tmp_path):
+    with pytest.raises(ConfigError, match="scenario file not found"):
+        scenario_from_file(tmp_path / "none.toml")
+    (tmp_path / "a.toml").write_text('extends = "b.toml"\n')
+    (tmp_path / "b.toml").write_text('extends = "a.toml"\n')
+    with pytest.raises(ConfigError, match="circular 'extends' chain"):
+        scenario_from_file(tmp_path / "a.toml")
