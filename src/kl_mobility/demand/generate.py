@@ -1,0 +1,300 @@
+"""Synthetic weekday demand: trip generation, gravity distribution, mode choice, requests.
+
+Steps of :func:`generate_demand`:
+
+1. Zones from the OSM buildings and POIs plus the external Ortsbezirke
+   (:mod:`kl_mobility.demand.zones`).
+2. Trip totals: every resident makes ``trip_rate`` trips a day (x ``scale``), half of them
+   *outbound* legs from home to an activity and half *return* legs (tour symmetry; trips
+   between two activities are not modelled separately).
+3. Distribution (singly constrained gravity model): outbound legs from zone ``i`` go to
+   ``j`` in proportion to ``attr_j x exp(-gravity_decay_per_min x car_min_ij)``; return legs
+   mirror the outbound matrix. The integer trip matrix is one multinomial draw.
+4. Departure times from the outbound / return hourly profiles.
+5. Mode choice (:mod:`kl_mobility.demand.modechoice`): base mode from the calibrated
+   4-mode logit (bus only within its hours), then on-demand with its logit probability
+   given the :class:`ServiceLevel`, inside the service hours.
+6. Each trip end is a building (or POI) of its zone, drawn by residents at the home end and
+   by attraction at the activity end; the request table holds the on-demand trips.
+
+Randomness: one ``np.random.SeedSequence(seed)`` spawned into named streams (counts, times,
+modes, points, requests); results are identical for a seed on any machine with the same
+library versions (integer sorting is stable everywhere).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kl_mobility.demand.config import DemandConfig
+from kl_mobility.demand.modechoice import (
+    ServiceLevel,
+    calibrate_asc,
+    expected_shares,
+    mode_probabilities,
+    zone_los,
+)
+from kl_mobility.demand.osmfeatures import osm_features
+from kl_mobility.demand.profile import mass_between, sample_times
+from kl_mobility.demand.schema import ALT_MODES, MODES, REQUEST_COLUMNS, REQUEST_DTYPES
+from kl_mobility.demand.zones import ZoneTable, build_zones
+from kl_mobility.progress import ProgressCallback, report
+
+__all__ = ["Demand", "generate_demand", "load_zones"]
+
+_STREAMS = ("counts", "times", "modes", "points", "requests")
+_TASK = "demand"
+OUTBOUND, RETURN = 0, 1
+
+
+@dataclass(eq=False)
+class Demand:
+    """Generated demand of one day.
+
+    ``trips``: every resident trip (columns ``trip_id, depart_s, leg, origin_zone,
+    dest_zone, origin_node, dest_node, origin_lat, origin_lon, dest_lat, dest_lon, mode,
+    base_mode, car_s, dist_m``; ``mode`` in :data:`MODES`, ``base_mode`` the choice without
+    on-demand, ``car_s``/``dist_m`` zone-level car time and distance).
+    ``requests``: the on-demand trips as a request table (:mod:`kl_mobility.demand.schema`).
+    ``asc``: the alternative-specific constants used; ``expected_base_shares``: the model's
+    expected 4-mode shares (car, walk, bike, bus) without on-demand.
+    """
+
+    trips: pd.DataFrame
+    requests: pd.DataFrame
+    service_level: ServiceLevel
+    asc: dict[str, float]
+    expected_base_shares: dict[str, float]
+    zones: ZoneTable | None = None
+    config: DemandConfig | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def calibrated_config(self) -> DemandConfig:
+        """The config with the constants fixed to this run's values (no re-calibration)."""
+        if self.config is None:
+            raise ValueError("no config attached")
+        return dataclasses.replace(self.config, asc_walk=self.asc["walk"],
+                                   asc_bike=self.asc["bike"], asc_bus=self.asc["bus"],
+                                   calibrate=False)
+
+    def summary(self) -> dict[str, Any]:
+        """Totals, trips by mode (count and %), base modal split, requests by hour."""
+        trips = self.trips
+        n = len(trips)
+        by_mode = trips["mode"].value_counts().reindex(list(MODES), fill_value=0)
+        base = trips["base_mode"].value_counts().reindex(list(ALT_MODES), fill_value=0)
+        req_hours = (self.requests["request_time_s"] // 3600).value_counts()
+        trip_hours = (trips["depart_s"] // 3600).value_counts()
+        return {
+            "trips": n,
+            "requests": len(self.requests),
+            "trips_by_mode": {m: int(by_mode[m]) for m in MODES},
+            "share_by_mode_pct": {m: 100.0 * by_mode[m] / max(n, 1) for m in MODES},
+            "base_share_pct": {m: 100.0 * base[m] / max(n, 1) for m in ALT_MODES},
+            "trips_by_hour": {int(h): int(trip_hours.get(h, 0)) for h in range(24)},
+            "requests_by_hour": {int(h): int(req_hours.get(h, 0)) for h in range(24)},
+            "requests_by_alt_mode": {m: int((self.requests["alt_mode"] == m).sum())
+                                     for m in ALT_MODES},
+            "service_level": dataclasses.asdict(self.service_level),
+            "asc": dict(self.asc),
+        }
+
+    def summary_text(self) -> str:
+        """The summary as a small text report (for the CLI)."""
+        s = self.summary()
+        lines = [f"trips: {s['trips']:,}   on-demand requests: {s['requests']:,}",
+                 "mode       trips    share   base share (without on-demand)"]
+        for m in MODES:
+            base = f"{s['base_share_pct'][m]:6.2f} %" if m in ALT_MODES else "      -"
+            lines.append(f"{m:<9}{s['trips_by_mode'][m]:>8,} {s['share_by_mode_pct'][m]:6.2f} %"
+                         f"   {base}")
+        lines.append("hour   trips  requests")
+        for h in range(24):
+            lines.append(f"{h:02d}  {s['trips_by_hour'][h]:>7,}  {s['requests_by_hour'][h]:>8,}")
+        return "\n".join(lines)
+
+
+def load_zones(network, config: DemandConfig, *, osm_file: str | Path | None = None,
+               cache_dir: str | Path | None = None,
+               progress: ProgressCallback | None = None) -> ZoneTable:
+    """Zones of ``network`` from the OSM file (``osm_file``, ``config.osm_file`` or the
+    default extract)."""
+    from kl_mobility.network import default_osm_path
+
+    path = Path(osm_file or config.osm_file or default_osm_path())
+    return build_zones(network, osm_features(path, cache_dir=cache_dir, progress=progress), config)
+
+
+def _in_window(t: np.ndarray, start_s: int, end_s: int) -> np.ndarray:
+    """Whether times of day ``t`` fall in ``[start_s, end_s)`` (windows may pass midnight)."""
+    if end_s - start_s >= 86_400:
+        return np.ones(t.shape, bool)
+    return ((t >= start_s) & (t < end_s)) | ((t + 86_400 >= start_s) & (t + 86_400 < end_s))
+
+
+def _sample_points(zones: ZoneTable, zone: np.ndarray, weights: np.ndarray,
+                   rng: np.random.Generator) -> np.ndarray:
+    """One point per entry of ``zone``, drawn within the zone in proportion to ``weights``."""
+    cum = np.cumsum(weights)
+    start = np.concatenate([[0.0], cum])[zones.point_ptr[:-1]]
+    end = np.concatenate([[0.0], cum])[zones.point_ptr[1:]]
+    u = start[zone] + rng.random(zone.shape[0]) * (end[zone] - start[zone])
+    idx = np.searchsorted(cum, u, side="right")
+    return np.clip(idx, zones.point_ptr[zone], zones.point_ptr[zone + 1] - 1)
+
+
+def _gravity(zones: ZoneTable, los, config: DemandConfig) -> np.ndarray:
+    """Expected outbound legs ``[i, j]`` (row sums = residents x rate / 2 x scale)."""
+    f = np.where(los.reachable, np.exp(-config.gravity_decay_per_min * los.car_min), 0.0)
+    w = zones.attr[None, :] * f
+    rows = w.sum(axis=1, keepdims=True)
+    legs = zones.pop * config.trip_rate * config.scale / 2.0
+    return np.divide(w, rows, out=np.zeros_like(w), where=rows > 0) * legs[:, None]
+
+
+def generate_demand(
+    network,
+    oracle,
+    config: DemandConfig,
+    *,
+    seed: int,
+    service_level: ServiceLevel | None = None,
+    zones: ZoneTable | None = None,
+    osm_file: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+) -> Demand:
+    """One weekday of demand on ``network`` (see the module docstring).
+
+    ``service_level``: the on-demand service riders expect (default: the config's assumed
+    level, all day); ``ServiceLevel.none()`` gives the base case without on-demand.
+    ``zones``: prepared zones (default: built from the OSM extract, cached).
+    """
+    if service_level is None:
+        service_level = ServiceLevel.assumed(config)
+    ss = np.random.SeedSequence(seed)
+    rng = {name: np.random.default_rng(s) for name, s in zip(_STREAMS, ss.spawn(len(_STREAMS)))}
+    total_steps = 6
+    report(progress, _TASK, 0, total_steps)
+    if zones is None:
+        zones = load_zones(network, config, osm_file=osm_file, cache_dir=cache_dir)
+    report(progress, _TASK, 1, total_steps)
+    los = zone_los(zones, oracle, config)
+    out = _gravity(zones, los, config)
+    k = zones.n_zones
+
+    # calibration weights: expected trips with / without bus service
+    m_out = mass_between(config.outbound_profile, config.bus_start_s, config.bus_end_s)
+    m_ret = mass_between(config.return_profile, config.bus_start_s, config.bus_end_s)
+    weights = np.stack([out * (1 - m_out) + out.T * (1 - m_ret), out * m_out + out.T * m_ret])
+    if config.calibrate:
+        asc, shares = calibrate_asc(los, config, weights)
+    else:
+        asc = {"walk": config.asc_walk, "bike": config.asc_bike, "bus": config.asc_bus}
+        shares = expected_shares(mode_probabilities(los, config, asc, ServiceLevel.none())[0],
+                                 weights)
+    p4, p_od = mode_probabilities(los, config, asc, service_level)
+    report(progress, _TASK, 2, total_steps)
+
+    # trip matrix: one multinomial draw over outbound and return cells
+    expected = np.concatenate([out.ravel(), out.T.ravel()])
+    n_trips = int(round(float(expected.sum())))
+    counts = rng["counts"].multinomial(n_trips, expected / expected.sum()) if n_trips else \
+        np.zeros(expected.shape[0], np.int64)
+    cell = np.repeat(np.arange(expected.shape[0], dtype=np.int64), counts)
+    leg = (cell >= k * k).astype(np.int8)
+    o, d = np.divmod(cell % (k * k), k)
+    depart = np.empty(n_trips, np.int64)
+    is_out = leg == OUTBOUND
+    depart[is_out] = sample_times(config.outbound_profile, int(is_out.sum()), rng["times"])
+    depart[~is_out] = sample_times(config.return_profile, int((~is_out).sum()), rng["times"])
+    order = np.argsort(depart, kind="stable")
+    depart, leg, o, d = depart[order], leg[order], o[order], d[order]
+    report(progress, _TASK, 3, total_steps)
+
+    # mode choice
+    bus_ok = _in_window(depart, config.bus_start_s, config.bus_end_s).astype(np.int64)
+    od_ok = service_level.available & _in_window(depart, service_level.start_s,
+                                                  service_level.end_s)
+    probs = p4[bus_ok, o, d]
+    u = rng["modes"].random((n_trips, 2))
+    base = np.minimum((u[:, :1] > np.cumsum(probs, axis=1)[:, :3]).sum(axis=1), 3)
+    choose_od = od_ok & (u[:, 1] < p_od[bus_ok, o, d])
+    mode = np.where(choose_od, 4, base).astype(np.int8)
+    report(progress, _TASK, 4, total_steps)
+
+    # trip ends: home end by residents, activity end by attraction
+    home, act = zones.point_pop, zones.point_attr
+    po = np.where(leg == OUTBOUND, _sample_points(zones, o, home, rng["points"]),
+                  _sample_points(zones, o, act, rng["points"]))
+    pd_ = np.where(leg == OUTBOUND, _sample_points(zones, d, act, rng["points"]),
+                   _sample_points(zones, d, home, rng["points"]))
+    onode, dnode = zones.point_node[po], zones.point_node[pd_]
+    same = (onode == dnode) & (o != d)  # fall back to the zones' distinct nodes
+    onode = np.where(same, zones.node[o], onode)
+    dnode = np.where(same, zones.node[d], dnode)
+    trips = pd.DataFrame({
+        "trip_id": np.arange(n_trips, dtype=np.int64),
+        "depart_s": depart,
+        "leg": pd.Categorical.from_codes(leg, ["outbound", "return"]),
+        "origin_zone": o.astype(np.int32),
+        "dest_zone": d.astype(np.int32),
+        "origin_node": onode.astype(np.int32),
+        "dest_node": dnode.astype(np.int32),
+        "origin_lat": zones.point_lat[po],
+        "origin_lon": zones.point_lon[po],
+        "dest_lat": zones.point_lat[pd_],
+        "dest_lon": zones.point_lon[pd_],
+        "mode": pd.Categorical.from_codes(mode, MODES),
+        "base_mode": pd.Categorical.from_codes(base.astype(np.int8), ALT_MODES),
+        "car_s": np.rint(los.car_min[o, d] * 60.0).astype(np.int32),
+        "dist_m": los.dist_m[o, d].astype(np.float32),
+    })
+    report(progress, _TASK, 5, total_steps)
+    requests = _requests(trips, zones, config, rng["requests"])
+    report(progress, _TASK, total_steps, total_steps)
+    return Demand(trips=trips, requests=requests, service_level=service_level, asc=asc,
+                  expected_base_shares=dict(zip(ALT_MODES, map(float, shares))),
+                  zones=zones, config=config,
+                  meta={"seed": seed, "n_zones": k, "n_internal_zones": zones.n_internal})
+
+
+def _requests(trips: pd.DataFrame, zones: ZoneTable, config: DemandConfig,
+              rng: np.random.Generator) -> pd.DataFrame:
+    """The request table of the on-demand trips (ids in order of request time)."""
+    sel = trips[trips["mode"] == "ondemand"]
+    n = len(sel)
+    t = sel["depart_s"].to_numpy()
+    oz, dz = sel["origin_zone"].to_numpy(), sel["dest_zone"].to_numpy()
+    pre = rng.random(n) < config.prebook_share
+    booking = pd.array(np.where(pre, np.maximum(t - config.prebook_lead_s, 0), 0), dtype="Int64")
+    booking[~pre] = pd.NA
+    earliest = pd.array(t, dtype="Int64")
+    earliest[~pre] = pd.NA
+    df = pd.DataFrame({
+        "request_id": np.arange(n, dtype=np.int64),
+        "request_time_s": t.astype(np.int64),
+        "origin_lat": sel["origin_lat"].to_numpy(),
+        "origin_lon": sel["origin_lon"].to_numpy(),
+        "dest_lat": sel["dest_lat"].to_numpy(),
+        "dest_lon": sel["dest_lon"].to_numpy(),
+        "origin_node": sel["origin_node"].to_numpy(),
+        "dest_node": sel["dest_node"].to_numpy(),
+        "passengers": np.full(n, config.passengers_per_request, np.int16),
+        "earliest_pickup_s": earliest,
+        "latest_dropoff_s": pd.array([pd.NA] * n, dtype="Int64"),
+        "booking_time_s": booking,
+        "alt_mode": pd.Categorical(sel["base_mode"].astype(str).to_numpy(), categories=ALT_MODES),
+        "origin_zone": zones.name[oz],
+        "dest_zone": zones.name[dz],
+        "origin_offset_s": zones.offset_s[oz].astype(np.int32),
+        "dest_offset_s": zones.offset_s[dz].astype(np.int32),
+    })
+    assert tuple(df.columns) == REQUEST_COLUMNS
+    return df.astype(REQUEST_DTYPES)

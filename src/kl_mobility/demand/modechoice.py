@@ -1,0 +1,231 @@
+"""Multinomial-logit mode choice over walk, bike, car, bus and on-demand, by zone pair.
+
+Level of service (per zone pair, minutes and euros)
+---------------------------------------------------
+- car: fastest network time between the zones' nodes (+ external offsets; intrazonal:
+  ``intrazonal_m`` at ``intrazonal_speed_kmh``) + ``car_access_min``; cost
+  ``car_cost_eur_per_km`` x network distance.
+- walk / bike: network distance at ``walk_speed_kmh`` / ``bike_speed_kmh``.
+- bus (approximation of the SWK network, FACTS.md section 5, stops = OSM ``highway=bus_stop``):
+  walk to and from the nearest stop (``bus_access_m`` of both zones), wait half the larger
+  headway of the two zones, ride ``bus_ivt_factor`` x car time, pay ``bus_fare_eur``;
+  available from ``bus_start_s`` to ``bus_end_s`` (last buses 23:15).
+- on-demand (from :class:`ServiceLevel`, the simulated or assumed service): wait
+  ``wait_s``, ride ``detour_factor`` x car time, fare ``fare_eur + fare_per_km_eur x km``,
+  ``access_walk_s`` for stop-based services, and ``beta_reject x (1 - share_served)``;
+  available inside the service hours between zones with different nodes.
+
+Utilities ``V = asc + sum(beta x attribute)`` with car as the reference (asc 0). Under the
+logit's IIA property the on-demand alternative takes the same proportion from every other
+mode, so a trip's *base mode* (its choice without on-demand) is drawn from the 4-mode model
+and the trip switches to on-demand with probability ``P(ondemand)``; the base mode is the
+request's ``alt_mode``.
+
+Calibration: the constants of walk, bike and bus are adjusted (``asc += ln(target/share)``)
+until the *expected* 4-mode shares over the whole trip matrix, weighted by the time-of-day
+availability of the bus, match the 2023 modal split (FACTS.md section 3) to 1e-5.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from kl_mobility.demand.config import DemandConfig
+from kl_mobility.demand.schema import ALT_MODES
+from kl_mobility.demand.zones import ZoneTable
+from kl_mobility.kernels.shortest_path import INF_TIME
+
+__all__ = ["ServiceLevel", "ZoneLos", "calibrate_asc", "expected_shares", "mode_probabilities",
+           "zone_los"]
+
+CAR, WALK, BIKE, BUS = range(4)
+
+
+@dataclass(frozen=True)
+class ServiceLevel:
+    """The on-demand service as riders perceive it (measured by a simulation or assumed).
+
+    ``wait_s`` mean wait from request to pickup; ``detour_factor`` ride time / direct car
+    time; ``fare_eur`` + ``fare_per_km_eur`` x direct km; ``share_served`` probability that a
+    request is served; ``access_walk_s`` walk to and from a stop (0 for door to door);
+    ``start_s``/``end_s`` service hours (seconds since midnight, ``end_s`` may exceed 24 h);
+    ``available=False`` removes the alternative (the calibration base case).
+    """
+
+    wait_s: float = 600.0
+    detour_factor: float = 1.3
+    fare_eur: float = 2.5
+    fare_per_km_eur: float = 0.0
+    share_served: float = 1.0
+    access_walk_s: float = 0.0
+    start_s: int = 0
+    end_s: int = 86_400
+    available: bool = True
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.wait_s <= 86_400):
+            raise ValueError(f"wait_s must be in [0, 86400], got {self.wait_s!r}")
+        if not (1.0 <= self.detour_factor <= 20.0):
+            raise ValueError(f"detour_factor must be in [1, 20], got {self.detour_factor!r}")
+        if self.fare_eur < 0 or self.fare_per_km_eur < 0:
+            raise ValueError(f"fare_eur must be >= 0, got {self.fare_eur!r}")
+        if not (0.0 <= self.share_served <= 1.0):
+            raise ValueError(f"share_served must be in [0, 1], got {self.share_served!r}")
+        if self.access_walk_s < 0:
+            raise ValueError(f"access_walk_s must be >= 0, got {self.access_walk_s!r}")
+        if not (0 <= self.start_s <= self.end_s <= 2 * 86_400):
+            raise ValueError(f"start_s must be in [0, end_s], got {self.start_s!r}")
+
+    @classmethod
+    def assumed(cls, config: DemandConfig, *, start_s: int = 0, end_s: int = 86_400
+                ) -> ServiceLevel:
+        """The service level assumed before any simulation (``config.assumed_*``)."""
+        return cls(wait_s=config.assumed_wait_s, detour_factor=config.assumed_detour_factor,
+                   fare_eur=config.fare_eur, fare_per_km_eur=config.fare_per_km_eur,
+                   start_s=start_s, end_s=end_s)
+
+    @classmethod
+    def none(cls) -> ServiceLevel:
+        """No on-demand service (the calibration base case)."""
+        return cls(available=False)
+
+    def with_kpis(self, kpis: Mapping[str, float]) -> ServiceLevel:
+        """This service level with wait, detour and share served taken from a run's
+        ``kpis.json`` (keys ``wait_mean_s``, ``detour_mean``, ``share_served``; missing or
+        non-finite values keep the current ones)."""
+
+        def get(key: str, cur: float, lo: float, hi: float) -> float:
+            v = kpis.get(key)
+            if v is None or not math.isfinite(float(v)):
+                return cur
+            return min(max(float(v), lo), hi)
+
+        return dataclasses.replace(
+            self, wait_s=get("wait_mean_s", self.wait_s, 0.0, 86_400.0),
+            detour_factor=get("detour_mean", self.detour_factor, 1.0, 20.0),
+            share_served=get("share_served", self.share_served, 0.0, 1.0))
+
+    def blend(self, other: ServiceLevel, weight: float) -> ServiceLevel:
+        """``(1 - weight) x self + weight x other`` for the measured quantities (MSA step)."""
+        def mix(a: float, b: float) -> float:
+            return (1.0 - weight) * a + weight * b
+        return dataclasses.replace(
+            self, wait_s=mix(self.wait_s, other.wait_s),
+            detour_factor=max(1.0, mix(self.detour_factor, other.detour_factor)),
+            share_served=min(1.0, max(0.0, mix(self.share_served, other.share_served))))
+
+
+@dataclass(frozen=True, eq=False)
+class ZoneLos:
+    """Level of service between zones (``k x k`` float64 arrays, minutes / metres)."""
+
+    car_min: np.ndarray  # in-vehicle car time incl. external offsets
+    dist_m: np.ndarray
+    reachable: np.ndarray  # bool
+    distinct_nodes: np.ndarray  # bool: representative nodes differ (on-demand possible)
+    bus_access_min: np.ndarray  # walk to + from stops
+    bus_wait_min: np.ndarray
+
+
+def zone_los(zones: ZoneTable, oracle, config: DemandConfig) -> ZoneLos:
+    """Zone-to-zone level of service from the oracle's tables (see the module docstring)."""
+    tt, dist = oracle.submatrix(zones.node)
+    tt = np.asarray(tt)
+    reachable = tt != INF_TIME
+    car_s = np.where(reachable, tt, 0).astype(np.float64)
+    dist_m = np.where(reachable, np.asarray(dist, np.float64), 0.0)
+    off_s = zones.offset_s.astype(np.float64)
+    car_s += off_s[:, None] + off_s[None, :]
+    dist_m += zones.offset_m[:, None] + zones.offset_m[None, :]
+    diag = np.arange(zones.n_zones)
+    dist_m[diag, diag] = zones.intrazonal_m
+    car_s[diag, diag] = zones.intrazonal_m / (config.intrazonal_speed_kmh / 3.6)
+    reachable[diag, diag] = True
+    distinct = zones.node[:, None] != zones.node[None, :]
+    walk_mpm = config.walk_speed_kmh * 1000.0 / 60.0
+    access = (zones.bus_access_m[:, None] + zones.bus_access_m[None, :]) / walk_mpm
+    wait = np.maximum(zones.bus_headway_min[:, None], zones.bus_headway_min[None, :]) / 2.0
+    return ZoneLos(car_s / 60.0, dist_m, reachable, distinct, access, wait)
+
+
+def _base_utilities(los: ZoneLos, config: DemandConfig, asc: Mapping[str, float]) -> np.ndarray:
+    """Utilities ``[4, k, k]`` of car, walk, bike, bus (bus always computed)."""
+    km = los.dist_m / 1000.0
+    v = np.empty((4, *los.car_min.shape))
+    v[CAR] = (config.beta_ivt_per_min * (los.car_min + config.car_access_min)
+              + config.beta_cost_per_eur * config.car_cost_eur_per_km * km)
+    v[WALK] = asc["walk"] + config.beta_walk_per_min * km / config.walk_speed_kmh * 60.0
+    v[BIKE] = asc["bike"] + config.beta_bike_per_min * km / config.bike_speed_kmh * 60.0
+    v[BUS] = (asc["bus"] + config.beta_ivt_per_min * config.bus_ivt_factor * los.car_min
+              + config.beta_access_per_min * los.bus_access_min
+              + config.beta_wait_per_min * los.bus_wait_min
+              + config.beta_cost_per_eur * config.bus_fare_eur)
+    return v
+
+
+def _ondemand_utility(los: ZoneLos, config: DemandConfig, asc: Mapping[str, float],
+                      sl: ServiceLevel) -> np.ndarray:
+    km = los.dist_m / 1000.0
+    return (asc["bus"] + config.asc_ondemand_minus_bus
+            + config.beta_ivt_per_min * sl.detour_factor * los.car_min
+            + config.beta_wait_per_min * sl.wait_s / 60.0
+            + config.beta_access_per_min * sl.access_walk_s / 60.0
+            + config.beta_cost_per_eur * (sl.fare_eur + sl.fare_per_km_eur * km)
+            + config.beta_reject * (1.0 - sl.share_served))
+
+
+def mode_probabilities(los: ZoneLos, config: DemandConfig, asc: Mapping[str, float],
+                       sl: ServiceLevel) -> tuple[np.ndarray, np.ndarray]:
+    """Base-mode probabilities ``p4[bus_available, k, k, 4]`` (car, walk, bike, bus) and
+    on-demand probabilities ``p_od[bus_available, k, k]`` when on-demand is offered."""
+    v = _base_utilities(los, config, asc)
+    vmax = v.max(axis=0)
+    e = np.exp(v - vmax)
+    p4 = np.empty((2, *los.car_min.shape, 4))
+    p_od = np.zeros((2, *los.car_min.shape))
+    v_od = _ondemand_utility(los, config, asc, sl) if sl.available else None
+    for bus in (0, 1):
+        eb = e.copy()
+        if not bus:
+            eb[BUS] = 0.0
+        denom = eb.sum(axis=0)
+        p4[bus] = np.moveaxis(eb / denom, 0, -1)
+        if v_od is not None:
+            e_od = np.where(los.distinct_nodes, np.exp(v_od - vmax), 0.0)
+            p_od[bus] = e_od / (e_od + denom)
+    return p4, p_od
+
+
+def expected_shares(p4: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Expected 4-mode shares given trip weights ``[bus_available, k, k]``."""
+    tot = np.einsum("bij,bijm->m", weights, p4)
+    return tot / tot.sum()
+
+
+def calibrate_asc(los: ZoneLos, config: DemandConfig, weights: np.ndarray,
+                  *, tol: float = 1e-5, max_iter: int = 500) -> tuple[dict[str, float], np.ndarray]:
+    """Constants of walk, bike and bus that reproduce ``config.target_shares``.
+
+    ``weights[bus_available, i, j]``: expected trips. Returns the constants and the reached
+    expected shares (car, walk, bike, bus). Raises ``ValueError`` when a mode has no trip
+    where it is available (the targets cannot be met).
+    """
+    target = np.array([config.target_shares[m] for m in ALT_MODES])
+    asc = {"walk": config.asc_walk, "bike": config.asc_bike, "bus": config.asc_bus}
+    shares = np.zeros(4)
+    for _ in range(max_iter):
+        p4, _ = mode_probabilities(los, config, asc, ServiceLevel.none())
+        shares = expected_shares(p4, weights)
+        if np.max(np.abs(shares - target)) < tol:
+            break
+        if np.any(shares <= 0):
+            raise ValueError("calibration impossible: a mode has zero expected share")
+        step = np.log(target / shares)
+        for m, name in ((WALK, "walk"), (BIKE, "bike"), (BUS, "bus")):
+            asc[name] += float(step[m] - step[CAR])
+    return asc, shares
