@@ -1,0 +1,370 @@
+"""OR-Tools model of the static pickup-and-delivery / dial-a-ride problem.
+
+The model (OR-Tools' vehicle routing library, ``pywrapcp``):
+
+- arc cost = distance, scaled to integers by ``cost_scale``; a fixed cost per used vehicle;
+- a ``time`` dimension whose transit ``i -> j`` is ``service[i] + time[i, j]`` scaled by
+  ``time_scale`` and rounded *up*, with slack (waiting) up to the horizon; its cumul is the
+  service start. Windows ``[ceil(e), floor(l)]`` on every location (depots included);
+  route duration as a span upper bound per vehicle; ride time as
+  ``cumul(d) - cumul(p) <= floor((L + s_p) * time_scale)``. Rounding travel times up and the
+  limits down makes every schedule of the model a feasible schedule of the real-valued
+  problem, so the independent checker confirms what the model found;
+- a ``load`` dimension with per-vehicle capacity;
+- pickup-and-delivery pairs on the same vehicle, pickup first;
+- optional dropping of requests at ``drop_penalty`` each.
+
+:func:`solve` runs the search and checks the result with :func:`check_routes`, which also
+recomputes the objective in double precision. For problems with a fixed vehicle cost
+(hierarchical objective: vehicles first) it runs a route-reduction pass: remove the route
+with the fewest requests, re-optimise with one vehicle less allowing (heavily penalised)
+drops, accept when every request fits again; finally it polishes distance with the reached
+vehicle count.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time as _time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from kl_mobility.config import check_choice, check_range
+from kl_mobility.progress import ProgressCallback, report
+from kl_mobility.routing.checker import check_routes
+from kl_mobility.routing.types import RoutingProblem, Solution, SolveStats
+
+__all__ = ["FIRST_SOLUTION_STRATEGIES", "METAHEURISTICS", "SearchOptions", "solve"]
+
+log = logging.getLogger(__name__)
+
+FIRST_SOLUTION_STRATEGIES = tuple(
+    k for k in routing_enums_pb2.FirstSolutionStrategy.Value.keys() if k != "UNSET"
+)
+#: Construction heuristics tried in turn until one yields a plan serving every request.
+FALLBACK_STRATEGIES = (
+    "LOCAL_CHEAPEST_INSERTION",
+    "PARALLEL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_COST_INSERTION",
+    "SEQUENTIAL_CHEAPEST_INSERTION",
+    "GLOBAL_CHEAPEST_ARC",
+)
+METAHEURISTICS = tuple(
+    k for k in routing_enums_pb2.LocalSearchMetaheuristic.Value.keys() if k != "UNSET"
+)
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """Search parameters of the OR-Tools solver.
+
+    ``time_limit_s``: wall-clock budget of the whole solve (all phases).
+    ``first_solution``: an OR-Tools ``FirstSolutionStrategy`` name.
+    ``metaheuristic``: an OR-Tools ``LocalSearchMetaheuristic`` name.
+    ``num_workers``: OR-Tools' routing search is single-threaded; only 1 is accepted (kept
+    as a named option so a parallel backend can be added without changing callers).
+    ``vehicle_reduction``: run the route-reduction pass; ``None`` = when the problem has a
+    fixed vehicle cost. ``reduction_share``: share of the budget for the first solve and the
+    reduction pass, the rest polishes distance.
+    ``time_scale`` / ``cost_scale``: integer scaling of times and costs; ``None`` = 1 when
+    all values are integral, else 1000.
+    """
+
+    time_limit_s: float = 10.0
+    first_solution: str = "LOCAL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    num_workers: int = 1
+    vehicle_reduction: bool | None = None
+    reduction_share: float = 0.7
+    time_scale: float | None = None
+    cost_scale: float | None = None
+    log_search: bool = False
+
+    def __post_init__(self) -> None:
+        check_range("time_limit_s", self.time_limit_s, 0.0, lo_open=True)
+        check_choice("first_solution", self.first_solution, FIRST_SOLUTION_STRATEGIES)
+        check_choice("metaheuristic", self.metaheuristic, METAHEURISTICS)
+        check_range("num_workers", self.num_workers, 1, 1)
+        check_range("reduction_share", self.reduction_share, 0.0, 1.0)
+        if self.time_scale is not None:
+            check_range("time_scale", self.time_scale, 0.0, lo_open=True)
+        if self.cost_scale is not None:
+            check_range("cost_scale", self.cost_scale, 0.0, lo_open=True)
+
+
+def _auto_scale(*arrays: np.ndarray) -> float:
+    vals = np.concatenate([np.ravel(a) for a in arrays])
+    vals = vals[np.isfinite(vals)]
+    return 1.0 if np.all(vals == np.round(vals)) else 1000.0
+
+
+def _tightened_windows(p: RoutingProblem) -> tuple[np.ndarray, np.ndarray]:
+    """Windows narrowed by what pairing and ride times imply (Cordeau 2006 preprocessing).
+
+    A delivery starts no earlier than its pickup's earliest start plus service and direct
+    travel, and no later than the pickup's latest start plus service and the ride limit;
+    symmetrically for the pickup. The narrowed windows admit exactly the same schedules and
+    let OR-Tools' dimension filters prune ride-time-infeasible moves early.
+    """
+    e, lt = p.tw_early.copy(), p.tw_late.copy()
+    pu, de = p.pickups, p.deliveries
+    direct = p.service[pu] + p.time[pu, de]
+    ride = np.where(np.isfinite(p.max_ride), p.max_ride + p.service[pu], np.inf)
+    e[de] = np.maximum(e[de], e[pu] + direct)
+    lt[de] = np.minimum(lt[de], lt[pu] + ride)
+    e[pu] = np.maximum(e[pu], e[de] - ride)
+    lt[pu] = np.minimum(lt[pu], lt[de] - direct)
+    bad = e > lt  # an impossible request: keep its own windows, the search will drop it
+    return np.where(bad, p.tw_early, e), np.where(bad, p.tw_late, lt)
+
+
+class _Model:
+    """One OR-Tools routing model of ``problem`` with ``n_vehicles`` of its vehicles."""
+
+    def __init__(self, p: RoutingProblem, n_vehicles: int, ts: float, cs: float,
+                 fixed_cost: float, drop_penalty: float | None) -> None:
+        self.p, self.k, self.ts, self.cs = p, n_vehicles, ts, cs
+        n = p.n_locations
+        starts = [int(x) for x in p.start[:n_vehicles]]
+        ends = [int(x) for x in p.end[:n_vehicles]]
+        self.manager = pywrapcp.RoutingIndexManager(n, n_vehicles, starts, ends)
+        self.routing = routing = pywrapcp.RoutingModel(self.manager)
+        solver = routing.solver()
+        cost = np.rint(p.dist * cs).astype(np.int64)
+        cost_cb = routing.RegisterTransitMatrix(cost.tolist())
+        routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
+        if fixed_cost > 0:
+            routing.SetFixedCostOfAllVehicles(int(round(fixed_cost * cs)))
+        transit = np.ceil((p.service[:, None] + p.time) * ts - 1e-9).astype(np.int64)
+        e, lt = _tightened_windows(p)
+        early = np.ceil(e * ts - 1e-9).astype(np.int64)
+        late = np.floor(lt * ts + 1e-9).astype(np.int64)
+        horizon = int(late.max())
+        time_cb = routing.RegisterTransitMatrix(transit.tolist())
+        routing.AddDimension(time_cb, horizon, horizon, False, "time")
+        self.time = tdim = routing.GetDimensionOrDie("time")
+        load_cb = routing.RegisterUnaryTransitVector([int(x) for x in p.load])
+        routing.AddDimensionWithVehicleCapacity(
+            load_cb, 0, [int(c) for c in p.capacity[:n_vehicles]], True, "load")
+        for loc in np.concatenate([p.pickups, p.deliveries]):
+            tdim.CumulVar(self.manager.NodeToIndex(int(loc))).SetRange(
+                int(early[loc]), int(late[loc]))
+        for v in range(n_vehicles):
+            s, e = routing.Start(v), routing.End(v)
+            tdim.CumulVar(s).SetRange(int(early[starts[v]]), int(late[starts[v]]))
+            tdim.CumulVar(e).SetRange(int(early[ends[v]]), int(late[ends[v]]))
+            if np.isfinite(p.max_duration[v]):
+                tdim.SetSpanUpperBoundForVehicle(int(math.floor(p.max_duration[v] * ts + 1e-9)),
+                                                 v)
+            routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(e))
+            routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(s))
+        for r in range(p.n_requests):
+            pu, de = int(p.pickups[r]), int(p.deliveries[r])
+            pi, di = self.manager.NodeToIndex(pu), self.manager.NodeToIndex(de)
+            routing.AddPickupAndDelivery(pi, di)
+            solver.Add(routing.VehicleVar(pi) == routing.VehicleVar(di))
+            solver.Add(tdim.CumulVar(pi) <= tdim.CumulVar(di))
+            if np.isfinite(p.max_ride[r]):
+                lim = int(math.floor((p.max_ride[r] + p.service[pu]) * ts + 1e-9))
+                solver.Add(tdim.CumulVar(di) - tdim.CumulVar(pi) <= lim)
+            if drop_penalty is not None:
+                routing.AddDisjunction([pi], int(round(drop_penalty * cs)))
+                routing.AddDisjunction([di], 0)
+                solver.Add(routing.ActiveVar(pi) == routing.ActiveVar(di))
+
+    def params(self, opts: SearchOptions, seconds: float):
+        prm = pywrapcp.DefaultRoutingSearchParameters()
+        prm.first_solution_strategy = getattr(
+            routing_enums_pb2.FirstSolutionStrategy, opts.first_solution)
+        prm.local_search_metaheuristic = getattr(
+            routing_enums_pb2.LocalSearchMetaheuristic, opts.metaheuristic)
+        prm.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
+        prm.log_search = opts.log_search
+        return prm
+
+    def solve(self, opts: SearchOptions, seconds: float,
+              initial: Sequence[Sequence[int]] | None = None):
+        prm = self.params(opts, seconds)
+        if initial is not None:
+            idx = [[self.manager.NodeToIndex(int(x)) for x in r] for r in initial]
+            idx += [[] for _ in range(self.k - len(idx))]
+            start = self.routing.ReadAssignmentFromRoutes(idx, True)
+            if start is not None:
+                return self.routing.SolveFromAssignmentWithParameters(start, prm)
+            log.debug("initial routes rejected by the model; solving from scratch")
+        return self.routing.SolveWithParameters(prm)
+
+    def routes(self, assignment) -> list[list[int]]:
+        out = []
+        for v in range(self.k):
+            idx = self.routing.Start(v)
+            seq = []
+            idx = assignment.Value(self.routing.NextVar(idx))
+            while not self.routing.IsEnd(idx):
+                seq.append(self.manager.IndexToNode(idx))
+                idx = assignment.Value(self.routing.NextVar(idx))
+            out.append(seq)
+        return out
+
+    def status(self) -> str:
+        st = self.routing.status()
+        try:
+            return routing_enums_pb2.RoutingSearchStatus.Value.Name(st)
+        except ValueError:  # pragma: no cover - older enum layouts
+            return str(st)
+
+
+def _served_all(p: RoutingProblem, routes: list[list[int]]) -> bool:
+    return sum(len(r) for r in routes) == 2 * p.n_requests
+
+
+def _compact(routes: list[list[int]]) -> list[list[int]]:
+    """Move non-empty routes to the front (vehicles are identical at this point)."""
+    return [r for r in routes if r] + [r for r in routes if not r]
+
+
+def _identical_vehicles(p: RoutingProblem) -> bool:
+    return all(len(np.unique(a)) == 1 for a in (p.capacity, p.start, p.end, p.max_duration))
+
+
+def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
+          initial_routes: Sequence[Sequence[int]] | None = None,
+          progress: ProgressCallback | None = None) -> Solution:
+    """Solve ``problem`` with OR-Tools and check the result independently.
+
+    Returns a :class:`Solution` whose routes, schedule and distance come from
+    :func:`check_routes` (double precision). When the search finds no solution, the
+    solution has no routes, every request dropped, ``feasible=False`` and the status in
+    ``stats.status``. ``initial_routes`` (one location sequence per vehicle, depots
+    excluded) seeds the search.
+    """
+    opts = options or SearchOptions()
+    p = problem
+    t0 = _time.perf_counter()
+    ts = opts.time_scale or _auto_scale(p.time, p.service, p.tw_early, p.tw_late, p.max_ride,
+                                        p.max_duration)
+    cs = opts.cost_scale or _auto_scale(p.dist, np.array([p.fixed_cost]))
+    reduce_ = opts.vehicle_reduction
+    if reduce_ is None:
+        reduce_ = p.fixed_cost > 0 and p.drop_penalty is None
+    reduce_ = bool(reduce_) and _identical_vehicles(p)
+    budget = opts.time_limit_s
+    phases: list[str] = []
+
+    def left() -> float:
+        return budget - (_time.perf_counter() - t0)
+
+    report(progress, "routing", 0, budget)
+    # OR-Tools' construction heuristics often fail outright on tight mandatory requests;
+    # modelling "must serve" as a prohibitive drop penalty lets them build partial plans
+    # that local search completes. Unserved requests are then violations of the check.
+    must_penalty = 10.0 * (p.fixed_cost + (p.n_locations + 2 * p.n_vehicles) * p.dist.max())
+    penalty = p.drop_penalty if p.drop_penalty is not None else must_penalty
+    strategies = [opts.first_solution] + [s for s in FALLBACK_STRATEGIES
+                                          if s != opts.first_solution]
+    construct_s = budget * (opts.reduction_share * 0.4 if reduce_ else 0.35)
+    best: list[list[int]] | None = None
+    best_obj = -1
+    status = "ROUTING_NOT_SOLVED"
+    for k, strategy in enumerate(strategies):
+        if k and left() < 1.0:
+            break
+        model = _Model(p, p.n_vehicles, ts, cs, p.fixed_cost, penalty)
+        a = model.solve(replace(opts, first_solution=strategy), min(construct_s, left()),
+                        initial_routes if k == 0 else None)
+        status = model.status()
+        if a is None:
+            phases.append(f"construct {strategy}: {status}")
+            continue
+        routes, obj = model.routes(a), int(a.ObjectiveValue())
+        unserved = p.n_requests - sum(len(r) for r in routes) // 2
+        phases.append(f"construct {strategy}: {sum(1 for r in routes if r)} vehicles, "
+                      f"{unserved} unserved")
+        if best is None or obj < best_obj:
+            best, best_obj = routes, obj
+        if p.drop_penalty is not None or _served_all(p, best):
+            break
+        report(progress, "routing", min(budget - left(), budget), budget)
+    if best is None:
+        stats = SolveStats(status=status, wall_time_s=_time.perf_counter() - t0,
+                           solver_objective=-1, time_scale=ts, cost_scale=cs,
+                           phases=tuple(phases))
+        return Solution(routes=(), dropped=tuple(range(p.n_requests)), distance=0.0,
+                        n_vehicles_used=0, objective=math.inf, feasible=False,
+                        violations=("no solution found",), stats=stats)
+    report(progress, "routing", min(budget - left(), budget), budget)
+
+    reduce_ = reduce_ and _served_all(p, best)
+    if reduce_:
+        reduce_until = budget * (1.0 - opts.reduction_share)
+        while left() > reduce_until + 0.5:
+            routes = _compact(best)
+            used = sum(1 for r in routes if r)
+            if used <= 1:
+                break
+            drop = min(range(used), key=lambda i: (len(routes[i]),
+                                                   _route_len(p, routes[i])))
+            init = [r for i, r in enumerate(routes[:used]) if i != drop]
+            attempt_s = min(left() - reduce_until, max(2.0, 0.25 * budget))
+            sub = _Model(p, used - 1, ts, cs, 0.0, penalty)
+            a = sub.solve(opts, attempt_s, init)
+            cand = sub.routes(a) if a is not None else None
+            if cand is not None and _served_all(p, cand) and check_routes(p, cand).feasible:
+                best = cand
+                phases.append(f"reduce: {used - 1} vehicles")
+            else:
+                phases.append(f"reduce: {used - 1} vehicles failed")
+                break
+            report(progress, "routing", min(budget - left(), budget), budget)
+    if left() > 0.5:
+        if reduce_:  # vehicle count fixed at what was reached: distance only
+            routes = _compact(best)
+            k_used = sum(1 for r in routes if r)
+            improve = _Model(p, k_used, ts, cs, 0.0, penalty)
+            init = routes[:k_used]
+        else:
+            improve = _Model(p, p.n_vehicles, ts, cs, p.fixed_cost, penalty)
+            init = best
+        a = improve.solve(opts, left(), init)
+        if a is not None:
+            cand = improve.routes(a)
+            if len(cand) < len(best):  # keep one entry per vehicle of the problem
+                cand = cand + [[] for _ in range(len(best) - len(cand))]
+            if check_routes(p, cand).feasible or not check_routes(p, best).feasible:
+                best = cand
+                best_obj = int(a.ObjectiveValue())
+            phases.append(f"improve: {sum(1 for r in cand if r)} vehicles")
+    report(progress, "routing", budget, budget)
+
+    check = check_routes(p, best)
+    if not check.feasible:
+        log.warning("solution of %s failed the independent check: %s", p.name,
+                    "; ".join(check.violations[:3]))
+    obj = check.distance + p.fixed_cost * check.n_vehicles_used
+    if p.drop_penalty is not None:
+        obj += p.drop_penalty * len(check.dropped)
+    stats = SolveStats(status=status, wall_time_s=_time.perf_counter() - t0,
+                       solver_objective=best_obj, time_scale=ts, cost_scale=cs,
+                       phases=tuple(phases))
+    return Solution(routes=check.routes, dropped=check.dropped, distance=check.distance,
+                    n_vehicles_used=check.n_vehicles_used, objective=obj,
+                    feasible=check.feasible, violations=check.violations, stats=stats)
+
+
+def _route_len(p: RoutingProblem, seq: list[int]) -> float:
+    if not seq:
+        return 0.0
+    locs = [int(p.start[0]), *seq, int(p.end[0])]
+    return float(sum(p.dist[a, b] for a, b in zip(locs[:-1], locs[1:])))
+
+
+def with_vehicles(problem: RoutingProblem, n_vehicles: int) -> RoutingProblem:
+    """``problem`` with its first ``n_vehicles`` vehicles (or the last one repeated)."""
+    idx = np.minimum(np.arange(n_vehicles), problem.n_vehicles - 1)
+    return replace(problem, n_vehicles=n_vehicles, capacity=problem.capacity[idx],
+                   start=problem.start[idx], end=problem.end[idx],
+                   max_duration=problem.max_duration[idx])
