@@ -1,0 +1,378 @@
+"""Request tables on disk: atomic Parquet/CSV writers and a validating reader.
+
+:func:`requests_from_file` checks every row of a user's request file (CSV or Parquet) and
+accounts for every row: ``len(accepted) + len(rejects) == rows in the file`` always (blank
+CSV lines are not rows). Without ``skip_invalid`` any bad row raises one
+:class:`~kl_mobility.errors.InputError` naming the file, each bad row's line (CSV: physical
+line of the record, the header is line 1; Parquet: 1-based row) and its reasons. With
+``skip_invalid`` the bad rows come back as a rejects table (``line``, ``reason`` and the raw
+fields) for :func:`rejects_to_csv`.
+
+File-level problems (missing file, not UTF-8, no header, unknown or duplicate columns, no
+origin/destination columns) always raise :class:`InputError`: no row can be judged then.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from kl_mobility.demand.schema import (
+    ALT_MODES,
+    CORE_ZONE,
+    REQUEST_COLUMNS,
+    REQUEST_DTYPES,
+    check_requests,
+)
+from kl_mobility.errors import InputError
+from kl_mobility.network.cache import atomic_path
+
+__all__ = [
+    "MAX_TIME_S",
+    "RequestFileError",
+    "rejects_to_csv",
+    "requests_from_file",
+    "requests_to_csv",
+    "requests_to_parquet",
+]
+
+MAX_TIME_S = 2 * 86_400
+"""Times are seconds since midnight of the simulated day; up to two days are accepted."""
+MAX_SHOWN = 20
+_ORIGIN = ("origin_lat", "origin_lon")
+_DEST = ("dest_lat", "dest_lon")
+
+
+class RequestFileError(InputError):
+    """A request file with bad rows or an unusable layout."""
+
+
+# ----------------------------------------------------------------------------- writers
+def requests_to_parquet(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a request table to Parquet atomically after checking its schema."""
+    check_requests(df)
+    path = Path(path)
+    table = pa.Table.from_pandas(df[list(REQUEST_COLUMNS)], preserve_index=False)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+    return path
+
+
+def requests_to_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a request table to CSV atomically (nulls as empty fields, full float precision)."""
+    check_requests(df)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        df[list(REQUEST_COLUMNS)].to_csv(tmp, index=False)
+    return path
+
+
+def rejects_to_csv(rejects: pd.DataFrame, path: str | Path) -> Path:
+    """Write a rejects table (``line``, ``reason``, raw fields) to CSV atomically."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        rejects.to_csv(tmp, index=False)
+    return path
+
+
+# ----------------------------------------------------------------------------- reading
+def _is_parquet(path: Path) -> bool:
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return True
+    if path.suffix.lower() in (".csv", ".txt"):
+        return False
+    with open(path, "rb") as fh:
+        return fh.read(4) == b"PAR1"
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """Raw string fields, physical line of each record, and per-record field-count problems."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header: list[str] | None = None
+            rows: list[list[str]] = []
+            lines: list[int] = []
+            start = 1
+            for rec in reader:
+                if header is None:
+                    if rec:
+                        header = [h.strip() for h in rec]
+                    start = reader.line_num + 1
+                    continue
+                if rec:
+                    rows.append(rec)
+                    lines.append(start)
+                start = reader.line_num + 1
+    except UnicodeDecodeError as exc:
+        raise RequestFileError(f"{path}: not a UTF-8 text file ({exc.reason})") from None
+    except csv.Error as exc:
+        raise RequestFileError(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from None
+    if header is None:
+        raise RequestFileError(f"{path}: empty file, expected a header line")
+    width = len(header)
+    problems = ["" if len(r) == width else f"has {len(r)} fields, the header has {width}"
+                for r in rows]
+    fixed = [r[:width] + [""] * (width - len(r)) for r in rows]
+    df = pd.DataFrame(fixed, columns=header, dtype=object) if fixed else \
+        pd.DataFrame({h: pd.Series([], dtype=object) for h in header})
+    return df, np.asarray(lines, np.int64), problems
+
+
+def _read_parquet(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    try:
+        df = pq.read_table(path).to_pandas()
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise RequestFileError(f"{path}: not a readable Parquet file ({exc})") from None
+    df = df.reset_index(drop=True)
+    df.columns = [str(c).strip() for c in df.columns]
+    return df, np.arange(1, len(df) + 1, dtype=np.int64), [""] * len(df)
+
+
+def _empty(col: pd.Series) -> np.ndarray:
+    if col.dtype == object:
+        s = col.astype(str).str.strip()
+        return (col.isna() | (s == "") | s.str.lower().isin(["nan", "none", "null", "<na>"])
+                ).to_numpy()
+    return col.isna().to_numpy()
+
+
+def _numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(float values, empty mask, unparseable mask)."""
+    empty = _empty(col)
+    src = col.astype(str).str.strip() if col.dtype == object else col
+    vals = pd.to_numeric(src, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan,
+                                                        copy=True)
+    bad = ~empty & ~np.isfinite(vals)
+    vals[empty] = np.nan
+    return vals, empty, bad
+
+
+class _Rows:
+    """Collects reasons per row index."""
+
+    def __init__(self, n: int, raw: pd.DataFrame) -> None:
+        self.n = n
+        self.raw = raw
+        self.reasons: dict[int, list[str]] = {}
+
+    def add(self, mask: np.ndarray, fmt: str, col: str | None = None) -> None:
+        for i in np.flatnonzero(mask):
+            value = repr(str(self.raw[col].iat[i]).strip()) if col else ""
+            self.reasons.setdefault(int(i), []).append(fmt.format(v=value, col=col))
+
+    @property
+    def bad(self) -> np.ndarray:
+        m = np.zeros(self.n, bool)
+        m[list(self.reasons)] = True
+        return m
+
+
+def _int_column(raw, rows: _Rows, col: str, *, required: bool, lo: float, hi: float,
+                what: str) -> np.ndarray:
+    vals, empty, bad = _numbers(raw[col])
+    rows.add(bad, "{col} {v} is not " + what, col)
+    frac = ~empty & ~bad & (vals != np.floor(vals))
+    rows.add(frac, "{col} {v} is not " + what, col)
+    out = ~empty & ~bad & ~frac & ((vals < lo) | (vals > hi))
+    rows.add(out, "{col} {v} is out of range " + f"[{lo:g}, {hi:g}]", col)
+    if required:
+        rows.add(empty, "{col} is missing", col)
+    return vals
+
+
+def requests_from_file(
+    path: str | Path,
+    network=None,
+    skip_invalid: bool = False,
+    *,
+    max_snap_m: float = 500.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read and validate a request file; returns ``(requests, rejects)``.
+
+    Columns are those of :mod:`kl_mobility.demand.schema`; ``request_time_s`` and the origin
+    and destination (as lat/lon, or as nodes when ``network`` is given) are required, the
+    others optional with documented defaults. With ``network`` every point must lie within
+    ``max_snap_m`` of a road node (external points need ``*_node`` and a positive
+    ``*_offset_s``); missing nodes are snapped. See the module docstring for the errors.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RequestFileError(f"{path}: file not found")
+    parquet = _is_parquet(path)
+    raw, lines, width_problems = _read_parquet(path) if parquet else _read_csv(path)
+    where = "row" if parquet else "line"
+    cols = list(raw.columns)
+    dup = sorted({c for c in cols if cols.count(c) > 1})
+    if dup:
+        raise RequestFileError(f"{path}: line 1: duplicate column(s) {dup}")
+    unknown = [c for c in cols if c not in REQUEST_DTYPES]
+    if unknown:
+        raise RequestFileError(
+            f"{path}: {'schema' if parquet else 'line 1'}: unknown column(s) "
+            f"{', '.join(map(repr, unknown))}; valid columns: {', '.join(REQUEST_COLUMNS)}")
+    has_xy = {e: all(c in cols for c in cc) for e, cc in (("origin", _ORIGIN), ("dest", _DEST))}
+    has_node = {e: f"{e}_node" in cols for e in ("origin", "dest")}
+    missing = [c for c in ("request_time_s",) if c not in cols]
+    for end in ("origin", "dest"):
+        if not has_xy[end] and not (has_node[end] and network is not None):
+            missing.append(f"{end}_lat/{end}_lon" + ("" if network is None else f" or {end}_node"))
+        elif not has_node[end] and network is None:
+            missing.append(f"{end}_node (or give a network to snap {end}_lat/{end}_lon)")
+    if missing:
+        raise RequestFileError(f"{path}: missing column(s): {', '.join(missing)}")
+
+    n = len(raw)
+    rows = _Rows(n, raw)
+    for i, p in enumerate(width_problems):
+        if p:
+            rows.reasons.setdefault(i, []).append(p)
+    out: dict[str, object] = {}
+    if "request_id" in cols:
+        rid = _int_column(raw, rows, "request_id", required=True, lo=0, hi=2.0**62,
+                          what="an integer")
+    else:
+        rid = np.arange(n, dtype=np.float64)
+    t = _int_column(raw, rows, "request_time_s", required=True, lo=0, hi=MAX_TIME_S,
+                    what="a whole number of seconds")
+    opt_t = {}
+    for col in ("earliest_pickup_s", "latest_dropoff_s", "booking_time_s"):
+        opt_t[col] = (_int_column(raw, rows, col, required=False, lo=0, hi=MAX_TIME_S,
+                                  what="a whole number of seconds")
+                      if col in cols else np.full(n, np.nan))
+    if "passengers" in cols:
+        pax = _int_column(raw, rows, "passengers", required=True, lo=1, hi=32_767,
+                          what="a whole number")
+    else:
+        pax = np.ones(n)
+    offsets = {}
+    for end in ("origin", "dest"):
+        col = f"{end}_offset_s"
+        if col in cols:
+            v = _int_column(raw, rows, col, required=False, lo=0, hi=86_400,
+                            what="a whole number of seconds")
+            offsets[end] = np.nan_to_num(v, nan=0.0)
+        else:
+            offsets[end] = np.zeros(n)
+
+    n_nodes = network.n_nodes if network is not None else None
+    coords: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    nodes: dict[str, np.ndarray] = {}
+    for end in ("origin", "dest"):
+        node = np.full(n, np.nan)
+        if has_node[end]:
+            hi = (n_nodes - 1) if n_nodes else 2.0**31 - 1
+            node = _int_column(raw, rows, f"{end}_node",
+                               required=not has_xy[end] or network is None, lo=0,
+                               hi=hi, what="a node id")
+        if has_xy[end]:
+            lat, e1, b1 = _numbers(raw[f"{end}_lat"])
+            lon, e2, b2 = _numbers(raw[f"{end}_lon"])
+            for c, e, b in ((f"{end}_lat", e1, b1), (f"{end}_lon", e2, b2)):
+                rows.add(b, "{col} {v} is not a number", c)
+                rows.add(e, "{col} is missing", c)
+            rng_bad = (np.abs(lat) > 90) | (np.abs(lon) > 180)
+            rows.add(rng_bad & ~(b1 | b2), f"{end} ({{v}}) is not a valid latitude/longitude",
+                     f"{end}_lat")
+        else:
+            ok = np.isfinite(node) & (node >= 0) & (node < (n_nodes or 0))
+            safe = np.where(ok, node, 0).astype(np.int64)
+            lat = np.where(ok, network.node_lat[safe], np.nan)
+            lon = np.where(ok, network.node_lon[safe], np.nan)
+        if network is not None and has_xy[end]:
+            from kl_mobility.network import nearest_nodes
+
+            fin = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+            near = np.full(n, -1, np.int64)
+            dist = np.full(n, np.inf)
+            if fin.any():
+                nn, dd = nearest_nodes(network, lat[fin], lon[fin])
+                near[fin], dist[fin] = nn, dd
+            external = np.isfinite(node) & (offsets[end] > 0)
+            far = fin & (dist > max_snap_m) & ~external
+            for i in np.flatnonzero(far):
+                rows.reasons.setdefault(int(i), []).append(
+                    f"{end} ({lat[i]:.6f}, {lon[i]:.6f}) is outside the network area "
+                    f"({dist[i]:.0f} m from the nearest road node, max {max_snap_m:.0f} m)")
+            node = np.where(np.isfinite(node), node, near)
+        coords[end] = (lat, lon)
+        nodes[end] = node
+
+    same_xy = (np.round(coords["origin"][0], 7) == np.round(coords["dest"][0], 7)) & \
+        (np.round(coords["origin"][1], 7) == np.round(coords["dest"][1], 7))
+    same_node = (nodes["origin"] == nodes["dest"]) & np.isfinite(nodes["origin"])
+    rows.add(same_xy | same_node, "origin equals destination")
+    bt = opt_t["booking_time_s"]
+    rows.add(np.isfinite(bt) & np.isfinite(t) & (bt > t),
+             "booking_time_s {v} is after request_time_s", "booking_time_s")
+    ep, ld = opt_t["earliest_pickup_s"], opt_t["latest_dropoff_s"]
+    rows.add(np.isfinite(ep) & np.isfinite(ld) & (ld <= ep),
+             "latest_dropoff_s {v} is not after earliest_pickup_s", "latest_dropoff_s")
+    rows.add(np.isfinite(ld) & np.isfinite(t) & (ld <= t),
+             "latest_dropoff_s {v} is not after request_time_s", "latest_dropoff_s")
+    if "alt_mode" in cols:
+        am = raw["alt_mode"].astype(str).str.strip().str.lower()
+        am = am.where(~_empty(raw["alt_mode"]), "car")
+        rows.add(~am.isin(ALT_MODES).to_numpy(),
+                 "alt_mode {v} is not one of " + "|".join(ALT_MODES), "alt_mode")
+    else:
+        am = pd.Series(["car"] * n)
+    # duplicate ids among rows that are otherwise valid, first occurrence kept
+    ok_id = np.isfinite(rid)
+    dup = pd.Series(rid).duplicated(keep="first").to_numpy() & ok_id
+    first_line = pd.Series(lines).groupby(pd.Series(rid)).transform("first").to_numpy() \
+        if n else lines
+    for i in np.flatnonzero(dup):
+        rows.reasons.setdefault(int(i), []).append(
+            f"duplicate request_id {int(rid[i])} (first on {where} {int(first_line[i])})")
+
+    bad = rows.bad
+    good = ~bad
+    if bad.any() and not skip_invalid:
+        idx = np.flatnonzero(bad)
+        shown = "; ".join(f"{where} {lines[i]}: {', '.join(rows.reasons[int(i)])}"
+                          for i in idx[:MAX_SHOWN])
+        more = f"; ... and {idx.size - MAX_SHOWN} more" if idx.size > MAX_SHOWN else ""
+        raise RequestFileError(
+            f"{path}: {idx.size} of {n} rows invalid: {shown}{more} "
+            "(use --skip-invalid to leave them out and list them in a rejects file)")
+
+    def zone(end: str) -> np.ndarray:
+        col = f"{end}_zone"
+        if col not in cols:
+            return np.full(int(good.sum()), CORE_ZONE, dtype=object)
+        z = raw[col].astype(str).str.strip().where(~_empty(raw[col]), CORE_ZONE)
+        return z.to_numpy(dtype=object)[good]
+
+    def nullable(v: np.ndarray) -> pd.arrays.IntegerArray:
+        g = v[good]
+        arr = pd.array(np.where(np.isfinite(g), g, 0).astype(np.int64), dtype="Int64")
+        arr[~np.isfinite(g)] = pd.NA
+        return arr
+
+    out = {
+        "request_id": rid[good].astype(np.int64),
+        "request_time_s": t[good].astype(np.int64),
+        "origin_lat": coords["origin"][0][good], "origin_lon": coords["origin"][1][good],
+        "dest_lat": coords["dest"][0][good], "dest_lon": coords["dest"][1][good],
+        "origin_node": np.nan_to_num(nodes["origin"][good], nan=-1).astype(np.int32),
+        "dest_node": np.nan_to_num(nodes["dest"][good], nan=-1).astype(np.int32),
+        "passengers": pax[good].astype(np.int16),
+        "earliest_pickup_s": nullable(ep), "latest_dropoff_s": nullable(ld),
+        "booking_time_s": nullable(bt),
+        "alt_mode": pd.Categorical(am.to_numpy()[good], categories=ALT_MODES),
+        "origin_zone": zone("origin"), "dest_zone": zone("dest"),
+        "origin_offset_s": offsets["origin"][good].astype(np.int32),
+        "dest_offset_s": offsets["dest"][good].astype(np.int32),
+    }
+    requests = pd.DataFrame(out).astype(REQUEST_DTYPES).reset_index(drop=True)
+    idx = np.flatnonzero(bad)
+    rejects = raw.iloc[idx].astype(str).reset_index(drop=True)
+    rejects.insert(0, "reason", ["; ".join(rows.reasons[int(i)]) for i in idx])
+    rejects.insert(0, "line", lines[idx])
+    return requests, rejects
