@@ -256,7 +256,7 @@ def _client(scheduler: str | None, workers: int | None):
             raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     n = workers or os.cpu_count() or 1
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+                           dashboard_address=":0", silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
 
@@ -268,6 +268,7 @@ def run_batch(
     run_fn: RunFunction | None = None,
     scheduler: str | None = None,
     workers: int | None = None,
+    client: Any = None,
     version: str | None = None,
     progress: ProgressCallback | None = None,
     on_outcome: Callable[[RunOutcome], None] | None = None,
@@ -276,7 +277,8 @@ def run_batch(
 
     ``run_fn`` defaults to :func:`kl_mobility.runner.run_scenario`. ``scheduler`` is the
     address of an existing Dask scheduler; without it a LocalCluster of ``workers``
-    processes (default: all cores) is started and closed again. ``on_outcome`` is called in
+    processes (default: all cores) is started and closed again; an open
+    ``dask.distributed.Client`` given as ``client`` is used as it is. ``on_outcome`` is called in
     this process as each run ends (the CLI prints failures there).
     """
     batch_dir = Path(batch_dir)
@@ -297,7 +299,10 @@ def run_batch(
     if todo:
         from dask.distributed import as_completed
 
-        client, cluster = _client(scheduler, workers)
+        own = client is None
+        cluster = None
+        if own:
+            client, cluster = _client(scheduler, workers)
         try:
             futures = {client.submit(execute_run, specs[i], run_fn, pure=False,
                                      key=f"run-{specs[i].scenario_name}-{specs[i].seed}-"
@@ -315,9 +320,10 @@ def run_batch(
                     on_outcome(outcome)
                 report(progress, "runs", len(outcomes), total)
         finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            if own:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
     result = BatchResult(batch_dir, tuple(outcomes[i] for i in range(total)))
     _write_batch_tables(result, specs[0].code_version)
     return result
