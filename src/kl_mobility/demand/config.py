@@ -250,8 +250,9 @@ class DemandConfig:
     asc_bike: float = 0.0
     asc_bus: float = 0.0
     """Alternative-specific constants (car = 0); overwritten by calibration when on."""
-    asc_ondemand_minus_bus: float = 0.0
-    """Assumption: on-demand constant relative to the calibrated bus constant."""
+    asc_ondemand_minus_bus: float = -1.0
+    """Assumption: on-demand constant relative to the calibrated bus constant (negative: a
+    new, unfamiliar, booked service; no local figure exists)."""
     calibrate: bool = True
     target_share_car: float = 50.0
     target_share_walk: float = 33.3
@@ -264,8 +265,9 @@ class DemandConfig:
     fare_eur: float = 2.5
     """Assumption: on-demand base fare per trip."""
     fare_per_km_eur: float = 0.0
-    iterations: int = 3
-    """Demand <-> simulation iterations of :func:`kl_mobility.demand.equilibrate`."""
+    service_iterations: int = 1
+    """Demand <-> simulation rounds: with n > 1 the demand is regenerated n - 1 times from
+    the service level the previous simulation measured (:meth:`ServiceLevel.from_kpis`)."""
 
     # --- requests ------------------------------------------------------------------------
     prebook_share: float = 0.0
@@ -305,7 +307,7 @@ class DemandConfig:
                      "target_share_bus"):
             check_range(name, getattr(self, name), 0.0, 100.0, lo_open=True)
         check_range("assumed_wait_s", self.assumed_wait_s, 0.0, 24 * 3600)
-        check_range("iterations", self.iterations, 1, 100)
+        check_range("service_iterations", self.service_iterations, 1, 100)
         check_range("prebook_lead_s", self.prebook_lead_s, 0, 7 * 86400)
         check_range("passengers_per_request", self.passengers_per_request, 1, 100)
         names = [z.name for z in self.external_zones]

@@ -165,6 +165,8 @@ def generate_demand(
     *,
     seed: int,
     service_level: ServiceLevel | None = None,
+    ondemand: bool = True,
+    service_hours: tuple[int, int] | None = None,
     zones: ZoneTable | None = None,
     osm_file: str | Path | None = None,
     cache_dir: str | Path | None = None,
@@ -173,11 +175,18 @@ def generate_demand(
     """One weekday of demand on ``network`` (see the module docstring).
 
     ``service_level``: the on-demand service riders expect (default: the config's assumed
-    level, all day); ``ServiceLevel.none()`` gives the base case without on-demand.
+    level, all day); ``ondemand=False`` or ``ServiceLevel.none()`` gives the base case
+    without on-demand. ``service_hours=(start_s, end_s)`` overrides the service level's hours
+    (seconds since midnight; ``end_s`` may pass midnight, e.g. 19:00-02:00 = 68400, 93600).
     ``zones``: prepared zones (default: built from the OSM extract, cached).
     """
     if service_level is None:
         service_level = ServiceLevel.assumed(config)
+    if not ondemand:
+        service_level = ServiceLevel.none()
+    elif service_hours is not None:
+        service_level = dataclasses.replace(service_level, start_s=int(service_hours[0]),
+                                            end_s=int(service_hours[1]))
     ss = np.random.SeedSequence(seed)
     rng = {name: np.random.default_rng(s) for name, s in zip(_STREAMS, ss.spawn(len(_STREAMS)))}
     total_steps = 6

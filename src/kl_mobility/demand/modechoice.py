@@ -94,6 +94,27 @@ class ServiceLevel:
         """No on-demand service (the calibration base case)."""
         return cls(available=False)
 
+    @classmethod
+    def from_kpis(cls, kpis: Mapping[str, float], config: DemandConfig, *,
+                  previous: ServiceLevel | None = None, iteration: int = 0,
+                  start_s: int | None = None, end_s: int | None = None) -> ServiceLevel:
+        """The service level a simulation measured (``kpis.json`` of a run).
+
+        Fare and hours come from ``previous`` (default: :meth:`assumed`); ``start_s``/``end_s``
+        override the hours. With ``previous``, the measured values are averaged in by the
+        method of successive averages: ``previous + (measured - previous) / (iteration + 1)``
+        (iteration 0 takes the measurement as it is), which damps oscillations between
+        "good service attracts riders" and "many riders degrade service".
+        """
+        base = previous if previous is not None else cls.assumed(config)
+        if start_s is not None or end_s is not None:
+            base = dataclasses.replace(base, start_s=base.start_s if start_s is None else start_s,
+                                       end_s=base.end_s if end_s is None else end_s)
+        measured = base.with_kpis(kpis)
+        if previous is None:
+            return measured
+        return base.blend(measured, 1.0 / (iteration + 1))
+
     def with_kpis(self, kpis: Mapping[str, float]) -> ServiceLevel:
         """This service level with wait, detour and share served taken from a run's
         ``kpis.json`` (keys ``wait_mean_s``, ``detour_mean``, ``share_served``; missing or
