@@ -1,0 +1,437 @@
+"""The simulation engine: simpy is the clock, the fleet lives in flat arrays.
+
+Processes are thin generators: the request source (one arrival after another), one short
+process per planned vehicle arrival (stale ones, whose vehicle was re-planned meanwhile, do
+nothing), a dispatch ticker for batch policies or retries, a rebalancing ticker and charging
+stops. Everything they do is a call into pure functions and numba kernels.
+
+A vehicle re-planned while driving continues to the next node of its path and is re-planned
+from there (:func:`kl_mobility.kernels.insertion.start_states`); distances are accounted hop
+by hop along the paths actually driven (:func:`kl_mobility.kernels.movement.drive`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import simpy
+
+from kl_mobility.dispatch.registry import DispatchPolicy
+from kl_mobility.kernels.insertion import (
+    COST_KINDS,
+    INFEASIBLE,
+    best_insertion,
+    insertion_cost_matrix,
+    start_states,
+)
+from kl_mobility.kernels.movement import drive
+from kl_mobility.progress import ProgressCallback, report
+from kl_mobility.results.schema import EVENT_KINDS
+from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
+from kl_mobility.sim.setup import fleet_arrays
+from kl_mobility.sim.state import (
+    ST_CANCELLED,
+    ST_OPEN,
+    ST_REJECTED,
+    ST_SERVED,
+    FleetState,
+    RequestState,
+)
+from kl_mobility.sim.travel import TypeTables
+
+__all__ = ["Engine"]
+
+EV = {k: i for i, k in enumerate(EVENT_KINDS)}
+_FAR = np.iinfo(np.int64).max // 4
+
+
+class Engine:
+    """One simulation run; implements :class:`kl_mobility.dispatch.DispatchContext`."""
+
+    def __init__(self, network: Any, tables: Sequence[TypeTables], base: TypeTables,
+                 req: RequestState, fleet_cfg: Sequence[VehicleTypeConfig], fleet: FleetState,
+                 service: ServiceConfig, policy: DispatchPolicy, cost: str,
+                 retry_interval_s: int, depots: np.ndarray, rng: np.random.Generator,
+                 t0: int, progress: ProgressCallback | None = None, callbacks: Any = None,
+                 record_legs: bool = False) -> None:
+        self.network = network
+        self.tables = list(tables)
+        self.base = base
+        self.req = req
+        self.fleet_cfg = list(fleet_cfg)
+        self.f = fleet
+        self.service = service
+        self.policy = policy
+        self.cost_kind = COST_KINDS[cost]
+        self.retry_interval_s = retry_interval_s
+        self.depots = depots
+        self.rng = rng
+        self.progress = progress
+        self.on_event: Callable[..., None] | None = getattr(callbacks, "on_event", None)
+        self.env = simpy.Environment(initial_time=t0)
+        self.consts = fleet_arrays(fleet_cfg)
+        m = network.n_edges
+        self.indptr = np.asarray(network.indptr, np.int64)
+        self.head = np.asarray(network.edge_head, np.int64)
+        self.length = np.asarray(network.edge_length_m, np.float64)
+        self.edge_vkm = np.zeros(m)
+        self.edge_vkm_occ = np.zeros(m)
+        self.edge_pkm = np.zeros(m)
+        self.edge_count = np.zeros(m, np.int64)
+        self.edge_vkm_type = np.zeros((len(fleet_cfg), m))
+        self.record_legs = record_legs
+        self.legs: list[tuple[int, int, int]] = []
+        self.ev: tuple[list[int], list[int], list[int], list[int], list[int]] = (
+            [], [], [], [], [])
+        self.pending: list[int] = []
+        self.batch_queue: list[int] = []
+        self.source_done = False
+        self.type_vehicles = [np.flatnonzero(fleet.type_idx == ti)
+                              for ti in range(len(fleet_cfg))]
+        self.unserved_keep = service.unserved == "keep"
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def now(self) -> int:
+        return int(self.env.now)
+
+    def _log(self, t: int, kind: str, v: int = -1, r: int = -1, node: int = -1) -> None:
+        rid = int(self.req.request_id[r]) if r >= 0 else -1
+        ev = self.ev
+        ev[0].append(int(t))
+        ev[1].append(EV[kind])
+        ev[2].append(int(v))
+        ev[3].append(rid)
+        ev[4].append(int(node))
+        if self.on_event is not None:
+            self.on_event(int(t), kind, int(v), rid, int(node))
+
+    def _finalize(self, r: int, status: int, reason: str) -> None:
+        self.req.status[r] = status
+        self.req.reason[r] = reason
+        self._log(self.now, "reject" if status == ST_REJECTED else "cancel", r=r)
+
+    # ------------------------------------------------------------------ processes
+    def run(self) -> None:
+        self.env.process(self._request_source())
+        if self.policy.batch_interval_s > 0:
+            self.env.process(self._ticker(self.policy.batch_interval_s))
+        elif self.unserved_keep:
+            self.env.process(self._ticker(self.retry_interval_s))
+        if self.policy.rebalance_interval_s > 0:
+            self.env.process(self._rebalancer(self.policy.rebalance_interval_s))
+        self.env.run()
+        for r in self.pending + self.batch_queue:
+            self._finalize(r, ST_CANCELLED, "end_of_day")
+        self.pending.clear()
+        self.batch_queue.clear()
+        left = np.flatnonzero(self.req.status == ST_OPEN)
+        if left.size:
+            raise RuntimeError(f"{left.size} requests ended without a final state")
+
+    def _request_source(self):
+        req = self.req
+        order = np.lexsort((np.arange(req.n), req.release_s))
+        total = req.n
+        for k, r in enumerate(order):
+            t = int(req.release_s[r])
+            if t > self.now:
+                yield self.env.timeout(t - self.now)
+            self._on_request(int(r))
+            if k % 500 == 0:
+                report(self.progress, "requests", k, total)
+                report(self.progress, "simulated time", self.now - self.service.start_s,
+                       self.service.end_s - self.service.start_s)
+        report(self.progress, "requests", total, total)
+        self.source_done = True
+
+    def _on_request(self, r: int) -> None:
+        self._log(self.now, "request", r=r, node=int(self.req.origin[r]))
+        reason = self.req.reason[r]
+        if reason:
+            self._finalize(r, ST_REJECTED, reason)
+            return
+        if self.policy.batch_interval_s > 0:
+            self.batch_queue.append(r)
+            return
+        if not self.policy.dispatch(self, np.array([r], np.int64))[0]:
+            self._unassigned(r)
+
+    def _unassigned(self, r: int) -> None:
+        if self.unserved_keep:
+            self.pending.append(r)
+        else:
+            self._finalize(r, ST_REJECTED, "no_vehicle")
+
+    def _ticker(self, interval: int):
+        while True:
+            yield self.env.timeout(interval)
+            now = self.now
+            still = []
+            for r in self.pending:
+                if now > int(self.req.late_pick[:, r].max()):
+                    self._finalize(r, ST_CANCELLED, "deadline_passed")
+                else:
+                    still.append(r)
+            reqs = still + self.batch_queue
+            self.pending = []
+            self.batch_queue = []
+            if reqs:
+                arr = np.array(reqs, np.int64)
+                ok = self.policy.dispatch(self, arr)
+                for r in arr[~ok]:
+                    self._unassigned(int(r))
+            if self.source_done and not self.pending and not self.batch_queue:
+                return
+
+    def _rebalancer(self, interval: int):
+        while self.now < self.service.end_s:
+            yield self.env.timeout(interval)
+            if self.now < self.service.end_s:
+                self.policy.rebalance(self)
+
+    def _arrival(self, v: int, version: int, t_arr: int):
+        yield self.env.timeout(t_arr - self.now)
+        if self.f.version[v] == version:
+            self._arrive(v)
+
+    def _charge(self, v: int):
+        f = self.f
+        self._log(self.now, "charge_start", v=v, node=int(f.pos_node[v]))
+        f.n_charges[v] += 1
+        yield self.env.timeout(self.service.charge_time_s)
+        f.soc_kwh[v] = self.consts["battery"][f.type_idx[v]]
+        f.charging[v] = False
+        f.available[v] = True
+        f.pos_time[v] = self.now
+        f.last_active_s[v] = self.now
+        self._log(self.now, "charge_end", v=v, node=int(f.pos_node[v]))
+
+    # ------------------------------------------------------------------ vehicle moves
+    def _drive(self, v: int, target: int, until: int) -> None:
+        f = self.f
+        ti = int(f.type_idx[v])
+        tb = self.tables[ti]
+        start = int(f.pos_node[v])
+        node, t, m_tot, m_occ, m_pax = drive(
+            tb.tt, tb.nxt, self.indptr, self.head, self.length, start, int(f.pos_time[v]),
+            target, until, int(f.load[v]), ti, self.edge_vkm, self.edge_vkm_occ, self.edge_pkm,
+            self.edge_count, self.edge_vkm_type)
+        if node != start:
+            if self.record_legs:
+                self.legs.append((start, node, ti))
+            km = m_tot / 1000.0
+            f.km[v] += km
+            f.km_occupied[v] += m_occ / 1000.0
+            f.passenger_km[v] += m_pax / 1000.0
+            e = km * self.consts["kwh_per_km"][ti]
+            f.energy_kwh[v] += e
+            f.soc_kwh[v] -= e
+            f.fuel_l[v] += km * self.consts["l_per_km"][ti]
+        f.pos_node[v] = node
+        f.pos_time[v] = t
+
+    def _plan(self, v: int) -> None:
+        """Set the vehicle's target from its schedule and plan its next arrival."""
+        f = self.f
+        f.version[v] += 1
+        tgt = int(f.sched_node[v, 0]) if f.sched_len[v] > 0 else int(f.idle_target[v])
+        f.target[v] = tgt
+        if tgt >= 0:
+            tt = self.tables[int(f.type_idx[v])].tt
+            t_arr = int(f.pos_time[v]) + int(tt[f.pos_node[v], tgt])
+            self.env.process(self._arrival(v, int(f.version[v]), t_arr))
+
+    def _arrive(self, v: int) -> None:
+        f = self.f
+        self._drive(v, int(f.target[v]), _FAR)
+        if f.sched_len[v] > 0:
+            self._serve_stop(v)
+        else:
+            f.idle_target[v] = -1
+            f.pos_time[v] = self.now
+            self._log(self.now, "arrive", v=v, node=int(f.pos_node[v]))
+            if f.charging[v]:
+                f.target[v] = -1
+                f.version[v] += 1
+                self.env.process(self._charge(v))
+                return
+        self._after_stop(v)
+
+    def _serve_stop(self, v: int) -> None:
+        f, req = self.f, self.req
+        a = self.now
+        node = int(f.sched_node[v, 0])
+        r = int(f.sched_req[v, 0])
+        delta = int(f.sched_delta[v, 0])
+        b = max(a, int(f.sched_early[v, 0]))
+        if delta > 0:
+            req.pickup_s[r] = b
+            self._log(b, "pickup", v=v, r=r, node=node)
+            onboard = f.onboard[v]
+            if onboard:
+                req.shared[r] = True
+                for q in onboard:
+                    req.shared[q] = True
+            onboard.add(r)
+        else:
+            req.dropoff_s[r] = a
+            req.status[r] = ST_SERVED
+            f.n_served[v] += 1
+            f.onboard[v].discard(r)
+            self._log(a, "dropoff", v=v, r=r, node=node)
+        f.load[v] += delta
+        f.pos_time[v] = b + int(f.sched_dwell[v, 0])
+        f.last_active_s[v] = f.pos_time[v]
+        m = int(f.sched_len[v])
+        for arr in (f.sched_node, f.sched_early, f.sched_late, f.sched_delta, f.sched_dwell,
+                    f.sched_req):
+            arr[v, : m - 1] = arr[v, 1:m]
+        f.sched_len[v] = m - 1
+
+    def _after_stop(self, v: int) -> None:
+        f = self.f
+        ti = int(f.type_idx[v])
+        battery = self.consts["battery"][ti]
+        if (f.sched_len[v] == 0 and battery > 0 and not f.charging[v]
+                and f.soc_kwh[v] < self.service.charge_threshold * battery):
+            f.charging[v] = True
+            f.available[v] = False
+            tt = self.tables[ti].tt
+            dep = self.depots[np.argmin(tt[f.pos_node[v], self.depots])]
+            if dep == f.pos_node[v]:
+                f.target[v] = -1
+                f.version[v] += 1
+                self.env.process(self._charge(v))
+                return
+            f.idle_target[v] = int(dep)
+        self._plan(v)
+
+    # ------------------------------------------------------------------ dispatch context
+    def _candidates(self, ti: int) -> np.ndarray:
+        f = self.f
+        tv = self.type_vehicles[ti]
+        return tv[f.available[tv] & (f.sched_len[tv] <= f.max_stops - 2)]
+
+    def _req_args(self, ti: int, r: int) -> dict[str, int]:
+        req, s = self.req, self.service
+        pax = int(req.passengers[r])
+        dw = s.stop_dwell_s + s.board_s_per_passenger * pax
+        return {"origin": int(req.o[ti, r]), "dest": int(req.d[ti, r]),
+                "early": int(req.early[ti, r]), "late_pick": int(req.late_pick[ti, r]),
+                "late_drop": int(req.late_drop[ti, r]), "passengers": pax,
+                "dwell_pick": dw, "dwell_drop": dw}
+
+    def best_insertion(self, req: int) -> tuple[int, int, int, int]:
+        f = self.f
+        best = (int(INFEASIBLE), -1, -1, -1)
+        for ti, tb in enumerate(self.tables):
+            if self.req.o[ti, req] < 0:
+                continue
+            cand = self._candidates(ti)
+            if cand.size == 0:
+                continue
+            sn, st = start_states(self.now, cand, f.pos_node, f.pos_time, f.target, tb.tt,
+                                  tb.nxt)
+            res = best_insertion(tb.tt, cand, sn, st, f.load, f.capacity, f.sched_len,
+                                 f.sched_node, f.sched_early, f.sched_late, f.sched_delta,
+                                 f.sched_dwell, cost_kind=self.cost_kind, check=False,
+                                 **self._req_args(ti, req))
+            if res[0] < best[0]:
+                best = res
+        return best
+
+    def cost_matrix(self, reqs: np.ndarray):
+        f, rq, s = self.f, self.req, self.service
+        reqs = np.asarray(reqs, np.int64)
+        costs, vehicles, iis, jjs = [], [], [], []
+        pax = rq.passengers[reqs]
+        dw = s.stop_dwell_s + s.board_s_per_passenger * pax
+        for ti, tb in enumerate(self.tables):
+            cand = self._candidates(ti)
+            if cand.size == 0:
+                continue
+            sn, st = start_states(self.now, cand, f.pos_node, f.pos_time, f.target, tb.tt,
+                                  tb.nxt)
+            ok = rq.o[ti, reqs] >= 0
+            c = np.full((reqs.size, cand.size), INFEASIBLE, np.int64)
+            ii = np.full(c.shape, -1, np.int64)
+            jj = np.full(c.shape, -1, np.int64)
+            if ok.any():
+                sub = reqs[ok]
+                c2, i2, j2 = insertion_cost_matrix(
+                    tb.tt, cand, sn, st, f.load, f.capacity, f.sched_len, f.sched_node,
+                    f.sched_early, f.sched_late, f.sched_delta, f.sched_dwell, rq.o[ti, sub],
+                    rq.d[ti, sub], rq.early[ti, sub], rq.late_pick[ti, sub],
+                    rq.late_drop[ti, sub], pax[ok], dw[ok], dw[ok], self.cost_kind)
+                c[ok], ii[ok], jj[ok] = c2, i2, j2
+            costs.append(c)
+            vehicles.append(cand)
+            iis.append(ii)
+            jjs.append(jj)
+        if not vehicles:
+            z = np.zeros((reqs.size, 0), np.int64)
+            return z, np.zeros(0, np.int64), z, z
+        return (np.hstack(costs), np.concatenate(vehicles), np.hstack(iis), np.hstack(jjs))
+
+    def commit(self, req: int, vehicle: int, i: int, j: int) -> None:
+        f, v, now = self.f, vehicle, self.now
+        ti = int(f.type_idx[v])
+        if f.target[v] >= 0 and f.pos_time[v] < now:
+            self._drive(v, int(f.target[v]), now)
+        f.pos_time[v] = max(int(f.pos_time[v]), now)
+        f.idle_target[v] = -1
+        a = self._req_args(ti, req)
+        m = int(f.sched_len[v])
+        if m + 2 > f.max_stops or not (0 <= i <= j <= m):
+            raise ValueError(f"cannot insert at ({i}, {j}) into a schedule of {m} stops")
+        pax = a["passengers"]
+        for arr, pv, dv in ((f.sched_node, a["origin"], a["dest"]),
+                            (f.sched_early, a["early"], 0),
+                            (f.sched_late, a["late_pick"], a["late_drop"]),
+                            (f.sched_delta, pax, -pax),
+                            (f.sched_dwell, a["dwell_pick"], a["dwell_drop"]),
+                            (f.sched_req, req, req)):
+            row = arr[v]
+            old = row[:m].copy()
+            row[i] = pv
+            row[i + 1: j + 1] = old[i:j]
+            row[j + 1] = dv
+            row[j + 2: m + 2] = old[j:m]
+        f.sched_len[v] = m + 2
+        self.req.vehicle[req] = v
+        self.req.assigned_type[req] = ti
+        self._log(now, "assign", v=v, r=req, node=int(f.pos_node[v]))
+        self._plan(v)
+
+    def idle_vehicles(self) -> np.ndarray:
+        f = self.f
+        return np.flatnonzero(f.available & (f.sched_len == 0) & (f.target < 0))
+
+    def vehicle_nodes(self, vehicles: np.ndarray) -> np.ndarray:
+        return self.f.pos_node[np.asarray(vehicles, np.int64)]
+
+    def send_vehicle(self, vehicle: int, node: int) -> None:
+        f = self.f
+        if f.sched_len[vehicle] > 0 or node == f.pos_node[vehicle]:
+            return
+        if f.target[vehicle] >= 0 and f.pos_time[vehicle] < self.now:
+            self._drive(vehicle, int(f.target[vehicle]), self.now)
+        f.pos_time[vehicle] = max(int(f.pos_time[vehicle]), self.now)
+        f.idle_target[vehicle] = int(node)
+        self._log(self.now, "rebalance", v=vehicle, node=int(node))
+        self._plan(vehicle)
+
+    def expected_origins(self, t0: int, t1: int) -> np.ndarray:
+        req = self.req
+        sel = (req.release_s >= t0) & (req.release_s < t1) & (req.reason == "")
+        return req.origin[sel]
+
+    def travel_time(self, orig: np.ndarray, dest: np.ndarray) -> np.ndarray:
+        return self.base.tt[np.asarray(orig, np.int64), np.asarray(dest, np.int64)].astype(
+            np.int64)
+
+    def node_xy(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(self.network.node_x), np.asarray(self.network.node_y)

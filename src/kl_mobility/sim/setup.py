@@ -1,0 +1,151 @@
+"""Turning the request table and fleet section into the engine's flat arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
+from kl_mobility.sim.state import ST_OPEN, FleetState, RequestState
+from kl_mobility.sim.travel import TypeTables, nearest_stop, virtual_stops
+
+__all__ = ["REQUIRED_COLUMNS", "depot_nodes", "make_fleet", "make_requests"]
+
+REQUIRED_COLUMNS = ("request_id", "request_time_s", "origin_node", "dest_node", "passengers")
+INF_TIME = np.iinfo(np.int32).max
+
+
+def _opt_int(df: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
+    """(values int64 with 0 where missing, mask of present values)."""
+    if col not in df.columns:
+        return np.zeros(len(df), np.int64), np.zeros(len(df), bool)
+    s = pd.to_numeric(df[col], errors="raise")
+    present = s.notna().to_numpy()
+    vals = s.fillna(0).to_numpy().astype(np.int64)
+    return vals, present
+
+
+def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
+                  tables: Sequence[TypeTables], fleet: Sequence[VehicleTypeConfig],
+                  service: ServiceConfig, node_x: np.ndarray, node_y: np.ndarray,
+                  stops: Mapping[str, np.ndarray] | None) -> RequestState:
+    """Validate the request table and derive every per-type window (see ServiceConfig)."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in requests.columns]
+    if missing:
+        raise ValueError(f"requests lack columns {missing} (have {list(requests.columns)})")
+    n = len(requests)
+    rid = requests["request_id"].to_numpy(np.int64)
+    if np.unique(rid).size != n:
+        raise ValueError("requests: request_id must be unique")
+    origin = requests["origin_node"].to_numpy(np.int64)
+    dest = requests["dest_node"].to_numpy(np.int64)
+    for name, a in (("origin_node", origin), ("dest_node", dest)):
+        if n and (a.min() < 0 or a.max() >= n_nodes):
+            raise ValueError(f"requests: {name} must be network node ids 0..{n_nodes - 1}")
+    pax = requests["passengers"].to_numpy(np.int64)
+    if n and pax.min() < 1:
+        raise ValueError("requests: passengers must be >= 1")
+    t_req = requests["request_time_s"].to_numpy(np.int64)
+    earliest, has_earliest = _opt_int(requests, "earliest_pickup_s")
+    latest, has_latest = _opt_int(requests, "latest_dropoff_s")
+    booking, prebooked = _opt_int(requests, "booking_time_s")
+    early0 = np.where(has_earliest, earliest, t_req)
+    release = np.where(prebooked, np.maximum(booking, early0 - service.prebook_release_s), t_req)
+    release = np.minimum(release, np.maximum(early0, t_req))
+
+    n_types = len(fleet)
+    shape = (n_types, n)
+    o = np.full(shape, -1, np.int64)
+    d = np.full(shape, -1, np.int64)
+    early = np.zeros(shape, np.int64)
+    late_pick = np.zeros(shape, np.int64)
+    late_drop = np.zeros(shape, np.int64)
+    walk = np.zeros(shape, np.int64)
+    for ti, vt in enumerate(fleet):
+        if vt.stop_based:
+            sn = None if stops is None else stops.get(vt.name)
+            if sn is None:
+                sn = virtual_stops(node_x, node_y, vt.stop_spacing_m)
+            sn = np.asarray(sn, np.int64)
+            so, wo = nearest_stop(sn, node_x, node_y, origin, service)
+            sd, wd = nearest_stop(sn, node_x, node_y, dest, service)
+            ok = (so >= 0) & (sd >= 0) & (so != sd)
+        else:
+            so, sd = origin, dest
+            wo = np.zeros(n, np.int64)
+            wd = np.zeros(n, np.int64)
+            ok = np.ones(n, bool)
+        tt = tables[ti].tt
+        direct = np.where(ok, tt[np.maximum(so, 0), np.maximum(sd, 0)], INF_TIME).astype(np.int64)
+        ok &= direct < INF_TIME
+        o[ti] = np.where(ok, so, -1)
+        d[ti] = np.where(ok, sd, -1)
+        early[ti] = early0 + wo
+        late_pick[ti] = early[ti] + service.max_wait_s
+        ld = late_pick[ti] + np.ceil(service.detour_factor * np.where(ok, direct, 0)).astype(
+            np.int64) + service.detour_const_s
+        late_drop[ti] = np.where(has_latest, np.minimum(ld, latest - wd), ld)
+        walk[ti] = wo + wd
+
+    direct_s = base.tt[origin, dest].astype(np.int64)
+    direct_m = base.dist[origin, dest].astype(np.float64)
+    reason = np.full(n, "", dtype=object)
+    max_cap = max((vt.capacity for vt in fleet if vt.count > 0), default=0)
+    reason[(o < 0).all(axis=0) if n_types else np.ones(n, bool)] = "no_stop"
+    reason[direct_s >= INF_TIME] = "unreachable"
+    reason[origin == dest] = "same_node"
+    reason[pax > max_cap] = "too_many_passengers"
+    reason[(early0 < service.start_s) | (early0 >= service.end_s)] = "outside_hours"
+    return RequestState(
+        n=n, request_id=rid, release_s=release, passengers=pax, origin=origin, dest=dest,
+        direct_s=direct_s,
+        direct_m=direct_m, o=o, d=d, early=early, late_pick=late_pick, late_drop=late_drop,
+        walk_s=walk, status=np.full(n, ST_OPEN, np.int8), reason=reason,
+        vehicle=np.full(n, -1, np.int64), assigned_type=np.full(n, -1, np.int64),
+        pickup_s=np.full(n, -1, np.int64), dropoff_s=np.full(n, -1, np.int64),
+        shared=np.zeros(n, bool), earliest_s=early0,
+    )
+
+
+def depot_nodes(service: ServiceConfig, node_x: np.ndarray, node_y: np.ndarray) -> np.ndarray:
+    """Depot nodes of the service, or the node nearest the network's centre."""
+    if service.depot_nodes:
+        dep = np.asarray(service.depot_nodes, np.int64)
+        if dep.max() >= node_x.shape[0]:
+            raise ValueError("depot_nodes must be network node ids")
+        return dep
+    cx, cy = float(np.mean(node_x)), float(np.mean(node_y))
+    return np.array([int(np.argmin((node_x - cx) ** 2 + (node_y - cy) ** 2))], np.int64)
+
+
+def make_fleet(fleet: Sequence[VehicleTypeConfig], service: ServiceConfig, n_nodes: int,
+               depots: np.ndarray, rng: np.random.Generator, t0: int) -> FleetState:
+    """Vehicles of every type in scenario order, placed at random nodes or depots."""
+    type_idx = np.concatenate([np.full(vt.count, ti, np.int64) for ti, vt in enumerate(fleet)]
+                              or [np.zeros(0, np.int64)])
+    cap = np.array([fleet[t].capacity for t in type_idx], np.int64)
+    battery = np.array([fleet[t].battery_kwh if fleet[t].drivetrain == "electric" else 0.0
+                        for t in type_idx], np.float64)
+    state = FleetState.empty(type_idx, cap, battery, service.max_stops)
+    if service.initial_positions == "random":
+        state.pos_node[:] = rng.integers(0, n_nodes, size=state.n)
+    else:
+        state.pos_node[:] = depots[np.arange(state.n) % depots.size]
+    state.pos_time[:] = t0
+    state.available[:] = True
+    return state
+
+
+def fleet_arrays(fleet: Sequence[VehicleTypeConfig]) -> dict[str, Any]:
+    """Per-type constants the engine reads often."""
+    return {
+        "kwh_per_km": np.array([vt.energy_kwh_per_km if vt.drivetrain == "electric" else 0.0
+                                for vt in fleet]),
+        "l_per_km": np.array([vt.fuel_l_per_100km / 100.0 if vt.drivetrain != "electric"
+                              else 0.0 for vt in fleet]),
+        "battery": np.array([vt.battery_kwh if vt.drivetrain == "electric" else 0.0
+                             for vt in fleet]),
+    }

@@ -1,0 +1,172 @@
+"""The public entry point :func:`simulate`: validate, pack arrays, run the engine, tabulate."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kl_mobility.dispatch.config import DispatchConfig
+from kl_mobility.dispatch.registry import DISPATCH_POLICIES
+from kl_mobility.progress import ProgressCallback
+from kl_mobility.results.records import SimulationResult, events_frame, occupancy_frame
+from kl_mobility.results.schema import (
+    EDGES_COLUMNS,
+    EDGES_TYPE_COLUMN_PREFIX,
+    TRIPS_COLUMNS,
+    VEHICLES_COLUMNS,
+    column_names,
+)
+from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
+from kl_mobility.sim.engine import Engine
+from kl_mobility.sim.setup import depot_nodes, make_fleet, make_requests
+from kl_mobility.sim.state import ST_CANCELLED, ST_REJECTED, ST_SERVED
+from kl_mobility.sim.travel import TypeTables, type_tables
+
+__all__ = ["simulate"]
+
+STREAMS = ("fleet", "dispatch")
+"""Named random streams spawned from ``np.random.SeedSequence(seed)``, in this order."""
+
+
+def simulate(network: Any, oracle: Any, requests: pd.DataFrame, service: ServiceConfig,
+             fleet: Sequence[VehicleTypeConfig], dispatch: DispatchConfig, *, seed: int,
+             progress: ProgressCallback | None = None, callbacks: Any = None,
+             stops: Mapping[str, np.ndarray] | None = None,
+             type_oracles: Mapping[str, Any] | None = None,
+             cache_dir: str | Path | None = None,
+             record_legs: bool = False) -> SimulationResult:
+    """Simulate one day of on-demand service.
+
+    ``network``: a :class:`~kl_mobility.network.RoadNetwork`; ``oracle``: its dense
+    :class:`~kl_mobility.network.TravelTimeOracle`; ``requests``: the request table
+    (:mod:`kl_mobility.demand.schema` columns; ``request_id, request_time_s, origin_node,
+    dest_node, passengers`` required). ``seed`` feeds the named streams :data:`STREAMS`
+    (initial vehicle positions, policy randomness).
+
+    Optional: ``callbacks.on_event(time_s, kind, vehicle_id, request_id, node)`` is called for
+    every logged event; ``stops`` maps a stop-based vehicle type's name to its stop nodes
+    (else virtual stops); ``type_oracles`` maps a type name to a ready oracle (else a
+    speed-capped type gets one built and cached under ``cache_dir``); ``record_legs`` keeps
+    the driven legs in ``result.legs``.
+    """
+    wall = time.perf_counter()
+    fleet = tuple(fleet)
+    if not all(isinstance(vt, VehicleTypeConfig) for vt in fleet):
+        raise TypeError("fleet must be a sequence of VehicleTypeConfig")
+    if dispatch.policy not in DISPATCH_POLICIES:
+        raise ValueError(f"policy must be one of {sorted(DISPATCH_POLICIES)}, "
+                         f"got {dispatch.policy!r}")
+    ss = np.random.SeedSequence(seed)
+    rng_fleet, rng_dispatch = (np.random.default_rng(s) for s in ss.spawn(len(STREAMS)))
+    tables = type_tables(network, oracle, fleet, type_oracles, cache_dir)
+    base = TypeTables(np.asarray(oracle.tt), np.asarray(oracle.nxt), np.asarray(oracle.dist))
+    node_x = np.asarray(network.node_x, np.float64)
+    node_y = np.asarray(network.node_y, np.float64)
+    req = make_requests(requests, network.n_nodes, base, tables, fleet, service, node_x,
+                        node_y, stops)
+    depots = depot_nodes(service, node_x, node_y)
+    t0 = int(min(service.start_s, req.release_s.min() if req.n else service.start_s))
+    fl = make_fleet(fleet, service, network.n_nodes, depots, rng_fleet, t0)
+    policy = DISPATCH_POLICIES[dispatch.policy](dispatch)
+    engine = Engine(network, tables, base, req, fleet, fl, service, policy, dispatch.cost,
+                    dispatch.retry_interval_s, depots, rng_dispatch, t0, progress, callbacks,
+                    record_legs)
+    engine.run()
+    result = _tabulate(engine, requests, network, fleet, service)
+    result.meta.update({"seed": int(seed), "policy": dispatch.policy,
+                        "wall_s": time.perf_counter() - wall, "n_vehicles": int(fl.n),
+                        "network": getattr(network, "name", ""),
+                        "network_key": getattr(network, "key", "")})
+    result.legs = engine.legs
+    return result
+
+
+def _col(df: pd.DataFrame, name: str, default: Any, dtype: Any) -> np.ndarray:
+    if name in df.columns:
+        return df[name].to_numpy(dtype)
+    return np.full(len(df), default, dtype)
+
+
+def _tabulate(eng: Engine, requests: pd.DataFrame, network: Any,
+              fleet: tuple[VehicleTypeConfig, ...], service: ServiceConfig) -> SimulationResult:
+    req, f = eng.req, eng.f
+    served = req.status == ST_SERVED
+    status = np.full(req.n, "served", dtype=object)
+    status[req.status == ST_REJECTED] = "rejected"
+    status[req.status == ST_CANCELLED] = "cancelled"
+    names = np.array([vt.name for vt in fleet] + [""], dtype=object)
+    ti = np.where(served, req.assigned_type, -1)
+    cols = np.arange(req.n)
+    early = np.where(served, req.early[np.maximum(ti, 0), cols] if req.early.size else 0, 0)
+    walk = np.where(served, req.walk_s[np.maximum(ti, 0), cols] if req.walk_s.size else 0, 0)
+    pickup = np.where(served, req.pickup_s, -1)
+    dropoff = np.where(served, req.dropoff_s, -1)
+    ride = np.where(served, dropoff - pickup, -1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        detour = np.where(served & (req.direct_s > 0), ride / req.direct_s, np.nan)
+    trips = pd.DataFrame({
+        "request_id": req.request_id,
+        "request_time_s": requests["request_time_s"].to_numpy(np.int64),
+        "origin_node": req.origin.astype(np.int32),
+        "dest_node": req.dest.astype(np.int32),
+        "origin_lat": _col(requests, "origin_lat", np.nan, np.float64),
+        "origin_lon": _col(requests, "origin_lon", np.nan, np.float64),
+        "dest_lat": _col(requests, "dest_lat", np.nan, np.float64),
+        "dest_lon": _col(requests, "dest_lon", np.nan, np.float64),
+        "passengers": req.passengers.astype(np.int16),
+        "alt_mode": (requests["alt_mode"].astype(str).to_numpy(object)
+                     if "alt_mode" in requests.columns else np.full(req.n, "", object)),
+        "status": status,
+        "reason": req.reason.astype(object),
+        "vehicle_id": np.where(served, req.vehicle, -1).astype(np.int32),
+        "vehicle_type": names[ti],
+        "pickup_time_s": pickup.astype(np.int64),
+        "dropoff_time_s": dropoff.astype(np.int64),
+        "wait_s": np.where(served, pickup - early, -1).astype(np.int64),
+        "ride_s": ride.astype(np.int64),
+        "direct_s": req.direct_s.astype(np.int64),
+        "direct_m": req.direct_m.astype(np.float64),
+        "detour_ratio": detour.astype(np.float64),
+        "shared": req.shared & served,
+        "walk_s": walk.astype(np.int64),
+    })[column_names(TRIPS_COLUMNS)]
+    tcfg = [fleet[t] for t in f.type_idx]
+    end = np.maximum(service.end_s, f.last_active_s)
+    vehicles = pd.DataFrame({
+        "vehicle_id": np.arange(f.n, dtype=np.int32),
+        "vehicle_type": np.array([vt.name for vt in tcfg], dtype=object),
+        "kind": np.array([vt.kind for vt in tcfg], dtype=object),
+        "drivetrain": np.array([vt.drivetrain for vt in tcfg], dtype=object),
+        "capacity": f.capacity.astype(np.int16),
+        "km_total": f.km,
+        "km_occupied": f.km_occupied,
+        "km_empty": f.km - f.km_occupied,
+        "passenger_km": f.passenger_km,
+        "hours_in_service": (end - service.start_s) / 3600.0,
+        "energy_kwh": f.energy_kwh,
+        "fuel_l": f.fuel_l,
+        "n_charges": f.n_charges.astype(np.int32),
+        "n_served": f.n_served.astype(np.int32),
+    })[column_names(VEHICLES_COLUMNS)]
+    used = np.flatnonzero(eng.edge_count > 0)
+    edges = pd.DataFrame({
+        "edge_id": used.astype(np.int32),
+        "u": np.asarray(network.edge_tail)[used].astype(np.int32),
+        "v": np.asarray(network.edge_head)[used].astype(np.int32),
+        "vkm_total": eng.edge_vkm[used] / 1000.0,
+        "vkm_occupied": eng.edge_vkm_occ[used] / 1000.0,
+        "passenger_km": eng.edge_pkm[used] / 1000.0,
+        "n_traversals": eng.edge_count[used].astype(np.int32),
+    })[column_names(EDGES_COLUMNS)]
+    for k, vt in enumerate(fleet):
+        edges[EDGES_TYPE_COLUMN_PREFIX + vt.name] = eng.edge_vkm_type[k, used] / 1000.0
+    events = events_frame(*eng.ev)
+    occupancy = occupancy_frame(events, dict(zip(req.request_id.tolist(),
+                                                 req.passengers.tolist(), strict=True)),
+                                f.n, service.start_s, service.end_s, service.occupancy_bin_s)
+    return SimulationResult.from_frames(trips, vehicles, edges, events, occupancy)
