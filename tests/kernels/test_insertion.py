@@ -1,0 +1,140 @@
+"""The insertion kernel against the slow pure-Python reference on random small instances."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from insertion_reference import random_instance, reference_best
+
+from kl_mobility.kernels.insertion import (
+    COST_KINDS,
+    INFEASIBLE,
+    best_insertion,
+    insertion_cost_matrix,
+    start_states,
+)
+
+N_EXAMPLES = int(os.environ.get("KL_INSERTION_EXAMPLES", "2500"))
+
+
+def _kernel(veh, req, cost_kind=0, prune=True):
+    tt, cand, *rest = veh
+    return best_insertion(tt, cand, *rest, origin=req["o"], dest=req["d"], early=req["early"],
+                          late_pick=req["late_pick"], late_drop=req["late_drop"],
+                          passengers=req["pax"], dwell_pick=req["dwell_pick"],
+                          dwell_drop=req["dwell_drop"], cost_kind=cost_kind, prune=prune)
+
+
+def _reference(veh, req, cost_kind=0):
+    return reference_best(*veh, req["o"], req["d"], req["early"], req["late_pick"],
+                          req["late_drop"], req["pax"], req["dwell_pick"], req["dwell_drop"],
+                          cost_kind)
+
+
+@settings(max_examples=N_EXAMPLES, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 2**32 - 1), cost_kind=st.sampled_from(sorted(COST_KINDS.values())))
+def test_kernel_matches_reference(seed, cost_kind):
+    """Same best cost as the brute-force reference, with and without reachability pruning,
+    and the kernel's choice is itself feasible at that cost."""
+    veh, req = random_instance(seed)
+    ref = _reference(veh, req, cost_kind)
+    got = _kernel(veh, req, cost_kind, prune=True)
+    unpruned = _kernel(veh, req, cost_kind, prune=False)
+    assert got[0] == ref[0] == unpruned[0]
+    if ref[0] != INFEASIBLE:
+        # the chosen (vehicle, i, j) evaluated alone by the reference gives the same cost
+        v, i, j = got[1:]
+        only = list(veh)
+        only[1] = np.array([v])
+        assert _reference(tuple(only), req, cost_kind)[0] == got[0]
+        assert got[1:] == ref[1:]  # same tie-breaking: lowest vehicle, then i, then j
+    else:
+        assert got[1:] == (-1, -1, -1)
+
+
+def test_some_random_instances_are_feasible_and_some_not():
+    """The generator exercises both outcomes (else the comparison would prove little)."""
+    res = [_reference(*random_instance(s))[0] for s in range(300)]
+    feasible = sum(r != INFEASIBLE for r in res)
+    assert 30 < feasible < 290
+
+
+def test_cost_matrix_matches_single_vehicle_search():
+    """Each cost-matrix entry equals the best insertion into that one vehicle."""
+    for seed in range(200):
+        veh, req = random_instance(seed)
+        tt, cand, *rest = veh
+        one = lambda a: np.array([a], np.int64)  # noqa: E731
+        cost, ii, jj = insertion_cost_matrix(
+            tt, cand, *rest, one(req["o"]), one(req["d"]), one(req["early"]),
+            one(req["late_pick"]), one(req["late_drop"]), one(req["pax"]),
+            one(req["dwell_pick"]), one(req["dwell_drop"]))
+        for k, v in enumerate(cand):
+            sub = list(veh)
+            sub[1] = np.array([v])
+            c, _, i, j = _kernel(tuple(sub), req)
+            assert (cost[0, k], ii[0, k], jj[0, k]) == (c, i, j)
+
+
+def test_insertion_by_hand():
+    """Line 0-1-2-3 with 10 s per hop; empty vehicle at node 0 at t=0; request 1 -> 3,
+    dwell 5 s each: pickup at 10, leave 15, drop at 35, finish 40 -> added time 40."""
+    tt = np.abs(np.subtract.outer(np.arange(4), np.arange(4))).astype(np.int32) * 10
+    z = np.zeros((1, 4), np.int64)
+    res = best_insertion(tt, [0], np.array([0]), np.array([0]), np.array([0]), np.array([2]),
+                         np.array([0]), z, z, z, z, z, origin=1, dest=3, early=0, late_pick=100,
+                         late_drop=100, passengers=1, dwell_pick=5, dwell_drop=5)
+    assert res == (40, 0, 0, 0)
+    # pickup deadline 9 < 10 s needed to reach node 1: infeasible
+    res = best_insertion(tt, [0], np.array([0]), np.array([0]), np.array([0]), np.array([2]),
+                         np.array([0]), z, z, z, z, z, origin=1, dest=3, early=0, late_pick=9,
+                         late_drop=100, passengers=1, dwell_pick=5, dwell_drop=5)
+    assert res == (INFEASIBLE, -1, -1, -1)
+
+
+def test_wrapper_rejects_bad_shapes():
+    tt = np.zeros((3, 3), np.int32)
+    z = np.zeros((2, 4), np.int64)
+    with pytest.raises(ValueError, match="start_node"):
+        best_insertion(tt, [0], np.zeros(3, np.int64), np.zeros(2, np.int64),
+                       np.zeros(2, np.int64), np.ones(2, np.int64), np.zeros(2, np.int64),
+                       z, z, z, z, z, origin=0, dest=1, early=0, late_pick=1, late_drop=2,
+                       passengers=1, dwell_pick=0, dwell_drop=0)
+
+
+def test_start_states_next_node():
+    """A vehicle leaving node 0 at t=1000 toward node 4 on a line of 20 s hops passes node 1
+    at 1020 and node 2 at 1040: at t=1030 it is re-planned from node 2 at 1040."""
+    n = 5
+    tt = (np.abs(np.subtract.outer(np.arange(n), np.arange(n))) * 20).astype(np.int32)
+    idx = np.arange(n)
+    nxt = np.where(idx[None, :] > idx[:, None], idx[:, None] + 1,
+                   np.where(idx[None, :] < idx[:, None], idx[:, None] - 1, idx[:, None]))
+    nxt = nxt.astype(np.int32)
+    pos = np.array([0]), np.array([1000]), np.array([4])
+    for t, want in ((1000, (0, 1000)), (1030, (2, 1040)), (1040, (2, 1040)),
+                    (1041, (3, 1060)), (5000, (4, 5000))):
+        node, time = start_states(t, [0], *pos, tt, nxt)
+        assert (node[0], time[0]) == want
+    node, time = start_states(1030, [0], np.array([3]), np.array([900]), np.array([-1]), tt, nxt)
+    assert (node[0], time[0]) == (3, 1030)  # parked
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="already without JIT")
+def test_matches_reference_without_jit():
+    """The same comparison with NUMBA_DISABLE_JIT=1 (pure Python kernels), on a sample."""
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1", KL_INSERTION_EXAMPLES="150")
+    here = Path(__file__).resolve()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(here),
+         "-k", "matches_reference or by_hand or start_states"],
+        env=env, capture_output=True, text=True, timeout=300, cwd=here.parents[2])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "passed" in proc.stdout
