@@ -168,6 +168,14 @@ def plan_batch(
     return specs
 
 
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _finished(spec: RunSpec) -> dict[str, Any] | None:
     path = Path(spec.out_dir) / RUN_FILE
     if not path.is_file():
@@ -182,7 +190,7 @@ def _finished(spec: RunSpec) -> dict[str, Any] | None:
 def _default_run(scenario: Scenario, seed: int, out_dir: Path, progress: Any = None):
     from kl_mobility.runner import run_scenario  # the lead's runner; imported on the worker
 
-    return run_scenario(scenario, seed, out_dir, progress)
+    return run_scenario(scenario, seed, out_dir, progress=progress)
 
 
 def _json_safe(value: Any) -> Any:
@@ -210,14 +218,15 @@ def execute_run(spec: RunSpec, run_fn: RunFunction | None = None) -> RunOutcome:
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         scenario = scenario_from_mapping(spec.scenario_mapping, file=spec.scenario_file)
-        kpis = dict(run_fn(scenario, spec.seed, tmp, None) or {})
+        kpis = dict(run_fn(scenario, spec.seed, tmp) or {})
         tmp.mkdir(parents=True, exist_ok=True)
         kpis = _add_co2(kpis, scenario, tmp)
         seconds = time.perf_counter() - t0
-        info = {"key": spec.key, "scenario": spec.scenario_name, "seed": spec.seed,
+        info = _read_json(tmp / RUN_FILE)  # what the run function recorded, if anything
+        info.update({"key": spec.key, "scenario": spec.scenario_name, "seed": spec.seed,
                 "code_version": spec.code_version, "scenario_file": spec.scenario_file,
                 "seconds": seconds, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                "kpis": _json_safe(kpis)}
+                "kpis": _json_safe(kpis)})
         (tmp / SCENARIO_FILE).write_text(json.dumps(spec.scenario_mapping, indent=1),
                                          encoding="utf-8")
         (tmp / RUN_FILE).write_text(json.dumps(info, indent=1), encoding="utf-8")

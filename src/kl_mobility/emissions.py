@@ -381,6 +381,22 @@ class CO2Account:
         "uba_car_g_per_pkm", "uba_bus_g_per_pkm",
     )
 
+    def kpis(self) -> dict[str, float]:
+        """Flat KPIs: ``co2_<total>`` for every total, and per vehicle type
+        ``co2_vkm_occupied__<type>``, ``co2_vkm_empty__<type>``, ``co2_kg__<type>``."""
+        out = {f"co2_{k}": float(v) for k, v in self.totals.items()}
+        for row in self.by_type.itertuples(index=False):
+            out[f"co2_vkm_occupied__{row.vehicle_type}"] = float(row.km_occupied)
+            out[f"co2_vkm_empty__{row.vehicle_type}"] = float(row.km_empty)
+            out[f"co2_kg__{row.vehicle_type}"] = float(row.co2_kg)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able account: totals, per-type rows and the assumptions it relies on."""
+        return {"totals": dict(self.totals),
+                "by_type": self.by_type.to_dict(orient="records"),
+                "assumptions": {a: ASSUMPTIONS.get(a, "") for a in self.assumptions}}
+
 
 def _alt_mask(trips: pd.DataFrame, mode: str) -> np.ndarray:
     served = trips["status"].astype(str).to_numpy() == "served"
@@ -390,15 +406,18 @@ def _alt_mask(trips: pd.DataFrame, mode: str) -> np.ndarray:
 def co2_account(
     trips: pd.DataFrame,
     vehicles: pd.DataFrame,
-    factors: Mapping[str, VehicleFactor],
+    factors: Mapping[str, VehicleFactor] | Iterable[Any],
     config: EmissionsConfig | None = None,
 ) -> CO2Account:
     """Account a run's CO2 from its ``trips`` and ``vehicles`` tables (see module doc).
 
     ``factors`` maps every ``vehicle_type`` of ``vehicles`` to its :class:`VehicleFactor`
-    (from :func:`fleet_factors`); a missing type is a ``ValueError``.
+    (from :func:`fleet_factors`), or is the scenario's fleet section itself (the factors are
+    then derived with :func:`fleet_factors`); a missing type is a ``ValueError``.
     """
     config = config or EmissionsConfig()
+    if not isinstance(factors, Mapping):
+        factors = fleet_factors(factors, config)
     fs = config.factors
     rows = []
     if len(vehicles):

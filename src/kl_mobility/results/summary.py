@@ -42,13 +42,7 @@ SUMMARY_COLUMNS = ["scenario", "kpi", "n", "mean", "std", "ci95_low", "ci95_high
 
 def co2_kpis(account) -> dict[str, float]:
     """Flat ``co2_*`` KPIs of a :class:`~kl_mobility.emissions.CO2Account`."""
-    out = {f"co2_{k}": float(v) for k, v in account.totals.items()}
-    for _, row in account.by_type.iterrows():
-        t = row["vehicle_type"]
-        out[f"co2_vkm_occupied__{t}"] = float(row["km_occupied"])
-        out[f"co2_vkm_empty__{t}"] = float(row["km_empty"])
-        out[f"co2_kg__{t}"] = float(row["co2_kg"])
-    return out
+    return account.kpis()
 
 
 def run_co2_kpis(scenario, run_dir: str | Path) -> dict[str, float]:
