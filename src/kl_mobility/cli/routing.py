@@ -1,11 +1,178 @@
-"""CLI commands of the routing area."""
+"""CLI commands of the routing area.
+
+- ``kl-mobility bench routing PATH... --time-limit S [--csv FILE]``: solve benchmark instances
+  (Cordeau DARP or Li & Lim PDPTW files, or directories of them) and print a table against
+  the best-known values.
+- ``kl-mobility plan --requests FILE --fleet N --capacity Q``: plan a pre-booked request
+  table on the Kaiserslautern network with the static solver and print the plan's KPIs.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import sys
+from pathlib import Path
 
 __all__ = ["register"]
 
 
+def _bench_parsers(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """The subcommands of ``bench``, creating the group unless another area did."""
+    bench = sub.choices.get("bench")
+    if bench is None:
+        bench = sub.add_parser("bench", help="run benchmarks",
+                               description="Benchmarks of kl-mobility's solvers.")
+    for action in bench._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    return bench.add_subparsers(dest="bench_command", metavar="BENCHMARK")
+
+
+def _search_args(p: argparse.ArgumentParser, default_limit: float) -> None:
+    from kl_mobility.routing.model import FIRST_SOLUTION_STRATEGIES, METAHEURISTICS, SearchOptions
+
+    d = SearchOptions()
+    p.add_argument("--time-limit", type=float, default=default_limit, metavar="S",
+                   help=f"seconds per instance / plan (default {default_limit:g})")
+    p.add_argument("--first-solution", default=d.first_solution,
+                   choices=FIRST_SOLUTION_STRATEGIES, metavar="NAME",
+                   help=f"OR-Tools first-solution strategy (default {d.first_solution})")
+    p.add_argument("--metaheuristic", default=d.metaheuristic, choices=METAHEURISTICS,
+                   metavar="NAME", help=f"OR-Tools local-search metaheuristic "
+                   f"(default {d.metaheuristic})")
+
+
+def _options(args: argparse.Namespace):
+    from kl_mobility.config import ConfigError
+    from kl_mobility.routing.model import SearchOptions
+
+    try:
+        return SearchOptions(time_limit_s=args.time_limit, first_solution=args.first_solution,
+                             metaheuristic=args.metaheuristic)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this area's commands to the top-level parser."""
+    bench = _bench_parsers(sub)
+    p = bench.add_parser(
+        "routing", help="solve DARP / PDPTW benchmark instances",
+        description="Solve Cordeau DARP and Li & Lim PDPTW instances with the OR-Tools solver "
+        "and compare with best-known values (bks.csv next to the files, or --bks).")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="instance files or directories")
+    _search_args(p, 30.0)
+    p.add_argument("--csv", metavar="FILE", help="also write the table as CSV (after every "
+                   "instance)")
+    p.add_argument("--bks", metavar="FILE", help="best-known values (bks.csv layout)")
+    p.set_defaults(func=_bench_routing)
+
+    p = sub.add_parser(
+        "plan", help="plan a pre-booked request table with the static solver",
+        description="Plan pre-booked requests on the road network with OR-Tools: all "
+        "requests known in advance, vehicles from one depot, the service's time windows "
+        "(max wait, detour limits, stop times). Prints the plan's KPIs.")
+    p.add_argument("--requests", required=True, metavar="FILE",
+                   help="request table (CSV or Parquet; kl_mobility.demand.schema columns)")
+    p.add_argument("--fleet", required=True, type=int, metavar="N", help="vehicles")
+    p.add_argument("--capacity", required=True, type=int, metavar="Q", help="seats per vehicle")
+    p.add_argument("--osm", metavar="FILE", help="OSM file (default: the Kaiserslautern "
+                   "extract)")
+    p.add_argument("--cache-dir", default="networks", metavar="DIR",
+                   help="network cache (default networks)")
+    p.add_argument("--depot-node", type=int, metavar="NODE",
+                   help="depot network node (default: the node nearest the centre)")
+    p.add_argument("--max-wait", type=int, metavar="S",
+                   help="pickup window length in seconds (default: the service default)")
+    p.add_argument("--no-return", action="store_true",
+                   help="vehicles end at their last drop-off instead of the depot")
+    p.add_argument("--out", metavar="DIR", help="write plan_trips.csv, plan_stops.csv and "
+                   "plan_kpis.json here")
+    _search_args(p, 60.0)
+    p.set_defaults(func=_plan)
+
+
+def _bench_routing(args: argparse.Namespace) -> int:
+    from kl_mobility.cli.progress import TqdmProgress
+    from kl_mobility.routing.harness import (
+        bench_instances,
+        format_table,
+        rows_to_csv,
+        summarize,
+    )
+
+    opts = _options(args)
+    done = []
+
+    def on_row(row) -> None:
+        done.append(row)
+        if args.csv:
+            rows_to_csv(done, args.csv)
+
+    bar = TqdmProgress()
+    try:
+        rows = bench_instances(args.paths, opts, bks_file=args.bks, progress=bar,
+                               on_row=on_row)
+    finally:
+        bar.close()
+    print(format_table(rows))
+    for kind, s in summarize(rows).items():
+        line = (f"{kind}: {s['feasible']}/{s['instances']} feasible")
+        if s["with_gap"]:
+            line += (f", mean gap {s['mean_gap_pct']:.2f} %, max gap "
+                     f"{s['max_gap_pct']:.2f} % ({s['with_gap']} with best-known)")
+        if s["with_bks_vehicles"]:
+            line += (f", best-known vehicles reached on {s['bks_vehicles_reached']}/"
+                     f"{s['with_bks_vehicles']}")
+        print(line)
+    if args.csv:
+        print(f"written {args.csv}")
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from kl_mobility.cli.progress import TqdmProgress
+    from kl_mobility.config import ConfigError
+    from kl_mobility.routing.plan import plan_requests, read_plan_requests
+
+    if args.fleet < 1:
+        raise ConfigError(f"--fleet must be >= 1, got {args.fleet}")
+    if args.capacity < 1:
+        raise ConfigError(f"--capacity must be >= 1, got {args.capacity}")
+    from kl_mobility.network import build_oracle, load_network
+
+    opts = _options(args)
+    bar = TqdmProgress()
+    try:
+        network = load_network(args.osm, cache_dir=args.cache_dir, progress=bar)
+        oracle = build_oracle(network, cache_dir=args.cache_dir, progress=bar)
+        requests = read_plan_requests(args.requests, network)
+        service_kw = {} if args.max_wait is None else {"max_wait_s": args.max_wait}
+        result = plan_requests(requests, oracle, fleet=args.fleet, capacity=args.capacity,
+                               depot_node=args.depot_node, network=network,
+                               return_to_depot=not args.no_return, options=opts,
+                               service_overrides=service_kw, progress=bar)
+    finally:
+        bar.close()
+    k = result.kpis
+    print(f"plan: {k['n_served']}/{k['n_requests']} requests served by "
+          f"{k['vehicles_used']} of {args.fleet} vehicles (capacity {args.capacity}); "
+          f"feasible: {'yes' if result.solution.feasible else 'NO'}")
+    for key in ("vehicle_km", "vehicle_hours", "passenger_km", "occupancy", "empty_km_share",
+                "wait_mean_s", "wait_p95_s", "ride_mean_s", "detour_mean", "shared_share",
+                "passengers_per_vehicle_hour", "solve_s"):
+        v = k.get(key, math.nan)
+        print(f"  {key:28s} {v:12.3f}")
+    if not result.solution.feasible:
+        for v in result.solution.violations[:10]:
+            print(f"  violation: {v}", file=sys.stderr)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        result.trips.to_csv(out / "plan_trips.csv", index=False)
+        result.stops.to_csv(out / "plan_stops.csv", index=False)
+        (out / "plan_kpis.json").write_text(json.dumps(k, indent=2, default=float) + "\n")
+        print(f"written {out}/plan_trips.csv, plan_stops.csv, plan_kpis.json")
+    return 0 if result.solution.feasible else 1

@@ -15,8 +15,9 @@ precision:
   form a simple temporal network, i.e. difference constraints, whose consistency is decided
   exactly by Bellman-Ford (no negative cycle).
 
-The reported schedule starts each vehicle as late as possible and then serves every stop as
-early as possible given that start (a feasible schedule of the same temporal network).
+The reported schedule ends each route as early as possible, leaves the depot as late as that
+allows and serves every stop as early as possible given both (a feasible schedule of the
+same temporal network, with little idle time at either end).
 """
 
 from __future__ import annotations
@@ -133,8 +134,8 @@ def _check_route(p: RoutingProblem, veh: int, seq: list[int], req_of: np.ndarray
     stn.edges = base + [e for _, e in ride] + dur
     schedule = None
     if times_ok:
-        latest = stn.latest()
-        if latest is None:
+        earliest = stn.earliest()
+        if earliest is None:
             stn.edges = base
             if dur and not stn.consistent(dur):
                 violations.append(f"vehicle {veh}: maximum route duration "
@@ -146,9 +147,13 @@ def _check_route(p: RoutingProblem, veh: int, seq: list[int], req_of: np.ndarray
             if not bad and not (dur and not stn.consistent(dur)):
                 violations.append(f"vehicle {veh}: ride-time and duration limits cannot be "
                                   "met together")
-        else:
-            t0 = float(latest[0])
-            schedule = stn.earliest([(z, 0, t0), (0, z, -t0)])
+        else:  # finish as early as possible, leave as late as that allows
+            t_end = float(earliest[m - 1])
+            latest = stn.latest([(z, m - 1, t_end)])
+            t0 = float(latest[0]) if latest is not None else float(earliest[0])
+            schedule = stn.earliest([(z, 0, t0), (0, z, -t0), (z, m - 1, t_end)])
+            if schedule is None:  # pragma: no cover - numerical corner
+                schedule = earliest
     if schedule is None:  # report the earliest-start schedule of the infeasible route
         schedule = np.empty(m)
         schedule[0] = p.tw_early[start]
@@ -174,7 +179,7 @@ def _check_route(p: RoutingProblem, veh: int, seq: list[int], req_of: np.ndarray
                           else -1, arrival=arrival, start=bk,
                           departure=bk + float(p.service[loc]), load=loads[k]))
     return Route(vehicle=veh, stops=tuple(stops), distance=distance,
-                 duration=float(schedule[-1] - schedule[0]))
+                 duration=float(schedule[m - 1] - schedule[0]))
 
 
 def check_routes(problem: RoutingProblem, routes: Sequence[Sequence[int]]) -> CheckReport:

@@ -122,12 +122,19 @@ def _tightened_windows(p: RoutingProblem) -> tuple[np.ndarray, np.ndarray]:
     return np.where(bad, p.tw_early, e), np.where(bad, p.tw_late, lt)
 
 
+def _const(value: int):
+    def limit(_pickup_alt: int, _delivery_alt: int) -> int:
+        return value
+    return limit
+
+
 class _Model:
     """One OR-Tools routing model of ``problem`` with ``n_vehicles`` of its vehicles."""
 
     def __init__(self, p: RoutingProblem, n_vehicles: int, ts: float, cs: float,
                  fixed_cost: float, drop_penalty: float | None) -> None:
         self.p, self.k, self.ts, self.cs = p, n_vehicles, ts, cs
+        self._keep: list[object] = []  # Python callbacks must outlive the model
         n = p.n_locations
         starts = [int(x) for x in p.start[:n_vehicles]]
         ends = [int(x) for x in p.end[:n_vehicles]]
@@ -170,6 +177,11 @@ class _Model:
             solver.Add(tdim.CumulVar(pi) <= tdim.CumulVar(di))
             if np.isfinite(p.max_ride[r]):
                 lim = int(math.floor((p.max_ride[r] + p.service[pu]) * ts + 1e-9))
+                # native limit: seen by the dimension filters, so local search prunes
+                # ride-time-infeasible moves; the CP constraint guarantees it
+                cb = _const(lim)
+                self._keep.append(cb)
+                tdim.SetPickupToDeliveryLimitFunctionForPair(cb, r)
                 solver.Add(tdim.CumulVar(di) - tdim.CumulVar(pi) <= lim)
             if drop_penalty is not None:
                 routing.AddDisjunction([pi], int(round(drop_penalty * cs)))
@@ -360,11 +372,3 @@ def _route_len(p: RoutingProblem, seq: list[int]) -> float:
         return 0.0
     locs = [int(p.start[0]), *seq, int(p.end[0])]
     return float(sum(p.dist[a, b] for a, b in zip(locs[:-1], locs[1:])))
-
-
-def with_vehicles(problem: RoutingProblem, n_vehicles: int) -> RoutingProblem:
-    """``problem`` with its first ``n_vehicles`` vehicles (or the last one repeated)."""
-    idx = np.minimum(np.arange(n_vehicles), problem.n_vehicles - 1)
-    return replace(problem, n_vehicles=n_vehicles, capacity=problem.capacity[idx],
-                   start=problem.start[idx], end=problem.end[idx],
-                   max_duration=problem.max_duration[idx])

@@ -12,7 +12,7 @@ service start and the load after service at every stop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -145,6 +145,13 @@ class RoutingProblem:
     @property
     def n_requests(self) -> int:
         return int(self.pickups.size)
+
+    def with_vehicles(self, n_vehicles: int) -> RoutingProblem:
+        """This problem with its first ``n_vehicles`` vehicles (the last one repeated)."""
+        idx = np.minimum(np.arange(n_vehicles), self.n_vehicles - 1)
+        return replace(self, n_vehicles=n_vehicles, capacity=self.capacity[idx],
+                       start=self.start[idx], end=self.end[idx],
+                       max_duration=self.max_duration[idx])
 
     def request_of(self) -> np.ndarray:
         """int64[N]: the request served at each location, -1 at depots / unused locations."""
