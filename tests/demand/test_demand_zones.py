@@ -15,8 +15,11 @@ def test_residents_and_attraction_are_conserved(grid_zones, grid_config):
     assert z.pop[z.n_internal:].tolist() == [300.0, 200.0]
     assert z.point_pop.sum() == pytest.approx(2500.0)
     assert z.attr.sum() == pytest.approx(z.point_attr.sum())
-    # East: 200 residents x 0.3 + 100 extra units
-    assert z.attr[-1] == pytest.approx(200 * grid_config.attraction_per_resident + 100.0)
+    # East: 200 residents x (0.3 + 0.5 x the core's non-residential units per resident)
+    # + its 100 own units
+    k = z.n_internal
+    per_res = (z.attr[:k].sum() - 2000.0 * grid_config.attraction_per_resident) / 2000.0
+    assert z.attr[-1] == pytest.approx(200 * (0.3 + 0.5 * per_res) + 100.0)
 
 
 def test_points_are_grouped_by_zone(grid_zones):

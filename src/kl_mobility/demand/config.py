@@ -139,7 +139,8 @@ ASSUMPTIONS: dict[str, str] = {
     "costs": "car_cost_eur_per_km, bus_fare_eur, assumed on-demand fare",
     "bus approximation": "bus_headway_min (core), bus_ivt_factor, bus hours start",
     "assumed service level": "assumed_wait_s, assumed_detour_factor before a simulation",
-    "external zones": "external_detour_factor, external_intrazonal_m, headways not found",
+    "external zones": "external_detour_factor, external_intrazonal_m, "
+    "external_facility_factor, headways not found, Einsiedlerhof industry size",
 }
 
 
@@ -218,6 +219,9 @@ class DemandConfig:
     """Assumption: road distance / straight line from an Ortsbezirk to its boundary node."""
     external_speed_kmh: float = 50.0
     """Assumption: car speed on the link from an Ortsbezirk to its boundary node."""
+    external_facility_factor: float = 0.5
+    """Assumption: facilities (shops, schools, jobs) per resident in an Ortsbezirk relative
+    to the core's average (their POIs lie outside the extract)."""
     external_intrazonal_m: float = 800.0
     """Assumption: mean trip length within an Ortsbezirk."""
     boundary_band_m: float = 300.0
@@ -285,6 +289,7 @@ class DemandConfig:
                      "attraction_per_shop", "attraction_per_amenity", "attraction_per_school",
                      "car_cost_eur_per_km", "bus_fare_eur", "fare_eur", "fare_per_km_eur",
                      "car_access_min", "external_intrazonal_m", "boundary_band_m",
+                     "external_facility_factor",
                      "prebook_share"):
             check_range(name, getattr(self, name), 0.0)
         check_range("prebook_share", self.prebook_share, 0.0, 1.0)

@@ -44,6 +44,7 @@ from kl_mobility.demand.osmfeatures import osm_features
 from kl_mobility.demand.profile import mass_between, sample_times
 from kl_mobility.demand.schema import ALT_MODES, MODES, REQUEST_COLUMNS, REQUEST_DTYPES
 from kl_mobility.demand.zones import ZoneTable, build_zones
+from kl_mobility.errors import InputError
 from kl_mobility.progress import ProgressCallback, report
 
 __all__ = ["Demand", "generate_demand", "load_zones"]
@@ -123,12 +124,19 @@ class Demand:
 def load_zones(network, config: DemandConfig, *, osm_file: str | Path | None = None,
                cache_dir: str | Path | None = None,
                progress: ProgressCallback | None = None) -> ZoneTable:
-    """Zones of ``network`` from the OSM file (``osm_file``, ``config.osm_file`` or the
-    default extract)."""
+    """Zones of ``network`` from an OSM file: ``osm_file``, else ``config.osm_file``, else
+    the file the network was built from, else the default extract."""
     from kl_mobility.network import default_osm_path
 
-    path = Path(osm_file or config.osm_file or default_osm_path())
-    return build_zones(network, osm_features(path, cache_dir=cache_dir, progress=progress), config)
+    source = str(getattr(network, "meta", {}).get("source", ""))
+    if not (source and Path(source).is_file()):
+        source = ""
+    path = Path(osm_file or config.osm_file or source or default_osm_path())
+    feats = osm_features(path, cache_dir=cache_dir, progress=progress)
+    try:
+        return build_zones(network, feats, config)
+    except ValueError as exc:
+        raise InputError(f"{path}: {exc}") from None
 
 
 def _in_window(t: np.ndarray, start_s: int, end_s: int) -> np.ndarray:

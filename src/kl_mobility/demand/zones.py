@@ -11,7 +11,10 @@ buildings themselves, not at zone centroids.
 External zones (the Ortsbezirke outside the extract, FACTS.md section 1) are single points
 at their FACTS.md coordinates, attached to the nearest *boundary node* (a node within
 ``boundary_band_m`` of the network's bounding box) with an offset of straight-line distance
-x ``external_detour_factor`` at ``external_speed_kmh``.
+x ``external_detour_factor`` at ``external_speed_kmh``. Their shops, schools and workplaces
+are not in the extract: each external zone attracts ``attraction_per_resident`` plus
+``external_facility_factor`` x the core's non-residential attraction per resident, per
+resident, plus its own ``attraction`` (e.g. the Einsiedlerhof industrial area).
 """
 
 from __future__ import annotations
@@ -167,7 +170,12 @@ def build_zones(network: RoadNetwork, features: OsmFeatures, config: DemandConfi
     e_off_m = d_b * config.external_detour_factor
     e_off_s = np.rint(e_off_m / (config.external_speed_kmh / 3.6)).astype(np.int32)
     e_pop = np.array([z.population for z in ext], np.float64)
-    e_attr = e_pop * config.attraction_per_resident + np.array([z.attraction for z in ext])
+    # local facilities of the Ortsbezirke are outside the extract: the core's attraction per
+    # resident beyond the residents' own, times external_facility_factor
+    core_extra = max(float(z_attr.sum() - z_pop.sum() * config.attraction_per_resident), 0.0)
+    per_res = core_extra / max(float(z_pop.sum()), 1e-12)
+    e_attr = (e_pop * (config.attraction_per_resident + config.external_facility_factor * per_res)
+              + np.array([z.attraction for z in ext], np.float64))
     mean_access = float(np.average(access, weights=z_pop)) if z_pop.sum() > 0 else 500.0
 
     order_pts = np.argsort(zone_of, kind="stable")
