@@ -1,11 +1,152 @@
-"""CLI commands of the batch area."""
+"""CLI commands ``kl-mobility batch`` (scenario x seed batches) and ``kl-mobility report``."""
 
 from __future__ import annotations
 
 import argparse
+import math
+import sys
+import time
+from pathlib import Path
 
 __all__ = ["register"]
 
+_SHOWN = (
+    ("share_served", "served"),
+    ("wait_mean_s", "wait_s"),
+    ("detour_mean", "detour"),
+    ("occupancy", "occup."),
+    ("vehicle_km", "vkm"),
+    ("co2_fleet_co2_kg", "fleet_kgCO2"),
+    ("co2_net_co2_kg", "net_kgCO2"),
+)
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this area's commands to the top-level parser."""
+    """Add ``batch`` and ``report`` to the top-level parser."""
+    p = sub.add_parser(
+        "batch",
+        help="run every scenario x seed in parallel (Dask), resumable",
+        description="Run every scenario file with seeds FIRST..FIRST+N-1 in parallel on a "
+        "local Dask cluster (or an existing one with --scheduler). Results go to "
+        "RESULTS/NAME/<scenario>/<seed>/; finished runs (same scenario content, seed and "
+        "code version) are skipped, so an interrupted batch resumes. A failed run is "
+        "reported and does not stop the others. Writes runs.csv and summary.csv (mean and "
+        "95 %% CI over seeds of every KPI) and prints the summary.",
+    )
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml", help="scenario files")
+    p.add_argument("--seeds", type=int, default=1, metavar="N",
+                   help="number of seeds per scenario (default 1)")
+    p.add_argument("--first-seed", type=int, default=0, metavar="S",
+                   help="first seed (default 0); every scenario gets the same seeds")
+    p.add_argument("--name", default=None, metavar="B",
+                   help="batch name (default: the folder name of the scenario files)")
+    p.add_argument("--results", default="results", metavar="DIR",
+                   help="results folder (default results/)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="address of an existing Dask scheduler (tcp://host:8786)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes of the local cluster (default: all cores)")
+    p.add_argument("--report", action="store_true", help="write the report afterwards")
+    p.set_defaults(func=_batch)
+
+    r = sub.add_parser(
+        "report",
+        help="HTML report, tidy tables and GeoJSON of a batch",
+        description="Write RESULTS/<batch>/report/: report.html (self-contained, figures "
+        "embedded), the PNG figures, kpis.csv, trips.parquet, vehicles.parquet, "
+        "edges_vkm.geojson and stops.geojson (open in QGIS).",
+    )
+    r.add_argument("batch_dir", metavar="results/<batch>", help="batch folder")
+    r.add_argument("--out", default=None, metavar="DIR", help="output folder "
+                   "(default <batch>/report)")
+    r.add_argument("--baseline", default="baseline", metavar="NAME",
+                   help="scenario every other one is compared with (default baseline)")
+    r.add_argument("--dpi", type=int, default=100, help="PNG resolution (default 100)")
+    r.set_defaults(func=_report)
+
+
+def _fmt(v: float) -> str:
+    from kl_mobility.results.report import fmt
+
+    return fmt(v)
+
+
+def _print_summary(summary_path: Path) -> None:
+    import pandas as pd
+
+    s = pd.read_csv(summary_path)
+    if s.empty:
+        return
+    scenarios = list(dict.fromkeys(s["scenario"]))
+    idx = s.set_index(["scenario", "kpi"])
+    width = max(len(x) for x in scenarios) + 2
+    head = "scenario".ljust(width) + "".join(label.rjust(22) for _, label in _SHOWN)
+    print(head)
+    for scen in scenarios:
+        cells = []
+        for k, _ in _SHOWN:
+            if (scen, k) in idx.index:
+                r = idx.loc[(scen, k)]
+                half = (r["ci95_high"] - r["mean"]) if not math.isnan(r["ci95_high"]) else None
+                txt = _fmt(r["mean"]) + (f" ±{_fmt(half)}" if half is not None else "")
+            else:
+                txt = "–"
+            cells.append(txt.rjust(22))
+        print(scen.ljust(width) + "".join(cells))
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from kl_mobility.batch import default_batch_name, run_batch
+    from kl_mobility.cli.progress import TqdmProgress
+    from kl_mobility.errors import InputError
+
+    if args.seeds < 1:
+        raise InputError(f"--seeds must be >= 1, got {args.seeds}")
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers must be >= 1, got {args.workers}")
+    name = args.name or default_batch_name(args.scenarios)
+    batch_dir = Path(args.results) / name
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    bar = TqdmProgress()
+
+    def on_outcome(o) -> None:
+        if o.status == "failed":
+            print(f"FAILED {o.scenario} seed {o.seed}: {o.error}", file=sys.stderr)
+
+    t0 = time.perf_counter()
+    try:
+        result = run_batch(args.scenarios, seeds, batch_dir, scheduler=args.scheduler,
+                           workers=args.workers, progress=bar, on_outcome=on_outcome)
+    finally:
+        bar.close()
+    c = result.counts()
+    print(f"batch {name}: {c['done']} run, {c['skipped']} already finished, "
+          f"{c['failed']} failed in {time.perf_counter() - t0:.1f} s -> {batch_dir}")
+    _print_summary(batch_dir / "summary.csv")
+    if args.report and c["done"] + c["skipped"] > 0:
+        from kl_mobility.results.report import write_report
+
+        path = write_report(batch_dir, progress=TqdmProgress())
+        print(f"report: {path}")
+    return 1 if c["failed"] else 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from kl_mobility.cli.progress import TqdmProgress
+    from kl_mobility.errors import InputError
+    from kl_mobility.results.report import write_report
+
+    if not Path(args.batch_dir).is_dir():
+        raise InputError(f"{args.batch_dir}: batch folder not found")
+    bar = TqdmProgress()
+    try:
+        path = write_report(args.batch_dir, args.out, baseline=args.baseline, dpi=args.dpi,
+                            progress=bar)
+    finally:
+        bar.close()
+    print(f"report: {path}")
+    for name in ("kpis.csv", "trips.parquet", "vehicles.parquet", "edges_vkm.geojson",
+                 "stops.geojson"):
+        if (path.parent / name).is_file():
+            print(f"        {path.parent / name}")
+    return 0
