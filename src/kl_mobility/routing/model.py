@@ -42,6 +42,10 @@ __all__ = ["FIRST_SOLUTION_STRATEGIES", "METAHEURISTICS", "SearchOptions", "solv
 
 log = logging.getLogger(__name__)
 
+#: Drop penalty (in longest arcs) while trying to empty a route: above the cost of any
+#: single insertion, low enough that the search may move requests out and back in.
+REDUCE_PENALTY = 10.0
+
 FIRST_SOLUTION_STRATEGIES = tuple(
     k for k in routing_enums_pb2.FirstSolutionStrategy.Value.keys() if k != "UNSET"
 )
@@ -322,7 +326,7 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
                                                    _route_len(p, routes[i])))
             init = [r for i, r in enumerate(routes[:used]) if i != drop]
             attempt_s = min(left() - reduce_until, max(2.0, 0.25 * budget))
-            sub = _Model(p, used - 1, ts, cs, 0.0, penalty)
+            sub = _Model(p, used - 1, ts, cs, 0.0, REDUCE_PENALTY * p.dist.max())
             a = sub.solve(opts, attempt_s, init)
             cand = sub.routes(a) if a is not None else None
             if cand is not None and _served_all(p, cand) and check_routes(p, cand).feasible:

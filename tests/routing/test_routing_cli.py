@@ -1,0 +1,60 @@
+"""``kl-mobility bench routing`` and ``kl-mobility plan`` end to end on tiny inputs."""
+
+from __future__ import annotations
+
+import csv
+
+from kl_mobility.cli import main
+
+
+def test_bench_routing_table_and_csv(tiny_darp, tiny_pdptw, tmp_path, capsys):
+    out = tmp_path / "table.csv"
+    rc = main(["bench", "routing", str(tiny_darp), str(tiny_pdptw), "--time-limit", "1",
+               "--csv", str(out)])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "instance" in text and "gap %" in text and "feasible" in text
+    assert "tiny_darp" in text and "tiny_pdptw" in text
+    rows = list(csv.DictReader(out.open()))
+    assert [r["instance"] for r in rows] == ["tiny_darp", "tiny_pdptw"]
+    assert float(rows[0]["objective"]) == 8.0 and rows[0]["feasible"] == "True"
+    assert rows[1]["vehicles"] == "1"
+
+
+def test_bench_routing_with_bks(tiny_darp, tmp_path, capsys):
+    """Best-known 8 given: gap 0.00 %."""
+    bks = tmp_path / "bks.csv"
+    bks.write_text("instance,value\ntiny_darp,8.0\n")
+    assert main(["bench", "routing", str(tiny_darp), "--time-limit", "1",
+                 "--bks", str(bks)]) == 0
+    text = capsys.readouterr().out
+    assert "0.00" in text and "mean gap 0.00 %" in text
+
+
+def test_bench_missing_path_is_one_line_error(tmp_path, capsys):
+    assert main(["bench", "routing", str(tmp_path / "nope.txt")]) == 2
+    assert "nope.txt: no such instance file" in capsys.readouterr().err
+
+
+def test_plan_rejects_bad_fleet(tmp_path, capsys):
+    assert main(["plan", "--requests", str(tmp_path / "r.csv"), "--fleet", "0",
+                 "--capacity", "4"]) == 2
+    assert "--fleet must be >= 1" in capsys.readouterr().err
+
+
+def test_plan_on_tiny_osm(tmp_path, capsys):
+    """Two requests on the hand-written OSM network (tests/data/tiny.osm): both planned."""
+    from pathlib import Path
+
+    osm = Path(__file__).resolve().parents[1] / "data" / "tiny.osm"
+    req = tmp_path / "requests.csv"
+    req.write_text("request_id,request_time_s,origin_lat,origin_lon,dest_lat,dest_lon\n"
+                   "1,28800,49.400,7.700,49.418,7.700\n"
+                   "2,28900,49.409,7.700,49.418,7.6862\n")
+    rc = main(["plan", "--requests", str(req), "--fleet", "1", "--capacity", "4",
+               "--osm", str(osm), "--cache-dir", str(tmp_path / "net"), "--time-limit", "1",
+               "--out", str(tmp_path / "out")])
+    text = capsys.readouterr().out
+    assert rc == 0, text
+    assert "2/2 requests served" in text and "vehicle_km" in text
+    assert (tmp_path / "out" / "plan_trips.csv").is_file()
