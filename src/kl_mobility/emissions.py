@@ -148,6 +148,8 @@ ASSUMPTIONS: dict[str, str] = {
     "25 km/h = 225 km), i.e. it assumes the battery lasts the full 9 h of driving",
     "diesel_van_l_per_100km": "diesel minibus/van fuel use: FACTS.md has no figure; the value "
     "is a scenario parameter (fleet.fuel_l_per_100km) flagged in reports",
+    "fuel_use_missing": "a diesel/petrol vehicle type without fuel_l_per_100km is counted "
+    "at the UBA fleet-average car factor per vehicle-km",
 }
 """Named assumptions: figures FACTS.md lacks, with what the default does."""
 
@@ -329,9 +331,13 @@ def fleet_factors(
 ) -> dict[str, VehicleFactor]:
     """CO2 per vehicle-km of every vehicle type of a scenario's fleet section.
 
-    Reads ``drivetrain``, ``kind``, ``energy_kwh_per_km`` and ``fuel_l_per_100km`` of each
-    vehicle type config. A field the fleet config does not carry falls back to the reference
-    vehicle of its kind (electric van or electric shuttle), flagged as an assumption.
+    Reads ``kind``, ``drivetrain``, ``energy_kwh_per_km`` and ``fuel_l_per_100km`` of each
+    vehicle type config (:class:`kl_mobility.sim.config.VehicleTypeConfig`). Sources and
+    assumptions: an electric van's 0.281 kWh/km is the ADAC e-NV200 figure; any shuttle
+    energy use is the assumption ``shuttle_kwh_per_km``; any diesel van fuel use is the
+    assumption ``diesel_van_l_per_100km``; a combustion type without a fuel use falls back to
+    the UBA fleet-average car factor (assumption ``fuel_use_missing``). A field the config
+    does not carry takes the reference vehicle of its kind.
     """
     config = config or EmissionsConfig()
     out: dict[str, VehicleFactor] = {}
@@ -343,22 +349,30 @@ def fleet_factors(
         sources: list[str] = []
         assumptions: list[str] = []
         if drivetrain == "electric":
-            kwh = getattr(vt, "energy_kwh_per_km", None)
-            if kwh:
-                sources.append(f"energy use {kwh:g} kWh/km from the scenario's fleet section")
+            kwh = getattr(vt, "energy_kwh_per_km", None) or ref["energy_kwh_per_km"]
+            if kind == "shuttle":
+                assumptions.append("shuttle_kwh_per_km")
+                sources.extend(REFERENCE_VEHICLES["electric_shuttle"]["sources"])
+            elif math.isclose(kwh, REFERENCE_VEHICLES["electric_van"]["energy_kwh_per_km"]):
+                sources.extend(REFERENCE_VEHICLES["electric_van"]["sources"])
             else:
-                kwh = ref["energy_kwh_per_km"]
-                sources.extend(ref["sources"])
-                assumptions.extend(ref.get("assumptions", ()))
+                sources.append(f"energy use {kwh:g} kWh/km given in the scenario's fleet")
             out[name] = vehicle_factor(name, "electric", energy_kwh_per_km=float(kwh),
                                        config=config, sources=sources, assumptions=assumptions)
-        else:
-            l100 = getattr(vt, "fuel_l_per_100km", None)
-            if not l100:
-                raise ValueError(f"fuel_l_per_100km of diesel vehicle type {name!r} must be > 0")
-            sources.append(f"fuel use {l100:g} l/100 km from the scenario's fleet section")
-            out[name] = vehicle_factor(name, drivetrain, fuel_l_per_100km=float(l100),
-                                       config=config, sources=sources, assumptions=assumptions)
+            continue
+        l100 = getattr(vt, "fuel_l_per_100km", None) or 0.0
+        if l100 <= 0:
+            fs = config.factors
+            out[name] = VehicleFactor(
+                name, drivetrain, math.nan, "l/km", config.car_g_per_vkm,
+                (f"no fuel use given: UBA fleet-average car {fs.car_g_per_pkm:g} g/Pkm x "
+                 f"{fs.car_occupancy:g} persons/car: {fs.source}",), ("fuel_use_missing",))
+            continue
+        sources.append(f"fuel use {l100:g} l/100 km given in the scenario's fleet")
+        if kind == "van":
+            assumptions.append("diesel_van_l_per_100km")
+        out[name] = vehicle_factor(name, drivetrain, fuel_l_per_100km=float(l100),
+                                   config=config, sources=sources, assumptions=assumptions)
     return out
 
 

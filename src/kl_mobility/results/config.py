@@ -15,17 +15,12 @@ class OutputConfig:
 
     ``event_log``: write ``events.parquet`` (the full event log; large for busy days).
     ``edges``: write ``edges.parquet`` (vehicle-km per road segment, for maps and GIS).
-    ``occupancy_bin_s``: width of the occupancy time bins in seconds (divides a day).
     ``figure_dpi``: resolution of the PNG figures of reports.
     """
 
     event_log: bool = True
     edges: bool = True
-    occupancy_bin_s: int = 900
     figure_dpi: int = 100
 
     def __post_init__(self) -> None:
-        check_range("occupancy_bin_s", self.occupancy_bin_s, 60, 3600)
-        if 86400 % self.occupancy_bin_s:
-            raise ValueError(f"occupancy_bin_s must divide 86400, got {self.occupancy_bin_s}")
         check_range("figure_dpi", self.figure_dpi, 50, 600)
