@@ -196,18 +196,31 @@ def _cost_matrix(tt, cand, start_node, start_time, start_load, capacity, sched_l
 
 
 @njit
-def _start_states(t, cand, pos_node, pos_time, target, tt, nxt, out_node, out_time):
-    """Next node each vehicle in ``cand`` reaches at or after ``t`` heading to ``target``."""
+def _start_states(t, cand, pos_node, pos_time, target, version, cur_node, cur_time, cur_ver,
+                  tt, nxt, out_node, out_time):
+    """Next node each vehicle in ``cand`` reaches at or after ``t`` heading to ``target``.
+
+    ``cur_*`` cache each vehicle's walk along its current leg (valid while ``cur_ver`` equals
+    the vehicle's plan ``version``): times only grow, so the walk resumes where it stopped
+    and every leg is walked once in total, not once per request.
+    """
     for k in range(cand.shape[0]):
         v = cand[k]
-        cur = pos_node[v]
-        ct = np.int64(pos_time[v])
         tgt = target[v]
+        if cur_ver[v] == version[v]:
+            cur = cur_node[v]
+            ct = cur_time[v]
+        else:
+            cur = pos_node[v]
+            ct = np.int64(pos_time[v])
         if tgt >= 0:
             while ct < t and cur != tgt:
                 nx = nxt[cur, tgt]
                 ct += tt[cur, tgt] - tt[nx, tgt]
                 cur = nx
+        cur_node[v] = cur
+        cur_time[v] = ct
+        cur_ver[v] = version[v]
         out_node[v] = cur
         out_time[v] = ct if ct > t else t
 
@@ -285,17 +298,26 @@ def insertion_cost_matrix(tt, cand, start_node, start_time, start_load, capacity
     return cost, oi, oj
 
 
-def start_states(t: int, cand, pos_node, pos_time, target, tt, nxt):
+def start_states(t: int, cand, pos_node, pos_time, target, tt, nxt, cursor=None):
     """``(node int64[V], time int64[V])``: where each vehicle in ``cand`` can be re-planned.
 
     A vehicle at ``pos_node`` since ``pos_time`` heading to ``target`` (-1: parked) is
     re-planned from the first node of its fastest path it reaches at or after ``t`` (and not
     before ``t``). Entries of vehicles not in ``cand`` hold ``pos_node``/``pos_time``.
+    ``cursor = (version, cur_node, cur_time, cur_ver)`` (int64[V] each) lets repeated calls
+    with non-decreasing ``t`` resume each vehicle's walk; without it every call walks from
+    ``pos_node``.
     """
     cand = np.asarray(cand, np.int64)
     out_node = np.asarray(pos_node, np.int64).copy()
     out_time = np.asarray(pos_time, np.int64).copy()
-    _start_states(np.int64(t), cand, pos_node, pos_time, target, tt, nxt, out_node, out_time)
+    if cursor is None:
+        nv = out_node.shape[0]
+        cursor = (np.zeros(nv, np.int64), np.zeros(nv, np.int64), np.zeros(nv, np.int64),
+                  np.full(nv, -1, np.int64))
+    version, cur_node, cur_time, cur_ver = cursor
+    _start_states(np.int64(t), cand, pos_node, pos_time, target, version, cur_node, cur_time,
+                  cur_ver, tt, nxt, out_node, out_time)
     return out_node, out_time
 
 

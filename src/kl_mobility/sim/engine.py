@@ -91,6 +91,9 @@ class Engine:
         self.type_vehicles = [np.flatnonzero(fleet.type_idx == ti)
                               for ti in range(len(fleet_cfg))]
         self.unserved_keep = service.unserved == "keep"
+        nv = fleet.n
+        self.cursor = (fleet.version, np.zeros(nv, np.int64), np.zeros(nv, np.int64),
+                       np.full(nv, -1, np.int64))
 
     # ------------------------------------------------------------------ basics
     @property
@@ -206,6 +209,7 @@ class Engine:
         f.charging[v] = False
         f.available[v] = True
         f.pos_time[v] = self.now
+        f.version[v] += 1
         f.last_active_s[v] = self.now
         self._log(self.now, "charge_end", v=v, node=int(f.pos_node[v]))
 
@@ -334,7 +338,7 @@ class Engine:
             if cand.size == 0:
                 continue
             sn, st = start_states(self.now, cand, f.pos_node, f.pos_time, f.target, tb.tt,
-                                  tb.nxt)
+                                  tb.nxt, self.cursor)
             res = best_insertion(tb.tt, cand, sn, st, f.load, f.capacity, f.sched_len,
                                  f.sched_node, f.sched_early, f.sched_late, f.sched_delta,
                                  f.sched_dwell, cost_kind=self.cost_kind, check=False,
@@ -354,7 +358,7 @@ class Engine:
             if cand.size == 0:
                 continue
             sn, st = start_states(self.now, cand, f.pos_node, f.pos_time, f.target, tb.tt,
-                                  tb.nxt)
+                                  tb.nxt, self.cursor)
             ok = rq.o[ti, reqs] >= 0
             c = np.full((reqs.size, cand.size), INFEASIBLE, np.int64)
             ii = np.full(c.shape, -1, np.int64)
