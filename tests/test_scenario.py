@@ -107,3 +107,23 @@ def test_missing_file_and_circular_extends(tmp_path):
     (tmp_path / "b.toml").write_text('extends = "a.toml"\n')
     with pytest.raises(ConfigError, match="circular 'extends' chain"):
         scenario_from_file(tmp_path / "a.toml")
+
+
+def test_schema_documentation_names_every_key():
+    """scenarios/README.md documents every key of every section dataclass (kept in sync)."""
+    import dataclasses
+
+    from kl_mobility.demand.config import DemandConfig
+    from kl_mobility.dispatch.config import DispatchConfig
+    from kl_mobility.emissions import EmissionsConfig
+    from kl_mobility.network.config import NetworkConfig, SpeedCapConfig
+    from kl_mobility.results.config import OutputConfig
+    from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
+
+    doc = (SHIPPED / "README.md").read_text(encoding="utf-8")
+    missing = [f"{cls.__name__}.{f.name}"
+               for cls in (Scenario, NetworkConfig, SpeedCapConfig, DemandConfig,
+                           ServiceConfig, VehicleTypeConfig, DispatchConfig, EmissionsConfig,
+                           OutputConfig)
+               for f in dataclasses.fields(cls) if f"`{f.name}`" not in doc]
+    assert missing == []
