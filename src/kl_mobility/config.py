@@ -104,7 +104,7 @@ def _convert(value: Any, tp: Any, *, file: str | Path | None, key: str) -> Any:
         if len(args) != len(value):
             raise ConfigError(f"expected an array of {len(args)} values", file=file, key=key)
         return tuple(
-            _convert(v, a, file=file, key=f"{key}[{i}]") for i, (v, a) in enumerate(zip(args, value))
+            _convert(v, a, file=file, key=f"{key}[{i}]") for i, (v, a) in enumerate(zip(value, args))
         )
     if origin is dict or tp is dict:
         if not isinstance(value, Mapping):

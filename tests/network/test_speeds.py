@@ -62,3 +62,10 @@ def test_speed_cap_by_highway_type_never_raises_speed():
     net = grid_network(2, 2, 100.0, 20.0)
     capped = apply_speed_cap(net, SpeedCapConfig(max_speed_kmh=30.0, highway_types=("residential",)))
     assert np.array_equal(capped.edge_speed_kmh, net.edge_speed_kmh)
+
+
+def test_speed_cap_from_toml_mapping_keeps_coordinates():
+    from kl_mobility.config import from_mapping
+
+    cap = from_mapping(SpeedCapConfig, {"max_speed_kmh": 30, "polygon_latlon": [[49.4, 7.7], [49.5, 7.7], [49.5, 7.8]]})
+    assert cap.polygon_latlon == ((49.4, 7.7), (49.5, 7.7), (49.5, 7.8))
