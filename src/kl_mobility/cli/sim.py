@@ -1,11 +1,95 @@
-"""CLI commands of the sim area."""
+"""``kl-mobility run``: one scenario with one seed, from network to results on disk."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 __all__ = ["register"]
 
+KPI_ROWS = (
+    ("n_requests", "requests", "{:,.0f}"),
+    ("n_served", "served", "{:,.0f}"),
+    ("n_rejected", "rejected", "{:,.0f}"),
+    ("n_cancelled", "cancelled", "{:,.0f}"),
+    ("share_served", "share served", "{:.1%}"),
+    ("wait_mean_s", "wait mean (min)", "{:.1f}", 1 / 60),
+    ("wait_median_s", "wait median (min)", "{:.1f}", 1 / 60),
+    ("wait_p95_s", "wait p95 (min)", "{:.1f}", 1 / 60),
+    ("detour_mean", "detour (ride / direct time)", "{:.2f}"),
+    ("shared_share", "share of trips shared", "{:.1%}"),
+    ("occupancy", "occupancy (pkm / vkm)", "{:.2f}"),
+    ("empty_km_share", "empty-km share", "{:.1%}"),
+    ("passengers_per_vehicle_hour", "passengers per vehicle-hour", "{:.2f}"),
+    ("vehicle_km", "vehicle-km", "{:,.0f}"),
+    ("passenger_km", "passenger-km", "{:,.0f}"),
+    ("co2_fleet_co2_kg", "fleet CO2e (kg)", "{:,.0f}"),
+    ("co2_fleet_g_per_pkm", "fleet CO2e per pkm (g)", "{:.0f}"),
+    ("co2_uba_car_g_per_pkm", "  UBA car (g/pkm)", "{:.0f}"),
+    ("co2_uba_bus_g_per_pkm", "  UBA city bus (g/pkm)", "{:.0f}"),
+    ("co2_car_co2_avoided_kg", "car CO2e avoided (kg)", "{:,.0f}"),
+    ("co2_bus_co2_avoided_kg", "bus CO2e avoided (kg)", "{:,.0f}"),
+    ("co2_net_co2_kg", "net CO2e change (kg)", "{:+,.0f}"),
+    ("runtime_s", "run time (s)", "{:.1f}"),
+)
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this area's commands to the top-level parser."""
+    """Add the ``run`` command."""
+    p = sub.add_parser(
+        "run",
+        help="run one scenario with one seed and print its KPIs",
+        description=(
+            "Run one scenario: build or load the road network (with the scenario's speed "
+            "caps), generate the synthetic Kaiserslautern demand (or read the scenario's "
+            "request file), simulate the day with the scenario's fleet and dispatch policy, "
+            "account CO2, write every result file atomically to --out and print the KPIs."
+        ),
+    )
+    p.add_argument("scenario", nargs="?", type=Path,
+                   help="scenario TOML file (default: scenarios/klima-plus-2030.toml)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="random seed (default: the scenario's seed)")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="result folder (default: results/<scenario>/<seed>)")
+    p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                   help="network cache folder (default: $KL_MOBILITY_CACHE or ./networks)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_run)
+
+
+def format_kpis(kpis: dict) -> str:
+    """The KPI table printed by ``kl-mobility run``."""
+    lines = []
+    rows = [r for r in KPI_ROWS if r[0] in kpis and kpis[r[0]] is not None]
+    width = max(len(r[1]) for r in rows) if rows else 0
+    for row in rows:
+        key, label, fmt = row[0], row[1], row[2]
+        scale = row[3] if len(row) > 3 else 1
+        value = kpis[key]
+        try:
+            text = fmt.format(value * scale)
+        except (TypeError, ValueError):
+            text = str(value)
+        lines.append(f"{label:<{width}}  {text}")
+    return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kl_mobility.cli.progress import TqdmProgress
+    from kl_mobility.runner import run_scenario
+    from kl_mobility.scenario import default_scenario_path, scenario_from_file
+
+    path = args.scenario or default_scenario_path()
+    scenario = scenario_from_file(path)
+    seed = scenario.seed if args.seed is None else args.seed
+    out = args.out or Path("results") / scenario.name / str(seed)
+    progress = None if args.quiet else TqdmProgress()
+    try:
+        kpis = run_scenario(scenario, seed, out, cache_dir=args.cache_dir, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    print(f"scenario {scenario.name}, seed {seed}: results in {out}")
+    print(format_kpis(kpis))
+    return 0

@@ -1,0 +1,181 @@
+"""One scenario run from end to end: network -> demand -> simulation -> results on disk.
+
+:func:`run_scenario` is what ``kl-mobility run`` and every batch job call. It
+
+1. loads (or builds) the road network of the scenario with its speed caps and the
+   travel-time oracle (both cached in ``networks/``);
+2. builds the on-demand requests: read from ``demand.requests_file`` when given, else
+   generated from the synthetic Kaiserslautern demand with the mode choice pivoting on a
+   service level; with ``demand.service_iterations > 1`` the demand is regenerated from the
+   service level the previous simulation measured (wait, detour, share served), so that
+   demand and service move towards agreement; the last iteration's run is the result;
+3. simulates the day with the scenario's fleet, service rules and dispatch policy;
+4. writes every output file plus the resolved scenario, the demand summary and the CO2
+   account into a staging folder that is renamed onto ``out_dir`` at the end, so a run
+   folder is either complete or absent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kl_mobility import __version__
+from kl_mobility.network import RoadNetwork, TravelTimeOracle, build_oracle, load_network
+from kl_mobility.progress import ProgressCallback, report
+from kl_mobility.scenario import Scenario
+
+__all__ = ["prepare_network", "run_scenario", "scenario_requests"]
+
+log = logging.getLogger(__name__)
+
+
+def prepare_network(
+    scenario: Scenario,
+    *,
+    cache_dir: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+) -> tuple[RoadNetwork, TravelTimeOracle]:
+    """The scenario's road network (with its speed caps) and travel-time oracle."""
+    cfg = scenario.network
+    net = load_network(
+        cfg.osm_file or None,
+        place=cfg.place or None,
+        cache_dir=cache_dir,
+        speed_caps=cfg.speed_caps,
+        progress=progress,
+    )
+    return net, build_oracle(net, cache_dir=cache_dir, progress=progress)
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, pd.DataFrame):
+        return obj.to_dict(orient="records")
+    return obj
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(_jsonable(data), indent=2, sort_keys=True, default=str) + "\n")
+
+
+def scenario_requests(
+    scenario: Scenario,
+    network: RoadNetwork,
+    oracle: TravelTimeOracle,
+    *,
+    seed: int,
+    service_level: Any = None,
+    cache_dir: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The on-demand requests of a scenario and a summary of the demand behind them."""
+    from kl_mobility.demand import generate_demand, requests_from_file
+
+    cfg = scenario.demand
+    if cfg.requests_file:
+        requests, rejects = requests_from_file(
+            cfg.requests_file, network=network, skip_invalid=cfg.requests_skip_invalid
+        )
+        summary = {
+            "source": cfg.requests_file,
+            "rows_accepted": len(requests),
+            "rows_rejected": 0 if rejects is None else len(rejects),
+        }
+        return requests, summary
+    has_service = any(v.count > 0 for v in scenario.fleet)
+    demand = generate_demand(
+        network, oracle, cfg, seed=seed, service_level=service_level, ondemand=has_service,
+        service_hours=(scenario.service.start_s, scenario.service.end_s),
+        cache_dir=cache_dir, progress=progress,
+    )
+    return demand.requests, demand.summary()
+
+
+def run_scenario(
+    scenario: Scenario,
+    seed: int,
+    out_dir: str | Path,
+    *,
+    cache_dir: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Any]:
+    """Run ``scenario`` with ``seed`` and write its results to ``out_dir`` (atomically).
+
+    Returns the KPI dictionary (also in ``out_dir/kpis.json``).
+    """
+    from kl_mobility.demand import ServiceLevel
+    from kl_mobility.emissions import co2_account
+    from kl_mobility.results.io import write_run
+    from kl_mobility.sim import simulate
+
+    t0 = time.perf_counter()
+    out_dir = Path(out_dir)
+    net, oracle = prepare_network(scenario, cache_dir=cache_dir, progress=progress)
+    iterations = max(1, int(getattr(scenario.demand, "service_iterations", 1)))
+    if scenario.demand.requests_file:
+        iterations = 1
+    level = None
+    history: list[dict[str, Any]] = []
+    for it in range(iterations):
+        report(progress, "service iterations", it, iterations)
+        requests, demand_summary = scenario_requests(
+            scenario, net, oracle, seed=seed, service_level=level, cache_dir=cache_dir,
+            progress=progress,
+        )
+        result = simulate(
+            net, oracle, requests, scenario.service, scenario.fleet, scenario.dispatch,
+            seed=seed, progress=progress, cache_dir=cache_dir,
+        )
+        level = ServiceLevel.from_kpis(
+            result.kpis, scenario.demand, previous=level, iteration=it,
+            start_s=scenario.service.start_s, end_s=scenario.service.end_s,
+        )
+        history.append({"iteration": it, "requests": len(requests),
+                        "share_served": result.kpis.get("share_served"),
+                        "wait_mean_s": result.kpis.get("wait_mean_s"),
+                        "detour_mean": result.kpis.get("detour_mean")})
+    report(progress, "service iterations", iterations, iterations)
+
+    account = co2_account(result.trips, result.vehicles, scenario.fleet, scenario.emissions)
+    kpis = dict(result.kpis)
+    kpis.update(account.kpis())
+    kpis["runtime_s"] = round(time.perf_counter() - t0, 3)
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        run_dir = staging / "run"
+        write_run(result, run_dir)
+        _write_json(run_dir / "kpis.json", kpis)
+        _write_json(run_dir / "co2.json", account.to_dict())
+        _write_json(run_dir / "demand.json", {"summary": demand_summary, "iterations": history})
+        _write_json(run_dir / "run.json", {
+            "scenario": scenario.name, "seed": seed, "scenario_hash": scenario.content_hash(),
+            "version": __version__, "network_key": net.key, "n_nodes": net.n_nodes,
+        })
+        _write_json(run_dir / "scenario.json", scenario.to_mapping())
+        if out_dir.exists():
+            old = staging / "old"
+            os.replace(out_dir, old)
+        os.replace(run_dir, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log.info("run %s seed %d done in %.1f s", scenario.name, seed, kpis["runtime_s"])
+    return kpis
