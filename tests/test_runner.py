@@ -1,0 +1,105 @@
+"""End-to-end runs of a small scenario on the Kaiserslautern network.
+
+The scenario (written by the fixture) has 5 % of the calibrated demand, 5 vans and a
+two-hour service window (07:00-09:00), so a run takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from kl_mobility.cli import main
+from kl_mobility.network import default_osm_path
+from kl_mobility.runner import run_scenario
+from kl_mobility.scenario import scenario_from_file
+
+pytestmark = pytest.mark.skipif(not default_osm_path().is_file(), reason="no shared OSM extract")
+
+SMALL = """\
+name = "small"
+seed = 3
+[demand]
+scale = 0.05
+[service]
+start_s = 25200
+end_s = 32400
+[[fleet]]
+name = "van"
+count = 5
+capacity = 6
+"""
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sc") / "small.toml"
+    path.write_text(SMALL)
+    return scenario_from_file(path)
+
+
+@pytest.fixture(scope="module")
+def run_a(small, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "a"
+    return out, run_scenario(small, 3, out)
+
+
+def test_run_writes_every_output_and_accounts_every_request(run_a):
+    out, kpis = run_a
+    for name in ("trips.parquet", "vehicles.parquet", "edges.parquet", "occupancy.parquet",
+                 "events.parquet", "kpis.json", "co2.json", "demand.json", "run.json",
+                 "scenario.json"):
+        assert (out / name).is_file(), name
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no staging left
+    trips = pd.read_parquet(out / "trips.parquet")
+    demand = json.loads((out / "demand.json").read_text())
+    # every generated request ends in exactly one final state
+    assert len(trips) == kpis["n_requests"] == demand["summary"]["requests"]
+    assert trips["request_id"].is_unique
+    assert kpis["n_served"] + kpis["n_rejected"] + kpis["n_cancelled"] == kpis["n_requests"]
+    assert (trips["status"] == "served").sum() == kpis["n_served"]
+    assert json.loads((out / "kpis.json").read_text())["n_served"] == kpis["n_served"]
+    vehicles = pd.read_parquet(out / "vehicles.parquet")
+    assert len(vehicles) == 5
+    assert vehicles["km_total"].sum() == pytest.approx(kpis["vehicle_km"])
+    run = json.loads((out / "run.json").read_text())
+    assert run["seed"] == 3 and run["scenario"] == "small"
+
+
+def test_same_seed_same_results_other_seed_differs(small, run_a, tmp_path):
+    out_a, kpis_a = run_a
+    kpis_b = run_scenario(small, 3, tmp_path / "b")
+    ta = pd.read_parquet(out_a / "trips.parquet")
+    tb = pd.read_parquet(tmp_path / "b" / "trips.parquet")
+    pd.testing.assert_frame_equal(ta, tb)
+    ea = pd.read_parquet(out_a / "events.parquet")
+    eb = pd.read_parquet(tmp_path / "b" / "events.parquet")
+    pd.testing.assert_frame_equal(ea, eb)
+    run_scenario(small, 4, tmp_path / "c")
+    tc = pd.read_parquet(tmp_path / "c" / "trips.parquet")
+    assert not (len(ta) == len(tc) and ta["request_time_s"].equals(tc["request_time_s"]))
+    # a rerun into an existing folder replaces it whole
+    kpis_d = run_scenario(small, 3, tmp_path / "b")
+    assert kpis_d["n_served"] == kpis_b["n_served"] == kpis_a["n_served"]
+
+
+def test_cli_run_prints_kpis(small, tmp_path, capsys):
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL)
+    rc = main(["run", str(path), "--seed", "3", "--out", str(tmp_path / "out"), "--quiet"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "share served" in out and "net CO2e change (kg)" in out
+    kpis = json.loads((tmp_path / "out" / "kpis.json").read_text())
+    assert f"{kpis['n_requests']:,}" in out
+
+
+def test_cli_run_bad_scenario_is_one_line(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text(SMALL.replace("max_wait", "x").replace("count = 5", "cuont = 5"))
+    rc = main(["run", str(path), "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2
+    assert len(err) == 1 and "bad.toml" in err[0] and "cuont" in err[0]
