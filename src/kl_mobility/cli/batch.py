@@ -104,6 +104,10 @@ def _batch(args: argparse.Namespace) -> int:
         raise InputError(f"--seeds must be >= 1, got {args.seeds}")
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers must be >= 1, got {args.workers}")
+    if not getattr(args, "verbose", False):
+        import logging
+
+        logging.getLogger("distributed").setLevel(logging.ERROR)
     name = args.name or default_batch_name(args.scenarios)
     batch_dir = Path(args.results) / name
     seeds = range(args.first_seed, args.first_seed + args.seeds)

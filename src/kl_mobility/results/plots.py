@@ -128,13 +128,14 @@ def map_figure(
     node_lon: np.ndarray,
     scenarios: Sequence[str],
 ) -> Figure:
-    """One map panel per scenario: requested trip origins as hexbin density (grey) and
-    vehicle-km per road segment (mean over seeds) as lines whose width and colour grow
-    with the vehicle-km."""
+    """One map panel per scenario: requested trip origins as hexbin density (blue, log
+    scale) and vehicle-km per road segment (mean over seeds) as lines whose width and colour
+    grow with the logarithm of the vehicle-km."""
     n = max(1, len(scenarios))
     cols = min(3, n)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(5.0 * cols, 4.4 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.0 * cols, 3.6 * rows + 0.6),
+                             squeeze=False)
     lat0 = float(np.mean(node_lat)) if len(node_lat) else 49.44
     extent = (float(np.min(node_lon)), float(np.max(node_lon)),
               float(np.min(node_lat)), float(np.max(node_lat))) if len(node_lat) else None
@@ -152,16 +153,16 @@ def map_figure(
         ax.plot(node_lon, node_lat, ",", color="0.85")
         t = trips[trips["scenario"] == s] if len(trips) else trips
         if len(t):
-            ax.hexbin(t["origin_lon"], t["origin_lat"], gridsize=35, cmap="Greys", mincnt=1,
-                      alpha=0.6, extent=extent)
+            ax.hexbin(t["origin_lon"], t["origin_lat"], gridsize=40, cmap="Blues", mincnt=1,
+                      bins="log", alpha=0.75, extent=extent, linewidths=0)
         if s in per and vmax > 0:
             agg = per[s]
             u = agg.index.get_level_values(0).to_numpy().astype(np.int64)
             v = agg.index.get_level_values(1).to_numpy().astype(np.int64)
             segs = np.stack([np.column_stack([node_lon[u], node_lat[u]]),
                              np.column_stack([node_lon[v], node_lat[v]])], axis=1)
-            rel = agg.to_numpy(float) / vmax
-            lc = LineCollection(segs, linewidths=0.3 + 3.0 * rel, colors=cmap(0.15 + 0.85 * rel))
+            rel = np.log1p(agg.to_numpy(float)) / math.log1p(vmax)
+            lc = LineCollection(segs, linewidths=0.2 + 2.5 * rel, colors=cmap(0.1 + 0.9 * rel))
             ax.add_collection(lc)
         ax.set_title(s, fontsize=10)
         ax.set_aspect(1.0 / math.cos(math.radians(lat0)))
@@ -171,7 +172,7 @@ def map_figure(
             ax.set_ylim(extent[2], extent[3])
     for ax in axes.ravel()[len(scenarios):]:
         ax.axis("off")
-    fig.suptitle("Kaiserslautern: trip origins (grey density) and vehicle-km per road segment "
-                 f"(max {vmax:.1f} vkm/day)", fontsize=11)
+    fig.suptitle("Kaiserslautern: on-demand trip origins (blue, log density) and vehicle-km "
+                 f"per road segment (log colour/width, max {vmax:.1f} vkm/day)", fontsize=11)
     fig.tight_layout()
     return fig

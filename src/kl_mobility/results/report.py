@@ -342,7 +342,8 @@ def write_report(
         "wait_detour": "Wait and detour of served trips (boxes 25-75 %, whiskers 5-95 %, "
                        "triangle = mean).",
         "occupancy": "Fleet use and passengers on board over the day (mean over seeds).",
-        "map": "Trip origins (grey density) and vehicle-km per road segment.",
+        "map": "On-demand trip origins (blue, log density) and vehicle-km per road segment "
+               "(mean per day over seeds; darker and wider = more).",
     }
     factor_html, used = _factor_table(data)
     desc = "".join(
