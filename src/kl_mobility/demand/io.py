@@ -15,6 +15,7 @@ origin/destination columns) always raise :class:`InputError`: no row can be judg
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
@@ -91,36 +92,56 @@ def _is_parquet(path: Path) -> bool:
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
-    """Raw string fields, physical line of each record, and per-record field-count problems."""
+    """Raw string fields, physical line of each record, and per-record field-count problems.
+
+    Files without quote characters take a fast path (one record per line, split at commas);
+    others go through :mod:`csv`, which handles quoted commas and line breaks.
+    """
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            header: list[str] | None = None
-            rows: list[list[str]] = []
-            lines: list[int] = []
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RequestFileError(f"{path}: not a UTF-8 text file ({exc.reason})") from None
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    if '"' not in text and "\x00" not in text:
+        for num, line in enumerate(text.split("\n"), start=1):
+            if line.endswith("\r"):
+                line = line[:-1]
+            if not line:
+                continue
+            if header is None:
+                header = [h.strip() for h in line.split(",")]
+                continue
+            rows.append(line.split(","))
+            lines.append(num)
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
             start = 1
             for rec in reader:
                 if header is None:
                     if rec:
                         header = [h.strip() for h in rec]
-                    start = reader.line_num + 1
-                    continue
-                if rec:
+                elif rec:
                     rows.append(rec)
                     lines.append(start)
                 start = reader.line_num + 1
-    except UnicodeDecodeError as exc:
-        raise RequestFileError(f"{path}: not a UTF-8 text file ({exc.reason})") from None
-    except csv.Error as exc:
-        raise RequestFileError(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from None
+        except csv.Error as exc:
+            raise RequestFileError(f"{path}: line {reader.line_num}: not valid CSV ({exc})"
+                                   ) from None
     if header is None:
         raise RequestFileError(f"{path}: empty file, expected a header line")
     width = len(header)
-    problems = ["" if len(r) == width else f"has {len(r)} fields, the header has {width}"
-                for r in rows]
-    fixed = [r[:width] + [""] * (width - len(r)) for r in rows]
-    df = pd.DataFrame(fixed, columns=header, dtype=object) if fixed else \
-        pd.DataFrame({h: pd.Series([], dtype=object) for h in header})
+    problems = [""] * len(rows)
+    for i, r in enumerate(rows):
+        if len(r) != width:
+            problems[i] = f"has {len(r)} fields, the header has {width}"
+            rows[i] = r[:width] + [""] * (width - len(r))
+    columns = list(zip(*rows)) if rows else [()] * width
+    df = pd.DataFrame({j: np.array(c, dtype=object) for j, c in enumerate(columns)},
+                      dtype=object)
+    df.columns = header
     return df, np.asarray(lines, np.int64), problems
 
 
@@ -134,8 +155,12 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
     return df, np.arange(1, len(df) + 1, dtype=np.int64), [""] * len(df)
 
 
+def _is_text(col: pd.Series) -> bool:
+    return col.dtype == object or pd.api.types.is_string_dtype(col.dtype)
+
+
 def _empty(col: pd.Series) -> np.ndarray:
-    if col.dtype == object:
+    if _is_text(col):
         s = col.astype(str).str.strip()
         return (col.isna() | (s == "") | s.str.lower().isin(["nan", "none", "null", "<na>"])
                 ).to_numpy()
@@ -144,8 +169,18 @@ def _empty(col: pd.Series) -> np.ndarray:
 
 def _numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(float values, empty mask, unparseable mask)."""
+    if _is_text(col):  # fast path: plain numbers and empty fields only
+        arr = col.to_numpy(dtype=object, na_value="")
+        blank = arr == ""
+        try:
+            vals = np.where(blank, "nan", arr).astype(np.float64)
+        except (ValueError, TypeError):
+            pass
+        else:
+            if np.isfinite(vals[~blank]).all():
+                return vals, blank, np.zeros(arr.shape[0], bool)
     empty = _empty(col)
-    src = col.astype(str).str.strip() if col.dtype == object else col
+    src = col.astype(str).str.strip() if _is_text(col) else col
     vals = pd.to_numeric(src, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan,
                                                         copy=True)
     bad = ~empty & ~np.isfinite(vals)
