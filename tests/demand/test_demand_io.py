@@ -144,3 +144,15 @@ def test_fuzzed_rows_in_equal_accepted_plus_rejected(tmp_path_factory, grid, row
     assert req["request_id"].is_unique
     if len(rejects):
         assert rejects["reason"].str.len().gt(0).all()
+
+
+def test_check_requests_names_the_column(grid_requests):
+    from kl_mobility.demand import check_requests
+
+    check_requests(grid_requests.astype({"origin_zone": "str"}))  # string dtype is fine
+    with pytest.raises(ValueError, match="^request_time_s must have dtype int64"):
+        check_requests(grid_requests.astype({"request_time_s": "float64"}))
+    with pytest.raises(ValueError, match="^request_id must be unique"):
+        check_requests(grid_requests.assign(request_id=0))
+    with pytest.raises(ValueError, match="origin_node must be in 0..9"):
+        check_requests(grid_requests, n_nodes=10)

@@ -119,7 +119,8 @@ def _validate(args: argparse.Namespace) -> int:
     from kl_mobility.demand import rejects_to_csv, requests_from_file
     from kl_mobility.network import load_network
 
-    osm, place, caps = args.osm, None, ()
+    osm, place = args.osm, None
+    caps: tuple = ()
     if args.scenario is not None:
         from kl_mobility.scenario import scenario_from_file
 

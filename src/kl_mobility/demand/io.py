@@ -264,9 +264,9 @@ def requests_from_file(
 
     n = len(raw)
     rows = _Rows(n, raw)
-    for i, p in enumerate(width_problems):
+    for row, p in enumerate(width_problems):
         if p:
-            rows.reasons.setdefault(i, []).append(p)
+            rows.reasons.setdefault(row, []).append(p)
     out: dict[str, object] = {}
     if "request_id" in cols:
         rid = _int_column(raw, rows, "request_id", required=True, lo=0, hi=2.0**62,
