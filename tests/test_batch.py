@@ -87,6 +87,13 @@ def test_batch_runs_resumes_and_isolates_failures(tmp_path, client):
     assert batch["counts"]["done"] == 2
 
 
+def test_batch_on_an_existing_scheduler_address(tmp_path, client):
+    """--scheduler ADDRESS: run_batch connects to a running cluster instead of starting one."""
+    res = run_batch([DATA / "pooling.toml"], [0, 1], tmp_path, run_fn=tiny_run,
+                    scheduler=client.scheduler.address, version="t")
+    assert res.counts()["done"] == 2
+
+
 def test_batch_starts_and_stops_its_own_local_cluster(tmp_path):
     """Without a client, run_batch starts a LocalCluster of ``workers`` processes."""
     res = run_batch([DATA / "pooling.toml"], [0], tmp_path, run_fn=tiny_run, workers=1,

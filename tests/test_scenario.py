@@ -128,3 +128,9 @@ def test_schema_documentation_names_every_key():
                for f in dataclasses.fields(cls)
                if f"`{f.name}`" not in doc and f"[{f.name}]" not in doc]
     assert missing == []
+
+
+def test_scenario_name_must_be_a_folder_name(tmp_path):
+    (tmp_path / "s.toml").write_text('name = "a/b"\n')
+    with pytest.raises(ConfigError, match="key 'name': name must be letters"):
+        scenario_from_file(tmp_path / "s.toml")

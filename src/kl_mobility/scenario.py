@@ -21,13 +21,14 @@ import dataclasses
 import difflib
 import hashlib
 import json
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
-from kl_mobility.config import ConfigError, from_mapping, to_mapping
+from kl_mobility.config import ConfigError, check_range, from_mapping, to_mapping
 from kl_mobility.demand.config import DemandConfig
 from kl_mobility.dispatch.config import DispatchConfig
 from kl_mobility.emissions import EmissionsConfig
@@ -46,6 +47,8 @@ __all__ = [
 
 DEFAULT_SCENARIO = "klima-plus-2030"
 """Name of the default scenario (``scenarios/klima-plus-2030.toml``)."""
+
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 _UNIT_SUFFIXES = ("_s", "_min", "_h", "_m", "_km", "_kmh", "_kwh", "_l", "_g", "_kg", "_pct")
 
@@ -72,8 +75,10 @@ class Scenario:
     outputs: OutputConfig = field(default_factory=OutputConfig)
 
     def __post_init__(self) -> None:
-        if not self.name:
-            raise ValueError("name must not be empty")
+        if not _NAME_RE.fullmatch(self.name):
+            raise ValueError(f"name must be letters, digits, '.', '_' or '-' (it names result "
+                             f"folders), got {self.name!r}")
+        check_range("seed", self.seed, 0, 2**63 - 1)
         names = [v.name for v in self.fleet]
         if len(set(names)) != len(names):
             raise ValueError(f"fleet vehicle type names must be unique, got {names}")

@@ -97,6 +97,8 @@ class BatchData:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     failed: list[dict[str, Any]] = field(default_factory=list)
     baseline: str = BASELINE
+    n_nodes: int = 0
+    """Network size the runs recorded in run.json (0 = unknown)."""
 
 
 def _read_table(path: Path, scenario: str, seed: int) -> pd.DataFrame | None:
@@ -126,9 +128,11 @@ def load_batch(batch_dir: str | Path, *, baseline: str = BASELINE) -> BatchData:
                 failed.append(r)
     maps: dict[str, dict[str, Any]] = {}
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in _TABLES}
+    n_nodes = 0
     for rf in run_files:
         run = json.loads(rf.read_text(encoding="utf-8"))
         scen, seed = run["scenario"], int(run["seed"])
+        n_nodes = int(run.get("n_nodes") or n_nodes)
         sj = rf.parent / "scenario.json"
         if scen not in maps and sj.is_file():
             maps[scen] = json.loads(sj.read_text(encoding="utf-8"))
@@ -145,10 +149,13 @@ def load_batch(batch_dir: str | Path, *, baseline: str = BASELINE) -> BatchData:
     summary = versus_baseline(summarize(runs), baseline)
     tables = {t: (pd.concat(p, ignore_index=True) if p else pd.DataFrame(
         columns=["scenario", "seed"])) for t, p in parts.items()}
-    return BatchData(batch_dir, scenarios, maps, runs, summary, tables, failed, baseline)
+    return BatchData(batch_dir, scenarios, maps, runs, summary, tables, failed, baseline,
+                     n_nodes)
 
 
 def _node_coords(data: BatchData, network: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """Node coordinates of the runs' network; ``None`` (no map, no GIS) when it cannot be
+    loaded or does not match the ``n_nodes`` the runs recorded."""
     if network is None:
         try:
             from kl_mobility.network import load_network
@@ -159,6 +166,10 @@ def _node_coords(data: BatchData, network: Any) -> tuple[np.ndarray, np.ndarray]
         except Exception as exc:  # noqa: BLE001 - the report goes on without node positions
             log.warning("no road network for the map and GIS layers: %s", exc)
             return None
+    if data.n_nodes and data.n_nodes != network.n_nodes:
+        log.warning("runs used a network of %d nodes, the loaded one has %d: no map, no GIS",
+                    data.n_nodes, network.n_nodes)
+        return None
     return np.asarray(network.node_lat, float), np.asarray(network.node_lon, float)
 
 
