@@ -40,3 +40,32 @@ def test_external_zones_attach_to_boundary_nodes(grid, grid_zones):
     assert z.offset_s[ext[0]] == round(expected_m / (50 / 3.6))
     assert list(z.name[ext]) == ["South", "East"]
     assert (z.offset_s[: z.n_internal] == 0).all()
+
+
+def test_no_homes_in_the_network_area_is_an_input_error(tmp_path):
+    from pathlib import Path
+
+    from kl_mobility.demand import DemandConfig, load_zones
+    from kl_mobility.errors import InputError
+    from kl_mobility.network import grid_network
+
+    osm = Path(__file__).resolve().parents[1] / "data" / "demand" / "buildings.osm"
+    far = grid_network(3, 3, origin_latlon=(50.0, 8.0))  # the fixture's houses are at 49.44 N
+    with pytest.raises(InputError, match="buildings.osm: no residential buildings"):
+        load_zones(far, DemandConfig(), osm_file=osm, cache_dir=tmp_path)
+
+
+def test_zones_from_the_hand_made_extract(tmp_path):
+    from pathlib import Path
+
+    from kl_mobility.demand import DemandConfig, load_zones
+    from kl_mobility.network import grid_network
+
+    osm = Path(__file__).resolve().parents[1] / "data" / "demand" / "buildings.osm"
+    net = grid_network(3, 6, spacing_m=200.0, origin_latlon=(49.4395, 7.7595))
+    z = load_zones(net, DemandConfig(internal_population=100.0, attractors=(),
+                                     external_zones=()), osm_file=osm, cache_dir=tmp_path)
+    # homes: the 200 m2 house and the 300 m2 apartments -> 40 and 60 of 100 residents
+    homes = sorted(z.point_pop[z.point_pop > 0].tolist())
+    assert homes == pytest.approx([40.0, 60.0], rel=1e-4)  # footprints exact to < 0.1 %
+    assert z.pop.sum() == pytest.approx(100.0)
