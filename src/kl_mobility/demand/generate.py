@@ -17,6 +17,13 @@ Steps of :func:`generate_demand`:
 6. Each trip end is a building (or POI) of its zone, drawn by residents at the home end and
    by attraction at the activity end; the request table holds the on-demand trips.
 
+Demand and service are iterated to agreement by the runner (``demand.service_iterations``):
+generate with the assumed service level, simulate, take the measured level
+(:meth:`ServiceLevel.from_kpis`, averaged over the rounds by successive averages),
+regenerate. The same seed is used in every round (common random numbers): the trips and
+their base modes stay fixed and only the switch to on-demand moves, so a better service
+level adds requests and a worse one removes some, without sampling noise between rounds.
+
 Randomness: one ``np.random.SeedSequence(seed)`` spawned into named streams (counts, times,
 modes, points, requests); results are identical for a seed on any machine with the same
 library versions (integer sorting is stable everywhere).
