@@ -121,3 +121,14 @@ def test_summary_text_lists_modes_and_hours(grid, grid_oracle, grid_config, grid
     s = d.summary()
     assert sum(s["trips_by_mode"].values()) == s["trips"]
     assert sum(s["requests_by_hour"].values()) == s["requests"]
+
+
+def test_common_random_numbers_better_service_only_adds(grid, grid_oracle, grid_config,
+                                                          grid_zones):
+    def od_trips(wait_s):
+        d = generate_demand(grid, grid_oracle, grid_config, seed=8, zones=grid_zones,
+                            service_level=ServiceLevel(wait_s=wait_s))
+        return set(d.trips.loc[d.trips["mode"] == "ondemand", "trip_id"])
+
+    worse, better = od_trips(900.0), od_trips(300.0)
+    assert worse < better  # a strict superset: same trips, same draws, higher probabilities
