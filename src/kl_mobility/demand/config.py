@@ -82,6 +82,8 @@ DEFAULT_ATTRACTORS: tuple[AttractorConfig, ...] = (
     AttractorConfig("Gewerbegebiet Nord-Ost", 49.45678, 7.79397, 1000.0),
     # Messeplatz / Volkspark: OSM2013; weekday size NOT FOUND -> assumption 300.
     AttractorConfig("Messeplatz", 49.44308, 7.78583, 300.0),
+    # Fritz-Walter-Stadion (49.43506, 7.77620, ~49,000 seats) is an event venue without a
+    # weekday figure; a match-day scenario adds it as an AttractorConfig.
 )
 
 
