@@ -63,17 +63,26 @@ RUN_FILE = "run.json"
 SCENARIO_FILE = "scenario.json"
 
 
+_PRESENTATION = ("cli/", "batch.py", "results/report.py", "results/plots.py", "results/gis.py")
+"""Modules that do not change what a run computes; left out of the code version."""
+
+
 def _package_digest() -> str:
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for p in sorted(root.rglob("*.py")):
-        h.update(str(p.relative_to(root)).encode())
+        rel = p.relative_to(root).as_posix()
+        if rel.startswith(_PRESENTATION):
+            continue
+        h.update(rel.encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:12]
 
 
 def code_version() -> str:
-    """``<package version>+<digest of the package's source files>``: any code change counts."""
+    """``<package version>+<digest of the source files that compute a run>``: a change of
+    the engine, demand, network, emissions or configuration code counts; a change of the
+    CLI, the batch layer or the report does not."""
     return f"{__version__}+{_package_digest()}"
 
 

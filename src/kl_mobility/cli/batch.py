@@ -95,6 +95,17 @@ def _print_summary(summary_path: Path) -> None:
         print(scen.ljust(width) + "".join(cells))
 
 
+def _quiet_dask() -> None:
+    """Dask's scheduler and nanny log INFO lines of their own; keep only errors."""
+    import logging
+
+    import distributed  # noqa: F401  (configures its loggers on import)
+
+    for name in list(logging.root.manager.loggerDict):
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(logging.ERROR)
+
+
 def _batch(args: argparse.Namespace) -> int:
     from kl_mobility.batch import default_batch_name, run_batch
     from kl_mobility.cli.progress import TqdmProgress
@@ -105,9 +116,7 @@ def _batch(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers must be >= 1, got {args.workers}")
     if not getattr(args, "verbose", False):
-        import logging
-
-        logging.getLogger("distributed").setLevel(logging.ERROR)
+        _quiet_dask()
     name = args.name or default_batch_name(args.scenarios)
     batch_dir = Path(args.results) / name
     seeds = range(args.first_seed, args.first_seed + args.seeds)

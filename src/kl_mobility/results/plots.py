@@ -40,7 +40,9 @@ def co2_figure(means: pd.DataFrame, scenarios: Sequence[str]) -> Figure:
     m = means.reindex(list(scenarios))
     type_cols = sorted(c for c in m.columns if c.startswith("co2_kg__"))
     bottom = np.zeros(len(scenarios))
-    for col, color in zip(type_cols, plt.get_cmap("Greens")(np.linspace(0.45, 0.85, max(1, len(type_cols))))):
+    greens = ["#00441b", "#74c476", "#238b45", "#c7e9c0", "#41ab5d", "#a1d99b"]
+    for i, col in enumerate(type_cols):
+        color = greens[i % len(greens)]
         vals = m[col].fillna(0.0).to_numpy(float)
         ax.bar(x, vals, bottom=bottom, color=color, label=f"fleet: {col[8:]}")
         bottom += vals
