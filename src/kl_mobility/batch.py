@@ -226,6 +226,9 @@ def execute_run(spec: RunSpec, run_fn: RunFunction | None = None) -> RunOutcome:
     t0 = time.perf_counter()
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
+        for stale in final.parent.glob(f".tmp-{final.name}-*"):  # left by an interrupted run
+            if stale != tmp:
+                shutil.rmtree(stale, ignore_errors=True)
         scenario = scenario_from_mapping(spec.scenario_mapping, file=spec.scenario_file)
         kpis = dict(run_fn(scenario, spec.seed, tmp) or {})
         tmp.mkdir(parents=True, exist_ok=True)

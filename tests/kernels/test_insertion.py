@@ -17,6 +17,7 @@ from kl_mobility.kernels.insertion import (
     COST_KINDS,
     INFEASIBLE,
     best_insertion,
+    best_insertion_at,
     insertion_cost_matrix,
     start_states,
 )
@@ -32,6 +33,19 @@ def _kernel(veh, req, cost_kind=0, prune=True):
                           dwell_drop=req["dwell_drop"], cost_kind=cost_kind, prune=prune)
 
 
+def _fused(veh, req, cost_kind=0):
+    """The engine's fused search with parked vehicles (start state = position) at t = 0."""
+    tt, cand, start_node, start_time, start_load, capacity, *sched = veh
+    nxt = np.zeros_like(tt)
+    target = np.full(start_node.shape, -1, np.int64)
+    return best_insertion_at(0, cand, start_node, start_time, target, tt, nxt, start_load,
+                             capacity, *sched, origin=req["o"], dest=req["d"],
+                             early=req["early"], late_pick=req["late_pick"],
+                             late_drop=req["late_drop"], passengers=req["pax"],
+                             dwell_pick=req["dwell_pick"], dwell_drop=req["dwell_drop"],
+                             cost_kind=cost_kind)
+
+
 def _reference(veh, req, cost_kind=0):
     return reference_best(*veh, req["o"], req["d"], req["early"], req["late_pick"],
                           req["late_drop"], req["pax"], req["dwell_pick"], req["dwell_drop"],
@@ -41,13 +55,15 @@ def _reference(veh, req, cost_kind=0):
 @settings(max_examples=N_EXAMPLES, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 2**32 - 1), cost_kind=st.sampled_from(sorted(COST_KINDS.values())))
 def test_kernel_matches_reference(seed, cost_kind):
-    """Same best cost as the brute-force reference, with and without reachability pruning,
-    and the kernel's choice is itself feasible at that cost."""
+    """Same best cost as the brute-force reference, with and without reachability pruning
+    and with the best-first search by lower bound; the choice is feasible at that cost."""
     veh, req = random_instance(seed)
     ref = _reference(veh, req, cost_kind)
     got = _kernel(veh, req, cost_kind, prune=True)
     unpruned = _kernel(veh, req, cost_kind, prune=False)
-    assert got[0] == ref[0] == unpruned[0]
+    fused = _fused(veh, req, cost_kind)
+    assert got[0] == ref[0] == unpruned[0] == fused[0]
+    assert fused == got
     if ref[0] != INFEASIBLE:
         # the chosen (vehicle, i, j) evaluated alone by the reference gives the same cost
         v, i, j = got[1:]

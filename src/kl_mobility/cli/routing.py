@@ -38,7 +38,8 @@ def _search_args(p: argparse.ArgumentParser, default_limit: float) -> None:
                    help=f"seconds per instance / plan (default {default_limit:g})")
     p.add_argument("--first-solution", default=d.first_solution,
                    choices=FIRST_SOLUTION_STRATEGIES, metavar="NAME",
-                   help=f"OR-Tools first-solution strategy (default {d.first_solution})")
+                   help="OR-Tools first-solution strategy (default: PARALLEL_CHEAPEST_INSERTION "
+                   "with a fixed vehicle cost, else LOCAL_CHEAPEST_INSERTION)")
     p.add_argument("--metaheuristic", default=d.metaheuristic, choices=METAHEURISTICS,
                    metavar="NAME", help=f"OR-Tools local-search metaheuristic "
                    f"(default {d.metaheuristic})")
@@ -166,8 +167,8 @@ def _plan(args: argparse.Namespace) -> int:
         v = k.get(key, math.nan)
         print(f"  {key:28s} {v:12.3f}")
     if not result.solution.feasible:
-        for v in result.solution.violations[:10]:
-            print(f"  violation: {v}", file=sys.stderr)
+        for msg in result.solution.violations[:10]:
+            print(f"  violation: {msg}", file=sys.stderr)
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,8 @@ optimum. Ties go to the lowest vehicle index, then lowest ``i``, then lowest ``j
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from kl_mobility.kernels._options import njit
@@ -42,7 +44,9 @@ __all__ = [
     "COST_KINDS",
     "COST_WAIT",
     "INFEASIBLE",
+    "Cursor",
     "best_insertion",
+    "best_insertion_at",
     "insertion_cost_matrix",
     "schedule_finish",
     "start_states",
@@ -58,8 +62,27 @@ INFEASIBLE = np.iinfo(np.int64).max
 
 
 @njit
-def _finish(tt, node, t, sched_node, sched_early, sched_dwell, m):
+def _legs(tt, s_node, m, sn, leg):
+    """``leg[k]`` = travel time into old stop ``k`` (from the start for ``k = 0``)."""
+    node = s_node
+    for k in range(m):
+        leg[k] = tt[node, sn[k]]
+        node = sn[k]
+
+
+@njit
+def _finish_legs(t, m, leg, se, sw):
     """Time the vehicle finishes its ``m`` stops (deadlines ignored)."""
+    for k in range(m):
+        t += leg[k]
+        if t < se[k]:
+            t = se[k]
+        t += sw[k]
+    return t
+
+
+@njit
+def _finish(tt, node, t, sched_node, sched_early, sched_dwell, m):
     for k in range(m):
         t += tt[node, sched_node[k]]
         if t < sched_early[k]:
@@ -70,42 +93,57 @@ def _finish(tt, node, t, sched_node, sched_early, sched_dwell, m):
 
 
 @njit
-def _insert_vehicle(tt, s_node, s_time, s_load, cap, m, sn, se, sl, sd, sw,
-                    o, d, early, late_pick, late_drop, pax, dwell_pick, dwell_drop, cost_kind):
-    """Best insertion into one vehicle: (cost, i, j), cost INFEASIBLE when none."""
+def _insert_vehicle(tt, ttT, s_node, s_time, s_load, cap, m, sn, se, sl, sd, sw,
+                    o, d, early, late_pick, late_drop, pax, dwell_pick, dwell_drop, cost_kind,
+                    leg):
+    """Best insertion into one vehicle: (cost, i, j), cost INFEASIBLE when none.
+
+    Memory-friendly: every travel time used is a leg of the old route (``leg``, filled by
+    the caller with :func:`_legs`), a row of ``tt`` from ``o`` or ``d``, or a row of ``ttT``
+    (the transpose) to ``o`` or ``d``; so the search touches O(m) scattered table entries,
+    not O(m^3).
+    """
     best = INFEASIBLE
     bi = -1
     bj = -1
-    old_end = _finish(tt, s_node, np.int64(s_time), sn, se, sw, m)
+    old_end = _finish_legs(np.int64(s_time), m, leg, se, sw)
+    to_o = ttT[o]
+    to_d = ttT[d]
+    from_o = tt[o]
+    from_d = tt[d]
+    t_od = np.int64(tt[o, d])
     t = np.int64(s_time)
     node = s_node
     load = s_load
     for i in range(m + 1):
-        ta = t + tt[node, o]
+        ta = t + to_o[node]
         if ta > late_pick:
             break
         if load + pax <= cap:
             tp = ta if ta > early else early
             t_pick = tp
             t2 = tp + dwell_pick
-            n2 = o
             l2 = load + pax
             for j in range(i, m + 1):
-                td = t2 + tt[n2, d]
+                if j == i:
+                    td = t2 + t_od
+                else:
+                    td = t2 + to_d[sn[j - 1]]
                 if td > late_drop:
                     break
                 t3 = td + dwell_drop
-                n3 = d
                 feasible = True
                 for k in range(j, m):
-                    t3 += tt[n3, sn[k]]
+                    if k == j:
+                        t3 += from_d[sn[k]]
+                    else:
+                        t3 += leg[k]
                     if t3 > sl[k]:
                         feasible = False
                         break
                     if t3 < se[k]:
                         t3 = se[k]
                     t3 += sw[k]
-                    n3 = sn[k]
                 if feasible:
                     if cost_kind == 0:
                         c = t3 - old_end
@@ -120,7 +158,10 @@ def _insert_vehicle(tt, s_node, s_time, s_load, cap, m, sn, se, sl, sd, sw,
                 if j == m:
                     break
                 # carry the new party past old stop j
-                t2 += tt[n2, sn[j]]
+                if j == i:
+                    t2 += from_o[sn[j]]
+                else:
+                    t2 += leg[j]
                 if t2 > sl[j]:
                     break
                 if t2 < se[j]:
@@ -129,10 +170,9 @@ def _insert_vehicle(tt, s_node, s_time, s_load, cap, m, sn, se, sl, sd, sw,
                 if l2 > cap:
                     break
                 t2 += sw[j]
-                n2 = sn[j]
         if i == m:
             break
-        t += tt[node, sn[i]]
+        t += leg[i]
         if t > sl[i]:
             break
         if t < se[i]:
@@ -144,7 +184,7 @@ def _insert_vehicle(tt, s_node, s_time, s_load, cap, m, sn, se, sl, sd, sw,
 
 
 @njit
-def _best_insertion(tt, cand, start_node, start_time, start_load, capacity, sched_len,
+def _best_insertion(tt, ttT, cand, start_node, start_time, start_load, capacity, sched_len,
                     sched_node, sched_early, sched_late, sched_delta, sched_dwell,
                     o, d, early, late_pick, late_drop, pax, dwell_pick, dwell_drop,
                     cost_kind, prune):
@@ -152,16 +192,19 @@ def _best_insertion(tt, cand, start_node, start_time, start_load, capacity, sche
     bv = -1
     bi = -1
     bj = -1
+    leg = np.empty(sched_node.shape[1], np.int64)
     for k in range(cand.shape[0]):
         v = cand[k]
         if pax > capacity[v]:
             continue
-        if prune and np.int64(start_time[v]) + tt[start_node[v], o] > late_pick:
+        if prune and np.int64(start_time[v]) + ttT[o, start_node[v]] > late_pick:
             continue
-        c, i, j = _insert_vehicle(tt, start_node[v], start_time[v], start_load[v], capacity[v],
-                                  sched_len[v], sched_node[v], sched_early[v], sched_late[v],
-                                  sched_delta[v], sched_dwell[v], o, d, early, late_pick,
-                                  late_drop, pax, dwell_pick, dwell_drop, cost_kind)
+        _legs(tt, start_node[v], sched_len[v], sched_node[v], leg)
+        c, i, j = _insert_vehicle(tt, ttT, start_node[v], start_time[v], start_load[v],
+                                  capacity[v], sched_len[v], sched_node[v], sched_early[v],
+                                  sched_late[v], sched_delta[v], sched_dwell[v], o, d, early,
+                                  late_pick, late_drop, pax, dwell_pick, dwell_drop, cost_kind,
+                                  leg)
         if c < best:
             best = c
             bv = v
@@ -171,10 +214,11 @@ def _best_insertion(tt, cand, start_node, start_time, start_load, capacity, sche
 
 
 @njit
-def _cost_matrix(tt, cand, start_node, start_time, start_load, capacity, sched_len,
+def _cost_matrix(tt, ttT, cand, start_node, start_time, start_load, capacity, sched_len,
                  sched_node, sched_early, sched_late, sched_delta, sched_dwell,
                  o, d, early, late_pick, late_drop, pax, dwell_pick, dwell_drop, cost_kind,
                  out_cost, out_i, out_j):
+    leg = np.empty(sched_node.shape[1], np.int64)
     for r in range(o.shape[0]):
         for k in range(cand.shape[0]):
             v = cand[k]
@@ -183,13 +227,14 @@ def _cost_matrix(tt, cand, start_node, start_time, start_load, capacity, sched_l
             out_j[r, k] = -1
             if pax[r] > capacity[v]:
                 continue
-            if np.int64(start_time[v]) + tt[start_node[v], o[r]] > late_pick[r]:
+            if np.int64(start_time[v]) + ttT[o[r], start_node[v]] > late_pick[r]:
                 continue
-            c, i, j = _insert_vehicle(tt, start_node[v], start_time[v], start_load[v],
+            _legs(tt, start_node[v], sched_len[v], sched_node[v], leg)
+            c, i, j = _insert_vehicle(tt, ttT, start_node[v], start_time[v], start_load[v],
                                       capacity[v], sched_len[v], sched_node[v], sched_early[v],
                                       sched_late[v], sched_delta[v], sched_dwell[v], o[r], d[r],
                                       early[r], late_pick[r], late_drop[r], pax[r],
-                                      dwell_pick[r], dwell_drop[r], cost_kind)
+                                      dwell_pick[r], dwell_drop[r], cost_kind, leg)
             out_cost[r, k] = c
             out_i[r, k] = i
             out_j[r, k] = j
@@ -197,12 +242,14 @@ def _cost_matrix(tt, cand, start_node, start_time, start_load, capacity, sched_l
 
 @njit
 def _start_states(t, cand, pos_node, pos_time, target, version, cur_node, cur_time, cur_ver,
-                  tt, nxt, out_node, out_time):
+                  ttT, nxt, out_node, out_time, by_position):
     """Next node each vehicle in ``cand`` reaches at or after ``t`` heading to ``target``.
 
     ``cur_*`` cache each vehicle's walk along its current leg (valid while ``cur_ver`` equals
     the vehicle's plan ``version``): times only grow, so the walk resumes where it stopped
-    and every leg is walked once in total, not once per request.
+    and every leg is walked once in total, not once per request. Results go to
+    ``out_*[k]`` (``by_position``) or ``out_*[cand[k]]``. Hop times come from the transposed
+    table: ``tt[u, tgt] - tt[w, tgt]`` = ``ttT[tgt, u] - ttT[tgt, w]``.
     """
     for k in range(cand.shape[0]):
         v = cand[k]
@@ -216,13 +263,106 @@ def _start_states(t, cand, pos_node, pos_time, target, version, cur_node, cur_ti
         if tgt >= 0:
             while ct < t and cur != tgt:
                 nx = nxt[cur, tgt]
-                ct += tt[cur, tgt] - tt[nx, tgt]
+                ct += ttT[tgt, cur] - ttT[tgt, nx]
                 cur = nx
         cur_node[v] = cur
         cur_time[v] = ct
         cur_ver[v] = version[v]
-        out_node[v] = cur
-        out_time[v] = ct if ct > t else t
+        w = k if by_position else v
+        out_node[w] = cur
+        out_time[w] = ct if ct > t else t
+
+
+@njit
+def _best_insertion_at(t, cand, pos_node, pos_time, target, version, cur_node, cur_time,
+                       cur_ver, end_time, end_ver, legs, leg_ver, tt, ttT, nxt, start_load,
+                       capacity,
+                       sched_len, sched_node, sched_early, sched_late, sched_delta, sched_dwell,
+                       o, d, early, late_pick, late_drop, pax, dwell_pick, dwell_drop,
+                       cost_kind):
+    """Start states, reachability pruning and best-first search by lower bound, fused.
+
+    Lower bound of a vehicle's cost: its new pickup starts no earlier than
+    ``pick = max(reach, early)``; after that the vehicle needs at least
+    ``dwell_pick + tt[o, d] + dwell_drop`` (triangle inequality), and a new schedule never
+    ends before the old one, so added time >= max(0, pick + ... - old end) (exact for an
+    empty schedule); the wait is >= ``pick - early``. Vehicles are evaluated by increasing
+    bound (then id); the search stops once the next bound exceeds the best cost found, so
+    the optimum and its tie-breaking (lowest vehicle id) are never lost. A vehicle's old
+    finish time is cached per plan ``version`` (it does not change while it drives a
+    fastest path toward its next stop or stands at a stop), and so are the legs between
+    its planned stops (``legs[v, 1:]``, cached per version; ``legs[v, 0]`` is refreshed).
+    """
+    nc = cand.shape[0]
+    st_node = np.empty(nc, np.int64)
+    st_time = np.empty(nc, np.int64)
+    _start_states(t, cand, pos_node, pos_time, target, version, cur_node, cur_time, cur_ver,
+                  ttT, nxt, st_node, st_time, True)
+    lbs = np.empty(nc, np.int64)
+    keep = np.empty(nc, np.int64)
+    to_o = ttT[o]
+    t_od = np.int64(tt[o, d])
+    nk = 0
+    for k in range(nc):
+        v = cand[k]
+        if pax > capacity[v]:
+            continue
+        reach = st_time[k] + to_o[st_node[k]]
+        if reach > late_pick:
+            continue
+        pick = reach if reach > early else early
+        wait = pick - early
+        if cost_kind == 1:
+            lb = wait
+        else:
+            m = sched_len[v]
+            if m == 0:
+                old_end = st_time[k]
+            elif end_ver[v] == version[v]:
+                old_end = end_time[v]
+            else:
+                if leg_ver[v] != version[v]:
+                    _legs(tt, st_node[k], m, sched_node[v], legs[v])
+                    leg_ver[v] = version[v]
+                legs[v, 0] = ttT[sched_node[v, 0], st_node[k]]
+                old_end = _finish_legs(st_time[k], m, legs[v], sched_early[v], sched_dwell[v])
+                end_time[v] = old_end
+                end_ver[v] = version[v]
+            lb = pick + dwell_pick + t_od + dwell_drop - old_end
+            if lb < 0:
+                lb = 0
+            if cost_kind == 2:
+                lb += wait
+        lbs[nk] = lb
+        keep[nk] = k
+        nk += 1
+    order = np.argsort(lbs[:nk], kind="mergesort")
+    best = INFEASIBLE
+    bv = -1
+    bi = -1
+    bj = -1
+    for q in range(nk):
+        idx = order[q]
+        if lbs[idx] > best:
+            break
+        k = keep[idx]
+        v = cand[k]
+        m = sched_len[v]
+        if m > 0:
+            if leg_ver[v] != version[v]:
+                _legs(tt, st_node[k], m, sched_node[v], legs[v])
+                leg_ver[v] = version[v]
+            legs[v, 0] = ttT[sched_node[v, 0], st_node[k]]
+        c, i, j = _insert_vehicle(tt, ttT, st_node[k], st_time[k], start_load[v], capacity[v],
+                                  m, sched_node[v], sched_early[v], sched_late[v],
+                                  sched_delta[v], sched_dwell[v], o, d, early, late_pick,
+                                  late_drop, pax, dwell_pick, dwell_drop, cost_kind, legs[v])
+        if c < best or (c == best and c != INFEASIBLE and v < bv):
+            best = c
+            bv = v
+            bi = i
+            bj = j
+    return best, bv, bi, bj
 
 
 def _check_sched(n_vehicles: int, arrays: dict[str, np.ndarray]) -> int:
@@ -237,17 +377,48 @@ def _check_sched(n_vehicles: int, arrays: dict[str, np.ndarray]) -> int:
     return width
 
 
+class Cursor(NamedTuple):
+    """Per-vehicle caches carried between calls at non-decreasing times (engine use).
+
+    ``version`` is the fleet's plan-version array (bumped on every re-plan); the cached walk
+    (``node``, ``time``), old finish time (``end_time``) and legs between planned stops
+    (``legs``) of vehicle ``v`` are valid while ``ver[v]`` / ``end_ver[v]`` / ``leg_ver[v]``
+    equal ``version[v]``.
+    """
+
+    version: np.ndarray
+    node: np.ndarray
+    time: np.ndarray
+    ver: np.ndarray
+    end_time: np.ndarray
+    end_ver: np.ndarray
+    legs: np.ndarray
+    leg_ver: np.ndarray
+
+    @classmethod
+    def new(cls, version: np.ndarray, max_stops: int) -> Cursor:
+        n = version.shape[0]
+        return cls(version, np.zeros(n, np.int64), np.zeros(n, np.int64),
+                   np.full(n, -1, np.int64), np.zeros(n, np.int64), np.full(n, -1, np.int64),
+                   np.zeros((n, max_stops), np.int64), np.full(n, -1, np.int64))
+
+
+def _transpose(tt, ttT):
+    return tt.T if ttT is None else ttT
+
+
 def best_insertion(tt, cand, start_node, start_time, start_load, capacity, sched_len,
                    sched_node, sched_early, sched_late, sched_delta, sched_dwell, *,
                    origin: int, dest: int, early: int, late_pick: int, late_drop: int,
                    passengers: int, dwell_pick: int, dwell_drop: int,
                    cost_kind: int = COST_ADDED_TIME, prune: bool = True,
-                   check: bool = True) -> tuple[int, int, int, int]:
+                   check: bool = True, ttT=None) -> tuple[int, int, int, int]:
     """Cheapest feasible insertion of one request into the vehicles ``cand``.
 
     Returns ``(cost, vehicle, i, j)``; ``(INFEASIBLE, -1, -1, -1)`` when none is feasible.
     Vehicle arrays are indexed by vehicle id (``start_*`` too). ``check=False`` skips the
-    shape checks (the engine packs the arrays itself).
+    shape checks (the engine packs the arrays itself). ``ttT``: a C-contiguous transpose of
+    ``tt`` (faster on big tables; default a transposed view).
     """
     if check:
         n = tt.shape[0]
@@ -267,19 +438,42 @@ def best_insertion(tt, cand, start_node, start_time, start_load, capacity, sched
             raise ValueError("origin and dest must be node ids of tt")
         if cost_kind not in COST_KINDS.values():
             raise ValueError(f"cost_kind must be one of {sorted(COST_KINDS.values())}")
-    c, v, i, j = _best_insertion(tt, np.asarray(cand, np.int64), start_node, start_time,
-                                 start_load, capacity, sched_len, sched_node, sched_early,
-                                 sched_late, sched_delta, sched_dwell, origin, dest,
-                                 np.int64(early), np.int64(late_pick), np.int64(late_drop),
-                                 passengers, np.int64(dwell_pick), np.int64(dwell_drop),
-                                 cost_kind, prune)
+    c, v, i, j = _best_insertion(tt, _transpose(tt, ttT), np.asarray(cand, np.int64),
+                                 start_node, start_time, start_load, capacity, sched_len,
+                                 sched_node, sched_early, sched_late, sched_delta, sched_dwell,
+                                 origin, dest, np.int64(early), np.int64(late_pick),
+                                 np.int64(late_drop), passengers, np.int64(dwell_pick),
+                                 np.int64(dwell_drop), cost_kind, prune)
+    return int(c), int(v), int(i), int(j)
+
+
+def best_insertion_at(t: int, cand, pos_node, pos_time, target, tt, nxt, start_load, capacity,
+                      sched_len, sched_node, sched_early, sched_late, sched_delta, sched_dwell,
+                      *, origin: int, dest: int, early: int, late_pick: int, late_drop: int,
+                      passengers: int, dwell_pick: int, dwell_drop: int,
+                      cost_kind: int = COST_ADDED_TIME, cursor: Cursor | None = None,
+                      ttT=None) -> tuple[int, int, int, int]:
+    """:func:`best_insertion` for vehicles re-planned at time ``t`` (see :func:`start_states`),
+    searching vehicles best-first by a lower bound of their cost; same result.
+
+    ``cursor``: see :class:`Cursor`. Inputs are not checked (engine use).
+    """
+    cand = np.asarray(cand, np.int64)
+    if cursor is None:
+        cursor = Cursor.new(np.zeros(np.asarray(pos_node).shape[0], np.int64),
+                            sched_node.shape[1])
+    c, v, i, j = _best_insertion_at(
+        np.int64(t), cand, pos_node, pos_time, target, *cursor, tt, _transpose(tt, ttT), nxt,
+        start_load, capacity, sched_len, sched_node, sched_early, sched_late, sched_delta,
+        sched_dwell, origin, dest, np.int64(early), np.int64(late_pick), np.int64(late_drop),
+        passengers, np.int64(dwell_pick), np.int64(dwell_drop), cost_kind)
     return int(c), int(v), int(i), int(j)
 
 
 def insertion_cost_matrix(tt, cand, start_node, start_time, start_load, capacity, sched_len,
                           sched_node, sched_early, sched_late, sched_delta, sched_dwell,
                           origin, dest, early, late_pick, late_drop, passengers, dwell_pick,
-                          dwell_drop, cost_kind: int = COST_ADDED_TIME):
+                          dwell_drop, cost_kind: int = COST_ADDED_TIME, ttT=None):
     """Best insertion of each request ``r`` into each vehicle ``cand[k]`` on its own.
 
     Returns ``(cost int64[R, K], i int64[R, K], j int64[R, K])`` with ``INFEASIBLE`` cost
@@ -291,33 +485,30 @@ def insertion_cost_matrix(tt, cand, start_node, start_time, start_load, capacity
     oi = np.empty_like(cost)
     oj = np.empty_like(cost)
     as64 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
-    _cost_matrix(tt, cand, start_node, start_time, start_load, capacity, sched_len, sched_node,
-                 sched_early, sched_late, sched_delta, sched_dwell, as64(origin), as64(dest),
-                 as64(early), as64(late_pick), as64(late_drop), as64(passengers),
-                 as64(dwell_pick), as64(dwell_drop), cost_kind, cost, oi, oj)
+    _cost_matrix(tt, _transpose(tt, ttT), cand, start_node, start_time, start_load, capacity,
+                 sched_len, sched_node, sched_early, sched_late, sched_delta, sched_dwell,
+                 as64(origin), as64(dest), as64(early), as64(late_pick), as64(late_drop),
+                 as64(passengers), as64(dwell_pick), as64(dwell_drop), cost_kind, cost, oi, oj)
     return cost, oi, oj
 
 
-def start_states(t: int, cand, pos_node, pos_time, target, tt, nxt, cursor=None):
+def start_states(t: int, cand, pos_node, pos_time, target, tt, nxt,
+                 cursor: Cursor | None = None, ttT=None):
     """``(node int64[V], time int64[V])``: where each vehicle in ``cand`` can be re-planned.
 
     A vehicle at ``pos_node`` since ``pos_time`` heading to ``target`` (-1: parked) is
     re-planned from the first node of its fastest path it reaches at or after ``t`` (and not
     before ``t``). Entries of vehicles not in ``cand`` hold ``pos_node``/``pos_time``.
-    ``cursor = (version, cur_node, cur_time, cur_ver)`` (int64[V] each) lets repeated calls
-    with non-decreasing ``t`` resume each vehicle's walk; without it every call walks from
-    ``pos_node``.
+    A :class:`Cursor` lets repeated calls with non-decreasing ``t`` resume each vehicle's
+    walk; without it every call walks from ``pos_node``.
     """
     cand = np.asarray(cand, np.int64)
     out_node = np.asarray(pos_node, np.int64).copy()
     out_time = np.asarray(pos_time, np.int64).copy()
     if cursor is None:
-        nv = out_node.shape[0]
-        cursor = (np.zeros(nv, np.int64), np.zeros(nv, np.int64), np.zeros(nv, np.int64),
-                  np.full(nv, -1, np.int64))
-    version, cur_node, cur_time, cur_ver = cursor
-    _start_states(np.int64(t), cand, pos_node, pos_time, target, version, cur_node, cur_time,
-                  cur_ver, tt, nxt, out_node, out_time)
+        cursor = Cursor.new(np.zeros(out_node.shape[0], np.int64), 1)
+    _start_states(np.int64(t), cand, pos_node, pos_time, target, cursor.version, cursor.node,
+                  cursor.time, cursor.ver, _transpose(tt, ttT), nxt, out_node, out_time, False)
     return out_node, out_time
 
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kl_mobility.routing.types import CheckReport, Route, RoutingProblem, Stop
+from kl_mobility.routing.types import CheckReport, Route, RoutingProblem, Stop, StopKind
 
 __all__ = ["check_routes"]
 
@@ -163,6 +163,7 @@ def _check_route(p: RoutingProblem, veh: int, seq: list[int], req_of: np.ndarray
     stops = []
     distance = 0.0
     for k, loc in enumerate(locs):
+        kind: StopKind
         if k == 0:
             kind, arrival = "start", float(schedule[0])
         else:

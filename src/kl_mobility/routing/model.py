@@ -45,6 +45,20 @@ log = logging.getLogger(__name__)
 #: Drop penalty (in longest arcs) while trying to empty a route: above the cost of any
 #: single insertion, low enough that the search may move requests out and back in.
 REDUCE_PENALTY = 10.0
+#: Routes tried for removal at one vehicle count before the reduction pass gives up.
+MAX_REDUCE_TRIES = 3
+#: With a fixed vehicle cost, this many construction strategies each get a share of the
+#: budget and the best plan continues (the best strategy differs between instances).
+PORTFOLIO_SIZE = 2
+#: A failed reduction attempt's plan (one request or a few left out, or late) is searched
+#: once more from where it stopped before another route is tried.
+CONTINUE_PARTIAL = False  # measured: no gain on lc103/lc104/lc109
+#: A failed attempt leaving this many requests out ends the reduction pass (the time goes
+#: to distance instead).
+HOPELESS_UNSERVED = 3
+#: During route reduction, time windows become soft: lateness costs this many distance
+#: units per time unit, so the search can pass through slightly late plans.
+SOFT_LATE_COST = 10.0
 
 FIRST_SOLUTION_STRATEGIES = tuple(
     k for k in routing_enums_pb2.FirstSolutionStrategy.Value.keys() if k != "UNSET"
@@ -67,7 +81,11 @@ class SearchOptions:
     """Search parameters of the OR-Tools solver.
 
     ``time_limit_s``: wall-clock budget of the whole solve (all phases).
-    ``first_solution``: an OR-Tools ``FirstSolutionStrategy`` name.
+    ``first_solution``: an OR-Tools ``FirstSolutionStrategy`` name; ``None`` = measured
+    defaults: ``PARALLEL_CHEAPEST_INSERTION`` for problems with a fixed vehicle cost (it
+    builds plans with fewer vehicles on Li & Lim), else ``LOCAL_CHEAPEST_INSERTION`` (it
+    completes tight dial-a-ride instances where the parallel variant leaves requests out).
+    Other strategies are tried in turn while a plan leaves requests unserved.
     ``metaheuristic``: an OR-Tools ``LocalSearchMetaheuristic`` name.
     ``num_workers``: OR-Tools' routing search is single-threaded; only 1 is accepted (kept
     as a named option so a parallel backend can be added without changing callers).
@@ -79,7 +97,7 @@ class SearchOptions:
     """
 
     time_limit_s: float = 10.0
-    first_solution: str = "LOCAL_CHEAPEST_INSERTION"
+    first_solution: str | None = None
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     num_workers: int = 1
     vehicle_reduction: bool | None = None
@@ -90,7 +108,8 @@ class SearchOptions:
 
     def __post_init__(self) -> None:
         check_range("time_limit_s", self.time_limit_s, 0.0, lo_open=True)
-        check_choice("first_solution", self.first_solution, FIRST_SOLUTION_STRATEGIES)
+        if self.first_solution is not None:
+            check_choice("first_solution", self.first_solution, FIRST_SOLUTION_STRATEGIES)
         check_choice("metaheuristic", self.metaheuristic, METAHEURISTICS)
         check_range("num_workers", self.num_workers, 1, 1)
         check_range("reduction_share", self.reduction_share, 0.0, 1.0)
@@ -136,7 +155,8 @@ class _Model:
     """One OR-Tools routing model of ``problem`` with ``n_vehicles`` of its vehicles."""
 
     def __init__(self, p: RoutingProblem, n_vehicles: int, ts: float, cs: float,
-                 fixed_cost: float, drop_penalty: float | None) -> None:
+                 fixed_cost: float, drop_penalty: float | None,
+                 soft_late_coef: int = 0) -> None:
         self.p, self.k, self.ts, self.cs = p, n_vehicles, ts, cs
         self._keep: list[object] = []  # Python callbacks must outlive the model
         n = p.n_locations
@@ -162,8 +182,12 @@ class _Model:
         routing.AddDimensionWithVehicleCapacity(
             load_cb, 0, [int(c) for c in p.capacity[:n_vehicles]], True, "load")
         for loc in np.concatenate([p.pickups, p.deliveries]):
-            tdim.CumulVar(self.manager.NodeToIndex(int(loc))).SetRange(
-                int(early[loc]), int(late[loc]))
+            idx = self.manager.NodeToIndex(int(loc))
+            if soft_late_coef > 0:  # lateness allowed at a cost (route reduction)
+                tdim.CumulVar(idx).SetRange(int(early[loc]), horizon)
+                tdim.SetCumulVarSoftUpperBound(idx, int(late[loc]), soft_late_coef)
+            else:
+                tdim.CumulVar(idx).SetRange(int(early[loc]), int(late[loc]))
         for v in range(n_vehicles):
             s, e = routing.Start(v), routing.End(v)
             tdim.CumulVar(s).SetRange(int(early[starts[v]]), int(late[starts[v]]))
@@ -195,7 +219,7 @@ class _Model:
     def params(self, opts: SearchOptions, seconds: float):
         prm = pywrapcp.DefaultRoutingSearchParameters()
         prm.first_solution_strategy = getattr(
-            routing_enums_pb2.FirstSolutionStrategy, opts.first_solution)
+            routing_enums_pb2.FirstSolutionStrategy, opts.first_solution or "AUTOMATIC")
         prm.local_search_metaheuristic = getattr(
             routing_enums_pb2.LocalSearchMetaheuristic, opts.metaheuristic)
         prm.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
@@ -280,9 +304,11 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
     # that local search completes. Unserved requests are then violations of the check.
     must_penalty = 10.0 * (p.fixed_cost + (p.n_locations + 2 * p.n_vehicles) * p.dist.max())
     penalty = p.drop_penalty if p.drop_penalty is not None else must_penalty
-    strategies = [opts.first_solution] + [s for s in FALLBACK_STRATEGIES
-                                          if s != opts.first_solution]
-    construct_s = budget * (opts.reduction_share * 0.4 if reduce_ else 0.35)
+    first = opts.first_solution or ("PARALLEL_CHEAPEST_INSERTION" if reduce_
+                                    else "LOCAL_CHEAPEST_INSERTION")
+    opts = replace(opts, first_solution=first)
+    strategies = [first] + [s for s in FALLBACK_STRATEGIES if s != first]
+    construct_s = budget * (opts.reduction_share * 0.4 / PORTFOLIO_SIZE if reduce_ else 0.35)
     best: list[list[int]] | None = None
     best_obj = -1
     status = "ROUTING_NOT_SOLVED"
@@ -302,7 +328,8 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
                       f"{unserved} unserved")
         if best is None or obj < best_obj:
             best, best_obj = routes, obj
-        if p.drop_penalty is not None or _served_all(p, best):
+        if (p.drop_penalty is not None or _served_all(p, best)) and not (
+                reduce_ and k + 1 < PORTFOLIO_SIZE):
             break
         report(progress, "routing", min(budget - left(), budget), budget)
     if best is None:
@@ -317,24 +344,41 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
     reduce_ = reduce_ and _served_all(p, best)
     if reduce_:
         reduce_until = budget * (1.0 - opts.reduction_share)
+        tried: set[tuple[int, ...]] = set()  # routes already removed without success
+        partial: list[list[int]] | None = None  # a failed attempt's plan, to continue once
         while left() > reduce_until + 0.5:
             routes = _compact(best)
             used = sum(1 for r in routes if r)
-            if used <= 1:
-                break
-            drop = min(range(used), key=lambda i: (len(routes[i]),
-                                                   _route_len(p, routes[i])))
-            init = [r for i, r in enumerate(routes[:used]) if i != drop]
-            attempt_s = min(left() - reduce_until, max(2.0, 0.25 * budget))
-            sub = _Model(p, used - 1, ts, cs, 0.0, REDUCE_PENALTY * p.dist.max())
+            if partial is not None and CONTINUE_PARTIAL:
+                init, what = partial, "continued"
+                partial = None
+            else:
+                order = sorted(range(used), key=lambda i: (len(routes[i]),
+                                                           _route_len(p, routes[i])))
+                order = [i for i in order if tuple(routes[i]) not in tried][:1]
+                if used <= 1 or not order or len(tried) >= MAX_REDUCE_TRIES:
+                    break
+                tried.add(tuple(routes[order[0]]))
+                init = [r for i, r in enumerate(routes[:used]) if i != order[0]]
+                what = "new"
+            attempt_s = min(left() - reduce_until, max(2.0, 0.2 * budget))
+            soft = max(1, int(round(SOFT_LATE_COST * cs / ts))) if SOFT_LATE_COST > 0 else 0
+            sub = _Model(p, used - 1, ts, cs, 0.0, REDUCE_PENALTY * p.dist.max(), soft)
             a = sub.solve(opts, attempt_s, init)
             cand = sub.routes(a) if a is not None else None
             if cand is not None and _served_all(p, cand) and check_routes(p, cand).feasible:
                 best = cand
-                phases.append(f"reduce: {used - 1} vehicles")
+                tried.clear()
+                partial = None
+                phases.append(f"reduce ({what}): {used - 1} vehicles")
             else:
-                phases.append(f"reduce: {used - 1} vehicles failed")
-                break
+                left_out = p.n_requests - (sum(len(r) for r in cand) // 2 if cand else 0)
+                phases.append(f"reduce ({what}): {used - 1} vehicles failed "
+                              f"({left_out} unserved)")
+                if what == "new" and cand is not None:
+                    partial = [r for r in cand if r]
+                if left_out >= HOPELESS_UNSERVED:
+                    break
             report(progress, "routing", min(budget - left(), budget), budget)
     if left() > 0.5:
         if reduce_:  # vehicle count fixed at what was reached: distance only
@@ -360,14 +404,14 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
     if not check.feasible:
         log.warning("solution of %s failed the independent check: %s", p.name,
                     "; ".join(check.violations[:3]))
-    obj = check.distance + p.fixed_cost * check.n_vehicles_used
+    total = check.distance + p.fixed_cost * check.n_vehicles_used
     if p.drop_penalty is not None:
-        obj += p.drop_penalty * len(check.dropped)
+        total += p.drop_penalty * len(check.dropped)
     stats = SolveStats(status=status, wall_time_s=_time.perf_counter() - t0,
                        solver_objective=best_obj, time_scale=ts, cost_scale=cs,
                        phases=tuple(phases))
     return Solution(routes=check.routes, dropped=check.dropped, distance=check.distance,
-                    n_vehicles_used=check.n_vehicles_used, objective=obj,
+                    n_vehicles_used=check.n_vehicles_used, objective=total,
                     feasible=check.feasible, violations=check.violations, stats=stats)
 
 

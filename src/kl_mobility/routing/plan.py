@@ -159,9 +159,9 @@ def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int, ca
         + svc.detour_const_s
     late_drop = np.where(has_l, np.minimum(late_drop, latest), late_drop)
     stop_s = svc.stop_dwell_s + svc.board_s_per_passenger * pax
-    service = np.zeros(m)
-    service[pu] = stop_s
-    service[de] = stop_s
+    stop_time = np.zeros(m)
+    stop_time[pu] = stop_s
+    stop_time[de] = stop_s
     load = np.zeros(m, np.int64)
     load[pu] = pax
     load[de] = -pax
@@ -176,7 +176,7 @@ def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int, ca
     lt[de] = np.minimum(np.maximum(late_drop, early0), horizon)
     penalty = 100.0 * float(dist_r[dist_r < UNREACHABLE_M].max(initial=1000.0)) + 1e6
     problem = RoutingProblem(
-        time=tt, dist=dist, service=service, load=load, tw_early=e, tw_late=lt,
+        time=tt, dist=dist, service=stop_time, load=load, tw_early=e, tw_late=lt,
         pickups=pu, deliveries=de,
         max_ride=np.inf if max_ride_s is None else float(max_ride_s),
         n_vehicles=fleet, capacity=capacity, start=start_loc, end=end_loc,

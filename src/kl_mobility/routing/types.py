@@ -13,7 +13,7 @@ service start and the load after service at every stop.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -29,9 +29,12 @@ __all__ = [
 
 StopKind = Literal["start", "pickup", "delivery", "end"]
 
+#: Array-like on input (scalars broadcast where documented); a numpy array once constructed.
+Vec = Any
+
 
 def _vec(name: str, value: object, n: int, dtype: type) -> np.ndarray:
-    arr = np.asarray(value, dtype=dtype)
+    arr: np.ndarray = np.asarray(value, dtype=dtype)
     if arr.ndim == 0:
         arr = np.full(n, arr.item(), dtype=dtype)
     if arr.shape != (n,):
@@ -60,20 +63,20 @@ class RoutingProblem:
     Scalars given for per-vehicle or per-request fields are broadcast.
     """
 
-    time: np.ndarray
-    dist: np.ndarray
-    service: np.ndarray
-    load: np.ndarray
-    tw_early: np.ndarray
-    tw_late: np.ndarray
-    pickups: np.ndarray
-    deliveries: np.ndarray
-    max_ride: np.ndarray
+    time: Vec
+    dist: Vec
+    service: Vec
+    load: Vec
+    tw_early: Vec
+    tw_late: Vec
+    pickups: Vec
+    deliveries: Vec
+    max_ride: Vec
     n_vehicles: int
-    capacity: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    max_duration: np.ndarray
+    capacity: Vec
+    start: Vec
+    end: Vec
+    max_duration: Vec
     fixed_cost: float = 0.0
     drop_penalty: float | None = None
     name: str = ""

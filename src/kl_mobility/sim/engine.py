@@ -22,7 +22,8 @@ from kl_mobility.dispatch.registry import DispatchPolicy
 from kl_mobility.kernels.insertion import (
     COST_KINDS,
     INFEASIBLE,
-    best_insertion,
+    Cursor,
+    best_insertion_at,
     insertion_cost_matrix,
     start_states,
 )
@@ -91,9 +92,7 @@ class Engine:
         self.type_vehicles = [np.flatnonzero(fleet.type_idx == ti)
                               for ti in range(len(fleet_cfg))]
         self.unserved_keep = service.unserved == "keep"
-        nv = fleet.n
-        self.cursor = (fleet.version, np.zeros(nv, np.int64), np.zeros(nv, np.int64),
-                       np.full(nv, -1, np.int64))
+        self.cursor = Cursor.new(fleet.version, fleet.max_stops)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -337,12 +336,11 @@ class Engine:
             cand = self._candidates(ti)
             if cand.size == 0:
                 continue
-            sn, st = start_states(self.now, cand, f.pos_node, f.pos_time, f.target, tb.tt,
-                                  tb.nxt, self.cursor)
-            res = best_insertion(tb.tt, cand, sn, st, f.load, f.capacity, f.sched_len,
-                                 f.sched_node, f.sched_early, f.sched_late, f.sched_delta,
-                                 f.sched_dwell, cost_kind=self.cost_kind, check=False,
-                                 **self._req_args(ti, req))
+            res = best_insertion_at(self.now, cand, f.pos_node, f.pos_time, f.target, tb.tt,
+                                    tb.nxt, f.load, f.capacity, f.sched_len, f.sched_node,
+                                    f.sched_early, f.sched_late, f.sched_delta, f.sched_dwell,
+                                    cost_kind=self.cost_kind, cursor=self.cursor,
+                                    ttT=tb.ttT, **self._req_args(ti, req))
             if res[0] < best[0]:
                 best = res
         return best
@@ -358,7 +356,7 @@ class Engine:
             if cand.size == 0:
                 continue
             sn, st = start_states(self.now, cand, f.pos_node, f.pos_time, f.target, tb.tt,
-                                  tb.nxt, self.cursor)
+                                  tb.nxt, self.cursor, ttT=tb.ttT)
             ok = rq.o[ti, reqs] >= 0
             c = np.full((reqs.size, cand.size), INFEASIBLE, np.int64)
             ii = np.full(c.shape, -1, np.int64)
@@ -369,7 +367,7 @@ class Engine:
                     tb.tt, cand, sn, st, f.load, f.capacity, f.sched_len, f.sched_node,
                     f.sched_early, f.sched_late, f.sched_delta, f.sched_dwell, rq.o[ti, sub],
                     rq.d[ti, sub], rq.early[ti, sub], rq.late_pick[ti, sub],
-                    rq.late_drop[ti, sub], pax[ok], dw[ok], dw[ok], self.cost_kind)
+                    rq.late_drop[ti, sub], pax[ok], dw[ok], dw[ok], self.cost_kind, ttT=tb.ttT)
                 c[ok], ii[ok], jj[ok] = c2, i2, j2
             costs.append(c)
             vehicles.append(cand)

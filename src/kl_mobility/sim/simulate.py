@@ -64,7 +64,10 @@ def simulate(network: Any, oracle: Any, requests: pd.DataFrame, service: Service
     ss = np.random.SeedSequence(seed)
     rng_fleet, rng_dispatch = (np.random.default_rng(s) for s in ss.spawn(len(STREAMS)))
     tables = type_tables(network, oracle, fleet, type_oracles, cache_dir)
-    base = TypeTables(np.asarray(oracle.tt), np.asarray(oracle.nxt), np.asarray(oracle.dist))
+    base = next((tb for tb, vt in zip(tables, fleet, strict=True)
+                 if vt.speed_cap_kmh == 0 and not (type_oracles and vt.name in type_oracles)),
+                None) or TypeTables(np.asarray(oracle.tt), np.asarray(oracle.nxt),
+                                    np.asarray(oracle.dist), np.zeros((0, 0), np.int32))
     node_x = np.asarray(network.node_x, np.float64)
     node_y = np.asarray(network.node_y, np.float64)
     req = make_requests(requests, network.n_nodes, base, tables, fleet, service, node_x,

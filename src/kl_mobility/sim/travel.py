@@ -17,17 +17,21 @@ __all__ = ["TypeTables", "capped_oracle", "nearest_stop", "type_tables", "virtua
 
 @dataclass(frozen=True)
 class TypeTables:
-    """Dense travel tables a vehicle type drives with."""
+    """Dense travel tables a vehicle type drives with; ``ttT`` is a C-contiguous transpose
+    of ``tt`` (the insertion kernel reads travel times *to* a node as a row)."""
 
     tt: np.ndarray
     nxt: np.ndarray
     dist: np.ndarray
+    ttT: np.ndarray
 
 
 def _tables(oracle: Any) -> TypeTables:
     if getattr(oracle, "tt", None) is None or getattr(oracle, "nxt", None) is None:
         raise ValueError("oracle must be in dense mode (tt, nxt and dist tables)")
-    return TypeTables(np.asarray(oracle.tt), np.asarray(oracle.nxt), np.asarray(oracle.dist))
+    tt = np.asarray(oracle.tt)
+    return TypeTables(tt, np.asarray(oracle.nxt), np.asarray(oracle.dist),
+                      np.ascontiguousarray(tt.T))
 
 
 def capped_oracle(network: Any, speed_cap_kmh: float, *, cache_dir: Any = None) -> Any:
@@ -48,7 +52,7 @@ def type_tables(network: Any, oracle: Any, fleet: tuple[VehicleTypeConfig, ...],
                 cache_dir: Any = None) -> list[TypeTables]:
     """One :class:`TypeTables` per fleet type; uncapped types share the base oracle's."""
     base = _tables(oracle)
-    out = []
+    out: list[TypeTables] = []
     for vt in fleet:
         if type_oracles and vt.name in type_oracles:
             out.append(_tables(type_oracles[vt.name]))
