@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from kl_mobility.emissions import co2_account, fleet_factors
 
@@ -90,6 +89,8 @@ def _ci(values: np.ndarray) -> tuple[int, float, float, float, float]:
     mean = float(v.mean())
     if n == 1:
         return 1, mean, math.nan, math.nan, math.nan
+    from scipy import stats  # imported here: scipy.stats takes a second to import
+
     std = float(v.std(ddof=1))
     half = float(stats.t.ppf(0.975, n - 1)) * std / math.sqrt(n)
     return n, mean, std, mean - half, mean + half
