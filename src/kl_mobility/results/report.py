@@ -33,7 +33,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kl_mobility.emissions import ASSUMPTIONS, fleet_factors
+from kl_mobility.emissions import (
+    ASSUMPTIONS,
+    EmissionsConfig,
+    fleet_factors,
+    reference_factor_table,
+)
 from kl_mobility.errors import InputError
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.results.gis import edges_geojson, stops_geojson, write_geojson
@@ -257,10 +262,31 @@ def _vkm_by_type(data: BatchData) -> str:
             f"<th>CO2 (kg)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
+def _reference_table(config: EmissionsConfig, diesel_van_l: float | None) -> str:
+    t = reference_factor_table(config, diesel_van_l_per_100km=diesel_van_l)
+    rows = []
+    for r in t.itertuples(index=False):
+        energy = "" if math.isnan(r.energy_per_km) else f"{r.energy_per_km:g} {r.energy_unit}"
+        flag = ", ".join(f"ASSUMPTION {a}" for a in r.assumptions.split(", ") if a)
+        rows.append(f"<tr><th>{html.escape(r.vehicle)}</th><td>{html.escape(r.drivetrain)}</td>"
+                    f"<td>{html.escape(energy)}</td><td>{html.escape(fmt(r.g_per_vkm))}</td>"
+                    f"<td>{html.escape(fmt(r.g_per_pkm))}</td><td>{html.escape(r.source)}</td>"
+                    f"<td class=\"assumption\">{html.escape(flag)}</td></tr>")
+    grid = (f"grid factor {config.grid_g_per_kwh:g} g/kWh (assumption)" if
+            config.grid_g_per_kwh > 0 else f"UBA grid factor of {config.grid_year}")
+    return (f"<h2>Reference CO2 factors per vehicle type ({html.escape(grid)}, factor set "
+            f"{html.escape(config.factor_set)})</h2><table><thead><tr><th>vehicle</th>"
+            "<th>drivetrain</th><th>energy use</th><th>g CO2/vkm</th><th>g CO2e/Pkm</th>"
+            "<th>source</th><th>assumptions</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
 def _factor_table(data: BatchData) -> tuple[str, set[str]]:
     from kl_mobility.scenario import scenario_from_mapping
 
     rows, used = [], set()
+    config: EmissionsConfig | None = None
+    diesel_van_l: float | None = None
     for scen in data.scenarios:
         m = data.scenario_maps.get(scen)
         if not m:
@@ -272,6 +298,11 @@ def _factor_table(data: BatchData) -> tuple[str, set[str]]:
                         f"readable: {html.escape(str(exc))}</td></tr>")
             continue
         used.update(sc.emissions.assumptions_used())
+        if config is None or scen == data.baseline:
+            config = sc.emissions
+        for vt in sc.fleet:
+            if vt.kind == "van" and vt.drivetrain == "diesel" and vt.fuel_l_per_100km > 0:
+                diesel_van_l = vt.fuel_l_per_100km
         for f in fleet_factors(sc.fleet, sc.emissions).values():
             used.update(f.assumptions)
             flag = ", ".join(f"ASSUMPTION {a}" for a in f.assumptions)
@@ -281,10 +312,13 @@ def _factor_table(data: BatchData) -> tuple[str, set[str]]:
                 f"{html.escape(f.energy_unit)}</td><td>{f.g_per_vkm:.1f}</td>"
                 f"<td>{html.escape(' ; '.join(f.sources))}</td>"
                 f"<td class=\"assumption\">{html.escape(flag)}</td></tr>")
+    if diesel_van_l is not None:
+        used.add("diesel_van_l_per_100km")
     table = ("<h2>Emission factors used (well-to-wheel where the source allows)</h2><table>"
              "<thead><tr><th>scenario</th><th>vehicle type</th><th>drivetrain</th>"
              "<th>energy use</th><th>g CO2/vkm</th><th>sources</th><th>assumptions</th></tr>"
              f"</thead><tbody>{''.join(rows)}</tbody></table>")
+    table += _reference_table(config or EmissionsConfig(), diesel_van_l)
     return table, used
 
 
