@@ -148,6 +148,8 @@ ASSUMPTIONS: dict[str, str] = {
     "25 km/h = 225 km), i.e. it assumes the battery lasts the full 9 h of driving",
     "diesel_van_l_per_100km": "diesel minibus/van fuel use: FACTS.md has no figure; the value "
     "is a scenario parameter (fleet.fuel_l_per_100km) flagged in reports",
+    "diesel_shuttle_l_per_100km": "fuel use of a combustion shuttle: FACTS.md has no figure "
+    "(automated shuttles are electric); the value is a scenario parameter",
     "fuel_use_missing": "a diesel/petrol vehicle type without fuel_l_per_100km is counted "
     "at the UBA fleet-average car factor per vehicle-km",
 }
@@ -334,8 +336,8 @@ def fleet_factors(
     Reads ``kind``, ``drivetrain``, ``energy_kwh_per_km`` and ``fuel_l_per_100km`` of each
     vehicle type config (:class:`kl_mobility.sim.config.VehicleTypeConfig`). Sources and
     assumptions: an electric van's 0.281 kWh/km is the ADAC e-NV200 figure; any shuttle
-    energy use is the assumption ``shuttle_kwh_per_km``; any diesel van fuel use is the
-    assumption ``diesel_van_l_per_100km``; a combustion type without a fuel use falls back to
+    energy use is the assumption ``shuttle_kwh_per_km``; any diesel van (shuttle) fuel use is
+    the assumption ``diesel_van_l_per_100km`` (``diesel_shuttle_l_per_100km``); a combustion type without a fuel use falls back to
     the UBA fleet-average car factor (assumption ``fuel_use_missing``). A field the config
     does not carry takes the reference vehicle of its kind.
     """
@@ -369,8 +371,8 @@ def fleet_factors(
                  f"{fs.car_occupancy:g} persons/car: {fs.source}",), ("fuel_use_missing",))
             continue
         sources.append(f"fuel use {l100:g} l/100 km given in the scenario's fleet")
-        if kind == "van":
-            assumptions.append("diesel_van_l_per_100km")
+        assumptions.append("diesel_van_l_per_100km" if kind == "van"
+                           else "diesel_shuttle_l_per_100km")
         out[name] = vehicle_factor(name, drivetrain, fuel_l_per_100km=float(l100),
                                    config=config, sources=sources, assumptions=assumptions)
     return out
