@@ -164,7 +164,7 @@ def map_figure(
             segs = np.stack([np.column_stack([node_lon[u], node_lat[u]]),
                              np.column_stack([node_lon[v], node_lat[v]])], axis=1)
             rel = np.log1p(agg.to_numpy(float)) / math.log1p(vmax)
-            lc = LineCollection(segs, linewidths=0.2 + 2.5 * rel, colors=cmap(0.1 + 0.9 * rel))
+            lc = LineCollection(list(segs), linewidths=0.2 + 2.5 * rel, colors=cmap(0.1 + 0.9 * rel))
             ax.add_collection(lc)
         ax.set_title(s, fontsize=10)
         ax.set_aspect(1.0 / math.cos(math.radians(lat0)))

@@ -284,7 +284,8 @@ def _reference_table(config: EmissionsConfig, diesel_van_l: float | None) -> str
 def _factor_table(data: BatchData) -> tuple[str, set[str]]:
     from kl_mobility.scenario import scenario_from_mapping
 
-    rows, used = [], set()
+    rows: list[str] = []
+    used: set[str] = set()
     config: EmissionsConfig | None = None
     diesel_van_l: float | None = None
     for scen in data.scenarios:
