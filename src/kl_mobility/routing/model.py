@@ -56,6 +56,7 @@ CONTINUE_PARTIAL = False  # measured: no gain on lc103/lc104/lc109
 #: A failed attempt leaving this many requests out ends the reduction pass (the time goes
 #: to distance instead).
 HOPELESS_UNSERVED = 3
+CP_PAIR_CONSTRAINTS = True
 #: During route reduction, time windows become soft: lateness costs this many distance
 #: units per time unit, so the search can pass through slightly late plans.
 SOFT_LATE_COST = 10.0
@@ -201,8 +202,9 @@ class _Model:
             pu, de = int(p.pickups[r]), int(p.deliveries[r])
             pi, di = self.manager.NodeToIndex(pu), self.manager.NodeToIndex(de)
             routing.AddPickupAndDelivery(pi, di)
-            solver.Add(routing.VehicleVar(pi) == routing.VehicleVar(di))
-            solver.Add(tdim.CumulVar(pi) <= tdim.CumulVar(di))
+            if CP_PAIR_CONSTRAINTS:
+                solver.Add(routing.VehicleVar(pi) == routing.VehicleVar(di))
+                solver.Add(tdim.CumulVar(pi) <= tdim.CumulVar(di))
             if np.isfinite(p.max_ride[r]):
                 lim = int(math.floor((p.max_ride[r] + p.service[pu]) * ts + 1e-9))
                 # native limit: seen by the dimension filters, so local search prunes
@@ -214,7 +216,8 @@ class _Model:
             if drop_penalty is not None:
                 routing.AddDisjunction([pi], int(round(drop_penalty * cs)))
                 routing.AddDisjunction([di], 0)
-                solver.Add(routing.ActiveVar(pi) == routing.ActiveVar(di))
+                if CP_PAIR_CONSTRAINTS:
+                    solver.Add(routing.ActiveVar(pi) == routing.ActiveVar(di))
 
     def params(self, opts: SearchOptions, seconds: float):
         prm = pywrapcp.DefaultRoutingSearchParameters()
@@ -311,6 +314,7 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
     construct_s = budget * (opts.reduction_share * 0.4 / PORTFOLIO_SIZE if reduce_ else 0.35)
     best: list[list[int]] | None = None
     best_obj = -1
+    pool: list[tuple[int, list[list[int]]]] = []  # complete construction plans
     status = "ROUTING_NOT_SOLVED"
     for k, strategy in enumerate(strategies):
         if k and left() < 1.0:
@@ -326,6 +330,8 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
         unserved = p.n_requests - sum(len(r) for r in routes) // 2
         phases.append(f"construct {strategy}: {sum(1 for r in routes if r)} vehicles, "
                       f"{unserved} unserved")
+        if unserved == 0:
+            pool.append((obj, routes))
         if best is None or obj < best_obj:
             best, best_obj = routes, obj
         if (p.drop_penalty is not None or _served_all(p, best)) and not (
@@ -342,6 +348,7 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
     report(progress, "routing", min(budget - left(), budget), budget)
 
     reduce_ = reduce_ and _served_all(p, best)
+    reduced = False
     if reduce_:
         reduce_until = budget * (1.0 - opts.reduction_share)
         tried: set[tuple[int, ...]] = set()  # routes already removed without success
@@ -368,6 +375,7 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
             cand = sub.routes(a) if a is not None else None
             if cand is not None and _served_all(p, cand) and check_routes(p, cand).feasible:
                 best = cand
+                reduced = True
                 tried.clear()
                 partial = None
                 phases.append(f"reduce ({what}): {used - 1} vehicles")
@@ -380,24 +388,33 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
                 if left_out >= HOPELESS_UNSERVED:
                     break
             report(progress, "routing", min(budget - left(), budget), budget)
-    if left() > 0.5:
-        if reduce_:  # vehicle count fixed at what was reached: distance only
-            routes = _compact(best)
-            k_used = sum(1 for r in routes if r)
-            improve = _Model(p, k_used, ts, cs, 0.0, penalty)
-            init = routes[:k_used]
-        else:
-            improve = _Model(p, p.n_vehicles, ts, cs, p.fixed_cost, penalty)
-            init = best
-        a = improve.solve(opts, left(), init)
-        if a is not None:
-            cand = improve.routes(a)
-            if len(cand) < len(best):  # keep one entry per vehicle of the problem
-                cand = cand + [[] for _ in range(len(best) - len(cand))]
-            if check_routes(p, cand).feasible or not check_routes(p, best).feasible:
-                best = cand
-                best_obj = int(a.ObjectiveValue())
-            phases.append(f"improve: {sum(1 for r in cand if r)} vehicles")
+    # Polish: all vehicles with their fixed cost (spare vehicles give local search room; a
+    # model capped at the vehicles used got stuck on lc104) while the fixed cost keeps the
+    # best plan at the vehicle count reached. Without a successful reduction, every complete
+    # construction plan with the fewest vehicles gets a share of the time: their basins
+    # differ a lot (lc104: 1084 vs 934 after the same search).
+    if reduced or not pool:
+        starts = [_compact(best) if reduce_ else best]
+    else:
+        n_min = min(sum(1 for r in rs if r) for _, rs in pool)
+        starts = [rs for _, rs in sorted(pool, key=lambda x: x[0])
+                  if sum(1 for r in rs if r) == n_min][:PORTFOLIO_SIZE]
+    polished_obj: int | None = None
+    for i, init in enumerate(starts):
+        share = left() / (len(starts) - i)
+        if share < 0.5:
+            break
+        improve = _Model(p, p.n_vehicles, ts, cs, p.fixed_cost, penalty)
+        a = improve.solve(opts, share, init)
+        if a is None:
+            continue
+        cand = improve.routes(a)
+        obj = int(a.ObjectiveValue())
+        phases.append(f"improve: {sum(1 for r in cand if r)} vehicles")
+        if not check_routes(p, cand).feasible and check_routes(p, best).feasible:
+            continue
+        if polished_obj is None or obj < polished_obj:
+            best, best_obj, polished_obj = cand, obj, obj
     report(progress, "routing", budget, budget)
 
     check = check_routes(p, best)
