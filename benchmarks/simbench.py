@@ -48,3 +48,41 @@ def weekday_requests(network, n: int, seed: int = 20240521) -> pd.DataFrame:
         "dest_node": d.astype(np.int32),
         "passengers": rng.choice([1, 2, 3], size=n, p=[0.8, 0.15, 0.05]).astype(np.int16),
     })
+
+
+def run_level(mult: float, policy: str = "insertion", seed: int = 1) -> dict:
+    """Simulate ``mult`` x (20,000 requests, 200 vans of capacity 6) on Kaiserslautern.
+
+    Returns wall and CPU seconds of :func:`simulate` alone (network and tables already
+    loaded), the process's peak resident memory, and the served count.
+    """
+    import resource
+    import time
+
+    from kl_mobility.dispatch import DispatchConfig
+    from kl_mobility.sim import ServiceConfig, VehicleTypeConfig, simulate
+
+    net, oracle = kaiserslautern()
+    req = weekday_requests(net, int(round(20_000 * mult)))
+    fleet = [VehicleTypeConfig("van", int(round(200 * mult)), 6)]
+    wall, cpu = time.perf_counter(), time.process_time()
+    res = simulate(net, oracle, req, ServiceConfig(), fleet, DispatchConfig(policy=policy),
+                   seed=seed)
+    return {
+        "mult": mult, "policy": policy, "requests": len(req), "vehicles": fleet[0].count,
+        "wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "served": int(res.kpis["n_served"]), "n_final": int(res.kpis["n_served"]
+                                                           + res.kpis["n_rejected"]
+                                                           + res.kpis["n_cancelled"]),
+        "share_served": res.kpis["share_served"], "wait_mean_s": res.kpis["wait_mean_s"],
+        "vehicle_km": res.kpis["vehicle_km"], "occupancy": res.kpis["occupancy"],
+    }
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    print(json.dumps(run_level(float(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2
+                               else "insertion")))

@@ -25,8 +25,12 @@ __all__ = ["DISPATCH_POLICIES", "DispatchContext", "DispatchPolicy"]
 class DispatchContext(Protocol):
     """What the engine offers a policy at the current simulated time ``now``."""
 
-    now: int
     rng: np.random.Generator
+
+    @property
+    def now(self) -> int:
+        """Current simulated time (s)."""
+        ...
 
     def best_insertion(self, req: int) -> tuple[int, int, int, int]:
         """Cheapest feasible insertion ``(cost, vehicle, i, j)`` of request index ``req`` over

@@ -82,6 +82,51 @@ def _finish_legs(t, m, leg, se, sw):
 
 
 @njit
+def _finish_waits(t, m, leg, se, sw):
+    """(finish time, total waiting) of ``m`` stops driven with ``leg`` from time ``t``."""
+    wait = np.int64(0)
+    for k in range(m):
+        t += leg[k]
+        if t < se[k]:
+            wait += se[k] - t
+            t = se[k]
+        t += sw[k]
+    return t, wait
+
+
+@njit
+def _pickup_detour(t, s_node, m, leg, sn, se, sw, to_o, from_o, late_pick):
+    """Least extra driving to visit ``o`` anywhere in the schedule where its pickup deadline
+    can still be met; -1 when no position meets it.
+
+    Inserting ``o`` between ``P`` and ``Q`` delays ``Q`` by ``tt[P, o] + tt[o, Q] - tt[P, Q]``
+    (plus dwell; a drop-off inserted too only adds, by the triangle inequality); appending
+    it adds at least ``tt[P_m, o]``. Positions are tried in route order and the arrival at
+    ``o`` only grows along it, so the scan stops at the first one past the deadline.
+    """
+    best = np.int64(-1)
+    node = s_node
+    for i in range(m + 1):
+        ta = t + to_o[node]
+        if ta > late_pick:
+            break
+        if i < m:
+            det = to_o[node] + from_o[sn[i]] - leg[i]
+        else:
+            det = np.int64(to_o[node])
+        if best < 0 or det < best:
+            best = det
+        if i == m:
+            break
+        t += leg[i]
+        if t < se[i]:
+            t = se[i]
+        t += sw[i]
+        node = sn[i]
+    return best
+
+
+@njit
 def _finish(tt, node, t, sched_node, sched_early, sched_dwell, m):
     for k in range(m):
         t += tt[node, sched_node[k]]
@@ -275,23 +320,29 @@ def _start_states(t, cand, pos_node, pos_time, target, version, cur_node, cur_ti
 
 @njit
 def _best_insertion_at(t, cand, pos_node, pos_time, target, version, cur_node, cur_time,
-                       cur_ver, end_time, end_ver, legs, leg_ver, tt, ttT, nxt, start_load,
-                       capacity,
-                       sched_len, sched_node, sched_early, sched_late, sched_delta, sched_dwell,
+                       cur_ver, end_time, end_ver, legs, leg_ver, end_wait, arr0, tt, ttT,
+                       nxt, start_load, capacity, sched_len, sched_node, sched_early, sched_late, sched_delta, sched_dwell,
                        o, d, early, late_pick, late_drop, pax, dwell_pick, dwell_drop,
                        cost_kind):
     """Start states, reachability pruning and best-first search by lower bound, fused.
 
-    Lower bound of a vehicle's cost: its new pickup starts no earlier than
-    ``pick = max(reach, early)``; after that the vehicle needs at least
-    ``dwell_pick + tt[o, d] + dwell_drop`` (triangle inequality), and a new schedule never
-    ends before the old one, so added time >= max(0, pick + ... - old end) (exact for an
-    empty schedule); the wait is >= ``pick - early``. Vehicles are evaluated by increasing
-    bound (then id); the search stops once the next bound exceeds the best cost found, so
-    the optimum and its tie-breaking (lowest vehicle id) are never lost. A vehicle's old
-    finish time is cached per plan ``version`` (it does not change while it drives a
-    fastest path toward its next stop or stands at a stop), and so are the legs between
-    its planned stops (``legs[v, 1:]``, cached per version; ``legs[v, 0]`` is refreshed).
+    Lower bounds of a vehicle's cost (all from the triangle inequality of fastest paths):
+
+    - its new pickup starts no earlier than ``pick = max(reach, early)``, so the wait is
+      >= ``pick - early``; after the pickup the vehicle needs at least
+      ``dwell_pick + tt[o, d] + dwell_drop``, and a new schedule never ends before the old
+      one: added time >= ``pick + dwell_pick + tt[o, d] + dwell_drop - old end`` and >= 0
+      (exact for an empty schedule);
+    - visiting ``o`` delays the stops after it by at least the least pickup detour
+      (:func:`_pickup_detour`) plus both dwells, of which waiting already planned in the
+      old schedule can absorb at most its total: added time >= detour + dwells - waiting.
+      A vehicle with no position meeting the pickup deadline is dropped (infeasible).
+
+    Vehicles are evaluated by increasing bound (then id); the search stops once the next
+    bound exceeds the best cost found, so the optimum and its tie-breaking (lowest vehicle
+    id) are never lost. Per plan ``version`` the cursor caches what does not change while a
+    vehicle drives a fastest path toward its next stop or stands at a stop: the legs between
+    planned stops, the arrival at the first stop, the old finish time and total waiting.
     """
     nc = cand.shape[0]
     st_node = np.empty(nc, np.int64)
@@ -303,6 +354,7 @@ def _best_insertion_at(t, cand, pos_node, pos_time, target, version, cur_node, c
     to_o = ttT[o]
     t_od = np.int64(tt[o, d])
     nk = 0
+    from_o = tt[o]
     for k in range(nc):
         v = cand[k]
         if pax > capacity[v]:
@@ -312,27 +364,38 @@ def _best_insertion_at(t, cand, pos_node, pos_time, target, version, cur_node, c
             continue
         pick = reach if reach > early else early
         wait = pick - early
-        if cost_kind == 1:
-            lb = wait
+        m = sched_len[v]
+        if m == 0:
+            lb = wait if cost_kind == 1 else pick + dwell_pick + t_od + dwell_drop - st_time[k]
+            if cost_kind == 2:
+                lb += wait
         else:
-            m = sched_len[v]
-            if m == 0:
-                old_end = st_time[k]
-            elif end_ver[v] == version[v]:
-                old_end = end_time[v]
-            else:
+            if end_ver[v] != version[v]:
                 if leg_ver[v] != version[v]:
                     _legs(tt, st_node[k], m, sched_node[v], legs[v])
                     leg_ver[v] = version[v]
                 legs[v, 0] = ttT[sched_node[v, 0], st_node[k]]
-                old_end = _finish_legs(st_time[k], m, legs[v], sched_early[v], sched_dwell[v])
-                end_time[v] = old_end
+                arr0[v] = st_time[k] + legs[v, 0]
+                end_time[v], end_wait[v] = _finish_waits(st_time[k], m, legs[v],
+                                                         sched_early[v], sched_dwell[v])
                 end_ver[v] = version[v]
-            lb = pick + dwell_pick + t_od + dwell_drop - old_end
-            if lb < 0:
-                lb = 0
-            if cost_kind == 2:
-                lb += wait
+            else:
+                legs[v, 0] = arr0[v] - st_time[k]
+            det = _pickup_detour(st_time[k], st_node[k], m, legs[v], sched_node[v],
+                                 sched_early[v], sched_dwell[v], to_o, from_o, late_pick)
+            if det < 0:
+                continue  # no position meets the pickup deadline
+            if cost_kind == 1:
+                lb = wait
+            else:
+                lb = pick + dwell_pick + t_od + dwell_drop - end_time[v]
+                lb2 = det + dwell_pick + dwell_drop - end_wait[v]
+                if lb2 > lb:
+                    lb = lb2
+                if lb < 0:
+                    lb = 0
+                if cost_kind == 2:
+                    lb += wait
         lbs[nk] = lb
         keep[nk] = k
         nk += 1
@@ -349,10 +412,7 @@ def _best_insertion_at(t, cand, pos_node, pos_time, target, version, cur_node, c
         v = cand[k]
         m = sched_len[v]
         if m > 0:
-            if leg_ver[v] != version[v]:
-                _legs(tt, st_node[k], m, sched_node[v], legs[v])
-                leg_ver[v] = version[v]
-            legs[v, 0] = ttT[sched_node[v, 0], st_node[k]]
+            legs[v, 0] = arr0[v] - st_time[k]
         c, i, j = _insert_vehicle(tt, ttT, st_node[k], st_time[k], start_load[v], capacity[v],
                                   m, sched_node[v], sched_early[v], sched_late[v],
                                   sched_delta[v], sched_dwell[v], o, d, early, late_pick,
@@ -394,13 +454,16 @@ class Cursor(NamedTuple):
     end_ver: np.ndarray
     legs: np.ndarray
     leg_ver: np.ndarray
+    end_wait: np.ndarray
+    arr0: np.ndarray
 
     @classmethod
     def new(cls, version: np.ndarray, max_stops: int) -> Cursor:
         n = version.shape[0]
         return cls(version, np.zeros(n, np.int64), np.zeros(n, np.int64),
                    np.full(n, -1, np.int64), np.zeros(n, np.int64), np.full(n, -1, np.int64),
-                   np.zeros((n, max_stops), np.int64), np.full(n, -1, np.int64))
+                   np.zeros((n, max_stops), np.int64), np.full(n, -1, np.int64),
+                   np.zeros(n, np.int64), np.zeros(n, np.int64))
 
 
 def _transpose(tt, ttT):
