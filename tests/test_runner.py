@@ -85,6 +85,17 @@ def test_same_seed_same_results_other_seed_differs(small, run_a, tmp_path):
     assert kpis_d["n_served"] == kpis_b["n_served"] == kpis_a["n_served"]
 
 
+def test_outputs_section_switches_files_off(tmp_path):
+    path = tmp_path / "lean.toml"
+    path.write_text(SMALL.replace('name = "small"', 'name = "lean"')
+                    + "[outputs]\nevent_log = false\nedges = false\n")
+    kpis = run_scenario(scenario_from_file(path), 3, tmp_path / "out")
+    assert not (tmp_path / "out" / "events.parquet").exists()
+    assert not (tmp_path / "out" / "edges.parquet").exists()
+    trips = pd.read_parquet(tmp_path / "out" / "trips.parquet")
+    assert len(trips) == kpis["n_requests"]
+
+
 def test_cli_run_prints_kpis(small, tmp_path, capsys):
     path = tmp_path / "small.toml"
     path.write_text(SMALL)

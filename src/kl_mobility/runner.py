@@ -10,7 +10,8 @@
    service level the previous simulation measured (wait, detour, share served), so that
    demand and service move towards agreement; the last iteration's run is the result;
 3. simulates the day with the scenario's fleet, service rules and dispatch policy;
-4. writes every output file plus the resolved scenario, the demand summary and the CO2
+4. writes the output files the scenario's ``[outputs]`` asks for (the event log and the
+   road-segment table can be switched off) plus the resolved scenario, the demand summary and the CO2
    account into a staging folder that is renamed onto ``out_dir`` at the end, so a run
    folder is either complete or absent.
 """
@@ -162,7 +163,9 @@ def run_scenario(
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         run_dir = staging / "run"
-        write_run(result, run_dir)
+        write_run(result, run_dir, events=scenario.outputs.event_log)
+        if not scenario.outputs.edges:
+            (run_dir / "edges.parquet").unlink(missing_ok=True)
         _write_json(run_dir / "kpis.json", kpis)
         _write_json(run_dir / "co2.json", account.to_dict())
         _write_json(run_dir / "demand.json", {"summary": demand_summary, "iterations": history})
