@@ -9,7 +9,8 @@ The public API, one import away (loaded lazily so the command line starts fast):
   :class:`DispatchPolicy`;
 - static routing: :func:`solve`, :func:`check_routes`;
 - scenarios and runs: :class:`Scenario`, :func:`scenario_from_file`, :func:`run_scenario`,
-  :func:`co2_account`.
+  :func:`co2_account`;
+- batches and reports: :func:`run_batch`, :func:`write_report`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ _LAZY = {
     "scenario_from_file": "kl_mobility.scenario",
     "run_scenario": "kl_mobility.runner",
     "co2_account": "kl_mobility.emissions",
+    "run_batch": "kl_mobility.batch",
+    "write_report": "kl_mobility.results.report",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]
