@@ -99,3 +99,25 @@ def test_hindsight_plans_only_served_requests(grid):
     for _, g in res.stops.groupby("vehicle_id"):
         assert g["node"].iloc[0] in (0, 24)
         assert g["kind"].iloc[-2] == "delivery" and g["node"].iloc[-1] == -1
+
+
+def test_hindsight_compare_with_a_simulated_day(grid):
+    """A simulated morning on the grid (2 vans from the depot, default insertion policy)
+    against its hindsight plan: the same served requests and no more vehicle-km than the
+    online day (the online plan is one feasible static plan: same windows, same depot
+    start; on 12 requests the search finds one at least as good)."""
+    from kl_mobility.dispatch.config import DispatchConfig
+    from kl_mobility.routing.plan import hindsight_compare
+    from kl_mobility.sim.config import VehicleTypeConfig
+    from kl_mobility.sim.simulate import simulate
+
+    net, orc = grid
+    req = _requests(12)
+    svc = ServiceConfig(initial_positions="depot")
+    run = simulate(net, orc, req, svc, [VehicleTypeConfig(name="van", count=2, capacity=4)],
+                   DispatchConfig(), seed=1)
+    cmp = hindsight_compare(run, req, orc, service=svc, network=net, time_limit_s=1.0)
+    assert cmp["hindsight_feasible"] == 1.0
+    assert cmp["hindsight_served"] == cmp["n_served"] > 0
+    assert cmp["hindsight_vehicle_km"] <= cmp["online_vehicle_km"] + 1e-9
+    assert cmp["km_ratio"] >= 1.0

@@ -40,6 +40,7 @@ from kl_mobility.sim.config import ServiceConfig
 
 __all__ = [
     "PlanResult",
+    "hindsight_compare",
     "hindsight_plan",
     "plan_requests",
     "problem_from_requests",
@@ -100,7 +101,8 @@ def default_depot(service: ServiceConfig, network: Any | None) -> int:
     return int(np.argmin((x - x.mean()) ** 2 + (y - y.mean()) ** 2))
 
 
-def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int, capacity: int,
+def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
+                          capacity: int | Sequence[int],
                           depot_node: int, service: ServiceConfig | None = None,
                           start_nodes: Sequence[int] | None = None,
                           return_to_depot: bool = True,
@@ -116,7 +118,7 @@ def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int, ca
     """
     svc = service or ServiceConfig()
     n = len(requests)
-    if fleet < 1 or capacity < 1:
+    if fleet < 1 or int(np.min(capacity)) < 1:
         raise ValueError("fleet and capacity must be >= 1")
     for col in ("request_id", "request_time_s", "origin_node", "dest_node"):
         if col not in requests.columns:
@@ -252,7 +254,8 @@ def _tables(problem: RoutingProblem, sol: Solution, loc_node: np.ndarray,
     return trips, stops, vehicles
 
 
-def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int, capacity: int,
+def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
+                  capacity: int | Sequence[int],
                   depot_node: int | None = None, network: Any | None = None,
                   service: ServiceConfig | None = None,
                   service_overrides: Mapping[str, Any] | None = None,
@@ -288,7 +291,8 @@ def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int, capacity: 
                       stops=stops, vehicles=vehicles, kpis=kpis)
 
 
-def hindsight_plan(requests: pd.DataFrame, oracle: Any, fleet: int, capacity: int, *,
+def hindsight_plan(requests: pd.DataFrame, oracle: Any, fleet: int,
+                   capacity: int | Sequence[int], *,
                    service: ServiceConfig | None = None, depot_node: int | None = None,
                    network: Any | None = None, start_nodes: Sequence[int] | None = None,
                    trips: pd.DataFrame | None = None, return_to_depot: bool = False,
@@ -309,3 +313,35 @@ def hindsight_plan(requests: pd.DataFrame, oracle: Any, fleet: int, capacity: in
     return plan_requests(req, oracle, fleet=fleet, capacity=capacity, depot_node=depot_node,
                          network=network, service=service, start_nodes=start_nodes,
                          return_to_depot=return_to_depot, options=opts)
+
+
+def hindsight_compare(result: Any, requests: pd.DataFrame, oracle: Any, *,
+                      service: ServiceConfig | None = None, network: Any | None = None,
+                      start_nodes: Sequence[int] | None = None,
+                      time_limit_s: float = 60.0) -> dict[str, float]:
+    """Online day against hindsight: the simulation ``result`` (``trips``, ``vehicles`` and
+    ``kpis`` as in :class:`kl_mobility.results.records.SimulationResult`) against the static
+    plan of the requests it served, with the same vehicles (count and capacities).
+
+    Returns ``n_served``, ``online_vehicle_km``, ``hindsight_vehicle_km``, ``km_ratio``
+    (online / hindsight), ``online_vehicle_hours``, ``hindsight_vehicle_hours``,
+    ``hindsight_served`` and ``hindsight_feasible``. Vehicles start at the depot unless
+    ``start_nodes`` are given (use the run's initial positions when vehicles start spread).
+    The online vehicle-km include any empty driving the policy chose (e.g. rebalancing).
+    """
+    caps = result.vehicles["capacity"].to_numpy(np.int64)
+    plan = hindsight_plan(requests, oracle, int(caps.size), caps, service=service,
+                          network=network, start_nodes=start_nodes, trips=result.trips,
+                          time_limit_s=time_limit_s)
+    online_km = float(result.kpis.get("vehicle_km", result.vehicles["km_total"].sum()))
+    hind_km = float(plan.kpis["vehicle_km"])
+    return {
+        "n_served": float((result.trips["status"] == "served").sum()),
+        "online_vehicle_km": online_km,
+        "hindsight_vehicle_km": hind_km,
+        "km_ratio": online_km / hind_km if hind_km > 0 else float("nan"),
+        "online_vehicle_hours": float(result.vehicles["hours_in_service"].sum()),
+        "hindsight_vehicle_hours": float(plan.kpis["vehicle_hours"]),
+        "hindsight_served": float(plan.kpis["n_served"]),
+        "hindsight_feasible": float(plan.solution.feasible),
+    }
