@@ -8,41 +8,47 @@ Public entry points:
   :func:`requests_to_csv`, :func:`rejects_to_csv`;
 - :class:`DemandConfig` (the scenario's ``[demand]`` section) and the request schema in
   :mod:`kl_mobility.demand.schema`.
+
+Names are imported lazily, so reading a scenario's ``[demand]`` section does not load the
+generator and its dependencies.
 """
 
-from kl_mobility.demand.config import (
-    AttractorConfig,
-    DemandConfig,
-    ExternalZoneConfig,
-)
-from kl_mobility.demand.generate import Demand, generate_demand, load_zones
-from kl_mobility.demand.io import (
-    RequestFileError,
-    rejects_to_csv,
-    requests_from_file,
-    requests_to_csv,
-    requests_to_parquet,
-)
-from kl_mobility.demand.modechoice import ServiceLevel
-from kl_mobility.demand.schema import ALT_MODES, MODES, REQUEST_COLUMNS, check_requests
-from kl_mobility.demand.zones import ZoneTable
+from __future__ import annotations
 
-__all__ = [
-    "ALT_MODES",
-    "MODES",
-    "REQUEST_COLUMNS",
-    "AttractorConfig",
-    "Demand",
-    "DemandConfig",
-    "ExternalZoneConfig",
-    "RequestFileError",
-    "ServiceLevel",
-    "ZoneTable",
-    "check_requests",
-    "generate_demand",
-    "load_zones",
-    "rejects_to_csv",
-    "requests_from_file",
-    "requests_to_csv",
-    "requests_to_parquet",
-]
+import importlib
+from typing import Any
+
+_LAZY = {
+    "AttractorConfig": "kl_mobility.demand.config",
+    "DemandConfig": "kl_mobility.demand.config",
+    "ExternalZoneConfig": "kl_mobility.demand.config",
+    "Demand": "kl_mobility.demand.generate",
+    "generate_demand": "kl_mobility.demand.generate",
+    "load_zones": "kl_mobility.demand.generate",
+    "RequestFileError": "kl_mobility.demand.io",
+    "rejects_to_csv": "kl_mobility.demand.io",
+    "requests_from_file": "kl_mobility.demand.io",
+    "requests_to_csv": "kl_mobility.demand.io",
+    "requests_to_parquet": "kl_mobility.demand.io",
+    "ServiceLevel": "kl_mobility.demand.modechoice",
+    "ALT_MODES": "kl_mobility.demand.schema",
+    "MODES": "kl_mobility.demand.schema",
+    "REQUEST_COLUMNS": "kl_mobility.demand.schema",
+    "check_requests": "kl_mobility.demand.schema",
+    "ZoneTable": "kl_mobility.demand.zones",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kl_mobility.demand' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,38 +1,49 @@
-"""Road network of Kaiserslautern: OSM -> drivable graph -> flat arrays -> travel-time oracle."""
+"""Road network of Kaiserslautern: OSM -> drivable graph -> flat arrays -> travel-time oracle.
 
-from kl_mobility.network.build import (
-    load_network,
-    network_from_graph,
-    network_from_osm,
-    network_from_place,
-)
-from kl_mobility.network.config import NetworkConfig, SpeedCapConfig
-from kl_mobility.network.graph import RoadNetwork, grid_network, local_xy
-from kl_mobility.network.modify import apply_speed_cap, apply_speed_caps
-from kl_mobility.network.oracle import DENSE_MAX_NODES, TravelTimeOracle, build_oracle
-from kl_mobility.network.osm import NetworkSourceError, decompressed_osm, default_osm_path
-from kl_mobility.network.snap import DEFAULT_MAX_SNAP_M, SnapError, nearest_nodes, snap
+Names are imported lazily, so reading a scenario's ``[network]`` section does not load
+osmnx, scipy or the numba kernels.
+"""
 
-__all__ = [
-    "DEFAULT_MAX_SNAP_M",
-    "DENSE_MAX_NODES",
-    "NetworkConfig",
-    "NetworkSourceError",
-    "RoadNetwork",
-    "SnapError",
-    "SpeedCapConfig",
-    "TravelTimeOracle",
-    "apply_speed_cap",
-    "apply_speed_caps",
-    "build_oracle",
-    "decompressed_osm",
-    "default_osm_path",
-    "grid_network",
-    "load_network",
-    "local_xy",
-    "nearest_nodes",
-    "network_from_graph",
-    "network_from_osm",
-    "network_from_place",
-    "snap",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "load_network": "kl_mobility.network.build",
+    "network_from_graph": "kl_mobility.network.build",
+    "network_from_osm": "kl_mobility.network.build",
+    "network_from_place": "kl_mobility.network.build",
+    "NetworkConfig": "kl_mobility.network.config",
+    "SpeedCapConfig": "kl_mobility.network.config",
+    "RoadNetwork": "kl_mobility.network.graph",
+    "grid_network": "kl_mobility.network.graph",
+    "local_xy": "kl_mobility.network.graph",
+    "apply_speed_cap": "kl_mobility.network.modify",
+    "apply_speed_caps": "kl_mobility.network.modify",
+    "DENSE_MAX_NODES": "kl_mobility.network.oracle",
+    "TravelTimeOracle": "kl_mobility.network.oracle",
+    "build_oracle": "kl_mobility.network.oracle",
+    "NetworkSourceError": "kl_mobility.network.osm",
+    "decompressed_osm": "kl_mobility.network.osm",
+    "default_osm_path": "kl_mobility.network.osm",
+    "DEFAULT_MAX_SNAP_M": "kl_mobility.network.snap",
+    "SnapError": "kl_mobility.network.snap",
+    "nearest_nodes": "kl_mobility.network.snap",
+    "snap": "kl_mobility.network.snap",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kl_mobility.network' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
