@@ -27,10 +27,10 @@ _LAZY = {
     "NetworkSourceError": "kl_mobility.network.osm",
     "decompressed_osm": "kl_mobility.network.osm",
     "default_osm_path": "kl_mobility.network.osm",
-    "DEFAULT_MAX_SNAP_M": "kl_mobility.network.snap",
-    "SnapError": "kl_mobility.network.snap",
-    "nearest_nodes": "kl_mobility.network.snap",
-    "snap": "kl_mobility.network.snap",
+    "DEFAULT_MAX_SNAP_M": "kl_mobility.network.snapping",
+    "SnapError": "kl_mobility.network.snapping",
+    "nearest_nodes": "kl_mobility.network.snapping",
+    "snap": "kl_mobility.network.snapping",
 }
 
 __all__ = sorted(_LAZY)
