@@ -319,11 +319,11 @@ def _start_states(t, cand, pos_node, pos_time, target, version, cur_node, cur_ti
 
 
 @njit
-def _best_insertion_at(t, cand, pos_node, pos_time, target, version, cur_node, cur_time,
-                       cur_ver, end_time, end_ver, legs, leg_ver, end_wait, arr0, tt, ttT,
-                       nxt, start_load, capacity, sched_len, sched_node, sched_early, sched_late, sched_delta, sched_dwell,
-                       o, d, early, late_pick, late_drop, pax, dwell_pick, dwell_drop,
-                       cost_kind):
+def _best_insertion_at(t, cand, available, max_len, pos_node, pos_time, target, version,
+                       cur_node, cur_time, cur_ver, end_time, end_ver, legs, leg_ver, end_wait,
+                       arr0, tt, ttT, nxt, start_load, capacity, sched_len, sched_node,
+                       sched_early, sched_late, sched_delta, sched_dwell, o, d, early,
+                       late_pick, late_drop, pax, dwell_pick, dwell_drop, cost_kind):
     """Start states, reachability pruning and best-first search by lower bound, fused.
 
     Lower bounds of a vehicle's cost (all from the triangle inequality of fastest paths):
@@ -344,7 +344,14 @@ def _best_insertion_at(t, cand, pos_node, pos_time, target, version, cur_node, c
     vehicle drives a fastest path toward its next stop or stands at a stop: the legs between
     planned stops, the arrival at the first stop, the old finish time and total waiting.
     """
-    nc = cand.shape[0]
+    elig = np.empty(cand.shape[0], np.int64)
+    nc = 0
+    for k in range(cand.shape[0]):
+        v = cand[k]
+        if available[v] and sched_len[v] <= max_len and pax <= capacity[v]:
+            elig[nc] = v
+            nc += 1
+    cand = elig[:nc]
     st_node = np.empty(nc, np.int64)
     st_time = np.empty(nc, np.int64)
     _start_states(t, cand, pos_node, pos_time, target, version, cur_node, cur_time, cur_ver,
@@ -357,8 +364,6 @@ def _best_insertion_at(t, cand, pos_node, pos_time, target, version, cur_node, c
     from_o = tt[o]
     for k in range(nc):
         v = cand[k]
-        if pax > capacity[v]:
-            continue
         reach = st_time[k] + to_o[st_node[k]]
         if reach > late_pick:
             continue
@@ -515,18 +520,25 @@ def best_insertion_at(t: int, cand, pos_node, pos_time, target, tt, nxt, start_l
                       *, origin: int, dest: int, early: int, late_pick: int, late_drop: int,
                       passengers: int, dwell_pick: int, dwell_drop: int,
                       cost_kind: int = COST_ADDED_TIME, cursor: Cursor | None = None,
-                      ttT=None) -> tuple[int, int, int, int]:
+                      ttT=None, available=None,
+                      max_len: int | None = None) -> tuple[int, int, int, int]:
     """:func:`best_insertion` for vehicles re-planned at time ``t`` (see :func:`start_states`),
     searching vehicles best-first by a lower bound of their cost; same result.
 
-    ``cursor``: see :class:`Cursor`. Inputs are not checked (engine use).
+    Only vehicles with ``available[v]`` (default all) and at most ``max_len`` planned stops
+    (default: room for two more) are considered. ``cursor``: see :class:`Cursor`. Inputs are
+    not checked (engine use).
     """
     cand = np.asarray(cand, np.int64)
+    if available is None:
+        available = np.ones(np.asarray(pos_node).shape[0], np.bool_)
+    if max_len is None:
+        max_len = sched_node.shape[1] - 2
     if cursor is None:
         cursor = Cursor.new(np.zeros(np.asarray(pos_node).shape[0], np.int64),
                             sched_node.shape[1])
     c, v, i, j = _best_insertion_at(
-        np.int64(t), cand, pos_node, pos_time, target, *cursor, tt, _transpose(tt, ttT), nxt,
+        np.int64(t), cand, available, np.int64(max_len), pos_node, pos_time, target, *cursor, tt, _transpose(tt, ttT), nxt,
         start_load, capacity, sched_len, sched_node, sched_early, sched_late, sched_delta,
         sched_dwell, origin, dest, np.int64(early), np.int64(late_pick), np.int64(late_drop),
         passengers, np.int64(dwell_pick), np.int64(dwell_drop), cost_kind)

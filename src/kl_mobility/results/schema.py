@@ -128,7 +128,7 @@ OCCUPANCY_BIN_S = 900
 """Width of the occupancy time bins (15 minutes)."""
 
 EVENT_KINDS = (
-    "request",  # a request arrives (or its pre-booking)
+    "request",  # a request enters dispatch (pre-booked: prebook_release_s before its pickup)
     "assign",  # assigned to a vehicle
     "reject",  # rejected (final)
     "cancel",  # cancelled (final)

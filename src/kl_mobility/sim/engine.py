@@ -331,16 +331,14 @@ class Engine:
         f = self.f
         best = (int(INFEASIBLE), -1, -1, -1)
         for ti, tb in enumerate(self.tables):
-            if self.req.o[ti, req] < 0:
+            if self.req.o[ti, req] < 0 or self.type_vehicles[ti].size == 0:
                 continue
-            cand = self._candidates(ti)
-            if cand.size == 0:
-                continue
-            res = best_insertion_at(self.now, cand, f.pos_node, f.pos_time, f.target, tb.tt,
-                                    tb.nxt, f.load, f.capacity, f.sched_len, f.sched_node,
-                                    f.sched_early, f.sched_late, f.sched_delta, f.sched_dwell,
-                                    cost_kind=self.cost_kind, cursor=self.cursor,
-                                    ttT=tb.ttT, **self._req_args(ti, req))
+            res = best_insertion_at(self.now, self.type_vehicles[ti], f.pos_node, f.pos_time,
+                                    f.target, tb.tt, tb.nxt, f.load, f.capacity, f.sched_len,
+                                    f.sched_node, f.sched_early, f.sched_late, f.sched_delta,
+                                    f.sched_dwell, cost_kind=self.cost_kind, cursor=self.cursor,
+                                    ttT=tb.ttT, available=f.available,
+                                    max_len=f.max_stops - 2, **self._req_args(ti, req))
             if res[0] < best[0]:
                 best = res
         return best
