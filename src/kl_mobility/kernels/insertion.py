@@ -95,33 +95,20 @@ def _finish_waits(t, m, leg, se, sw):
 
 
 @njit
-def _pickup_detour(t, s_node, m, leg, sn, se, sw, to_o, from_o, late_pick):
-    """Least extra driving to visit ``o`` anywhere in the schedule where its pickup deadline
-    can still be met; -1 when no position meets it.
+def _pickup_detour(s_node, m, leg, sn, to_o, from_o):
+    """Least extra driving to visit ``o`` anywhere in the schedule.
 
     Inserting ``o`` between ``P`` and ``Q`` delays ``Q`` by ``tt[P, o] + tt[o, Q] - tt[P, Q]``
     (plus dwell; a drop-off inserted too only adds, by the triangle inequality); appending
-    it adds at least ``tt[P_m, o]``. Positions are tried in route order and the arrival at
-    ``o`` only grows along it, so the scan stops at the first one past the deadline.
+    it adds at least ``tt[P_m, o]``. Reads only the route's nodes and legs (two cache lines
+    per vehicle) and two table rows shared by all vehicles.
     """
-    best = np.int64(-1)
+    best = np.int64(to_o[sn[m - 1]])
     node = s_node
-    for i in range(m + 1):
-        ta = t + to_o[node]
-        if ta > late_pick:
-            break
-        if i < m:
-            det = to_o[node] + from_o[sn[i]] - leg[i]
-        else:
-            det = np.int64(to_o[node])
-        if best < 0 or det < best:
+    for i in range(m):
+        det = to_o[node] + from_o[sn[i]] - leg[i]
+        if det < best:
             best = det
-        if i == m:
-            break
-        t += leg[i]
-        if t < se[i]:
-            t = se[i]
-        t += sw[i]
         node = sn[i]
     return best
 
@@ -336,11 +323,11 @@ def _best_insertion_at(t, cand, available, max_len, pos_node, pos_time, target, 
     - visiting ``o`` delays the stops after it by at least the least pickup detour
       (:func:`_pickup_detour`) plus both dwells, of which waiting already planned in the
       old schedule can absorb at most its total: added time >= detour + dwells - waiting.
-      A vehicle with no position meeting the pickup deadline is dropped (infeasible).
 
-    Vehicles are evaluated by increasing bound (then id); the search stops once the next
-    bound exceeds the best cost found, so the optimum and its tie-breaking (lowest vehicle
-    id) are never lost. Per plan ``version`` the cursor caches what does not change while a
+    The vehicle with the least bound is evaluated first (an upper bound); then only vehicles
+    whose bound does not exceed the best cost so far, by increasing bound (then id), until
+    the next bound exceeds it. So the optimum and its tie-breaking (lowest vehicle id) are
+    never lost. Per plan ``version`` the cursor caches what does not change while a
     vehicle drives a fastest path toward its next stop or stands at a stop: the legs between
     planned stops, the arrival at the first stop, the old finish time and total waiting.
     """
@@ -386,14 +373,11 @@ def _best_insertion_at(t, cand, available, max_len, pos_node, pos_time, target, 
                 end_ver[v] = version[v]
             else:
                 legs[v, 0] = arr0[v] - st_time[k]
-            det = _pickup_detour(st_time[k], st_node[k], m, legs[v], sched_node[v],
-                                 sched_early[v], sched_dwell[v], to_o, from_o, late_pick)
-            if det < 0:
-                continue  # no position meets the pickup deadline
             if cost_kind == 1:
                 lb = wait
             else:
                 lb = pick + dwell_pick + t_od + dwell_drop - end_time[v]
+                det = _pickup_detour(st_node[k], m, legs[v], sched_node[v], to_o, from_o)
                 lb2 = det + dwell_pick + dwell_drop - end_wait[v]
                 if lb2 > lb:
                     lb = lb2
@@ -404,29 +388,45 @@ def _best_insertion_at(t, cand, available, max_len, pos_node, pos_time, target, 
         lbs[nk] = lb
         keep[nk] = k
         nk += 1
-    order = np.argsort(lbs[:nk], kind="mergesort")
     best = INFEASIBLE
     bv = -1
     bi = -1
     bj = -1
-    for q in range(nk):
-        idx = order[q]
-        if lbs[idx] > best:
-            break
-        k = keep[idx]
-        v = cand[k]
-        m = sched_len[v]
-        if m > 0:
-            legs[v, 0] = arr0[v] - st_time[k]
-        c, i, j = _insert_vehicle(tt, ttT, st_node[k], st_time[k], start_load[v], capacity[v],
-                                  m, sched_node[v], sched_early[v], sched_late[v],
-                                  sched_delta[v], sched_dwell[v], o, d, early, late_pick,
-                                  late_drop, pax, dwell_pick, dwell_drop, cost_kind, legs[v])
-        if c < best or (c == best and c != INFEASIBLE and v < bv):
-            best = c
-            bv = v
-            bi = i
-            bj = j
+    if nk == 0:
+        return best, bv, bi, bj
+    # an upper bound first: evaluate the vehicle with the least bound (first by position)
+    first = 0
+    for q in range(1, nk):
+        if lbs[q] < lbs[first]:
+            first = q
+    survivors = np.empty(nk, np.int64)
+    ns = 0
+    for rnd in range(2):
+        if rnd == 1:  # then only those whose bound does not exceed it, best first
+            for q in range(nk):
+                if q != first and lbs[q] <= best:
+                    survivors[ns] = q
+                    ns += 1
+        order = (np.array([first], np.int64) if rnd == 0
+                 else survivors[:ns][np.argsort(lbs[survivors[:ns]], kind="mergesort")])
+        for idx in order:
+            if lbs[idx] > best:
+                break
+            k = keep[idx]
+            v = cand[k]
+            m = sched_len[v]
+            if m > 0:
+                legs[v, 0] = arr0[v] - st_time[k]
+            c, i, j = _insert_vehicle(tt, ttT, st_node[k], st_time[k], start_load[v],
+                                      capacity[v], m, sched_node[v], sched_early[v],
+                                      sched_late[v], sched_delta[v], sched_dwell[v], o, d, early,
+                                      late_pick, late_drop, pax, dwell_pick, dwell_drop,
+                                      cost_kind, legs[v])
+            if c < best or (c == best and c != INFEASIBLE and v < bv):
+                best = c
+                bv = v
+                bi = i
+                bj = j
     return best, bv, bi, bj
 
 
