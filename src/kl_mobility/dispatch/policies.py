@@ -6,14 +6,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kl_mobility.kernels.insertion import INFEASIBLE
-
 if TYPE_CHECKING:
     from kl_mobility.dispatch.config import DispatchConfig
     from kl_mobility.dispatch.registry import DispatchContext
 
 __all__ = ["BatchPolicy", "InsertionPolicy", "RebalancingPolicy", "assign_min_cost",
            "rebalancing_flows"]
+
+INFEASIBLE = np.iinfo(np.int64).max
+"""Cost marking an impossible request-vehicle pair (same as the insertion kernel's)."""
 
 _UNASSIGNED_COST = 10**8
 """Cost of leaving a request unassigned in a batch round: above any insertion cost, so the

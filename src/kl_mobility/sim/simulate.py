@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,10 +22,10 @@ from kl_mobility.results.schema import (
     column_names,
 )
 from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
-from kl_mobility.sim.engine import Engine
-from kl_mobility.sim.setup import depot_nodes, make_fleet, make_requests
 from kl_mobility.sim.state import ST_CANCELLED, ST_REJECTED, ST_SERVED
-from kl_mobility.sim.travel import TypeTables, type_tables
+
+if TYPE_CHECKING:
+    from kl_mobility.sim.engine import Engine
 
 __all__ = ["simulate"]
 
@@ -54,6 +54,10 @@ def simulate(network: Any, oracle: Any, requests: pd.DataFrame, service: Service
     speed-capped type gets one built and cached under ``cache_dir``); ``record_legs`` keeps
     the driven legs in ``result.legs``.
     """
+    from kl_mobility.sim.engine import Engine
+    from kl_mobility.sim.setup import depot_nodes, make_fleet, make_requests
+    from kl_mobility.sim.travel import TypeTables, type_tables
+
     wall = time.perf_counter()
     fleet = tuple(fleet)
     if not all(isinstance(vt, VehicleTypeConfig) for vt in fleet):
