@@ -56,6 +56,8 @@ CONTINUE_PARTIAL = False  # measured: no gain on lc103/lc104/lc109
 #: A failed attempt leaving this many requests out ends the reduction pass (the time goes
 #: to distance instead).
 HOPELESS_UNSERVED = 3
+#: Share of the budget for the first attempt at each vehicle count (then 2x, 3x).
+REDUCE_ATTEMPT_SHARE = 0.08
 CP_PAIR_CONSTRAINTS = True
 #: During route reduction, time windows become soft: lateness costs this many distance
 #: units per time unit, so the search can pass through slightly late plans.
@@ -368,7 +370,9 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
                 tried.add(tuple(routes[order[0]]))
                 init = [r for i, r in enumerate(routes[:used]) if i != order[0]]
                 what = "new"
-            attempt_s = min(left() - reduce_until, max(2.0, 0.2 * budget))
+            # short attempts first (easy reductions succeed fast), longer after failures
+            attempt_s = min(left() - reduce_until,
+                            max(2.0, REDUCE_ATTEMPT_SHARE * budget) * (len(tried) or 1))
             soft = max(1, int(round(SOFT_LATE_COST * cs / ts))) if SOFT_LATE_COST > 0 else 0
             sub = _Model(p, used - 1, ts, cs, 0.0, REDUCE_PENALTY * p.dist.max(), soft)
             a = sub.solve(opts, attempt_s, init)
@@ -385,7 +389,7 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
                               f"({left_out} unserved)")
                 if what == "new" and cand is not None:
                     partial = [r for r in cand if r]
-                if left_out >= HOPELESS_UNSERVED:
+                if left_out >= HOPELESS_UNSERVED and len(tried) >= 2:
                     break
             report(progress, "routing", min(budget - left(), budget), budget)
     # Polish: all vehicles with their fixed cost (spare vehicles give local search room; a
