@@ -467,7 +467,7 @@ class Cursor(NamedTuple):
         n = version.shape[0]
         return cls(version, np.zeros(n, np.int64), np.zeros(n, np.int64),
                    np.full(n, -1, np.int64), np.zeros(n, np.int64), np.full(n, -1, np.int64),
-                   np.zeros((n, max_stops), np.int64), np.full(n, -1, np.int64),
+                   np.zeros((n, max_stops), np.int32), np.full(n, -1, np.int64),
                    np.zeros(n, np.int64), np.zeros(n, np.int64))
 
 
