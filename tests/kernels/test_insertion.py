@@ -154,3 +154,12 @@ def test_matches_reference_without_jit():
         env=env, capture_output=True, text=True, timeout=300, cwd=here.parents[2])
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "passed" in proc.stdout
+
+
+def test_best_first_search_on_larger_fleets():
+    """With 12 vehicles per instance most are pruned by their lower bounds: the fused
+    best-first search still returns exactly the reference's choice."""
+    for seed in range(300):
+        veh, req = random_instance(10_000 + seed, max_vehicles=12)
+        for cost_kind in (0, 2):
+            assert _fused(veh, req, cost_kind) == _reference(veh, req, cost_kind)

@@ -95,22 +95,35 @@ def _finish_waits(t, m, leg, se, sw):
 
 
 @njit
-def _pickup_detour(s_node, m, leg, sn, to_o, from_o):
-    """Least extra driving to visit ``o`` anywhere in the schedule.
+def _detour_bound(s_node, m, leg, sn, to_o, from_o, to_d, from_d, t_od):
+    """Least extra driving to fit both ``o`` and ``d`` into a schedule of ``m >= 1`` stops.
 
-    Inserting ``o`` between ``P`` and ``Q`` delays ``Q`` by ``tt[P, o] + tt[o, Q] - tt[P, Q]``
-    (plus dwell; a drop-off inserted too only adds, by the triangle inequality); appending
-    it adds at least ``tt[P_m, o]``. Reads only the route's nodes and legs (two cache lines
-    per vehicle) and two table rows shared by all vehicles.
+    Putting ``o`` between ``P`` and ``Q`` delays ``Q`` by ``tt[P, o] + tt[o, Q] - tt[P, Q]``
+    (appending it: ``tt[P_m, o]``). The drop-off then adds, at least, either its own detour
+    between two old stops (or ``tt[P_m, d]`` appended) or, right after the pickup, ``tt[o, d]
+    + tt[d, Q] - tt[o, Q]`` (``tt[o, d]`` appended): all >= 0 by the triangle inequality,
+    and the two add up. Reads only the route's nodes and legs and four table rows shared by
+    all vehicles.
     """
-    best = np.int64(to_o[sn[m - 1]])
+    last = sn[m - 1]
+    det_o = np.int64(to_o[last])
+    x = np.int64(to_d[last])
+    if t_od < x:
+        x = t_od
     node = s_node
     for i in range(m):
-        det = to_o[node] + from_o[sn[i]] - leg[i]
-        if det < best:
-            best = det
-        node = sn[i]
-    return best
+        q = sn[i]
+        a = to_o[node] + from_o[q] - leg[i]
+        if a < det_o:
+            det_o = a
+        b = to_d[node] + from_d[q] - leg[i]
+        if b < x:
+            x = b
+        c = t_od + from_d[q] - from_o[q]
+        if c < x:
+            x = c
+        node = q
+    return det_o + x
 
 
 @njit
@@ -320,9 +333,9 @@ def _best_insertion_at(t, cand, available, max_len, pos_node, pos_time, target, 
       ``dwell_pick + tt[o, d] + dwell_drop``, and a new schedule never ends before the old
       one: added time >= ``pick + dwell_pick + tt[o, d] + dwell_drop - old end`` and >= 0
       (exact for an empty schedule);
-    - visiting ``o`` delays the stops after it by at least the least pickup detour
-      (:func:`_pickup_detour`) plus both dwells, of which waiting already planned in the
-      old schedule can absorb at most its total: added time >= detour + dwells - waiting.
+    - fitting ``o`` and ``d`` in delays the stops after them by at least the least detours
+      (:func:`_detour_bound`) plus both dwells, of which waiting already planned in the old
+      schedule can absorb at most its total: added time >= detours + dwells - waiting.
 
     The vehicle with the least bound is evaluated first (an upper bound); then only vehicles
     whose bound does not exceed the best cost so far, by increasing bound (then id), until
@@ -349,6 +362,8 @@ def _best_insertion_at(t, cand, available, max_len, pos_node, pos_time, target, 
     t_od = np.int64(tt[o, d])
     nk = 0
     from_o = tt[o]
+    to_d = ttT[d]
+    from_d = tt[d]
     for k in range(nc):
         v = cand[k]
         reach = st_time[k] + to_o[st_node[k]]
@@ -377,7 +392,8 @@ def _best_insertion_at(t, cand, available, max_len, pos_node, pos_time, target, 
                 lb = wait
             else:
                 lb = pick + dwell_pick + t_od + dwell_drop - end_time[v]
-                det = _pickup_detour(st_node[k], m, legs[v], sched_node[v], to_o, from_o)
+                det = _detour_bound(st_node[k], m, legs[v], sched_node[v], to_o, from_o, to_d,
+                                    from_d, t_od)
                 lb2 = det + dwell_pick + dwell_drop - end_wait[v]
                 if lb2 > lb:
                     lb = lb2
