@@ -7,16 +7,23 @@ are bit-for-bit reproducible across runs and machines.
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numba
 
 __all__ = ["NJIT_OPTIONS", "njit", "njit_parallel"]
 
-NJIT_OPTIONS = {"cache": True, "nogil": True, "fastmath": False}
+NJIT_OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "fastmath": False}
 
-njit = functools.partial(numba.njit, **NJIT_OPTIONS)
-"""``@njit`` with the project's options."""
+F = TypeVar("F", bound=Callable[..., Any])
 
-njit_parallel = functools.partial(numba.njit, parallel=True, **NJIT_OPTIONS)
-"""``@njit(parallel=True)`` with the project's options (for ``numba.prange`` loops)."""
+
+def njit(fn: F) -> F:
+    """``@njit`` with the project's options (typed as the plain function for checkers)."""
+    return numba.njit(**NJIT_OPTIONS)(fn)  # type: ignore[no-any-return]
+
+
+def njit_parallel(fn: F) -> F:
+    """``@njit(parallel=True)`` with the project's options (for ``numba.prange`` loops)."""
+    return numba.njit(parallel=True, **NJIT_OPTIONS)(fn)  # type: ignore[no-any-return]

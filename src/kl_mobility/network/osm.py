@@ -73,7 +73,7 @@ def open_osm(path: str | Path) -> IO[bytes]:
     with open(path, "rb") as fh:
         magic = fh.read(3)
     if magic[:2] == b"\x1f\x8b":
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb")  # type: ignore[return-value]
     if magic == b"BZh":
         return bz2.open(path, "rb")
     return open(path, "rb")

@@ -88,7 +88,7 @@ def parse_maxspeed(value: object) -> float | None:
     if isinstance(value, str):
         parts: Iterable[str] = value.split(";")
     else:
-        parts = [p for item in value for p in str(item).split(";")]  # type: ignore[union-attr]
+        parts = [p for item in value for p in str(item).split(";")]  # type: ignore[attr-defined]
     speeds = [s for s in (_parse_one(p) for p in parts) if s is not None]
     if not speeds:
         return None
