@@ -121,3 +121,21 @@ def test_rebalancing_moves_idle_vehicles_toward_demand():
     assert (reb.events["kind"] == "rebalance").any()
     assert reb.kpis["n_served"] == ins.kpis["n_served"] == 6
     assert reb.kpis["wait_mean_s"] < ins.kpis["wait_mean_s"]
+
+
+def test_rebalancing_follows_a_given_forecast():
+    """With a forecast that puts all demand at node 0 (where the vans already are), the
+    rebalancing policy moves nobody."""
+    from kl_mobility.sim import ServiceConfig, VehicleTypeConfig, simulate
+
+    net, oracle = grid(1, 10)
+    req = pd.DataFrame({"request_id": [0], "request_time_s": [9 * 3600], "origin_node": [9],
+                        "dest_node": [8], "passengers": [1]})
+    service = ServiceConfig(start_s=8 * 3600, end_s=10 * 3600, depot_nodes=(0,),
+                            initial_positions="depot")
+    forecast = pd.DataFrame({"time_s": 8 * 3600 + 60 * np.arange(30), "origin_node": 0})
+    res = simulate(net, oracle, req, service, [VehicleTypeConfig("van", 2, 4)],
+                   DispatchConfig(policy="rebalancing", rebalance_interval_s=600), seed=0,
+                   forecast=forecast)
+    assert not (res.events["kind"] == "rebalance").any()
+    assert res.kpis["n_served"] == 1

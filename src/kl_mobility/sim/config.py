@@ -111,6 +111,17 @@ class VehicleTypeConfig:
       FACTS.md). 0 = no state-of-charge tracking.
     - ``stop_based``: passengers walk to the nearest stop (``stops`` given to ``simulate``,
       else a virtual stop every ``stop_spacing_m`` metres, assumption 400 m).
+    - ``stops_latlon``: explicit stop positions ``((lat, lon), ...)`` of a stop-based type
+      (at least two). The runner snaps each to the nearest network node
+      (:func:`kl_mobility.network.snap`; an error names the stop when it lies farther than
+      500 m from the network) and passes them to ``simulate`` as ``stops``; the type then
+      serves only trips that start and end within ``service.max_walk_m`` of one of them.
+      Empty = virtual stops.
+    - ``start_s``, ``end_s``: this type's own operating hours (seconds since midnight; unset
+      = the service's ``start_s``/``end_s``, see :meth:`hours`). A request is offered to the
+      type only when its earliest pickup lies in ``[start_s, end_s)``; after ``end_s`` the
+      type's vehicles take no new requests and finish their schedules; outside its hours
+      a vehicle is not rebalanced.
     """
 
     name: str
@@ -124,6 +135,9 @@ class VehicleTypeConfig:
     battery_kwh: float = 40.0
     stop_based: bool = False
     stop_spacing_m: float = 400.0
+    stops_latlon: tuple[tuple[float, float], ...] = ()
+    start_s: int | None = None
+    end_s: int | None = None
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -137,3 +151,25 @@ class VehicleTypeConfig:
         check_range("speed_cap_kmh", self.speed_cap_kmh, 0.0, 200.0)
         check_range("battery_kwh", self.battery_kwh, 0.0, 2000.0)
         check_range("stop_spacing_m", self.stop_spacing_m, 10.0, 10_000.0)
+        if self.stops_latlon:
+            if not self.stop_based:
+                raise ValueError("stops_latlon needs stop_based = true")
+            if len(self.stops_latlon) < 2:
+                raise ValueError("stops_latlon needs at least two stops, got "
+                                 f"{len(self.stops_latlon)}")
+            for k, pt in enumerate(self.stops_latlon):
+                if (len(pt) != 2 or not -90.0 <= pt[0] <= 90.0
+                        or not -180.0 <= pt[1] <= 180.0):
+                    raise ValueError(f"stops_latlon[{k}] must be (lat, lon) in degrees, "
+                                     f"got {pt!r}")
+        if self.start_s is not None:
+            check_range("start_s", self.start_s, 0, 2 * DAY_S)
+        if self.end_s is not None:
+            check_range("end_s", self.end_s, 0 if self.start_s is None else self.start_s,
+                        2 * DAY_S, lo_open=self.start_s is not None)
+
+    def hours(self, service: ServiceConfig) -> tuple[int, int]:
+        """``(start_s, end_s)`` of this type: its own, else the service's."""
+        start = service.start_s if self.start_s is None else self.start_s
+        end = service.end_s if self.end_s is None else self.end_s
+        return start, end

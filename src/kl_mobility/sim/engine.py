@@ -92,6 +92,7 @@ class Engine:
         self.type_vehicles = [np.flatnonzero(fleet.type_idx == ti)
                               for ti in range(len(fleet_cfg))]
         self.unserved_keep = service.unserved == "keep"
+        self.forecast: tuple[np.ndarray, np.ndarray] | None = None
         self.cursor = Cursor.new(fleet.version, fleet.max_stops)
 
     # ------------------------------------------------------------------ basics
@@ -425,6 +426,9 @@ class Engine:
         self._plan(vehicle)
 
     def expected_origins(self, t0: int, t1: int) -> np.ndarray:
+        if self.forecast is not None:
+            ft, fo = self.forecast
+            return fo[np.searchsorted(ft, t0): np.searchsorted(ft, t1)]
         req = self.req
         sel = (req.release_s >= t0) & (req.release_s < t1) & (req.reason == "")
         return req.origin[sel]

@@ -39,7 +39,8 @@ def simulate(network: Any, oracle: Any, requests: pd.DataFrame, service: Service
              stops: Mapping[str, np.ndarray] | None = None,
              type_oracles: Mapping[str, Any] | None = None,
              cache_dir: str | Path | None = None,
-             record_legs: bool = False) -> SimulationResult:
+             record_legs: bool = False,
+             forecast: pd.DataFrame | None = None) -> SimulationResult:
     """Simulate one day of on-demand service.
 
     ``network``: a :class:`~kl_mobility.network.RoadNetwork`; ``oracle``: its dense
@@ -52,7 +53,9 @@ def simulate(network: Any, oracle: Any, requests: pd.DataFrame, service: Service
     every logged event; ``stops`` maps a stop-based vehicle type's name to its stop nodes
     (else virtual stops); ``type_oracles`` maps a type name to a ready oracle (else a
     speed-capped type gets one built and cached under ``cache_dir``); ``record_legs`` keeps
-    the driven legs in ``result.legs``.
+    the driven legs in ``result.legs``; ``forecast`` (columns ``time_s``, ``origin_node``) is
+    the expected demand the ``rebalancing`` policy steers toward, e.g. the demand model's
+    expected trips (default: the request table itself, a perfect forecast).
     """
     from kl_mobility.sim.engine import Engine
     from kl_mobility.sim.setup import depot_nodes, make_fleet, make_requests
@@ -83,6 +86,13 @@ def simulate(network: Any, oracle: Any, requests: pd.DataFrame, service: Service
     engine = Engine(network, tables, base, req, fleet, fl, service, policy, dispatch.cost,
                     dispatch.retry_interval_s, depots, rng_dispatch, t0, progress, callbacks,
                     record_legs)
+    if forecast is not None:
+        ft = forecast["time_s"].to_numpy(np.int64)
+        fo = forecast["origin_node"].to_numpy(np.int64)
+        if fo.size and (fo.min() < 0 or fo.max() >= network.n_nodes):
+            raise ValueError("forecast: origin_node must be network node ids")
+        order = np.argsort(ft, kind="stable")
+        engine.forecast = (ft[order], fo[order])
     engine.run()
     result = _tabulate(engine, requests, network, fleet, service)
     result.meta.update({"seed": int(seed), "policy": dispatch.policy,
