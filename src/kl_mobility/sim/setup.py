@@ -32,7 +32,12 @@ def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
                   tables: Sequence[TypeTables], fleet: Sequence[VehicleTypeConfig],
                   service: ServiceConfig, node_x: np.ndarray, node_y: np.ndarray,
                   stops: Mapping[str, np.ndarray] | None) -> RequestState:
-    """Validate the request table and derive every per-type window (see ServiceConfig)."""
+    """Validate the request table and derive every per-type window (see ServiceConfig).
+
+    A type whose own hours (:meth:`VehicleTypeConfig.hours`) do not cover a request's
+    earliest pickup gets ``o = d = -1`` for it (not offered); a request no active type's
+    hours cover is rejected as ``outside_hours``.
+    """
     missing = [c for c in REQUIRED_COLUMNS if c not in requests.columns]
     if missing:
         raise ValueError(f"requests lack columns {missing} (have {list(requests.columns)})")
@@ -81,6 +86,8 @@ def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
         tt = tables[ti].tt
         direct = np.where(ok, tt[np.maximum(so, 0), np.maximum(sd, 0)], INF_TIME).astype(np.int64)
         ok &= direct < INF_TIME
+        t_start, t_end = vt.hours(service)
+        ok &= (early0 >= t_start) & (early0 < t_end)  # the type's own hours
         o[ti] = np.where(ok, so, -1)
         d[ti] = np.where(ok, sd, -1)
         early[ti] = early0 + wo
@@ -98,7 +105,12 @@ def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
     reason[direct_s >= INF_TIME] = "unreachable"
     reason[origin == dest] = "same_node"
     reason[pax > max_cap] = "too_many_passengers"
-    reason[(early0 < service.start_s) | (early0 >= service.end_s)] = "outside_hours"
+    active = [vt for vt in fleet if vt.count > 0]
+    in_hours = np.zeros(n, bool) if active else np.ones(n, bool)
+    for vt in active:  # some active type's hours cover the earliest pickup
+        t_start, t_end = vt.hours(service)
+        in_hours |= (early0 >= t_start) & (early0 < t_end)
+    reason[(early0 < service.start_s) | (early0 >= service.end_s) | ~in_hours] = "outside_hours"
     return RequestState(
         n=n, request_id=rid, release_s=release, passengers=pax, origin=origin, dest=dest,
         direct_s=direct_s,
