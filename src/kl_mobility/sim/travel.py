@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,12 +27,27 @@ class TypeTables:
     ttT: np.ndarray
 
 
+_TABLES: weakref.WeakKeyDictionary[Any, tuple[Any, TypeTables]] = weakref.WeakKeyDictionary()
+"""Tables per oracle object, so repeated runs in one process transpose ``tt`` once."""
+
+
 def _tables(oracle: Any) -> TypeTables:
     if getattr(oracle, "tt", None) is None or getattr(oracle, "nxt", None) is None:
         raise ValueError("oracle must be in dense mode (tt, nxt and dist tables)")
+    try:
+        src, cached = _TABLES.get(oracle, (None, None))
+    except TypeError:  # not weak-referenceable
+        src, cached = None, None
+    if cached is not None and src is oracle.tt:
+        return cached
     tt = np.asarray(oracle.tt)
-    return TypeTables(tt, np.asarray(oracle.nxt), np.asarray(oracle.dist),
-                      np.ascontiguousarray(tt.T))
+    out = TypeTables(tt, np.asarray(oracle.nxt), np.asarray(oracle.dist),
+                     np.ascontiguousarray(tt.T))
+    try:
+        _TABLES[oracle] = (oracle.tt, out)
+    except TypeError:
+        pass
+    return out
 
 
 def capped_oracle(network: Any, speed_cap_kmh: float, *, cache_dir: Any = None) -> Any:
