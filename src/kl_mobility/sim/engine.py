@@ -92,6 +92,8 @@ class Engine:
         self.type_vehicles = [np.flatnonzero(fleet.type_idx == ti)
                               for ti in range(len(fleet_cfg))]
         self.unserved_keep = service.unserved == "keep"
+        hours = np.array([vt.hours(service) for vt in fleet_cfg], np.int64).reshape(-1, 2)
+        self.type_start_s, self.type_end_s = hours[:, 0], hours[:, 1]
         self.forecast: tuple[np.ndarray, np.ndarray] | None = None
         self.cursor = Cursor.new(fleet.version, fleet.max_stops)
 
@@ -314,8 +316,15 @@ class Engine:
         self._plan(v)
 
     # ------------------------------------------------------------------ dispatch context
+    def _taking_requests(self, ti: int) -> bool:
+        """A type takes new requests until its own ``end_s`` (requests whose pickup its
+        hours do not cover are not offered to it at all, see ``make_requests``)."""
+        return self.now < self.type_end_s[ti]
+
     def _candidates(self, ti: int) -> np.ndarray:
         f = self.f
+        if not self._taking_requests(ti):
+            return np.zeros(0, np.int64)
         tv = self.type_vehicles[ti]
         return tv[f.available[tv] & (f.sched_len[tv] <= f.max_stops - 2)]
 
@@ -332,7 +341,8 @@ class Engine:
         f = self.f
         best = (int(INFEASIBLE), -1, -1, -1)
         for ti, tb in enumerate(self.tables):
-            if self.req.o[ti, req] < 0 or self.type_vehicles[ti].size == 0:
+            if (self.req.o[ti, req] < 0 or self.type_vehicles[ti].size == 0
+                    or not self._taking_requests(ti)):
                 continue
             res = best_insertion_at(self.now, self.type_vehicles[ti], f.pos_node, f.pos_time,
                                     f.target, tb.tt, tb.nxt, f.load, f.capacity, f.sched_len,
@@ -408,8 +418,11 @@ class Engine:
         self._plan(v)
 
     def idle_vehicles(self) -> np.ndarray:
+        """Idle vehicles of the types inside their own hours (off-duty ones stay put)."""
         f = self.f
-        return np.flatnonzero(f.available & (f.sched_len == 0) & (f.target < 0))
+        on_duty = (self.type_start_s <= self.now) & (self.now < self.type_end_s)
+        return np.flatnonzero(f.available & (f.sched_len == 0) & (f.target < 0)
+                              & on_duty[f.type_idx])
 
     def vehicle_nodes(self, vehicles: np.ndarray) -> np.ndarray:
         return self.f.pos_node[np.asarray(vehicles, np.int64)]

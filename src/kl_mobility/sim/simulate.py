@@ -153,7 +153,8 @@ def _tabulate(eng: Engine, requests: pd.DataFrame, network: Any,
         "walk_s": walk.astype(np.int64),
     })[column_names(TRIPS_COLUMNS)]
     tcfg = [fleet[t] for t in f.type_idx]
-    end = np.maximum(service.end_s, f.last_active_s)
+    hours = np.array([vt.hours(service) for vt in tcfg], np.int64).reshape(-1, 2)
+    start, end = hours[:, 0], np.maximum(hours[:, 1], f.last_active_s)
     vehicles = pd.DataFrame({
         "vehicle_id": np.arange(f.n, dtype=np.int32),
         "vehicle_type": np.array([vt.name for vt in tcfg], dtype=object),
@@ -164,7 +165,7 @@ def _tabulate(eng: Engine, requests: pd.DataFrame, network: Any,
         "km_occupied": f.km_occupied,
         "km_empty": f.km - f.km_occupied,
         "passenger_km": f.passenger_km,
-        "hours_in_service": (end - service.start_s) / 3600.0,
+        "hours_in_service": (end - start) / 3600.0,
         "energy_kwh": f.energy_kwh,
         "fuel_l": f.fuel_l,
         "n_charges": f.n_charges.astype(np.int32),
