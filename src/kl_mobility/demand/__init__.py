@@ -31,6 +31,7 @@ _LAZY = {
     "requests_to_csv": "kl_mobility.demand.io",
     "requests_to_parquet": "kl_mobility.demand.io",
     "ServiceLevel": "kl_mobility.demand.modechoice",
+    "ServiceArea": "kl_mobility.demand.servicearea",
     "ALT_MODES": "kl_mobility.demand.schema",
     "MODES": "kl_mobility.demand.schema",
     "REQUEST_COLUMNS": "kl_mobility.demand.schema",

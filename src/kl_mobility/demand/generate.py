@@ -50,6 +50,7 @@ from kl_mobility.demand.modechoice import (
 from kl_mobility.demand.osmfeatures import osm_features
 from kl_mobility.demand.profile import mass_between, sample_times
 from kl_mobility.demand.schema import ALT_MODES, MODES, REQUEST_COLUMNS, REQUEST_DTYPES
+from kl_mobility.demand.servicearea import ServiceArea, in_window
 from kl_mobility.demand.zones import ZoneTable, build_zones
 from kl_mobility.errors import InputError
 from kl_mobility.progress import ProgressCallback, report
@@ -146,11 +147,7 @@ def load_zones(network, config: DemandConfig, *, osm_file: str | Path | None = N
         raise InputError(f"{path}: {exc}") from None
 
 
-def _in_window(t: np.ndarray, start_s: int, end_s: int) -> np.ndarray:
-    """Whether times of day ``t`` fall in ``[start_s, end_s)`` (windows may pass midnight)."""
-    if end_s - start_s >= 86_400:
-        return np.ones(t.shape, bool)
-    return ((t >= start_s) & (t < end_s)) | ((t + 86_400 >= start_s) & (t + 86_400 < end_s))
+_in_window = in_window
 
 
 def _sample_points(zones: ZoneTable, zone: np.ndarray, weights: np.ndarray,
@@ -182,6 +179,7 @@ def generate_demand(
     service_level: ServiceLevel | None = None,
     ondemand: bool = True,
     service_hours: tuple[int, int] | None = None,
+    service_area: ServiceArea | None = None,
     zones: ZoneTable | None = None,
     osm_file: str | Path | None = None,
     cache_dir: str | Path | None = None,
@@ -193,6 +191,10 @@ def generate_demand(
     level, all day); ``ondemand=False`` or ``ServiceLevel.none()`` gives the base case
     without on-demand. ``service_hours=(start_s, end_s)`` overrides the service level's hours
     (seconds since midnight; ``end_s`` may pass midnight, e.g. 19:00-02:00 = 68400, 93600).
+    ``service_area``: the vehicle types' own hours and stops (:class:`ServiceArea`); a trip
+    may then switch to on-demand only when some type can take it, and a stop-based trip's
+    walk to and from the stops replaces ``access_walk_s`` in its on-demand utility (its
+    odds are scaled by ``exp(beta_access_per_min x (walk - access_walk_s) / 60)``).
     ``zones``: prepared zones (default: built from the OSM extract, cached).
     """
     if service_level is None:
@@ -249,9 +251,6 @@ def generate_demand(
     probs = p4[bus_ok, o, d]
     u = rng["modes"].random((n_trips, 2))
     base = np.minimum((u[:, :1] > np.cumsum(probs, axis=1)[:, :3]).sum(axis=1), 3)
-    choose_od = od_ok & (u[:, 1] < p_od[bus_ok, o, d])
-    mode = np.where(choose_od, 4, base).astype(np.int8)
-    report(progress, _TASK, 4, total_steps)
 
     # trip ends: home end by residents, activity end by attraction
     home, act = zones.point_pop, zones.point_attr
@@ -263,6 +262,16 @@ def generate_demand(
     same = (onode == dnode) & (o != d)  # fall back to the zones' distinct nodes
     onode = np.where(same, zones.node[o], onode)
     dnode = np.where(same, zones.node[d], dnode)
+
+    # switch to on-demand where the service can take the trip
+    p_trip = p_od[bus_ok, o, d]
+    if service_area is not None and service_level.available:
+        p_trip, area_ok = _area_probability(p_trip, service_area, service_level, config,
+                                            depart, network, onode, dnode)
+        od_ok &= area_ok
+    choose_od = od_ok & (u[:, 1] < p_trip)
+    mode = np.where(choose_od, 4, base).astype(np.int8)
+    report(progress, _TASK, 4, total_steps)
     trips = pd.DataFrame({
         "trip_id": np.arange(n_trips, dtype=np.int64),
         "depart_s": depart,
@@ -287,6 +296,24 @@ def generate_demand(
                   expected_base_shares=dict(zip(ALT_MODES, map(float, shares))),
                   zones=zones, config=config,
                   meta={"seed": seed, "n_zones": k, "n_internal_zones": zones.n_internal})
+
+
+def _area_probability(p: np.ndarray, area: ServiceArea, level: ServiceLevel,
+                      config: DemandConfig, depart: np.ndarray, network, onode: np.ndarray,
+                      dnode: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """On-demand probabilities of trips with the walk of stop-based service in the utility,
+    and whether the service area lets the trip switch at all (see :class:`ServiceArea`)."""
+    x = np.asarray(network.node_x, np.float64)
+    y = np.asarray(network.node_y, np.float64)
+    ok, walk_s = area.access(depart, x[onode], y[onode], x[dnode], y[dnode])
+    extra_min = np.where(np.isnan(walk_s), 0.0, walk_s - level.access_walk_s) / 60.0
+    stop = ok & (extra_min != 0.0)
+    with np.errstate(divide="ignore", over="ignore"):
+        odds = p[stop] / (1.0 - p[stop])
+        odds *= np.exp(config.beta_access_per_min * extra_min[stop])
+        p = p.copy()
+        p[stop] = np.where(np.isinf(odds), 1.0, odds / (1.0 + odds))
+    return p, ok
 
 
 def _requests(trips: pd.DataFrame, zones: ZoneTable, config: DemandConfig,
