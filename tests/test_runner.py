@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -114,3 +115,86 @@ def test_cli_run_bad_scenario_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2
     assert len(err) == 1 and "bad.toml" in err[0] and "cuont" in err[0]
+
+
+SHUTTLE = """\
+name = "shuttle-small"
+seed = 3
+[demand]
+scale = 0.3
+[service]
+start_s = 25200
+end_s = 32400
+[[fleet]]
+name = "shuttle"
+kind = "shuttle"
+count = 2
+capacity = 15
+stop_based = true
+stops_latlon = [[49.4365, 7.7677], [49.4241, 7.7554], [49.4249, 7.7494], [49.43111, 7.75177]]
+[[fleet]]
+name = "night"
+count = 2
+start_s = 68400
+end_s = 86400
+"""
+
+
+@pytest.fixture(scope="module")
+def shuttle_run(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sc") / "shuttle-small.toml"
+    path.write_text(SHUTTLE)
+    out = tmp_path_factory.mktemp("runs") / "shuttle"
+    return scenario_from_file(path), out, run_scenario(scenario_from_file(path), 3, out)
+
+
+def test_stop_based_run_generates_requests_only_near_its_stops(shuttle_run):
+    """Four explicit stops (Hbf bus stops, RPTU Uni Ost / West, PRE-Uni-Park; FACTS.md
+    section 2), 07:00-09:00, plus door-to-door night vans (19-24 h) that are off then: every
+    request lies within 600 m walk of two different stops (no ``no_stop``), nothing is
+    ``outside_hours``, the night vans neither serve nor drive."""
+    from kl_mobility.runner import prepare_network, scenario_stops
+    from kl_mobility.sim.config import ServiceConfig
+    from kl_mobility.sim.travel import nearest_stop
+
+    sc, out, kpis = shuttle_run
+    trips = pd.read_parquet(out / "trips.parquet")
+    assert kpis["n_requests"] == len(trips) > 0
+    assert not trips["reason"].isin(["no_stop", "outside_hours"]).any()
+    assert set(trips.loc[trips["status"] == "served", "vehicle_type"]) == {"shuttle"}
+    vehicles = pd.read_parquet(out / "vehicles.parquet")
+    assert vehicles.loc[vehicles["vehicle_type"] == "night", "km_total"].sum() == 0.0
+    net, _ = prepare_network(sc)
+    stops = scenario_stops(sc, net)
+    assert list(stops) == ["shuttle"] and stops["shuttle"].size == 4
+    x, y = net.node_x, net.node_y
+    so, _ = nearest_stop(stops["shuttle"], x, y, trips["origin_node"].to_numpy(np.int64),
+                         ServiceConfig())
+    sd, _ = nearest_stop(stops["shuttle"], x, y, trips["dest_node"].to_numpy(np.int64),
+                         ServiceConfig())
+    assert (so >= 0).all() and (sd >= 0).all() and (so != sd).all()
+
+
+def test_stop_far_from_the_network_is_an_error_naming_it(shuttle_run, tmp_path, capsys):
+    """A stop at 49.30, 7.60 (about 15 km south-west of the extract) is not snapped."""
+    sc, _, _ = shuttle_run
+    path = tmp_path / "far.toml"
+    path.write_text(SHUTTLE.replace("[49.4241, 7.7554]", "[49.30, 7.60]"))
+    rc = main(["run", str(path), "--quiet", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1
+    assert "fleet.shuttle.stops_latlon[1]" in err[0] and "49.3" in err[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_service_area_only_where_a_type_restricts(small, shuttle_run):
+    """Door-to-door vans in the service hours: no area (demand as before); the shuttle
+    scenario: one entry per active type, stops for the shuttle only."""
+    from kl_mobility.runner import prepare_network, service_area
+
+    sc, _, _ = shuttle_run
+    net, _ = prepare_network(sc)
+    assert service_area(small, net) is None
+    area = service_area(sc, net)
+    assert area.start_s == (25200, 68400) and area.end_s == (32400, 86400)
+    assert area.stops_xy[0].shape == (4, 2) and area.stops_xy[1] is None

@@ -4,12 +4,16 @@
 
 1. loads (or builds) the road network of the scenario with its speed caps and the
    travel-time oracle (both cached in ``networks/``);
-2. builds the on-demand requests: read from ``demand.requests_file`` when given, else
+2. snaps the explicit stops of stop-based vehicle types (``fleet.stops_latlon``) to network
+   nodes (:func:`scenario_stops`) and derives where and when the service can take a trip
+   (:func:`service_area`: the types' own hours and stops);
+   builds the on-demand requests: read from ``demand.requests_file`` when given, else
    generated from the synthetic Kaiserslautern demand with the mode choice pivoting on a
-   service level; with ``demand.service_iterations > 1`` the demand is regenerated from the
+   service level and offering on-demand only inside that service area; with ``demand.service_iterations > 1`` the demand is regenerated from the
    service level the previous simulation measured (wait, detour, share served), so that
    demand and service move towards agreement; the last iteration's run is the result;
-3. simulates the day with the scenario's fleet, service rules and dispatch policy;
+3. simulates the day with the scenario's fleet (with those stops), service rules and
+   dispatch policy;
 4. writes the output files the scenario's ``[outputs]`` asks for (the event log and the
    road-segment table can be switched off) plus the resolved scenario, the demand summary and the CO2
    account into a staging folder that is renamed onto ``out_dir`` at the end, so a run
@@ -24,18 +28,27 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from kl_mobility import __version__
+from kl_mobility.errors import InputError
 from kl_mobility.network import RoadNetwork, TravelTimeOracle, build_oracle, load_network
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.scenario import Scenario
 
-__all__ = ["prepare_network", "run_scenario", "scenario_requests"]
+if TYPE_CHECKING:
+    from kl_mobility.demand.servicearea import ServiceArea
+
+__all__ = ["prepare_network", "run_scenario", "scenario_requests", "scenario_stops",
+           "service_area"]
+
+MAX_STOP_SNAP_M = 500.0
+"""A stop of ``fleet.stops_latlon`` farther than this from every network node is an error."""
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +69,59 @@ def prepare_network(
         progress=progress,
     )
     return net, build_oracle(net, cache_dir=cache_dir, progress=progress)
+
+
+def scenario_stops(scenario: Scenario, network: RoadNetwork) -> dict[str, np.ndarray]:
+    """Stop nodes (int64) of every stop-based vehicle type with ``stops_latlon``, by type name.
+
+    Each stop is snapped to the nearest network node (:func:`kl_mobility.network.snap`);
+    :class:`~kl_mobility.errors.InputError` names the type and the stop when one lies
+    farther than :data:`MAX_STOP_SNAP_M` from the network.
+    """
+    from kl_mobility.network import SnapError, nearest_nodes, snap
+
+    out: dict[str, np.ndarray] = {}
+    for vt in scenario.fleet:
+        if not (vt.stop_based and vt.stops_latlon):
+            continue
+        lat = np.array([p[0] for p in vt.stops_latlon], np.float64)
+        lon = np.array([p[1] for p in vt.stops_latlon], np.float64)
+        try:
+            out[vt.name] = snap(network, lat, lon, max_dist_m=MAX_STOP_SNAP_M).astype(np.int64)
+        except SnapError:
+            _, dist = nearest_nodes(network, lat, lon)
+            k = int(np.argmax(dist > MAX_STOP_SNAP_M))
+            raise InputError(
+                f"scenario {scenario.name!r}: key 'fleet.{vt.name}.stops_latlon[{k}]': stop "
+                f"({lat[k]}, {lon[k]}) is {dist[k]:.0f} m from the road network "
+                f"(at most {MAX_STOP_SNAP_M:.0f} m)") from None
+    return out
+
+
+def service_area(scenario: Scenario, network: RoadNetwork,
+                 stops: Mapping[str, np.ndarray] | None = None) -> ServiceArea | None:
+    """Where and when the scenario's active vehicle types can take a trip, for the demand
+    model (:class:`kl_mobility.demand.ServiceArea`): each type's own hours and, for a type
+    with explicit stops, their positions; ``None`` when no type restricts anything (every
+    active type door to door or on virtual stops, in the service's hours).
+    """
+    from kl_mobility.demand.servicearea import ServiceArea
+
+    stops = scenario_stops(scenario, network) if stops is None else stops
+    svc = scenario.service
+    active = [vt for vt in scenario.fleet if vt.count > 0]
+    if not active:
+        return None
+    hours = [vt.hours(svc) for vt in active]
+    x = np.asarray(network.node_x, np.float64)
+    y = np.asarray(network.node_y, np.float64)
+    xy = tuple(np.column_stack([x[stops[vt.name]], y[stops[vt.name]]])
+               if vt.name in stops else None for vt in active)
+    if all(s is None for s in xy) and all(h == (svc.start_s, svc.end_s) for h in hours):
+        return None
+    return ServiceArea(tuple(h[0] for h in hours), tuple(h[1] for h in hours), xy,
+                       max_walk_m=svc.max_walk_m, walk_detour_factor=svc.walk_detour_factor,
+                       walk_speed_kmh=svc.walk_speed_kmh)
 
 
 def _jsonable(obj: Any) -> Any:
@@ -83,10 +149,14 @@ def scenario_requests(
     *,
     seed: int,
     service_level: Any = None,
+    stops: Mapping[str, np.ndarray] | None = None,
     cache_dir: str | Path | None = None,
     progress: ProgressCallback | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The on-demand requests of a scenario and a summary of the demand behind them."""
+    """The on-demand requests of a scenario and a summary of the demand behind them.
+
+    Generated requests lie inside the :func:`service_area` (``stops``: the snapped stops,
+    default :func:`scenario_stops`)."""
     from kl_mobility.demand import generate_demand, requests_from_file
 
     cfg = scenario.demand
@@ -104,6 +174,7 @@ def scenario_requests(
     demand = generate_demand(
         network, oracle, cfg, seed=seed, service_level=service_level, ondemand=has_service,
         service_hours=(scenario.service.start_s, scenario.service.end_s),
+        service_area=service_area(scenario, network, stops) if has_service else None,
         cache_dir=cache_dir, progress=progress,
     )
     return demand.requests, demand.summary()
@@ -129,6 +200,7 @@ def run_scenario(
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
     net, oracle = prepare_network(scenario, cache_dir=cache_dir, progress=progress)
+    stops = scenario_stops(scenario, net)
     iterations = max(1, int(getattr(scenario.demand, "service_iterations", 1)))
     if scenario.demand.requests_file:
         iterations = 1
@@ -137,12 +209,12 @@ def run_scenario(
     for it in range(iterations):
         report(progress, "service iterations", it, iterations)
         requests, demand_summary = scenario_requests(
-            scenario, net, oracle, seed=seed, service_level=level, cache_dir=cache_dir,
-            progress=progress,
+            scenario, net, oracle, seed=seed, service_level=level, stops=stops,
+            cache_dir=cache_dir, progress=progress,
         )
         result = simulate(
             net, oracle, requests, scenario.service, scenario.fleet, scenario.dispatch,
-            seed=seed, progress=progress, cache_dir=cache_dir,
+            seed=seed, progress=progress, cache_dir=cache_dir, stops=stops or None,
         )
         level = ServiceLevel.from_kpis(
             result.kpis, scenario.demand, previous=level, iteration=it,
