@@ -81,7 +81,7 @@ def _generate(args: argparse.Namespace) -> int:
     from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.demand import ServiceLevel, generate_demand
     from kl_mobility.network.cache import atomic_path
-    from kl_mobility.runner import prepare_network
+    from kl_mobility.runner import prepare_network, service_area
     from kl_mobility.scenario import scenario_from_file
 
     sc = scenario_from_file(args.scenario)
@@ -92,8 +92,10 @@ def _generate(args: argparse.Namespace) -> int:
         has_service = any(v.count > 0 for v in sc.fleet)
         level = ServiceLevel.assumed(sc.demand, start_s=sc.service.start_s,
                                      end_s=sc.service.end_s)
+        ondemand = has_service and not args.no_ondemand
         demand = generate_demand(net, oracle, sc.demand, seed=seed, service_level=level,
-                                 ondemand=has_service and not args.no_ondemand,
+                                 ondemand=ondemand,
+                                 service_area=service_area(sc, net) if ondemand else None,
                                  cache_dir=args.cache_dir, progress=progress)
     finally:
         progress.close()
