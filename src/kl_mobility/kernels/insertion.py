@@ -48,7 +48,6 @@ __all__ = [
     "best_insertion",
     "best_insertion_at",
     "insertion_cost_matrix",
-    "schedule_finish",
     "start_states",
 ]
 
@@ -124,17 +123,6 @@ def _detour_bound(s_node, m, leg, sn, to_o, from_o, to_d, from_d, t_od):
             x = c
         node = q
     return det_o + x
-
-
-@njit
-def _finish(tt, node, t, sched_node, sched_early, sched_dwell, m):
-    for k in range(m):
-        t += tt[node, sched_node[k]]
-        if t < sched_early[k]:
-            t = sched_early[k]
-        t += sched_dwell[k]
-        node = sched_node[k]
-    return t
 
 
 @njit
@@ -601,8 +589,3 @@ def start_states(t: int, cand, pos_node, pos_time, target, tt, nxt,
     _start_states(np.int64(t), cand, pos_node, pos_time, target, cursor.version, cursor.node,
                   cursor.time, cursor.ver, _transpose(tt, ttT), nxt, out_node, out_time, False)
     return out_node, out_time
-
-
-def schedule_finish(tt, node: int, t: int, sched_node, sched_early, sched_dwell, m: int) -> int:
-    """Time a vehicle at ``node`` at ``t`` finishes its first ``m`` stops."""
-    return int(_finish(tt, node, np.int64(t), sched_node, sched_early, sched_dwell, m))
