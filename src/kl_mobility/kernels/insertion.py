@@ -28,6 +28,13 @@ that bound above the pickup deadline has no feasible insertion and is skipped; i
 vehicle the arrival at the pickup (drop-off) only grows with ``i`` (``j``), so the loops stop
 at the first position past the deadline. Both only drop infeasible insertions, never the
 optimum. Ties go to the lowest vehicle index, then lowest ``i``, then lowest ``j``.
+
+:func:`best_insertion` scans every candidate; :func:`best_insertion_at` (the engine's entry)
+fuses start states, reachability and a best-first search by lower bounds (see
+``_best_insertion_at``) and returns the same answer. Both read travel times *to* ``o`` and
+``d`` from rows of a transposed table ``ttT`` and the legs of the old route once per vehicle,
+so a search touches few scattered entries of the (n x n) tables.
+:func:`insertion_cost_matrix` gives every request x vehicle best cost (batch dispatch).
 """
 
 from __future__ import annotations
