@@ -32,11 +32,13 @@ def _edge(indptr, head, u, v):
 
 
 @njit
-def _drive(tt, nxt, indptr, head, length_m, node, t, target, until, load, type_idx,
+def _drive(ttT, nxt, indptr, head, length_m, node, t, target, until, load, type_idx,
            edge_vkm, edge_vkm_occ, edge_pkm, edge_count, edge_vkm_type):
     """Drive until reaching ``target`` or the first node at/after ``until``.
 
-    Returns ``(node, time, metres, occupied metres, passenger metres)``.
+    Hop times come from row ``target`` of the transposed table (``ttT[target, u]`` =
+    ``tt[u, target]``), which stays in cache along the path. Returns ``(node, time, metres,
+    occupied metres, passenger metres)``.
     """
     m_total = 0.0
     m_occ = 0.0
@@ -44,7 +46,7 @@ def _drive(tt, nxt, indptr, head, length_m, node, t, target, until, load, type_i
     while node != target and t < until:
         w = nxt[node, target]
         e = _edge(indptr, head, node, w)
-        t += tt[node, target] - tt[w, target]
+        t += ttT[target, node] - ttT[target, w]
         length = length_m[e]
         m_total += length
         edge_vkm[e] += length
@@ -61,15 +63,16 @@ def _drive(tt, nxt, indptr, head, length_m, node, t, target, until, load, type_i
 
 def drive(tt, nxt, indptr, head, length_m, node: int, t: int, target: int, until: int,
           load: int, type_idx: int, edge_vkm, edge_vkm_occ, edge_pkm, edge_count,
-          edge_vkm_type) -> tuple[int, int, float, float, float]:
+          edge_vkm_type, ttT=None) -> tuple[int, int, float, float, float]:
     """Drive a vehicle toward ``target`` until it gets there or passes time ``until``.
 
     Returns ``(node reached, time there, metres, occupied metres, passenger-metres)``; the
     edge accumulators (float64 metres; ``edge_count`` int64; ``edge_vkm_type`` [types, m])
-    are updated in place.
+    are updated in place. ``ttT``: a C-contiguous transpose of ``tt`` (faster; default a
+    transposed view).
     """
-    n, tr, a, b, c = _drive(tt, nxt, indptr, head, length_m, np.int64(node), np.int64(t),
-                            np.int64(target), np.int64(until), np.int64(load),
-                            np.int64(type_idx), edge_vkm, edge_vkm_occ, edge_pkm, edge_count,
-                            edge_vkm_type)
+    n, tr, a, b, c = _drive(tt.T if ttT is None else ttT, nxt, indptr, head, length_m,
+                            np.int64(node), np.int64(t), np.int64(target), np.int64(until),
+                            np.int64(load), np.int64(type_idx), edge_vkm, edge_vkm_occ,
+                            edge_pkm, edge_count, edge_vkm_type)
     return int(n), int(tr), float(a), float(b), float(c)

@@ -224,7 +224,7 @@ class Engine:
         node, t, m_tot, m_occ, m_pax = drive(
             tb.tt, tb.nxt, self.indptr, self.head, self.length, start, int(f.pos_time[v]),
             target, until, int(f.load[v]), ti, self.edge_vkm, self.edge_vkm_occ, self.edge_pkm,
-            self.edge_count, self.edge_vkm_type)
+            self.edge_count, self.edge_vkm_type, ttT=tb.ttT)
         if node != start:
             if self.record_legs:
                 self.legs.append((start, node, ti))
