@@ -99,6 +99,7 @@ def _bench_routing(args: argparse.Namespace) -> int:
     from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.routing.harness import (
         bench_instances,
+        format_number,
         format_table,
         rows_to_csv,
         summarize,
@@ -122,8 +123,8 @@ def _bench_routing(args: argparse.Namespace) -> int:
     for kind, s in summarize(rows).items():
         line = (f"{kind}: {s['feasible']}/{s['instances']} feasible")
         if s["with_gap"]:
-            line += (f", mean gap {s['mean_gap_pct']:.2f} %, max gap "
-                     f"{s['max_gap_pct']:.2f} % ({s['with_gap']} with best-known)")
+            line += (f", mean gap {format_number(s['mean_gap_pct'])} %, max gap "
+                     f"{format_number(s['max_gap_pct'])} % ({s['with_gap']} with best-known)")
         if s["with_bks_vehicles"]:
             line += (f", best-known vehicles reached on {s['bks_vehicles_reached']}/"
                      f"{s['with_bks_vehicles']}")

@@ -24,6 +24,7 @@ __all__ = [
     "BenchRow",
     "bench_instances",
     "expand_paths",
+    "format_number",
     "format_table",
     "rows_to_csv",
     "summarize",
@@ -111,10 +112,12 @@ def bench_instances(paths: Sequence[str | Path], options: SearchOptions, *,
     return rows
 
 
-def _fmt(x: float | None, digits: int = 2) -> str:
+def format_number(x: float | None, digits: int = 2) -> str:
+    """``x`` with ``digits`` decimals; "-" for None/NaN; never "-0.00"."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
-    return f"{x:.{digits}f}"
+    text = f"{x:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.00"
 
 
 def format_table(rows: Sequence[BenchRow]) -> str:
@@ -122,11 +125,11 @@ def format_table(rows: Sequence[BenchRow]) -> str:
     head = ("instance", "vehicles", "objective", "best-known", "gap %", "time s", "feasible")
     body = []
     for r in rows:
-        bk = _fmt(r.bks_objective)
+        bk = format_number(r.bks_objective)
         if r.bks_vehicles is not None:
             bk = f"{r.bks_vehicles} / {bk}"
-        body.append((r.instance, str(r.vehicles), _fmt(r.objective), bk, _fmt(r.gap_pct),
-                     _fmt(r.time_s, 1), "yes" if r.feasible else
+        body.append((r.instance, str(r.vehicles), format_number(r.objective), bk, format_number(r.gap_pct),
+                     format_number(r.time_s, 1), "yes" if r.feasible else
                      f"NO ({r.unserved} unserved)" if r.unserved else "NO"))
     widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h)
               for i, h in enumerate(head)]
