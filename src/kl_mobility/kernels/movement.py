@@ -12,23 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from kl_mobility.kernels._options import njit
+from kl_mobility.kernels.shortest_path import edge_id
 
 __all__ = ["drive"]
-
-
-@njit
-def _edge(indptr, head, u, v):
-    lo = indptr[u]
-    hi = indptr[u + 1]
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if head[mid] < v:
-            lo = mid + 1
-        else:
-            hi = mid
-    if lo < indptr[u + 1] and head[lo] == v:
-        return lo
-    return -1
 
 
 @njit
@@ -45,7 +31,7 @@ def _drive(ttT, nxt, indptr, head, length_m, node, t, target, until, load, type_
     m_pax = 0.0
     while node != target and t < until:
         w = nxt[node, target]
-        e = _edge(indptr, head, node, w)
+        e = edge_id(indptr, head, node, w)
         t += ttT[target, node] - ttT[target, w]
         length = length_m[e]
         m_total += length
