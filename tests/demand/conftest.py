@@ -19,7 +19,7 @@ import pytest
 from kl_mobility.demand import DemandConfig, ExternalZoneConfig, load_zones
 from kl_mobility.demand.osmfeatures import OsmFeatures
 from kl_mobility.demand.zones import build_zones
-from kl_mobility.network import build_oracle, default_osm_path, grid_network, load_network
+from kl_mobility.network import build_oracle, grid_network
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "demand"
 GRID_ORIGIN = (49.4447, 7.7689)
@@ -74,19 +74,6 @@ def grid_config():
 @pytest.fixture(scope="session")
 def grid_zones(grid, grid_features, grid_config):
     return build_zones(grid, grid_features, grid_config)
-
-
-@pytest.fixture(scope="session")
-def kl_network():
-    path = default_osm_path()
-    if not path.is_file():
-        pytest.skip(f"shared Kaiserslautern extract not found at {path}")
-    return load_network(path)
-
-
-@pytest.fixture(scope="session")
-def kl_oracle(kl_network):
-    return build_oracle(kl_network)
 
 
 @pytest.fixture(scope="session")
