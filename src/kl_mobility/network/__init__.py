@@ -6,8 +6,7 @@ osmnx, scipy or the numba kernels.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from kl_mobility._lazy import lazy_namespace
 
 _LAZY = {
     "load_network": "kl_mobility.network.build",
@@ -36,14 +35,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'kl_mobility.network' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_namespace(__name__, _LAZY, globals())
