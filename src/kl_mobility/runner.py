@@ -215,6 +215,7 @@ def run_scenario(
         result = simulate(
             net, oracle, requests, scenario.service, scenario.fleet, scenario.dispatch,
             seed=seed, progress=progress, cache_dir=cache_dir, stops=stops or None,
+            external_speed_kmh=scenario.demand.external_speed_kmh,
         )
         level = ServiceLevel.from_kpis(
             result.kpis, scenario.demand, previous=level, iteration=it,

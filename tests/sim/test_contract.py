@@ -41,7 +41,12 @@ def check_contract(res, requests, service, oracle, fleet):
     req = requests.set_index("request_id").loc[served.index]
     early = req["earliest_pickup_s"].fillna(req["request_time_s"]).astype(np.int64)
     late_pick = early + service.max_wait_s
-    direct = oracle.tt[req["origin_node"].to_numpy(), req["dest_node"].to_numpy()]
+    off_o = (req["origin_offset_s"].to_numpy(np.int64) if "origin_offset_s" in req
+             else np.zeros(len(req), np.int64))
+    off_d = (req["dest_offset_s"].to_numpy(np.int64) if "dest_offset_s" in req
+             else np.zeros(len(req), np.int64))
+    direct = oracle.tt[req["origin_node"].to_numpy(), req["dest_node"].to_numpy()] + off_o + off_d
+    assert (served["direct_s"].to_numpy() == direct).all()
     late_drop = (late_pick + np.ceil(service.detour_factor * direct).astype(np.int64)
                  + service.detour_const_s)
     assert (served["pickup_time_s"] >= early).all()
@@ -58,13 +63,21 @@ def check_contract(res, requests, service, oracle, fleet):
     load = stops.groupby("vehicle_id")["d"].cumsum()
     assert (load.to_numpy() <= cap.loc[stops["vehicle_id"]].to_numpy()).all()
     assert (load.groupby(stops["vehicle_id"]).last() == 0).all()
-    # vehicle-km = sum of the driven path lengths = sum over edges
-    km = res.vehicles["km_total"].sum()
+    # vehicle-km = sum of the driven path lengths = sum over edges (+ external zones' legs)
+    km_ext = res.vehicles["km_external"].sum()
+    assert math.isclose(km_ext, trips["km_external"].sum(), rel_tol=1e-9, abs_tol=1e-9)
+    # the party rides one leg of every out-and-back (to its pickup zone: back; drop-off: out)
+    assert (res.vehicles["km_external"] / 2 <= res.vehicles["km_occupied"] + 1e-9).all()
+    km = res.vehicles["km_total"].sum() - km_ext
     legs = sum(float(oracle.dist[a, b]) for a, b, _ in res.legs) / 1000.0
     assert math.isclose(km, legs, rel_tol=1e-6, abs_tol=1e-6)
     assert math.isclose(km, res.edges["vkm_total"].sum(), rel_tol=1e-9, abs_tol=1e-9)
-    assert math.isclose(res.vehicles["passenger_km"].sum(), res.edges["passenger_km"].sum(),
-                        rel_tol=1e-9, abs_tol=1e-9)
+    pkm_edges = res.edges["passenger_km"].sum()
+    if km_ext == 0:
+        assert math.isclose(res.vehicles["passenger_km"].sum(), pkm_edges,
+                            rel_tol=1e-9, abs_tol=1e-9)
+    else:  # each external stop carries its own party one way (and maybe others both ways)
+        assert res.vehicles["passenger_km"].sum() >= pkm_edges + km_ext / 2 - 1e-9
     assert (res.vehicles["km_occupied"] <= res.vehicles["km_total"] + 1e-9).all()
     # KPIs consistent with the tables
     k = res.kpis
@@ -95,6 +108,30 @@ def test_contract(policy, inst):
     rng = np.random.default_rng(seed)
     requests = random_requests(rng, n_req, net.n_nodes, 8 * 3600, 8 * 3600 + 1800,
                                prebooked_share=0.2)
+    service = ServiceConfig(start_s=7 * 3600, end_s=10 * 3600, max_wait_s=max_wait,
+                            unserved=unserved)
+    fleet = [VehicleTypeConfig("van", n_veh, cap)]
+    res = simulate(net, oracle, requests, service, fleet,
+                   DispatchConfig(policy=policy, rebalance_interval_s=120), seed=seed,
+                   record_legs=True)
+    check_contract(res, requests, service, oracle, fleet)
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@settings(max_examples=10, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(inst=instances())
+def test_contract_external_zones(policy, inst):
+    """The same contract when about a third of the trip ends lie in external zones
+    (offsets 1-300 s beyond their node): windows at the zone, km = edges + external."""
+    rows, cols, n_req, n_veh, cap, unserved, seed, max_wait = inst
+    net, oracle = grid(rows, cols)
+    rng = np.random.default_rng(seed)
+    requests = random_requests(rng, n_req, net.n_nodes, 8 * 3600, 8 * 3600 + 1800,
+                               prebooked_share=0.2)
+    for end in ("origin", "dest"):
+        requests[f"{end}_offset_s"] = np.where(rng.random(n_req) < 0.35,
+                                               rng.integers(1, 301, n_req), 0).astype(np.int32)
     service = ServiceConfig(start_s=7 * 3600, end_s=10 * 3600, max_wait_s=max_wait,
                             unserved=unserved)
     fleet = [VehicleTypeConfig("van", n_veh, cap)]

@@ -13,6 +13,12 @@ A run directory written by :func:`kl_mobility.results.io.write_run` holds:
 Every column is described by a :class:`Column` (name, dtype, unit, meaning). Times are integer
 seconds since midnight of the simulated day; distances are kilometres unless the name says
 ``_m`` (metres). Missing times are ``-1`` (never NaN) so integer columns stay integer.
+
+External zones (Ortsbezirke outside the network, attached to a boundary node with a one-way
+offset): times, waits, rides and direct times are the rider's, at the zone; the vehicle's
+out-and-back drive between the boundary node and the zone is in ``km_total`` (and occupied
+km, passenger-km, energy) and separately in ``km_external``. It lies on no road edge, so
+``edges.vkm_total`` sums to ``vehicles.km_total - vehicles.km_external``.
 """
 
 from __future__ import annotations
@@ -77,15 +83,25 @@ TRIPS_COLUMNS: tuple[Column, ...] = (
     Column("reason", "str", "", "why not served (see REASONS); empty when served"),
     Column("vehicle_id", "int32", "", "serving vehicle, -1 if none"),
     Column("vehicle_type", "str", "", "type name of the serving vehicle, empty if none"),
-    Column("pickup_time_s", "int64", "s", "boarding starts (vehicle there, window open), -1"),
-    Column("dropoff_time_s", "int64", "s", "vehicle arrives at the drop-off stop, -1 if not"),
+    Column("pickup_time_s", "int64", "s", "boarding starts (vehicle there, window open), -1; "
+           "external origin: vehicle at the boundary node + origin_offset_s"),
+    Column("dropoff_time_s", "int64", "s", "vehicle arrives at the drop-off stop, -1 if not; "
+           "external destination: at the boundary node + dest_offset_s"),
     Column("wait_s", "int64", "s", "pickup_time_s - earliest possible pickup; -1 if not served"),
     Column("ride_s", "int64", "s", "dropoff_time_s - pickup_time_s; -1 if not served"),
-    Column("direct_s", "int64", "s", "fastest direct car time origin -> destination node"),
-    Column("direct_m", "float64", "m", "length of the fastest direct path"),
+    Column("direct_s", "int64", "s", "fastest direct car time origin -> destination node, "
+           "plus origin_offset_s and dest_offset_s (door to door)"),
+    Column("direct_m", "float64", "m", "length of the fastest direct path, plus the offset "
+           "distances of external zones"),
     Column("detour_ratio", "float64", "", "ride_s / direct_s (NaN if not served)"),
     Column("shared", "bool", "", "another party was on board during part of the ride"),
     Column("walk_s", "int64", "s", "access + egress walk (stop-based service), 0 door-to-door"),
+    Column("origin_offset_s", "int32", "s", "one-way time between an external origin zone "
+           "(Ortsbezirk outside the network) and origin_node; 0 inside the network"),
+    Column("dest_offset_s", "int32", "s", "as origin_offset_s for the destination"),
+    Column("km_external", "float64", "km", "vehicle-km driven off the network for this trip: "
+           "boundary node -> zone -> boundary node at each external end (2 x one-way "
+           "offset distance); 0 if not served"),
 )
 
 VEHICLES_COLUMNS: tuple[Column, ...] = (
@@ -94,10 +110,15 @@ VEHICLES_COLUMNS: tuple[Column, ...] = (
     Column("kind", "str", "", "van or shuttle"),
     Column("drivetrain", "str", "", "electric or diesel"),
     Column("capacity", "int16", "seats", "passenger capacity"),
-    Column("km_total", "float64", "km", "distance driven along actual paths"),
+    Column("km_total", "float64", "km", "distance driven along actual paths, incl. "
+           "km_external"),
     Column("km_occupied", "float64", "km", "distance driven with at least one passenger"),
     Column("km_empty", "float64", "km", "km_total - km_occupied"),
-    Column("passenger_km", "float64", "pkm", "sum over driven edges of length x persons"),
+    Column("passenger_km", "float64", "pkm", "sum over driven edges (and external legs) of "
+           "length x persons"),
+    Column("km_external", "float64", "km", "of km_total, driven off the network: boundary "
+           "node -> external zone -> boundary node at each external stop (one-way distance = "
+           "the request's *_offset_m, else *_offset_s x the demand's external_speed_kmh)"),
     Column("hours_in_service", "float64", "h", "operating hours the vehicle was available"),
     Column("energy_kwh", "float64", "kWh", "electric energy used (0 for diesel)"),
     Column("fuel_l", "float64", "l", "diesel used (0 for electric)"),

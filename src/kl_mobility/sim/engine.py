@@ -8,6 +8,22 @@ stops. Everything they do is a call into pure functions and numba kernels.
 A vehicle re-planned while driving continues to the next node of its path and is re-planned
 from there (:func:`kl_mobility.kernels.insertion.start_states`); distances are accounted hop
 by hop along the paths actually driven (:func:`kl_mobility.kernels.movement.drive`).
+
+External zones (Ortsbezirke outside the network, attached to a boundary node with a one-way
+offset ``off`` seconds / ``off_m`` metres): the stop is planned at the boundary node, and the
+vehicle drives out to the zone and back while "at" it. So the kernels see, per request,
+
+- pickup window ``[early - off_o, late_pick - off_o]`` at the boundary node and dwell
+  ``dwell + 2 off_o`` (out, board, back); the rider boards at the zone at
+  ``b + off_o`` (``b`` = service start at the boundary node), which is ``pickup_time_s``;
+- drop-off deadline ``late_drop - off_d`` at the boundary node and dwell ``dwell + 2 off_d``;
+  the rider alights at the zone at ``a + off_d`` (``a`` = arrival at the boundary node),
+  which is ``dropoff_time_s``.
+
+The out-and-back distance ``2 off_m`` is added to the vehicle's km (occupied on each leg
+with persons aboard: before a pickup those already on board, after it the new party too),
+passenger-km (persons aboard x leg), energy or fuel, and to ``km_external``; it is on no
+road edge, so ``km_total`` = edge vehicle-km + ``km_external``.
 """
 
 from __future__ import annotations
@@ -176,7 +192,7 @@ class Engine:
             now = self.now
             still = []
             for r in self.pending:
-                if now > int(self.req.late_pick[:, r].max()):
+                if now > int(self.req.late_pick[:, r].max() - self.req.off_o[r]):
                     self._finalize(r, ST_CANCELLED, "deadline_passed")
                 else:
                     still.append(r)
@@ -239,6 +255,22 @@ class Engine:
         f.pos_node[v] = node
         f.pos_time[v] = t
 
+    def _drive_external(self, v: int, off_m: float, load_out: int, load_back: int) -> None:
+        """Account a drive from the boundary node out to an external zone (``off_m`` metres
+        with ``load_out`` persons) and back (``load_back`` persons); no road edge."""
+        f = self.f
+        ti = int(f.type_idx[v])
+        km_leg = off_m / 1000.0
+        km = 2.0 * km_leg
+        f.km[v] += km
+        f.km_external[v] += km
+        f.km_occupied[v] += km_leg * ((load_out > 0) + (load_back > 0))
+        f.passenger_km[v] += km_leg * (load_out + load_back)
+        e = km * self.consts["kwh_per_km"][ti]
+        f.energy_kwh[v] += e
+        f.soc_kwh[v] -= e
+        f.fuel_l[v] += km * self.consts["l_per_km"][ti]
+
     def _plan(self, v: int) -> None:
         """Set the vehicle's target from its schedule and plan its next arrival."""
         f = self.f
@@ -273,9 +305,13 @@ class Engine:
         r = int(f.sched_req[v, 0])
         delta = int(f.sched_delta[v, 0])
         b = max(a, int(f.sched_early[v, 0]))
+        off_m = float(req.off_o_m[r] if delta > 0 else req.off_d_m[r])
+        if off_m > 0:  # out to the external zone with the load before the stop, back after
+            self._drive_external(v, off_m, int(f.load[v]), int(f.load[v]) + delta)
         if delta > 0:
-            req.pickup_s[r] = b
-            self._log(b, "pickup", v=v, r=r, node=node)
+            t_pick = b + int(req.off_o[r])
+            req.pickup_s[r] = t_pick
+            self._log(t_pick, "pickup", v=v, r=r, node=node)
             onboard = f.onboard[v]
             if onboard:
                 req.shared[r] = True
@@ -283,11 +319,12 @@ class Engine:
                     req.shared[q] = True
             onboard.add(r)
         else:
-            req.dropoff_s[r] = a
+            t_drop = a + int(req.off_d[r])
+            req.dropoff_s[r] = t_drop
             req.status[r] = ST_SERVED
             f.n_served[v] += 1
             f.onboard[v].discard(r)
-            self._log(a, "dropoff", v=v, r=r, node=node)
+            self._log(t_drop, "dropoff", v=v, r=r, node=node)
         f.load[v] += delta
         f.pos_time[v] = b + int(f.sched_dwell[v, 0])
         f.last_active_s[v] = f.pos_time[v]
@@ -329,13 +366,17 @@ class Engine:
         return tv[f.available[tv] & (f.sched_len[tv] <= f.max_stops - 2)]
 
     def _req_args(self, ti: int, r: int) -> dict[str, int]:
+        """The request as the kernels see it: windows at the served nodes (boundary nodes
+        for external zones, shifted by the offsets) and dwell incl. out-and-back drives."""
         req, s = self.req, self.service
         pax = int(req.passengers[r])
         dw = s.stop_dwell_s + s.board_s_per_passenger * pax
+        oo, od = int(req.off_o[r]), int(req.off_d[r])
         return {"origin": int(req.o[ti, r]), "dest": int(req.d[ti, r]),
-                "early": int(req.early[ti, r]), "late_pick": int(req.late_pick[ti, r]),
-                "late_drop": int(req.late_drop[ti, r]), "passengers": pax,
-                "dwell_pick": dw, "dwell_drop": dw}
+                "early": int(req.early[ti, r]) - oo,
+                "late_pick": int(req.late_pick[ti, r]) - oo,
+                "late_drop": int(req.late_drop[ti, r]) - od, "passengers": pax,
+                "dwell_pick": dw + 2 * oo, "dwell_drop": dw + 2 * od}
 
     def best_insertion(self, req: int) -> tuple[int, int, int, int]:
         f = self.f
@@ -360,6 +401,7 @@ class Engine:
         costs, vehicles, iis, jjs = [], [], [], []
         pax = rq.passengers[reqs]
         dw = s.stop_dwell_s + s.board_s_per_passenger * pax
+        oo, od = rq.off_o[reqs], rq.off_d[reqs]  # external zones, see _req_args
         for ti, tb in enumerate(self.tables):
             cand = self._candidates(ti)
             if cand.size == 0:
@@ -375,8 +417,9 @@ class Engine:
                 c2, i2, j2 = insertion_cost_matrix(
                     tb.tt, cand, sn, st, f.load, f.capacity, f.sched_len, f.sched_node,
                     f.sched_early, f.sched_late, f.sched_delta, f.sched_dwell, rq.o[ti, sub],
-                    rq.d[ti, sub], rq.early[ti, sub], rq.late_pick[ti, sub],
-                    rq.late_drop[ti, sub], pax[ok], dw[ok], dw[ok], self.cost_kind, ttT=tb.ttT)
+                    rq.d[ti, sub], rq.early[ti, sub] - oo[ok], rq.late_pick[ti, sub] - oo[ok],
+                    rq.late_drop[ti, sub] - od[ok], pax[ok], dw[ok] + 2 * oo[ok],
+                    dw[ok] + 2 * od[ok], self.cost_kind, ttT=tb.ttT)
                 c[ok], ii[ok], jj[ok] = c2, i2, j2
             costs.append(c)
             vehicles.append(cand)

@@ -16,6 +16,10 @@ __all__ = ["REQUIRED_COLUMNS", "depot_nodes", "make_fleet", "make_requests"]
 
 REQUIRED_COLUMNS = ("request_id", "request_time_s", "origin_node", "dest_node", "passengers")
 INF_TIME = np.iinfo(np.int32).max
+DEFAULT_EXTERNAL_SPEED_KMH = 50.0
+"""Speed between an external zone and its boundary node when no distance column is given:
+the demand model's default ``DemandConfig.external_speed_kmh`` (the runner passes the
+scenario's value)."""
 
 
 def _opt_int(df: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
@@ -31,12 +35,23 @@ def _opt_int(df: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
 def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
                   tables: Sequence[TypeTables], fleet: Sequence[VehicleTypeConfig],
                   service: ServiceConfig, node_x: np.ndarray, node_y: np.ndarray,
-                  stops: Mapping[str, np.ndarray] | None) -> RequestState:
+                  stops: Mapping[str, np.ndarray] | None,
+                  external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH) -> RequestState:
     """Validate the request table and derive every per-type window (see ServiceConfig).
 
     A type whose own hours (:meth:`VehicleTypeConfig.hours`) do not cover a request's
     earliest pickup gets ``o = d = -1`` for it (not offered); a request no active type's
     hours cover is rejected as ``outside_hours``.
+
+    External zones: ``origin_offset_s`` / ``dest_offset_s`` (default 0) are the one-way
+    travel times between an Ortsbezirk outside the network and the boundary node it is
+    attached to; the one-way distances are ``origin_offset_m`` / ``dest_offset_m`` when the
+    table has them, else ``offset_s x external_speed_kmh / 3.6`` (the demand model derived
+    the offset as ``rint(offset_m / (external_speed_kmh / 3.6))``, so this is its distance
+    to within half a second of driving, < 7 m at 50 km/h). The rider's windows, direct time
+    and direct distance are door to door (offsets included): ``direct = off_o + tt + off_d``
+    and the drop-off deadline grows with it. Stop-based types are not offered a request
+    with an external end (no stop within walking distance of an Ortsbezirk).
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in requests.columns]
     if missing:
@@ -60,6 +75,9 @@ def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
     early0 = np.where(has_earliest, earliest, t_req)
     release = np.where(prebooked, np.maximum(booking, early0 - service.prebook_release_s), t_req)
     release = np.minimum(release, np.maximum(early0, t_req))
+    off_o, off_o_m = _offsets(requests, "origin", external_speed_kmh)
+    off_d, off_d_m = _offsets(requests, "dest", external_speed_kmh)
+    external = (off_o > 0) | (off_d > 0)
 
     n_types = len(fleet)
     shape = (n_types, n)
@@ -77,7 +95,7 @@ def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
             sn = np.asarray(sn, np.int64)
             so, wo = nearest_stop(sn, node_x, node_y, origin, service)
             sd, wd = nearest_stop(sn, node_x, node_y, dest, service)
-            ok = (so >= 0) & (sd >= 0) & (so != sd)
+            ok = (so >= 0) & (sd >= 0) & (so != sd) & ~external
         else:
             so, sd = origin, dest
             wo = np.zeros(n, np.int64)
@@ -86,6 +104,7 @@ def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
         tt = tables[ti].tt
         direct = np.where(ok, tt[np.maximum(so, 0), np.maximum(sd, 0)], INF_TIME).astype(np.int64)
         ok &= direct < INF_TIME
+        direct += off_o + off_d  # door to door (0 for stop-based types: never external)
         t_start, t_end = vt.hours(service)
         ok &= (early0 >= t_start) & (early0 < t_end)  # the type's own hours
         o[ti] = np.where(ok, so, -1)
@@ -113,13 +132,32 @@ def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
     reason[(early0 < service.start_s) | (early0 >= service.end_s) | ~in_hours] = "outside_hours"
     return RequestState(
         n=n, request_id=rid, release_s=release, passengers=pax, origin=origin, dest=dest,
-        direct_s=direct_s,
-        direct_m=direct_m, o=o, d=d, early=early, late_pick=late_pick, late_drop=late_drop,
+        direct_s=np.where(direct_s < INF_TIME, direct_s + off_o + off_d, direct_s),
+        direct_m=direct_m + off_o_m + off_d_m, off_o=off_o, off_d=off_d, off_o_m=off_o_m,
+        off_d_m=off_d_m, o=o, d=d, early=early, late_pick=late_pick, late_drop=late_drop,
         walk_s=walk, status=np.full(n, ST_OPEN, np.int8), reason=reason,
         vehicle=np.full(n, -1, np.int64), assigned_type=np.full(n, -1, np.int64),
         pickup_s=np.full(n, -1, np.int64), dropoff_s=np.full(n, -1, np.int64),
         shared=np.zeros(n, bool), earliest_s=early0,
     )
+
+
+def _offsets(df: pd.DataFrame, end: str, speed_kmh: float) -> tuple[np.ndarray, np.ndarray]:
+    """One-way ``(seconds int64, metres float64)`` between an external zone and its node."""
+    n = len(df)
+    col = f"{end}_offset_s"
+    off = (pd.to_numeric(df[col], errors="raise").fillna(0).to_numpy().astype(np.int64)
+           if col in df.columns else np.zeros(n, np.int64))
+    if n and off.min() < 0:
+        raise ValueError(f"requests: {col} must be >= 0")
+    col_m = f"{end}_offset_m"
+    if col_m in df.columns:
+        off_m = pd.to_numeric(df[col_m], errors="raise").fillna(0).to_numpy(np.float64)
+        if n and not (off_m >= 0).all():
+            raise ValueError(f"requests: {col_m} must be >= 0")
+    else:
+        off_m = off * (speed_kmh / 3.6)
+    return off, off_m
 
 
 def depot_nodes(service: ServiceConfig, node_x: np.ndarray, node_y: np.ndarray) -> np.ndarray:

@@ -40,7 +40,8 @@ def simulate(network: Any, oracle: Any, requests: pd.DataFrame, service: Service
              type_oracles: Mapping[str, Any] | None = None,
              cache_dir: str | Path | None = None,
              record_legs: bool = False,
-             forecast: pd.DataFrame | None = None) -> SimulationResult:
+             forecast: pd.DataFrame | None = None,
+             external_speed_kmh: float | None = None) -> SimulationResult:
     """Simulate one day of on-demand service.
 
     ``network``: a :class:`~kl_mobility.network.RoadNetwork`; ``oracle``: its dense
@@ -56,9 +57,21 @@ def simulate(network: Any, oracle: Any, requests: pd.DataFrame, service: Service
     the driven legs in ``result.legs``; ``forecast`` (columns ``time_s``, ``origin_node``) is
     the expected demand the ``rebalancing`` policy steers toward, e.g. the demand model's
     expected trips (default: the request table itself, a perfect forecast).
+
+    External zones: requests with ``origin_offset_s`` / ``dest_offset_s`` > 0 (Ortsbezirke
+    outside the network, attached to a boundary node) are served door to door at the zone:
+    the vehicle drives from the boundary node out to the zone and back at each such stop
+    (see :mod:`kl_mobility.sim.engine`); the one-way distance is ``*_offset_m`` when the
+    table has it, else ``offset_s x external_speed_kmh / 3.6`` (default: the demand
+    model's default speed, :data:`kl_mobility.sim.setup.DEFAULT_EXTERNAL_SPEED_KMH`).
     """
     from kl_mobility.sim.engine import Engine
-    from kl_mobility.sim.setup import depot_nodes, make_fleet, make_requests
+    from kl_mobility.sim.setup import (
+        DEFAULT_EXTERNAL_SPEED_KMH,
+        depot_nodes,
+        make_fleet,
+        make_requests,
+    )
     from kl_mobility.sim.travel import TypeTables, type_tables
 
     wall = time.perf_counter()
@@ -77,8 +90,12 @@ def simulate(network: Any, oracle: Any, requests: pd.DataFrame, service: Service
                                     np.asarray(oracle.dist), np.zeros((0, 0), np.int32))
     node_x = np.asarray(network.node_x, np.float64)
     node_y = np.asarray(network.node_y, np.float64)
+    if external_speed_kmh is None:
+        external_speed_kmh = DEFAULT_EXTERNAL_SPEED_KMH
+    if not external_speed_kmh > 0:
+        raise ValueError(f"external_speed_kmh must be > 0, got {external_speed_kmh}")
     req = make_requests(requests, network.n_nodes, base, tables, fleet, service, node_x,
-                        node_y, stops)
+                        node_y, stops, external_speed_kmh)
     depots = depot_nodes(service, node_x, node_y)
     t0 = int(min(service.start_s, req.release_s.min() if req.n else service.start_s))
     fl = make_fleet(fleet, service, network.n_nodes, depots, rng_fleet, t0)
@@ -151,6 +168,9 @@ def _tabulate(eng: Engine, requests: pd.DataFrame, network: Any,
         "detour_ratio": detour.astype(np.float64),
         "shared": req.shared & served,
         "walk_s": walk.astype(np.int64),
+        "origin_offset_s": req.off_o.astype(np.int32),
+        "dest_offset_s": req.off_d.astype(np.int32),
+        "km_external": np.where(served, 2.0 * (req.off_o_m + req.off_d_m) / 1000.0, 0.0),
     })[column_names(TRIPS_COLUMNS)]
     tcfg = [fleet[t] for t in f.type_idx]
     hours = np.array([vt.hours(service) for vt in tcfg], np.int64).reshape(-1, 2)
@@ -165,6 +185,7 @@ def _tabulate(eng: Engine, requests: pd.DataFrame, network: Any,
         "km_occupied": f.km_occupied,
         "km_empty": f.km - f.km_occupied,
         "passenger_km": f.passenger_km,
+        "km_external": f.km_external,
         "hours_in_service": (end - start) / 3600.0,
         "energy_kwh": f.energy_kwh,
         "fuel_l": f.fuel_l,

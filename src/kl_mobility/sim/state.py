@@ -4,6 +4,12 @@ Vehicle ``v`` stands at (or last passed) ``pos_node[v]`` and is free to move on 
 ``pos_time[v]``; it drives toward ``target[v]`` (its first planned stop, else its idle target,
 -1 when parked). Its planned stops are row ``v`` of the ``sched_*`` arrays, the first
 ``sched_len[v]`` entries (see :mod:`kl_mobility.kernels.insertion`).
+
+A stop in an external zone (an Ortsbezirk outside the network, attached to a boundary node
+with a one-way offset) is planned at the boundary node: its window is the rider's window
+shifted back by the offset and its dwell grows by twice the offset (out to the zone and
+back); ``km``/``km_occupied``/``passenger_km`` include that out-and-back, ``km_external``
+counts it separately (see :mod:`kl_mobility.sim.engine`).
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ class FleetState:
     km: np.ndarray
     km_occupied: np.ndarray
     passenger_km: np.ndarray
+    km_external: np.ndarray
     energy_kwh: np.ndarray
     fuel_l: np.ndarray
     soc_kwh: np.ndarray
@@ -66,8 +73,8 @@ class FleetState:
             charging=np.zeros(n, bool), version=i64(), sched_len=i64(), sched_node=sched(),
             sched_early=sched(), sched_late=sched(), sched_delta=sched(), sched_dwell=sched(),
             sched_req=sched(), km=f64(), km_occupied=f64(), passenger_km=f64(),
-            energy_kwh=f64(), fuel_l=f64(), soc_kwh=battery_kwh.astype(np.float64).copy(),
-            n_charges=i64(), n_served=i64(), last_active_s=i64(),
+            km_external=f64(), energy_kwh=f64(), fuel_l=f64(),
+            soc_kwh=battery_kwh.astype(np.float64).copy(), n_charges=i64(), n_served=i64(), last_active_s=i64(),
             onboard=[set() for _ in range(n)],
         )
 
@@ -84,6 +91,12 @@ class RequestState:
     dest: np.ndarray
     direct_s: np.ndarray
     direct_m: np.ndarray
+    # external zones (0 inside the network): travel time and distance between the zone and
+    # its boundary node, one way
+    off_o: np.ndarray
+    off_d: np.ndarray
+    off_o_m: np.ndarray
+    off_d_m: np.ndarray
     # per vehicle type [n_types, n]: served nodes, windows, walk
     o: np.ndarray
     d: np.ndarray
