@@ -152,7 +152,12 @@ def test_stop_based_run_generates_requests_only_near_its_stops(shuttle_run):
     """Four explicit stops (Hbf bus stops, RPTU Uni Ost / West, PRE-Uni-Park; FACTS.md
     section 2), 07:00-09:00, plus door-to-door night vans (19-24 h) that are off then: every
     request lies within 600 m walk of two different stops (no ``no_stop``), nothing is
-    ``outside_hours``, the night vans neither serve nor drive."""
+    ``outside_hours``, the night vans neither serve nor drive.
+
+    Exception: the demand's area check measures the walk from the trip end's network node,
+    so a trip from an external zone whose boundary node lies near a stop (Moelschbach, next
+    to Uni West) is generated; the simulation serves external zones door to door only, so
+    those are ``no_stop`` (the Ortsbezirk itself is kilometres from any stop)."""
     from kl_mobility.runner import prepare_network, scenario_stops
     from kl_mobility.sim.config import ServiceConfig
     from kl_mobility.sim.travel import nearest_stop
@@ -160,7 +165,9 @@ def test_stop_based_run_generates_requests_only_near_its_stops(shuttle_run):
     sc, out, kpis = shuttle_run
     trips = pd.read_parquet(out / "trips.parquet")
     assert kpis["n_requests"] == len(trips) > 0
-    assert not trips["reason"].isin(["no_stop", "outside_hours"]).any()
+    external = (trips["origin_offset_s"] > 0) | (trips["dest_offset_s"] > 0)
+    assert (trips.loc[external, "reason"] == "no_stop").all()
+    assert not trips.loc[~external, "reason"].isin(["no_stop", "outside_hours"]).any()
     assert set(trips.loc[trips["status"] == "served", "vehicle_type"]) == {"shuttle"}
     vehicles = pd.read_parquet(out / "vehicles.parquet")
     assert vehicles.loc[vehicles["vehicle_type"] == "night", "km_total"].sum() == 0.0
@@ -198,3 +205,57 @@ def test_service_area_only_where_a_type_restricts(small, shuttle_run):
     area = service_area(sc, net)
     assert area.start_s == (25200, 68400) and area.end_s == (32400, 86400)
     assert area.stops_xy[0].shape == (4, 2) and area.stops_xy[1] is None
+
+
+def test_rebalancing_forecast_comes_from_the_demand_model_not_the_day(small, tmp_path,
+                                                                      monkeypatch):
+    """With ``policy = "rebalancing"`` the runner passes ``simulate`` a forecast drawn from
+    the demand model with its own seed (``forecast_seed``): a different set of requests
+    than the realised ones, the same for the same seed (and the run bit for bit); other
+    policies get no forecast."""
+    import kl_mobility.sim
+    from kl_mobility.runner import (
+        forecast_seed,
+        prepare_network,
+        rebalancing_forecast,
+        scenario_requests,
+    )
+
+    path = tmp_path / "rebal.toml"
+    path.write_text(SMALL.replace('name = "small"', 'name = "rebal"')
+                    + '[dispatch]\npolicy = "rebalancing"\n')
+    sc = scenario_from_file(path)
+    net, oracle = prepare_network(sc)
+    assert rebalancing_forecast(small, net, oracle, seed=3) is None
+    assert forecast_seed(3) == forecast_seed(3) != forecast_seed(4)
+    assert forecast_seed(3) != 3
+
+    seen = []
+    real = kl_mobility.sim.simulate
+
+    def spy(*args, **kw):
+        seen.append((args[2], kw["forecast"]))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(kl_mobility.sim, "simulate", spy)
+    kpis_a = run_scenario(sc, 3, tmp_path / "a")
+    kpis_b = run_scenario(sc, 3, tmp_path / "b")
+    (req_a, fc_a), (req_b, fc_b) = seen
+    assert list(fc_a.columns) == ["time_s", "origin_node"] and len(fc_a) > 0
+    realised = pd.DataFrame({"time_s": req_a["request_time_s"].to_numpy(np.int64),
+                             "origin_node": req_a["origin_node"].to_numpy(np.int64)})
+    assert not (len(fc_a) == len(realised) and fc_a.equals(realised))
+    assert (fc_a.sort_values(list(fc_a.columns)).to_numpy().tolist()
+            != realised.sort_values(list(realised.columns)).to_numpy().tolist())
+    # the forecast is the demand model's day under the forecast seed
+    expected, _ = scenario_requests(sc, net, oracle, seed=forecast_seed(3))
+    assert fc_a["time_s"].tolist() == expected["request_time_s"].tolist()
+    pd.testing.assert_frame_equal(fc_a, fc_b)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a" / "events.parquet"),
+                                  pd.read_parquet(tmp_path / "b" / "events.parquet"))
+    assert kpis_a["n_served"] == kpis_b["n_served"]
+    events = pd.read_parquet(tmp_path / "a" / "events.parquet")
+    assert (events["kind"] == "rebalance").any()  # idle vans moved toward the forecast
+    demand = json.loads((tmp_path / "a" / "demand.json").read_text())
+    assert demand["forecast_seed"] == forecast_seed(3)
+    assert demand["iterations"][0]["forecast_requests"] == len(fc_a)

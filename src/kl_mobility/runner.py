@@ -13,7 +13,10 @@
    service level the previous simulation measured (wait, detour, share served), so that
    demand and service move towards agreement; the last iteration's run is the result;
 3. simulates the day with the scenario's fleet (with those stops), service rules and
-   dispatch policy;
+   dispatch policy; a ``rebalancing`` policy steers idle vehicles toward a forecast drawn
+   from the demand model, not toward the day's realised requests
+   (:func:`rebalancing_forecast`: the same demand model, service level and service area
+   with a separate seed, :func:`forecast_seed`);
 4. writes the output files the scenario's ``[outputs]`` asks for (the event log and the
    road-segment table can be switched off) plus the resolved scenario, the demand summary and the CO2
    account into a staging folder that is renamed onto ``out_dir`` at the end, so a run
@@ -44,11 +47,14 @@ from kl_mobility.scenario import Scenario
 if TYPE_CHECKING:
     from kl_mobility.demand.servicearea import ServiceArea
 
-__all__ = ["prepare_network", "run_scenario", "scenario_requests", "scenario_stops",
-           "service_area"]
+__all__ = ["FORECAST_SEED_TAG", "forecast_seed", "prepare_network", "rebalancing_forecast",
+           "run_scenario", "scenario_requests", "scenario_stops", "service_area"]
 
 MAX_STOP_SNAP_M = 500.0
 """A stop of ``fleet.stops_latlon`` farther than this from every network node is an error."""
+
+FORECAST_SEED_TAG = 0x666F7265  # "fore"
+"""Mixed with the run's seed into the forecast's own seed (:func:`forecast_seed`)."""
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +186,50 @@ def scenario_requests(
     return demand.requests, demand.summary()
 
 
+def forecast_seed(seed: int) -> int:
+    """The demand seed of the rebalancing forecast of a run with ``seed``: the first 32-bit
+    word of ``np.random.SeedSequence([seed, FORECAST_SEED_TAG])``, deterministic and
+    independent of the realised day's streams (``SeedSequence(seed)`` and its spawns)."""
+    return int(np.random.SeedSequence([int(seed), FORECAST_SEED_TAG]).generate_state(1)[0])
+
+
+def rebalancing_forecast(
+    scenario: Scenario,
+    network: RoadNetwork,
+    oracle: TravelTimeOracle,
+    *,
+    seed: int,
+    service_level: Any = None,
+    stops: Mapping[str, np.ndarray] | None = None,
+    cache_dir: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+) -> pd.DataFrame | None:
+    """Expected demand for the ``rebalancing`` policy (``None`` for other policies).
+
+    One more day drawn from the demand model (same configuration, ``service_level`` and
+    service area as the realised requests, but seed :func:`forecast_seed(seed)
+    <forecast_seed>`), so the rebalancer knows where and when demand is *expected* without
+    seeing the day's actual requests. Columns ``time_s`` (its ``request_time_s``: the
+    desired departure) and ``origin_node``, as ``simulate(..., forecast=)`` takes them.
+    Scenarios reading ``demand.requests_file`` get their forecast from the demand model too.
+    """
+    if scenario.dispatch.policy != "rebalancing":
+        return None
+    from kl_mobility.demand import generate_demand
+
+    has_service = any(v.count > 0 for v in scenario.fleet)
+    demand = generate_demand(
+        network, oracle, scenario.demand, seed=forecast_seed(seed),
+        service_level=service_level, ondemand=has_service,
+        service_hours=(scenario.service.start_s, scenario.service.end_s),
+        service_area=service_area(scenario, network, stops) if has_service else None,
+        cache_dir=cache_dir, progress=progress,
+    )
+    req = demand.requests
+    return pd.DataFrame({"time_s": req["request_time_s"].to_numpy(np.int64),
+                         "origin_node": req["origin_node"].to_numpy(np.int64)})
+
+
 def run_scenario(
     scenario: Scenario,
     seed: int,
@@ -212,16 +262,21 @@ def run_scenario(
             scenario, net, oracle, seed=seed, service_level=level, stops=stops,
             cache_dir=cache_dir, progress=progress,
         )
+        forecast = rebalancing_forecast(
+            scenario, net, oracle, seed=seed, service_level=level, stops=stops,
+            cache_dir=cache_dir, progress=progress,
+        )
         result = simulate(
             net, oracle, requests, scenario.service, scenario.fleet, scenario.dispatch,
             seed=seed, progress=progress, cache_dir=cache_dir, stops=stops or None,
-            external_speed_kmh=scenario.demand.external_speed_kmh,
+            external_speed_kmh=scenario.demand.external_speed_kmh, forecast=forecast,
         )
         level = ServiceLevel.from_kpis(
             result.kpis, scenario.demand, previous=level, iteration=it,
             start_s=scenario.service.start_s, end_s=scenario.service.end_s,
         )
         history.append({"iteration": it, "requests": len(requests),
+                        "forecast_requests": None if forecast is None else len(forecast),
                         "share_served": result.kpis.get("share_served"),
                         "wait_mean_s": result.kpis.get("wait_mean_s"),
                         "detour_mean": result.kpis.get("detour_mean")})
@@ -241,7 +296,9 @@ def run_scenario(
             (run_dir / "edges.parquet").unlink(missing_ok=True)
         _write_json(run_dir / "kpis.json", kpis)
         _write_json(run_dir / "co2.json", account.to_dict())
-        _write_json(run_dir / "demand.json", {"summary": demand_summary, "iterations": history})
+        _write_json(run_dir / "demand.json", {
+            "summary": demand_summary, "iterations": history,
+            "forecast_seed": forecast_seed(seed) if forecast is not None else None})
         _write_json(run_dir / "run.json", {
             "scenario": scenario.name, "seed": seed, "scenario_hash": scenario.content_hash(),
             "version": __version__, "network_key": net.key, "n_nodes": net.n_nodes,
