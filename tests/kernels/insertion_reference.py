@@ -74,9 +74,20 @@ def metric(rng, n, max_w=60):
     return w.astype(np.int32)
 
 
-def random_instance(seed: int, max_vehicles: int = 4, max_parties: int = 3):
-    """A random instance whose existing schedules are feasible (as the engine keeps them)."""
+def random_instance(seed: int, max_vehicles: int = 4, max_parties: int = 3,
+                    max_offset: int = 0):
+    """A random instance whose existing schedules are feasible (as the engine keeps them).
+
+    ``max_offset > 0``: about 40 % of the stops and of the new request's ends lie in external
+    zones, as the engine hands them to the kernel: dwell + 2 x offset (out and back) and
+    the new request's windows shifted back by its offsets (offsets 1..max_offset s)."""
     rng = np.random.default_rng(seed)
+
+    def offset() -> int:
+        if max_offset <= 0 or rng.random() >= 0.4:
+            return 0
+        return int(rng.integers(1, max_offset + 1))
+
     n = int(rng.integers(2, 8))
     tt = metric(rng, n)
     nv = int(rng.integers(1, max_vehicles + 1))
@@ -112,7 +123,7 @@ def random_instance(seed: int, max_vehicles: int = 4, max_parties: int = 3):
         stops = []
         for kind, p in order:
             node = int(rng.integers(0, n))
-            dwell = int(rng.integers(0, 15))
+            dwell = int(rng.integers(0, 15)) + 2 * offset()
             if kind == "pick":
                 stops.append([node, int(rng.integers(0, 250)), 0, int(party[p]), dwell])
             else:
@@ -140,6 +151,12 @@ def random_instance(seed: int, max_vehicles: int = 4, max_parties: int = 3):
     req = {"o": o, "d": d, "early": early, "late_pick": late_pick, "late_drop": late_drop,
            "pax": int(rng.integers(1, 3)), "dwell_pick": int(rng.integers(0, 10)),
            "dwell_drop": int(rng.integers(0, 10))}
+    off_o, off_d = offset(), offset()
+    req["early"] -= off_o
+    req["late_pick"] -= off_o
+    req["late_drop"] -= off_d
+    req["dwell_pick"] += 2 * off_o
+    req["dwell_drop"] += 2 * off_d
     veh = (tt, np.arange(nv, dtype=np.int64), start_node, start_time, start_load, capacity,
            sched_len, arr["node"], arr["early"], arr["late"], arr["delta"], arr["dwell"])
     return veh, req

@@ -75,6 +75,21 @@ def test_kernel_matches_reference(seed, cost_kind):
         assert got[1:] == (-1, -1, -1)
 
 
+@settings(max_examples=max(N_EXAMPLES // 5, 50), deadline=None, derandomize=True)
+@given(seed=st.integers(0, 2**32 - 1), cost_kind=st.sampled_from(sorted(COST_KINDS.values())),
+       max_offset=st.sampled_from([30, 150]))
+def test_kernel_matches_reference_with_external_zone_stops(seed, cost_kind, max_offset):
+    """External-zone stops reach the kernel as long dwells (2 x offset) and windows shifted
+    by the offset: plain, pruned and fused searches still agree with the reference."""
+    veh, req = random_instance(seed, max_offset=max_offset)
+    ref = _reference(veh, req, cost_kind)
+    got = _kernel(veh, req, cost_kind, prune=True)
+    assert got[0] == ref[0] == _kernel(veh, req, cost_kind, prune=False)[0]
+    assert _fused(veh, req, cost_kind) == got
+    if ref[0] != INFEASIBLE:
+        assert got[1:] == ref[1:]
+
+
 def test_some_random_instances_are_feasible_and_some_not():
     """The generator exercises both outcomes (else the comparison would prove little)."""
     res = [_reference(*random_instance(s))[0] for s in range(300)]
