@@ -101,8 +101,8 @@ def test_area_only_removes_switches_and_keeps_trips_and_base_modes(demand_pair):
 
 def test_walk_lowers_the_switch_probability(grid, grid_oracle, grid_config, grid_zones):
     """With every node a stop (walk 0 m) the area only applies the hours: the same requests
-    as without an area in those hours; with stops at a quarter of the nodes (walks > 0) the
-    on-demand trips are fewer."""
+    as without an area in those hours, less those of the outer districts (no stop there);
+    with stops at a quarter of the nodes (walks > 0) the on-demand trips are fewer."""
     level = ServiceLevel(wait_s=120, detour_factor=1.1, fare_eur=0.5)
     kw = {"seed": 2, "service_level": level, "zones": grid_zones, "service_hours": ALL_DAY}
     every = ServiceArea((0,), (24 * H,), (_stops(grid, np.arange(grid.n_nodes)),))
@@ -110,9 +110,13 @@ def test_walk_lowers_the_switch_probability(grid, grid_oracle, grid_config, grid
     free = generate_demand(grid, grid_oracle, grid_config, **kw)
     d_every = generate_demand(grid, grid_oracle, grid_config, service_area=every, **kw)
     d_quarter = generate_demand(grid, grid_oracle, grid_config, service_area=quarter, **kw)
-    # every node a stop: only trips whose ends share a node (same stop) are lost
-    same = free.requests["origin_node"] == free.requests["dest_node"]
-    assert len(d_every.requests) == len(free.requests) - int(same.sum())
+    # every node a stop: only trips whose ends share a node (same stop) and trips of the
+    # outer districts are lost
+    req = free.requests
+    lost = ((req["origin_node"] == req["dest_node"]) | (req["origin_offset_s"] > 0)
+            | (req["dest_offset_s"] > 0))
+    assert 0 < int(lost.sum()) < len(req)
+    assert len(d_every.requests) == len(req) - int(lost.sum())
     assert len(d_quarter.requests) < len(d_every.requests)
 
 
@@ -124,3 +128,23 @@ def test_door_to_door_area_in_service_hours_changes_nothing(grid, grid_oracle, g
     a = generate_demand(grid, grid_oracle, grid_config, **kw)
     b = generate_demand(grid, grid_oracle, grid_config, service_area=area, **kw)
     pd.testing.assert_frame_equal(a.requests, b.requests)
+
+
+def test_stop_types_never_take_trips_of_outer_districts():
+    """Two stops 1 km apart; a trip between them qualifies, the same trip marked as having
+    an end in an outer district does not, for stop types; a door-to-door type takes both."""
+    import numpy as np
+
+    from kl_mobility.demand.servicearea import ServiceArea
+
+    stops = np.array([[0.0, 0.0], [1000.0, 0.0]])
+    depart = np.array([36_000, 36_000])
+    ox, oy = np.array([10.0, 10.0]), np.array([0.0, 0.0])
+    dx, dy = np.array([990.0, 990.0]), np.array([0.0, 0.0])
+    external = np.array([False, True])
+    stop_only = ServiceArea(start_s=(0,), end_s=(86_400,), stops_xy=(stops,))
+    ok, _ = stop_only.access(depart, ox, oy, dx, dy, external=external)
+    assert ok.tolist() == [True, False]
+    mixed = ServiceArea(start_s=(0, 0), end_s=(86_400, 86_400), stops_xy=(stops, None))
+    ok, _ = mixed.access(depart, ox, oy, dx, dy, external=external)
+    assert ok.tolist() == [True, True]

@@ -266,8 +266,9 @@ def generate_demand(
     # switch to on-demand where the service can take the trip
     p_trip = p_od[bus_ok, o, d]
     if service_area is not None and service_level.available:
+        external = (zones.offset_s[o] > 0) | (zones.offset_s[d] > 0)
         p_trip, area_ok = _area_probability(p_trip, service_area, service_level, config,
-                                            depart, network, onode, dnode)
+                                            depart, network, onode, dnode, external)
         od_ok &= area_ok
     choose_od = od_ok & (u[:, 1] < p_trip)
     mode = np.where(choose_od, 4, base).astype(np.int8)
@@ -300,12 +301,13 @@ def generate_demand(
 
 def _area_probability(p: np.ndarray, area: ServiceArea, level: ServiceLevel,
                       config: DemandConfig, depart: np.ndarray, network, onode: np.ndarray,
-                      dnode: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                      dnode: np.ndarray, external: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """On-demand probabilities of trips with the walk of stop-based service in the utility,
-    and whether the service area lets the trip switch at all (see :class:`ServiceArea`)."""
+    and whether the service area lets the trip switch at all (see :class:`ServiceArea`).
+    ``external``: trips with an end in an outer district, which no stop-based type serves."""
     x = np.asarray(network.node_x, np.float64)
     y = np.asarray(network.node_y, np.float64)
-    ok, walk_s = area.access(depart, x[onode], y[onode], x[dnode], y[dnode])
+    ok, walk_s = area.access(depart, x[onode], y[onode], x[dnode], y[dnode], external=external)
     extra_min = np.where(np.isnan(walk_s), 0.0, walk_s - level.access_walk_s) / 60.0
     stop = ok & (extra_min != 0.0)
     with np.errstate(divide="ignore", over="ignore"):

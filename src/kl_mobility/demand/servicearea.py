@@ -98,11 +98,15 @@ class ServiceArea:
         return ok, walk.astype(np.float64)
 
     def access(self, depart_s: np.ndarray, ox: np.ndarray, oy: np.ndarray, dx: np.ndarray,
-               dy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+               dy: np.ndarray, external: np.ndarray | None = None,
+               ) -> tuple[np.ndarray, np.ndarray]:
         """``(available, walk_s)`` per trip: whether some type takes the trip at
         ``depart_s``, and the least walk among the types with stops that take it. ``walk_s``
         is NaN where a type without stops takes the trip (its access time is the service
-        level's ``access_walk_s``) and where no type takes it."""
+        level's ``access_walk_s``) and where no type takes it. ``external`` marks trips with
+        an end in an outer district (outside the network): types with stops never take
+        them, as in the simulation (their boundary node may lie near a stop, the district
+        does not)."""
         depart_s = np.asarray(depart_s, np.int64)
         n = depart_s.shape[0]
         available = np.zeros(n, bool)
@@ -116,6 +120,8 @@ class ServiceArea:
                 continue
             ok, w = self.stop_access(stops, ox, oy, dx, dy)
             ok &= hours
+            if external is not None:
+                ok &= ~np.asarray(external, bool)
             available |= ok
             walk = np.where(ok, np.minimum(walk, w), walk)
         walk = np.where(anywhere | ~available, np.nan, walk)
