@@ -90,3 +90,15 @@ def test_a2_16_proven_optimum(shared_benchmarks):
     assert sol.dropped == ()
     assert sol.distance <= 294.248 * 1.005
     assert sol.distance >= 294.248 - 0.01  # cannot beat a proven optimum
+
+
+def test_without_late_removes_late_requests(line):
+    """Route 1-2-3-4 (x = 1, 2, 3, 4; no service time): a window closing at 3.5 on location
+    4 (request 1's delivery, reached at 4) makes request 1 late; request 0 stays."""
+    from kl_mobility.routing.model import _without_late
+
+    late = line.tw_late.copy()
+    late[4] = 3.5
+    p = replace(line, tw_late=late, service=0.0)
+    assert _without_late(p, [[1, 2, 3, 4]]) == [[1, 3]]
+    assert _without_late(line, [[1, 2, 3, 4]]) == [[1, 2, 3, 4]]

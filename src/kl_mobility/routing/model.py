@@ -18,8 +18,9 @@ The model (OR-Tools' vehicle routing library, ``pywrapcp``):
 recomputes the objective in double precision. For problems with a fixed vehicle cost
 (hierarchical objective: vehicles first) it runs a route-reduction pass: remove the route
 with the fewest requests, re-optimise with one vehicle less allowing (heavily penalised)
-drops, accept when every request fits again; finally it polishes distance with the reached
-vehicle count.
+drops and soft windows, accept when every request fits again (an attempt placing every
+request but some late is repaired: the late requests are taken out and re-inserted with
+hard windows); finally it polishes distance with the reached vehicle count.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ HOPELESS_UNSERVED = 3
 #: Share of the budget for the first attempt at each vehicle count (then 2x, 3x).
 REDUCE_ATTEMPT_SHARE = 0.08
 CP_PAIR_CONSTRAINTS = True
+#: A reduction attempt that places every request but leaves some late (soft windows) is
+#: repaired: the late requests are taken out and re-inserted with hard windows.
+REPAIR_LATE = True
 #: During route reduction, time windows become soft: lateness costs this many distance
 #: units per time unit, so the search can pass through slightly late plans.
 SOFT_LATE_COST = 10.0
@@ -377,6 +381,17 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
             sub = _Model(p, used - 1, ts, cs, 0.0, REDUCE_PENALTY * p.dist.max(), soft)
             a = sub.solve(opts, attempt_s, init)
             cand = sub.routes(a) if a is not None else None
+            if (REPAIR_LATE and cand is not None and _served_all(p, cand)
+                    and not check_routes(p, cand).feasible
+                    and left() - reduce_until > 1.0):
+                # every request placed, some late: take the late ones out and re-insert
+                # them with hard windows, starting from the on-time rest of the plan
+                kept = _without_late(p, cand)
+                fix = _Model(p, used - 1, ts, cs, 0.0, REDUCE_PENALTY * p.dist.max())
+                a = fix.solve(opts, min(left() - reduce_until, max(2.0, attempt_s / 2)), kept)
+                late_n = p.n_requests - sum(len(r) for r in kept) // 2
+                cand = fix.routes(a) if a is not None else None
+                what += f", {late_n} late repaired"
             if cand is not None and _served_all(p, cand) and check_routes(p, cand).feasible:
                 best = cand
                 reduced = True
@@ -441,3 +456,26 @@ def _route_len(p: RoutingProblem, seq: list[int]) -> float:
         return 0.0
     locs = [int(p.start[0]), *seq, int(p.end[0])]
     return float(sum(p.dist[a, b] for a, b in zip(locs[:-1], locs[1:])))
+
+
+def _without_late(p: RoutingProblem, routes: list[list[int]]) -> list[list[int]]:
+    """``routes`` without the requests served after their window (earliest-start schedule).
+
+    The schedule keeps every stop (late ones included), so with the triangle inequality
+    removing the late requests leaves the remaining stops no later than before.
+    """
+    req = np.full(p.n_locations, -1, dtype=np.int64)
+    req[p.pickups] = np.arange(p.n_requests)
+    req[p.deliveries] = np.arange(p.n_requests)
+    late: set[int] = set()
+    for v, seq in enumerate(routes):
+        if not seq:
+            continue
+        prev = int(p.start[v])
+        t = float(p.tw_early[prev])
+        for loc in seq:
+            t = max(t + float(p.service[prev] + p.time[prev, loc]), float(p.tw_early[loc]))
+            if t > p.tw_late[loc] + 1e-9 and req[loc] >= 0:
+                late.add(int(req[loc]))
+            prev = loc
+    return [[x for x in seq if int(req[x]) not in late] for seq in routes]
