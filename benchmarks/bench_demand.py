@@ -22,21 +22,11 @@ from kl_mobility.demand import (
     requests_from_file,
     requests_to_csv,
 )
-from kl_mobility.network import build_oracle, default_osm_path, load_network
+from kl_mobility.network import default_osm_path
 
 pytestmark = pytest.mark.skipif(not default_osm_path().is_file(), reason="no shared OSM extract")
 
 MODAL_SPLIT_2023 = {"car": 50.0, "walk": 33.3, "bike": 8.3, "bus": 8.5}  # FACTS.md section 3
-
-
-@pytest.fixture(scope="module")
-def net():
-    return load_network()
-
-
-@pytest.fixture(scope="module")
-def oracle(net):
-    return build_oracle(net)
 
 
 def _numpy_reference(n: int) -> float:

@@ -14,20 +14,10 @@ import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from kl_mobility.network import build_oracle, default_osm_path, load_network, network_from_osm
+from kl_mobility.network import build_oracle, default_osm_path, network_from_osm
 from kl_mobility.network.oracle import _gather
 
 pytestmark = pytest.mark.skipif(not default_osm_path().is_file(), reason="no shared OSM extract")
-
-
-@pytest.fixture(scope="module")
-def net():
-    return load_network()
-
-
-@pytest.fixture(scope="module")
-def oracle(net):
-    return build_oracle(net)
 
 
 def test_network_build(benchmark):

@@ -3,3 +3,19 @@
 Not collected by the default test run. Each benchmark asserts what it computed and reports
 ratios against a reference computed in the same run.
 """
+
+import pytest
+
+from kl_mobility.network import build_oracle, load_network
+
+
+@pytest.fixture(scope="session")
+def net():
+    """The Kaiserslautern network of the default OSM extract (cached in networks/)."""
+    return load_network()
+
+
+@pytest.fixture(scope="session")
+def oracle(net):
+    """Its dense travel-time oracle."""
+    return build_oracle(net)
