@@ -121,3 +121,91 @@ def test_hindsight_compare_with_a_simulated_day(grid):
     assert cmp["hindsight_served"] == cmp["n_served"] > 0
     assert cmp["hindsight_vehicle_km"] <= cmp["online_vehicle_km"] + 1e-9
     assert cmp["km_ratio"] >= 1.0
+
+
+def _external_request(**extra) -> pd.DataFrame:
+    """One request 0 -> 4 (4 blocks, 80 s, 800 m) at 8:00 for 2 passengers."""
+    row = {"request_id": [7], "request_time_s": [28800], "origin_node": [0],
+           "dest_node": [4], "passengers": [2]}
+    row.update({k: [v] for k, v in extra.items()})
+    return pd.DataFrame(row)
+
+
+def test_external_offsets_extend_stop_time_and_shift_windows(grid):
+    """origin_offset_s = 120, dest_offset_s = 60: door-to-door direct time 120 + 80 + 60 =
+    260 s, so the drop-off deadline is 29400 + ceil(1.5 * 260) + 300 = 30090 at the door and
+    30090 - 60 = 30030 at the boundary node; the pickup window moves back by 120 s to
+    [28680, 29280]; stop times 30 + 2 * 120 = 270 s and 30 + 2 * 60 = 150 s."""
+    net, orc = grid
+    req = _external_request(origin_offset_s=120, dest_offset_s=60)
+    p, loc_node = problem_from_requests(req, orc, fleet=1, capacity=4, depot_node=12,
+                                        service=ServiceConfig())
+    pu, de = int(p.pickups[0]), int(p.deliveries[0])
+    assert loc_node[pu] == 0 and loc_node[de] == 4
+    assert (p.tw_early[pu], p.tw_late[pu]) == (28680, 29280)
+    assert p.tw_late[de] == 30030
+    assert p.service[pu] == 270 and p.service[de] == 150
+
+
+def test_plan_drives_external_offsets_like_the_simulation(grid):
+    """One van from the centre (node 12), origin 120 s out in an external zone at the
+    default 50 km/h: 120 x 50 / 3.6 = 1666.7 m each way. Plan without return: 12 -> 0
+    (800 m, empty), out and back at node 0 (3333.3 m external; the way back occupied by 2),
+    0 -> 4 (800 m, 2 aboard): km_total 4.9333, km_external 3.3333, occupied 2.4667,
+    passenger-km 2 x 2.4667 = 4.9333. The simulation of the same day drives exactly as much.
+    The rider boards at the zone 120 s after service starts at node 0, so the plan (which can
+    leave early) has no wait; ride = 150 s of dwell and the way back + 80 s = 230 s."""
+    from kl_mobility.dispatch.config import DispatchConfig
+    from kl_mobility.sim.config import VehicleTypeConfig
+    from kl_mobility.sim.simulate import simulate
+
+    net, orc = grid
+    req = _external_request(origin_offset_s=120)
+    res = plan_requests(req, orc, fleet=1, capacity=4, network=net, return_to_depot=False,
+                        options=FAST)
+    assert res.solution.feasible and res.kpis["n_served"] == 1
+    v = res.vehicles.iloc[0]
+    ext = 2 * 120 * 50 / 3.6 / 1000
+    assert v["km_external"] == pytest.approx(ext)
+    assert v["km_total"] == pytest.approx(1.6 + ext)
+    assert v["km_occupied"] == pytest.approx(0.8 + ext / 2)
+    assert v["passenger_km"] == pytest.approx(2 * (0.8 + ext / 2))
+    assert res.kpis["km_external"] == pytest.approx(ext)
+    assert res.kpis["distance_m"] == pytest.approx(1600)  # road only
+    t = res.trips.iloc[0]
+    assert (t["wait_s"], t["ride_s"], t["direct_s"]) == (0, 230, 200)
+    assert t["km_external"] == pytest.approx(ext)
+    assert t["direct_m"] == pytest.approx(800 + ext * 1000 / 2)
+
+    svc = ServiceConfig(initial_positions="depot")
+    run = simulate(net, orc, req, svc, [VehicleTypeConfig(name="van", count=1, capacity=4)],
+                   DispatchConfig(), seed=1)
+    sv = run.vehicles.iloc[0]
+    for col in ("km_total", "km_external", "km_occupied", "passenger_km"):
+        assert v[col] == pytest.approx(sv[col]), col
+    assert run.trips["direct_s"].iloc[0] == t["direct_s"]
+
+
+def test_plan_energy_and_co2_use_the_simulations_factors(grid):
+    """Energy = km_total x consumption (electric 0.281 kWh/km; a diesel van 8 l/100 km);
+    the fleet CO2 is km_total x the emission module's g/vkm of that type."""
+    from kl_mobility.emissions import fleet_factors
+    from kl_mobility.sim.config import VehicleTypeConfig
+
+    net, orc = grid
+    req = _requests(6)
+    for vt in (VehicleTypeConfig(name="e-van", count=2),
+               VehicleTypeConfig(name="d-van", count=2, drivetrain="diesel",
+                                 fuel_l_per_100km=8.0)):
+        res = plan_requests(req, orc, fleet=2, capacity=4, network=net, options=FAST,
+                            vehicle_type=vt)
+        km = res.kpis["vehicle_km"]
+        assert km > 0 and set(res.vehicles["vehicle_type"]) == {vt.name}
+        if vt.drivetrain == "electric":
+            assert res.kpis["energy_kwh"] == pytest.approx(0.281 * km)
+            assert res.kpis["fuel_l"] == 0
+        else:
+            assert res.kpis["fuel_l"] == pytest.approx(0.08 * km)
+            assert res.kpis["energy_kwh"] == 0
+        g = fleet_factors([vt])[vt.name].g_per_vkm
+        assert res.kpis["co2_fleet_co2_kg"] == pytest.approx(km * g / 1000)

@@ -12,13 +12,27 @@ rules as the simulation (:class:`kl_mobility.sim.config.ServiceConfig`):
 - vehicles leave the depot (``ServiceConfig.depot_nodes[0]``, else the node nearest the
   network's centre) and return to it unless ``return_to_depot=False``.
 
+External zones (Ortsbezirke outside the network, attached to a boundary node with a one-way
+travel-time offset ``origin_offset_s`` / ``dest_offset_s``) are served as the simulation
+serves them (:mod:`kl_mobility.sim.engine`, ``Engine._req_args``): the stop is planned at the
+boundary node and the vehicle drives out to the zone and back while there, so the stop time
+grows by ``2 x offset`` and the windows move back by the offset (pickup
+``[e - off_o, e + max_wait_s - off_o]``, drop-off deadline ``late_drop - off_d``); the
+rider's windows, direct time ``off_o + tt + off_d`` and so the detour deadline are door to
+door. The out-and-back distance (``*_offset_m`` when the table has it, else
+``offset_s x external_speed_kmh / 3.6``) counts in ``km_total`` (occupied when someone is
+aboard on that leg, and in passenger-km) and in ``km_external``.
+
 Requests may be left unserved at a prohibitive penalty (served count first, then
-vehicle-km). Door-to-door service at the request's ``origin_node``/``dest_node``; like the
-simulation, external-zone offsets (``*_offset_s``) are not driven.
+vehicle-km). Door-to-door service at the request's ``origin_node``/``dest_node``.
 
 :func:`plan_requests` solves and tabulates the plan like a simulation run (trips, stops,
-vehicles, KPIs via :func:`kl_mobility.results.kpis.compute_kpis`); :func:`hindsight_plan`
-is the same for the hindsight benchmark of a simulated day.
+vehicles, KPIs via :func:`kl_mobility.results.kpis.compute_kpis`; energy or fuel per
+vehicle from the vehicle type's consumption and, with an emissions config, the CO2 account
+of :func:`kl_mobility.emissions.co2_account`, the simulation's). :func:`hindsight_plan` is
+the same for the hindsight benchmark of a simulated day; :func:`select_window`,
+:func:`simulated_start_nodes` and :func:`hindsight_table` build a hindsight comparison
+from a simulation run (``kl-mobility hindsight``).
 """
 
 from __future__ import annotations
@@ -32,19 +46,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kl_mobility.emissions import EmissionsConfig
 from kl_mobility.errors import InputError
 from kl_mobility.progress import ProgressCallback
 from kl_mobility.routing.model import SearchOptions, solve
 from kl_mobility.routing.types import RoutingProblem, Solution
-from kl_mobility.sim.config import ServiceConfig
+from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
+from kl_mobility.sim.setup import DEFAULT_EXTERNAL_SPEED_KMH
 
 __all__ = [
+    "HINDSIGHT_ROWS",
     "PlanResult",
+    "external_offsets",
     "hindsight_compare",
     "hindsight_plan",
+    "hindsight_table",
+    "online_active_hours",
+    "plan_active_hours",
     "plan_requests",
     "problem_from_requests",
     "read_plan_requests",
+    "select_window",
+    "simulated_start_nodes",
 ]
 
 #: Travel time standing in for "unreachable" so matrices stay finite (10 days, in s).
@@ -57,12 +80,17 @@ UNREACHABLE_M = 1e7
 class PlanResult:
     """A solved plan and its tables.
 
-    ``trips``: one row per request (request_id, status, vehicle_id, pickup_time_s,
-    dropoff_time_s, wait_s, ride_s, direct_s, direct_m, detour_ratio, shared, passengers);
+    ``trips``: one row per request (request_id, request_time_s, alt_mode, status, reason,
+    vehicle_id, vehicle_type, passengers, pickup_time_s, dropoff_time_s, wait_s, ride_s,
+    direct_s, direct_m, detour_ratio, shared, origin_offset_s, dest_offset_s, km_external;
+    times are the rider's, at an external zone where there is one);
     ``stops``: one row per stop (vehicle_id, seq, kind, request_id, node, arrival_s,
-    start_s, departure_s, load); ``vehicles``: per used vehicle (km_total, km_occupied,
-    km_empty, passenger_km, hours_in_service); ``kpis``: the simulation's KPI keys plus
-    ``vehicles_used``, ``distance_m`` and ``solve_s``.
+    start_s, departure_s, load; at the boundary node for an external end);
+    ``vehicles``: per used vehicle (vehicle_type, drivetrain, capacity, km_total,
+    km_occupied, km_empty, passenger_km, km_external, hours_in_service = route duration,
+    energy_kwh, fuel_l); ``kpis``: the simulation's KPI keys, ``km_external``, the CO2
+    account's ``co2_*`` keys, ``vehicles_used``, ``distance_m`` (road distance of the
+    routes, without external km), ``feasible`` and ``solve_s``.
     """
 
     solution: Solution
@@ -91,6 +119,28 @@ def _opt(requests: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
     return s.fillna(0).to_numpy(np.int64), has
 
 
+def external_offsets(requests: pd.DataFrame, end: str,
+                     speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH,
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """One-way ``(seconds int64, metres float64)`` between the ``end`` ("origin" or "dest")
+    of each request and its network node: ``*_offset_s`` (0 when absent) and
+    ``*_offset_m``, else ``offset_s x speed_kmh / 3.6`` (as the simulation derives it)."""
+    if not speed_kmh > 0:
+        raise ValueError(f"external_speed_kmh must be > 0, got {speed_kmh}")
+    n = len(requests)
+    col = f"{end}_offset_s"
+    off = (pd.to_numeric(requests[col]).fillna(0).to_numpy().astype(np.int64)
+           if col in requests.columns else np.zeros(n, np.int64))
+    if n and off.min() < 0:
+        raise InputError(f"requests: {col} must be >= 0")
+    col_m = f"{end}_offset_m"
+    if col_m in requests.columns:
+        off_m = pd.to_numeric(requests[col_m]).fillna(0).to_numpy(np.float64)
+    else:
+        off_m = off * (speed_kmh / 3.6)
+    return off, off_m
+
+
 def default_depot(service: ServiceConfig, network: Any | None) -> int:
     """``service.depot_nodes[0]``, else the node nearest the network's centre."""
     if service.depot_nodes:
@@ -107,14 +157,18 @@ def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
                           start_nodes: Sequence[int] | None = None,
                           return_to_depot: bool = True,
                           max_ride_s: float | None = None,
-                          fixed_cost_m: float = 0.0) -> tuple[RoutingProblem, np.ndarray]:
+                          fixed_cost_m: float = 0.0,
+                          external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH,
+                          ) -> tuple[RoutingProblem, np.ndarray]:
     """The routing problem of ``requests``; also returns the network node of each location.
 
     Locations: the start nodes (one per distinct start), the end (the depot, or a virtual
     location at zero time and distance from everywhere when ``return_to_depot`` is false;
     its node is -1), then one pickup and one drop-off per request, in table order. Times in
     seconds, distances in metres. ``max_ride_s`` adds a ride-time limit on top of the
-    drop-off deadlines (the simulation has none).
+    drop-off deadlines (the simulation has none). External-zone ends (``*_offset_s`` > 0)
+    lengthen the stop time by ``2 x offset`` and shift the windows back by the offset (see
+    the module doc); ``external_speed_kmh`` is only checked here (distances: :func:`_tables`).
     """
     svc = service or ServiceConfig()
     n = len(requests)
@@ -131,6 +185,8 @@ def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     earliest, has_e = _opt(requests, "earliest_pickup_s")
     latest, has_l = _opt(requests, "latest_dropoff_s")
     early0 = np.where(has_e, earliest, t_req)
+    off_o, _ = external_offsets(requests, "origin", external_speed_kmh)
+    off_d, _ = external_offsets(requests, "dest", external_speed_kmh)
     starts = np.asarray(start_nodes if start_nodes is not None else [depot_node] * fleet,
                         np.int64)
     if starts.shape != (fleet,):
@@ -155,27 +211,29 @@ def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     end_loc = n_start
     pu = n_start + 1 + np.arange(n)
     de = pu + n
-    direct = tt[pu, de]
+    direct = tt[pu, de] + off_o + off_d  # door to door
     late_pick = early0 + svc.max_wait_s
     late_drop = late_pick + np.ceil(svc.detour_factor * direct).astype(np.int64) \
         + svc.detour_const_s
     late_drop = np.where(has_l, np.minimum(late_drop, latest), late_drop)
     stop_s = svc.stop_dwell_s + svc.board_s_per_passenger * pax
     stop_time = np.zeros(m)
-    stop_time[pu] = stop_s
-    stop_time[de] = stop_s
+    stop_time[pu] = stop_s + 2 * off_o  # out to the zone and back at the boundary node
+    stop_time[de] = stop_s + 2 * off_d
     load = np.zeros(m, np.int64)
     load[pu] = pax
     load[de] = -pax
     finite_back = tt[:, end_loc][tt[:, end_loc] < UNREACHABLE_S]
-    horizon = float(max(late_drop.max(initial=0), svc.end_s) + stop_s.max(initial=0)
+    horizon = float(max(late_drop.max(initial=0), svc.end_s) + stop_time.max(initial=0)
                     + finite_back.max(initial=0))
     e = np.zeros(m)
     lt = np.full(m, horizon)
-    e[pu] = early0
-    lt[pu] = np.minimum(late_pick, horizon)
-    e[de] = early0
-    lt[de] = np.minimum(np.maximum(late_drop, early0), horizon)
+    # windows on the service start at the boundary node: the rider boards off_o later and
+    # alights off_d after the arrival there
+    e[pu] = np.maximum(early0 - off_o, 0)
+    lt[pu] = np.maximum(np.minimum(late_pick - off_o, horizon), e[pu])
+    e[de] = e[pu]
+    lt[de] = np.minimum(np.maximum(late_drop - off_d, e[pu]), horizon)
     penalty = 100.0 * float(dist_r[dist_r < UNREACHABLE_M].max(initial=1000.0)) + 1e6
     problem = RoutingProblem(
         time=tt, dist=dist, service=stop_time, load=load, tw_early=e, tw_late=lt,
@@ -188,10 +246,13 @@ def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
 
 
 def _tables(problem: RoutingProblem, sol: Solution, loc_node: np.ndarray,
-            requests: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+            requests: pd.DataFrame, types: Sequence[VehicleTypeConfig],
+            external_speed_kmh: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     n = problem.n_requests
     rid = requests["request_id"].to_numpy(np.int64)
     pax = problem.load[problem.pickups]
+    off_o, off_o_m = external_offsets(requests, "origin", external_speed_kmh)
+    off_d, off_d_m = external_offsets(requests, "dest", external_speed_kmh)
     veh = np.full(n, -1, np.int64)
     t_pu = np.full(n, -1.0)
     t_de = np.full(n, -1.0)
@@ -200,40 +261,60 @@ def _tables(problem: RoutingProblem, sol: Solution, loc_node: np.ndarray,
     veh_rows = []
     for route in sol.routes:
         onboard: set[int] = set()
-        km = km_occ = pkm = 0.0
+        km = km_occ = pkm = km_ext = 0.0
         prev = None
         for seq, s in enumerate(route.stops):
+            load_before = prev.load if prev is not None else 0
             if prev is not None:
                 d = float(problem.dist[prev.location, s.location]) / 1000.0
                 km += d
-                if prev.load > 0:
+                if load_before > 0:
                     km_occ += d
-                    pkm += prev.load * d
+                    pkm += load_before * d
+            r = s.request
+            if s.kind in ("pickup", "delivery"):
+                leg = float(off_o_m[r] if s.kind == "pickup" else off_d_m[r]) / 1000.0
+                if leg > 0:  # out to the external zone with the load before, back after
+                    km += 2.0 * leg
+                    km_ext += 2.0 * leg
+                    km_occ += leg * ((load_before > 0) + (s.load > 0))
+                    pkm += leg * (load_before + s.load)
             if s.kind == "pickup":
-                veh[s.request] = route.vehicle
-                t_pu[s.request] = s.start
-                onboard.add(s.request)
+                veh[r] = route.vehicle
+                t_pu[r] = s.start + off_o[r]
+                onboard.add(r)
                 if len(onboard) > 1:
                     shared[list(onboard)] = True
             elif s.kind == "delivery":
-                t_de[s.request] = s.start
-                onboard.discard(s.request)
-            stops_rows.append((route.vehicle, seq, s.kind,
-                               int(rid[s.request]) if s.request >= 0 else -1,
+                t_de[r] = s.start + off_d[r]
+                onboard.discard(r)
+            stops_rows.append((route.vehicle, seq, s.kind, int(rid[r]) if r >= 0 else -1,
                                int(loc_node[s.location]), s.arrival, s.start, s.departure,
                                s.load))
             prev = s
-        veh_rows.append((route.vehicle, km, km_occ, km - km_occ, pkm, route.duration / 3600))
+        vt = types[route.vehicle]
+        electric = vt.drivetrain == "electric"
+        veh_rows.append((route.vehicle, vt.name, vt.drivetrain,
+                         int(problem.capacity[route.vehicle]), km, km_occ, km - km_occ, pkm,
+                         km_ext, route.duration / 3600,
+                         km * vt.energy_kwh_per_km if electric else 0.0,
+                         0.0 if electric else km * vt.fuel_l_per_100km / 100.0))
     served = veh >= 0
-    direct_s = problem.time[problem.pickups, problem.deliveries]
-    direct_m = problem.dist[problem.pickups, problem.deliveries]
-    early0 = problem.tw_early[problem.pickups]
+    direct_s = problem.time[problem.pickups, problem.deliveries] + off_o + off_d
+    direct_m = problem.dist[problem.pickups, problem.deliveries] + off_o_m + off_d_m
+    earliest, has_e = _opt(requests, "earliest_pickup_s")
+    early0 = np.where(has_e, earliest, requests["request_time_s"].to_numpy(np.int64))
     ride = np.where(served, t_de - t_pu, -1.0)
+    alt = (requests["alt_mode"].astype(str).to_numpy(object) if "alt_mode" in requests.columns
+           else np.full(n, "", object))
     trips = pd.DataFrame({
         "request_id": rid,
+        "request_time_s": requests["request_time_s"].to_numpy(np.int64),
+        "alt_mode": alt,
         "status": np.where(served, "served", "rejected"),
         "reason": np.where(served, "", "not_planned"),
         "vehicle_id": veh,
+        "vehicle_type": np.array([types[int(v)].name if v >= 0 else "" for v in veh], object),
         "passengers": pax.astype(np.int64),
         "pickup_time_s": np.round(t_pu).astype(np.int64),
         "dropoff_time_s": np.round(t_de).astype(np.int64),
@@ -243,15 +324,30 @@ def _tables(problem: RoutingProblem, sol: Solution, loc_node: np.ndarray,
         "direct_m": direct_m,
         "detour_ratio": np.where(served, ride / np.maximum(direct_s, 1.0), np.nan),
         "shared": shared,
+        "origin_offset_s": off_o.astype(np.int32),
+        "dest_offset_s": off_d.astype(np.int32),
+        "km_external": np.where(served, 2.0 * (off_o_m + off_d_m) / 1000.0, 0.0),
     })
     stops = pd.DataFrame(stops_rows, columns=["vehicle_id", "seq", "kind", "request_id",
                                               "node", "arrival_s", "start_s", "departure_s",
                                               "load"])
-    vehicles = pd.DataFrame(veh_rows, columns=["vehicle_id", "km_total", "km_occupied",
-                                               "km_empty", "passenger_km", "hours_in_service"])
-    vehicles["energy_kwh"] = 0.0
-    vehicles["fuel_l"] = 0.0
+    vehicles = pd.DataFrame(veh_rows, columns=[
+        "vehicle_id", "vehicle_type", "drivetrain", "capacity", "km_total", "km_occupied",
+        "km_empty", "passenger_km", "km_external", "hours_in_service", "energy_kwh",
+        "fuel_l"])
     return trips, stops, vehicles
+
+
+def _vehicle_types(vehicle_type: VehicleTypeConfig | Sequence[VehicleTypeConfig] | None,
+                   fleet: int) -> tuple[VehicleTypeConfig, ...]:
+    if vehicle_type is None:
+        vehicle_type = VehicleTypeConfig(name="van", count=fleet)
+    if isinstance(vehicle_type, VehicleTypeConfig):
+        return (vehicle_type,) * fleet
+    types = tuple(vehicle_type)
+    if len(types) != fleet:
+        raise ValueError(f"vehicle_type: expected one type or {fleet}, got {len(types)}")
+    return types
 
 
 def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
@@ -261,8 +357,19 @@ def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
                   service_overrides: Mapping[str, Any] | None = None,
                   start_nodes: Sequence[int] | None = None, return_to_depot: bool = True,
                   max_ride_s: float | None = None, options: SearchOptions | None = None,
+                  vehicle_type: VehicleTypeConfig | Sequence[VehicleTypeConfig] | None = None,
+                  emissions: EmissionsConfig | None = None,
+                  external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH,
                   progress: ProgressCallback | None = None) -> PlanResult:
-    """Plan ``requests`` with ``fleet`` vehicles of ``capacity`` seats; see the module doc."""
+    """Plan ``requests`` with ``fleet`` vehicles of ``capacity`` seats; see the module doc.
+
+    ``vehicle_type`` (one for all, or one per vehicle; default the simulation's default
+    electric van, 0.281 kWh/km) gives the vehicles' type name, drivetrain and consumption:
+    ``energy_kwh`` / ``fuel_l`` per vehicle as the simulation accounts them (km_total x
+    consumption, external km included), and the CO2 KPIs (``co2_*``) of
+    :func:`kl_mobility.emissions.co2_account` with ``emissions`` (default factors).
+    """
+    from kl_mobility.emissions import co2_account
     from kl_mobility.results.kpis import compute_kpis
 
     svc = service or ServiceConfig()
@@ -271,6 +378,7 @@ def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
             svc = replace(svc, **dict(service_overrides))
         except (TypeError, ValueError) as exc:
             raise InputError(f"service: {exc}") from exc
+    types = _vehicle_types(vehicle_type, fleet)
     depot = int(depot_node) if depot_node is not None else default_depot(svc, network)
     n_nodes = int(getattr(oracle, "n_nodes", depot + 1))
     if not 0 <= depot < n_nodes:
@@ -278,13 +386,16 @@ def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     t0 = _time.perf_counter()
     problem, loc_node = problem_from_requests(
         requests, oracle, fleet=fleet, capacity=capacity, depot_node=depot, service=svc,
-        start_nodes=start_nodes, return_to_depot=return_to_depot, max_ride_s=max_ride_s)
+        start_nodes=start_nodes, return_to_depot=return_to_depot, max_ride_s=max_ride_s,
+        external_speed_kmh=external_speed_kmh)
     opts = options or SearchOptions(time_limit_s=60.0)
     sol = solve(problem, opts, progress=progress)
-    trips, stops, vehicles = _tables(problem, sol, loc_node, requests)
-    kpis = compute_kpis(trips, vehicles)
-    for key in ("energy_kwh", "fuel_l"):  # not modelled by the static plan
-        kpis.pop(key, None)
+    trips, stops, vehicles = _tables(problem, sol, loc_node, requests, types,
+                                     external_speed_kmh)
+    kpis: dict[str, float] = dict(compute_kpis(trips, vehicles))
+    kpis["km_external"] = float(vehicles["km_external"].sum())
+    distinct = {vt.name: vt for vt in types}
+    kpis.update(co2_account(trips, vehicles, list(distinct.values()), emissions).kpis())
     kpis.update({"vehicles_used": float(sol.n_vehicles_used), "distance_m": sol.distance,
                  "feasible": float(sol.feasible), "solve_s": _time.perf_counter() - t0})
     return PlanResult(solution=sol, problem=problem, loc_node=loc_node, trips=trips,
@@ -297,13 +408,18 @@ def hindsight_plan(requests: pd.DataFrame, oracle: Any, fleet: int,
                    network: Any | None = None, start_nodes: Sequence[int] | None = None,
                    trips: pd.DataFrame | None = None, return_to_depot: bool = False,
                    time_limit_s: float = 60.0,
-                   options: SearchOptions | None = None) -> PlanResult:
+                   options: SearchOptions | None = None,
+                   vehicle_type: VehicleTypeConfig | Sequence[VehicleTypeConfig] | None = None,
+                   emissions: EmissionsConfig | None = None,
+                   external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH,
+                   progress: ProgressCallback | None = None) -> PlanResult:
     """The static optimum of a simulated day, with every request known in advance.
 
     Pass the simulation's ``trips`` table to plan only the requests the online dispatcher
     served (the fair comparison of vehicle-km for the same work), and its vehicles' initial
-    nodes as ``start_nodes``. By default vehicles need not return to a depot (as in the
-    simulation). Compare ``result.kpis["vehicle_km"]`` with the run's KPI.
+    nodes as ``start_nodes`` (:func:`simulated_start_nodes`). By default vehicles need not
+    return to a depot (as in the simulation). Compare ``result.kpis["vehicle_km"]`` with the
+    run's KPI.
     """
     req = requests
     if trips is not None:
@@ -312,36 +428,210 @@ def hindsight_plan(requests: pd.DataFrame, oracle: Any, fleet: int,
     opts = options or SearchOptions(time_limit_s=time_limit_s)
     return plan_requests(req, oracle, fleet=fleet, capacity=capacity, depot_node=depot_node,
                          network=network, service=service, start_nodes=start_nodes,
-                         return_to_depot=return_to_depot, options=opts)
+                         return_to_depot=return_to_depot, options=opts,
+                         vehicle_type=vehicle_type, emissions=emissions,
+                         external_speed_kmh=external_speed_kmh, progress=progress)
+
+
+def select_window(requests: pd.DataFrame, *, from_s: int | None = None,
+                  to_s: int | None = None, max_requests: int | None = None,
+                  ) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The requests of a small window of the day, for a hindsight comparison.
+
+    A request is in the window when its desired pickup (``earliest_pickup_s``, else
+    ``request_time_s``) lies in ``[from_s, to_s)`` (open ends when ``None``); of those, the
+    first ``max_requests`` by desired pickup (ties by table order) are kept. Returns the kept
+    rows (in table order) and the accounting ``{"day", "before", "after", "in_window",
+    "over_cap", "selected"}`` with ``day = before + after + in_window`` and
+    ``in_window = over_cap + selected``.
+    """
+    if max_requests is not None and max_requests < 1:
+        raise ValueError(f"max_requests must be >= 1, got {max_requests}")
+    if from_s is not None and to_s is not None and to_s <= from_s:
+        raise ValueError(f"the window must end after it starts, got [{from_s}, {to_s})")
+    earliest, has_e = _opt(requests, "earliest_pickup_s")
+    early0 = np.where(has_e, earliest, requests["request_time_s"].to_numpy(np.int64))
+    before = early0 < from_s if from_s is not None else np.zeros(early0.size, bool)
+    after = early0 >= to_s if to_s is not None else np.zeros(early0.size, bool)
+    inside = np.flatnonzero(~before & ~after)
+    keep = inside[np.argsort(early0[inside], kind="stable")]
+    if max_requests is not None:
+        keep = keep[:max_requests]
+    keep = np.sort(keep)
+    counts = {"day": len(requests), "before": int(before.sum()), "after": int(after.sum()),
+              "in_window": int(inside.size), "over_cap": int(inside.size - keep.size),
+              "selected": int(keep.size)}
+    return requests.iloc[keep].reset_index(drop=True), counts
+
+
+def simulated_start_nodes(result: Any, network: Any, service: ServiceConfig,
+                          seed: int | None = None) -> np.ndarray:
+    """int64[K]: where each vehicle of a simulation ``result`` stood when the run began.
+
+    The run's result tables carry no initial positions, so they are drawn again exactly as
+    :func:`kl_mobility.sim.simulate` drew them: :func:`kl_mobility.sim.setup.make_fleet`
+    with the ``fleet`` stream of ``np.random.SeedSequence(seed)`` (``seed`` default:
+    ``result.meta["seed"]``), the run's vehicles (``result.vehicles``, in vehicle order)
+    and ``service`` (``initial_positions``, depots). They are then checked against the
+    run's event log: a vehicle's first ``assign`` or ``charge_start`` event names the node
+    it still stood on; any mismatch is a ``ValueError`` (e.g. another seed or service).
+    """
+    from kl_mobility.sim.setup import depot_nodes, make_fleet
+    from kl_mobility.sim.simulate import STREAMS
+
+    if seed is None:
+        if "seed" not in result.meta:
+            raise ValueError("seed is required: the result's meta has none")
+        seed = int(result.meta["seed"])
+    veh = result.vehicles.sort_values("vehicle_id")
+    names = veh["vehicle_type"].astype(str).to_numpy()
+    caps = veh["capacity"].to_numpy(np.int64)
+    drive = veh["drivetrain"].astype(str).to_numpy()
+    types: list[VehicleTypeConfig] = []
+    k = 0
+    while k < names.size:  # consecutive vehicles of one type, as make_fleet lays them out
+        j = k
+        while j < names.size and names[j] == names[k]:
+            j += 1
+        types.append(VehicleTypeConfig(name=str(names[k]), count=j - k,
+                                       capacity=int(caps[k]), drivetrain=str(drive[k])))
+        k = j
+    streams = np.random.SeedSequence(seed).spawn(len(STREAMS))
+    rng = np.random.default_rng(streams[STREAMS.index("fleet")])
+    x = np.asarray(network.node_x, np.float64)
+    y = np.asarray(network.node_y, np.float64)
+    fl = make_fleet(types, service, int(network.n_nodes), depot_nodes(service, x, y), rng,
+                    service.start_s)
+    nodes = np.asarray(fl.pos_node, np.int64).copy()
+    ev = result.events
+    ev = ev[ev["vehicle_id"] >= 0]
+    first = ev.groupby("vehicle_id", sort=True).first()
+    first = first[first["kind"].isin(("assign", "charge_start"))]
+    vid = first.index.to_numpy(np.int64)
+    bad = vid[first["node"].to_numpy(np.int64) != nodes[vid]]
+    if bad.size:
+        raise ValueError(f"start nodes drawn for seed {seed} do not match the run's event log "
+                         f"(vehicle {int(bad[0])}); pass start_nodes explicitly")
+    return nodes
+
+
+def _active_hours(trips: pd.DataFrame, first_departure: pd.Series) -> float:
+    """Sum over vehicles with a served trip of (last drop-off - first departure), hours."""
+    served = trips[trips["status"] == "served"]
+    if served.empty:
+        return 0.0
+    last = served.groupby("vehicle_id")["dropoff_time_s"].max()
+    first = first_departure.reindex(last.index)
+    return float((last - first).sum()) / 3600.0
+
+
+def online_active_hours(result: Any) -> float:
+    """Vehicle-hours of a run counted like a plan's: per vehicle with a served trip, from
+    its first assignment (it sets off then) to its last drop-off."""
+    ev = result.events
+    dep = ev[ev["kind"] == "assign"].groupby("vehicle_id")["time_s"].min()
+    return _active_hours(result.trips, dep)
+
+
+def plan_active_hours(plan: PlanResult) -> float:
+    """Vehicle-hours of a plan: per used vehicle, from leaving its start (as late as the
+    plan allows) to its last drop-off."""
+    st = plan.stops
+    dep = st[st["kind"] == "start"].groupby("vehicle_id")["departure_s"].min()
+    return _active_hours(plan.trips, dep)
+
+
+#: Rows of :func:`hindsight_table`: (key, label, scale of the stored value).
+HINDSIGHT_ROWS = (
+    ("n_served", "served", 1.0),
+    ("vehicles_used", "vehicles used", 1.0),
+    ("vehicle_km", "vehicle-km", 1.0),
+    ("km_external", "  of which external km", 1.0),
+    ("vehicle_hours", "vehicle-hours (active)", 1.0),
+    ("wait_mean_s", "mean wait (min)", 1 / 60),
+    ("ride_mean_s", "mean ride time (min)", 1 / 60),
+    ("detour_mean", "mean detour (ride / direct)", 1.0),
+)
+
+
+def _served_stats(trips: pd.DataFrame) -> dict[str, float]:
+    s = trips[trips["status"] == "served"]
+    nan = float("nan")
+    return {"n_served": float(len(s)),
+            "vehicles_used": float(s["vehicle_id"].nunique()),
+            "wait_mean_s": float(s["wait_s"].mean()) if len(s) else nan,
+            "ride_mean_s": float(s["ride_s"].mean()) if len(s) else nan,
+            "detour_mean": float(s["detour_ratio"].mean()) if len(s) else nan}
+
+
+def hindsight_table(result: Any, plan: PlanResult) -> pd.DataFrame:
+    """Online run against its hindsight plan: one row per :data:`HINDSIGHT_ROWS` metric with
+    columns ``metric``, ``online``, ``hindsight`` and ``gap_pct`` = (online - hindsight) /
+    hindsight x 100 (how much more the online day needed; NaN when hindsight is 0).
+
+    Vehicle-km include external km and all of the run's driving (empty, rebalancing);
+    vehicle-hours are active hours (:func:`online_active_hours`, :func:`plan_active_hours`);
+    waits, rides and detours are means over served requests, at the rider's door.
+    """
+    on = _served_stats(result.trips)
+    on.update({"vehicle_km": float(result.vehicles["km_total"].sum()),
+               "km_external": float(result.vehicles["km_external"].sum())
+               if "km_external" in result.vehicles.columns else 0.0,
+               "vehicle_hours": online_active_hours(result)})
+    hs = _served_stats(plan.trips)
+    hs.update({"vehicle_km": float(plan.vehicles["km_total"].sum()),
+               "km_external": float(plan.vehicles["km_external"].sum()),
+               "vehicle_hours": plan_active_hours(plan)})
+    rows = []
+    for key, label, scale in HINDSIGHT_ROWS:
+        o, h = on[key] * scale, hs[key] * scale
+        gap = (o - h) / h * 100.0 if h and np.isfinite(h) else float("nan")
+        rows.append({"metric": label, "key": key, "online": o, "hindsight": h, "gap_pct": gap})
+    return pd.DataFrame(rows)
 
 
 def hindsight_compare(result: Any, requests: pd.DataFrame, oracle: Any, *,
                       service: ServiceConfig | None = None, network: Any | None = None,
                       start_nodes: Sequence[int] | None = None,
-                      time_limit_s: float = 60.0) -> dict[str, float]:
-    """Online day against hindsight: the simulation ``result`` (``trips``, ``vehicles`` and
-    ``kpis`` as in :class:`kl_mobility.results.records.SimulationResult`) against the static
-    plan of the requests it served, with the same vehicles (count and capacities).
+                      time_limit_s: float = 60.0,
+                      vehicle_types: Sequence[VehicleTypeConfig] | None = None,
+                      external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH,
+                      ) -> dict[str, float]:
+    """Online day against hindsight: the simulation ``result`` (``trips``, ``vehicles``,
+    ``events``, ``meta`` and ``kpis`` as in
+    :class:`kl_mobility.results.records.SimulationResult`) against the static plan of the
+    requests it served, with the same vehicles (count, capacities, start nodes).
 
     Returns ``n_served``, ``online_vehicle_km``, ``hindsight_vehicle_km``, ``km_ratio``
-    (online / hindsight), ``online_vehicle_hours``, ``hindsight_vehicle_hours``,
-    ``hindsight_served`` and ``hindsight_feasible``. Vehicles start at the depot unless
-    ``start_nodes`` are given (use the run's initial positions when vehicles start spread).
+    (online / hindsight), ``online_vehicle_hours``, ``hindsight_vehicle_hours`` (active
+    hours, see :func:`hindsight_table`), ``hindsight_served`` and ``hindsight_feasible``.
+    Vehicles start where the run's vehicles started (:func:`simulated_start_nodes`, needs
+    ``network``) unless ``start_nodes`` are given. ``vehicle_types`` (the run's fleet
+    section) names each vehicle's type for energy; default the simulation's default van.
     The online vehicle-km include any empty driving the policy chose (e.g. rebalancing).
     """
+    svc = service or ServiceConfig()
     caps = result.vehicles["capacity"].to_numpy(np.int64)
-    plan = hindsight_plan(requests, oracle, int(caps.size), caps, service=service,
+    if start_nodes is None and network is not None:
+        start_nodes = simulated_start_nodes(result, network, svc).tolist()
+    per_vehicle = None
+    if vehicle_types is not None:
+        by_name = {vt.name: vt for vt in vehicle_types}
+        per_vehicle = [by_name[str(t)] for t in result.vehicles["vehicle_type"]]
+    plan = hindsight_plan(requests, oracle, int(caps.size), caps, service=svc,
                           network=network, start_nodes=start_nodes, trips=result.trips,
-                          time_limit_s=time_limit_s)
-    online_km = float(result.kpis.get("vehicle_km", result.vehicles["km_total"].sum()))
-    hind_km = float(plan.kpis["vehicle_km"])
+                          time_limit_s=time_limit_s, vehicle_type=per_vehicle,
+                          external_speed_kmh=external_speed_kmh)
+    table = hindsight_table(result, plan).set_index("key")
+    online_km = float(table.loc["vehicle_km", "online"])
+    hind_km = float(table.loc["vehicle_km", "hindsight"])
     return {
         "n_served": float((result.trips["status"] == "served").sum()),
         "online_vehicle_km": online_km,
         "hindsight_vehicle_km": hind_km,
         "km_ratio": online_km / hind_km if hind_km > 0 else float("nan"),
-        "online_vehicle_hours": float(result.vehicles["hours_in_service"].sum()),
-        "hindsight_vehicle_hours": float(plan.kpis["vehicle_hours"]),
+        "online_vehicle_hours": float(table.loc["vehicle_hours", "online"]),
+        "hindsight_vehicle_hours": float(table.loc["vehicle_hours", "hindsight"]),
         "hindsight_served": float(plan.kpis["n_served"]),
         "hindsight_feasible": float(plan.solution.feasible),
     }
