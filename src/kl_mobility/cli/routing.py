@@ -94,6 +94,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     _search_args(p, 60.0)
     p.set_defaults(func=_plan)
 
+    from kl_mobility.cli import hindsight
+
+    hindsight.register(sub)
+
 
 def _bench_routing(args: argparse.Namespace) -> int:
     from kl_mobility.cli.progress import TqdmProgress
