@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
 from kl_mobility.cli import main
 
 
@@ -58,3 +60,49 @@ def test_plan_on_tiny_osm(tmp_path, capsys):
     assert rc == 0, text
     assert "2/2 requests served" in text and "vehicle_km" in text
     assert (tmp_path / "out" / "plan_trips.csv").is_file()
+
+
+def test_plan_outer_district_request_energy_and_files(tmp_path, capsys):
+    """One request from an outer district 120 s beyond the boundary node (tiny.osm's south
+    node, 49.400 N 7.700 E) to the north node. The default scenario's van (electric,
+    0.281 kWh/km) drives 2 x 120 s x 50 km/h = 3.333 km beyond the network, counted in
+    km_external and km_total; energy = 0.281 x km_total; the files are written."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from kl_mobility.network import load_network, nearest_nodes
+
+    osm = Path(__file__).resolve().parents[1] / "data" / "tiny.osm"
+    net = load_network(osm, cache_dir=tmp_path / "net")
+    node, _ = nearest_nodes(net, [49.400], [7.700])
+    req = tmp_path / "requests.csv"
+    req.write_text("request_id,request_time_s,origin_lat,origin_lon,origin_node,"
+                   "origin_offset_s,dest_lat,dest_lon\n"
+                   f"1,28800,49.380,7.700,{int(node[0])},120,49.418,7.700\n")
+    out = tmp_path / "out"
+    rc = main(["plan", "--requests", str(req), "--fleet", "1", "--osm", str(osm),
+               "--cache-dir", str(tmp_path / "net"), "--time-limit", "1", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert rc == 0, text
+    assert "1/1 requests served" in text and "1 requests with an outer-district" in text
+    assert "van, electric, capacity 6" in text  # the default scenario's van
+    veh = pd.read_csv(out / "plan_vehicles.csv")
+    ext = 2 * 120 * 50 / 3.6 / 1000
+    assert veh["km_external"].sum() == pytest.approx(ext)
+    assert veh["km_total"].sum() > ext
+    assert veh["energy_kwh"].sum() == pytest.approx(0.281 * veh["km_total"].sum())
+    trips = pd.read_csv(out / "plan_trips.csv")
+    assert trips["origin_offset_s"].tolist() == [120]
+    for name in ("plan_stops.csv", "plan_kpis.json"):
+        assert (out / name).is_file()
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_plan_unknown_vehicle_type_is_one_line(tmp_path, capsys):
+    req = tmp_path / "r.csv"
+    req.write_text("request_id,request_time_s,origin_lat,origin_lon,dest_lat,dest_lon\n")
+    assert main(["plan", "--requests", str(req), "--fleet", "1", "--vehicle-type",
+                 "tram"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'tram'" in err[0] and "van" in err[0]

@@ -3,8 +3,12 @@
 - ``kl-mobility bench routing PATH... --time-limit S [--csv FILE]``: solve benchmark instances
   (Cordeau DARP or Li & Lim PDPTW files, or directories of them) and print a table against
   the best-known values.
-- ``kl-mobility plan --requests FILE --fleet N --capacity Q``: plan a pre-booked request
-  table on the Kaiserslautern network with the static solver and print the plan's KPIs.
+- ``kl-mobility plan --requests FILE --fleet N [--capacity Q] [--scenario FILE]
+  [--vehicle-type NAME]``: plan a pre-booked request table on the scenario's network with
+  the static solver and the scenario's service rules; outer-district ends are driven out
+  and back as in the simulation; print the plan's KPIs with energy/fuel and CO2 of the
+  vehicle type (:mod:`kl_mobility.emissions`, the simulation's accounting).
+- ``kl-mobility hindsight``: registered from :mod:`kl_mobility.cli.hindsight`.
 """
 
 from __future__ import annotations
@@ -73,14 +77,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "plan", help="plan a pre-booked request table with the static solver",
         description="Plan pre-booked requests on the road network with OR-Tools: all "
-        "requests known in advance, vehicles from one depot, the service's time windows "
-        "(max wait, detour limits, stop times). Prints the plan's KPIs.")
+        "requests known in advance, vehicles from one depot, the scenario's service rules "
+        "(max wait, detour limits, stop times; outer-district trips driven out to the "
+        "district and back as in the simulation). Prints the plan's KPIs, energy or fuel "
+        "and CO2 of the chosen vehicle type.")
     p.add_argument("--requests", required=True, metavar="FILE",
                    help="request table (CSV or Parquet; kl_mobility.demand.schema columns)")
     p.add_argument("--fleet", required=True, type=int, metavar="N", help="vehicles")
-    p.add_argument("--capacity", required=True, type=int, metavar="Q", help="seats per vehicle")
-    p.add_argument("--osm", metavar="FILE", help="OSM file (default: the Kaiserslautern "
-                   "extract)")
+    p.add_argument("--capacity", type=int, metavar="Q",
+                   help="seats per vehicle (default: the vehicle type's capacity)")
+    p.add_argument("--scenario", type=Path, metavar="FILE",
+                   help="scenario whose service rules, vehicle type, emission factors, "
+                   "outer-district speed and (without --osm) road network the plan uses "
+                   "(default: scenarios/klima-plus-2030.toml)")
+    p.add_argument("--vehicle-type", metavar="NAME",
+                   help="the scenario's vehicle type for drivetrain, consumption and "
+                   "capacity (default: its first door-to-door type without a speed cap)")
+    p.add_argument("--osm", metavar="FILE", help="OSM file, without speed caps (default: "
+                   "the scenario's network)")
     p.add_argument("--cache-dir", default="networks", metavar="DIR",
                    help="network cache (default networks)")
     p.add_argument("--depot-node", type=int, metavar="NODE",
@@ -89,8 +103,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="pickup window length in seconds (default: the service default)")
     p.add_argument("--no-return", action="store_true",
                    help="vehicles end at their last drop-off instead of the depot")
-    p.add_argument("--out", metavar="DIR", help="write plan_trips.csv, plan_stops.csv and "
-                   "plan_kpis.json here")
+    p.add_argument("--out", metavar="DIR", help="write plan_trips.csv, plan_stops.csv, "
+                   "plan_vehicles.csv and plan_kpis.json here (each file atomically)")
     _search_args(p, 60.0)
     p.set_defaults(func=_plan)
 
@@ -138,37 +152,88 @@ def _bench_routing(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan_vehicle_type(scenario, name: str | None):
+    """The scenario's vehicle type ``name``, else its first door-to-door type without a
+    speed cap (the static plan drives door to door at the network's speeds)."""
+    from kl_mobility.errors import InputError
+
+    types = {vt.name: vt for vt in scenario.fleet}
+    if name is not None:
+        if name not in types:
+            raise InputError(f"--vehicle-type: scenario {scenario.name!r} has no type "
+                             f"{name!r}; its types: {', '.join(types) or 'none'}")
+        vt = types[name]
+        if vt.stop_based or vt.speed_cap_kmh > 0:
+            raise InputError(f"--vehicle-type: {name!r} is stop-based or speed-capped; the "
+                             "static plan serves door to door at the network's speeds")
+        return vt
+    for vt in scenario.fleet:
+        if not vt.stop_based and vt.speed_cap_kmh == 0:
+            return vt
+    from kl_mobility.sim.config import VehicleTypeConfig
+
+    return VehicleTypeConfig(name="van", count=1)
+
+
+def _write_atomic(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    tmp.replace(path)
+
+
+PLAN_ROWS = ("vehicle_km", "km_external", "vehicle_hours", "passenger_km", "occupancy",
+             "empty_km_share", "wait_mean_s", "wait_p95_s", "ride_mean_s", "detour_mean",
+             "shared_share", "passengers_per_vehicle_hour", "energy_kwh", "fuel_l",
+             "co2_fleet_co2_kg", "co2_fleet_g_per_pkm", "co2_car_co2_avoided_kg",
+             "co2_bus_co2_avoided_kg", "co2_net_co2_kg", "solve_s")
+
+
 def _plan(args: argparse.Namespace) -> int:
     from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.config import ConfigError
     from kl_mobility.routing.plan import plan_requests, read_plan_requests
+    from kl_mobility.scenario import default_scenario_path, scenario_from_file
 
     if args.fleet < 1:
         raise ConfigError(f"--fleet must be >= 1, got {args.fleet}")
-    if args.capacity < 1:
+    if args.capacity is not None and args.capacity < 1:
         raise ConfigError(f"--capacity must be >= 1, got {args.capacity}")
     from kl_mobility.network import build_oracle, load_network
+    from kl_mobility.runner import prepare_network
 
+    scenario = scenario_from_file(args.scenario or default_scenario_path())
+    vtype = _plan_vehicle_type(scenario, args.vehicle_type)
+    capacity = vtype.capacity if args.capacity is None else args.capacity
     opts = _options(args)
     bar = TqdmProgress()
     try:
-        network = load_network(args.osm, cache_dir=args.cache_dir, progress=bar)
-        oracle = build_oracle(network, cache_dir=args.cache_dir, progress=bar)
+        if args.osm:
+            network = load_network(args.osm, cache_dir=args.cache_dir, progress=bar)
+            oracle = build_oracle(network, cache_dir=args.cache_dir, progress=bar)
+        else:
+            network, oracle = prepare_network(scenario, cache_dir=args.cache_dir,
+                                              progress=bar)
         requests = read_plan_requests(args.requests, network)
         service_kw = {} if args.max_wait is None else {"max_wait_s": args.max_wait}
-        result = plan_requests(requests, oracle, fleet=args.fleet, capacity=args.capacity,
+        result = plan_requests(requests, oracle, fleet=args.fleet, capacity=capacity,
                                depot_node=args.depot_node, network=network,
-                               return_to_depot=not args.no_return, options=opts,
-                               service_overrides=service_kw, progress=bar)
+                               service=scenario.service, return_to_depot=not args.no_return,
+                               options=opts, service_overrides=service_kw,
+                               vehicle_type=vtype, emissions=scenario.emissions,
+                               external_speed_kmh=scenario.demand.external_speed_kmh,
+                               progress=bar)
     finally:
         bar.close()
     k = result.kpis
     print(f"plan: {k['n_served']}/{k['n_requests']} requests served by "
-          f"{k['vehicles_used']} of {args.fleet} vehicles (capacity {args.capacity}); "
+          f"{k['vehicles_used']:.0f} of {args.fleet} vehicles ({vtype.name}, "
+          f"{vtype.drivetrain}, capacity {capacity}; scenario {scenario.name}); "
           f"feasible: {'yes' if result.solution.feasible else 'NO'}")
-    for key in ("vehicle_km", "vehicle_hours", "passenger_km", "occupancy", "empty_km_share",
-                "wait_mean_s", "wait_p95_s", "ride_mean_s", "detour_mean", "shared_share",
-                "passengers_per_vehicle_hour", "solve_s"):
+    n_ext = int(((result.trips["origin_offset_s"] > 0)
+                 | (result.trips["dest_offset_s"] > 0)).sum())
+    if n_ext:
+        print(f"  {n_ext} requests with an outer-district (external-zone) end")
+    for key in PLAN_ROWS:
         v = k.get(key, math.nan)
         print(f"  {key:28s} {v:12.3f}")
     if not result.solution.feasible:
@@ -177,8 +242,11 @@ def _plan(args: argparse.Namespace) -> int:
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        result.trips.to_csv(out / "plan_trips.csv", index=False)
-        result.stops.to_csv(out / "plan_stops.csv", index=False)
-        (out / "plan_kpis.json").write_text(json.dumps(k, indent=2, default=float) + "\n")
-        print(f"written {out}/plan_trips.csv, plan_stops.csv, plan_kpis.json")
+        for name, df in (("plan_trips.csv", result.trips), ("plan_stops.csv", result.stops),
+                         ("plan_vehicles.csv", result.vehicles)):
+            _write_atomic(out / name, lambda p, df=df: df.to_csv(p, index=False))
+        text = json.dumps(k, indent=2, default=float) + "\n"
+        _write_atomic(out / "plan_kpis.json", lambda p: p.write_text(text))
+        print(f"written {out}/plan_trips.csv, plan_stops.csv, plan_vehicles.csv, "
+              "plan_kpis.json")
     return 0 if result.solution.feasible else 1
