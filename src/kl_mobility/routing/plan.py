@@ -40,6 +40,7 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -484,18 +485,11 @@ def simulated_start_nodes(result: Any, network: Any, service: ServiceConfig,
             raise ValueError("seed is required: the result's meta has none")
         seed = int(result.meta["seed"])
     veh = result.vehicles.sort_values("vehicle_id")
-    names = veh["vehicle_type"].astype(str).to_numpy()
-    caps = veh["capacity"].to_numpy(np.int64)
-    drive = veh["drivetrain"].astype(str).to_numpy()
-    types: list[VehicleTypeConfig] = []
-    k = 0
-    while k < names.size:  # consecutive vehicles of one type, as make_fleet lays them out
-        j = k
-        while j < names.size and names[j] == names[k]:
-            j += 1
-        types.append(VehicleTypeConfig(name=str(names[k]), count=j - k,
-                                       capacity=int(caps[k]), drivetrain=str(drive[k])))
-        k = j
+    rows = zip(veh["vehicle_type"].astype(str), veh["capacity"], veh["drivetrain"].astype(str),
+               strict=True)
+    types = [VehicleTypeConfig(name=name, count=len(g), capacity=int(g[0][1]),
+                               drivetrain=g[0][2])  # runs of one type, as make_fleet lays out
+             for name, g in ((k, list(grp)) for k, grp in groupby(rows, key=lambda r: r[0]))]
     streams = np.random.SeedSequence(seed).spawn(len(STREAMS))
     rng = np.random.default_rng(streams[STREAMS.index("fleet")])
     x = np.asarray(network.node_x, np.float64)
