@@ -115,8 +115,8 @@ def test_table_rows_and_gaps(grid, day):
                           start_nodes=start.tolist(), time_limit_s=2.0)
     table = hindsight_table(run, plan).set_index("key")
     assert list(table.index) == ["n_served", "vehicles_used", "vehicle_km", "km_external",
-                                 "vehicle_hours", "wait_mean_s", "ride_mean_s",
-                                 "detour_mean"]
+                                 "vkm_per_served", "vehicle_hours", "wait_mean_s",
+                                 "ride_mean_s", "detour_mean"]
     on, hs = table.loc["vehicle_km", "online"], table.loc["vehicle_km", "hindsight"]
     assert on == pytest.approx(run.vehicles["km_total"].sum())
     assert hs == pytest.approx(plan.vehicles["km_total"].sum())
@@ -128,6 +128,28 @@ def test_table_rows_and_gaps(grid, day):
     for vid, node in first.items():
         assert node == start[int(vid)]
     assert 0 < table.loc["vehicle_hours", "hindsight"] < 3 * 1.0  # 3 vans, < 1 h each
+
+
+def test_turned_away_requests_are_planned_too(grid):
+    """One van for 14 requests in 20 min: online dispatch turns some away (no_vehicle).
+    With include_turned_away they are planned as well: every request of the day is planned
+    except those rejected for reasons no dispatch could change (none here), and hindsight
+    serves at least what the online day served (the online plan is one feasible plan)."""
+    net, orc = grid
+    req = _requests(14)
+    svc = ServiceConfig()
+    run = simulate(net, orc, req, svc, [VehicleTypeConfig(name="van", count=1, capacity=4)],
+                   DispatchConfig(), seed=4)
+    trips = run.trips
+    served = int((trips["status"] == "served").sum())
+    turned = int(trips["reason"].isin(["no_vehicle", "deadline_passed", "end_of_day"]).sum())
+    assert turned > 0 and served + turned == len(req)
+    plan = hindsight_plan(req, orc, 1, 4, service=svc, network=net, trips=trips,
+                          start_nodes=simulated_start_nodes(run, net, svc).tolist(),
+                          time_limit_s=2.0, include_turned_away=True)
+    assert len(plan.trips) == served + turned
+    assert plan.solution.feasible
+    assert plan.kpis["n_served"] >= served
 
 
 def test_cli_hindsight_end_to_end(tmp_path, capsys):

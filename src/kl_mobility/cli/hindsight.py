@@ -5,7 +5,8 @@ The command builds the scenario's network and demand as ``kl-mobility run`` does
 (:func:`kl_mobility.routing.plan.select_window`: desired pickup in ``[--from, --to)``, at
 most ``--max-requests`` of them, the earliest first), simulates those requests online with
 the scenario's service rules and dispatch policy, and plans the requests the online run
-served with hindsight (OR-Tools, every request known in advance) with the same vehicles,
+served (``--turned-away``: also those its dispatch turned away, so hindsight may serve
+more) with hindsight (OR-Tools, every request known in advance) with the same vehicles,
 started where the run's vehicles started
 (:func:`kl_mobility.routing.plan.simulated_start_nodes`). It prints and writes the
 accounting of every request of the day and the comparison table
@@ -89,6 +90,7 @@ class HindsightRun:
     plan: Any
     table: pd.DataFrame
     time_limit_s: float
+    include_turned_away: bool = False
 
     def accounting(self) -> dict[str, Any]:
         """Every request of the day, where it went (JSON-able)."""
@@ -161,8 +163,11 @@ def _window_fleet(scenario: Any, requests: pd.DataFrame, fleet_size: int | None,
 def run_hindsight(scenario: Any, seed: int, *, from_s: int = DEFAULT_FROM_S,
                   to_s: int | None = None, max_requests: int | None = DEFAULT_MAX_REQUESTS,
                   fleet_size: int | None = None, time_limit_s: float = 60.0,
+                  include_turned_away: bool = False,
                   cache_dir: str | Path | None = None, progress: Any = None) -> HindsightRun:
-    """Simulate a window of the scenario's day online and plan it with hindsight."""
+    """Simulate a window of the scenario's day online and plan it with hindsight (the
+    requests served online; with ``include_turned_away`` also those online dispatch turned
+    away, see :func:`kl_mobility.routing.plan.hindsight_plan`)."""
     from kl_mobility.routing.model import SearchOptions
     from kl_mobility.routing.plan import (
         hindsight_plan,
@@ -215,16 +220,18 @@ def run_hindsight(scenario: Any, seed: int, *, from_s: int = DEFAULT_FROM_S,
                           network=net, start_nodes=start.tolist(), trips=online.trips,
                           options=opts, vehicle_type=types, emissions=scenario.emissions,
                           external_speed_kmh=scenario.demand.external_speed_kmh,
-                          progress=progress)
+                          include_turned_away=include_turned_away, progress=progress)
     return HindsightRun(scenario=scenario.name, seed=seed, from_s=from_s, to_s=to_s,
                         max_requests=max_requests, counts=counts, requests=requests,
                         fleet=fleet, left_out_types=left, start_nodes=start, online=online,
                         plan=plan, table=hindsight_table(online, plan),
-                        time_limit_s=time_limit_s)
+                        time_limit_s=time_limit_s, include_turned_away=include_turned_away)
 
 
 def _num(v: float, digits: int) -> str:
-    return "-" if not math.isfinite(v) else f"{v:,.{digits}f}"
+    if not math.isfinite(v):
+        return "-"
+    return f"{0.0 if abs(v) < 0.5 * 10 ** -digits else v:,.{digits}f}"  # no "-0.0"
 
 
 def format_hindsight(run: HindsightRun) -> str:
@@ -248,7 +255,9 @@ def format_hindsight(run: HindsightRun) -> str:
         f"    included                              {c['selected']:>7,}",
         f"online: served {a['online_served']}, rejected {a['online_rejected']}, cancelled "
         f"{a['online_cancelled']}" + (f" ({reasons})" if reasons else ""),
-        f"hindsight: plans the {a['hindsight_planned']} requests served online: served "
+        f"hindsight: plans the {a['hindsight_planned']} requests "
+        + ("served or turned away by dispatch online" if run.include_turned_away
+           else "served online") + f": served "
         f"{a['hindsight_served']}, not served {a['hindsight_unserved']}; feasible "
         f"{'yes' if a['hindsight_feasible'] else 'NO'} ({run.time_limit_s:g} s search)",
         "",
@@ -280,6 +289,7 @@ def write_hindsight(run: HindsightRun, out_dir: str | Path) -> Path:
             "scenario": run.scenario, "seed": run.seed, "from_s": run.from_s,
             "to_s": run.to_s, "max_requests": run.max_requests,
             "time_limit_s": run.time_limit_s,
+            "include_turned_away": run.include_turned_away,
             "fleet": {vt.name: vt.count for vt in run.fleet},
             "left_out_types": run.left_out_types,
             "start_nodes": [int(v) for v in run.start_nodes],
@@ -330,6 +340,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    f"(default {DEFAULT_MAX_REQUESTS}; 0 = no cap)")
     p.add_argument("--fleet", type=int, default=None, metavar="N",
                    help="use only the first N vehicles of the eligible types (default all)")
+    p.add_argument("--turned-away", action="store_true",
+                   help="also plan the requests online dispatch turned away (no vehicle in "
+                   "time), so hindsight may serve more; default: only those served online "
+                   "(the same work)")
     p.add_argument("--time-limit", type=float, default=60.0, metavar="S",
                    help="seconds for the hindsight search (default 60)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
@@ -354,7 +368,8 @@ def _hindsight(args: argparse.Namespace) -> int:
     try:
         run = run_hindsight(scenario, seed, from_s=args.from_s, to_s=args.to_s,
                             max_requests=args.max_requests or None, fleet_size=args.fleet,
-                            time_limit_s=args.time_limit, cache_dir=args.cache_dir,
+                            time_limit_s=args.time_limit,
+                            include_turned_away=args.turned_away, cache_dir=args.cache_dir,
                             progress=progress)
     finally:
         if progress is not None:

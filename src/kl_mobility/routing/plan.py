@@ -56,6 +56,7 @@ from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
 from kl_mobility.sim.setup import DEFAULT_EXTERNAL_SPEED_KMH
 
 __all__ = [
+    "DISPATCH_REASONS",
     "HINDSIGHT_ROWS",
     "PlanResult",
     "external_offsets",
@@ -71,6 +72,8 @@ __all__ = [
     "simulated_start_nodes",
 ]
 
+#: Reasons of online rejects and cancellations that a better dispatch could have avoided.
+DISPATCH_REASONS = ("no_vehicle", "deadline_passed", "end_of_day")
 #: Travel time standing in for "unreachable" so matrices stay finite (10 days, in s).
 UNREACHABLE_S = 10 * 86_400
 #: Distance standing in for "unreachable" (m).
@@ -413,19 +416,26 @@ def hindsight_plan(requests: pd.DataFrame, oracle: Any, fleet: int,
                    vehicle_type: VehicleTypeConfig | Sequence[VehicleTypeConfig] | None = None,
                    emissions: EmissionsConfig | None = None,
                    external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH,
+                   include_turned_away: bool = False,
                    progress: ProgressCallback | None = None) -> PlanResult:
     """The static optimum of a simulated day, with every request known in advance.
 
     Pass the simulation's ``trips`` table to plan only the requests the online dispatcher
     served (the fair comparison of vehicle-km for the same work), and its vehicles' initial
-    nodes as ``start_nodes`` (:func:`simulated_start_nodes`). By default vehicles need not
-    return to a depot (as in the simulation). Compare ``result.kpis["vehicle_km"]`` with the
-    run's KPI.
+    nodes as ``start_nodes`` (:func:`simulated_start_nodes`). With ``include_turned_away``
+    the requests that online dispatch turned away (reasons :data:`DISPATCH_REASONS`) are
+    planned too, so hindsight may serve more (served count first, then vehicle-km); those
+    rejected for what no vehicle could change (hours, party size, no stop, unreachable,
+    same node) stay out. By default vehicles need not return to a depot (as in the
+    simulation). Compare ``result.kpis["vehicle_km"]`` with the run's KPI.
     """
     req = requests
     if trips is not None:
-        served_ids = trips.loc[trips["status"] == "served", "request_id"].to_numpy()
-        req = requests[requests["request_id"].isin(served_ids)].reset_index(drop=True)
+        take = trips["status"] == "served"
+        if include_turned_away:
+            take |= trips["reason"].isin(DISPATCH_REASONS)
+        ids = trips.loc[take, "request_id"].to_numpy()
+        req = requests[requests["request_id"].isin(ids)].reset_index(drop=True)
     opts = options or SearchOptions(time_limit_s=time_limit_s)
     return plan_requests(req, oracle, fleet=fleet, capacity=capacity, depot_node=depot_node,
                          network=network, service=service, start_nodes=start_nodes,
@@ -541,6 +551,7 @@ HINDSIGHT_ROWS = (
     ("vehicles_used", "vehicles used", 1.0),
     ("vehicle_km", "vehicle-km", 1.0),
     ("km_external", "  of which external km", 1.0),
+    ("vkm_per_served", "vehicle-km per served request", 1.0),
     ("vehicle_hours", "vehicle-hours (active)", 1.0),
     ("wait_mean_s", "mean wait (min)", 1 / 60),
     ("ride_mean_s", "mean ride time (min)", 1 / 60),
@@ -576,6 +587,8 @@ def hindsight_table(result: Any, plan: PlanResult) -> pd.DataFrame:
     hs.update({"vehicle_km": float(plan.vehicles["km_total"].sum()),
                "km_external": float(plan.vehicles["km_external"].sum()),
                "vehicle_hours": plan_active_hours(plan)})
+    for d in (on, hs):
+        d["vkm_per_served"] = d["vehicle_km"] / d["n_served"] if d["n_served"] else np.nan
     rows = []
     for key, label, scale in HINDSIGHT_ROWS:
         o, h = on[key] * scale, hs[key] * scale
