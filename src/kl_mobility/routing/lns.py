@@ -1,0 +1,285 @@
+# ruff: noqa: E741, NPY002
+# (``l`` is the latest-start window as in the literature; inside the kernels ``np.random`` is
+# numba's own per-thread generator, seeded explicitly at the start of every chunk)
+"""Distance search at a fixed number of routes: ruin and recreate (numba kernels).
+
+After :mod:`kl_mobility.routing.ges` has removed routes, the plan's distance is far from good:
+the ejection search only keeps plans feasible. This large-neighbourhood search lowers the
+distance without ever opening a route (in the spirit of Ropke & Pisinger, "An adaptive large
+neighborhood search heuristic for the pickup and delivery problem with time windows",
+Transportation Science 40(4), 2006, and the string-removal recreate with "blinks" of
+Christiaens & Vanden Berghe, "Slack induction by string removals for vehicle routing
+problems", Transportation Science 54(2), 2020):
+
+- *ruin*: a random request and the requests most related to it (pickups and deliveries
+  close to its own), or requests drawn at random, are taken out;
+- *recreate*: they go back one by one, in random order, each at its cheapest feasible
+  position over all routes, skipping each candidate position with a small "blink"
+  probability; an iteration that cannot place every request is undone;
+- *acceptance*: simulated annealing on distance plus the fixed cost of every used route
+  (a route emptied by the search stays closed), with a temperature falling geometrically
+  over the time budget; the best plan seen is kept.
+
+Every plan is feasible by construction (the same insertion checks as the ejection search).
+"""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from kl_mobility.kernels._options import njit
+from kl_mobility.routing.ges import (
+    _arrays,
+    _build,
+    _full_ok,
+    _ins_delta,
+    _ins_ok,
+    _insert,
+    _remove,
+    _schedule,
+)
+from kl_mobility.routing.types import RoutingProblem
+
+__all__ = ["LnsOptions", "LnsResult", "improve_distance"]
+
+
+@dataclass(frozen=True)
+class LnsOptions:
+    """Parameters of the ruin-and-recreate search.
+
+    ``min_removed``/``max_removed``: requests taken out per iteration (capped at the
+    number of requests). ``related_share``: share of iterations removing related requests
+    (else random ones). ``blink``: probability of skipping a candidate position.
+    ``t_start``/``t_end``: annealing temperature as a share of the mean arc length.
+    ``chunk``: iterations between time checks (each reseeded from ``seed``).
+    ``max_iterations``: stop after this many iterations (whole chunks; the temperature then
+    falls over the iterations instead of the time), for runs reproducible bit for bit.
+    """
+
+    min_removed: int = 2
+    max_removed: int = 12
+    related_share: float = 0.7
+    blink: float = 0.01
+    t_start: float = 0.1
+    t_end: float = 0.001
+    chunk: int = 500
+    seed: int = 0
+    max_iterations: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_removed <= self.max_removed:
+            raise ValueError("min_removed must be >= 1 and <= max_removed, got "
+                             f"{self.min_removed} and {self.max_removed}")
+        for name in ("related_share", "blink"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {v}")
+        if not self.t_start >= self.t_end > 0:
+            raise ValueError(f"t_start must be >= t_end > 0, got {self.t_start}, {self.t_end}")
+        if self.chunk < 1:
+            raise ValueError(f"chunk must be >= 1, got {self.chunk}")
+
+
+@dataclass(frozen=True)
+class LnsResult:
+    """The best plan found (location sequences without depots) and its distance."""
+
+    routes: list[list[int]]
+    distance_start: float
+    distance: float
+    iterations: int
+    accepted: int
+    wall_time_s: float
+
+
+@njit
+def _route_dist(seq, n, D, d0, d1):
+    if n == 0:
+        return 0.0
+    tot = D[d0, seq[0]]
+    for k in range(n - 1):
+        tot += D[seq[k], seq[k + 1]]
+    return tot + D[seq[n - 1], d1]
+
+
+@njit
+def _best_insertion(seq, n, p, d, blink, T, D, s, e, l, q, d0, d1, cap, side,
+                    maxride, maxdur, mate, a, z, ld, buf):
+    bi, bj, best = -1, -1, np.inf
+    if not _schedule(seq, n, T, s, e, l, q, d0, d1, cap, a, z, ld):
+        return bi, bj, best
+    for i in range(1, n + 2):
+        for j in range(i, n + 2):
+            if blink > 0.0 and np.random.random() < blink:
+                continue
+            dl = _ins_delta(seq, n, p, d, i, j, D, d0, d1)
+            if dl >= best:
+                continue
+            if not _ins_ok(seq, n, a, z, ld, p, d, i, j, T, s, e, l, q, d0, d1, cap):
+                continue
+            if side:
+                m = _build(seq, n, p, d, i, j, buf)
+                if not _full_ok(buf, m, T, s, e, l, q, d0, d1, cap, maxride, maxdur, mate):
+                    continue
+            bi, bj, best = i, j, dl
+    return bi, bj, best
+
+
+@njit
+def _lns_chunk(R, L, nr, rt, BR, BL, best_cost, cur_cost, pick, dele, related, fixed,
+               q_lo, q_hi, rel_share, blink, temp0, temp1, iters, seed,
+               T, D, s, e, l, q, d0, d1, cap, side, maxride, maxdur, mate):
+    """``iters`` ruin-and-recreate steps; temperature falls from temp0 to temp1.
+
+    Returns (current cost, best cost, accepted steps); ``BR``/``BL`` hold the best plan.
+    """
+    np.random.seed(seed)
+    nreq = pick.size
+    W = R.shape[1] + 4
+    a = np.empty(W, dtype=np.float64)
+    z = np.empty(W, dtype=np.float64)
+    ld = np.empty(W, dtype=np.int64)
+    buf = np.empty(W, dtype=np.int64)
+    R2 = R.copy()
+    L2 = L.copy()
+    rt2 = rt.copy()
+    out = np.empty(nreq, dtype=np.int64)
+    accepted = 0
+    q_hi = min(q_hi, nreq)
+    q_lo = min(q_lo, q_hi)
+    ratio = temp1 / temp0
+    for it in range(iters):
+        temp = temp0 * ratio ** (it / max(1, iters - 1))
+        R2[:nr] = R[:nr]
+        L2[:nr] = L[:nr]
+        rt2[:] = rt
+        nq = q_lo + np.random.randint(q_hi - q_lo + 1)
+        nout = 0
+        if np.random.random() < rel_share:
+            r0 = np.random.randint(nreq)
+            for t in range(nreq):
+                r = related[r0, t]
+                if np.random.random() < 0.8:  # a little noise in the neighbourhood
+                    out[nout] = r
+                    nout += 1
+                    if nout == nq:
+                        break
+        else:
+            perm = np.random.permutation(nreq)
+            for t in range(nq):
+                out[nout] = perm[t]
+                nout += 1
+        for t in range(nout):
+            r = out[t]
+            _remove(R2, L2, rt2[r], pick[r], dele[r])
+            rt2[r] = -1
+        np.random.shuffle(out[:nout])
+        ok = True
+        for t in range(nout):
+            r = out[t]
+            ph, dh = pick[r], dele[r]
+            bk, bi, bj, bd = -1, -1, -1, np.inf
+            for k in range(nr):
+                add = fixed if L2[k] == 0 else 0.0
+                i, j, dl = _best_insertion(R2[k], L2[k], ph, dh, blink, T, D, s, e, l, q, d0,
+                                           d1, cap, side, maxride, maxdur, mate, a, z, ld, buf)
+                if i >= 0 and dl + add < bd:
+                    bk, bi, bj, bd = k, i, j, dl + add
+            if bk < 0:
+                ok = False
+                break
+            _insert(R2, L2, bk, ph, dh, bi, bj, buf)
+            rt2[r] = bk
+        if not ok:
+            continue
+        cost = 0.0
+        for k in range(nr):
+            if L2[k] > 0:
+                cost += fixed + _route_dist(R2[k], L2[k], D, d0, d1)
+        if cost < cur_cost - temp * math.log(np.random.random() + 1e-300):
+            R[:nr] = R2[:nr]
+            L[:nr] = L2[:nr]
+            rt[:] = rt2
+            cur_cost = cost
+            accepted += 1
+            if cost < best_cost - 1e-9:
+                best_cost = cost
+                BR[:nr] = R[:nr]
+                BL[:nr] = L[:nr]
+    return cur_cost, best_cost, accepted
+
+
+def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
+                     time_limit_s: float, options: LnsOptions | None = None, *,
+                     tw_early: np.ndarray | None = None,
+                     tw_late: np.ndarray | None = None) -> LnsResult:
+    """Lower the distance of the complete, feasible plan ``routes`` without adding routes.
+
+    Same conditions as :func:`kl_mobility.routing.ges.minimise_routes` (identical
+    vehicles; windows may be pre-tightened). Returns the best plan found.
+    """
+    opts = options or LnsOptions()
+    p = problem
+    t0 = _time.perf_counter()
+    arr = _arrays(p, p.tw_early if tw_early is None else tw_early,
+                  p.tw_late if tw_late is None else tw_late)
+    nreq = p.n_requests
+    used = [list(map(int, r)) for r in routes if len(r)]
+    nr = len(used)
+    req_of = p.request_of()
+    R = np.zeros((max(nr, 1), 2 * nreq + 2), dtype=np.int64)
+    L = np.zeros(max(nr, 1), dtype=np.int64)
+    rt = np.full(nreq, -1, dtype=np.int64)
+    for k, seq in enumerate(used):
+        R[k, :len(seq)] = seq
+        L[k] = len(seq)
+        for x in seq:
+            rt[req_of[x]] = k
+    if np.any(rt < 0):
+        raise ValueError("improve_distance needs a plan that serves every request")
+    pu, de = p.pickups, p.deliveries
+    rel = p.dist[pu][:, pu] + p.dist[de][:, de]
+    related = np.argsort(rel, axis=1, kind="stable").astype(np.int64)
+
+    def total(RR: np.ndarray, LL: np.ndarray) -> float:
+        return float(sum(p.fixed_cost + _route_dist(RR[k], LL[k], p.dist, arr["d0"], arr["d1"])
+                         for k in range(nr) if LL[k] > 0))
+
+    start = total(R, L)
+    cur = best = start
+    BR, BL = R.copy(), L.copy()
+    n_arcs = max(1, p.n_locations)
+    mean_arc = float(p.dist.sum()) / (n_arcs * n_arcs)
+    t_hi, t_lo = opts.t_start * mean_arc, opts.t_end * mean_arc
+    iterations = accepted = 0
+    chunk_no = 0
+    cap_it = opts.max_iterations
+    while nreq and nr and (el := _time.perf_counter() - t0) < time_limit_s and (
+            cap_it is None or iterations < cap_it):
+        seed = (opts.seed * 1_000_003 + chunk_no) % (2**31 - 1)
+        if cap_it is not None:
+            f0, f1 = iterations / cap_it, min(1.0, (iterations + opts.chunk) / cap_it)
+        else:
+            # the chunk covers an estimated slice of the schedule (measured pace so far)
+            f0 = el / time_limit_s
+            pace = (el / iterations) if iterations else 1e-3
+            f1 = min(1.0, f0 + opts.chunk * pace / time_limit_s)
+        temp0 = t_hi * (t_lo / t_hi) ** f0
+        temp1 = t_hi * (t_lo / t_hi) ** f1
+        cur, best, acc = _lns_chunk(R, L, nr, rt, BR, BL, best, cur, pu, de, related,
+                                    float(p.fixed_cost), opts.min_removed, opts.max_removed,
+                                    opts.related_share, opts.blink, temp0, temp1, opts.chunk,
+                                    seed, **arr)
+        chunk_no += 1
+        iterations += opts.chunk
+        accepted += int(acc)
+    out = [list(map(int, BR[k, :BL[k]])) for k in range(nr) if BL[k] > 0]
+    n_used = len(out)
+    return LnsResult(routes=out, distance_start=start - p.fixed_cost * nr,
+                     distance=best - p.fixed_cost * n_used, iterations=iterations,
+                     accepted=accepted, wall_time_s=_time.perf_counter() - t0)

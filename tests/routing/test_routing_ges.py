@@ -1,0 +1,137 @@
+"""Route minimisation (guided ejection search) and the ruin-and-recreate distance search."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from kl_mobility.routing import check_routes, read_cordeau, read_li_lim
+from kl_mobility.routing.ges import (
+    GesOptions,
+    _arrays,
+    _build,
+    _full_ok,
+    _ins_ok,
+    _schedule,
+    minimise_routes,
+)
+from kl_mobility.routing.lns import LnsOptions, improve_distance
+from kl_mobility.routing.model import _tightened_windows
+
+
+def _singles(p):
+    return [[int(a), int(b)] for a, b in zip(p.pickups, p.deliveries)]
+
+
+def _lc101(shared_benchmarks):
+    return read_li_lim(shared_benchmarks / "pdptw" / "lc101.txt").problem
+
+
+def test_ges_reaches_best_known_count_on_lc101(shared_benchmarks):
+    """53 one-request routes down to lc101's best-known 10, every request still served."""
+    p = _lc101(shared_benchmarks)
+    e, lt = _tightened_windows(p)
+    res = minimise_routes(p, _singles(p), 300.0, GesOptions(seed=3), tw_early=e, tw_late=lt,
+                          target_routes=10)
+    assert res.n_routes_start == 53
+    assert len(res.routes) == 10
+    assert [n for n, _ in res.history] == list(range(52, 9, -1))
+    rep = check_routes(p, res.routes)
+    assert rep.feasible, rep.violations[:3]
+    assert rep.dropped == ()
+    assert sorted(x for r in res.routes for x in r) == sorted(
+        np.concatenate([p.pickups, p.deliveries]).tolist())
+
+
+def test_ges_keeps_ride_time_limits(shared_benchmarks):
+    """On a dial-a-ride instance (ride times, route durations) every plan stays feasible."""
+    p = read_cordeau(shared_benchmarks / "darp" / "a2-16.txt").problem
+    e, lt = _tightened_windows(p)
+    p16 = p.with_vehicles(16)  # room for the one-request routes it starts from
+    res = minimise_routes(p16, _singles(p), 300.0, GesOptions(seed=1, max_iterations=2_000),
+                          tw_early=e, tw_late=lt, target_routes=2)
+    assert len(res.routes) < 16
+    rep = check_routes(p16, res.routes)
+    assert rep.feasible, rep.violations[:3]
+
+
+def test_ges_same_seed_same_plan(shared_benchmarks):
+    p = _lc101(shared_benchmarks)
+    opts = GesOptions(seed=5, max_iterations=400, chunk=100)
+    a = minimise_routes(p, _singles(p), 300.0, opts, target_routes=10)
+    b = minimise_routes(p, _singles(p), 300.0, opts, target_routes=10)
+    assert a.routes == b.routes
+    assert a.iterations == b.iterations
+
+
+def test_ges_rejects_incomplete_plan(shared_benchmarks):
+    p = _lc101(shared_benchmarks)
+    with pytest.raises(ValueError, match="serves every request"):
+        minimise_routes(p, _singles(p)[1:], 1.0)
+
+
+def test_insertion_check_agrees_with_checker(shared_benchmarks):
+    """The O(segment) insertion test accepts exactly the positions the checker accepts."""
+    p = _lc101(shared_benchmarks)
+    arr = _arrays(p, p.tw_early, p.tw_late)
+    res = minimise_routes(p, _singles(p), 300.0, GesOptions(seed=2), target_routes=30)
+    rng = np.random.default_rng(0)
+    one = replace(p.with_vehicles(1), drop_penalty=0.0)  # other requests may stay out
+    n_ok = n_bad = 0
+    a = np.empty(300)
+    z = np.empty(300)
+    ld = np.empty(300, dtype=np.int64)
+    buf = np.empty(300, dtype=np.int64)
+    for _ in range(40):
+        k1, k2 = rng.choice(len(res.routes), 2, replace=False)
+        seq = np.array(res.routes[k2], dtype=np.int64)
+        r = int(p.request_of()[res.routes[k1][0]])
+        pu, de = int(p.pickups[r]), int(p.deliveries[r])
+        n = seq.size
+        assert _schedule(seq, n, arr["T"], arr["s"], arr["e"], arr["l"], arr["q"], arr["d0"],
+                         arr["d1"], arr["cap"], a, z, ld)
+        for i in range(1, n + 2):
+            for j in range(i, n + 2):
+                fast = _ins_ok(seq, n, a, z, ld, pu, de, i, j, arr["T"], arr["s"], arr["e"],
+                               arr["l"], arr["q"], arr["d0"], arr["d1"], arr["cap"])
+                m = _build(seq, n, pu, de, i, j, buf)
+                new = buf[:m].tolist()
+                assert new.index(pu) < new.index(de) and len(new) == n + 2
+                truth = check_routes(one, [new]).feasible
+                full = _full_ok(buf, m, arr["T"], arr["s"], arr["e"], arr["l"], arr["q"],
+                                arr["d0"], arr["d1"], arr["cap"], arr["maxride"],
+                                arr["maxdur"], arr["mate"])
+                assert fast == truth == full, (k2, r, i, j)
+                n_ok += truth
+                n_bad += not truth
+    assert n_ok > 0 and n_bad > 0  # both outcomes were exercised
+
+
+def test_lns_lowers_distance_without_new_routes(shared_benchmarks):
+    p = _lc101(shared_benchmarks)
+    e, lt = _tightened_windows(p)
+    ges = minimise_routes(p, _singles(p), 300.0, GesOptions(seed=1), tw_early=e, tw_late=lt,
+                          target_routes=10)
+    start = check_routes(p, ges.routes)
+    opts = LnsOptions(seed=1, max_iterations=3_000)
+    res = improve_distance(p, ges.routes, 300.0, opts, tw_early=e, tw_late=lt)
+    rep = check_routes(p, res.routes)
+    assert rep.feasible, rep.violations[:3]
+    assert len(res.routes) <= 10
+    assert res.distance_start == pytest.approx(start.distance)
+    assert rep.distance == pytest.approx(res.distance)
+    assert rep.distance < start.distance - 1.0
+    again = improve_distance(p, ges.routes, 300.0, opts, tw_early=e, tw_late=lt)
+    assert again.routes == res.routes  # same seed and iterations: same plan
+
+
+def test_options_validate():
+    with pytest.raises(ValueError, match="k_max"):
+        GesOptions(k_max=0)
+    with pytest.raises(ValueError, match="min_removed"):
+        LnsOptions(min_removed=5, max_removed=2)
+    with pytest.raises(ValueError, match="blink"):
+        LnsOptions(blink=1.5)
+    assert replace(LnsOptions(), seed=2).seed == 2
