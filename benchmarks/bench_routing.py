@@ -64,3 +64,26 @@ def test_li_lim(benchmark, path):
     if sol.n_vehicles_used == bv:
         benchmark.extra_info["gap_pct"] = 100 * (sol.distance - bd) / bd
     assert sol.n_vehicles_used <= bv + 1
+
+
+HARD = [p for p in PDPTW if p.stem in ("lc103", "lr110")]
+
+
+@pytest.mark.parametrize("path", HARD, ids=[p.stem for p in HARD])
+def test_route_minimiser_against_ortools_reduction(benchmark, path):
+    """Guided ejection search against OR-Tools' own route-reduction pass (the reference),
+    same instance, same budget, same run: vehicles reached and distance as ratios."""
+    inst = read_instance(path)
+    ref = solve(inst.problem, SearchOptions(time_limit_s=PDPTW_S, route_minimiser="ortools"))
+    sol = benchmark.pedantic(
+        lambda: solve(inst.problem, SearchOptions(time_limit_s=PDPTW_S, route_minimiser="ges")),
+        rounds=1, iterations=1)
+    assert sol.feasible and ref.feasible
+    assert sol.dropped == () and ref.dropped == ()
+    bv, bd = read_bks(path.parent / "bks.csv")[inst.name]
+    benchmark.extra_info.update(
+        instance=inst.name, bks_vehicles=bv, vehicles=sol.n_vehicles_used,
+        vehicles_reference=ref.n_vehicles_used,
+        vehicle_ratio=sol.n_vehicles_used / ref.n_vehicles_used,
+        distance_ratio=sol.distance / ref.distance)
+    assert sol.n_vehicles_used <= ref.n_vehicles_used

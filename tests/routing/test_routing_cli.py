@@ -106,3 +106,18 @@ def test_plan_unknown_vehicle_type_is_one_line(tmp_path, capsys):
                  "tram"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "'tram'" in err[0] and "van" in err[0]
+
+
+def test_bench_routing_route_minimiser_options(tiny_pdptw, tmp_path, capsys):
+    """Both route minimisers and a search seed are accepted; a bad name is one line, exit 2."""
+    for name in ("ges", "ortools"):
+        out = tmp_path / f"{name}.csv"
+        assert main(["bench", "routing", str(tiny_pdptw), "--time-limit", "1",
+                     "--route-minimiser", name, "--search-seed", "3", "--csv", str(out)]) == 0
+        rows = list(csv.DictReader(out.open()))
+        assert rows[0]["feasible"] == "True" and rows[0]["vehicles"] == "1"
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["bench", "routing", str(tiny_pdptw), "--route-minimiser", "magic"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'magic'" in capsys.readouterr().err

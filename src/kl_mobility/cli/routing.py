@@ -35,7 +35,12 @@ def _bench_parsers(sub: argparse._SubParsersAction) -> argparse._SubParsersActio
 
 
 def _search_args(p: argparse.ArgumentParser, default_limit: float) -> None:
-    from kl_mobility.routing.model import FIRST_SOLUTION_STRATEGIES, METAHEURISTICS, SearchOptions
+    from kl_mobility.routing.model import (
+        FIRST_SOLUTION_STRATEGIES,
+        METAHEURISTICS,
+        ROUTE_MINIMISERS,
+        SearchOptions,
+    )
 
     d = SearchOptions()
     p.add_argument("--time-limit", type=float, default=default_limit, metavar="S",
@@ -47,6 +52,12 @@ def _search_args(p: argparse.ArgumentParser, default_limit: float) -> None:
     p.add_argument("--metaheuristic", default=d.metaheuristic, choices=METAHEURISTICS,
                    metavar="NAME", help=f"OR-Tools local-search metaheuristic "
                    f"(default {d.metaheuristic})")
+    p.add_argument("--route-minimiser", default=d.route_minimiser, choices=ROUTE_MINIMISERS,
+                   help="with a fixed vehicle cost: remove routes by guided ejection search "
+                   "(ges) or by OR-Tools' own re-insertion (ortools); default "
+                   f"{d.route_minimiser}")
+    p.add_argument("--search-seed", type=int, default=d.seed, metavar="N",
+                   help=f"seed of the ejection and ruin-and-recreate searches (default {d.seed})")
 
 
 def _options(args: argparse.Namespace):
@@ -55,7 +66,8 @@ def _options(args: argparse.Namespace):
 
     try:
         return SearchOptions(time_limit_s=args.time_limit, first_solution=args.first_solution,
-                             metaheuristic=args.metaheuristic)
+                             metaheuristic=args.metaheuristic,
+                             route_minimiser=args.route_minimiser, seed=args.search_seed)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
 
