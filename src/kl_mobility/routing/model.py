@@ -15,12 +15,21 @@ The model (OR-Tools' vehicle routing library, ``pywrapcp``):
 - optional dropping of requests at ``drop_penalty`` each.
 
 :func:`solve` runs the search and checks the result with :func:`check_routes`, which also
-recomputes the objective in double precision. For problems with a fixed vehicle cost
-(hierarchical objective: vehicles first) it runs a route-reduction pass: remove the route
-with the fewest requests, re-optimise with one vehicle less allowing (heavily penalised)
-drops and soft windows, accept when every request fits again (an attempt placing every
-request but some late is repaired: the late requests are taken out and re-inserted with
-hard windows); finally it polishes distance with the reached vehicle count.
+recomputes the objective in double precision.
+
+Problems with a fixed vehicle cost, every request mandatory and identical vehicles
+(hierarchical objective: vehicles first, as in Li & Lim) take another path by default
+(``route_minimiser="ges"``): starting from one route per request, the guided ejection search
+(:mod:`kl_mobility.routing.ges`) removes routes for ``reduction_share`` of the budget, then
+ruin and recreate (:mod:`kl_mobility.routing.lns`) lowers the distance at that vehicle
+count for the rest. OR-Tools' local search could not do either: it ended 1-4 requests
+short of the best-known vehicle counts on lc103, lc109, lr109, lr110 and lr112, and from the
+ejection search's plans it stayed in their basin (lc103: 1604 -> 1527 in 18 s, against
+1035.35 best-known). With ``route_minimiser="ortools"`` the earlier pass runs instead:
+remove the route with the fewest requests, re-optimise with one vehicle less allowing
+(heavily penalised) drops and soft windows, accept when every request fits again (an attempt
+placing every request but some late is repaired: the late requests are taken out and
+re-inserted with hard windows); finally polish distance with the reached vehicle count.
 """
 
 from __future__ import annotations
