@@ -16,7 +16,7 @@ import pytest
 from kl_mobility.cli import main
 from kl_mobility.dispatch.config import DispatchConfig
 from kl_mobility.network import build_oracle, grid_network
-from kl_mobility.routing.plan import (
+from kl_mobility.routing.hindsight import (
     hindsight_compare,
     hindsight_plan,
     hindsight_table,

@@ -2,15 +2,15 @@
 
 The command builds the scenario's network and demand as ``kl-mobility run`` does
 (:mod:`kl_mobility.runner`), keeps the requests of a small window of the day
-(:func:`kl_mobility.routing.plan.select_window`: desired pickup in ``[--from, --to)``, at
-most ``--max-requests`` of them, the earliest first), simulates those requests online with
+(:func:`kl_mobility.routing.hindsight.select_window`: desired pickup in
+``[--from, --to)``, at most ``--max-requests`` of them, the earliest first), simulates those requests online with
 the scenario's service rules and dispatch policy, and plans the requests the online run
 served (``--turned-away``: also those its dispatch turned away, so hindsight may serve
 more) with hindsight (OR-Tools, every request known in advance) with the same vehicles,
 started where the run's vehicles started
-(:func:`kl_mobility.routing.plan.simulated_start_nodes`). It prints and writes the
+(:func:`kl_mobility.routing.hindsight.simulated_start_nodes`). It prints and writes the
 accounting of every request of the day and the comparison table
-(:func:`kl_mobility.routing.plan.hindsight_table`).
+(:func:`kl_mobility.routing.hindsight.hindsight_table`).
 
 Scope (what the static model can represent): door-to-door vehicle types on the network's
 travel times. Stop-based types and types with a speed cap (the shuttles of
@@ -167,14 +167,14 @@ def run_hindsight(scenario: Any, seed: int, *, from_s: int = DEFAULT_FROM_S,
                   cache_dir: str | Path | None = None, progress: Any = None) -> HindsightRun:
     """Simulate a window of the scenario's day online and plan it with hindsight (the
     requests served online; with ``include_turned_away`` also those online dispatch turned
-    away, see :func:`kl_mobility.routing.plan.hindsight_plan`)."""
-    from kl_mobility.routing.model import SearchOptions
-    from kl_mobility.routing.plan import (
+    away, see :func:`kl_mobility.routing.hindsight.hindsight_plan`)."""
+    from kl_mobility.routing.hindsight import (
         hindsight_plan,
         hindsight_table,
         select_window,
         simulated_start_nodes,
     )
+    from kl_mobility.routing.model import SearchOptions
     from kl_mobility.runner import (
         prepare_network,
         rebalancing_forecast,

@@ -1,4 +1,4 @@
-"""Static plans for request tables on the road network: pre-booked service and hindsight.
+"""Static plans for request tables on the road network (pre-booked service).
 
 :func:`problem_from_requests` turns a request table (:mod:`kl_mobility.demand.schema`
 columns) into a :class:`RoutingProblem` on the travel-time oracle, using the *same* service
@@ -29,10 +29,9 @@ vehicle-km). Door-to-door service at the request's ``origin_node``/``dest_node``
 :func:`plan_requests` solves and tabulates the plan like a simulation run (trips, stops,
 vehicles, KPIs via :func:`kl_mobility.results.kpis.compute_kpis`; energy or fuel per
 vehicle from the vehicle type's consumption and, with an emissions config, the CO2 account
-of :func:`kl_mobility.emissions.co2_account`, the simulation's). :func:`hindsight_plan` is
-the same for the hindsight benchmark of a simulated day; :func:`select_window`,
-:func:`simulated_start_nodes` and :func:`hindsight_table` build a hindsight comparison
-from a simulation run (``kl-mobility hindsight``).
+of :func:`kl_mobility.emissions.co2_account`, the simulation's). The hindsight benchmark
+of a simulated day (``kl-mobility hindsight``) builds on it in
+:mod:`kl_mobility.routing.hindsight`.
 """
 
 from __future__ import annotations
@@ -40,7 +39,6 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -56,24 +54,15 @@ from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
 from kl_mobility.sim.setup import DEFAULT_EXTERNAL_SPEED_KMH
 
 __all__ = [
-    "DISPATCH_REASONS",
-    "HINDSIGHT_ROWS",
     "PlanResult",
+    "default_depot",
+    "desired_pickup_s",
     "external_offsets",
-    "hindsight_compare",
-    "hindsight_plan",
-    "hindsight_table",
-    "online_active_hours",
-    "plan_active_hours",
     "plan_requests",
     "problem_from_requests",
     "read_plan_requests",
-    "select_window",
-    "simulated_start_nodes",
 ]
 
-#: Reasons of online rejects and cancellations that a better dispatch could have avoided.
-DISPATCH_REASONS = ("no_vehicle", "deadline_passed", "end_of_day")
 #: Travel time standing in for "unreachable" so matrices stay finite (10 days, in s).
 UNREACHABLE_S = 10 * 86_400
 #: Distance standing in for "unreachable" (m).
@@ -121,6 +110,13 @@ def _opt(requests: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
     s = requests[col]
     has = s.notna().to_numpy()
     return s.fillna(0).to_numpy(np.int64), has
+
+
+def desired_pickup_s(requests: pd.DataFrame) -> np.ndarray:
+    """int64[n]: each request's desired pickup, ``earliest_pickup_s`` where set, else
+    ``request_time_s`` (the simulation's earliest pickup)."""
+    earliest, has_e = _opt(requests, "earliest_pickup_s")
+    return np.where(has_e, earliest, requests["request_time_s"].to_numpy(np.int64))
 
 
 def external_offsets(requests: pd.DataFrame, end: str,
@@ -404,241 +400,3 @@ def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
                  "feasible": float(sol.feasible), "solve_s": _time.perf_counter() - t0})
     return PlanResult(solution=sol, problem=problem, loc_node=loc_node, trips=trips,
                       stops=stops, vehicles=vehicles, kpis=kpis)
-
-
-def hindsight_plan(requests: pd.DataFrame, oracle: Any, fleet: int,
-                   capacity: int | Sequence[int], *,
-                   service: ServiceConfig | None = None, depot_node: int | None = None,
-                   network: Any | None = None, start_nodes: Sequence[int] | None = None,
-                   trips: pd.DataFrame | None = None, return_to_depot: bool = False,
-                   time_limit_s: float = 60.0,
-                   options: SearchOptions | None = None,
-                   vehicle_type: VehicleTypeConfig | Sequence[VehicleTypeConfig] | None = None,
-                   emissions: EmissionsConfig | None = None,
-                   external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH,
-                   include_turned_away: bool = False,
-                   progress: ProgressCallback | None = None) -> PlanResult:
-    """The static optimum of a simulated day, with every request known in advance.
-
-    Pass the simulation's ``trips`` table to plan only the requests the online dispatcher
-    served (the fair comparison of vehicle-km for the same work), and its vehicles' initial
-    nodes as ``start_nodes`` (:func:`simulated_start_nodes`). With ``include_turned_away``
-    the requests that online dispatch turned away (reasons :data:`DISPATCH_REASONS`) are
-    planned too, so hindsight may serve more (served count first, then vehicle-km); those
-    rejected for what no vehicle could change (hours, party size, no stop, unreachable,
-    same node) stay out. By default vehicles need not return to a depot (as in the
-    simulation). Compare ``result.kpis["vehicle_km"]`` with the run's KPI.
-    """
-    req = requests
-    if trips is not None:
-        take = trips["status"] == "served"
-        if include_turned_away:
-            take |= trips["reason"].isin(DISPATCH_REASONS)
-        ids = trips.loc[take, "request_id"].to_numpy()
-        req = requests[requests["request_id"].isin(ids)].reset_index(drop=True)
-    opts = options or SearchOptions(time_limit_s=time_limit_s)
-    return plan_requests(req, oracle, fleet=fleet, capacity=capacity, depot_node=depot_node,
-                         network=network, service=service, start_nodes=start_nodes,
-                         return_to_depot=return_to_depot, options=opts,
-                         vehicle_type=vehicle_type, emissions=emissions,
-                         external_speed_kmh=external_speed_kmh, progress=progress)
-
-
-def select_window(requests: pd.DataFrame, *, from_s: int | None = None,
-                  to_s: int | None = None, max_requests: int | None = None,
-                  ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The requests of a small window of the day, for a hindsight comparison.
-
-    A request is in the window when its desired pickup (``earliest_pickup_s``, else
-    ``request_time_s``) lies in ``[from_s, to_s)`` (open ends when ``None``); of those, the
-    first ``max_requests`` by desired pickup (ties by table order) are kept. Returns the kept
-    rows (in table order) and the accounting ``{"day", "before", "after", "in_window",
-    "over_cap", "selected"}`` with ``day = before + after + in_window`` and
-    ``in_window = over_cap + selected``.
-    """
-    if max_requests is not None and max_requests < 1:
-        raise ValueError(f"max_requests must be >= 1, got {max_requests}")
-    if from_s is not None and to_s is not None and to_s <= from_s:
-        raise ValueError(f"the window must end after it starts, got [{from_s}, {to_s})")
-    earliest, has_e = _opt(requests, "earliest_pickup_s")
-    early0 = np.where(has_e, earliest, requests["request_time_s"].to_numpy(np.int64))
-    before = early0 < from_s if from_s is not None else np.zeros(early0.size, bool)
-    after = early0 >= to_s if to_s is not None else np.zeros(early0.size, bool)
-    inside = np.flatnonzero(~before & ~after)
-    keep = inside[np.argsort(early0[inside], kind="stable")]
-    if max_requests is not None:
-        keep = keep[:max_requests]
-    keep = np.sort(keep)
-    counts = {"day": len(requests), "before": int(before.sum()), "after": int(after.sum()),
-              "in_window": int(inside.size), "over_cap": int(inside.size - keep.size),
-              "selected": int(keep.size)}
-    return requests.iloc[keep].reset_index(drop=True), counts
-
-
-def simulated_start_nodes(result: Any, network: Any, service: ServiceConfig,
-                          seed: int | None = None) -> np.ndarray:
-    """int64[K]: where each vehicle of a simulation ``result`` stood when the run began.
-
-    The run's result tables carry no initial positions, so they are drawn again exactly as
-    :func:`kl_mobility.sim.simulate` drew them: :func:`kl_mobility.sim.setup.make_fleet`
-    with the ``fleet`` stream of ``np.random.SeedSequence(seed)`` (``seed`` default:
-    ``result.meta["seed"]``), the run's vehicles (``result.vehicles``, in vehicle order)
-    and ``service`` (``initial_positions``, depots). They are then checked against the
-    run's event log: a vehicle's first ``assign`` or ``charge_start`` event names the node
-    it still stood on; any mismatch is a ``ValueError`` (e.g. another seed or service).
-    """
-    from kl_mobility.sim.setup import depot_nodes, make_fleet
-    from kl_mobility.sim.simulate import STREAMS
-
-    if seed is None:
-        if "seed" not in result.meta:
-            raise ValueError("seed is required: the result's meta has none")
-        seed = int(result.meta["seed"])
-    veh = result.vehicles.sort_values("vehicle_id")
-    rows = zip(veh["vehicle_type"].astype(str), veh["capacity"], veh["drivetrain"].astype(str),
-               strict=True)
-    types = [VehicleTypeConfig(name=name, count=len(g), capacity=int(g[0][1]),
-                               drivetrain=g[0][2])  # runs of one type, as make_fleet lays out
-             for name, g in ((k, list(grp)) for k, grp in groupby(rows, key=lambda r: r[0]))]
-    streams = np.random.SeedSequence(seed).spawn(len(STREAMS))
-    rng = np.random.default_rng(streams[STREAMS.index("fleet")])
-    x = np.asarray(network.node_x, np.float64)
-    y = np.asarray(network.node_y, np.float64)
-    fl = make_fleet(types, service, int(network.n_nodes), depot_nodes(service, x, y), rng,
-                    service.start_s)
-    nodes = np.asarray(fl.pos_node, np.int64).copy()
-    ev = result.events
-    ev = ev[ev["vehicle_id"] >= 0]
-    first = ev.groupby("vehicle_id", sort=True).first()
-    first = first[first["kind"].isin(("assign", "charge_start"))]
-    vid = first.index.to_numpy(np.int64)
-    bad = vid[first["node"].to_numpy(np.int64) != nodes[vid]]
-    if bad.size:
-        raise ValueError(f"start nodes drawn for seed {seed} do not match the run's event log "
-                         f"(vehicle {int(bad[0])}); pass start_nodes explicitly")
-    return nodes
-
-
-def _active_hours(trips: pd.DataFrame, first_departure: pd.Series) -> float:
-    """Sum over vehicles with a served trip of (last drop-off - first departure), hours."""
-    served = trips[trips["status"] == "served"]
-    if served.empty:
-        return 0.0
-    last = served.groupby("vehicle_id")["dropoff_time_s"].max()
-    first = first_departure.reindex(last.index)
-    return float((last - first).sum()) / 3600.0
-
-
-def online_active_hours(result: Any) -> float:
-    """Vehicle-hours of a run counted like a plan's: per vehicle with a served trip, from
-    its first assignment (it sets off then) to its last drop-off."""
-    ev = result.events
-    dep = ev[ev["kind"] == "assign"].groupby("vehicle_id")["time_s"].min()
-    return _active_hours(result.trips, dep)
-
-
-def plan_active_hours(plan: PlanResult) -> float:
-    """Vehicle-hours of a plan: per used vehicle, from leaving its start (as late as the
-    plan allows) to its last drop-off."""
-    st = plan.stops
-    dep = st[st["kind"] == "start"].groupby("vehicle_id")["departure_s"].min()
-    return _active_hours(plan.trips, dep)
-
-
-#: Rows of :func:`hindsight_table`: (key, label, scale of the stored value).
-HINDSIGHT_ROWS = (
-    ("n_served", "served", 1.0),
-    ("vehicles_used", "vehicles used", 1.0),
-    ("vehicle_km", "vehicle-km", 1.0),
-    ("km_external", "  of which external km", 1.0),
-    ("vkm_per_served", "vehicle-km per served request", 1.0),
-    ("vehicle_hours", "vehicle-hours (active)", 1.0),
-    ("wait_mean_s", "mean wait (min)", 1 / 60),
-    ("ride_mean_s", "mean ride time (min)", 1 / 60),
-    ("detour_mean", "mean detour (ride / direct)", 1.0),
-)
-
-
-def _served_stats(trips: pd.DataFrame) -> dict[str, float]:
-    s = trips[trips["status"] == "served"]
-    nan = float("nan")
-    return {"n_served": float(len(s)),
-            "vehicles_used": float(s["vehicle_id"].nunique()),
-            "wait_mean_s": float(s["wait_s"].mean()) if len(s) else nan,
-            "ride_mean_s": float(s["ride_s"].mean()) if len(s) else nan,
-            "detour_mean": float(s["detour_ratio"].mean()) if len(s) else nan}
-
-
-def hindsight_table(result: Any, plan: PlanResult) -> pd.DataFrame:
-    """Online run against its hindsight plan: one row per :data:`HINDSIGHT_ROWS` metric with
-    columns ``metric``, ``online``, ``hindsight`` and ``gap_pct`` = (online - hindsight) /
-    hindsight x 100 (how much more the online day needed; NaN when hindsight is 0).
-
-    Vehicle-km include external km and all of the run's driving (empty, rebalancing);
-    vehicle-hours are active hours (:func:`online_active_hours`, :func:`plan_active_hours`);
-    waits, rides and detours are means over served requests, at the rider's door.
-    """
-    on = _served_stats(result.trips)
-    on.update({"vehicle_km": float(result.vehicles["km_total"].sum()),
-               "km_external": float(result.vehicles["km_external"].sum())
-               if "km_external" in result.vehicles.columns else 0.0,
-               "vehicle_hours": online_active_hours(result)})
-    hs = _served_stats(plan.trips)
-    hs.update({"vehicle_km": float(plan.vehicles["km_total"].sum()),
-               "km_external": float(plan.vehicles["km_external"].sum()),
-               "vehicle_hours": plan_active_hours(plan)})
-    for d in (on, hs):
-        d["vkm_per_served"] = d["vehicle_km"] / d["n_served"] if d["n_served"] else np.nan
-    rows = []
-    for key, label, scale in HINDSIGHT_ROWS:
-        o, h = on[key] * scale, hs[key] * scale
-        gap = (o - h) / h * 100.0 if h and np.isfinite(h) else float("nan")
-        rows.append({"metric": label, "key": key, "online": o, "hindsight": h, "gap_pct": gap})
-    return pd.DataFrame(rows)
-
-
-def hindsight_compare(result: Any, requests: pd.DataFrame, oracle: Any, *,
-                      service: ServiceConfig | None = None, network: Any | None = None,
-                      start_nodes: Sequence[int] | None = None,
-                      time_limit_s: float = 60.0,
-                      vehicle_types: Sequence[VehicleTypeConfig] | None = None,
-                      external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH,
-                      ) -> dict[str, float]:
-    """Online day against hindsight: the simulation ``result`` (``trips``, ``vehicles``,
-    ``events``, ``meta`` and ``kpis`` as in
-    :class:`kl_mobility.results.records.SimulationResult`) against the static plan of the
-    requests it served, with the same vehicles (count, capacities, start nodes).
-
-    Returns ``n_served``, ``online_vehicle_km``, ``hindsight_vehicle_km``, ``km_ratio``
-    (online / hindsight), ``online_vehicle_hours``, ``hindsight_vehicle_hours`` (active
-    hours, see :func:`hindsight_table`), ``hindsight_served`` and ``hindsight_feasible``.
-    Vehicles start where the run's vehicles started (:func:`simulated_start_nodes`, needs
-    ``network``) unless ``start_nodes`` are given. ``vehicle_types`` (the run's fleet
-    section) names each vehicle's type for energy; default the simulation's default van.
-    The online vehicle-km include any empty driving the policy chose (e.g. rebalancing).
-    """
-    svc = service or ServiceConfig()
-    caps = result.vehicles["capacity"].to_numpy(np.int64)
-    if start_nodes is None and network is not None:
-        start_nodes = simulated_start_nodes(result, network, svc).tolist()
-    per_vehicle = None
-    if vehicle_types is not None:
-        by_name = {vt.name: vt for vt in vehicle_types}
-        per_vehicle = [by_name[str(t)] for t in result.vehicles["vehicle_type"]]
-    plan = hindsight_plan(requests, oracle, int(caps.size), caps, service=svc,
-                          network=network, start_nodes=start_nodes, trips=result.trips,
-                          time_limit_s=time_limit_s, vehicle_type=per_vehicle,
-                          external_speed_kmh=external_speed_kmh)
-    table = hindsight_table(result, plan).set_index("key")
-    online_km = float(table.loc["vehicle_km", "online"])
-    hind_km = float(table.loc["vehicle_km", "hindsight"])
-    return {
-        "n_served": float((result.trips["status"] == "served").sum()),
-        "online_vehicle_km": online_km,
-        "hindsight_vehicle_km": hind_km,
-        "km_ratio": online_km / hind_km if hind_km > 0 else float("nan"),
-        "online_vehicle_hours": float(table.loc["vehicle_hours", "online"]),
-        "hindsight_vehicle_hours": float(table.loc["vehicle_hours", "hindsight"]),
-        "hindsight_served": float(plan.kpis["n_served"]),
-        "hindsight_feasible": float(plan.solution.feasible),
-    }
