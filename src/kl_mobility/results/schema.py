@@ -110,6 +110,8 @@ VEHICLES_COLUMNS: tuple[Column, ...] = (
     Column("kind", "str", "", "van or shuttle"),
     Column("drivetrain", "str", "", "electric or diesel"),
     Column("capacity", "int16", "seats", "passenger capacity"),
+    Column("start_node", "int32", "", "network node where the vehicle starts the day: drawn "
+           "from the seed's fleet stream (service.initial_positions = random) or a depot"),
     Column("km_total", "float64", "km", "distance driven along actual paths, incl. "
            "km_external"),
     Column("km_occupied", "float64", "km", "distance driven with at least one passenger"),
