@@ -61,6 +61,8 @@ def test_write_then_read_round_trip(tmp_path):
     back = read_run(out)
     pd.testing.assert_frame_equal(back.trips, res.trips)
     pd.testing.assert_frame_equal(back.events, res.events)
+    pd.testing.assert_frame_equal(back.vehicles, res.vehicles)
+    assert back.vehicles["start_node"].dtype == np.int32  # the day's start, kept on disk
     assert back.kpis["n_served"] == res.kpis["n_served"] == 2
     assert json.loads((out / "meta.json").read_text())["seed"] == 3
     (out / "stale.txt").write_text("x")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -75,19 +76,21 @@ def test_window_keeps_the_earliest_in_window_and_accounts_for_all():
         select_window(req, from_s=100, to_s=100)
 
 
-def test_start_nodes_are_recovered_from_the_run(grid, day):
-    """Random initial positions are not in the result tables: they are drawn again from the
-    run's seed and agree with every vehicle's first assignment in the event log; another
-    seed's draw contradicts the log."""
-    net, _ = grid
-    _req, svc, _fleet, run = day
-    nodes = simulated_start_nodes(run, net, svc)
-    ev = run.events[run.events["kind"] == "assign"].groupby("vehicle_id").first()
+def test_start_nodes_are_read_from_the_run(grid, day):
+    """The run's vehicle table names each vehicle's start node; they agree with every
+    vehicle's first assignment in the event log (it had not moved before); a table without
+    the column (an older run) is an error, not a silent depot start."""
+    _req, _svc, _fleet, run = day
+    nodes = simulated_start_nodes(run)
+    assert nodes.tolist() == run.vehicles.sort_values("vehicle_id")["start_node"].tolist()
+    ev = run.events[run.events["vehicle_id"] >= 0].groupby("vehicle_id").first()
+    ev = ev[ev["kind"] == "assign"]
     assert len(ev) >= 2  # the check below compares something
     for vid, row in ev.iterrows():
         assert nodes[int(vid)] == row["node"]
-    with pytest.raises(ValueError, match="do not match"):
-        simulated_start_nodes(run, net, svc, seed=5)
+    old = SimpleNamespace(vehicles=run.vehicles.drop(columns="start_node"))
+    with pytest.raises(ValueError, match="no start_node column"):
+        simulated_start_nodes(old)
 
 
 def test_hindsight_never_drives_more_than_online_for_the_same_requests(grid, day):
@@ -110,7 +113,7 @@ def test_table_rows_and_gaps(grid, day):
     the plan starts each used vehicle at the run's start node of that vehicle."""
     net, orc = grid
     req, svc, fleet, run = day
-    start = simulated_start_nodes(run, net, svc)
+    start = simulated_start_nodes(run)
     plan = hindsight_plan(req, orc, 3, 4, service=svc, network=net, trips=run.trips,
                           start_nodes=start.tolist(), time_limit_s=2.0)
     table = hindsight_table(run, plan).set_index("key")
@@ -145,7 +148,7 @@ def test_turned_away_requests_are_planned_too(grid):
     turned = int(trips["reason"].isin(["no_vehicle", "deadline_passed", "end_of_day"]).sum())
     assert turned > 0 and served + turned == len(req)
     plan = hindsight_plan(req, orc, 1, 4, service=svc, network=net, trips=trips,
-                          start_nodes=simulated_start_nodes(run, net, svc).tolist(),
+                          start_nodes=simulated_start_nodes(run).tolist(),
                           time_limit_s=2.0, include_turned_away=True)
     assert len(plan.trips) == served + turned
     assert plan.solution.feasible

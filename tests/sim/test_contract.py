@@ -79,6 +79,13 @@ def check_contract(res, requests, service, oracle, fleet):
     else:  # each external stop carries its own party one way (and maybe others both ways)
         assert res.vehicles["passenger_km"].sum() >= pkm_edges + km_ext / 2 - 1e-9
     assert (res.vehicles["km_occupied"] <= res.vehicles["km_total"] + 1e-9).all()
+    # start nodes: network nodes; a vehicle's first assignment or charge (before it ever
+    # moved) happens where the vehicle table says it started the day
+    start = res.vehicles.set_index("vehicle_id")["start_node"]
+    assert ((start >= 0) & (start < oracle.tt.shape[0])).all()
+    own = ev[ev["vehicle_id"] >= 0].groupby("vehicle_id").first()
+    own = own[own["kind"].isin(("assign", "charge_start"))]
+    assert (own["node"] == start.loc[own.index]).all()
     # KPIs consistent with the tables
     k = res.kpis
     assert k["n_served"] + k["n_rejected"] + k["n_cancelled"] == k["n_requests"] == len(trips)
@@ -159,5 +166,7 @@ def test_same_seed_same_log_different_seed_different_log(policy):
     c = _busy_day(policy, 2)
     pd.testing.assert_frame_equal(a.events, b.events, check_exact=True)
     pd.testing.assert_frame_equal(a.trips, b.trips, check_exact=True)
+    pd.testing.assert_frame_equal(a.vehicles, b.vehicles, check_exact=True)
     assert not a.events.equals(c.events)
+    assert not a.vehicles["start_node"].equals(c.vehicles["start_node"])
     assert a.kpis["n_served"] > 0

@@ -212,7 +212,7 @@ def run_hindsight(scenario: Any, seed: int, *, from_s: int = DEFAULT_FROM_S,
                              if k in {vt.name for vt in fleet}} or None,
                       external_speed_kmh=scenario.demand.external_speed_kmh,
                       forecast=forecast)
-    start = simulated_start_nodes(online, net, scenario.service, seed)
+    start = simulated_start_nodes(online)
     by_name = {vt.name: vt for vt in fleet}
     types = [by_name[str(t)] for t in online.vehicles["vehicle_type"]]
     caps = online.vehicles["capacity"].to_numpy(np.int64)

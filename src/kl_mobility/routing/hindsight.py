@@ -13,7 +13,6 @@ it all for one run (``kl-mobility hindsight`` is the command).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import groupby
 from typing import Any
 
 import numpy as np
@@ -110,48 +109,20 @@ def select_window(requests: pd.DataFrame, *, from_s: int | None = None,
     return requests.iloc[keep].reset_index(drop=True), counts
 
 
-def simulated_start_nodes(result: Any, network: Any, service: ServiceConfig,
-                          seed: int | None = None) -> np.ndarray:
-    """int64[K]: where each vehicle of a simulation ``result`` stood when the run began.
-
-    The run's result tables carry no initial positions, so they are drawn again exactly as
-    :func:`kl_mobility.sim.simulate` drew them: :func:`kl_mobility.sim.setup.make_fleet`
-    with the ``fleet`` stream of ``np.random.SeedSequence(seed)`` (``seed`` default:
-    ``result.meta["seed"]``), the run's vehicles (``result.vehicles``, in vehicle order)
-    and ``service`` (``initial_positions``, depots). They are then checked against the
-    run's event log: a vehicle's first ``assign`` or ``charge_start`` event names the node
-    it still stood on; any mismatch is a ``ValueError`` (e.g. another seed or service).
-    """
-    from kl_mobility.sim.setup import depot_nodes, make_fleet
-    from kl_mobility.sim.simulate import STREAMS
-
-    if seed is None:
-        if "seed" not in result.meta:
-            raise ValueError("seed is required: the result's meta has none")
-        seed = int(result.meta["seed"])
-    veh = result.vehicles.sort_values("vehicle_id")
-    rows = zip(veh["vehicle_type"].astype(str), veh["capacity"], veh["drivetrain"].astype(str),
-               strict=True)
-    types = [VehicleTypeConfig(name=name, count=len(g), capacity=int(g[0][1]),
-                               drivetrain=g[0][2])  # runs of one type, as make_fleet lays out
-             for name, g in ((k, list(grp)) for k, grp in groupby(rows, key=lambda r: r[0]))]
-    streams = np.random.SeedSequence(seed).spawn(len(STREAMS))
-    rng = np.random.default_rng(streams[STREAMS.index("fleet")])
-    x = np.asarray(network.node_x, np.float64)
-    y = np.asarray(network.node_y, np.float64)
-    fl = make_fleet(types, service, int(network.n_nodes), depot_nodes(service, x, y), rng,
-                    service.start_s)
-    nodes = np.asarray(fl.pos_node, np.int64).copy()
-    ev = result.events
-    ev = ev[ev["vehicle_id"] >= 0]
-    first = ev.groupby("vehicle_id", sort=True).first()
-    first = first[first["kind"].isin(("assign", "charge_start"))]
-    vid = first.index.to_numpy(np.int64)
-    bad = vid[first["node"].to_numpy(np.int64) != nodes[vid]]
-    if bad.size:
-        raise ValueError(f"start nodes drawn for seed {seed} do not match the run's event log "
-                         f"(vehicle {int(bad[0])}); pass start_nodes explicitly")
-    return nodes
+def simulated_start_nodes(result: Any) -> np.ndarray:
+    """int64[K]: where each vehicle of a simulation ``result`` stood when the run began, in
+    vehicle order: the ``start_node`` column of ``result.vehicles``
+    (:data:`kl_mobility.results.schema.VEHICLES_COLUMNS`). A ``ValueError`` when the table
+    has no such column (a run written before it existed): pass ``start_nodes`` instead."""
+    veh = result.vehicles
+    if "start_node" not in veh.columns:
+        raise ValueError("the run's vehicle table has no start_node column (written by an "
+                         "older version); pass start_nodes explicitly")
+    veh = veh.sort_values("vehicle_id")
+    vid = veh["vehicle_id"].to_numpy(np.int64)
+    if not np.array_equal(vid, np.arange(vid.size)):
+        raise ValueError("the run's vehicle ids must be 0..K-1")
+    return veh["start_node"].to_numpy(np.int64)
 
 
 def _active_hours(trips: pd.DataFrame, first_departure: pd.Series) -> float:
@@ -247,15 +218,15 @@ def hindsight_compare(result: Any, requests: pd.DataFrame, oracle: Any, *,
     Returns ``n_served``, ``online_vehicle_km``, ``hindsight_vehicle_km``, ``km_ratio``
     (online / hindsight), ``online_vehicle_hours``, ``hindsight_vehicle_hours`` (active
     hours, see :func:`hindsight_table`), ``hindsight_served`` and ``hindsight_feasible``.
-    Vehicles start where the run's vehicles started (:func:`simulated_start_nodes`, needs
-    ``network``) unless ``start_nodes`` are given. ``vehicle_types`` (the run's fleet
+    Vehicles start where the run's vehicles started (:func:`simulated_start_nodes`) unless
+    ``start_nodes`` are given. ``vehicle_types`` (the run's fleet
     section) names each vehicle's type for energy; default the simulation's default van.
     The online vehicle-km include any empty driving the policy chose (e.g. rebalancing).
     """
     svc = service or ServiceConfig()
     caps = result.vehicles["capacity"].to_numpy(np.int64)
-    if start_nodes is None and network is not None:
-        start_nodes = simulated_start_nodes(result, network, svc).tolist()
+    if start_nodes is None:
+        start_nodes = simulated_start_nodes(result).tolist()
     per_vehicle = None
     if vehicle_types is not None:
         by_name = {vt.name: vt for vt in vehicle_types}

@@ -173,7 +173,8 @@ def depot_nodes(service: ServiceConfig, node_x: np.ndarray, node_y: np.ndarray) 
 
 def make_fleet(fleet: Sequence[VehicleTypeConfig], service: ServiceConfig, n_nodes: int,
                depots: np.ndarray, rng: np.random.Generator, t0: int) -> FleetState:
-    """Vehicles of every type in scenario order, placed at random nodes or depots."""
+    """Vehicles of every type in scenario order, placed at random nodes (from ``rng``) or
+    depots; ``start_node`` keeps where each one starts the day."""
     type_idx = np.concatenate([np.full(vt.count, ti, np.int64) for ti, vt in enumerate(fleet)]
                               or [np.zeros(0, np.int64)])
     cap = np.array([fleet[t].capacity for t in type_idx], np.int64)
@@ -184,6 +185,7 @@ def make_fleet(fleet: Sequence[VehicleTypeConfig], service: ServiceConfig, n_nod
         state.pos_node[:] = rng.integers(0, n_nodes, size=state.n)
     else:
         state.pos_node[:] = depots[np.arange(state.n) % depots.size]
+    state.start_node[:] = state.pos_node
     state.pos_time[:] = t0
     state.available[:] = True
     return state

@@ -56,6 +56,7 @@ class FleetState:
     n_charges: np.ndarray
     n_served: np.ndarray
     last_active_s: np.ndarray
+    start_node: np.ndarray  # where the vehicle stood when the day began
     onboard: list[set[int]] = field(default_factory=list)
 
     @classmethod
@@ -75,6 +76,7 @@ class FleetState:
             sched_req=sched(), km=f64(), km_occupied=f64(), passenger_km=f64(),
             km_external=f64(), energy_kwh=f64(), fuel_l=f64(),
             soc_kwh=battery_kwh.astype(np.float64).copy(), n_charges=i64(), n_served=i64(), last_active_s=i64(),
+            start_node=i64(),
             onboard=[set() for _ in range(n)],
         )
 
