@@ -210,3 +210,66 @@ def test_plan_energy_and_co2_use_the_simulations_factors(grid):
             assert res.kpis["energy_kwh"] == 0
         g = fleet_factors([vt])[vt.name].g_per_vkm
         assert res.kpis["co2_fleet_co2_kg"] == pytest.approx(km * g / 1000)
+
+
+def _hours_requests() -> pd.DataFrame:
+    """Five requests 0 -> 4 (80 s direct) with desired pickups 04:59 (17940), 05:30
+    (19800), 08:00 (28800), 08:05 (29100, made at 08:00) and 24:00 (86400, booked at
+    20:00)."""
+    return pd.DataFrame({
+        "request_id": [1, 2, 3, 4, 5],
+        "request_time_s": [17940, 19800, 28800, 28800, 72000],
+        "earliest_pickup_s": pd.array([None, None, None, 29100, 86400], dtype="Int64"),
+        "booking_time_s": pd.array([None, None, None, 28800, 72000], dtype="Int64"),
+        "origin_node": [0] * 5, "dest_node": [4] * 5, "passengers": [1] * 5,
+    })
+
+
+def test_requests_outside_service_hours_are_rejected_as_in_the_simulation(grid):
+    """Service 05:00-24:00 (default) and a van type working from 06:00: request 1 (04:59)
+    lies before the service, 2 (05:30) before the type's hours, 5 (24:00) at the service's
+    exclusive end. They are rejected as outside_hours and not planned (the problem holds
+    2 requests); 3 and 4 are served. The accounting keeps all five: 2 / 5 served = 0.4,
+    3 rejected. The simulation of the same table classifies the same three the same way."""
+    from kl_mobility.dispatch.config import DispatchConfig
+    from kl_mobility.sim.config import VehicleTypeConfig
+    from kl_mobility.sim.simulate import simulate
+
+    net, orc = grid
+    req = _hours_requests()
+    van = VehicleTypeConfig(name="van", count=1, capacity=4, start_s=6 * 3600)
+    res = plan_requests(req, orc, fleet=1, capacity=4, network=net, options=FAST,
+                        vehicle_type=van)
+    t = res.trips
+    assert t["request_id"].tolist() == [1, 2, 3, 4, 5]  # table order kept
+    assert t["status"].tolist() == ["rejected", "rejected", "served", "served", "rejected"]
+    assert t["reason"].tolist() == ["outside_hours", "outside_hours", "", "", "outside_hours"]
+    assert res.problem.n_requests == 2
+    assert (t.loc[t["status"] == "rejected", ["vehicle_id", "pickup_time_s", "wait_s"]]
+            == -1).all().all()
+    assert t.loc[0, "direct_s"] == 80 and t.loc[0, "direct_m"] == pytest.approx(800)
+    k = res.kpis
+    assert (k["n_requests"], k["n_served"], k["n_rejected"]) == (5, 2, 3)
+    assert k["share_served"] == pytest.approx(0.4)
+
+    run = simulate(net, orc, req, ServiceConfig(initial_positions="depot"), [van],
+                   DispatchConfig(), seed=1)
+    sim = run.trips.set_index("request_id")
+    out = t.loc[t["reason"] == "outside_hours", "request_id"].tolist()
+    assert sim.loc[out, "reason"].tolist() == ["outside_hours"] * 3
+    assert (sim.drop(index=out)["reason"] != "outside_hours").all()
+
+
+def test_types_with_different_hours_must_cover_the_same_requests(grid):
+    """A van from 06:00 and one from 05:00: request 2 (05:30) only the second could take,
+    which the static plan (no per-vehicle eligibility) cannot express: an InputError
+    naming the request and the type."""
+    from kl_mobility.errors import InputError
+    from kl_mobility.sim.config import VehicleTypeConfig
+
+    net, orc = grid
+    types = [VehicleTypeConfig(name="late", count=1, start_s=6 * 3600),
+             VehicleTypeConfig(name="early", count=1)]
+    with pytest.raises(InputError, match=r"request 2: .*'late'"):
+        plan_requests(_hours_requests(), orc, fleet=2, capacity=4, network=net,
+                      options=FAST, vehicle_type=types)

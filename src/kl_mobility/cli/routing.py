@@ -6,7 +6,8 @@
 - ``kl-mobility plan --requests FILE --fleet N [--capacity Q] [--scenario FILE]
   [--vehicle-type NAME]``: plan a pre-booked request table on the scenario's network with
   the static solver and the scenario's service rules; outer-district ends are driven out
-  and back as in the simulation; print the plan's KPIs with energy/fuel and CO2 of the
+  and back as in the simulation, and requests outside the service hours are rejected
+  (``outside_hours``) as there; print the plan's KPIs with energy/fuel and CO2 of the
   vehicle type (:mod:`kl_mobility.emissions`, the simulation's accounting).
 - ``kl-mobility hindsight``: registered from :mod:`kl_mobility.cli.hindsight`.
 """
@@ -245,6 +246,10 @@ def _plan(args: argparse.Namespace) -> int:
                  | (result.trips["dest_offset_s"] > 0)).sum())
     if n_ext:
         print(f"  {n_ext} requests with an outer-district (external-zone) end")
+    n_out = int((result.trips["reason"] == "outside_hours").sum())
+    if n_out:
+        print(f"  {n_out} requests outside the service hours: rejected (outside_hours), "
+              "not planned, as in the simulation")
     for key in PLAN_ROWS:
         v = k.get(key, math.nan)
         print(f"  {key:28s} {v:12.3f}")

@@ -10,7 +10,11 @@ rules as the simulation (:class:`kl_mobility.sim.config.ServiceConfig`):
   or the request's ``latest_dropoff_s`` when earlier;
 - stop time ``stop_dwell_s + board_s_per_passenger * passengers`` at pickup and drop-off;
 - vehicles leave the depot (``ServiceConfig.depot_nodes[0]``, else the node nearest the
-  network's centre) and return to it unless ``return_to_depot=False``.
+  network's centre) and return to it unless ``return_to_depot=False``;
+- (in :func:`plan_requests`) a request whose desired pickup lies outside the service's
+  ``[start_s, end_s)`` or outside every vehicle type's own hours is not planned and is
+  ``rejected`` as ``outside_hours`` (:func:`kl_mobility.sim.setup.in_service_hours`, the
+  simulation's rule).
 
 External zones (Ortsbezirke outside the network, attached to a boundary node with a one-way
 travel-time offset ``origin_offset_s`` / ``dest_offset_s``) are served as the simulation
@@ -73,7 +77,8 @@ UNREACHABLE_M = 1e7
 class PlanResult:
     """A solved plan and its tables.
 
-    ``trips``: one row per request (request_id, request_time_s, alt_mode, status, reason,
+    ``problem`` and ``loc_node`` cover the planned requests (those in the service hours);
+    ``trips``: one row per request of the table, in its order (request_id, request_time_s, alt_mode, status, reason,
     vehicle_id, vehicle_type, passengers, pickup_time_s, dropoff_time_s, wait_s, ride_s,
     direct_s, direct_m, detour_ratio, shared, origin_offset_s, dest_offset_s, km_external;
     times are the rider's, at an external zone where there is one);
@@ -350,6 +355,59 @@ def _vehicle_types(vehicle_type: VehicleTypeConfig | Sequence[VehicleTypeConfig]
     return types
 
 
+def _in_hours(requests: pd.DataFrame, service: ServiceConfig,
+              types: Sequence[VehicleTypeConfig]) -> np.ndarray:
+    """bool[n]: the requests the simulation would not reject as ``outside_hours`` with
+    these vehicles (:func:`kl_mobility.sim.setup.in_service_hours`). The static model
+    cannot offer a request to only some vehicles, so a request that the hours of some but
+    not all of the types cover is an error."""
+    from kl_mobility.sim.setup import in_service_hours
+
+    t = desired_pickup_s(requests)
+    hours = sorted({vt.hours(service) for vt in types})
+    inside = in_service_hours(t, service, hours)
+    for a, b in hours:
+        part = inside & ~((t >= a) & (t < b))
+        if part.any():
+            name = next(vt.name for vt in types if vt.hours(service) == (a, b))
+            rid = int(requests["request_id"].to_numpy()[np.argmax(part)])
+            raise InputError(
+                f"request {rid}: desired pickup {int(t[np.argmax(part)])} s lies outside the "
+                f"hours [{a}, {b}) s of vehicle type {name!r} but inside another type's; "
+                "the static plan cannot restrict a request to some vehicles")
+    return inside
+
+
+def _unplanned_trips(requests: pd.DataFrame, oracle: Any, reason: str,
+                     external_speed_kmh: float) -> pd.DataFrame:
+    """Trip rows (the columns of :func:`_tables`) of requests rejected before planning."""
+    n = len(requests)
+    off_o, off_o_m = external_offsets(requests, "origin", external_speed_kmh)
+    off_d, off_d_m = external_offsets(requests, "dest", external_speed_kmh)
+    o = requests["origin_node"].to_numpy(np.int64)
+    d = requests["dest_node"].to_numpy(np.int64)
+    tt = np.asarray(oracle.times_s(o, d), np.int64) if n else np.zeros(0, np.int64)
+    dist = np.asarray(oracle.dists_m(o, d), np.float64) if n else np.zeros(0)
+    none = np.full(n, -1, np.int64)
+    return pd.DataFrame({
+        "request_id": requests["request_id"].to_numpy(np.int64),
+        "request_time_s": requests["request_time_s"].to_numpy(np.int64),
+        "alt_mode": (requests["alt_mode"].astype(str).to_numpy(object)
+                     if "alt_mode" in requests.columns else np.full(n, "", object)),
+        "status": np.full(n, "rejected", object),
+        "reason": np.full(n, reason, object),
+        "vehicle_id": none, "vehicle_type": np.full(n, "", object),
+        "passengers": (requests["passengers"].to_numpy(np.int64)
+                       if "passengers" in requests.columns else np.ones(n, np.int64)),
+        "pickup_time_s": none, "dropoff_time_s": none, "wait_s": none, "ride_s": none,
+        "direct_s": np.minimum(tt, UNREACHABLE_S) + off_o + off_d,
+        "direct_m": np.minimum(dist, UNREACHABLE_M) + off_o_m + off_d_m,
+        "detour_ratio": np.full(n, np.nan), "shared": np.zeros(n, bool),
+        "origin_offset_s": off_o.astype(np.int32), "dest_offset_s": off_d.astype(np.int32),
+        "km_external": np.zeros(n),
+    })
+
+
 def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
                   capacity: int | Sequence[int],
                   depot_node: int | None = None, network: Any | None = None,
@@ -362,6 +420,11 @@ def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
                   external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH,
                   progress: ProgressCallback | None = None) -> PlanResult:
     """Plan ``requests`` with ``fleet`` vehicles of ``capacity`` seats; see the module doc.
+
+    Requests whose desired pickup lies outside the service's hours or the vehicle types'
+    (:meth:`VehicleTypeConfig.hours`) are not planned: their trip rows are ``rejected``
+    with reason ``outside_hours``, as in the simulation, and count in the KPIs
+    (``n_requests``, ``share_served``); ``result.problem`` holds the planned requests only.
 
     ``vehicle_type`` (one for all, or one per vehicle; default the simulation's default
     electric van, 0.281 kWh/km) gives the vehicles' type name, drivetrain and consumption:
@@ -383,15 +446,23 @@ def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     n_nodes = int(getattr(oracle, "n_nodes", depot + 1))
     if not 0 <= depot < n_nodes:
         raise InputError(f"depot node {depot} is not a network node (0..{n_nodes - 1})")
+    inside = _in_hours(requests, svc, types)
+    planned = requests[inside].reset_index(drop=True) if not inside.all() else requests
     t0 = _time.perf_counter()
     problem, loc_node = problem_from_requests(
-        requests, oracle, fleet=fleet, capacity=capacity, depot_node=depot, service=svc,
+        planned, oracle, fleet=fleet, capacity=capacity, depot_node=depot, service=svc,
         start_nodes=start_nodes, return_to_depot=return_to_depot, max_ride_s=max_ride_s,
         external_speed_kmh=external_speed_kmh)
     opts = options or SearchOptions(time_limit_s=60.0)
     sol = solve(problem, opts, progress=progress)
-    trips, stops, vehicles = _tables(problem, sol, loc_node, requests, types,
+    trips, stops, vehicles = _tables(problem, sol, loc_node, planned, types,
                                      external_speed_kmh)
+    if not inside.all():  # the rejected rows, then all rows back in table order
+        out = _unplanned_trips(requests[~inside].reset_index(drop=True), oracle,
+                               "outside_hours", external_speed_kmh)
+        order = np.argsort(np.concatenate([np.flatnonzero(inside), np.flatnonzero(~inside)]),
+                           kind="stable")
+        trips = pd.concat([trips, out], ignore_index=True).iloc[order].reset_index(drop=True)
     kpis: dict[str, float] = dict(compute_kpis(trips, vehicles))
     kpis["km_external"] = float(vehicles["km_external"].sum())
     distinct = {vt.name: vt for vt in types}

@@ -12,7 +12,8 @@ from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
 from kl_mobility.sim.state import ST_OPEN, FleetState, RequestState
 from kl_mobility.sim.travel import TypeTables, nearest_stop, virtual_stops
 
-__all__ = ["REQUIRED_COLUMNS", "depot_nodes", "make_fleet", "make_requests"]
+__all__ = ["REQUIRED_COLUMNS", "depot_nodes", "in_service_hours", "make_fleet",
+           "make_requests"]
 
 REQUIRED_COLUMNS = ("request_id", "request_time_s", "origin_node", "dest_node", "passengers")
 INF_TIME = np.iinfo(np.int32).max
@@ -124,12 +125,8 @@ def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
     reason[direct_s >= INF_TIME] = "unreachable"
     reason[origin == dest] = "same_node"
     reason[pax > max_cap] = "too_many_passengers"
-    active = [vt for vt in fleet if vt.count > 0]
-    in_hours = np.zeros(n, bool) if active else np.ones(n, bool)
-    for vt in active:  # some active type's hours cover the earliest pickup
-        t_start, t_end = vt.hours(service)
-        in_hours |= (early0 >= t_start) & (early0 < t_end)
-    reason[(early0 < service.start_s) | (early0 >= service.end_s) | ~in_hours] = "outside_hours"
+    hours = [vt.hours(service) for vt in fleet if vt.count > 0]
+    reason[~in_service_hours(early0, service, hours)] = "outside_hours"
     return RequestState(
         n=n, request_id=rid, release_s=release, passengers=pax, origin=origin, dest=dest,
         direct_s=np.where(direct_s < INF_TIME, direct_s + off_o + off_d, direct_s),
@@ -140,6 +137,19 @@ def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
         pickup_s=np.full(n, -1, np.int64), dropoff_s=np.full(n, -1, np.int64),
         shared=np.zeros(n, bool), earliest_s=early0,
     )
+
+
+def in_service_hours(t: np.ndarray, service: ServiceConfig,
+                     hours: Sequence[tuple[int, int]]) -> np.ndarray:
+    """bool[n]: whether earliest pickups ``t`` lie in the service's ``[start_s, end_s)`` and
+    in the ``[start, end)`` of some active vehicle type (``hours``, e.g.
+    :meth:`VehicleTypeConfig.hours`; none given = the service's hours only). A request
+    outside is rejected as ``outside_hours``."""
+    t = np.asarray(t, np.int64)
+    ok = (t >= service.start_s) & (t < service.end_s)
+    if hours:
+        ok &= np.logical_or.reduce([(t >= a) & (t < b) for a, b in hours])
+    return ok
 
 
 def _offsets(df: pd.DataFrame, end: str, speed_kmh: float) -> tuple[np.ndarray, np.ndarray]:
