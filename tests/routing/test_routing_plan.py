@@ -273,3 +273,24 @@ def test_types_with_different_hours_must_cover_the_same_requests(grid):
     with pytest.raises(InputError, match=r"request 2: .*'late'"):
         plan_requests(_hours_requests(), orc, fleet=2, capacity=4, network=net,
                       options=FAST, vehicle_type=types)
+
+
+def test_plan_takes_early_morning_requests_of_a_service_past_midnight(grid):
+    """Service 05:00-25:00 and a night van 19:00-25:00: the request for 00:30 (1800 s) is
+    planned at 24:30 (88200 s) as the simulation serves it; 01:30 (5400 s) stays
+    outside_hours. One van from node 0 to request 0 -> 4 (80 s): pickup window
+    [88200, 88800], so the pickup lies in it and the wait is pickup - 88200 <= 600 s."""
+    from kl_mobility.sim.config import VehicleTypeConfig
+
+    net, orc = grid
+    req = pd.DataFrame({"request_id": [1, 2], "request_time_s": [1800, 5400],
+                        "origin_node": [0, 0], "dest_node": [4, 4], "passengers": [1, 1]})
+    svc = ServiceConfig(start_s=5 * 3600, end_s=25 * 3600)
+    night = VehicleTypeConfig(name="night", count=1, start_s=19 * 3600, end_s=25 * 3600)
+    res = plan_requests(req, orc, fleet=1, capacity=4, depot_node=0, service=svc,
+                        options=FAST, vehicle_type=night)
+    t = res.trips.set_index("request_id")
+    assert list(t["reason"]) == ["", "outside_hours"]
+    assert list(t["request_time_s"]) == [88_200, 5400]
+    assert 88_200 <= t.loc[1, "pickup_time_s"] <= 88_800
+    assert t.loc[1, "wait_s"] == t.loc[1, "pickup_time_s"] - 88_200

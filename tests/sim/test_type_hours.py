@@ -114,3 +114,53 @@ def test_bad_hours_and_stops_are_errors_naming_the_field(kw, match):
 def test_unset_hours_are_the_service_hours():
     assert VehicleTypeConfig("x", 1).hours(SERVICE) == (5 * H, 24 * H)
     assert NIGHT.hours(SERVICE) == (19 * H, 24 * H)
+
+
+NIGHT_PAST = VehicleTypeConfig("night", 1, 6, start_s=19 * H, end_s=25 * H)
+SERVICE_PAST = ServiceConfig(start_s=5 * H, end_s=25 * H, max_wait_s=600, stop_dwell_s=10,
+                             board_s_per_passenger=0, depot_nodes=(0,),
+                             initial_positions="depot")
+
+
+def test_hours_past_midnight_serve_the_early_morning_at_the_end_of_the_day():
+    """Service 05:00-25:00, a night van 19:00-25:00 (01:00) and a day van 05:00-19:00.
+    Request 1 (2 -> 8) wants 00:30 (1800 s): outside the hours as such, but 1800 + 86400 =
+    88200 (24:30) lies inside, so it is simulated then, by the night van: 0 -> 2 two edges
+    (40 s), pickup 88240, dwell to 88250, 2 -> 8 40 s, drop-off 88290; wait 40 s; the trips
+    table shows request_time_s 88200. Request 2 wants 01:30 (5400): 91800 is past 25:00, so
+    it stays outside_hours with its own time. Request 3 wants 04:59 (17940): before the
+    service and 24 h later past its end: outside_hours. The night van is in service 6 h."""
+    net, oracle = grid(3, 3)
+    req = _req([(1, 1800, 2, 8, 1), (2, 5400, 2, 8, 1), (3, 17_940, 2, 8, 1)])
+    res = simulate(net, oracle, req, SERVICE_PAST, [NIGHT_PAST, DAY], DispatchConfig(),
+                   seed=0)
+    t = res.trips.set_index("request_id")
+    assert list(t["status"]) == ["served", "rejected", "rejected"]
+    assert list(t["reason"]) == ["", "outside_hours", "outside_hours"]
+    assert list(t["request_time_s"]) == [88_200, 5400, 17_940]
+    assert t.loc[1, "vehicle_type"] == "night"
+    assert (t.loc[1, "pickup_time_s"], t.loc[1, "dropoff_time_s"]) == (88_240, 88_290)
+    assert t.loc[1, "wait_s"] == 40
+    assert list(res.vehicles["hours_in_service"]) == [6.0, 14.0]
+    assert req["request_time_s"].tolist() == [1800, 5400, 17_940]  # the input is untouched
+    # control: the same with hours ending at 24:00 rejects request 1 as outside_hours
+    night24 = VehicleTypeConfig("night", 1, 6, start_s=19 * H, end_s=24 * H)
+    res24 = simulate(net, oracle, req, SERVICE, [night24, DAY], DispatchConfig(), seed=0)
+    assert res24.trips.set_index("request_id").loc[1, "reason"] == "outside_hours"
+
+
+def test_hours_past_midnight_agree_with_the_demand_models_window():
+    """Every quarter hour of the day: the simulation takes a request (in the hours as such
+    or 24 h later) exactly when the demand model's wrapped windows (service level
+    05:00-25:00 and the night type's 19:00-25:00) count it as available. 00:00-00:45 and
+    19:00-23:45 are in (4 + 20 = 24 quarter hours), 01:00 is not (exclusive end)."""
+    from kl_mobility.demand.servicearea import in_window
+    from kl_mobility.sim.setup import in_service_hours, past_midnight
+
+    t = np.arange(0, 24 * H, 900, dtype=np.int64)
+    hours = [NIGHT_PAST.hours(SERVICE_PAST)]
+    sim = in_service_hours(t, SERVICE_PAST, hours) | past_midnight(t, SERVICE_PAST, hours)
+    demand = in_window(t, 5 * H, 25 * H) & in_window(t, 19 * H, 25 * H)
+    assert sim.tolist() == demand.tolist()
+    assert int(sim.sum()) == 24
+    assert sim[t == 2700].all() and not sim[t == 3600].any()

@@ -21,6 +21,9 @@ requests are those of the demand model's first round (the configured service lev
 service level, which needs full-day simulations, so a hindsight window of a committed
 scenario is a window of the first round's day. Hindsight is for *small* instances: the
 default window (07:00-07:15, at most 50 requests, 60 s search) solves in about a minute.
+When the service runs past midnight, early-morning requests that it takes at the end of
+the day count at their wrapped time (00:30 -> 24:30,
+:func:`kl_mobility.sim.setup.wrap_past_midnight`), so such a window is ``--from 24:00``.
 """
 
 from __future__ import annotations
@@ -182,6 +185,7 @@ def run_hindsight(scenario: Any, seed: int, *, from_s: int = DEFAULT_FROM_S,
         scenario_stops,
     )
     from kl_mobility.sim import simulate
+    from kl_mobility.sim.setup import wrap_past_midnight
 
     to_s = from_s + DEFAULT_SPAN_S if to_s is None else to_s
     try:
@@ -195,6 +199,8 @@ def run_hindsight(scenario: Any, seed: int, *, from_s: int = DEFAULT_FROM_S,
     stops = scenario_stops(scenario, net)
     day, _summary = scenario_requests(scenario, net, oracle, seed=seed, stops=stops,
                                       cache_dir=cache_dir, progress=progress)
+    hours = [vt.hours(scenario.service) for vt in scenario.fleet if vt.count > 0]
+    day = wrap_past_midnight(day, scenario.service, hours)  # as the simulation takes them
     try:
         requests, counts = select_window(day, from_s=from_s, to_s=to_s,
                                          max_requests=max_requests)

@@ -55,7 +55,7 @@ from kl_mobility.progress import ProgressCallback
 from kl_mobility.routing.model import SearchOptions, solve
 from kl_mobility.routing.types import RoutingProblem, Solution
 from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
-from kl_mobility.sim.setup import DEFAULT_EXTERNAL_SPEED_KMH
+from kl_mobility.sim.setup import DEFAULT_EXTERNAL_SPEED_KMH, wrap_past_midnight
 
 __all__ = [
     "PlanResult",
@@ -425,6 +425,8 @@ def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     (:meth:`VehicleTypeConfig.hours`) are not planned: their trip rows are ``rejected``
     with reason ``outside_hours``, as in the simulation, and count in the KPIs
     (``n_requests``, ``share_served``); ``result.problem`` holds the planned requests only.
+    Hours past midnight work as in the simulation: an early-morning request that 24 h later
+    lies in the hours is planned 24 h later (:func:`kl_mobility.sim.setup.wrap_past_midnight`).
 
     ``vehicle_type`` (one for all, or one per vehicle; default the simulation's default
     electric van, 0.281 kWh/km) gives the vehicles' type name, drivetrain and consumption:
@@ -446,6 +448,7 @@ def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     n_nodes = int(getattr(oracle, "n_nodes", depot + 1))
     if not 0 <= depot < n_nodes:
         raise InputError(f"depot node {depot} is not a network node (0..{n_nodes - 1})")
+    requests = wrap_past_midnight(requests, svc, sorted({vt.hours(svc) for vt in types}))
     inside = _in_hours(requests, svc, types)
     planned = requests[inside].reset_index(drop=True) if not inside.all() else requests
     t0 = _time.perf_counter()

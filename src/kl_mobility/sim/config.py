@@ -23,7 +23,9 @@ class ServiceConfig:
 
     - ``start_s``, ``end_s``: operating hours. A request whose earliest pickup lies outside
       ``[start_s, end_s)`` is rejected (``outside_hours``); vehicles finish their schedules
-      after ``end_s`` but take no new requests.
+      after ``end_s`` but take no new requests. ``end_s`` may pass midnight (up to 48 h):
+      with 19:00-01:00 (68400, 90000) a request for 00:30 is served at 24:30, at the end of
+      the simulated day (the demand model wraps the hours the same way).
     - ``max_wait_s``: pickup deadline = earliest pickup + ``max_wait_s``.
     - ``detour_factor``, ``detour_const_s``: drop-off deadline = pickup deadline +
       ``ceil(detour_factor x direct time) + detour_const_s`` (or the request's
@@ -121,7 +123,8 @@ class VehicleTypeConfig:
       = the service's ``start_s``/``end_s``, see :meth:`hours`). A request is offered to the
       type only when its earliest pickup lies in ``[start_s, end_s)``; after ``end_s`` the
       type's vehicles take no new requests and finish their schedules; outside its hours
-      a vehicle is not rebalanced.
+      a vehicle is not rebalanced. ``end_s`` past 86400 (e.g. 90000 = 01:00) serves the
+      early morning at the end of the day, as for the service's ``end_s``.
     """
 
     name: str

@@ -8,14 +8,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
+from kl_mobility.sim.config import DAY_S, ServiceConfig, VehicleTypeConfig
 from kl_mobility.sim.state import ST_OPEN, FleetState, RequestState
 from kl_mobility.sim.travel import TypeTables, nearest_stop, virtual_stops
 
-__all__ = ["REQUIRED_COLUMNS", "depot_nodes", "in_service_hours", "make_fleet",
-           "make_requests"]
+__all__ = ["REQUIRED_COLUMNS", "TIME_COLUMNS", "depot_nodes", "in_service_hours",
+           "make_fleet", "make_requests", "past_midnight", "wrap_past_midnight"]
 
 REQUIRED_COLUMNS = ("request_id", "request_time_s", "origin_node", "dest_node", "passengers")
+TIME_COLUMNS = ("request_time_s", "earliest_pickup_s", "latest_dropoff_s", "booking_time_s")
+"""Time columns of the request table (seconds since midnight of the simulated day)."""
 INF_TIME = np.iinfo(np.int32).max
 DEFAULT_EXTERNAL_SPEED_KMH = 50.0
 """Speed between an external zone and its boundary node when no distance column is given:
@@ -150,6 +152,35 @@ def in_service_hours(t: np.ndarray, service: ServiceConfig,
     if hours:
         ok &= np.logical_or.reduce([(t >= a) & (t < b) for a, b in hours])
     return ok
+
+
+def past_midnight(t: np.ndarray, service: ServiceConfig,
+                  hours: Sequence[tuple[int, int]]) -> np.ndarray:
+    """bool[n]: earliest pickups ``t`` (seconds since midnight) outside the hours
+    (:func:`in_service_hours`) that ``t + 24 h`` lies inside: early-morning requests that a
+    service running past midnight (``end_s`` > 86400, e.g. 19:00-01:00 = 68400-90000) takes
+    at the end of the simulated day, as the demand model counts them in its hours
+    (``kl_mobility.demand.servicearea.in_window`` wraps windows past midnight)."""
+    t = np.asarray(t, np.int64)
+    return ~in_service_hours(t, service, hours) & in_service_hours(t + DAY_S, service, hours)
+
+
+def wrap_past_midnight(requests: pd.DataFrame, service: ServiceConfig,
+                       hours: Sequence[tuple[int, int]]) -> pd.DataFrame:
+    """``requests`` with every time column (:data:`TIME_COLUMNS`) of the
+    :func:`past_midnight` rows moved 24 h later (00:30 -> 24:30), so a typical day's early
+    morning is served by the evening service that runs into it; the table itself when no
+    row moves. The desired pickup is ``earliest_pickup_s``, else ``request_time_s``."""
+    t_req = requests["request_time_s"].to_numpy(np.int64)
+    earliest, has_e = _opt_int(requests, "earliest_pickup_s")
+    move = past_midnight(np.where(has_e, earliest, t_req), service, hours)
+    if not move.any():
+        return requests
+    out = requests.copy()
+    for col in TIME_COLUMNS:
+        if col in out.columns:
+            out.loc[move, col] = out.loc[move, col] + DAY_S
+    return out
 
 
 def _offsets(df: pd.DataFrame, end: str, speed_kmh: float) -> tuple[np.ndarray, np.ndarray]:

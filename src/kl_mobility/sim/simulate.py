@@ -58,6 +58,12 @@ def simulate(network: Any, oracle: Any, requests: pd.DataFrame, service: Service
     the expected demand the ``rebalancing`` policy steers toward, e.g. the demand model's
     expected trips (default: the request table itself, a perfect forecast).
 
+    Service past midnight: when the service's and a type's hours run past 24:00 (e.g.
+    ``end_s`` = 90000 for 01:00), a request whose desired pickup lies outside the hours but
+    24 h later inside them (00:30 with hours 19:00-25:00) is simulated 24 h later, at the end
+    of the day (:func:`kl_mobility.sim.setup.wrap_past_midnight`; its ``request_time_s`` in
+    the trips table is then past 86400), as the demand model counts such trips in the hours.
+
     External zones: requests with ``origin_offset_s`` / ``dest_offset_s`` > 0 (Ortsbezirke
     outside the network, attached to a boundary node) are served door to door at the zone:
     the vehicle drives from the boundary node out to the zone and back at each such stop
@@ -71,6 +77,7 @@ def simulate(network: Any, oracle: Any, requests: pd.DataFrame, service: Service
         depot_nodes,
         make_fleet,
         make_requests,
+        wrap_past_midnight,
     )
     from kl_mobility.sim.travel import TypeTables, type_tables
 
@@ -94,6 +101,8 @@ def simulate(network: Any, oracle: Any, requests: pd.DataFrame, service: Service
         external_speed_kmh = DEFAULT_EXTERNAL_SPEED_KMH
     if not external_speed_kmh > 0:
         raise ValueError(f"external_speed_kmh must be > 0, got {external_speed_kmh}")
+    requests = wrap_past_midnight(requests, service,
+                                  [vt.hours(service) for vt in fleet if vt.count > 0])
     req = make_requests(requests, network.n_nodes, base, tables, fleet, service, node_x,
                         node_y, stops, external_speed_kmh)
     depots = depot_nodes(service, node_x, node_y)
