@@ -9,18 +9,28 @@
    (:func:`service_area`: the types' own hours and stops);
    builds the on-demand requests: read from ``demand.requests_file`` when given, else
    generated from the synthetic Kaiserslautern demand with the mode choice pivoting on a
-   service level and offering on-demand only inside that service area; with ``demand.service_iterations > 1`` the demand is regenerated from the
-   service level the previous simulation measured (wait, detour, share served), so that
-   demand and service move towards agreement; the last iteration's run is the result;
+   service level and offering on-demand only inside that service area;
+   with ``demand.service_iterations > 1`` demand and service are iterated to agreement
+   (:class:`kl_mobility.demand.modechoice.DemandRounds`): after each simulation the
+   demand moves ``demand.service_step`` of the way towards the demand the measured service
+   level (wait, detour, share served) gives, until the requests simulated and those the
+   measured level gives agree within ``demand.service_requests_tol`` and the level moved
+   by at most ``demand.service_level_tol``, or ``service_iterations`` rounds are done
+   (a warning is logged then); the last round's run is the result;
 3. simulates the day with the scenario's fleet (with those stops), service rules and
    dispatch policy; a ``rebalancing`` policy steers idle vehicles toward a forecast drawn
    from the demand model, not toward the day's realised requests
    (:func:`rebalancing_forecast`: the same demand model, service level and service area
    with a separate seed, :func:`forecast_seed`);
 4. writes the output files the scenario's ``[outputs]`` asks for (the event log and the
-   road-segment table can be switched off) plus the resolved scenario, the demand summary and the CO2
-   account into a staging folder that is renamed onto ``out_dir`` at the end, so a run
-   folder is either complete or absent.
+   road-segment table can be switched off) plus the resolved scenario, the demand summary
+   (with every round in ``demand.json``: requests, the requests its measured level gives,
+   gaps, step, service figures; ``converged``) and the CO2 account into a staging folder
+   that is renamed onto ``out_dir`` at the end, so a run folder is either complete or
+   absent.
+
+Besides the simulation's key figures, the returned KPIs (``kpis.json``) carry the CO2
+account's (``co2_*``), ``runtime_s`` and the rounds (:data:`ROUND_KPIS`).
 """
 
 from __future__ import annotations
@@ -45,9 +55,10 @@ from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.scenario import Scenario
 
 if TYPE_CHECKING:
+    from kl_mobility.demand.generate import Demand
     from kl_mobility.demand.servicearea import ServiceArea
 
-__all__ = ["FORECAST_SEED_TAG", "forecast_seed", "prepare_network", "rebalancing_forecast",
+__all__ = ["FORECAST_SEED_TAG", "ROUND_KPIS", "forecast_seed", "prepare_network", "rebalancing_forecast",
            "run_scenario", "scenario_requests", "scenario_stops", "service_area"]
 
 MAX_STOP_SNAP_M = 500.0
@@ -55,6 +66,18 @@ MAX_STOP_SNAP_M = 500.0
 
 FORECAST_SEED_TAG = 0x666F7265  # "fore"
 """Mixed with the run's seed into the forecast's own seed (:func:`forecast_seed`)."""
+
+ROUND_KPIS: tuple[tuple[str, str], ...] = (
+    ("demand_rounds", "demand <-> simulation rounds run (1 without feedback: a requests "
+     "file or no on-demand service)"),
+    ("demand_converged", "1 when the last round's demand and service agree within "
+     "demand.service_requests_tol / service_level_tol (always 1 without feedback), else 0"),
+    ("demand_requests_gap", "last round: (requests its measured service level gives - "
+     "requests simulated) / the larger of the two"),
+    ("demand_level_gap", "last round: largest relative change of wait, detour and share "
+     "served since the round before (round 0: since the assumed level)"),
+)
+"""Keys of the demand rounds in the run's KPIs (numbers, so batch summaries keep them)."""
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +186,7 @@ def scenario_requests(
 
     Generated requests lie inside the :func:`service_area` (``stops``: the snapped stops,
     default :func:`scenario_stops`)."""
-    from kl_mobility.demand import generate_demand, requests_from_file
+    from kl_mobility.demand import requests_from_file
 
     cfg = scenario.demand
     if cfg.requests_file:
@@ -176,14 +199,28 @@ def scenario_requests(
             "rows_rejected": 0 if rejects is None else len(rejects),
         }
         return requests, summary
-    has_service = any(v.count > 0 for v in scenario.fleet)
-    demand = generate_demand(
-        network, oracle, cfg, seed=seed, service_level=service_level, ondemand=has_service,
-        service_hours=(scenario.service.start_s, scenario.service.end_s),
-        service_area=service_area(scenario, network, stops) if has_service else None,
-        cache_dir=cache_dir, progress=progress,
-    )
+    demand = _scenario_demand(scenario, network, oracle, seed=seed,
+                              service_level=service_level, stops=stops, cache_dir=cache_dir,
+                              progress=progress)
     return demand.requests, demand.summary()
+
+
+def _scenario_demand(scenario: Scenario, network: RoadNetwork, oracle: TravelTimeOracle, *,
+                     seed: int, service_level: Any, stops: Mapping[str, np.ndarray] | None,
+                     cache_dir: str | Path | None, progress: ProgressCallback | None,
+                     area: Any = False) -> Demand:
+    """The generated demand of a scenario (``area``: a prepared :func:`service_area`)."""
+    from kl_mobility.demand import generate_demand
+
+    has_service = any(v.count > 0 for v in scenario.fleet)
+    if area is False:
+        area = service_area(scenario, network, stops) if has_service else None
+    return generate_demand(
+        network, oracle, scenario.demand, seed=seed, service_level=service_level,
+        ondemand=has_service,
+        service_hours=(scenario.service.start_s, scenario.service.end_s),
+        service_area=area, cache_dir=cache_dir, progress=progress,
+    )
 
 
 def forecast_seed(seed: int) -> int:
@@ -215,16 +252,13 @@ def rebalancing_forecast(
     """
     if scenario.dispatch.policy != "rebalancing":
         return None
-    from kl_mobility.demand import generate_demand
+    demand = _scenario_demand(scenario, network, oracle, seed=forecast_seed(seed),
+                              service_level=service_level, stops=stops, cache_dir=cache_dir,
+                              progress=progress)
+    return _forecast_table(demand)
 
-    has_service = any(v.count > 0 for v in scenario.fleet)
-    demand = generate_demand(
-        network, oracle, scenario.demand, seed=forecast_seed(seed),
-        service_level=service_level, ondemand=has_service,
-        service_hours=(scenario.service.start_s, scenario.service.end_s),
-        service_area=service_area(scenario, network, stops) if has_service else None,
-        cache_dir=cache_dir, progress=progress,
-    )
+
+def _forecast_table(demand: Demand) -> pd.DataFrame:
     req = demand.requests
     return pd.DataFrame({"time_s": req["request_time_s"].to_numpy(np.int64),
                          "origin_node": req["origin_node"].to_numpy(np.int64)})
@@ -242,49 +276,30 @@ def run_scenario(
 
     Returns the KPI dictionary (also in ``out_dir/kpis.json``).
     """
-    from kl_mobility.demand import ServiceLevel
     from kl_mobility.emissions import co2_account
     from kl_mobility.results.io import write_run
-    from kl_mobility.sim import simulate
 
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
     net, oracle = prepare_network(scenario, cache_dir=cache_dir, progress=progress)
     stops = scenario_stops(scenario, net)
-    iterations = max(1, int(getattr(scenario.demand, "service_iterations", 1)))
-    if scenario.demand.requests_file:
-        iterations = 1
-    level = None
-    history: list[dict[str, Any]] = []
-    for it in range(iterations):
-        report(progress, "service iterations", it, iterations)
-        requests, demand_summary = scenario_requests(
-            scenario, net, oracle, seed=seed, service_level=level, stops=stops,
-            cache_dir=cache_dir, progress=progress,
-        )
-        forecast = rebalancing_forecast(
-            scenario, net, oracle, seed=seed, service_level=level, stops=stops,
-            cache_dir=cache_dir, progress=progress,
-        )
-        result = simulate(
-            net, oracle, requests, scenario.service, scenario.fleet, scenario.dispatch,
-            seed=seed, progress=progress, cache_dir=cache_dir, stops=stops or None,
-            external_speed_kmh=scenario.demand.external_speed_kmh, forecast=forecast,
-        )
-        level = ServiceLevel.from_kpis(
-            result.kpis, scenario.demand, previous=level, iteration=it,
-            start_s=scenario.service.start_s, end_s=scenario.service.end_s,
-        )
-        history.append({"iteration": it, "requests": len(requests),
-                        "forecast_requests": None if forecast is None else len(forecast),
-                        "share_served": result.kpis.get("share_served"),
-                        "wait_mean_s": result.kpis.get("wait_mean_s"),
-                        "detour_mean": result.kpis.get("detour_mean")})
-    report(progress, "service iterations", iterations, iterations)
+    result, demand_summary, rounds, forecast = _demand_rounds(
+        scenario, net, oracle, seed=seed, stops=stops, cache_dir=cache_dir, progress=progress)
+    last = rounds.rounds[-1]
+    if not rounds.converged:
+        log.warning(
+            "run %s seed %d: demand and service did not agree within %d rounds (requests "
+            "gap %.1f %%, tolerance %.1f %%; service-level change %.1f %%, tolerance %.1f %%)",
+            scenario.name, seed, len(rounds.rounds), 100 * last["requests_gap"],
+            100 * rounds.requests_tol, 100 * last["level_gap"], 100 * rounds.level_tol)
 
     account = co2_account(result.trips, result.vehicles, scenario.fleet, scenario.emissions)
     kpis = dict(result.kpis)
     kpis.update(account.kpis())
+    kpis.update({"demand_rounds": len(rounds.rounds),
+                 "demand_converged": int(rounds.converged),
+                 "demand_requests_gap": float(last["requests_gap"]),
+                 "demand_level_gap": float(last["level_gap"])})
     kpis["runtime_s"] = round(time.perf_counter() - t0, 3)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -297,7 +312,10 @@ def run_scenario(
         _write_json(run_dir / "kpis.json", kpis)
         _write_json(run_dir / "co2.json", account.to_dict())
         _write_json(run_dir / "demand.json", {
-            "summary": demand_summary, "iterations": history,
+            "summary": demand_summary, "iterations": rounds.rounds,
+            "converged": rounds.converged, "rounds": len(rounds.rounds),
+            "max_rounds": rounds.max_rounds, "requests_tol": rounds.requests_tol,
+            "level_tol": rounds.level_tol,
             "forecast_seed": forecast_seed(seed) if forecast is not None else None})
         _write_json(run_dir / "run.json", {
             "scenario": scenario.name, "seed": seed, "scenario_hash": scenario.content_hash(),
@@ -312,3 +330,85 @@ def run_scenario(
         shutil.rmtree(staging, ignore_errors=True)
     log.info("run %s seed %d done in %.1f s", scenario.name, seed, kpis["runtime_s"])
     return kpis
+
+
+def _demand_rounds(
+    scenario: Scenario,
+    net: RoadNetwork,
+    oracle: TravelTimeOracle,
+    *,
+    seed: int,
+    stops: Mapping[str, np.ndarray],
+    cache_dir: str | Path | None,
+    progress: ProgressCallback | None,
+) -> tuple[Any, dict[str, Any], Any, pd.DataFrame | None]:
+    """Demand and simulation to agreement (module docstring, step 2): the last round's
+    simulation result, its demand summary, the :class:`DemandRounds` with every round
+    booked, and the last round's rebalancing forecast."""
+    from kl_mobility.demand import ServiceLevel
+    from kl_mobility.demand.modechoice import DemandRounds
+    from kl_mobility.sim import simulate
+
+    cfg = scenario.demand
+    svc = scenario.service
+    has_service = any(v.count > 0 for v in scenario.fleet)
+    feedback = has_service and not cfg.requests_file
+    rounds = DemandRounds.from_config(cfg, max_rounds=cfg.service_iterations if feedback
+                                      else 1)
+    rebalancing = scenario.dispatch.policy == "rebalancing"
+    area = service_area(scenario, net, stops) if has_service else None
+    gen = {"network": net, "oracle": oracle, "stops": stops, "cache_dir": cache_dir,
+           "progress": progress, "area": area}
+    fc_seed = forecast_seed(seed)
+    expected = ServiceLevel.assumed(cfg, start_s=svc.start_s, end_s=svc.end_s)
+    demand = fc_demand = None
+    if feedback:
+        demand = _scenario_demand(scenario, seed=seed, service_level=None, **gen)
+        requests, summary = demand.requests, demand.summary()
+    else:
+        requests, summary = scenario_requests(scenario, net, oracle, seed=seed, stops=stops,
+                                              cache_dir=cache_dir, progress=progress)
+    if rebalancing:
+        fc_demand = _scenario_demand(scenario, seed=fc_seed, service_level=None, **gen)
+    while True:
+        it = len(rounds.rounds)
+        report(progress, "demand rounds", it, rounds.max_rounds)
+        forecast = None if fc_demand is None else _forecast_table(fc_demand)
+        result = simulate(
+            net, oracle, requests, scenario.service, scenario.fleet, scenario.dispatch,
+            seed=seed, progress=progress, cache_dir=cache_dir, stops=stops or None,
+            external_speed_kmh=cfg.external_speed_kmh, forecast=forecast,
+        )
+        level = expected.with_kpis(result.kpis)  # nothing measured: as expected
+        response = response_fc = None
+        if demand is not None:
+            response = _scenario_demand(scenario, seed=seed, service_level=level, **gen)
+            response_requests = len(response.requests)
+        else:
+            response_requests = len(requests)
+        row = rounds.record(len(requests), response_requests, level, expected)
+        row.update({"forecast_requests": None if forecast is None else len(forecast),
+                    "share_served": result.kpis.get("share_served"),
+                    "wait_mean_s": result.kpis.get("wait_mean_s"),
+                    "detour_mean": result.kpis.get("detour_mean")})
+        if rounds.done:
+            break
+        assert demand is not None and response is not None
+        demand = _next_demand(rounds, demand, response)
+        requests, summary = demand.requests, demand.summary()
+        if fc_demand is not None:
+            response_fc = _scenario_demand(scenario, seed=fc_seed, service_level=level, **gen)
+            fc_demand = _next_demand(rounds, fc_demand, response_fc)
+        expected = level
+    report(progress, "demand rounds", rounds.max_rounds, rounds.max_rounds)
+    return result, summary, rounds, forecast
+
+
+def _next_demand(rounds: Any, current: Demand, response: Demand) -> Demand:
+    """The next round's demand: the day of ``response`` (the same trips and draws as
+    ``current``, same seed; its summary names the measured level) with the probabilities
+    :meth:`DemandRounds.next_probability` moves from ``current`` towards ``response``."""
+    if current.ondemand_probability is None or response.ondemand_probability is None:
+        raise ValueError("demand without per-trip on-demand probabilities")
+    return response.with_ondemand_probability(rounds.next_probability(
+        current.ondemand_probability, response.ondemand_probability))

@@ -141,6 +141,10 @@ ASSUMPTIONS: dict[str, str] = {
     "costs": "car_cost_eur_per_km, bus_fare_eur, assumed on-demand fare",
     "bus approximation": "bus_headway_min (core), bus_ivt_factor, bus hours start",
     "assumed service level": "assumed_wait_s, assumed_detour_factor before a simulation",
+    "demand-service rounds": "service_step, service_requests_tol, service_level_tol: "
+    "numerical settings of the demand <-> simulation rounds (no source; step 0.5 from the "
+    "measured response slope of about -1 in the Klima+ 2030 runs, tolerances of 2 % a few "
+    "times the round-to-round noise of a converged run)",
     "external zones": "external_detour_factor, external_intrazonal_m, "
     "external_facility_factor, headways not found, Einsiedlerhof industry size",
 }
@@ -272,8 +276,22 @@ class DemandConfig:
     """Assumption: on-demand base fare per trip."""
     fare_per_km_eur: float = 0.0
     service_iterations: int = 1
-    """Demand <-> simulation rounds: with n > 1 the demand is regenerated n - 1 times from
-    the service level the previous simulation measured (:meth:`ServiceLevel.from_kpis`)."""
+    """Most demand <-> simulation rounds: with n > 1 the demand moves towards the service
+    level the previous simulation measured, for at most n - 1 more rounds, and stops when
+    demand and service agree (:class:`kl_mobility.demand.modechoice.DemandRounds`)."""
+    service_step: float = 0.5
+    """Assumption (numerical): share of the way each round moves the per-trip on-demand
+    probabilities from the last round's towards those the measured level gives; the
+    response of the Klima+ 2030 runs has a slope of about -1 (requests the measured level
+    gives per simulated request), for which 1 / (1 + 1) = 0.5 cancels it in one round.
+    Halved by the rounds whenever they overshoot."""
+    service_requests_tol: float = 0.02
+    """Assumption (numerical): one of the two tests of converged rounds: the requests the
+    measured level gives differ from the simulated ones by at most this share (of the
+    larger); a converged Klima+ 2030 run stays within 1 % from round to round."""
+    service_level_tol: float = 0.02
+    """Assumption (numerical): the other test: wait, detour factor and share served each
+    changed by at most this share (of the larger) since the previous round."""
 
     # --- requests ------------------------------------------------------------------------
     prebook_share: float = 0.0
@@ -315,6 +333,9 @@ class DemandConfig:
             check_range(name, getattr(self, name), 0.0, 100.0, lo_open=True)
         check_range("assumed_wait_s", self.assumed_wait_s, 0.0, 24 * 3600)
         check_range("service_iterations", self.service_iterations, 1, 100)
+        check_range("service_step", self.service_step, 0.0, 1.0, lo_open=True)
+        check_range("service_requests_tol", self.service_requests_tol, 0.0, 1.0)
+        check_range("service_level_tol", self.service_level_tol, 0.0, 1.0)
         check_range("prebook_lead_s", self.prebook_lead_s, 0, 7 * 86400)
         check_range("passengers_per_request", self.passengers_per_request, 1, 100)
         names = [z.name for z in self.external_zones]

@@ -17,12 +17,16 @@ Steps of :func:`generate_demand`:
 6. Each trip end is a building (or POI) of its zone, drawn by residents at the home end and
    by attraction at the activity end; the request table holds the on-demand trips.
 
-Demand and service are iterated to agreement by the runner (``demand.service_iterations``):
-generate with the assumed service level, simulate, take the measured level
-(:meth:`ServiceLevel.from_kpis`, averaged over the rounds by successive averages),
-regenerate. The same seed is used in every round (common random numbers): the trips and
-their base modes stay fixed and only the switch to on-demand moves, so a better service
-level adds requests and a worse one removes some, without sampling noise between rounds.
+Demand and service are iterated to agreement by the runner (``demand.service_iterations``,
+:class:`kl_mobility.demand.modechoice.DemandRounds`): generate with the assumed service
+level, simulate, take the measured level (:meth:`ServiceLevel.from_kpis`), regenerate. The
+same seed is used in every round (common random numbers): the trips, their base modes and
+the uniform number each trip compares with its on-demand probability
+(:attr:`Demand.ondemand_draw`) stay fixed and only the switch to on-demand moves, so a
+better service level adds requests and a worse one removes some, without sampling noise
+between rounds. The rounds average the *demand*: :meth:`Demand.with_ondemand_probability`
+redraws the day's requests from per-trip probabilities between the previous round's and
+the ones the measured level gives.
 
 Randomness: one ``np.random.SeedSequence(seed)`` spawned into named streams (counts, times,
 modes, points, requests); results are identical for a seed on any machine with the same
@@ -83,6 +87,35 @@ class Demand:
     zones: ZoneTable | None = None
     config: DemandConfig | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    ondemand_probability: np.ndarray | None = None
+    """Per trip (``trips`` order): the probability it switched to on-demand with (0 where
+    the service cannot take it)."""
+    ondemand_draw: np.ndarray | None = None
+    """Per trip: the uniform number compared with that probability (fixed by the seed)."""
+
+    def with_ondemand_probability(self, probability: np.ndarray) -> Demand:
+        """The same day with each trip switching to on-demand with ``probability`` (per
+        trip, ``trips`` order) instead: the same trips, base modes and draws; the requests
+        are what :func:`generate_demand` gives for these probabilities (same seed, same
+        request stream). Trips the service cannot take keep probability 0."""
+        if self.ondemand_probability is None or self.ondemand_draw is None \
+                or self.zones is None or self.config is None:
+            raise ValueError("probability: this demand has no per-trip probabilities")
+        p = np.asarray(probability, np.float64)
+        if p.shape != self.ondemand_probability.shape:
+            raise ValueError(f"probability must have one entry per trip "
+                             f"({self.ondemand_probability.shape[0]}), got shape {p.shape}")
+        if np.any(~(p >= 0.0) | (p > 1.0)):
+            raise ValueError("probability must lie in [0, 1]")
+        p = np.where(self.ondemand_probability > 0.0, p, 0.0)
+        base = self.trips["base_mode"].cat.codes.to_numpy()
+        mode = np.where(self.ondemand_draw < p, 4, base).astype(np.int8)
+        trips = self.trips.copy()
+        trips["mode"] = pd.Categorical.from_codes(mode, MODES)
+        requests = _requests(trips, self.zones, self.config,
+                             _streams(int(self.meta["seed"]))["requests"])
+        return dataclasses.replace(self, trips=trips, requests=requests,
+                                   ondemand_probability=p)
 
     def calibrated_config(self) -> DemandConfig:
         """The config with the constants fixed to this run's values (no re-calibration)."""
@@ -170,6 +203,12 @@ def _gravity(zones: ZoneTable, los, config: DemandConfig) -> np.ndarray:
     return np.divide(w, rows, out=np.zeros_like(w), where=rows > 0) * legs[:, None]
 
 
+def _streams(seed: int) -> dict[str, np.random.Generator]:
+    """The named random streams of a seed (``SeedSequence(seed)`` spawned in order)."""
+    ss = np.random.SeedSequence(seed)
+    return {name: np.random.default_rng(s) for name, s in zip(_STREAMS, ss.spawn(len(_STREAMS)))}
+
+
 def generate_demand(
     network,
     oracle,
@@ -204,8 +243,7 @@ def generate_demand(
     elif service_hours is not None:
         service_level = dataclasses.replace(service_level, start_s=int(service_hours[0]),
                                             end_s=int(service_hours[1]))
-    ss = np.random.SeedSequence(seed)
-    rng = {name: np.random.default_rng(s) for name, s in zip(_STREAMS, ss.spawn(len(_STREAMS)))}
+    rng = _streams(seed)
     total_steps = 6
     report(progress, _TASK, 0, total_steps)
     if zones is None:
@@ -270,7 +308,8 @@ def generate_demand(
         p_trip, area_ok = _area_probability(p_trip, service_area, service_level, config,
                                             depart, network, onode, dnode, external)
         od_ok &= area_ok
-    choose_od = od_ok & (u[:, 1] < p_trip)
+    p_trip = np.where(od_ok, p_trip, 0.0)
+    choose_od = u[:, 1] < p_trip  # u in [0, 1): never where the probability is 0
     mode = np.where(choose_od, 4, base).astype(np.int8)
     report(progress, _TASK, 4, total_steps)
     trips = pd.DataFrame({
@@ -296,7 +335,8 @@ def generate_demand(
     return Demand(trips=trips, requests=requests, service_level=service_level, asc=asc,
                   expected_base_shares=dict(zip(ALT_MODES, map(float, shares))),
                   zones=zones, config=config,
-                  meta={"seed": seed, "n_zones": k, "n_internal_zones": zones.n_internal})
+                  meta={"seed": seed, "n_zones": k, "n_internal_zones": zones.n_internal},
+                  ondemand_probability=p_trip, ondemand_draw=u[:, 1].copy())
 
 
 def _area_probability(p: np.ndarray, area: ServiceArea, level: ServiceLevel,

@@ -24,6 +24,25 @@ request's ``alt_mode``.
 Calibration: the constants of walk, bike and bus are adjusted (``asc += ln(target/share)``)
 until the *expected* 4-mode shares over the whole trip matrix, weighted by the time-of-day
 availability of the bus, match the 2023 modal split (FACTS.md section 3) to 1e-5.
+
+Demand and service in agreement (:class:`DemandRounds`)
+-------------------------------------------------------
+The service a fleet offers depends on how many ride (more requests, longer waits, fewer
+served) and how many ride depends on the service. The runner looks for the fixed point
+``p = P(M(p))``: ``p`` the per-trip on-demand probabilities (the demand), ``M`` the service
+level a simulation of the requests drawn from ``p`` measures, ``P`` the mode choice. Round
+0 draws the requests under the assumed level; every further round moves the *demand* a
+``step`` of the way from the previous round's probabilities towards the ones the last
+measured level gives, ``p + step x (P(M) - p)`` (a damped fixed-point iteration; the
+level itself is the plain measurement). Undamped (``step = 1``) the rounds swing around the
+fixed point when the response is about as steep as -1 (Kaiserslautern, 50 vans: 15,076 ->
+3,716 -> 12,141 requests); damping with ``step = 1 / (1 + slope)`` would cancel a linear
+response in one round. The step is halved whenever the request gap changes sign without
+halving (the rounds overshoot), so even a steeper response contracts. The rounds stop when
+demand and service agree (:meth:`DemandRounds.record`): the requests the measured level
+would give differ from the simulated ones by at most ``service_requests_tol`` (relative)
+and the measured level changed by at most ``service_level_tol`` since the previous round;
+otherwise after ``service_iterations`` rounds, unconverged.
 """
 
 from __future__ import annotations
@@ -31,7 +50,8 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -40,8 +60,8 @@ from kl_mobility.demand.schema import ALT_MODES
 from kl_mobility.demand.zones import ZoneTable
 from kl_mobility.kernels.shortest_path import INF_TIME
 
-__all__ = ["ServiceLevel", "ZoneLos", "calibrate_asc", "expected_shares", "mode_probabilities",
-           "zone_los"]
+__all__ = ["DemandRounds", "ServiceLevel", "ZoneLos", "calibrate_asc", "expected_shares",
+           "level_change", "mode_probabilities", "relative_change", "zone_los"]
 
 CAR, WALK, BIKE, BUS = range(4)
 
@@ -103,8 +123,9 @@ class ServiceLevel:
         Fare and hours come from ``previous`` (default: :meth:`assumed`); ``start_s``/``end_s``
         override the hours. With ``previous``, the measured values are averaged in by the
         method of successive averages: ``previous + (measured - previous) / (iteration + 1)``
-        (iteration 0 takes the measurement as it is), which damps oscillations between
-        "good service attracts riders" and "many riders degrade service".
+        (iteration 0 takes the measurement as it is). The runner does not average the level
+        but the demand (:class:`DemandRounds`); it takes :meth:`with_kpis` of the level
+        the round expected.
         """
         base = previous if previous is not None else cls.assumed(config)
         if start_s is not None or end_s is not None:
@@ -250,3 +271,100 @@ def calibrate_asc(los: ZoneLos, config: DemandConfig, weights: np.ndarray,
         for m, name in ((WALK, "walk"), (BIKE, "bike"), (BUS, "bus")):
             asc[name] += float(step[m] - step[CAR])
     return asc, shares
+
+
+def relative_change(new: float, old: float) -> float:
+    """``|new - old| / max(|new|, |old|)``, 0 when both are 0: symmetric, in [0, 1] for
+    values of one sign (a drop from 15,076 to 3,716 requests is 0.754, the rise back 0.754)."""
+    scale = max(abs(new), abs(old))
+    return 0.0 if scale == 0.0 else abs(new - old) / scale
+
+
+def level_change(new: ServiceLevel, old: ServiceLevel) -> float:
+    """The largest :func:`relative_change` of wait, detour factor and share served."""
+    return max(relative_change(new.wait_s, old.wait_s),
+               relative_change(new.detour_factor, old.detour_factor),
+               relative_change(new.share_served, old.share_served))
+
+
+@dataclass
+class DemandRounds:
+    """Book-keeping and update rule of the demand <-> service rounds (module docstring).
+
+    A round: the requests of the current demand are simulated, the measured level gives the
+    *response* (the requests that level alone would bring, same draws);
+    :meth:`record` books the gaps and adapts the step; unless :attr:`done`,
+    :meth:`next_probability` gives the next round's demand.
+    ``max_rounds`` >= 1; ``step`` in (0, 1]; tolerances >= 0 (relative, see
+    :func:`relative_change`).
+    """
+
+    max_rounds: int
+    step: float = 0.5
+    requests_tol: float = 0.02
+    level_tol: float = 0.02
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.max_rounds < 1:
+            raise ValueError(f"max_rounds must be >= 1, got {self.max_rounds!r}")
+        if not (0.0 < self.step <= 1.0):
+            raise ValueError(f"step must be in (0, 1], got {self.step!r}")
+        if self.requests_tol < 0 or self.level_tol < 0:
+            raise ValueError(f"requests_tol must be >= 0, got {self.requests_tol!r}")
+
+    @classmethod
+    def from_config(cls, config: DemandConfig, *, max_rounds: int | None = None
+                    ) -> DemandRounds:
+        """Rounds as ``config`` sets them (``service_iterations``, ``service_step``,
+        ``service_requests_tol``, ``service_level_tol``); ``max_rounds`` overrides the
+        first."""
+        return cls(max_rounds=config.service_iterations if max_rounds is None else max_rounds,
+                   step=config.service_step, requests_tol=config.service_requests_tol,
+                   level_tol=config.service_level_tol)
+
+    def record(self, requests: int, response_requests: int, level: ServiceLevel,
+               expected: ServiceLevel) -> dict[str, Any]:
+        """Book one round and return its row.
+
+        ``requests``: simulated; ``response_requests``: what the measured ``level`` gives
+        (the same draws); ``expected``: the level the previous round measured (round 0: the
+        assumed one). Row keys: ``iteration`` (0-based), ``step`` (the step that made this
+        round's demand; ``None`` in round 0), ``requests``, ``response_requests``,
+        ``requests_gap`` = (response - requests) / max(response, requests) (signed),
+        ``level_gap`` = :func:`level_change` (0 when no request was made or would be:
+        nothing measured), ``converged`` = both within their tolerances.
+        The step of the next round is halved when the request gap changed sign and shrank
+        by less than half (overshoot: the response is steeper than the step can absorb).
+        """
+        scale = max(requests, response_requests)
+        gap = 0.0 if scale == 0 else (response_requests - requests) / scale
+        lgap = 0.0 if scale == 0 else level_change(level, expected)
+        row: dict[str, Any] = {
+            "iteration": len(self.rounds), "step": self.step if self.rounds else None,
+            "requests": int(requests), "response_requests": int(response_requests),
+            "requests_gap": gap, "level_gap": lgap,
+            "converged": abs(gap) <= self.requests_tol and lgap <= self.level_tol,
+        }
+        if self.rounds:
+            prev = self.rounds[-1]["requests_gap"]
+            if gap * prev < 0 and abs(gap) > 0.5 * abs(prev):
+                self.step *= 0.5
+        self.rounds.append(row)
+        return row
+
+    @property
+    def converged(self) -> bool:
+        """The last round met both tolerances."""
+        return bool(self.rounds) and bool(self.rounds[-1]["converged"])
+
+    @property
+    def done(self) -> bool:
+        """Converged, or ``max_rounds`` rounds booked."""
+        return self.converged or len(self.rounds) >= self.max_rounds
+
+    def next_probability(self, current: np.ndarray, response: np.ndarray) -> np.ndarray:
+        """The next round's per-trip on-demand probabilities:
+        ``current + step x (response - current)``."""
+        current = np.asarray(current, np.float64)
+        return current + self.step * (np.asarray(response, np.float64) - current)
