@@ -106,6 +106,8 @@ def test_cli_run_prints_kpis(small, tmp_path, capsys):
     assert "share served" in out and "net CO2e change (kg)" in out
     kpis = json.loads((tmp_path / "out" / "kpis.json").read_text())
     assert f"{kpis['n_requests']:,}" in out
+    # one round (the default) whose assumed service is not what 5 vans deliver
+    assert "WARNING: demand and service did NOT agree within 1 round(s)" in out
 
 
 def test_cli_run_bad_scenario_is_one_line(tmp_path, capsys):
@@ -256,3 +258,114 @@ def test_rebalancing_forecast_comes_from_the_demand_model_not_the_day(small, tmp
     demand = json.loads((tmp_path / "a" / "demand.json").read_text())
     assert demand["forecast_seed"] == forecast_seed(3)
     assert demand["iterations"][0]["forecast_requests"] == len(fc_a)
+
+
+ROUNDS = SMALL.replace('name = "small"', 'name = "rounds"').replace(
+    "scale = 0.05\n", "scale = 0.05\nservice_iterations = 6\nservice_requests_tol = 0.1\n"
+    "service_level_tol = 0.1\n")
+
+
+@pytest.fixture(scope="module")
+def rounds_run(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sc") / "rounds.toml"
+    path.write_text(ROUNDS)
+    out = tmp_path_factory.mktemp("runs") / "rounds"
+    sc = scenario_from_file(path)
+    return sc, out, run_scenario(sc, 3, out)
+
+
+def test_demand_rounds_contract_and_stop_at_the_tolerance(rounds_run):
+    """The small scenario with up to 6 demand <-> service rounds and 10 % tolerances (about
+    50-80 requests: one request is 1-2 %): round 0 (assumed service, every request served)
+    asks for far more than the 5 vans serve; each further round halves the way to the
+    response, the request gap shrinks every round, and the rounds stop at the first round
+    within both tolerances, before the 6th. Every round is in demand.json; the KPIs carry
+    the count and the flag; the result is the last round's."""
+    sc, out, kpis = rounds_run
+    demand = json.loads((out / "demand.json").read_text())
+    rows = demand["iterations"]
+    assert demand["converged"] is True and demand["rounds"] == len(rows) < 6
+    assert demand["max_rounds"] == 6 and demand["requests_tol"] == 0.1
+    assert kpis["demand_rounds"] == len(rows) and kpis["demand_converged"] == 1
+    assert json.loads((out / "kpis.json").read_text())["demand_rounds"] == len(rows)
+    gaps = [abs(r["requests_gap"]) for r in rows]
+    assert all(b < a for a, b in zip(gaps, gaps[1:]))  # contracting
+    assert rows[0]["requests_gap"] < 0  # the assumed level is optimistic
+    assert [r["converged"] for r in rows] == [False] * (len(rows) - 1) + [True]
+    last = rows[-1]
+    assert abs(last["requests_gap"]) <= 0.1 and last["level_gap"] <= 0.1
+    for r in rows[:-1]:
+        assert abs(r["requests_gap"]) > 0.1 or r["level_gap"] > 0.1
+    assert [r["step"] for r in rows] == [None] + [0.5] * (len(rows) - 1)
+    # gap = (response - requests) / max(response, requests)
+    r0 = rows[0]
+    assert r0["requests_gap"] == pytest.approx(
+        (r0["response_requests"] - r0["requests"]) / max(r0["response_requests"], r0["requests"]))
+    assert kpis["demand_requests_gap"] == last["requests_gap"]
+    trips = pd.read_parquet(out / "trips.parquet")
+    assert len(trips) == kpis["n_requests"] == last["requests"] == demand["summary"]["requests"]
+
+
+def test_demand_rounds_are_deterministic(rounds_run, tmp_path):
+    sc, out, kpis = rounds_run
+    again = run_scenario(sc, 3, tmp_path / "again")
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "trips.parquet"),
+                                  pd.read_parquet(tmp_path / "again" / "trips.parquet"))
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "events.parquet"),
+                                  pd.read_parquet(tmp_path / "again" / "events.parquet"))
+    a = json.loads((out / "demand.json").read_text())
+    b = json.loads((tmp_path / "again" / "demand.json").read_text())
+    assert a == b
+    assert {k: v for k, v in again.items() if k != "runtime_s"} == \
+        {k: v for k, v in kpis.items() if k != "runtime_s"}
+
+
+def test_unconverged_rounds_warn_and_say_so(tmp_path, capsys, caplog):
+    """Two rounds with a 0.1 % request tolerance cannot agree (one request is 1-2 %): the
+    run logs a warning, the KPIs say 0, and ``kl-mobility run`` prints it."""
+    path = tmp_path / "strict.toml"
+    path.write_text(ROUNDS.replace("service_iterations = 6", "service_iterations = 2")
+                    .replace("service_requests_tol = 0.1", "service_requests_tol = 0.001"))
+    with caplog.at_level("WARNING", logger="kl_mobility.runner"):
+        rc = main(["run", str(path), "--seed", "3", "--out", str(tmp_path / "out"),
+                   "--quiet"])
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "did NOT agree within 2 round(s)" in printed
+    assert any("did not agree within 2 rounds" in r.getMessage() for r in caplog.records)
+    kpis = json.loads((tmp_path / "out" / "kpis.json").read_text())
+    assert kpis["demand_rounds"] == 2 and kpis["demand_converged"] == 0
+    demand = json.loads((tmp_path / "out" / "demand.json").read_text())
+    assert demand["converged"] is False and len(demand["iterations"]) == 2
+
+
+def test_default_is_one_round_and_says_whether_it_agrees(run_a):
+    """The small scenario keeps the default of one round (``service_iterations = 1``): the
+    requests of the assumed service level are the result, and the flag says that they do
+    not agree with the service measured (the assumed level serves everyone; 5 vans do not)."""
+    out, kpis = run_a
+    demand = json.loads((out / "demand.json").read_text())
+    (row,) = demand["iterations"]
+    assert demand["max_rounds"] == 1 and kpis["demand_rounds"] == 1
+    assert row["requests_gap"] < -0.02 and row["share_served"] < 1.0
+    assert kpis["demand_converged"] == 0 and demand["converged"] is False
+
+
+def test_requests_file_is_one_round_in_agreement(small, tmp_path, capsys):
+    """Requests read from a file do not respond to the service: one round however many
+    are allowed, in agreement by definition, and the CLI says why."""
+    from kl_mobility.demand import requests_to_parquet
+    from kl_mobility.runner import prepare_network, scenario_requests
+
+    net, oracle = prepare_network(small)
+    req, _ = scenario_requests(small, net, oracle, seed=3)
+    requests_to_parquet(req, tmp_path / "req.parquet")
+    path = tmp_path / "file.toml"
+    path.write_text(ROUNDS.replace('name = "rounds"', 'name = "file"').replace(
+        "[demand]\n", f'[demand]\nrequests_file = "{tmp_path / "req.parquet"}"\n'))
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert "demand rounds: 1 (the requests do not depend on the service)" in \
+        capsys.readouterr().out
+    kpis = json.loads((tmp_path / "out" / "kpis.json").read_text())
+    assert kpis["demand_rounds"] == 1 and kpis["demand_converged"] == 1
+    assert kpis["n_requests"] == len(req)

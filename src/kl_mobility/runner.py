@@ -383,10 +383,9 @@ def _demand_rounds(
         response = response_fc = None
         if demand is not None:
             response = _scenario_demand(scenario, seed=seed, service_level=level, **gen)
-            response_requests = len(response.requests)
-        else:
-            response_requests = len(requests)
-        row = rounds.record(len(requests), response_requests, level, expected)
+            row = rounds.record(len(requests), len(response.requests), level, expected)
+        else:  # the requests do not depend on the service: agreement by definition
+            row = rounds.record(len(requests), len(requests), level, level)
         row.update({"forecast_requests": None if forecast is None else len(forecast),
                     "share_served": result.kpis.get("share_served"),
                     "wait_mean_s": result.kpis.get("wait_mean_s"),

@@ -92,4 +92,25 @@ def _run(args: argparse.Namespace) -> int:
             progress.close()
     print(f"scenario {scenario.name}, seed {seed}: results in {out}")
     print(format_kpis(kpis))
+    line = format_rounds(kpis, scenario)
+    if line:
+        print(line)
     return 0
+
+
+def format_rounds(kpis: dict, scenario) -> str:
+    """One line on the demand <-> service rounds of a run of ``scenario`` (its
+    ``demand_*`` KPIs, :data:`kl_mobility.runner.ROUND_KPIS`); empty without them."""
+    rounds = kpis.get("demand_rounds")
+    if rounds is None:
+        return ""
+    demand = scenario.demand
+    if demand.requests_file or not any(vt.count > 0 for vt in scenario.fleet):
+        return "demand rounds: 1 (the requests do not depend on the service)"
+    gaps = (f"requests gap {abs(kpis.get('demand_requests_gap') or 0.0):.1%} "
+            f"(tolerance {demand.service_requests_tol:.0%}), service-level change "
+            f"{kpis.get('demand_level_gap') or 0.0:.1%} (tolerance {demand.service_level_tol:.0%})")
+    if kpis.get("demand_converged"):
+        return f"demand and service agree after {rounds} round(s): {gaps}"
+    return (f"WARNING: demand and service did NOT agree within {rounds} round(s): {gaps}; "
+            f"the KPIs are those of the last round (raise demand.service_iterations)")

@@ -302,7 +302,7 @@ class DemandRounds:
     max_rounds: int
     step: float = 0.5
     requests_tol: float = 0.02
-    level_tol: float = 0.02
+    level_tol: float = 0.03
     rounds: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -323,12 +323,12 @@ class DemandRounds:
                    step=config.service_step, requests_tol=config.service_requests_tol,
                    level_tol=config.service_level_tol)
 
-    def record(self, requests: int, response_requests: int, level: ServiceLevel,
+    def record(self, requests: float, response_requests: float, level: ServiceLevel,
                expected: ServiceLevel) -> dict[str, Any]:
         """Book one round and return its row.
 
         ``requests``: simulated; ``response_requests``: what the measured ``level`` gives
-        (the same draws); ``expected``: the level the previous round measured (round 0: the
+        (the same draws; counts, or expected counts); ``expected``: the level the previous round measured (round 0: the
         assumed one). Row keys: ``iteration`` (0-based), ``step`` (the step that made this
         round's demand; ``None`` in round 0), ``requests``, ``response_requests``,
         ``requests_gap`` = (response - requests) / max(response, requests) (signed),
@@ -342,7 +342,7 @@ class DemandRounds:
         lgap = 0.0 if scale == 0 else level_change(level, expected)
         row: dict[str, Any] = {
             "iteration": len(self.rounds), "step": self.step if self.rounds else None,
-            "requests": int(requests), "response_requests": int(response_requests),
+            "requests": requests, "response_requests": response_requests,
             "requests_gap": gap, "level_gap": lgap,
             "converged": abs(gap) <= self.requests_tol and lgap <= self.level_tol,
         }
