@@ -369,3 +369,18 @@ def test_requests_file_is_one_round_in_agreement(small, tmp_path, capsys):
     kpis = json.loads((tmp_path / "out" / "kpis.json").read_text())
     assert kpis["demand_rounds"] == 1 and kpis["demand_converged"] == 1
     assert kpis["n_requests"] == len(req)
+
+
+def test_rebalancing_forecast_follows_the_demand_rounds(tmp_path):
+    """With rounds, the rebalancing forecast (its own seed) moves with the demand: each
+    round has one, moved towards the measured level by the same step as the requests, and
+    it shrinks from the optimistic first round as the requests do."""
+    path = tmp_path / "rebal-rounds.toml"
+    path.write_text(ROUNDS.replace('name = "rounds"', 'name = "rebal-rounds"')
+                    + '[dispatch]\npolicy = "rebalancing"\n')
+    run_scenario(scenario_from_file(path), 3, tmp_path / "out")
+    rows = json.loads((tmp_path / "out" / "demand.json").read_text())["iterations"]
+    assert len(rows) > 1
+    fc = [r["forecast_requests"] for r in rows]
+    assert all(n > 0 for n in fc) and fc[-1] < fc[0]
+    assert rows[-1]["requests"] < rows[0]["requests"]
