@@ -36,7 +36,7 @@ level a simulation of the requests drawn from ``p`` measures, ``P`` the mode cho
 measured level gives, ``p + step x (P(M) - p)`` (a damped fixed-point iteration; the
 level itself is the plain measurement). Undamped (``step = 1``) the rounds swing around the
 fixed point when the response is about as steep as -1 (klima-plus-2030, seed 1: 15,076 ->
-3,716 -> 12,141 requests); damping with ``step = 1 / (1 + slope)`` would cancel a linear
+3,716 -> 12,141 requests); damping with ``step = 1 / (1 + |slope|)`` would cancel a linear
 response in one round. The step is halved whenever the request gap changes sign without
 halving (the rounds overshoot), so even a steeper response contracts. The rounds stop when
 demand and service agree (:meth:`DemandRounds.record`): the requests the measured level
