@@ -135,3 +135,26 @@ def test_options_validate():
     with pytest.raises(ValueError, match="blink"):
         LnsOptions(blink=1.5)
     assert replace(LnsOptions(), seed=2).seed == 2
+
+
+@pytest.fixture
+def warm_kernels(shared_benchmarks):
+    """Compile the kernels (cached on disk) before a test whose budget is wall-clock."""
+    p = _lc101(shared_benchmarks)
+    res = minimise_routes(p, _singles(p), 300.0, GesOptions(max_iterations=10, chunk=10))
+    improve_distance(p, res.routes, 300.0, LnsOptions(max_iterations=10, chunk=10))
+    return p
+
+
+def test_solve_takes_the_ejection_search_path(warm_kernels):
+    """Vehicles first (lc101's fixed cost): ejection search from one route per request,
+    then ruin and recreate; the best-known 10 vehicles and close to 828.94."""
+    from kl_mobility.routing import SearchOptions, solve
+
+    p = warm_kernels
+    sol = solve(p, SearchOptions(time_limit_s=8.0, seed=1))
+    assert sol.feasible and sol.dropped == ()
+    assert sol.n_vehicles_used == 10
+    assert sol.distance <= 1.05 * 828.94
+    assert sol.stats.phases[0].startswith("ejection search: 53 -> 10 routes")
+    assert any(ph.startswith("ruin and recreate") for ph in sol.stats.phases)

@@ -15,7 +15,9 @@ problems", Transportation Science 54(2), 2020):
   close to its own), or requests drawn at random, are taken out;
 - *recreate*: they go back one by one, in random order, each at its cheapest feasible
   position over all routes, skipping each candidate position with a small "blink"
-  probability; an iteration that cannot place every request is undone;
+  probability; a request that fits nowhere waits in a *request bank* at a penalty (as in
+  Ropke & Pisinger) and is tried again by every later step, so the search can pass through
+  plans that momentarily leave a request out (only complete plans count as the best);
 - *acceptance*: simulated annealing on distance plus the fixed cost of every used route
   (a route emptied by the search stays closed), with a temperature falling geometrically
   over the time budget; the best plan seen is kept.
@@ -56,6 +58,10 @@ class LnsOptions:
     number of requests). ``related_share``: share of iterations removing related requests
     (else random ones). ``blink``: probability of skipping a candidate position.
     ``t_start``/``t_end``: annealing temperature as a share of the mean arc length.
+    ``bank_penalty``: cost of a request left in the bank (unplaced for now), in mean arc
+    lengths; ``inf`` = every step must place every request. ``spare_routes``: routes the
+    search may open beyond the plan's count for a while, each at ``open_penalty`` mean arc
+    lengths (the best plan never has them).
     ``chunk``: iterations between time checks (each reseeded from ``seed``).
     ``max_iterations``: stop after this many iterations (whole chunks; the temperature then
     falls over the iterations instead of the time), for runs reproducible bit for bit.
@@ -67,6 +73,9 @@ class LnsOptions:
     blink: float = 0.01
     t_start: float = 0.1
     t_end: float = 0.001
+    bank_penalty: float = 10.0
+    spare_routes: int = 1
+    open_penalty: float = 10.0
     chunk: int = 500
     seed: int = 0
     max_iterations: int | None = None
@@ -83,6 +92,12 @@ class LnsOptions:
             raise ValueError(f"t_start must be >= t_end > 0, got {self.t_start}, {self.t_end}")
         if self.chunk < 1:
             raise ValueError(f"chunk must be >= 1, got {self.chunk}")
+        if self.spare_routes < 0:
+            raise ValueError(f"spare_routes must be >= 0, got {self.spare_routes}")
+        if not self.open_penalty > 0:
+            raise ValueError(f"open_penalty must be > 0, got {self.open_penalty}")
+        if not self.bank_penalty > 0:
+            raise ValueError(f"bank_penalty must be > 0, got {self.bank_penalty}")
 
 
 @dataclass(frozen=True)
@@ -131,12 +146,17 @@ def _best_insertion(seq, n, p, d, blink, T, D, s, e, l, q, d0, d1, cap, side,
 
 
 @njit
-def _lns_chunk(R, L, nr, rt, BR, BL, best_cost, cur_cost, pick, dele, related, fixed,
-               q_lo, q_hi, rel_share, blink, temp0, temp1, iters, seed,
+def _lns_chunk(R, L, nr, m_routes, rt, bank, nbank, BR, BL, best_cost, cur_cost, pick, dele,
+               related, fixed, bank_pen, open_pen, q_lo, q_hi, rel_share, blink, temp0, temp1, iters, seed,
                T, D, s, e, l, q, d0, d1, cap, side, maxride, maxdur, mate):
     """``iters`` ruin-and-recreate steps; temperature falls from temp0 to temp1.
 
-    Returns (current cost, best cost, accepted steps); ``BR``/``BL`` hold the best plan.
+    Requests that fit nowhere during a recreate wait in the *bank* (``bank[:nbank[0]]``) at
+    ``bank_pen`` each and are tried again by every later step; the best plan (``BR``/``BL``)
+    is only taken from steps whose bank is empty. Of the ``nr`` rows, up to ``m_routes``
+    routes cost the fixed cost each; a route beyond them costs ``open_pen`` (a spare route
+    the search may open for a while) and such plans never count as the best. Returns
+    (current cost, best cost, accepted steps).
     """
     np.random.seed(seed)
     nreq = pick.size
@@ -149,6 +169,7 @@ def _lns_chunk(R, L, nr, rt, BR, BL, best_cost, cur_cost, pick, dele, related, f
     L2 = L.copy()
     rt2 = rt.copy()
     out = np.empty(nreq, dtype=np.int64)
+    bank2 = np.empty(nreq, dtype=np.int64)
     accepted = 0
     q_hi = min(q_hi, nreq)
     q_lo = min(q_lo, q_hi)
@@ -164,50 +185,70 @@ def _lns_chunk(R, L, nr, rt, BR, BL, best_cost, cur_cost, pick, dele, related, f
             r0 = np.random.randint(nreq)
             for t in range(nreq):
                 r = related[r0, t]
-                if np.random.random() < 0.8:  # a little noise in the neighbourhood
+                if rt2[r] >= 0 and np.random.random() < 0.8:  # a little noise
                     out[nout] = r
                     nout += 1
                     if nout == nq:
                         break
         else:
             perm = np.random.permutation(nreq)
-            for t in range(nq):
-                out[nout] = perm[t]
-                nout += 1
+            for t in range(nreq):
+                if rt2[perm[t]] >= 0:
+                    out[nout] = perm[t]
+                    nout += 1
+                    if nout == nq:
+                        break
         for t in range(nout):
             r = out[t]
             _remove(R2, L2, rt2[r], pick[r], dele[r])
             rt2[r] = -1
+        for t in range(nbank[0]):  # the banked requests get another chance
+            out[nout] = bank[t]
+            nout += 1
         np.random.shuffle(out[:nout])
-        ok = True
+        nb2 = 0
+        used2 = 0
+        for k in range(nr):
+            if L2[k] > 0:
+                used2 += 1
         for t in range(nout):
             r = out[t]
             ph, dh = pick[r], dele[r]
             bk, bi, bj, bd = -1, -1, -1, np.inf
             for k in range(nr):
-                add = fixed if L2[k] == 0 else 0.0
+                add = 0.0
+                if L2[k] == 0:
+                    add = fixed if used2 < m_routes else open_pen
                 i, j, dl = _best_insertion(R2[k], L2[k], ph, dh, blink, T, D, s, e, l, q, d0,
                                            d1, cap, side, maxride, maxdur, mate, a, z, ld, buf)
                 if i >= 0 and dl + add < bd:
                     bk, bi, bj, bd = k, i, j, dl + add
             if bk < 0:
-                ok = False
-                break
+                bank2[nb2] = r
+                nb2 += 1
+                continue
+            if L2[bk] == 0:
+                used2 += 1
             _insert(R2, L2, bk, ph, dh, bi, bj, buf)
             rt2[r] = bk
-        if not ok:
-            continue
-        cost = 0.0
+        cost = bank_pen * nb2 if nb2 > 0 else 0.0
+        used2 = 0
         for k in range(nr):
             if L2[k] > 0:
-                cost += fixed + _route_dist(R2[k], L2[k], D, d0, d1)
+                used2 += 1
+                cost += _route_dist(R2[k], L2[k], D, d0, d1)
+        cost += fixed * min(used2, m_routes)
+        if used2 > m_routes:
+            cost += open_pen * (used2 - m_routes)
         if cost < cur_cost - temp * math.log(np.random.random() + 1e-300):
             R[:nr] = R2[:nr]
             L[:nr] = L2[:nr]
             rt[:] = rt2
+            bank[:nb2] = bank2[:nb2]
+            nbank[0] = nb2
             cur_cost = cost
             accepted += 1
-            if cost < best_cost - 1e-9:
+            if nb2 == 0 and used2 <= m_routes and cost < best_cost - 1e-9:
                 best_cost = cost
                 BR[:nr] = R[:nr]
                 BL[:nr] = L[:nr]
@@ -232,8 +273,8 @@ def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
     used = [list(map(int, r)) for r in routes if len(r)]
     nr = len(used)
     req_of = p.request_of()
-    R = np.zeros((max(nr, 1), 2 * nreq + 2), dtype=np.int64)
-    L = np.zeros(max(nr, 1), dtype=np.int64)
+    R = np.zeros((max(nr, 1) + opts.spare_routes, 2 * nreq + 2), dtype=np.int64)
+    L = np.zeros(max(nr, 1) + opts.spare_routes, dtype=np.int64)
     rt = np.full(nreq, -1, dtype=np.int64)
     for k, seq in enumerate(used):
         R[k, :len(seq)] = seq
@@ -248,7 +289,7 @@ def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
 
     def total(RR: np.ndarray, LL: np.ndarray) -> float:
         return float(sum(p.fixed_cost + _route_dist(RR[k], LL[k], p.dist, arr["d0"], arr["d1"])
-                         for k in range(nr) if LL[k] > 0))
+                         for k in range(RR.shape[0]) if LL[k] > 0))
 
     start = total(R, L)
     cur = best = start
@@ -258,6 +299,8 @@ def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
     t_hi, t_lo = opts.t_start * mean_arc, opts.t_end * mean_arc
     iterations = accepted = 0
     chunk_no = 0
+    bank = np.zeros(nreq, dtype=np.int64)
+    nbank = np.zeros(1, dtype=np.int64)
     cap_it = opts.max_iterations
     while nreq and nr and (el := _time.perf_counter() - t0) < time_limit_s and (
             cap_it is None or iterations < cap_it):
@@ -271,14 +314,16 @@ def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
             f1 = min(1.0, f0 + opts.chunk * pace / time_limit_s)
         temp0 = t_hi * (t_lo / t_hi) ** f0
         temp1 = t_hi * (t_lo / t_hi) ** f1
-        cur, best, acc = _lns_chunk(R, L, nr, rt, BR, BL, best, cur, pu, de, related,
-                                    float(p.fixed_cost), opts.min_removed, opts.max_removed,
+        cur, best, acc = _lns_chunk(R, L, R.shape[0], nr, rt, bank, nbank, BR, BL, best, cur,
+                                    pu, de, related, float(p.fixed_cost),
+                                    opts.bank_penalty * mean_arc, opts.open_penalty * mean_arc,
+                                    opts.min_removed, opts.max_removed,
                                     opts.related_share, opts.blink, temp0, temp1, opts.chunk,
                                     seed, **arr)
         chunk_no += 1
         iterations += opts.chunk
         accepted += int(acc)
-    out = [list(map(int, BR[k, :BL[k]])) for k in range(nr) if BL[k] > 0]
+    out = [list(map(int, BR[k, :BL[k]])) for k in range(BR.shape[0]) if BL[k] > 0]
     n_used = len(out)
     return LnsResult(routes=out, distance_start=start - p.fixed_cost * nr,
                      distance=best - p.fixed_cost * n_used, iterations=iterations,
