@@ -16,7 +16,10 @@
    level (wait, detour, share served) gives, until the requests simulated and those the
    measured level gives agree within ``demand.service_requests_tol`` and the level moved
    by at most ``demand.service_level_tol``, or ``service_iterations`` rounds are done
-   (a warning is logged then); the last round's run is the result;
+   (a warning is logged then); the last round's run is the result. The loop is
+   :func:`settle_demand` (a :class:`SettledDemand`: the last round's requests, measured
+   level, forecast and simulation, every round booked), public for callers that need the
+   settled day without writing a run (``kl-mobility hindsight``);
 3. simulates the day with the scenario's fleet (with those stops), service rules and
    dispatch policy; a ``rebalancing`` policy steers idle vehicles toward a forecast drawn
    from the demand model, not toward the day's realised requests
@@ -42,6 +45,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,10 +60,13 @@ from kl_mobility.scenario import Scenario
 
 if TYPE_CHECKING:
     from kl_mobility.demand.generate import Demand
+    from kl_mobility.demand.modechoice import DemandRounds, ServiceLevel
     from kl_mobility.demand.servicearea import ServiceArea
+    from kl_mobility.results.records import SimulationResult
 
-__all__ = ["FORECAST_SEED_TAG", "ROUND_KPIS", "forecast_seed", "prepare_network", "rebalancing_forecast",
-           "run_scenario", "scenario_requests", "scenario_stops", "service_area"]
+__all__ = ["FORECAST_SEED_TAG", "ROUND_KPIS", "SettledDemand", "demand_feedback", "forecast_seed",
+           "prepare_network", "rebalancing_forecast", "run_scenario", "scenario_requests",
+           "scenario_stops", "service_area", "settle_demand"]
 
 MAX_STOP_SNAP_M = 500.0
 """A stop of ``fleet.stops_latlon`` farther than this from every network node is an error."""
@@ -283,8 +290,10 @@ def run_scenario(
     out_dir = Path(out_dir)
     net, oracle = prepare_network(scenario, cache_dir=cache_dir, progress=progress)
     stops = scenario_stops(scenario, net)
-    result, demand_summary, rounds, forecast = _demand_rounds(
-        scenario, net, oracle, seed=seed, stops=stops, cache_dir=cache_dir, progress=progress)
+    settled = settle_demand(scenario, net, oracle, seed=seed, stops=stops,
+                            cache_dir=cache_dir, progress=progress)
+    result, demand_summary, rounds = settled.result, settled.summary, settled.rounds
+    forecast = settled.forecast
     last = rounds.rounds[-1]
     if not rounds.converged:
         log.warning(
@@ -332,27 +341,87 @@ def run_scenario(
     return kpis
 
 
-def _demand_rounds(
+@dataclass(frozen=True, eq=False)
+class SettledDemand:
+    """A scenario's day once demand and service agree, as :func:`settle_demand` (and so
+    :func:`run_scenario`) leaves it.
+
+    ``requests``: the request table of the last round (the day ``kl-mobility run``
+    reports; its ``trips.parquet`` has one row per request); ``summary``: that demand's
+    summary (``demand.json`` "summary"); ``service_level``: the
+    :class:`~kl_mobility.demand.modechoice.ServiceLevel` the last round's simulation
+    measured (the one the requests were checked against); ``forecast``: the last round's
+    rebalancing forecast (``None`` unless the policy is ``rebalancing``); ``result``: the
+    last round's :class:`~kl_mobility.results.records.SimulationResult`; ``rounds``: the
+    :class:`~kl_mobility.demand.modechoice.DemandRounds` with every round booked
+    (``rounds.rounds``: the rows of ``demand.json`` "iterations"); ``feedback``: whether
+    the requests respond to the service at all (:func:`demand_feedback`; without it there
+    is one round, in agreement by definition).
+    """
+
+    requests: pd.DataFrame
+    summary: dict[str, Any]
+    service_level: ServiceLevel
+    forecast: pd.DataFrame | None
+    result: SimulationResult
+    rounds: DemandRounds
+    feedback: bool
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """One row per round (:meth:`DemandRounds.record`, plus ``forecast_requests``,
+        ``share_served``, ``wait_mean_s``, ``detour_mean`` of its simulation)."""
+        return self.rounds.rounds
+
+    @property
+    def n_rounds(self) -> int:
+        """Rounds run (simulations of the whole day)."""
+        return len(self.rounds.rounds)
+
+    @property
+    def final_round(self) -> int:
+        """0-based index of the round the requests come from (``iteration`` in
+        ``demand.json``): the last one."""
+        return self.n_rounds - 1
+
+    @property
+    def converged(self) -> bool:
+        """The last round's demand and service agree within the scenario's tolerances."""
+        return self.rounds.converged
+
+
+def demand_feedback(scenario: Scenario) -> bool:
+    """Whether the scenario's requests respond to its service: generated demand (no
+    ``demand.requests_file``) with an active on-demand fleet."""
+    return any(v.count > 0 for v in scenario.fleet) and not scenario.demand.requests_file
+
+
+def settle_demand(
     scenario: Scenario,
     net: RoadNetwork,
     oracle: TravelTimeOracle,
     *,
     seed: int,
-    stops: Mapping[str, np.ndarray],
-    cache_dir: str | Path | None,
-    progress: ProgressCallback | None,
-) -> tuple[Any, dict[str, Any], Any, pd.DataFrame | None]:
-    """Demand and simulation to agreement (module docstring, step 2): the last round's
-    simulation result, its demand summary, the :class:`DemandRounds` with every round
-    booked, and the last round's rebalancing forecast."""
+    stops: Mapping[str, np.ndarray] | None = None,
+    cache_dir: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+) -> SettledDemand:
+    """Demand and simulation of ``scenario``'s day iterated to agreement (module docstring,
+    step 2), exactly as :func:`run_scenario` does it: every round simulates the whole day;
+    the last round's requests, level, forecast and simulation are returned with every
+    round booked. ``stops``: the snapped stops (default :func:`scenario_stops`).
+    Deterministic in ``seed``; the result is the one ``run_scenario(scenario, seed, ...)``
+    writes. Logs nothing; an unconverged result says so in ``converged``."""
     from kl_mobility.demand import ServiceLevel
     from kl_mobility.demand.modechoice import DemandRounds
     from kl_mobility.sim import simulate
 
+    if stops is None:
+        stops = scenario_stops(scenario, net)
     cfg = scenario.demand
     svc = scenario.service
     has_service = any(v.count > 0 for v in scenario.fleet)
-    feedback = has_service and not cfg.requests_file
+    feedback = demand_feedback(scenario)
     rounds = DemandRounds.from_config(cfg, max_rounds=cfg.service_iterations if feedback
                                       else 1)
     rebalancing = scenario.dispatch.policy == "rebalancing"
@@ -400,7 +469,8 @@ def _demand_rounds(
             fc_demand = _next_demand(rounds, fc_demand, response_fc)
         expected = level
     report(progress, "demand rounds", rounds.max_rounds, rounds.max_rounds)
-    return result, summary, rounds, forecast
+    return SettledDemand(requests=requests, summary=summary, service_level=level,
+                         forecast=forecast, result=result, rounds=rounds, feedback=feedback)
 
 
 def _next_demand(rounds: Any, current: Demand, response: Demand) -> Demand:
