@@ -384,3 +384,30 @@ def test_rebalancing_forecast_follows_the_demand_rounds(tmp_path):
     fc = [r["forecast_requests"] for r in rows]
     assert all(n > 0 for n in fc) and fc[-1] < fc[0]
     assert rows[-1]["requests"] < rows[0]["requests"]
+
+
+def test_settle_demand_is_the_runs_last_round(rounds_run):
+    """``settle_demand`` runs the same rounds as ``run_scenario`` (same seed): its requests
+    are the reported day (the run's trips table, request by request), not the first
+    round's (the assumed level asks for more), its history is demand.json's, and its last
+    simulation gives the run's KPIs."""
+    from kl_mobility.runner import prepare_network, scenario_requests, settle_demand
+
+    sc, out, kpis = rounds_run
+    net, oracle = prepare_network(sc)
+    settled = settle_demand(sc, net, oracle, seed=3)
+    trips = pd.read_parquet(out / "trips.parquet").sort_values("request_id")
+    req = settled.requests.sort_values("request_id")
+    assert req["request_id"].tolist() == trips["request_id"].tolist()
+    for col in ("request_time_s", "origin_node", "dest_node", "passengers"):
+        assert req[col].tolist() == trips[col].tolist(), col
+    demand = json.loads((out / "demand.json").read_text())
+    assert settled.n_rounds == demand["rounds"] > 1 and settled.feedback
+    assert settled.final_round == demand["iterations"][-1]["iteration"] == settled.n_rounds - 1
+    assert settled.converged is demand["converged"] is True
+    assert json.loads(json.dumps(settled.history)) == demand["iterations"]
+    assert settled.summary["requests"] == demand["summary"]["requests"] == len(req)
+    assert settled.result.kpis["n_served"] == kpis["n_served"]
+    assert settled.service_level.share_served == pytest.approx(kpis["share_served"])
+    first, _ = scenario_requests(sc, net, oracle, seed=3)
+    assert len(first) == demand["iterations"][0]["requests"] > len(req)
