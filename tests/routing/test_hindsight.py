@@ -16,7 +16,7 @@ import pytest
 
 from kl_mobility.cli import main
 from kl_mobility.dispatch.config import DispatchConfig
-from kl_mobility.network import build_oracle, grid_network
+from kl_mobility.network import build_oracle, default_osm_path, grid_network
 from kl_mobility.routing.hindsight import (
     hindsight_compare,
     hindsight_plan,
@@ -186,6 +186,10 @@ def test_cli_hindsight_end_to_end(tmp_path, capsys):
     assert a["online_served"] + a["online_rejected"] + a["online_cancelled"] == 3
     assert a["hindsight_planned"] == a["online_served"] == a["hindsight_served"]
     assert len(meta["start_nodes"]) == 2
+    # a requests file is the day whatever the service: one round, no rounds simulated
+    assert meta["demand"]["requests_from"] == "fixed" and meta["demand"]["round"] == 0
+    assert meta["demand"]["converged"] is True
+    assert "demand: fixed requests" in text
     table = pd.read_csv(out / "hindsight.csv").set_index("key")
     assert table.loc["vehicle_km", "hindsight"] <= table.loc["vehicle_km", "online"] + 1e-9
     assert pd.read_csv(out / "requests.csv")["request_id"].tolist() == [2, 3, 4]
@@ -205,3 +209,62 @@ def test_cli_hindsight_empty_window_is_one_line_error(tmp_path, capsys):
                "--cache-dir", str(tmp_path / "net"), "--quiet"])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and "09:00-09:15" in err[0]
+
+
+ROUNDS = """\
+name = "small-rounds"
+seed = 3
+[demand]
+scale = 0.05
+service_iterations = 6
+service_requests_tol = 0.1
+service_level_tol = 0.1
+[service]
+start_s = 25200
+end_s = 32400
+[[fleet]]
+name = "van"
+count = 5
+capacity = 6
+"""
+
+
+@pytest.mark.skipif(not default_osm_path().is_file(), reason="no shared OSM extract")
+def test_cli_hindsight_takes_the_settled_day_and_records_the_round(tmp_path, capsys):
+    """5 % of the Kaiserslautern demand, 5 vans 07:00-09:00, up to 6 rounds with 10 %
+    tolerances (the runner's small rounds scenario): by default the day is the last round's
+    (the day kl-mobility run reports, fewer requests than the optimistic first round);
+    hindsight.json and the printout name the round and the convergence; ``--first-round``
+    takes round 0 without running the rounds. The window keeps the first 4 requests."""
+    from kl_mobility.runner import prepare_network, scenario_requests, settle_demand
+    from kl_mobility.scenario import scenario_from_file
+
+    sc_path = tmp_path / "rounds.toml"
+    sc_path.write_text(ROUNDS)
+    args = ["hindsight", str(sc_path), "--max-requests", "4", "--time-limit", "1",
+            "--quiet"]
+    assert main([*args, "--out", str(tmp_path / "settled")]) == 0
+    printed = capsys.readouterr().out
+    settled = json.loads((tmp_path / "settled" / "hindsight.json").read_text())
+    d = settled["demand"]
+    assert d["requests_from"] == "settled" and d["converged"] is True
+    assert 1 <= d["round"] == d["rounds"] - 1 and d["max_rounds"] == 6
+    assert f"demand: the settled day, round {d['round'] + 1} of {d['rounds']} run" in printed
+
+    sc = scenario_from_file(sc_path)
+    net, oracle = prepare_network(sc)
+    day = settle_demand(sc, net, oracle, seed=3)
+    first, _ = scenario_requests(sc, net, oracle, seed=3)
+    assert settled["accounting"]["day_day"] == len(day.requests) < len(first)
+    assert d["round"] == day.final_round and abs(d["requests_gap"]) <= 0.1
+    window = pd.read_csv(tmp_path / "settled" / "requests.csv")
+    assert set(window["request_id"]) <= set(day.requests["request_id"])
+
+    assert main([*args, "--first-round", "--out", str(tmp_path / "first")]) == 0
+    printed = capsys.readouterr().out
+    meta = json.loads((tmp_path / "first" / "hindsight.json").read_text())
+    assert meta["demand"] == {"requests_from": "first_round", "round": 0, "rounds": None,
+                              "max_rounds": 6, "converged": None, "requests_gap": None,
+                              "level_gap": None}
+    assert meta["accounting"]["day_day"] == len(first)
+    assert "demand: the first round (assumed service level, --first-round" in printed

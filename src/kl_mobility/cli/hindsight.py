@@ -15,12 +15,19 @@ accounting of every request of the day and the comparison table
 Scope (what the static model can represent): door-to-door vehicle types on the network's
 travel times. Stop-based types and types with a speed cap (the shuttles of
 klima-plus-2030) are left out of both sides, and so are types whose hours do not reach
-the window; a type whose hours cover only part of the window's requests is an error. The
-requests are those of the demand model's first round (the configured service level);
-``kl-mobility run`` regenerates them ``demand.service_iterations`` times from the measured
-service level, which needs full-day simulations, so a hindsight window of a committed
-scenario is a window of the first round's day. Hindsight is for *small* instances: the
-default window (07:00-07:15, at most 50 requests, 60 s search) solves in about a minute.
+the window; a type whose hours cover only part of the window's requests is an error.
+
+Which day: by default the day ``kl-mobility run`` reports, the requests of the last
+demand <-> service round (:func:`kl_mobility.runner.settle_demand`: up to
+``demand.service_iterations`` full-day simulations, stopping once demand and service
+agree); the online window simulation is a separate simulation of the window alone (with
+the last round's rebalancing forecast). ``--first-round`` takes the demand model's first
+round instead (the assumed service level, no full-day simulation; in klima-plus-2030
+seed 1 that day has 15,076 requests, the settled one 6,745). Requests read from a file do not depend on the service:
+they are the day either way. The round used, the rounds run and whether they converged
+are printed and recorded (``hindsight.json`` "demand"). Hindsight is for *small*
+instances: the default window (07:00-07:15, at most 50 requests, 60 s search) solves in
+about a minute.
 When the service runs past midnight, early-morning requests that it takes at the end of
 the day count at their wrapped time (00:30 -> 24:30,
 :func:`kl_mobility.sim.setup.wrap_past_midnight`), so such a window is ``--from 24:00``.
@@ -44,8 +51,8 @@ import pandas as pd
 from kl_mobility.errors import InputError
 
 __all__ = ["DEFAULT_FROM_S", "DEFAULT_MAX_REQUESTS", "DEFAULT_SPAN_S", "HindsightRun",
-           "format_hindsight", "parse_clock", "register", "run_hindsight",
-           "write_hindsight"]
+           "demand_source", "format_demand_source", "format_hindsight", "parse_clock",
+           "register", "run_hindsight", "write_hindsight"]
 
 DEFAULT_FROM_S = 7 * 3600
 """Default window start: 07:00, in the morning peak."""
@@ -94,6 +101,12 @@ class HindsightRun:
     table: pd.DataFrame
     time_limit_s: float
     include_turned_away: bool = False
+    demand: dict[str, Any] | None = None
+    """Where the day's requests come from (:func:`demand_source`): ``requests_from``
+    ("settled", "first_round" or "fixed": a requests file, the same in every round),
+    ``round`` (0-based, as ``iteration`` in ``demand.json``), ``rounds`` run (``None``:
+    not run), ``max_rounds``, ``converged`` (``None``: not checked), ``requests_gap``,
+    ``level_gap`` (the last round's, ``None`` when not run)."""
 
     def accounting(self) -> dict[str, Any]:
         """Every request of the day, where it went (JSON-able)."""
@@ -163,14 +176,37 @@ def _window_fleet(scenario: Any, requests: pd.DataFrame, fleet_size: int | None,
     return tuple(keep), left
 
 
+def demand_source(settled: Any = None, *, first_round: bool = False,
+                  max_rounds: int = 1) -> dict[str, Any]:
+    """The ``demand`` record of a :class:`HindsightRun`: from a
+    :class:`kl_mobility.runner.SettledDemand` (the settled day), or the first round
+    (``first_round``) or a day that does not depend on the service (neither)."""
+    if settled is not None:
+        last = settled.history[-1]
+        return {"requests_from": "settled" if settled.feedback else "fixed",
+                "round": settled.final_round, "rounds": settled.n_rounds,
+                "max_rounds": settled.rounds.max_rounds,
+                "converged": bool(settled.converged),
+                "requests_gap": float(last["requests_gap"]),
+                "level_gap": float(last["level_gap"])}
+    return {"requests_from": "first_round" if first_round else "fixed", "round": 0,
+            "rounds": None if first_round else 1, "max_rounds": max_rounds,
+            "converged": None if first_round else True, "requests_gap": None,
+            "level_gap": None}
+
+
 def run_hindsight(scenario: Any, seed: int, *, from_s: int = DEFAULT_FROM_S,
                   to_s: int | None = None, max_requests: int | None = DEFAULT_MAX_REQUESTS,
                   fleet_size: int | None = None, time_limit_s: float = 60.0,
-                  include_turned_away: bool = False,
+                  include_turned_away: bool = False, first_round: bool = False,
                   cache_dir: str | Path | None = None, progress: Any = None) -> HindsightRun:
     """Simulate a window of the scenario's day online and plan it with hindsight (the
     requests served online; with ``include_turned_away`` also those online dispatch turned
-    away, see :func:`kl_mobility.routing.hindsight.hindsight_plan`)."""
+    away, see :func:`kl_mobility.routing.hindsight.hindsight_plan`).
+
+    The day is the settled one (:func:`kl_mobility.runner.settle_demand`, the day
+    ``kl-mobility run`` reports), or with ``first_round`` the demand model's first round
+    (assumed service level); a requests file is the day either way (no rounds are run)."""
     from kl_mobility.routing.hindsight import (
         hindsight_plan,
         hindsight_table,
@@ -179,10 +215,12 @@ def run_hindsight(scenario: Any, seed: int, *, from_s: int = DEFAULT_FROM_S,
     )
     from kl_mobility.routing.model import SearchOptions
     from kl_mobility.runner import (
+        demand_feedback,
         prepare_network,
         rebalancing_forecast,
         scenario_requests,
         scenario_stops,
+        settle_demand,
     )
     from kl_mobility.sim import simulate
     from kl_mobility.sim.setup import wrap_past_midnight
@@ -197,8 +235,20 @@ def run_hindsight(scenario: Any, seed: int, *, from_s: int = DEFAULT_FROM_S,
                          f"{_clock(to_s)}")
     net, oracle = prepare_network(scenario, cache_dir=cache_dir, progress=progress)
     stops = scenario_stops(scenario, net)
-    day, _summary = scenario_requests(scenario, net, oracle, seed=seed, stops=stops,
-                                      cache_dir=cache_dir, progress=progress)
+    forecast: pd.DataFrame | None
+    if demand_feedback(scenario) and not first_round:
+        settled = settle_demand(scenario, net, oracle, seed=seed, stops=stops,
+                                cache_dir=cache_dir, progress=progress)
+        day, forecast = settled.requests, settled.forecast
+        source = demand_source(settled)
+    else:  # the first round, or requests that do not depend on the service
+        day, _summary = scenario_requests(scenario, net, oracle, seed=seed, stops=stops,
+                                          cache_dir=cache_dir, progress=progress)
+        forecast = rebalancing_forecast(scenario, net, oracle, seed=seed, stops=stops,
+                                        cache_dir=cache_dir, progress=progress)
+        first = first_round and demand_feedback(scenario)
+        source = demand_source(first_round=first, max_rounds=(
+            scenario.demand.service_iterations if first else 1))
     hours = [vt.hours(scenario.service) for vt in scenario.fleet if vt.count > 0]
     day = wrap_past_midnight(day, scenario.service, hours)  # as the simulation takes them
     try:
@@ -210,8 +260,6 @@ def run_hindsight(scenario: Any, seed: int, *, from_s: int = DEFAULT_FROM_S,
         raise InputError(f"no request of scenario {scenario.name!r} (seed {seed}) wants a "
                          f"pickup in {_clock(from_s)}-{_clock(to_s)}")
     fleet, left = _window_fleet(scenario, requests, fleet_size)
-    forecast = rebalancing_forecast(scenario, net, oracle, seed=seed, stops=stops,
-                                    cache_dir=cache_dir, progress=progress)
     online = simulate(net, oracle, requests, scenario.service, fleet, scenario.dispatch,
                       seed=seed, progress=progress, cache_dir=cache_dir,
                       stops={k: v for k, v in stops.items()
@@ -231,13 +279,31 @@ def run_hindsight(scenario: Any, seed: int, *, from_s: int = DEFAULT_FROM_S,
                         max_requests=max_requests, counts=counts, requests=requests,
                         fleet=fleet, left_out_types=left, start_nodes=start, online=online,
                         plan=plan, table=hindsight_table(online, plan),
-                        time_limit_s=time_limit_s, include_turned_away=include_turned_away)
+                        time_limit_s=time_limit_s, include_turned_away=include_turned_away,
+                        demand=source)
 
 
 def _num(v: float, digits: int) -> str:
     if not math.isfinite(v):
         return "-"
     return f"{0.0 if abs(v) < 0.5 * 10 ** -digits else v:,.{digits}f}"  # no "-0.0"
+
+
+def format_demand_source(d: dict[str, Any]) -> str:
+    """One line on which demand round the day's requests come from (:func:`demand_source`)."""
+    if d["requests_from"] == "first_round":
+        return ("demand: the first round (assumed service level, --first-round; rounds not "
+                "run, so not the day kl-mobility run reports)")
+    if d["requests_from"] == "fixed":
+        return "demand: fixed requests (they do not depend on the service: one round)"
+    gaps = (f"requests gap {abs(d['requests_gap']):.1%}, service-level change "
+            f"{d['level_gap']:.1%}")
+    where = (f"round {d['round'] + 1} of {d['rounds']} run (at most {d['max_rounds']}): "
+             f"{gaps}")
+    if d["converged"]:
+        return f"demand: the settled day, {where}, demand and service agree"
+    return (f"WARNING: demand: the last round, {where}; demand and service did NOT agree "
+            "(raise demand.service_iterations)")
 
 
 def format_hindsight(run: HindsightRun) -> str:
@@ -251,9 +317,10 @@ def format_hindsight(run: HindsightRun) -> str:
     ]
     for name, why in run.left_out_types.items():
         lines.append(f"  left out: {name} ({why})")
+    lines.append(format_demand_source(run.demand or demand_source()))
     reasons = ", ".join(f"{k} {v}" for k, v in a["online_unserved_reasons"].items())
     lines += [
-        f"requests of the day (first demand round)  {c['day']:>7,}",
+        f"requests of the day                     {c['day']:>7,}",
         f"  desired pickup before {_clock(run.from_s)}             {c['before']:>7,}",
         f"  desired pickup at/after {_clock(run.to_s)}           {c['after']:>7,}",
         f"  in the window                           {c['in_window']:>7,}",
@@ -296,6 +363,7 @@ def write_hindsight(run: HindsightRun, out_dir: str | Path) -> Path:
             "to_s": run.to_s, "max_requests": run.max_requests,
             "time_limit_s": run.time_limit_s,
             "include_turned_away": run.include_turned_away,
+            "demand": run.demand,
             "fleet": {vt.name: vt.count for vt in run.fleet},
             "left_out_types": run.left_out_types,
             "start_nodes": [int(v) for v in run.start_nodes],
@@ -330,7 +398,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Prints where every request of the day went and the comparison (served, "
             "vehicle-km, active vehicle-hours, mean wait, ride time and detour, gap in %), "
             "and writes it atomically to --out. Door-to-door types without a speed cap "
-            "only; the first demand round."),
+            "only. The day is the one kl-mobility run reports (the last demand <-> "
+            "service round); --first-round takes the first round instead."),
     )
     p.add_argument("scenario", nargs="?", type=Path,
                    help="scenario TOML file (default: scenarios/klima-plus-2030.toml)")
@@ -350,6 +419,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also plan the requests online dispatch turned away (no vehicle in "
                    "time), so hindsight may serve more; default: only those served online "
                    "(the same work)")
+    p.add_argument("--first-round", action="store_true",
+                   help="take the day of the demand model's first round (assumed service "
+                   "level, no full-day simulations) instead of the settled day of "
+                   "kl-mobility run (the last demand <-> service round)")
     p.add_argument("--time-limit", type=float, default=60.0, metavar="S",
                    help="seconds for the hindsight search (default 60)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
@@ -375,7 +448,8 @@ def _hindsight(args: argparse.Namespace) -> int:
         run = run_hindsight(scenario, seed, from_s=args.from_s, to_s=args.to_s,
                             max_requests=args.max_requests or None, fleet_size=args.fleet,
                             time_limit_s=args.time_limit,
-                            include_turned_away=args.turned_away, cache_dir=args.cache_dir,
+                            include_turned_away=args.turned_away,
+                            first_round=args.first_round, cache_dir=args.cache_dir,
                             progress=progress)
     finally:
         if progress is not None:
