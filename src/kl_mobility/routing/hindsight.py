@@ -7,7 +7,10 @@ run's vehicles started, :func:`simulated_start_nodes`). :func:`select_window` ke
 window of a day's requests (a static solve of thousands is out of scope),
 :func:`hindsight_table` tabulates online against hindsight (served, vehicle-km, active
 vehicle-hours, waits, rides, detours and the gap in %), and :func:`hindsight_compare` does
-it all for one run (``kl-mobility hindsight`` is the command).
+it all for one run. ``kl-mobility hindsight`` (:mod:`kl_mobility.cli.hindsight`) is the
+command: it takes its window from the day ``kl-mobility run`` reports (the last demand <->
+service round, :func:`kl_mobility.runner.settle_demand`) and simulates the window online
+on its own.
 """
 
 from __future__ import annotations
