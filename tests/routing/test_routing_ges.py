@@ -12,8 +12,10 @@ from kl_mobility.routing.ges import (
     GesOptions,
     _arrays,
     _build,
+    _find_insertion_brute,
     _full_ok,
     _ins_ok,
+    _scan_insertion,
     _schedule,
     minimise_routes,
 )
@@ -158,3 +160,35 @@ def test_solve_takes_the_ejection_search_path(warm_kernels):
     assert sol.distance <= 1.05 * 828.94
     assert sol.stats.phases[0].startswith("ejection search: 53 -> 10 routes")
     assert any(ph.startswith("ruin and recreate") for ph in sol.stats.phases)
+
+
+@pytest.mark.parametrize("name", ["pdptw/lc104.txt", "pdptw/lr105.txt", "darp/a2-16.txt"])
+def test_scan_insertion_equals_brute_force(shared_benchmarks, name):
+    """The O(n^2) walk finds exactly what trying every pair of positions finds: whether any
+    insertion is feasible, and the cheapest one's cost (a2-16: with ride-time limits)."""
+    from kl_mobility.routing import read_instance
+
+    p = read_instance(shared_benchmarks / name).problem
+    arr = _arrays(p, *_tightened_windows(p))
+    res = minimise_routes(p, _singles(p), 300.0, GesOptions(seed=4, max_iterations=100,
+                                                                   chunk=20))
+    req_of = p.request_of()
+    w = 2 * p.n_requests + 4
+    bufs = [np.empty(w), np.empty(w), np.empty(w, dtype=np.int64), np.empty(w, dtype=np.int64)]
+    found = 0
+    for k, seq in enumerate(res.routes):
+        seq_a = np.array(seq, dtype=np.int64)
+        for other in res.routes[:k] + res.routes[k + 1:]:
+            for r in sorted({int(req_of[x]) for x in other}):
+                args = (arr["T"], arr["D"], arr["s"], arr["e"], arr["l"], arr["q"], arr["d0"],
+                        arr["d1"], arr["cap"], arr["side"], arr["maxride"], arr["maxdur"],
+                        arr["mate"], *bufs)
+                pu, de = int(p.pickups[r]), int(p.deliveries[r])
+                fast = _scan_insertion(seq_a, len(seq), pu, de, 0, 0.0, *args)
+                slow = _find_insertion_brute(seq_a, len(seq), pu, de, 0, *args)
+                assert (fast[0] < 0) == (slow[0] < 0)
+                if fast[0] >= 0:
+                    found += 1
+                    assert fast[2] == pytest.approx(slow[2])
+                    assert (_scan_insertion(seq_a, len(seq), pu, de, 2, 0.0, *args)[0] >= 0)
+    assert found > 0

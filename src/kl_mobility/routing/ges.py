@@ -207,9 +207,78 @@ def _ins_delta(seq, n, p, d, i, j, D, d0, d1):
 
 
 @njit
-def _find_insertion(seq, n, p, d, mode, T, D, s, e, l, q, d0, d1, cap, side, maxride,
+def _scan_insertion(seq, n, p, d, mode, blink, T, D, s, e, l, q, d0, d1, cap, side, maxride,
                     maxdur, mate, a, z, ld, buf):
-    """Feasible insertion of request (p, d) into ``seq``.
+    """Feasible insertion of request (p, d) into ``seq`` in O(n^2).
+
+    For each pickup position ``i`` the walk towards the delivery position ``j`` carries the
+    service start forward one stop at a time and stops at the first stop it would make late
+    (against the latest-start table ``z``) or overload; each ``j`` on the way is an O(1)
+    test. ``mode`` 0: the cheapest by distance; 1: one chosen uniformly at random; 2: the
+    first found. ``blink``: probability of passing over a candidate (mode 0). Returns
+    (i, j, delta); ``i = -1`` when none is feasible (or the route itself is not).
+    """
+    bi, bj, best = -1, -1, np.inf
+    if not _schedule(seq, n, T, s, e, l, q, d0, d1, cap, a, z, ld):
+        return bi, bj, best
+    seen = 0
+    qp = q[p]
+    for i in range(1, n + 2):
+        if ld[i - 1] + qp > cap:
+            continue
+        prev = seq[i - 2] if i >= 2 else d0
+        t = max(e[p], a[i - 1] + s[prev] + T[prev, p])
+        if t > l[p] + _EPS:
+            continue
+        prv = p
+        for j in range(i, n + 2):
+            td = max(e[d], t + s[prv] + T[prv, d])
+            if td <= l[d] + _EPS:
+                x = seq[j - 1] if j <= n else d1
+                if max(e[x], td + s[d] + T[d, x]) <= z[j] + _EPS:
+                    ok = True
+                    dl = 0.0
+                    if mode == 0:
+                        dl = _ins_delta(seq, n, p, d, i, j, D, d0, d1)
+                        ok = dl < best and not (blink > 0.0 and np.random.random() < blink)
+                    if ok and side:
+                        m = _build(seq, n, p, d, i, j, buf)
+                        ok = _full_ok(buf, m, T, s, e, l, q, d0, d1, cap, maxride, maxdur, mate)
+                    if ok:
+                        if mode == 2:
+                            return i, j, 0.0
+                        if mode == 1:
+                            seen += 1
+                            if np.random.randint(seen) == 0:
+                                bi, bj, best = i, j, 0.0
+                        else:
+                            bi, bj, best = i, j, dl
+            if j > n:
+                break
+            x = seq[j - 1]  # carry the walk past the stop at position j
+            if ld[j] + qp > cap:
+                break
+            t = max(e[x], t + s[prv] + T[prv, x])
+            if t > z[j] + _EPS:
+                break
+            prv = x
+    return bi, bj, best
+
+
+@njit
+def _find_insertion(seq, n, p, d, mode, T, D, s, e, l, q, d0, d1, cap, side, maxride, maxdur,
+                    mate, a, z, ld, buf):
+    """:func:`_scan_insertion` without blinks."""
+    return _scan_insertion(seq, n, p, d, mode, 0.0, T, D, s, e, l, q, d0, d1, cap, side,
+                           maxride, maxdur, mate, a, z, ld, buf)
+
+
+@njit
+def _find_insertion_brute(seq, n, p, d, mode, T, D, s, e, l, q, d0, d1, cap, side, maxride,
+                    maxdur, mate, a, z, ld, buf):
+    """Reference for :func:`_scan_insertion` (every pair of positions, O(n^3)); tests only.
+
+    Feasible insertion of request (p, d) into ``seq``.
 
     ``mode`` 0: the cheapest by distance; 1: one chosen uniformly at random; 2: the first.
     Returns (i, j, delta); ``i = -1`` when none is feasible (or the route itself is not).

@@ -35,16 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kl_mobility.kernels._options import njit
-from kl_mobility.routing.ges import (
-    _arrays,
-    _build,
-    _full_ok,
-    _ins_delta,
-    _ins_ok,
-    _insert,
-    _remove,
-    _schedule,
-)
+from kl_mobility.routing.ges import _arrays, _insert, _remove, _scan_insertion
 from kl_mobility.routing.types import RoutingProblem
 
 __all__ = ["LnsOptions", "LnsResult", "improve_distance"]
@@ -125,24 +116,8 @@ def _route_dist(seq, n, D, d0, d1):
 @njit
 def _best_insertion(seq, n, p, d, blink, T, D, s, e, l, q, d0, d1, cap, side,
                     maxride, maxdur, mate, a, z, ld, buf):
-    bi, bj, best = -1, -1, np.inf
-    if not _schedule(seq, n, T, s, e, l, q, d0, d1, cap, a, z, ld):
-        return bi, bj, best
-    for i in range(1, n + 2):
-        for j in range(i, n + 2):
-            if blink > 0.0 and np.random.random() < blink:
-                continue
-            dl = _ins_delta(seq, n, p, d, i, j, D, d0, d1)
-            if dl >= best:
-                continue
-            if not _ins_ok(seq, n, a, z, ld, p, d, i, j, T, s, e, l, q, d0, d1, cap):
-                continue
-            if side:
-                m = _build(seq, n, p, d, i, j, buf)
-                if not _full_ok(buf, m, T, s, e, l, q, d0, d1, cap, maxride, maxdur, mate):
-                    continue
-            bi, bj, best = i, j, dl
-    return bi, bj, best
+    return _scan_insertion(seq, n, p, d, 0, blink, T, D, s, e, l, q, d0, d1, cap, side,
+                           maxride, maxdur, mate, a, z, ld, buf)
 
 
 @njit
