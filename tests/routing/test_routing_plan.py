@@ -84,6 +84,7 @@ def test_oversized_party_is_not_planned(grid):
     assert res.solution.feasible
     row = res.trips.set_index("request_id").loc[101]
     assert row["status"] == "rejected" and row["vehicle_id"] == -1
+    assert row["reason"] == "too_many_passengers"  # the simulation's name for it
     assert res.kpis["n_served"] == 3
 
 

@@ -250,6 +250,20 @@ def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     return problem, loc_node
 
 
+def _unplanned_reasons(problem: RoutingProblem, loc_node: np.ndarray,
+                       served: np.ndarray) -> np.ndarray:
+    """Reason per request: "" when served; else the simulation's structural reasons
+    (:func:`kl_mobility.sim.setup.make_requests`: ``unreachable``, ``same_node``,
+    ``too_many_passengers``, in that order of precedence), else ``not_planned``."""
+    pu, de = problem.pickups, problem.deliveries
+    reason = np.full(problem.n_requests, "not_planned", dtype=object)
+    reason[problem.time[pu, de] >= UNREACHABLE_S] = "unreachable"
+    reason[loc_node[pu] == loc_node[de]] = "same_node"
+    reason[problem.load[pu] > int(problem.capacity.max())] = "too_many_passengers"
+    reason[served] = ""
+    return reason
+
+
 def _tables(problem: RoutingProblem, sol: Solution, loc_node: np.ndarray,
             requests: pd.DataFrame, types: Sequence[VehicleTypeConfig],
             external_speed_kmh: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -317,7 +331,7 @@ def _tables(problem: RoutingProblem, sol: Solution, loc_node: np.ndarray,
         "request_time_s": requests["request_time_s"].to_numpy(np.int64),
         "alt_mode": alt,
         "status": np.where(served, "served", "rejected"),
-        "reason": np.where(served, "", "not_planned"),
+        "reason": _unplanned_reasons(problem, loc_node, served),
         "vehicle_id": veh,
         "vehicle_type": np.array([types[int(v)].name if v >= 0 else "" for v in veh], object),
         "passengers": pax.astype(np.int64),
