@@ -310,14 +310,20 @@ def _find_insertion_brute(seq, n, p, d, mode, T, D, s, e, l, q, d0, d1, cap, sid
 
 
 @njit
-def _remove(R, L, k, p, d):
+def _without(seq, n, p, d, out):
+    """``out`` = ``seq[:n]`` without the stops ``p`` and ``d``; returns its length."""
     m = 0
-    for x in range(L[k]):
-        v = R[k, x]
+    for x in range(n):
+        v = seq[x]
         if v != p and v != d:
-            R[k, m] = v
+            out[m] = v
             m += 1
-    L[k] = m
+    return m
+
+
+@njit
+def _remove(R, L, k, p, d):
+    L[k] = _without(R[k], L[k], p, d, R[k])
 
 
 @njit
@@ -328,7 +334,7 @@ def _insert(R, L, k, p, d, i, j, buf):
 
 
 @njit
-def _perturb(R, L, nr, rt, pick, dele, moves, T, D, s, e, l, q, d0, d1, cap, side,
+def _perturb(R, L, nr, rt, pick, dele, req_of, moves, T, D, s, e, l, q, d0, d1, cap, side,
              maxride, maxdur, mate, a, z, ld, buf, tmp1, tmp2):
     """Random feasible moves: shift a request to another route, or swap two."""
     nreq = pick.size
@@ -343,13 +349,7 @@ def _perturb(R, L, nr, rt, pick, dele, moves, T, D, s, e, l, q, d0, d1, cap, sid
         if k2 >= k1:
             k2 += 1
         p1, d1_ = pick[r1], dele[r1]
-        # route k1 without r1
-        m1 = 0
-        for x in range(L[k1]):
-            v = R[k1, x]
-            if v != p1 and v != d1_:
-                tmp1[m1] = v
-                m1 += 1
+        m1 = _without(R[k1], L[k1], p1, d1_, tmp1)  # route k1 without r1
         if np.random.random() < 0.5:  # shift r1 to k2
             i, j, _dl = _find_insertion(R[k2], L[k2], p1, d1_, 1, T, D, s, e, l, q, d0, d1,
                                         cap, side, maxride, maxdur, mate, a, z, ld, buf)
@@ -367,20 +367,9 @@ def _perturb(R, L, nr, rt, pick, dele, moves, T, D, s, e, l, q, d0, d1, cap, sid
         else:  # swap r1 with a random request r2 of k2
             if L[k2] == 0:
                 continue
-            pos = np.random.randint(L[k2])
-            v = R[k2, pos]
-            r2 = -1
-            for rr in range(nreq):
-                if pick[rr] == v or dele[rr] == v:
-                    r2 = rr
-                    break
+            r2 = req_of[R[k2, np.random.randint(L[k2])]]
             p2, d2 = pick[r2], dele[r2]
-            m2 = 0
-            for x in range(L[k2]):
-                w = R[k2, x]
-                if w != p2 and w != d2:
-                    tmp2[m2] = w
-                    m2 += 1
+            m2 = _without(R[k2], L[k2], p2, d2, tmp2)
             i1, j1, _dl = _find_insertion(tmp1, m1, p2, d2, 1, T, D, s, e, l, q, d0, d1, cap,
                                           side, maxride, maxdur, mate, a, z, ld, buf)
             if i1 < 0:
@@ -522,7 +511,7 @@ def _ges_chunk(R, L, nr, rt, pen, ep, ep_n, pick, dele, req_of, k_max, moves, it
             for t in range(nout):
                 ep[ep_n] = out[t]
                 ep_n += 1
-        _perturb(R, L, nr, rt, pick, dele, moves, T, D, s, e, l, q, d0, d1, cap, side,
+        _perturb(R, L, nr, rt, pick, dele, req_of, moves, T, D, s, e, l, q, d0, d1, cap, side,
                  maxride, maxdur, mate, a, z, ld, buf, tmp1, tmp2)
     return ep_n, done
 
@@ -541,6 +530,26 @@ def _arrays(p: RoutingProblem, tw_early: np.ndarray, tw_late: np.ndarray) -> dic
                 l=np.ascontiguousarray(tw_late, np.float64), q=p.load, d0=int(p.start[0]),
                 d1=int(p.end[0]), cap=int(p.capacity[0]), side=side, maxride=maxride,
                 maxdur=float(p.max_duration[0]), mate=mate)
+
+
+def _plan_arrays(p: RoutingProblem, routes: Sequence[Sequence[int]], spare: int, who: str
+                 ) -> tuple[list[list[int]], np.ndarray, np.ndarray, np.ndarray]:
+    """The non-empty ``routes`` as kernel arrays: rows ``R`` (room for every stop), lengths
+    ``L`` and each request's row ``rt``, plus ``spare`` empty rows. The plan must serve every
+    request (``who`` names the caller in the error)."""
+    used = [list(map(int, r)) for r in routes if len(r)]
+    rows = max(len(used), 1) + spare
+    R = np.zeros((rows, 2 * p.n_requests + 2), dtype=np.int64)
+    L = np.zeros(rows, dtype=np.int64)
+    req_of = p.request_of()
+    rt = np.full(p.n_requests, -1, dtype=np.int64)
+    for k, seq in enumerate(used):
+        R[k, :len(seq)] = seq
+        L[k] = len(seq)
+        rt[req_of[seq]] = k
+    if np.any(rt < 0):
+        raise ValueError(f"{who} needs a plan that serves every request")
+    return used, R, L, rt
 
 
 def minimise_routes(problem: RoutingProblem, routes: Sequence[Sequence[int]],
@@ -564,20 +573,8 @@ def minimise_routes(problem: RoutingProblem, routes: Sequence[Sequence[int]],
     arr = _arrays(p, p.tw_early if tw_early is None else tw_early,
                   p.tw_late if tw_late is None else tw_late)
     nreq = p.n_requests
-    width = 2 * nreq + 2
-    used = [list(map(int, r)) for r in routes if len(r)]
-    K = max(len(used), 1)
-    R = np.zeros((K, width), dtype=np.int64)
-    L = np.zeros(K, dtype=np.int64)
+    used, R, L, rt = _plan_arrays(p, routes, 0, "minimise_routes")
     req_of = p.request_of()
-    rt = np.full(nreq, -1, dtype=np.int64)
-    for k, seq in enumerate(used):
-        R[k, :len(seq)] = seq
-        L[k] = len(seq)
-        for x in seq:
-            rt[req_of[x]] = k
-    if np.any(rt < 0):
-        raise ValueError("minimise_routes needs a plan that serves every request")
     best = [list(r) for r in used]
     nr = len(used)
     rng = np.random.default_rng(opts.seed)

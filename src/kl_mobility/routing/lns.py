@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kl_mobility.kernels._options import njit
-from kl_mobility.routing.ges import _arrays, _insert, _remove, _scan_insertion
+from kl_mobility.routing.ges import _arrays, _insert, _plan_arrays, _remove, _scan_insertion
 from kl_mobility.routing.types import RoutingProblem
 
 __all__ = ["LnsOptions", "LnsResult", "improve_distance"]
@@ -245,19 +245,8 @@ def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
     arr = _arrays(p, p.tw_early if tw_early is None else tw_early,
                   p.tw_late if tw_late is None else tw_late)
     nreq = p.n_requests
-    used = [list(map(int, r)) for r in routes if len(r)]
+    used, R, L, rt = _plan_arrays(p, routes, opts.spare_routes, "improve_distance")
     nr = len(used)
-    req_of = p.request_of()
-    R = np.zeros((max(nr, 1) + opts.spare_routes, 2 * nreq + 2), dtype=np.int64)
-    L = np.zeros(max(nr, 1) + opts.spare_routes, dtype=np.int64)
-    rt = np.full(nreq, -1, dtype=np.int64)
-    for k, seq in enumerate(used):
-        R[k, :len(seq)] = seq
-        L[k] = len(seq)
-        for x in seq:
-            rt[req_of[x]] = k
-    if np.any(rt < 0):
-        raise ValueError("improve_distance needs a plan that serves every request")
     pu, de = p.pickups, p.deliveries
     rel = p.dist[pu][:, pu] + p.dist[de][:, de]
     related = np.argsort(rel, axis=1, kind="stable").astype(np.int64)

@@ -345,24 +345,22 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
     status = "ROUTING_NOT_SOLVED"
     ges = reduce_ and opts.route_minimiser == "ges"
     ges_used = False
-    if ges and initial_routes is None:
-        # guided ejection search starts from one route per request (when each request can
-        # be served alone) and removes routes far faster than OR-Tools builds a first plan
-        singles = [[int(a), int(b)] for a, b in zip(p.pickups, p.deliveries)]
-        one = replace(p.with_vehicles(1), drop_penalty=0.0)  # one route, the others out
-        if all(check_routes(one, [r]).feasible for r in singles):
-            ges_s = max(0.0, budget * opts.reduction_share - (budget - left()))
-            res = minimise_routes(p, singles, ges_s, GesOptions(seed=opts.seed),
-                                  tw_early=tw_e, tw_late=tw_l)
-            if len(res.routes) <= p.n_vehicles and check_routes(p, res.routes).feasible:
-                best = _compact([list(r) for r in res.routes] +
-                                [[] for _ in range(p.n_vehicles - len(res.routes))])
-                strategies = []
-                status = "ROUTING_SUCCESS"
-                phases.append(f"ejection search: {res.n_routes_start} -> {len(res.routes)} "
-                              f"routes in {res.wall_time_s:.1f} s ({res.deletions} removed)")
-                ges = False  # done: go on to distance
-                ges_used = True
+    # guided ejection search starts from one route per request (when each request can be
+    # served alone) and removes routes far faster than OR-Tools builds a first plan
+    singles = _one_route_per_request(p) if ges else None
+    if ges and initial_routes is None and singles is not None:
+        ges_s = max(0.0, budget * opts.reduction_share - (budget - left()))
+        res = minimise_routes(p, singles, ges_s, GesOptions(seed=opts.seed),
+                              tw_early=tw_e, tw_late=tw_l)
+        if len(res.routes) <= p.n_vehicles and check_routes(p, res.routes).feasible:
+            best = _compact([list(r) for r in res.routes] +
+                            [[] for _ in range(p.n_vehicles - len(res.routes))])
+            strategies = []
+            status = "ROUTING_SUCCESS"
+            phases.append(f"ejection search: {res.n_routes_start} -> {len(res.routes)} "
+                          f"routes in {res.wall_time_s:.1f} s ({res.deletions} removed)")
+            ges = False  # done: go on to distance
+            ges_used = True
     for k, strategy in enumerate(strategies):
         if k and left() < 1.0:
             break
@@ -472,8 +470,8 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
                   if sum(1 for r in rs if r) == n_min][:PORTFOLIO_SIZE]
     polished_obj: int | None = None
     if ges_used and left() > 0.5:
-        best, best_obj = _distance_portfolio(p, [r for r in best if r], left, opts, tw_e, tw_l,
-                                             cs, phases)
+        best, best_obj = _distance_portfolio(p, [r for r in best if r], singles, left, opts,
+                                             tw_e, tw_l, cs, phases)
         starts = []
     for i, init in enumerate(starts):
         share = left() / (len(starts) - i)
@@ -507,7 +505,16 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
                     feasible=check.feasible, violations=check.violations, stats=stats)
 
 
-def _distance_portfolio(p: RoutingProblem, plan: list[list[int]], left, opts: SearchOptions,
+def _one_route_per_request(p: RoutingProblem) -> list[list[int]] | None:
+    """The plan with one route per request, or ``None`` when some request cannot be served
+    on a route of its own."""
+    singles = [[int(a), int(b)] for a, b in zip(p.pickups, p.deliveries)]
+    one = replace(p.with_vehicles(1), drop_penalty=0.0)  # one route, the others out
+    return singles if all(check_routes(one, [r]).feasible for r in singles) else None
+
+
+def _distance_portfolio(p: RoutingProblem, plan: list[list[int]],
+                        singles: list[list[int]] | None, left, opts: SearchOptions,
                         tw_e: np.ndarray, tw_l: np.ndarray, cs: float,
                         phases: list[str]) -> tuple[list[list[int]], int]:
     """Lower the distance of ``plan`` at its vehicle count with ruin and recreate, from two
@@ -520,16 +527,14 @@ def _distance_portfolio(p: RoutingProblem, plan: list[list[int]], left, opts: Se
     the first one again when the second search did not get there. The better plan wins.
     """
     m = len(plan)
-    singles = [[int(a), int(b)] for a, b in zip(p.pickups, p.deliveries)]
-    one = replace(p.with_vehicles(1), drop_penalty=0.0)  # one route, the others out
-    second = PORTFOLIO_STARTS > 1 and all(check_routes(one, [r]).feasible for r in singles)
+    second = singles is not None and PORTFOLIO_STARTS > 1
     results = []
     lns = improve_distance(p, plan, left() / 2 if second else left(),
                            LnsOptions(seed=opts.seed), tw_early=tw_e, tw_late=tw_l)
     phases.append(f"ruin and recreate: {lns.distance_start:.2f} -> {lns.distance:.2f} "
                   f"({lns.iterations} iterations)")
     results.append(lns)
-    if second and left() > 1.0:
+    if singles is not None and second and left() > 1.0:
         g2 = minimise_routes(p, singles, left() / 4, GesOptions(seed=opts.seed + 1),
                              tw_early=tw_e, tw_late=tw_l, target_routes=m)
         if len(g2.routes) <= m:
