@@ -40,9 +40,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -284,7 +281,7 @@ def run_scenario(
     Returns the KPI dictionary (also in ``out_dir/kpis.json``).
     """
     from kl_mobility.emissions import co2_account
-    from kl_mobility.results.io import write_run
+    from kl_mobility.results.io import staged_dir, write_run
 
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
@@ -311,10 +308,7 @@ def run_scenario(
                  "demand_level_gap": float(last["level_gap"])})
     kpis["runtime_s"] = round(time.perf_counter() - t0, 3)
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        run_dir = staging / "run"
+    with staged_dir(out_dir) as run_dir:
         write_run(result, run_dir, events=scenario.outputs.event_log)
         if not scenario.outputs.edges:
             (run_dir / "edges.parquet").unlink(missing_ok=True)
@@ -331,12 +325,6 @@ def run_scenario(
             "version": __version__, "network_key": net.key, "n_nodes": net.n_nodes,
         })
         _write_json(run_dir / "scenario.json", scenario.to_mapping())
-        if out_dir.exists():
-            old = staging / "old"
-            os.replace(out_dir, old)
-        os.replace(run_dir, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     log.info("run %s seed %d done in %.1f s", scenario.name, seed, kpis["runtime_s"])
     return kpis
 

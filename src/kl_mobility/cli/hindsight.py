@@ -39,9 +39,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -352,12 +349,10 @@ def write_hindsight(run: HindsightRun, out_dir: str | Path) -> Path:
     ``hindsight.csv`` (the table), ``hindsight.json`` (window, fleet, accounting, table),
     ``requests.csv`` (the included requests), ``online_trips.csv``, ``online_vehicles.csv``,
     ``hindsight_trips.csv``, ``hindsight_stops.csv``, ``hindsight_vehicles.csv``."""
+    from kl_mobility.results.io import staged_dir
+
     out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        d = staging / "run"
-        d.mkdir()
+    with staged_dir(out) as d:
         run.table.to_csv(d / "hindsight.csv", index=False)
         meta = {
             "scenario": run.scenario, "seed": run.seed, "from_s": run.from_s,
@@ -379,11 +374,6 @@ def write_hindsight(run: HindsightRun, out_dir: str | Path) -> Path:
         run.plan.trips.to_csv(d / "hindsight_trips.csv", index=False)
         run.plan.stops.to_csv(d / "hindsight_stops.csv", index=False)
         run.plan.vehicles.to_csv(d / "hindsight_vehicles.csv", index=False)
-        if out.exists():
-            os.replace(out, staging / "old")
-        os.replace(d, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return out
 
 

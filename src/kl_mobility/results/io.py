@@ -7,6 +7,8 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ import pandas as pd
 from kl_mobility.results.kpis import compute_kpis
 from kl_mobility.results.records import SimulationResult
 
-__all__ = ["read_run", "write_run"]
+__all__ = ["read_run", "staged_dir", "write_run"]
 
 _TABLES = ("trips", "vehicles", "edges", "occupancy", "events")
 
@@ -32,6 +34,25 @@ def _jsonable(x: Any) -> Any:
     if isinstance(x, int | float | str | bool) or x is None:
         return x
     return str(x)
+
+
+@contextmanager
+def staged_dir(out_dir: str | Path) -> Iterator[Path]:
+    """A fresh folder to fill that replaces ``out_dir`` in one rename when the block ends
+    without an error, so readers see the old folder or the complete new one, never half of
+    one; on an error ``out_dir`` stays as it was. The staging folder is a hidden sibling."""
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        d = staging / "run"
+        d.mkdir()
+        yield d
+        if out.exists():
+            os.replace(out, staging / "old")
+        os.replace(d, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_run(result: SimulationResult, out_dir: str | Path, *, events: bool = True) -> Path:
