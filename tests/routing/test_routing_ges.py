@@ -190,3 +190,30 @@ def test_scan_insertion_equals_brute_force(shared_benchmarks, name):
                     assert fast[2] == pytest.approx(slow[2])
                     assert (scan_insertion(seq_a, len(seq), pu, de, 2, 0.0, *args)[0] >= 0)
     assert found > 0
+
+
+def test_solve_counts_and_logs_a_plan_the_checker_rejects(warm_kernels, monkeypatch, caplog):
+    """A ruin-and-recreate plan that breaks the windows (every route reversed: deliveries
+    before pickups) is not used, not silently dropped: it is logged, counted in
+    ``stats.rejected_plans`` and named in the phases; the ejection search's plan is returned."""
+    import logging
+
+    from kl_mobility.routing import SearchOptions, solve
+    from kl_mobility.routing import model as model_mod
+    from kl_mobility.routing.lns import LnsResult
+
+    def broken(problem, routes, time_limit_s, options=None, **kw):
+        bad = [list(reversed(r)) for r in routes if r]
+        return LnsResult(routes=bad, distance_start=0.0, distance=0.0, iterations=0,
+                         accepted=0, wall_time_s=0.0)
+
+    monkeypatch.setattr(model_mod, "improve_distance", broken)
+    with caplog.at_level(logging.WARNING, logger="kl_mobility.routing.model"):
+        sol = solve(warm_kernels, SearchOptions(time_limit_s=4.0, seed=1))
+    # every ruin-and-recreate run (one, or two with the second start) is rejected
+    runs = sum(ph.startswith("ruin and recreate: 0.00 -> 0.00") for ph in sol.stats.phases)
+    assert runs >= 1
+    assert sol.stats.rejected_plans == runs
+    assert sum("fails the independent check" in r.message for r in caplog.records) == runs
+    assert sum("rejected by the independent check" in ph for ph in sol.stats.phases) == runs
+    assert sol.feasible and sol.dropped == ()
