@@ -56,6 +56,7 @@ from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.scenario import Scenario
 
 if TYPE_CHECKING:
+    from kl_mobility.calibration import Calibration
     from kl_mobility.demand.generate import Demand
     from kl_mobility.demand.modechoice import DemandRounds, ServiceLevel
     from kl_mobility.demand.servicearea import ServiceArea
@@ -203,10 +204,13 @@ def scenario_requests(
             "rows_rejected": 0 if rejects is None else len(rejects),
         }
         return requests, summary
+    from kl_mobility.calibration import calibrated_scenario
+
+    scenario, calibration = calibrated_scenario(scenario, cache_dir=cache_dir, progress=progress)
     demand = _scenario_demand(scenario, network, oracle, seed=seed,
                               service_level=service_level, stops=stops, cache_dir=cache_dir,
                               progress=progress)
-    return demand.requests, demand.summary()
+    return demand.requests, {**demand.summary(), "calibration": calibration.to_dict()}
 
 
 def _scenario_demand(scenario: Scenario, network: RoadNetwork, oracle: TravelTimeOracle, *,
@@ -256,6 +260,9 @@ def rebalancing_forecast(
     """
     if scenario.dispatch.policy != "rebalancing":
         return None
+    from kl_mobility.calibration import calibrated_scenario
+
+    scenario, _ = calibrated_scenario(scenario, cache_dir=cache_dir, progress=progress)
     demand = _scenario_demand(scenario, network, oracle, seed=forecast_seed(seed),
                               service_level=service_level, stops=stops, cache_dir=cache_dir,
                               progress=progress)
@@ -316,6 +323,8 @@ def run_scenario(
         _write_json(run_dir / "co2.json", account.to_dict())
         _write_json(run_dir / "demand.json", {
             "summary": demand_summary, "iterations": rounds.rounds,
+            "calibration": (None if settled.calibration is None
+                            else settled.calibration.to_dict()),
             "converged": rounds.converged, "rounds": len(rounds.rounds),
             "max_rounds": rounds.max_rounds, "requests_tol": rounds.requests_tol,
             "level_tol": rounds.level_tol,
@@ -354,6 +363,9 @@ class SettledDemand:
     result: SimulationResult
     rounds: DemandRounds
     feedback: bool
+    calibration: Calibration | None = None
+    """The mode-choice constants used and their origin (``None`` when no demand was
+    generated: a requests file without rebalancing forecast)."""
 
     @property
     def history(self) -> list[dict[str, Any]]:
@@ -400,12 +412,17 @@ def settle_demand(
     round booked. ``stops``: the snapped stops (default :func:`scenario_stops`).
     Deterministic in ``seed``; the result is the one ``run_scenario(scenario, seed, ...)``
     writes. Logs nothing; an unconverged result says so in ``converged``."""
+    from kl_mobility.calibration import calibrated_scenario
     from kl_mobility.demand import ServiceLevel
     from kl_mobility.demand.modechoice import DemandRounds
     from kl_mobility.sim import simulate
 
     if stops is None:
         stops = scenario_stops(scenario, net)
+    calibration = None
+    if not scenario.demand.requests_file or scenario.dispatch.policy == "rebalancing":
+        scenario, calibration = calibrated_scenario(scenario, cache_dir=cache_dir,
+                                                    progress=progress)
     cfg = scenario.demand
     svc = scenario.service
     has_service = any(v.count > 0 for v in scenario.fleet)
@@ -425,6 +442,7 @@ def settle_demand(
     else:
         requests, summary = scenario_requests(scenario, net, oracle, seed=seed, stops=stops,
                                               cache_dir=cache_dir, progress=progress)
+        summary.pop("calibration", None)
     if rebalancing:
         fc_demand = _scenario_demand(scenario, seed=fc_seed, service_level=None, **gen)
     while True:
@@ -458,7 +476,8 @@ def settle_demand(
         expected = level
     report(progress, "demand rounds", rounds.max_rounds, rounds.max_rounds)
     return SettledDemand(requests=requests, summary=summary, service_level=level,
-                         forecast=forecast, result=result, rounds=rounds, feedback=feedback)
+                         forecast=forecast, result=result, rounds=rounds, feedback=feedback,
+                         calibration=calibration)
 
 
 def _next_demand(rounds: Any, current: Demand, response: Demand) -> Demand:
