@@ -1,6 +1,6 @@
 """The insertion scan the searches use, against an independent reference, on random cases.
 
-``_scan_insertion`` is the O(n^2) walk with which the ejection search and ruin and recreate
+``scan_insertion`` is the O(n^2) walk with which the ejection search and ruin and recreate
 place a request (p, d) into a route. The reference below shares no code with it: it builds
 every candidate route ``seq[:i-1] + [p] + seq[i-1:j-1] + [d] + seq[j-1:]`` (``1 <= i <= j
 <= n + 1``) and drives it stop by stop with an earliest-start schedule (``t = max(e[x], t
@@ -28,7 +28,7 @@ import math
 import numpy as np
 import pytest
 
-from kl_mobility.routing.ges import _scan_insertion
+from kl_mobility.kernels.routing_insertion import scan_insertion
 
 EPS = 1e-7
 N_CASES = 3000
@@ -136,7 +136,7 @@ def reference(c) -> dict[tuple[int, int], float]:
 def scan(c, mode: int):
     n = c["seq"].size
     w = n + 4
-    i, j, delta = _scan_insertion(
+    i, j, delta = scan_insertion(
         c["seq"], n, c["p"], c["d"], mode, 0.0, c["T"], c["D"], c["s"], c["e"], c["l"],
         c["q"], c["d0"], c["d1"], c["cap"], c["side"], c["maxride"], c["maxdur"], c["mate"],
         np.empty(w), np.empty(w), np.empty(w, np.int64), np.empty(w, np.int64))
