@@ -38,6 +38,7 @@ account's (``co2_*``), ``runtime_s`` and the rounds (:data:`ROUND_KPIS`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -307,8 +308,11 @@ def run_scenario(
             100 * rounds.requests_tol, 100 * last["level_gap"], 100 * rounds.level_tol)
 
     account = co2_account(result.trips, result.vehicles, scenario.fleet, scenario.emissions)
+    city = run_city_co2(scenario, settled, net, oracle, account, cache_dir=cache_dir,
+                        progress=progress)
     kpis = dict(result.kpis)
     kpis.update(account.kpis())
+    kpis.update({f"co2_{k}": v for k, v in city.kpis().items()})
     kpis.update({"demand_rounds": len(rounds.rounds),
                  "demand_converged": int(rounds.converged),
                  "demand_requests_gap": float(last["requests_gap"]),
@@ -320,7 +324,8 @@ def run_scenario(
         if not scenario.outputs.edges:
             (run_dir / "edges.parquet").unlink(missing_ok=True)
         _write_json(run_dir / "kpis.json", kpis)
-        _write_json(run_dir / "co2.json", account.to_dict())
+        _write_json(run_dir / "co2.json", {"citywide": city.to_dict(),
+                                            "per_rider_avoided": account.to_dict()})
         _write_json(run_dir / "demand.json", {
             "summary": demand_summary, "iterations": rounds.rounds,
             "calibration": (None if settled.calibration is None
@@ -336,6 +341,35 @@ def run_scenario(
         _write_json(run_dir / "scenario.json", scenario.to_mapping())
     log.info("run %s seed %d done in %.1f s", scenario.name, seed, kpis["runtime_s"])
     return kpis
+
+
+def run_city_co2(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,
+                 oracle: TravelTimeOracle, account: Any, *,
+                 cache_dir: str | Path | None = None,
+                 progress: ProgressCallback | None = None) -> Any:
+    """The city-wide CO2 of a settled run against its reference case
+    (:mod:`kl_mobility.citywide`): the reference case's network and demand (with the
+    constants the run used under the pivot point), the run's served requests and fleet
+    CO2; ``account``: the run's :class:`~kl_mobility.emissions.CO2Account`."""
+    from kl_mobility.calibration import reference_case
+    from kl_mobility.citywide import scenario_city_co2
+
+    base = reference_case(scenario)
+    ran = settled.scenario or scenario
+    ref_demand = base.demand
+    if settled.calibration is not None and settled.calibration.convention == "baseline":
+        asc = settled.calibration.asc
+        ref_demand = dataclasses.replace(base.demand, asc_walk=asc["walk"],
+                                         asc_bike=asc["bike"], asc_bus=asc["bus"],
+                                         calibrate=False)
+    ref = prepare_network(Scenario(name="reference", network=base.network, demand=ref_demand),
+                          cache_dir=cache_dir, progress=progress)
+    zones = settled.demand.zones if settled.demand is not None else None
+    return scenario_city_co2(ran, settled.result.trips, net, oracle,
+                             float(account.totals["fleet_co2_kg"]),
+                             float(account.totals["net_co2_kg"]), reference_name=base.name,
+                             reference_network=ref, reference_demand=ref_demand, zones=zones,
+                             cache_dir=cache_dir)
 
 
 @dataclass(frozen=True, eq=False)
@@ -366,6 +400,11 @@ class SettledDemand:
     calibration: Calibration | None = None
     """The mode-choice constants used and their origin (``None`` when no demand was
     generated: a requests file without rebalancing forecast)."""
+    scenario: Scenario | None = None
+    """The scenario as run: its demand section with the calibrated constants fixed."""
+    demand: Demand | None = None
+    """The last round's generated demand (every resident trip; ``None`` for a requests
+    file)."""
 
     @property
     def history(self) -> list[dict[str, Any]]:
@@ -435,14 +474,16 @@ def settle_demand(
            "progress": progress, "area": area}
     fc_seed = forecast_seed(seed)
     expected = ServiceLevel.assumed(cfg, start_s=svc.start_s, end_s=svc.end_s)
-    demand = fc_demand = None
+    demand = fc_demand = fixed_demand = None
     if feedback:
         demand = _scenario_demand(scenario, seed=seed, service_level=None, **gen)
         requests, summary = demand.requests, demand.summary()
+    elif not cfg.requests_file:  # generated demand that does not respond to a service
+        fixed_demand = _scenario_demand(scenario, seed=seed, service_level=None, **gen)
+        requests, summary = fixed_demand.requests, fixed_demand.summary()
     else:
         requests, summary = scenario_requests(scenario, net, oracle, seed=seed, stops=stops,
                                               cache_dir=cache_dir, progress=progress)
-        summary.pop("calibration", None)
     if rebalancing:
         fc_demand = _scenario_demand(scenario, seed=fc_seed, service_level=None, **gen)
     while True:
@@ -477,7 +518,8 @@ def settle_demand(
     report(progress, "demand rounds", rounds.max_rounds, rounds.max_rounds)
     return SettledDemand(requests=requests, summary=summary, service_level=level,
                          forecast=forecast, result=result, rounds=rounds, feedback=feedback,
-                         calibration=calibration)
+                         calibration=calibration, scenario=scenario,
+                         demand=demand if demand is not None else fixed_demand)
 
 
 def _next_demand(rounds: Any, current: Demand, response: Demand) -> Demand:
