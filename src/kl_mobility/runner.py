@@ -283,10 +283,16 @@ def run_scenario(
     *,
     cache_dir: str | Path | None = None,
     progress: ProgressCallback | None = None,
+    requests_from: str | Path | None = None,
 ) -> dict[str, Any]:
     """Run ``scenario`` with ``seed`` and write its results to ``out_dir`` (atomically).
 
-    Returns the KPI dictionary (also in ``out_dir/kpis.json``).
+    Returns the KPI dictionary (also in ``out_dir/kpis.json``). ``requests_from``: a
+    finished run folder whose settled requests (``requests.parquet``) this run simulates
+    instead of its own demand (no demand rounds); the scenario key
+    ``demand.requests_from_scenario`` does the same with another scenario settled first in
+    this process. Either way ``co2.json`` "same_demand" splits the difference to that run
+    (:mod:`kl_mobility.samedemand`).
     """
     from kl_mobility.emissions import co2_account
     from kl_mobility.results.io import staged_dir, write_run
@@ -295,8 +301,14 @@ def run_scenario(
     out_dir = Path(out_dir)
     net, oracle = prepare_network(scenario, cache_dir=cache_dir, progress=progress)
     stops = scenario_stops(scenario, net)
+    from kl_mobility.samedemand import compare_same_demand, source_run
+
+    source = source_run(scenario, seed, requests_from, net, cache_dir=cache_dir,
+                        progress=progress)
     settled = settle_demand(scenario, net, oracle, seed=seed, stops=stops,
-                            cache_dir=cache_dir, progress=progress)
+                            cache_dir=cache_dir, progress=progress,
+                            requests=None if source is None else source.requests,
+                            requests_summary=None if source is None else source.summary)
     result, demand_summary, rounds = settled.result, settled.summary, settled.rounds
     forecast = settled.forecast
     last = rounds.rounds[-1]
@@ -313,6 +325,9 @@ def run_scenario(
     kpis = dict(result.kpis)
     kpis.update(account.kpis())
     kpis.update({f"co2_{k}": v for k, v in city.kpis().items()})
+    same = None if source is None else compare_same_demand(source, scenario, result, account)
+    if same is not None:
+        kpis.update(same.kpis())
     kpis.update({"demand_rounds": len(rounds.rounds),
                  "demand_converged": int(rounds.converged),
                  "demand_requests_gap": float(last["requests_gap"]),
@@ -324,8 +339,13 @@ def run_scenario(
         if not scenario.outputs.edges:
             (run_dir / "edges.parquet").unlink(missing_ok=True)
         _write_json(run_dir / "kpis.json", kpis)
-        _write_json(run_dir / "co2.json", {"citywide": city.to_dict(),
-                                            "per_rider_avoided": account.to_dict()})
+        co2 = {"citywide": city.to_dict(), "per_rider_avoided": account.to_dict()}
+        if same is not None:
+            co2["same_demand"] = same.to_dict()
+        _write_json(run_dir / "co2.json", co2)
+        from kl_mobility.demand import requests_to_parquet
+
+        requests_to_parquet(settled.requests, run_dir / "requests.parquet")
         _write_json(run_dir / "demand.json", {
             "summary": demand_summary, "iterations": rounds.rounds,
             "calibration": (None if settled.calibration is None
@@ -444,6 +464,8 @@ def settle_demand(
     stops: Mapping[str, np.ndarray] | None = None,
     cache_dir: str | Path | None = None,
     progress: ProgressCallback | None = None,
+    requests: pd.DataFrame | None = None,
+    requests_summary: dict[str, Any] | None = None,
 ) -> SettledDemand:
     """Demand and simulation of ``scenario``'s day iterated to agreement (module docstring,
     step 2), exactly as :func:`run_scenario` does it: every round simulates the whole day;
@@ -465,7 +487,7 @@ def settle_demand(
     cfg = scenario.demand
     svc = scenario.service
     has_service = any(v.count > 0 for v in scenario.fleet)
-    feedback = demand_feedback(scenario)
+    feedback = demand_feedback(scenario) and requests is None
     rounds = DemandRounds.from_config(cfg, max_rounds=cfg.service_iterations if feedback
                                       else 1)
     rebalancing = scenario.dispatch.policy == "rebalancing"
@@ -475,7 +497,10 @@ def settle_demand(
     fc_seed = forecast_seed(seed)
     expected = ServiceLevel.assumed(cfg, start_s=svc.start_s, end_s=svc.end_s)
     demand = fc_demand = fixed_demand = None
-    if feedback:
+    if requests is not None:  # another run's settled requests (the same demand)
+        summary = dict(requests_summary or {})
+        summary.setdefault("requests", len(requests))
+    elif feedback:
         demand = _scenario_demand(scenario, seed=seed, service_level=None, **gen)
         requests, summary = demand.requests, demand.summary()
     elif not cfg.requests_file:  # generated demand that does not respond to a service
