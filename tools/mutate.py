@@ -109,13 +109,19 @@ TARGETS: tuple[Target, ...] = (
             "_best_insertion", "_cost_matrix", "_start_states", "_best_insertion_at"),
            ("tests/kernels/test_insertion.py", "tests/sim/test_handchecked.py"),
            {"KL_INSERTION_EXAMPLES": "300", **_NOJIT}, n=30, allow_skips=1),
-    Target("service", "sim/setup.py",
+    Target("service", "service.py|sim/setup.py",
            ("make_requests", "in_service_hours", "past_midnight", "wrap_past_midnight",
-            "_offsets", "depot_nodes"),
+            "_offsets", "depot_nodes", "pickup_deadline", "dropoff_deadline", "dwell_s",
+            "at_boundary", "external_offsets", "structural_reasons", "desired_pickup_s",
+            "optional_times", "type_hours"),
            ("tests/sim/test_handchecked.py", "tests/sim/test_external_zones.py",
             "tests/sim/test_type_hours.py", "tests/sim/test_service_rules.py"), _NOJIT, n=20),
+    Target("setup", "sim/setup.py", ("make_requests",),
+           ("tests/sim/test_handchecked.py", "tests/sim/test_external_zones.py",
+            "tests/sim/test_type_hours.py", "tests/sim/test_service_rules.py"), _NOJIT, n=12),
     Target("engine-rules", "sim/engine.py",
-           ("Engine._ticker", "Engine._req_args", "Engine._serve_stop", "Engine.cost_matrix"),
+           ("Engine._ticker", "Engine._pickup_deadline", "Engine._req_args", "Engine._serve_stop",
+            "Engine.cost_matrix"),
            ("tests/sim/test_handchecked.py", "tests/sim/test_external_zones.py",
             "tests/sim/test_type_hours.py", "tests/sim/test_service_rules.py"), _NOJIT, n=12),
     Target("emissions", "emissions.py", ("*",), ("tests/test_emissions.py",), n=25),
@@ -192,6 +198,10 @@ EQUIVALENT: dict[str, str] = {
         "the initial value is overwritten in the first iteration (max_iter >= 1)",
     "demand/modechoice.py:calibrate_asc:if np.max(np.abs(shares - target)) < tol:@43:<><=":
         "differs only when the gap equals the tolerance exactly",
+    "batch.py:execute_run:tmp.mkdir(parents=True, exist_ok=True)@26:True>False":
+        "the temporary folder's parent was created two lines before",
+    "batch.py:run_batch:futures = {client.submit(execute_run, specs[i], run_fn, pure=False,"
+    "@73:False>True": "every task gets its own explicit key, so Dask never hashes it",
 }
 
 _FLIPS = {"<": ("<=",), "<=": ("<",), ">": (">=",), ">=": (">",), "==": ("!=",),
