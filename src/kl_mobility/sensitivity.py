@@ -73,10 +73,11 @@ ASSUMPTION_RANGES: dict[str, AssumptionRange] = {
         "assumption: on-demand fare 2.5 EUR by default; KEXI 2-4 EUR, Hopper 2.60 EUR + "
         "0.20 EUR/km (FACTS.md section 7d)"),
     "car_access_min": AssumptionRange(
-        "demand.car_access_min", 1.0, 6.0,
+        "demand.car_access_min", 1.0, 12.0,
         "assumption: access, parking search and junction delays of a car trip, 3 min by "
-        "default (free-flow campus -> Fruchthalle 8.2 min vs 17 min published door to door, "
-        "FACTS.md section 3)"),
+        "default; 11.5 min closes the gap between the free-flow time campus -> Fruchthalle "
+        "(5.5 min) and the published 17 min door to door (FACTS.md section 3; "
+        "kl_mobility.validity)"),
     "battery_kwh": AssumptionRange(
         "fleet.van.battery_kwh", 30.0, 90.0,
         "assumption: usable battery of the electric vehicles (charging stops), 40 kWh for "
