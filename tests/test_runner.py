@@ -472,6 +472,10 @@ def test_structural_unservability_is_reported_before_the_run(small):
     longer = dataclasses.replace(small, service=dataclasses.replace(small.service,
                                                                     max_wait_s=900))
     assert structural_warnings(longer, net) == []
+    # a type's own longer deadline (a night van's 900 s) reaches Moelschbach too
+    night = dataclasses.replace(small, fleet=(*small.fleet, dataclasses.replace(
+        small.fleet[0], name="night", max_wait_s=900)))
+    assert structural_warnings(night, net) == []
 
 
 def test_district_feedback_is_recorded_in_the_rounds(small, tmp_path):

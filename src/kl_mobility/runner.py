@@ -556,8 +556,9 @@ def settle_demand(
 def structural_warnings(scenario: Scenario, network: RoadNetwork, *,
                         cache_dir: str | Path | None = None) -> list[str]:
     """Demand the scenario can never serve, found before anything runs: an outer district
-    whose drive from the network's edge (its offset) is longer than ``service.max_wait_s``
-    (no door-to-door vehicle reaches it within the pickup deadline), and a stop farther
+    whose drive from the network's edge (its offset) is longer than the longest pickup
+    deadline of the door-to-door types (``fleet.<type>.max_wait_s``, else
+    ``service.max_wait_s``: no vehicle reaches it in time), and a stop farther
     than ``service.max_walk_m`` from the road network. One line each, naming the district
     or stop and the key to change."""
     from kl_mobility.network import nearest_nodes
@@ -567,16 +568,21 @@ def structural_warnings(scenario: Scenario, network: RoadNetwork, *,
         return []
     svc = scenario.service
     out = []
-    if any(not vt.stop_based for vt in active) and not scenario.demand.requests_file:
+    door = [vt for vt in active if not vt.stop_based]
+    if door and not scenario.demand.requests_file:
         from kl_mobility.demand.generate import load_zones
 
         zones = load_zones(network, scenario.demand, cache_dir=cache_dir)
+        longest = max(door, key=lambda vt: vt.rules(svc)[0])
+        wait = longest.rules(svc)[0]
+        key = (f"fleet.{longest.name}.max_wait_s" if longest.max_wait_s is not None
+               else "service.max_wait_s")
         for name, off in zip(zones.name, zones.offset_s):
-            if off > svc.max_wait_s:
+            if off > wait:
                 out.append(f"district {name}: the drive from the network's edge takes "
-                           f"{int(off)} s, longer than the pickup deadline service.max_wait_s "
-                           f"= {svc.max_wait_s} s, so its requests can never be served "
-                           "(raise service.max_wait_s)")
+                           f"{int(off)} s, longer than the longest pickup deadline "
+                           f"{key} = {wait} s of the door-to-door types, so its requests "
+                           f"can never be served (raise {key})")
     for vt in active:
         if not (vt.stop_based and vt.stops_latlon):
             continue
