@@ -102,7 +102,7 @@ def minimise_routes(problem: RoutingProblem, routes: Sequence[Sequence[int]],
     p = problem
     t0 = _time.perf_counter()
     arr = kernel_arrays(p, p.tw_early if tw_early is None else tw_early,
-                  p.tw_late if tw_late is None else tw_late)
+                        p.tw_late if tw_late is None else tw_late)
     nreq = p.n_requests
     used, R, L, rt = plan_arrays(p, routes, 0, "minimise_routes")
     req_of = p.request_of()

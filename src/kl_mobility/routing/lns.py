@@ -104,8 +104,11 @@ class LnsResult:
 def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
                      time_limit_s: float, options: LnsOptions | None = None, *,
                      tw_early: np.ndarray | None = None,
-                     tw_late: np.ndarray | None = None) -> LnsResult:
-    """Lower the distance of the complete, feasible plan ``routes`` without adding routes.
+                     tw_late: np.ndarray | None = None,
+                     max_routes: int | None = None) -> LnsResult:
+    """Lower the distance of the complete, feasible plan ``routes`` using at most
+    ``max(len(routes), max_routes)`` routes (``max_routes``: the vehicles a problem without
+    a fixed vehicle cost may use; ``None``: never more routes than the plan has).
 
     Same conditions as :func:`kl_mobility.routing.ges.minimise_routes` (identical
     vehicles; windows may be pre-tightened). Returns the best plan found.
@@ -114,10 +117,12 @@ def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
     p = problem
     t0 = _time.perf_counter()
     arr = kernel_arrays(p, p.tw_early if tw_early is None else tw_early,
-                  p.tw_late if tw_late is None else tw_late)
+                        p.tw_late if tw_late is None else tw_late)
     nreq = p.n_requests
-    used, R, L, rt = plan_arrays(p, routes, opts.spare_routes, "improve_distance")
-    nr = len(used)
+    n_start = sum(1 for r in routes if len(r))
+    nr = max(n_start, max_routes or 0)
+    used, R, L, rt = plan_arrays(p, routes, opts.spare_routes + nr - n_start,
+                                 "improve_distance")
     pu, de = p.pickups, p.deliveries
     rel = p.dist[pu][:, pu] + p.dist[de][:, de]
     related = np.argsort(rel, axis=1, kind="stable").astype(np.int64)
@@ -160,6 +165,6 @@ def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
         accepted += int(acc)
     out = [list(map(int, BR[k, :BL[k]])) for k in range(BR.shape[0]) if BL[k] > 0]
     n_used = len(out)
-    return LnsResult(routes=out, distance_start=start - p.fixed_cost * nr,
+    return LnsResult(routes=out, distance_start=start - p.fixed_cost * n_start,
                      distance=best - p.fixed_cost * n_used, iterations=iterations,
                      accepted=accepted, wall_time_s=_time.perf_counter() - t0)

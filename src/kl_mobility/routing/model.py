@@ -206,6 +206,7 @@ class _Best:
     reduce: bool = False  # vehicles first (fixed vehicle cost, identical vehicles)
     ges: bool = False  # the ejection search is still to run
     ges_used: bool = False
+    darp: bool = False  # no vehicle cost: ejection search to the fleet size, then distance
     reduced: bool = False
     singles: list[list[int]] | None = None
 
@@ -231,9 +232,12 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
     best.ges = best.reduce and run.opts.route_minimiser == "ges"
     # guided ejection search starts from one route per request (when each request can be
     # served alone) and removes routes far faster than OR-Tools builds a first plan
-    best.singles = _one_route_per_request(problem) if best.ges else None
+    best.darp = (not best.reduce and run.opts.route_minimiser == "ges"
+                 and problem.fixed_cost == 0 and problem.drop_penalty is None
+                 and initial_routes is None and _identical_vehicles(problem))
+    best.singles = _one_route_per_request(problem) if best.ges or best.darp else None
     report(progress, "routing", 0, run.budget)
-    if best.ges and initial_routes is None and best.singles is not None:
+    if (best.ges or best.darp) and initial_routes is None and best.singles is not None:
         _ejection_start(run, best)
     if not best.ges_used:
         _construct(run, best, initial_routes)
@@ -277,7 +281,8 @@ def _ejection_start(run: _Run, best: _Best) -> None:
     assert best.singles is not None
     ges_s = max(0.0, run.budget * opts.reduction_share - (run.budget - run.left()))
     res = minimise_routes(p, best.singles, ges_s, GesOptions(seed=opts.seed),
-                          tw_early=run.tw_e, tw_late=run.tw_l)
+                          tw_early=run.tw_e, tw_late=run.tw_l,
+                          target_routes=p.n_vehicles if best.darp else 1)
     if len(res.routes) > p.n_vehicles:
         run.phases.append(f"ejection search: {len(res.routes)} routes for {p.n_vehicles} "
                           "vehicles; constructing with OR-Tools")
@@ -420,8 +425,9 @@ def _polish(run: _Run, best: _Best) -> None:
     p = run.p
     assert best.routes is not None
     if best.ges_used and run.left() > 0.5:
-        best.routes, best.obj = _distance_portfolio(run, [r for r in best.routes if r],
-                                                    best.singles)
+        used = [r for r in best.routes if r]
+        best.routes, best.obj = _distance_portfolio(
+            run, used, best.singles, p.n_vehicles if best.darp else len(used))
         return
     if best.ges_used:
         return
@@ -477,10 +483,11 @@ def _one_route_per_request(p: RoutingProblem) -> list[list[int]] | None:
     return singles if all(check_routes(one, [r]).feasible for r in singles) else None
 
 
-def _distance_portfolio(run: _Run, plan: list[list[int]], singles: list[list[int]] | None
-                        ) -> tuple[list[list[int]], int]:
-    """Lower the distance of ``plan`` at its vehicle count with ruin and recreate, from two
-    starts when time allows.
+def _distance_portfolio(run: _Run, plan: list[list[int]], singles: list[list[int]] | None,
+                        m: int) -> tuple[list[list[int]], int]:
+    """Lower the distance of ``plan`` using at most ``m`` routes with ruin and recreate,
+    from two starts when time allows (``m``: the plan's route count with a fixed vehicle
+    cost, else the fleet size).
 
     The ejection search's plan decides the basin ruin and recreate ends in (lc103, three
     seeds: 1038, 1053 and 1117 against 1035.35 best-known). So the time is split: half for
@@ -490,10 +497,10 @@ def _distance_portfolio(run: _Run, plan: list[list[int]], singles: list[list[int
     """
     p, opts, left, phases = run.p, run.opts, run.left, run.phases
     tw_e, tw_l = run.tw_e, run.tw_l
-    m = len(plan)
     results = []
     lns = improve_distance(p, plan, left() / 2 if singles is not None else left(),
-                           LnsOptions(seed=opts.seed), tw_early=tw_e, tw_late=tw_l)
+                           LnsOptions(seed=opts.seed), tw_early=tw_e, tw_late=tw_l,
+                           max_routes=m)
     phases.append(f"ruin and recreate: {lns.distance_start:.2f} -> {lns.distance:.2f} "
                   f"({lns.iterations} iterations)")
     results.append(lns)
@@ -508,14 +515,17 @@ def _distance_portfolio(run: _Run, plan: list[list[int]], singles: list[list[int
             phases.append(f"second ejection search: {len(g2.routes)} routes, {m} not reached")
             start2, seed2 = lns.routes, opts.seed + 2
         lns2 = improve_distance(p, start2, left(), LnsOptions(seed=seed2), tw_early=tw_e,
-                                tw_late=tw_l)
+                                tw_late=tw_l, max_routes=m)
         phases.append(f"ruin and recreate: {lns2.distance_start:.2f} -> {lns2.distance:.2f} "
                       f"({lns2.iterations} iterations)")
         results.append(lns2)
     ok = [r for r in results if run.accept(r.routes, "ruin and recreate")]
     if not ok:
-        return plan + [[] for _ in range(p.n_vehicles - m)], -1
-    win = min(ok, key=lambda r: (len(r.routes), r.distance))
+        return _padded(p, plan), -1
+    if p.fixed_cost > 0:  # vehicles first
+        win = min(ok, key=lambda r: (len(r.routes), r.distance))
+    else:
+        win = min(ok, key=lambda r: r.distance)
     routes = _padded(p, win.routes)
     return routes, int(round((win.distance + p.fixed_cost * len(win.routes)) * run.cs))
 
