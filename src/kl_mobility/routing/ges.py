@@ -18,11 +18,13 @@ with time windows", EvoCOP 2010, LNCS 6022, 202-213):
 
 Every plan the search holds is feasible: insertions are checked with earliest-start /
 latest-start tables of the route (``O(segment)`` per candidate position) and, when the
-problem has ride-time or route-duration limits, with a full schedule check of the candidate
-route (an earliest-start schedule: sound, so a plan accepted here is feasible; it may miss a
-plan that needs a later departure). :func:`minimise_routes` is the entry point;
-:func:`kl_mobility.routing.model.solve` uses it for problems with a fixed vehicle cost
-(vehicles first) and gives the rest of the budget to OR-Tools' distance search.
+problem has ride-time or route-duration limits, with the exact schedule test of the
+candidate route (:func:`kl_mobility.kernels.routing_insertion.ride_duration_ok`: waiting is
+shifted as far as the limits need, so an insertion is accepted exactly when a feasible
+schedule exists). :func:`minimise_routes` is the entry point;
+:func:`kl_mobility.routing.model.solve` uses it to remove routes (vehicles first) or, for
+dial-a-ride problems without a vehicle cost, to reach the fleet size, and gives the rest of
+the budget to ruin and recreate (:mod:`kl_mobility.routing.lns`).
 
 Determinism: the kernels draw from numba's generator seeded per chunk of iterations from
 ``seed``; the time limit only decides after which chunk the search stops.

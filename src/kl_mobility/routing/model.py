@@ -30,6 +30,14 @@ remove the route with the fewest requests, re-optimise with one vehicle less all
 (heavily penalised) drops and soft windows, accept when every request fits again (an attempt
 placing every request but some late is repaired: the late requests are taken out and
 re-inserted with hard windows); finally polish distance with the reached vehicle count.
+
+Problems without a vehicle cost (dial-a-ride, e.g. Cordeau's instances: distance only,
+every request served, at most ``n_vehicles`` routes, ride-time and duration limits) take
+the same searches by default: the ejection search from one route per request down to the
+fleet size, then ruin and recreate over at most that many routes, from two starts (the
+insertion test of both is exact under ride-time and duration limits). Where the ejection
+search cannot reach the fleet size, or a request cannot be served on a route of its own,
+OR-Tools' construction and guided local search run as before.
 """
 
 from __future__ import annotations
