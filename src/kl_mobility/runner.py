@@ -38,6 +38,7 @@ account's (``co2_*``), ``runtime_s`` and the rounds (:data:`ROUND_KPIS`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from kl_mobility.results.records import SimulationResult
 
 __all__ = ["FORECAST_SEED_TAG", "ROUND_KPIS", "SettledDemand", "demand_feedback", "forecast_seed",
+           "measured_local_level", "structural_warnings",
            "prepare_network", "rebalancing_forecast", "run_scenario", "scenario_requests",
            "scenario_stops", "service_area", "settle_demand"]
 
@@ -282,10 +284,16 @@ def run_scenario(
     *,
     cache_dir: str | Path | None = None,
     progress: ProgressCallback | None = None,
+    requests_from: str | Path | None = None,
 ) -> dict[str, Any]:
     """Run ``scenario`` with ``seed`` and write its results to ``out_dir`` (atomically).
 
-    Returns the KPI dictionary (also in ``out_dir/kpis.json``).
+    Returns the KPI dictionary (also in ``out_dir/kpis.json``). ``requests_from``: a
+    finished run folder whose settled requests (``requests.parquet``) this run simulates
+    instead of its own demand (no demand rounds); the scenario key
+    ``demand.requests_from_scenario`` does the same with another scenario settled first in
+    this process. Either way ``co2.json`` "same_demand" splits the difference to that run
+    (:mod:`kl_mobility.samedemand`).
     """
     from kl_mobility.emissions import co2_account
     from kl_mobility.results.io import staged_dir, write_run
@@ -294,8 +302,17 @@ def run_scenario(
     out_dir = Path(out_dir)
     net, oracle = prepare_network(scenario, cache_dir=cache_dir, progress=progress)
     stops = scenario_stops(scenario, net)
+    warnings = structural_warnings(scenario, net, cache_dir=cache_dir)
+    for w in warnings:
+        log.warning("scenario %s: %s", scenario.name, w)
+    from kl_mobility.samedemand import compare_same_demand, source_run
+
+    source = source_run(scenario, seed, requests_from, net, cache_dir=cache_dir,
+                        progress=progress)
     settled = settle_demand(scenario, net, oracle, seed=seed, stops=stops,
-                            cache_dir=cache_dir, progress=progress)
+                            cache_dir=cache_dir, progress=progress,
+                            requests=None if source is None else source.requests,
+                            requests_summary=None if source is None else source.summary)
     result, demand_summary, rounds = settled.result, settled.summary, settled.rounds
     forecast = settled.forecast
     last = rounds.rounds[-1]
@@ -307,8 +324,14 @@ def run_scenario(
             100 * rounds.requests_tol, 100 * last["level_gap"], 100 * rounds.level_tol)
 
     account = co2_account(result.trips, result.vehicles, scenario.fleet, scenario.emissions)
+    city = run_city_co2(scenario, settled, net, oracle, account, cache_dir=cache_dir,
+                        progress=progress)
     kpis = dict(result.kpis)
     kpis.update(account.kpis())
+    kpis.update({f"co2_{k}": v for k, v in city.kpis().items()})
+    same = None if source is None else compare_same_demand(source, scenario, result, account)
+    if same is not None:
+        kpis.update(same.kpis())
     kpis.update({"demand_rounds": len(rounds.rounds),
                  "demand_converged": int(rounds.converged),
                  "demand_requests_gap": float(last["requests_gap"]),
@@ -320,9 +343,16 @@ def run_scenario(
         if not scenario.outputs.edges:
             (run_dir / "edges.parquet").unlink(missing_ok=True)
         _write_json(run_dir / "kpis.json", kpis)
-        _write_json(run_dir / "co2.json", account.to_dict())
+        co2 = {"citywide": city.to_dict(), "per_rider_avoided": account.to_dict()}
+        if same is not None:
+            co2["same_demand"] = same.to_dict()
+        _write_json(run_dir / "co2.json", co2)
+        from kl_mobility.demand import requests_to_parquet
+
+        requests_to_parquet(settled.requests, run_dir / "requests.parquet")
         _write_json(run_dir / "demand.json", {
             "summary": demand_summary, "iterations": rounds.rounds,
+            "structural_warnings": warnings,
             "calibration": (None if settled.calibration is None
                             else settled.calibration.to_dict()),
             "converged": rounds.converged, "rounds": len(rounds.rounds),
@@ -336,6 +366,35 @@ def run_scenario(
         _write_json(run_dir / "scenario.json", scenario.to_mapping())
     log.info("run %s seed %d done in %.1f s", scenario.name, seed, kpis["runtime_s"])
     return kpis
+
+
+def run_city_co2(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,
+                 oracle: TravelTimeOracle, account: Any, *,
+                 cache_dir: str | Path | None = None,
+                 progress: ProgressCallback | None = None) -> Any:
+    """The city-wide CO2 of a settled run against its reference case
+    (:mod:`kl_mobility.citywide`): the reference case's network and demand (with the
+    constants the run used under the pivot point), the run's served requests and fleet
+    CO2; ``account``: the run's :class:`~kl_mobility.emissions.CO2Account`."""
+    from kl_mobility.calibration import reference_case
+    from kl_mobility.citywide import scenario_city_co2
+
+    base = reference_case(scenario)
+    ran = settled.scenario or scenario
+    ref_demand = base.demand
+    if settled.calibration is not None and settled.calibration.convention == "baseline":
+        asc = settled.calibration.asc
+        ref_demand = dataclasses.replace(base.demand, asc_walk=asc["walk"],
+                                         asc_bike=asc["bike"], asc_bus=asc["bus"],
+                                         calibrate=False)
+    ref = prepare_network(Scenario(name="reference", network=base.network, demand=ref_demand),
+                          cache_dir=cache_dir, progress=progress)
+    zones = settled.demand.zones if settled.demand is not None else None
+    return scenario_city_co2(ran, settled.result.trips, net, oracle,
+                             float(account.totals["fleet_co2_kg"]),
+                             float(account.totals["net_co2_kg"]), reference_name=base.name,
+                             reference_network=ref, reference_demand=ref_demand, zones=zones,
+                             cache_dir=cache_dir)
 
 
 @dataclass(frozen=True, eq=False)
@@ -366,6 +425,11 @@ class SettledDemand:
     calibration: Calibration | None = None
     """The mode-choice constants used and their origin (``None`` when no demand was
     generated: a requests file without rebalancing forecast)."""
+    scenario: Scenario | None = None
+    """The scenario as run: its demand section with the calibrated constants fixed."""
+    demand: Demand | None = None
+    """The last round's generated demand (every resident trip; ``None`` for a requests
+    file)."""
 
     @property
     def history(self) -> list[dict[str, Any]]:
@@ -405,6 +469,8 @@ def settle_demand(
     stops: Mapping[str, np.ndarray] | None = None,
     cache_dir: str | Path | None = None,
     progress: ProgressCallback | None = None,
+    requests: pd.DataFrame | None = None,
+    requests_summary: dict[str, Any] | None = None,
 ) -> SettledDemand:
     """Demand and simulation of ``scenario``'s day iterated to agreement (module docstring,
     step 2), exactly as :func:`run_scenario` does it: every round simulates the whole day;
@@ -426,7 +492,7 @@ def settle_demand(
     cfg = scenario.demand
     svc = scenario.service
     has_service = any(v.count > 0 for v in scenario.fleet)
-    feedback = demand_feedback(scenario)
+    feedback = demand_feedback(scenario) and requests is None
     rounds = DemandRounds.from_config(cfg, max_rounds=cfg.service_iterations if feedback
                                       else 1)
     rebalancing = scenario.dispatch.policy == "rebalancing"
@@ -435,14 +501,19 @@ def settle_demand(
            "progress": progress, "area": area}
     fc_seed = forecast_seed(seed)
     expected = ServiceLevel.assumed(cfg, start_s=svc.start_s, end_s=svc.end_s)
-    demand = fc_demand = None
-    if feedback:
+    demand = fc_demand = fixed_demand = None
+    if requests is not None:  # another run's settled requests (the same demand)
+        summary = dict(requests_summary or {})
+        summary.setdefault("requests", len(requests))
+    elif feedback:
         demand = _scenario_demand(scenario, seed=seed, service_level=None, **gen)
         requests, summary = demand.requests, demand.summary()
+    elif not cfg.requests_file:  # generated demand that does not respond to a service
+        fixed_demand = _scenario_demand(scenario, seed=seed, service_level=None, **gen)
+        requests, summary = fixed_demand.requests, fixed_demand.summary()
     else:
         requests, summary = scenario_requests(scenario, net, oracle, seed=seed, stops=stops,
                                               cache_dir=cache_dir, progress=progress)
-        summary.pop("calibration", None)
     if rebalancing:
         fc_demand = _scenario_demand(scenario, seed=fc_seed, service_level=None, **gen)
     while True:
@@ -455,6 +526,7 @@ def settle_demand(
             external_speed_kmh=cfg.external_speed_kmh, forecast=forecast,
         )
         level = expected.with_kpis(result.kpis)  # nothing measured: as expected
+        level = measured_local_level(level, requests, result.trips, cfg)
         response = response_fc = None
         if demand is not None:
             response = _scenario_demand(scenario, seed=seed, service_level=level, **gen)
@@ -477,7 +549,78 @@ def settle_demand(
     report(progress, "demand rounds", rounds.max_rounds, rounds.max_rounds)
     return SettledDemand(requests=requests, summary=summary, service_level=level,
                          forecast=forecast, result=result, rounds=rounds, feedback=feedback,
-                         calibration=calibration)
+                         calibration=calibration, scenario=scenario,
+                         demand=demand if demand is not None else fixed_demand)
+
+
+def structural_warnings(scenario: Scenario, network: RoadNetwork, *,
+                        cache_dir: str | Path | None = None) -> list[str]:
+    """Demand the scenario can never serve, found before anything runs: an outer district
+    whose drive from the network's edge (its offset) is longer than the longest pickup
+    deadline of the door-to-door types (``fleet.<type>.max_wait_s``, else
+    ``service.max_wait_s``: no vehicle reaches it in time), and a stop farther
+    than ``service.max_walk_m`` from the road network. One line each, naming the district
+    or stop and the key to change."""
+    from kl_mobility.network import nearest_nodes
+
+    active = [vt for vt in scenario.fleet if vt.count > 0]
+    if not active:
+        return []
+    svc = scenario.service
+    out = []
+    door = [vt for vt in active if not vt.stop_based]
+    if door and not scenario.demand.requests_file:
+        from kl_mobility.demand.generate import load_zones
+
+        zones = load_zones(network, scenario.demand, cache_dir=cache_dir)
+        longest = max(door, key=lambda vt: vt.rules(svc)[0])
+        wait = longest.rules(svc)[0]
+        key = (f"fleet.{longest.name}.max_wait_s" if longest.max_wait_s is not None
+               else "service.max_wait_s")
+        for name, off in zip(zones.name, zones.offset_s):
+            if off > wait:
+                out.append(f"district {name}: the drive from the network's edge takes "
+                           f"{int(off)} s, longer than the longest pickup deadline "
+                           f"{key} = {wait} s of the door-to-door types, so its requests "
+                           f"can never be served (raise {key})")
+    for vt in active:
+        if not (vt.stop_based and vt.stops_latlon):
+            continue
+        lat = np.array([p[0] for p in vt.stops_latlon], np.float64)
+        lon = np.array([p[1] for p in vt.stops_latlon], np.float64)
+        _, dist = nearest_nodes(network, lat, lon)
+        for k, dm in enumerate(np.asarray(dist, np.float64)):
+            if dm > svc.max_walk_m:
+                out.append(f"stop fleet.{vt.name}.stops_latlon[{k}] ({lat[k]}, {lon[k]}) is "
+                           f"{dm:.0f} m from the road network, more than service.max_walk_m "
+                           f"= {svc.max_walk_m:g} m: nobody can walk to it (move the stop or "
+                           "raise service.max_walk_m)")
+    return out
+
+
+def measured_local_level(level: ServiceLevel, requests: pd.DataFrame, trips: pd.DataFrame,
+                         config: Any) -> ServiceLevel:
+    """``level`` with the share served and mean wait measured per district and period
+    (:func:`kl_mobility.demand.modechoice.local_service`) when ``config.service_feedback``
+    is ``"district"`` and requests were simulated; else ``level`` without local parts.
+    A request's district is its outer district (an end with an offset), else the core;
+    its period that of its desired pickup."""
+    from kl_mobility.demand.modechoice import local_service
+
+    if config.service_feedback != "district" or len(requests) == 0:
+        return dataclasses.replace(level, local=None)
+    req = requests.set_index("request_id")
+    t = trips.set_index("request_id").reindex(req.index)
+    dest_out = req["dest_offset_s"].to_numpy() > 0
+    orig_out = req["origin_offset_s"].to_numpy() > 0
+    district = np.where(dest_out, req["dest_zone"].astype(str).to_numpy(),
+                        np.where(orig_out, req["origin_zone"].astype(str).to_numpy(), "core"))
+    depart = req["earliest_pickup_s"].astype("float64").fillna(
+        req["request_time_s"].astype("float64")).to_numpy()
+    served = t["status"].astype(str).to_numpy() == "served"
+    wait = t["wait_s"].astype("float64").fillna(0.0).to_numpy()
+    return dataclasses.replace(level, local=local_service(district, depart, served, wait,
+                                                          level, config))
 
 
 def _next_demand(rounds: Any, current: Demand, response: Demand) -> Demand:

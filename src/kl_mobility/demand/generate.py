@@ -59,7 +59,8 @@ from kl_mobility.demand.zones import ZoneTable, build_zones
 from kl_mobility.errors import InputError
 from kl_mobility.progress import ProgressCallback, report
 
-__all__ = ["Demand", "calibrated_constants", "generate_demand", "load_zones"]
+__all__ = ["Demand", "ExpectedTravel", "calibrated_constants", "expected_travel", "generate_demand",
+           "load_zones"]
 
 _STREAMS = ("counts", "times", "modes", "points", "requests")
 _TASK = "demand"
@@ -226,6 +227,44 @@ def calibrated_constants(network, oracle, config: DemandConfig, *,
     return asc, dict(zip(ALT_MODES, map(float, shares)))
 
 
+@dataclass(frozen=True, eq=False)
+class ExpectedTravel:
+    """Expected residents' travel of one day without on-demand service, by base mode.
+
+    ``trips`` and ``pkm`` map car, walk, bike, bus to expected trips and person-km (one
+    person per trip); ``dist_m[i, j]``: the zone-to-zone distance used, along the fastest
+    car path between the zones' nodes on the network (+ the outer districts' offsets;
+    intrazonal: ``intrazonal_m``); ``zone_index``: zone name -> row of ``dist_m``.
+    """
+
+    trips: dict[str, float]
+    pkm: dict[str, float]
+    dist_m: np.ndarray
+    zone_index: dict[str, int]
+
+
+def expected_travel(network, oracle, config: DemandConfig, *, zones: ZoneTable | None = None,
+                    cache_dir: str | Path | None = None) -> ExpectedTravel:
+    """Expected trips and person-km by base mode of a day on ``network`` with the constants
+    of ``config`` (calibrated first when ``config.calibrate``): the gravity matrix times the
+    4-mode logit probabilities (bus within its hours) times the zone-to-zone distances.
+    Expected values, not a draw: two networks compare without sampling noise."""
+    if zones is None:
+        zones = load_zones(network, config, cache_dir=cache_dir)
+    los = zone_los(zones, oracle, config)
+    weights = _calibration_weights(_gravity(zones, los, config), config)
+    if config.calibrate:
+        asc, _ = calibrate_asc(los, config, weights)
+    else:
+        asc = {"walk": config.asc_walk, "bike": config.asc_bike, "bus": config.asc_bus}
+    p4 = mode_probabilities(los, config, asc, ServiceLevel.none())[0]
+    per_mode = np.einsum("bij,bijm->mij", weights, p4)
+    trips = {m: float(per_mode[i].sum()) for i, m in enumerate(ALT_MODES)}
+    pkm = {m: float((per_mode[i] * los.dist_m).sum() / 1000.0) for i, m in enumerate(ALT_MODES)}
+    index = {str(n): i for i, n in enumerate(zones.name)}
+    return ExpectedTravel(trips, pkm, los.dist_m.copy(), index)
+
+
 def _streams(seed: int) -> dict[str, np.random.Generator]:
     """The named random streams of a seed (``SeedSequence(seed)`` spawned in order)."""
     ss = np.random.SeedSequence(seed)
@@ -327,6 +366,8 @@ def generate_demand(
         p_trip, area_ok = _area_probability(p_trip, service_area, service_level, config,
                                             depart, network, onode, dnode, external)
         od_ok &= area_ok
+    if service_level.available and service_level.local is not None:
+        p_trip = _local_probability(p_trip, service_level, config, zones, o, d, depart)
     p_trip = np.where(od_ok, p_trip, 0.0)
     choose_od = u[:, 1] < p_trip  # u in [0, 1): never where the probability is 0
     mode = np.where(choose_od, 4, base).astype(np.int8)
@@ -356,6 +397,32 @@ def generate_demand(
                   zones=zones, config=config,
                   meta={"seed": seed, "n_zones": k, "n_internal_zones": zones.n_internal},
                   ondemand_probability=p_trip, ondemand_draw=u[:, 1].copy())
+
+
+def trip_districts(zones: ZoneTable, o: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Per trip, the district whose service it gets: the outer district (Ortsbezirk) of an
+    end outside the network (the destination's when both are), else ``"core"``."""
+    ext = np.asarray(zones.offset_s) > 0
+    names = np.asarray(zones.name, dtype=object)
+    return np.where(ext[d], names[d], np.where(ext[o], names[o], "core"))
+
+
+def _local_probability(p: np.ndarray, level: ServiceLevel, config: DemandConfig,
+                       zones: ZoneTable, o: np.ndarray, d: np.ndarray,
+                       depart: np.ndarray) -> np.ndarray:
+    """On-demand probabilities with the district-and-period service of ``level.local``: the
+    odds scaled by ``exp`` of the utility shift (:meth:`LocalService.utility_shift`)."""
+    local = level.local
+    assert local is not None
+    index = {n: i for i, n in enumerate(local.districts)}
+    dist = np.array([index.get(str(n), -1) for n in trip_districts(zones, o, d)], np.int64)
+    dv = local.utility_shift(level, config, dist, depart)
+    move = (dv != 0.0) & (p > 0.0)
+    with np.errstate(divide="ignore", over="ignore"):
+        odds = p[move] / (1.0 - p[move]) * np.exp(dv[move])
+    p = p.copy()
+    p[move] = np.where(np.isinf(odds), 1.0, odds / (1.0 + odds))
+    return p
 
 
 def _area_probability(p: np.ndarray, area: ServiceArea, level: ServiceLevel,
