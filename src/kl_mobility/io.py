@@ -42,6 +42,7 @@ import numpy as np
 from kl_mobility.errors import InputError
 
 __all__ = [
+    "LOCK_NAME",
     "MARKER",
     "FolderLock",
     "OutputError",
@@ -62,6 +63,9 @@ __all__ = [
 
 MARKER = ".kl-mobility"
 """Name of the marker file in every folder kl-mobility writes (a small JSON document)."""
+
+LOCK_NAME = ".kl-mobility.lock"
+"""Name of the lock file of :class:`FolderLock` inside the locked folder."""
 
 _STAGE_TAG = "kl-staging"
 _TMP_TAG = "kl-tmp"
@@ -220,7 +224,7 @@ def check_output_dir(path: str | Path, *, what: str = "result folder") -> Path:
         if not path.is_dir():
             raise OutputError(f"{path}: is an existing file, not a {what} that kl-mobility "
                               "wrote; it is left untouched (choose another output folder)")
-        if not is_kl_folder(path) and any(path.iterdir()):
+        if not is_kl_folder(path) and any(p.name != LOCK_NAME for p in path.iterdir()):
             raise OutputError(f"{path}: holds files that kl-mobility did not write (no "
                               f"{MARKER} marker); it is left untouched (choose another output "
                               "folder or empty it)")
@@ -345,7 +349,7 @@ def verify_manifest(folder: str | Path, manifest: Mapping[str, Any], *,
 
 # ----------------------------------------------------------------------------- lock
 class FolderLock:
-    """An exclusive, non-blocking lock on ``folder`` (a ``.kl-mobility.lock`` file inside,
+    """An exclusive, non-blocking lock on ``folder`` (a :data:`LOCK_NAME` file inside,
     ``fcntl.flock``); released on exit or when the process dies. A second process gets
     :class:`OutputError` naming the folder and the holder's process id."""
 
@@ -358,7 +362,7 @@ class FolderLock:
         import fcntl
 
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / ".kl-mobility.lock"
+        path = self.folder / LOCK_NAME
         fh = open(path, "a+")  # noqa: SIM115 - held for the lock's lifetime
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

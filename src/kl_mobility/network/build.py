@@ -64,7 +64,7 @@ def network_from_graph(
     g = ox.truncate.largest_component(g, strongly=True)
     if g.number_of_nodes() < MIN_NODES or g.number_of_edges() < 1:
         raise NetworkSourceError(
-            f"{name}: the drivable network's largest strongly connected part has "
+            f"{(meta or {}).get('source', name)}: the drivable network's largest strongly connected part has "
             f"{g.number_of_nodes()} node(s) and {g.number_of_edges()} edge(s); at least "
             f"{MIN_NODES} nodes joined by roads both ways are needed to simulate trips")
     osmids = np.array(sorted(g.nodes), dtype=np.int64)
