@@ -104,7 +104,8 @@ def test_cli_run_prints_kpis(small, tmp_path, capsys):
     rc = main(["run", str(path), "--seed", "3", "--out", str(tmp_path / "out"), "--quiet"])
     out = capsys.readouterr().out
     assert rc == 0
-    assert "share served" in out and "net CO2e change (kg)" in out
+    assert "share served" in out and "NET city-wide CO2e change (kg/day)" in out
+    assert "in-commuters" in out  # what the figure leaves out is printed next to it
     kpis = json.loads((tmp_path / "out" / "kpis.json").read_text())
     assert f"{kpis['n_requests']:,}" in out
     # one round (the default) whose assumed service is not what 5 vans deliver
@@ -412,6 +413,50 @@ def test_settle_demand_is_the_runs_last_round(rounds_run):
     assert settled.service_level.share_served == pytest.approx(kpis["share_served"])
     first, _ = scenario_requests(sc, net, oracle, seed=3)
     assert len(first) == demand["iterations"][0]["requests"] > len(req)
+
+
+def test_requests_from_a_run_isolates_the_drivetrain(small, run_a, tmp_path):
+    """The diesel twin of the small scenario on the run's own requests: the same requests,
+    and the fleet CO2 difference splits exactly into drivetrain + operations; the
+    drivetrain effect is the electric run's km x (8 l/100 km x 2645 g/l x 1.16 - 0.281 kWh
+    x 363 g/kWh) = km x (245.456 - 102.003) g."""
+    import dataclasses
+
+    out_a, kpis_a = run_a
+    diesel = dataclasses.replace(small, name="small-diesel", fleet=tuple(
+        dataclasses.replace(v, drivetrain="diesel", fuel_l_per_100km=8.0, battery_kwh=0.0)
+        for v in small.fleet))
+    kpis = run_scenario(diesel, 3, tmp_path / "d", requests_from=out_a)
+    pd.testing.assert_frame_equal(pd.read_parquet(out_a / "requests.parquet"),
+                                  pd.read_parquet(tmp_path / "d" / "requests.parquet"))
+    assert kpis["n_requests"] == kpis_a["n_requests"] and kpis["demand_rounds"] == 1
+    km = pd.read_parquet(out_a / "vehicles.parquet")["km_total"].sum()
+    assert kpis["co2_same_demand_drivetrain_effect_kg"] == pytest.approx(
+        km * (0.08 * 2645.0 * 1.16 - 0.281 * 363.0) / 1000.0, rel=1e-9)
+    assert kpis["co2_same_demand_drivetrain_effect_kg"] \
+        + kpis["co2_same_demand_operations_effect_kg"] == pytest.approx(
+            kpis["co2_fleet_co2_kg"] - kpis_a["co2_fleet_co2_kg"], rel=1e-9)
+    co2 = json.loads((tmp_path / "d" / "co2.json").read_text())
+    assert "run folder" in co2["same_demand"]["source"]
+
+
+def test_requests_from_a_folder_without_requests_is_one_line(tmp_path, capsys):
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL)
+    (tmp_path / "empty").mkdir()
+    rc = main(["run", str(path), "--requests-from", str(tmp_path / "empty"), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "run.json: not found" in err and "Traceback" not in err
+
+
+def test_the_diesel_twin_takes_the_electric_packages_requests():
+    from kl_mobility.scenario import default_scenario_path
+
+    twin = scenario_from_file(default_scenario_path().with_name("klima-plus-2030-diesel.toml"))
+    assert twin.requests_source is not None
+    assert twin.requests_source.name == "klima-plus-2030"
+    assert {v.drivetrain for v in twin.requests_source.fleet if v.count} == {"electric"}
+    assert {v.drivetrain for v in twin.fleet if v.count} == {"diesel"}
 
 
 def test_requests_skip_invalid_writes_every_reject_and_prints_the_count(small, tmp_path,

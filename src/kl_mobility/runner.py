@@ -38,6 +38,7 @@ account's (``co2_*``), ``runtime_s`` and the rounds (:data:`ROUND_KPIS`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Mapping
@@ -55,6 +56,7 @@ from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.scenario import Scenario
 
 if TYPE_CHECKING:
+    from kl_mobility.calibration import Calibration
     from kl_mobility.demand.generate import Demand
     from kl_mobility.demand.modechoice import DemandRounds, ServiceLevel
     from kl_mobility.demand.servicearea import ServiceArea
@@ -198,10 +200,13 @@ def scenario_requests(
         if cfg.requests_skip_invalid and rejects is not None:
             summary[REJECTS_KEY] = rejects  # written by run_scenario as rejects.csv
         return requests, summary
+    from kl_mobility.calibration import calibrated_scenario
+
+    scenario, calibration = calibrated_scenario(scenario, cache_dir=cache_dir, progress=progress)
     demand = _scenario_demand(scenario, network, oracle, seed=seed,
                               service_level=service_level, stops=stops, cache_dir=cache_dir,
                               progress=progress)
-    return demand.requests, demand.summary()
+    return demand.requests, {**demand.summary(), "calibration": calibration.to_dict()}
 
 
 def _scenario_demand(scenario: Scenario, network: RoadNetwork, oracle: TravelTimeOracle, *,
@@ -251,6 +256,9 @@ def rebalancing_forecast(
     """
     if scenario.dispatch.policy != "rebalancing":
         return None
+    from kl_mobility.calibration import calibrated_scenario
+
+    scenario, _ = calibrated_scenario(scenario, cache_dir=cache_dir, progress=progress)
     demand = _scenario_demand(scenario, network, oracle, seed=forecast_seed(seed),
                               service_level=service_level, stops=stops, cache_dir=cache_dir,
                               progress=progress)
@@ -270,10 +278,16 @@ def run_scenario(
     *,
     cache_dir: str | Path | None = None,
     progress: ProgressCallback | None = None,
+    requests_from: str | Path | None = None,
 ) -> dict[str, Any]:
     """Run ``scenario`` with ``seed`` and write its results to ``out_dir`` (atomically).
 
-    Returns the KPI dictionary (also in ``out_dir/kpis.json``).
+    Returns the KPI dictionary (also in ``out_dir/kpis.json``). ``requests_from``: a
+    finished run folder whose settled requests (``requests.parquet``) this run simulates
+    instead of its own demand (no demand rounds); the scenario key
+    ``demand.requests_from_scenario`` does the same with another scenario settled first in
+    this process. Either way ``co2.json`` "same_demand" splits the difference to that run
+    (:mod:`kl_mobility.samedemand`).
     """
     from kl_mobility.emissions import co2_account
     from kl_mobility.io import staged_dir
@@ -283,8 +297,14 @@ def run_scenario(
     out_dir = Path(out_dir)
     net, oracle = prepare_network(scenario, cache_dir=cache_dir, progress=progress)
     stops = scenario_stops(scenario, net)
+    from kl_mobility.samedemand import compare_same_demand, source_run
+
+    source = source_run(scenario, seed, requests_from, net, cache_dir=cache_dir,
+                        progress=progress)
     settled = settle_demand(scenario, net, oracle, seed=seed, stops=stops,
-                            cache_dir=cache_dir, progress=progress)
+                            cache_dir=cache_dir, progress=progress,
+                            requests=None if source is None else source.requests,
+                            requests_summary=None if source is None else source.summary)
     result, demand_summary, rounds = settled.result, settled.summary, settled.rounds
     forecast = settled.forecast
     last = rounds.rounds[-1]
@@ -298,6 +318,8 @@ def run_scenario(
     demand_summary = dict(demand_summary)
     rejects = demand_summary.pop(REJECTS_KEY, None)
     account = co2_account(result.trips, result.vehicles, scenario.fleet, scenario.emissions)
+    city = run_city_co2(scenario, settled, net, oracle, account, cache_dir=cache_dir,
+                        progress=progress)
     kpis = dict(result.kpis)
     if rejects is not None:
         kpis["requests_rejected"] = len(rejects)
@@ -306,6 +328,10 @@ def run_scenario(
                         "in %s", scenario.name, len(rejects), scenario.demand.requests_file,
                         out_dir / "rejects.csv")
     kpis.update(account.kpis())
+    kpis.update({f"co2_{k}": v for k, v in city.kpis().items()})
+    same = None if source is None else compare_same_demand(source, scenario, result, account)
+    if same is not None:
+        kpis.update(same.kpis())
     kpis.update({"demand_rounds": len(rounds.rounds),
                  "demand_converged": int(rounds.converged),
                  "demand_requests_gap": float(last["requests_gap"]),
@@ -317,9 +343,17 @@ def run_scenario(
         if not scenario.outputs.edges:
             (run_dir / "edges.parquet").unlink(missing_ok=True)
         _write_json(run_dir / "kpis.json", kpis)
-        _write_json(run_dir / "co2.json", account.to_dict())
+        co2 = {"citywide": city.to_dict(), "per_rider_avoided": account.to_dict()}
+        if same is not None:
+            co2["same_demand"] = same.to_dict()
+        _write_json(run_dir / "co2.json", co2)
+        from kl_mobility.demand import requests_to_parquet
+
+        requests_to_parquet(settled.requests, run_dir / "requests.parquet")
         _write_json(run_dir / "demand.json", {
             "summary": demand_summary, "iterations": rounds.rounds,
+            "calibration": (None if settled.calibration is None
+                            else settled.calibration.to_dict()),
             "converged": rounds.converged, "rounds": len(rounds.rounds),
             "max_rounds": rounds.max_rounds, "requests_tol": rounds.requests_tol,
             "level_tol": rounds.level_tol,
@@ -333,6 +367,35 @@ def run_scenario(
             rejects.to_csv(run_dir / "rejects.csv", index=False)
     log.info("run %s seed %d done in %.1f s", scenario.name, seed, kpis["runtime_s"])
     return kpis
+
+
+def run_city_co2(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,
+                 oracle: TravelTimeOracle, account: Any, *,
+                 cache_dir: str | Path | None = None,
+                 progress: ProgressCallback | None = None) -> Any:
+    """The city-wide CO2 of a settled run against its reference case
+    (:mod:`kl_mobility.citywide`): the reference case's network and demand (with the
+    constants the run used under the pivot point), the run's served requests and fleet
+    CO2; ``account``: the run's :class:`~kl_mobility.emissions.CO2Account`."""
+    from kl_mobility.calibration import reference_case
+    from kl_mobility.citywide import scenario_city_co2
+
+    base = reference_case(scenario)
+    ran = settled.scenario or scenario
+    ref_demand = base.demand
+    if settled.calibration is not None and settled.calibration.convention == "baseline":
+        asc = settled.calibration.asc
+        ref_demand = dataclasses.replace(base.demand, asc_walk=asc["walk"],
+                                         asc_bike=asc["bike"], asc_bus=asc["bus"],
+                                         calibrate=False)
+    ref = prepare_network(Scenario(name="reference", network=base.network, demand=ref_demand),
+                          cache_dir=cache_dir, progress=progress)
+    zones = settled.demand.zones if settled.demand is not None else None
+    return scenario_city_co2(ran, settled.result.trips, net, oracle,
+                             float(account.totals["fleet_co2_kg"]),
+                             float(account.totals["net_co2_kg"]), reference_name=base.name,
+                             reference_network=ref, reference_demand=ref_demand, zones=zones,
+                             cache_dir=cache_dir)
 
 
 @dataclass(frozen=True, eq=False)
@@ -360,6 +423,14 @@ class SettledDemand:
     result: SimulationResult
     rounds: DemandRounds
     feedback: bool
+    calibration: Calibration | None = None
+    """The mode-choice constants used and their origin (``None`` when no demand was
+    generated: a requests file without rebalancing forecast)."""
+    scenario: Scenario | None = None
+    """The scenario as run: its demand section with the calibrated constants fixed."""
+    demand: Demand | None = None
+    """The last round's generated demand (every resident trip; ``None`` for a requests
+    file)."""
 
     @property
     def history(self) -> list[dict[str, Any]]:
@@ -399,6 +470,8 @@ def settle_demand(
     stops: Mapping[str, np.ndarray] | None = None,
     cache_dir: str | Path | None = None,
     progress: ProgressCallback | None = None,
+    requests: pd.DataFrame | None = None,
+    requests_summary: dict[str, Any] | None = None,
 ) -> SettledDemand:
     """Demand and simulation of ``scenario``'s day iterated to agreement (module docstring,
     step 2), exactly as :func:`run_scenario` does it: every round simulates the whole day;
@@ -406,16 +479,21 @@ def settle_demand(
     round booked. ``stops``: the snapped stops (default :func:`scenario_stops`).
     Deterministic in ``seed``; the result is the one ``run_scenario(scenario, seed, ...)``
     writes. Logs nothing; an unconverged result says so in ``converged``."""
+    from kl_mobility.calibration import calibrated_scenario
     from kl_mobility.demand import ServiceLevel
     from kl_mobility.demand.modechoice import DemandRounds
     from kl_mobility.sim import simulate
 
     if stops is None:
         stops = scenario_stops(scenario, net)
+    calibration = None
+    if not scenario.demand.requests_file or scenario.dispatch.policy == "rebalancing":
+        scenario, calibration = calibrated_scenario(scenario, cache_dir=cache_dir,
+                                                    progress=progress)
     cfg = scenario.demand
     svc = scenario.service
     has_service = any(v.count > 0 for v in scenario.fleet)
-    feedback = demand_feedback(scenario)
+    feedback = demand_feedback(scenario) and requests is None
     rounds = DemandRounds.from_config(cfg, max_rounds=cfg.service_iterations if feedback
                                       else 1)
     rebalancing = scenario.dispatch.policy == "rebalancing"
@@ -424,10 +502,16 @@ def settle_demand(
            "progress": progress, "area": area}
     fc_seed = forecast_seed(seed)
     expected = ServiceLevel.assumed(cfg, start_s=svc.start_s, end_s=svc.end_s)
-    demand = fc_demand = None
-    if feedback:
+    demand = fc_demand = fixed_demand = None
+    if requests is not None:  # another run's settled requests (the same demand)
+        summary = dict(requests_summary or {})
+        summary.setdefault("requests", len(requests))
+    elif feedback:
         demand = _scenario_demand(scenario, seed=seed, service_level=None, **gen)
         requests, summary = demand.requests, demand.summary()
+    elif not cfg.requests_file:  # generated demand that does not respond to a service
+        fixed_demand = _scenario_demand(scenario, seed=seed, service_level=None, **gen)
+        requests, summary = fixed_demand.requests, fixed_demand.summary()
     else:
         requests, summary = scenario_requests(scenario, net, oracle, seed=seed, stops=stops,
                                               cache_dir=cache_dir, progress=progress)
@@ -464,7 +548,9 @@ def settle_demand(
         expected = level
     report(progress, "demand rounds", rounds.max_rounds, rounds.max_rounds)
     return SettledDemand(requests=requests, summary=summary, service_level=level,
-                         forecast=forecast, result=result, rounds=rounds, feedback=feedback)
+                         forecast=forecast, result=result, rounds=rounds, feedback=feedback,
+                         calibration=calibration, scenario=scenario,
+                         demand=demand if demand is not None else fixed_demand)
 
 
 def _next_demand(rounds: Any, current: Demand, response: Demand) -> Demand:

@@ -30,9 +30,14 @@ KPI_ROWS = (
     ("co2_fleet_g_per_pkm", "fleet CO2e per pkm (g)", "{:.0f}"),
     ("co2_uba_car_g_per_pkm", "  UBA car (g/pkm)", "{:.0f}"),
     ("co2_uba_bus_g_per_pkm", "  UBA city bus (g/pkm)", "{:.0f}"),
-    ("co2_car_co2_avoided_kg", "car CO2e avoided (kg)", "{:,.0f}"),
-    ("co2_bus_co2_avoided_kg", "bus CO2e avoided (kg)", "{:,.0f}"),
-    ("co2_net_co2_kg", "net CO2e change (kg)", "{:+,.0f}"),
+    ("co2_city_car_share_baseline", "car share of trips, baseline", "{:.2%}"),
+    ("co2_city_car_share_scenario", "car share of trips, scenario", "{:.2%}"),
+    ("co2_city_car_change_kg", "car CO2e change vs baseline (kg/day)", "{:+,.0f}"),
+    ("co2_city_bus_change_kg", "bus CO2e change (kg/day, marginal)", "{:+,.0f}"),
+    ("co2_city_fleet_kg", "on-demand fleet CO2e, well to wheel (kg/day)", "{:+,.0f}"),
+    ("co2_city_net_kg", "NET city-wide CO2e change (kg/day)", "{:+,.0f}"),
+    ("co2_city_net_average_kg", "  alternative: bus at UBA 83 g/Pkm", "{:+,.0f}"),
+    ("co2_net_co2_kg", "  alternative: one car avoided per rider", "{:+,.0f}"),
     ("runtime_s", "run time (s)", "{:.1f}"),
 )
 
@@ -57,6 +62,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="result folder (default: results/<scenario>/<seed>)")
     p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                    help="network cache folder (default: $KL_MOBILITY_CACHE or ./networks)")
+    p.add_argument("--requests-from", type=Path, default=None, metavar="RUN_DIR",
+                   help="simulate the settled requests of the finished run in RUN_DIR "
+                   "instead of this scenario's own demand (no demand rounds): drivetrain, "
+                   "fleet and dispatch comparisons on the same demand; co2.json "
+                   "'same_demand' splits the CO2 difference into drivetrain and operations "
+                   "(charging) effects")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_run)
 
@@ -91,16 +102,39 @@ def _run(args: argparse.Namespace) -> int:
     check_output_dir(out)
     progress = None if args.quiet else TqdmProgress()
     try:
-        kpis = run_scenario(scenario, seed, out, cache_dir=args.cache_dir, progress=progress)
+        kpis = run_scenario(scenario, seed, out, cache_dir=args.cache_dir, progress=progress,
+                            requests_from=args.requests_from)
     finally:
         if progress is not None:
             progress.close()
     print(f"scenario {scenario.name}, seed {seed}: results in {out}")
     print(format_kpis(kpis))
+    print(format_co2_note(scenario))
+    if "co2_same_demand_drivetrain_effect_kg" in kpis:
+        print(f"same demand as the source run: fleet CO2e change "
+              f"{kpis['co2_same_demand_fleet_change_kg']:+,.0f} kg = drivetrain "
+              f"{kpis['co2_same_demand_drivetrain_effect_kg']:+,.0f} kg (the source's km at "
+              f"this fleet's factors) + operations "
+              f"{kpis['co2_same_demand_operations_effect_kg']:+,.0f} kg (km driven "
+              f"differently, e.g. no charging stops); served "
+              f"{kpis['co2_same_demand_n_served_change']:+,.0f}")
     line = format_rounds(kpis, scenario)
     if line:
         print(line)
     return 0
+
+
+def format_co2_note(scenario) -> str:
+    """What the city-wide CO2 figure means and leaves out (printed under the KPIs)."""
+    from kl_mobility.citywide import OUTSIDE_THE_MODEL
+
+    em = scenario.emissions
+    ref = scenario.calibration_base.name if scenario.calibration_base else "this scenario " \
+        "without its measures"
+    return (f"CO2: residents' trips against '{ref}'; car {em.car_occupancy:g} persons/car x "
+            f"{em.car_g_per_vkm:.1f} g CO2e/car-km (FACTS.md 6), bus convention "
+            f"'{em.bus_convention}', fleet well to wheel; all assumptions with values and "
+            f"sources in co2.json. {OUTSIDE_THE_MODEL}")
 
 
 def format_rounds(kpis: dict, scenario) -> str:
