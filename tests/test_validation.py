@@ -33,9 +33,13 @@ def _float_keys(cls: type = Scenario, prefix: str = "") -> list[tuple[str, str]]
     out = []
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
+        if not f.init:  # derived, not a key of the file
+            continue
         tp = hints[f.name]
         sub, is_array = _dataclass_of(tp)
         key = prefix + f.name
+        if sub is not None and sub.__name__ in ("Scenario", "CalibrationBase"):
+            continue  # a scenario referred to: the same sections, checked the same way
         if sub is not None:
             out += [(k, arr or (key if is_array else "")) for k, arr in
                     _float_keys(sub, key + ("[0]." if is_array else "."))]
@@ -120,8 +124,8 @@ def _config_classes() -> list[type]:
         seen.append(cls)
         for f in dataclasses.fields(cls):
             sub, _ = _dataclass_of(typing.get_type_hints(cls)[f.name])
-            if sub is not None:
-                walk(sub)
+            if sub is not None and f.init and sub.__name__ != "CalibrationBase":
+                walk(sub)  # (the calibration base holds network and demand sections)
     walk(Scenario)
     return seen
 
