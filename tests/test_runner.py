@@ -483,3 +483,14 @@ def test_requests_skip_invalid_writes_every_reject_and_prints_the_count(small, t
     assert "passengers" in rejects["reason"].iloc[1]
     kpis = json.loads((out / "kpis.json").read_text())
     assert kpis["requests_rejected"] == 2 and kpis["n_requests"] == 1
+
+
+def test_depot_node_outside_the_network_is_one_line(tmp_path, capsys):
+    """service.depot_nodes beyond the network's nodes: one line naming the key, exit 2,
+    before any demand or simulation."""
+    scen = tmp_path / "depot.toml"
+    scen.write_text(SMALL.replace("[service]\n", "[service]\ndepot_nodes = [3, 999999999]\n"))
+    assert main(["run", str(scen), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "key 'service.depot_nodes[1]': 999999999 is not a node" in err[0]
+    assert not (tmp_path / "out").exists()

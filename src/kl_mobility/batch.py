@@ -54,6 +54,7 @@ from typing import Any
 from kl_mobility import __version__
 from kl_mobility.errors import InputError
 from kl_mobility.io import (
+    LOCK_NAME,
     MARKER,
     FolderLock,
     check_output_dir,
@@ -447,7 +448,7 @@ def run_batch(
     """
     batch_dir = Path(batch_dir).absolute()
     specs = plan_batch(files, seeds, batch_dir, version=version)
-    check_output_dir(batch_dir, what="batch folder")
+    _check_batch_dir(batch_dir)
     with FolderLock(batch_dir, what="batch"):
         if not (batch_dir / MARKER).is_file():
             write_json(batch_dir / MARKER, {"written_by": "kl-mobility", "kind": "batch"})
@@ -457,6 +458,20 @@ def run_batch(
                             dashboard=dashboard)
         _write_batch_tables(result, specs[0].code_version)
     return result
+
+
+def _check_batch_dir(batch_dir: Path) -> None:
+    """Refuse a batch folder that holds files kl-mobility did not write. Accepted: a marked
+    folder, an empty one, a batch of an earlier version (its ``batch.json``), or one of
+    folders only (each run folder inside is protected by its own marker)."""
+    if batch_dir.is_dir() and not batch_dir.is_symlink() and not (batch_dir / MARKER).is_file():
+        entries = [p for p in batch_dir.iterdir() if p.name != LOCK_NAME]
+        old = _read_json(batch_dir / "batch.json")
+        ours = ("code_version" in old and "runs" in old) or all(
+            p.is_dir() and not p.is_symlink() for p in entries)
+        if entries and ours:
+            write_json(batch_dir / MARKER, {"written_by": "kl-mobility", "kind": "batch"})
+    check_output_dir(batch_dir, what="batch folder")
 
 
 def _run_specs(specs: list[RunSpec], batch_dir: Path, *, run_fn: RunFunction | None,
