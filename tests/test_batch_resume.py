@@ -241,3 +241,15 @@ def test_code_version_follows_the_computing_code_only(package_copy):
     assert v1 != v0
     (package_copy / "sim" / "extra.py").write_text("X = 1\n")
     assert code_version() != v1
+
+
+def test_a_leftover_that_cannot_be_removed_does_not_fail_the_run(tmp_path):
+    """A stale entry matching the temporary pattern that rmtree cannot remove (a file, not a
+    folder) is left alone: the run still finishes."""
+    spec = _spec(tmp_path)
+    final = Path(spec.out_dir)
+    final.parent.mkdir(parents=True)
+    odd = final.parent / f".tmp-{final.name}-notadir"
+    odd.write_text("x")
+    assert execute_run(spec, writes_marker).status == "done"
+    assert (final / "marker.txt").exists()

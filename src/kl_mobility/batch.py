@@ -77,6 +77,7 @@ __all__ = [
     "plan_batch",
     "run_batch",
     "run_key",
+    "run_specs",
 ]
 
 log = logging.getLogger(__name__)
@@ -448,11 +449,36 @@ def run_batch(
     """
     batch_dir = Path(batch_dir).absolute()
     specs = plan_batch(files, seeds, batch_dir, version=version)
+    return run_specs(specs, batch_dir, run_fn=run_fn, scheduler=scheduler, workers=workers,
+                     client=client, progress=progress, on_outcome=on_outcome,
+                     shared_store=shared_store, dashboard=dashboard)
+
+
+def run_specs(
+    specs: Sequence[RunSpec],
+    batch_dir: str | Path,
+    *,
+    run_fn: RunFunction | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    client: Any = None,
+    progress: ProgressCallback | None = None,
+    on_outcome: Callable[[RunOutcome], None] | None = None,
+    shared_store: bool = False,
+    dashboard: bool = False,
+) -> BatchResult:
+    """Run planned ``specs`` as :func:`run_batch` does (skipping finished, intact runs of
+    the same key, on a Dask cluster; ``batch_dir`` checked and locked) and write the batch
+    tables into ``batch_dir``. Callers that plan their own runs (the sensitivity analysis:
+    one spec per sample) use it directly."""
+    batch_dir = Path(batch_dir).absolute()
+    if not specs:
+        raise InputError("no runs planned")
     _check_batch_dir(batch_dir)
     with FolderLock(batch_dir, what="batch"):
         if not (batch_dir / MARKER).is_file():
             write_json(batch_dir / MARKER, {"written_by": "kl-mobility", "kind": "batch"})
-        result = _run_specs(specs, batch_dir, run_fn=run_fn, scheduler=scheduler,
+        result = _run_specs(list(specs), batch_dir, run_fn=run_fn, scheduler=scheduler,
                             workers=workers, client=client, progress=progress,
                             on_outcome=on_outcome, shared_store=shared_store,
                             dashboard=dashboard)

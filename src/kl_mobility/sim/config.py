@@ -126,6 +126,10 @@ class VehicleTypeConfig:
       type's vehicles take no new requests and finish their schedules; outside its hours
       a vehicle is not rebalanced. ``end_s`` past 86400 (e.g. 90000 = 01:00) serves the
       early morning at the end of the day, as for the service's ``end_s``.
+    - ``max_wait_s``, ``detour_factor``, ``detour_const_s``: this type's own service rules
+      (unset = the service's, see :meth:`rules`): a request offered to the type gets the
+      type's pickup deadline and drop-off deadline, so a night service keeps its 15-minute
+      deadline inside a package whose daytime service promises 10 minutes.
     """
 
     name: str
@@ -142,6 +146,9 @@ class VehicleTypeConfig:
     stops_latlon: tuple[tuple[float, float], ...] = ()
     start_s: int | None = None
     end_s: int | None = None
+    max_wait_s: int | None = None
+    detour_factor: float | None = None
+    detour_const_s: int | None = None
 
     def __post_init__(self) -> None:
         check_finite_fields(self)
@@ -172,6 +179,19 @@ class VehicleTypeConfig:
         if self.end_s is not None:
             check_range("end_s", self.end_s, 0 if self.start_s is None else self.start_s,
                         2 * DAY_S, lo_open=self.start_s is not None)
+        if self.max_wait_s is not None:
+            check_range("max_wait_s", self.max_wait_s, 0, DAY_S, lo_open=True)
+        if self.detour_factor is not None:
+            check_range("detour_factor", self.detour_factor, 1.0, 10.0)
+        if self.detour_const_s is not None:
+            check_range("detour_const_s", self.detour_const_s, 0, DAY_S)
+
+    def rules(self, service: ServiceConfig) -> tuple[int, float, int]:
+        """``(max_wait_s, detour_factor, detour_const_s)`` of this type: its own, else the
+        service's."""
+        return (service.max_wait_s if self.max_wait_s is None else self.max_wait_s,
+                service.detour_factor if self.detour_factor is None else self.detour_factor,
+                service.detour_const_s if self.detour_const_s is None else self.detour_const_s)
 
     def hours(self, service: ServiceConfig) -> tuple[int, int]:
         """``(start_s, end_s)`` of this type: its own, else the service's."""

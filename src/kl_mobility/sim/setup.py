@@ -113,9 +113,10 @@ def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
         o[ti] = np.where(ok, so, -1)
         d[ti] = np.where(ok, sd, -1)
         early[ti] = early0 + wo
-        late_pick[ti] = early[ti] + service.max_wait_s
-        ld = late_pick[ti] + np.ceil(service.detour_factor * np.where(ok, direct, 0)).astype(
-            np.int64) + service.detour_const_s
+        max_wait, detour_factor, detour_const = vt.rules(service)  # the type's own rules
+        late_pick[ti] = early[ti] + max_wait
+        ld = late_pick[ti] + np.ceil(detour_factor * np.where(ok, direct, 0)).astype(
+            np.int64) + detour_const
         late_drop[ti] = np.where(has_latest, np.minimum(ld, latest - wd), ld)
         walk[ti] = wo + wd
 
