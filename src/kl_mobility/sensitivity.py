@@ -26,7 +26,6 @@ the ranges, not a confidence interval.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from kl_mobility.errors import InputError
+from kl_mobility.io import atomic_file, write_json
 from kl_mobility.progress import ProgressCallback
 from kl_mobility.scenario import Scenario, scenario_from_mapping
 
@@ -231,17 +231,9 @@ def _mu_star_figure(record: dict[str, Any], path: Path) -> None:
                   "change (kg CO2e/day)")
     ax.set_title("Influence of the assumptions (elementary effects over their ranges)")
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=120)
+    with atomic_file(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
     plt.close(fig)
-    tmp.replace(path)
-
-
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, allow_nan=False, default=float) + "\n",
-                   encoding="utf-8")
-    tmp.replace(path)
 
 
 def run_sensitivity(
@@ -314,19 +306,8 @@ def run_sensitivity(
                        "not a probability interval",
         **analysis,
     }
-    tmp = out_dir / ".samples.csv.tmp"
-    samples.to_csv(tmp, index=False)
-    tmp.replace(out_dir / "samples.csv")
+    with atomic_file(out_dir / "samples.csv") as tmp:
+        samples.to_csv(tmp, index=False)
     _write_json(out_dir / "sensitivity.json", _finite(record))
     _mu_star_figure(record, out_dir / "mu_star.png")
     return SensitivityResult(record, samples)
-
-
-def _finite(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    return obj

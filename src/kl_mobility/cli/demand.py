@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
+
+from kl_mobility.cli import options
 
 __all__ = ["register"]
 
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     g.add_argument("--scenario", metavar="FILE", type=Path, required=True,
                    help="scenario TOML file (network, [demand] and [service] sections)")
-    g.add_argument("--seed", type=int, default=None,
+    g.add_argument("--seed", type=options.seed, default=None,
                    help="random seed (default: the scenario's seed)")
     g.add_argument("--out", metavar="FILE", type=Path, required=True,
                    help="request table to write (.parquet or .csv)")
@@ -60,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="rejects file (default: FILE with suffix .rejects.csv)")
     v.add_argument("--out", metavar="FILE", type=Path,
                    help="with --skip-invalid: write the accepted rows here (.parquet or .csv)")
-    v.add_argument("--max-snap-m", type=float, default=500.0,
+    v.add_argument("--max-snap-m", type=options.finite_float(0.0, lo_open=True), default=500.0,
                    help="largest distance of a point from a road node (default 500 m)")
     v.add_argument("--cache-dir", metavar="DIR", type=Path,
                    help="cache folder (default: $KL_MOBILITY_CACHE or ./networks)")
@@ -80,12 +81,15 @@ def _write_table(df, path: Path) -> None:
 def _generate(args: argparse.Namespace) -> int:
     from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.demand import ServiceLevel, generate_demand
-    from kl_mobility.network.cache import atomic_path
+    from kl_mobility.io import atomic_file, check_output_file, write_json
     from kl_mobility.runner import prepare_network, service_area
     from kl_mobility.scenario import scenario_from_file
 
     sc = scenario_from_file(args.scenario)
     seed = sc.seed if args.seed is None else args.seed
+    for path in (args.out, args.trips, args.summary_json):
+        if path is not None:
+            check_output_file(path)
     progress = TqdmProgress()
     try:
         net, oracle = prepare_network(sc, cache_dir=args.cache_dir, progress=progress)
@@ -101,15 +105,14 @@ def _generate(args: argparse.Namespace) -> int:
         progress.close()
     _write_table(demand.requests, args.out)
     if args.trips is not None:
-        with atomic_path(args.trips) as tmp:
+        with atomic_file(args.trips) as tmp:
             if args.trips.suffix.lower() == ".csv":
                 demand.trips.to_csv(tmp, index=False)
             else:
                 demand.trips.to_parquet(tmp, index=False)
     summary = demand.summary()
     if args.summary_json is not None:
-        with atomic_path(args.summary_json) as tmp:
-            tmp.write_text(json.dumps(summary, indent=2, default=float) + "\n")
+        write_json(args.summary_json, summary)
     print(f"scenario {sc.name}, seed {seed}: wrote {len(demand.requests):,} requests to {args.out}")
     if not has_service and not args.no_ondemand:
         print("(the scenario has no on-demand fleet: base case without on-demand)")
@@ -130,6 +133,12 @@ def _validate(args: argparse.Namespace) -> int:
         osm = osm or sc.network.osm_file or None
         place = sc.network.place or None
         caps = sc.network.speed_caps
+    if args.skip_invalid:
+        from kl_mobility.io import check_output_file
+
+        for path in (args.rejects or args.file.with_suffix(".rejects.csv"), args.out):
+            if path is not None:
+                check_output_file(path)
     net = load_network(osm, place=place, cache_dir=args.cache_dir, speed_caps=caps)
     accepted, rejects = requests_from_file(args.file, network=net, skip_invalid=True,
                                            max_snap_m=args.max_snap_m)

@@ -37,7 +37,6 @@ the day count at their wrapped time (00:30 -> 24:30,
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -46,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kl_mobility.cli import options
 from kl_mobility.errors import InputError
 
 __all__ = ["DEFAULT_FROM_S", "DEFAULT_MAX_REQUESTS", "DEFAULT_SPAN_S", "HindsightRun",
@@ -349,10 +349,10 @@ def write_hindsight(run: HindsightRun, out_dir: str | Path) -> Path:
     ``hindsight.csv`` (the table), ``hindsight.json`` (window, fleet, accounting, table),
     ``requests.csv`` (the included requests), ``online_trips.csv``, ``online_vehicles.csv``,
     ``hindsight_trips.csv``, ``hindsight_stops.csv``, ``hindsight_vehicles.csv``."""
-    from kl_mobility.results.io import staged_dir
+    from kl_mobility.io import staged_dir, write_json
 
     out = Path(out_dir)
-    with staged_dir(out) as d:
+    with staged_dir(out, kind="hindsight") as d:
         run.table.to_csv(d / "hindsight.csv", index=False)
         meta = {
             "scenario": run.scenario, "seed": run.seed, "from_s": run.from_s,
@@ -367,7 +367,7 @@ def write_hindsight(run: HindsightRun, out_dir: str | Path) -> Path:
             "table": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                        for k, v in r.items()} for r in run.table.to_dict(orient="records")],
         }
-        (d / "hindsight.json").write_text(json.dumps(meta, indent=2, default=float) + "\n")
+        write_json(d / "hindsight.json", meta)
         run.requests.to_csv(d / "requests.csv", index=False)
         run.online.trips.to_csv(d / "online_trips.csv", index=False)
         run.online.vehicles.to_csv(d / "online_vehicles.csv", index=False)
@@ -394,17 +394,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("scenario", nargs="?", type=Path,
                    help="scenario TOML file (default: scenarios/klima-plus-2030.toml)")
-    p.add_argument("--seed", type=int, default=None,
+    p.add_argument("--seed", type=options.seed, default=None,
                    help="random seed (default: the scenario's seed)")
     p.add_argument("--from", dest="from_s", type=parse_clock, default=DEFAULT_FROM_S,
                    metavar="HH:MM", help="window start: desired pickups from here "
                    f"(default {_clock(DEFAULT_FROM_S)})")
     p.add_argument("--to", dest="to_s", type=parse_clock, default=None, metavar="HH:MM",
                    help=f"window end, exclusive (default: start + {DEFAULT_SPAN_S // 60} min)")
-    p.add_argument("--max-requests", type=int, default=DEFAULT_MAX_REQUESTS, metavar="N",
+    p.add_argument("--max-requests", type=options.int_at_least(0), default=DEFAULT_MAX_REQUESTS, metavar="N",
                    help="keep the first N requests of the window by desired pickup "
                    f"(default {DEFAULT_MAX_REQUESTS}; 0 = no cap)")
-    p.add_argument("--fleet", type=int, default=None, metavar="N",
+    p.add_argument("--fleet", type=options.int_at_least(1), default=None, metavar="N",
                    help="use only the first N vehicles of the eligible types (default all)")
     p.add_argument("--turned-away", action="store_true",
                    help="also plan the requests online dispatch turned away (no vehicle in "
@@ -414,7 +414,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="take the day of the demand model's first round (assumed service "
                    "level, no full-day simulations) instead of the settled day of "
                    "kl-mobility run (the last demand <-> service round)")
-    p.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+    p.add_argument("--time-limit", type=options.finite_float(0.0, lo_open=True), default=60.0, metavar="S",
                    help="seconds for the hindsight search (default 60)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="result folder (default results/<scenario>/hindsight-<seed>)")
@@ -427,6 +427,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _hindsight(args: argparse.Namespace) -> int:
     from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.config import ConfigError
+    from kl_mobility.io import check_output_dir
     from kl_mobility.scenario import default_scenario_path, scenario_from_file
 
     if args.max_requests < 0:
@@ -434,6 +435,7 @@ def _hindsight(args: argparse.Namespace) -> int:
     scenario = scenario_from_file(args.scenario or default_scenario_path())
     seed = scenario.seed if args.seed is None else args.seed
     out = args.out or Path("results") / scenario.name / f"hindsight-{seed}"
+    check_output_dir(out)
     progress = None if args.quiet else TqdmProgress()
     try:
         run = run_hindsight(scenario, seed, from_s=args.from_s, to_s=args.to_s,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kl_mobility.config import check_choice, check_range
+from kl_mobility.config import check_choice, check_finite_fields, check_range
 
 __all__ = ["DispatchConfig"]
 
@@ -37,6 +37,7 @@ class DispatchConfig:
     rebalance_zone_m: float = 1000.0
 
     def __post_init__(self) -> None:
+        check_finite_fields(self)
         from kl_mobility.dispatch.registry import DISPATCH_POLICIES
 
         check_choice("policy", self.policy, sorted(DISPATCH_POLICIES))

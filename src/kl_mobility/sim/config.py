@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kl_mobility.config import check_choice, check_range
+from kl_mobility.config import check_choice, check_finite_fields, check_range
 
 __all__ = ["ServiceConfig", "VehicleTypeConfig"]
 
@@ -71,6 +71,7 @@ class ServiceConfig:
     occupancy_bin_s: int = 900
 
     def __post_init__(self) -> None:
+        check_finite_fields(self)
         check_range("start_s", self.start_s, 0, 2 * DAY_S)
         check_range("end_s", self.end_s, self.start_s, 2 * DAY_S)
         check_range("max_wait_s", self.max_wait_s, 0, DAY_S, lo_open=True)
@@ -150,6 +151,7 @@ class VehicleTypeConfig:
     detour_const_s: int | None = None
 
     def __post_init__(self) -> None:
+        check_finite_fields(self)
         if not self.name:
             raise ValueError("name must not be empty")
         check_range("count", self.count, 0)
