@@ -236,6 +236,10 @@ def _mu_star_figure(record: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def _write_json(path: Path, data: Any) -> None:
+    write_json(path, data, indent=1)
+
+
 def run_sensitivity(
     scenario_file: str | Path,
     out_dir: str | Path,
@@ -311,3 +315,13 @@ def run_sensitivity(
     _write_json(out_dir / "sensitivity.json", _finite(record))
     _mu_star_figure(record, out_dir / "mu_star.png")
     return SensitivityResult(record, samples)
+
+
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
