@@ -50,8 +50,8 @@ import numpy as np
 import pandas as pd
 
 from kl_mobility import __version__
-from kl_mobility.errors import InputError
-from kl_mobility.network import RoadNetwork, TravelTimeOracle, build_oracle, load_network
+from kl_mobility.context import MAX_STOP_SNAP_M, RunContext, prepare_network, scenario_stops
+from kl_mobility.network import RoadNetwork
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.scenario import Scenario
 
@@ -59,14 +59,14 @@ if TYPE_CHECKING:
     from kl_mobility.demand.generate import Demand
     from kl_mobility.demand.modechoice import DemandRounds, ServiceLevel
     from kl_mobility.demand.servicearea import ServiceArea
+    from kl_mobility.planning.options import HindsightWindow
+    from kl_mobility.planning.window import HindsightRun
     from kl_mobility.results.records import SimulationResult
 
-__all__ = ["FORECAST_SEED_TAG", "ROUND_KPIS", "SettledDemand", "demand_feedback", "forecast_seed",
-           "prepare_network", "rebalancing_forecast", "run_scenario", "scenario_requests",
-           "scenario_stops", "service_area", "settle_demand"]
-
-MAX_STOP_SNAP_M = 500.0
-"""A stop of ``fleet.stops_latlon`` farther than this from every network node is an error."""
+__all__ = ["FORECAST_SEED_TAG", "MAX_STOP_SNAP_M", "ROUND_KPIS", "RunContext", "SettledDemand",
+           "demand_feedback", "forecast_seed", "prepare_network", "rebalancing_forecast",
+           "run_hindsight", "run_scenario", "scenario_requests", "scenario_stops", "service_area",
+           "settle_demand"]
 
 FORECAST_SEED_TAG = 0x666F7265  # "fore"
 """Mixed with the run's seed into the forecast's own seed (:func:`forecast_seed`)."""
@@ -84,51 +84,6 @@ ROUND_KPIS: tuple[tuple[str, str], ...] = (
 """Keys of the demand rounds in the run's KPIs (numbers, so batch summaries keep them)."""
 
 log = logging.getLogger(__name__)
-
-
-def prepare_network(
-    scenario: Scenario,
-    *,
-    cache_dir: str | Path | None = None,
-    progress: ProgressCallback | None = None,
-) -> tuple[RoadNetwork, TravelTimeOracle]:
-    """The scenario's road network (with its speed caps) and travel-time oracle."""
-    cfg = scenario.network
-    net = load_network(
-        cfg.osm_file or None,
-        place=cfg.place or None,
-        cache_dir=cache_dir,
-        speed_caps=cfg.speed_caps,
-        progress=progress,
-    )
-    return net, build_oracle(net, cache_dir=cache_dir, progress=progress)
-
-
-def scenario_stops(scenario: Scenario, network: RoadNetwork) -> dict[str, np.ndarray]:
-    """Stop nodes (int64) of every stop-based vehicle type with ``stops_latlon``, by type name.
-
-    Each stop is snapped to the nearest network node (:func:`kl_mobility.network.snap`);
-    :class:`~kl_mobility.errors.InputError` names the type and the stop when one lies
-    farther than :data:`MAX_STOP_SNAP_M` from the network.
-    """
-    from kl_mobility.network import SnapError, nearest_nodes, snap
-
-    out: dict[str, np.ndarray] = {}
-    for vt in scenario.fleet:
-        if not (vt.stop_based and vt.stops_latlon):
-            continue
-        lat = np.array([p[0] for p in vt.stops_latlon], np.float64)
-        lon = np.array([p[1] for p in vt.stops_latlon], np.float64)
-        try:
-            out[vt.name] = snap(network, lat, lon, max_dist_m=MAX_STOP_SNAP_M).astype(np.int64)
-        except SnapError:
-            _, dist = nearest_nodes(network, lat, lon)
-            k = int(np.argmax(dist > MAX_STOP_SNAP_M))
-            raise InputError(
-                f"scenario {scenario.name!r}: key 'fleet.{vt.name}.stops_latlon[{k}]': stop "
-                f"({lat[k]}, {lon[k]}) is {dist[k]:.0f} m from the road network "
-                f"(at most {MAX_STOP_SNAP_M:.0f} m)") from None
-    return out
 
 
 def service_area(scenario: Scenario, network: RoadNetwork,
@@ -176,26 +131,21 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def scenario_requests(
-    scenario: Scenario,
-    network: RoadNetwork,
-    oracle: TravelTimeOracle,
+    ctx: RunContext,
     *,
     seed: int,
     service_level: Any = None,
-    stops: Mapping[str, np.ndarray] | None = None,
-    cache_dir: str | Path | None = None,
-    progress: ProgressCallback | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The on-demand requests of a scenario and a summary of the demand behind them.
+    """The on-demand requests of ``ctx.scenario`` and a summary of the demand behind them
+    (the first round's, at ``service_level``: default the assumed level).
 
-    Generated requests lie inside the :func:`service_area` (``stops``: the snapped stops,
-    default :func:`scenario_stops`)."""
+    Generated requests lie inside the :func:`service_area` of ``ctx.stops``."""
     from kl_mobility.demand import requests_from_file
 
-    cfg = scenario.demand
+    cfg = ctx.scenario.demand
     if cfg.requests_file:
         requests, rejects = requests_from_file(
-            cfg.requests_file, network=network, skip_invalid=cfg.requests_skip_invalid
+            cfg.requests_file, network=ctx.network, skip_invalid=cfg.requests_skip_invalid
         )
         summary = {
             "source": cfg.requests_file,
@@ -203,27 +153,24 @@ def scenario_requests(
             "rows_rejected": 0 if rejects is None else len(rejects),
         }
         return requests, summary
-    demand = _scenario_demand(scenario, network, oracle, seed=seed,
-                              service_level=service_level, stops=stops, cache_dir=cache_dir,
-                              progress=progress)
+    demand = _scenario_demand(ctx, seed=seed, service_level=service_level)
     return demand.requests, demand.summary()
 
 
-def _scenario_demand(scenario: Scenario, network: RoadNetwork, oracle: TravelTimeOracle, *,
-                     seed: int, service_level: Any, stops: Mapping[str, np.ndarray] | None,
-                     cache_dir: str | Path | None, progress: ProgressCallback | None,
+def _scenario_demand(ctx: RunContext, *, seed: int, service_level: Any,
                      area: Any = False) -> Demand:
     """The generated demand of a scenario (``area``: a prepared :func:`service_area`)."""
     from kl_mobility.demand import generate_demand
 
+    scenario = ctx.scenario
     has_service = any(v.count > 0 for v in scenario.fleet)
     if area is False:
-        area = service_area(scenario, network, stops) if has_service else None
+        area = service_area(scenario, ctx.network, ctx.stops) if has_service else None
     return generate_demand(
-        network, oracle, scenario.demand, seed=seed, service_level=service_level,
+        ctx.network, ctx.oracle, scenario.demand, seed=seed, service_level=service_level,
         ondemand=has_service,
         service_hours=(scenario.service.start_s, scenario.service.end_s),
-        service_area=area, cache_dir=cache_dir, progress=progress,
+        service_area=area, cache_dir=ctx.cache_dir, progress=ctx.progress,
     )
 
 
@@ -235,15 +182,10 @@ def forecast_seed(seed: int) -> int:
 
 
 def rebalancing_forecast(
-    scenario: Scenario,
-    network: RoadNetwork,
-    oracle: TravelTimeOracle,
+    ctx: RunContext,
     *,
     seed: int,
     service_level: Any = None,
-    stops: Mapping[str, np.ndarray] | None = None,
-    cache_dir: str | Path | None = None,
-    progress: ProgressCallback | None = None,
 ) -> pd.DataFrame | None:
     """Expected demand for the ``rebalancing`` policy (``None`` for other policies).
 
@@ -254,11 +196,9 @@ def rebalancing_forecast(
     desired departure) and ``origin_node``, as ``simulate(..., forecast=)`` takes them.
     Scenarios reading ``demand.requests_file`` get their forecast from the demand model too.
     """
-    if scenario.dispatch.policy != "rebalancing":
+    if ctx.scenario.dispatch.policy != "rebalancing":
         return None
-    demand = _scenario_demand(scenario, network, oracle, seed=forecast_seed(seed),
-                              service_level=service_level, stops=stops, cache_dir=cache_dir,
-                              progress=progress)
+    demand = _scenario_demand(ctx, seed=forecast_seed(seed), service_level=service_level)
     return _forecast_table(demand)
 
 
@@ -285,10 +225,9 @@ def run_scenario(
 
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
-    net, oracle = prepare_network(scenario, cache_dir=cache_dir, progress=progress)
-    stops = scenario_stops(scenario, net)
-    settled = settle_demand(scenario, net, oracle, seed=seed, stops=stops,
-                            cache_dir=cache_dir, progress=progress)
+    ctx = RunContext.prepare(scenario, cache_dir=cache_dir, progress=progress)
+    net = ctx.network
+    settled = settle_demand(ctx, seed=seed)
     result, demand_summary, rounds = settled.result, settled.summary, settled.rounds
     forecast = settled.forecast
     last = rounds.rounds[-1]
@@ -344,7 +283,9 @@ class SettledDemand:
     :class:`~kl_mobility.demand.modechoice.DemandRounds` with every round booked
     (``rounds.rounds``: the rows of ``demand.json`` "iterations"); ``feedback``: whether
     the requests respond to the service at all (:func:`demand_feedback`; without it there
-    is one round, in agreement by definition).
+    is one round, in agreement by definition); ``demand``: the last round's generated
+    :class:`~kl_mobility.demand.generate.Demand` (every resident's trip with its mode;
+    ``None`` when the requests come from ``demand.requests_file``).
     """
 
     requests: pd.DataFrame
@@ -354,6 +295,7 @@ class SettledDemand:
     result: SimulationResult
     rounds: DemandRounds
     feedback: bool
+    demand: Demand | None = None
 
     @property
     def history(self) -> list[dict[str, Any]]:
@@ -384,28 +326,18 @@ def demand_feedback(scenario: Scenario) -> bool:
     return any(v.count > 0 for v in scenario.fleet) and not scenario.demand.requests_file
 
 
-def settle_demand(
-    scenario: Scenario,
-    net: RoadNetwork,
-    oracle: TravelTimeOracle,
-    *,
-    seed: int,
-    stops: Mapping[str, np.ndarray] | None = None,
-    cache_dir: str | Path | None = None,
-    progress: ProgressCallback | None = None,
-) -> SettledDemand:
-    """Demand and simulation of ``scenario``'s day iterated to agreement (module docstring,
-    step 2), exactly as :func:`run_scenario` does it: every round simulates the whole day;
-    the last round's requests, level, forecast and simulation are returned with every
-    round booked. ``stops``: the snapped stops (default :func:`scenario_stops`).
-    Deterministic in ``seed``; the result is the one ``run_scenario(scenario, seed, ...)``
-    writes. Logs nothing; an unconverged result says so in ``converged``."""
+def settle_demand(ctx: RunContext, *, seed: int) -> SettledDemand:
+    """Demand and simulation of ``ctx.scenario``'s day iterated to agreement (module
+    docstring, step 2), exactly as :func:`run_scenario` does it: every round simulates the
+    whole day; the last round's requests, level, forecast and simulation are returned with
+    every round booked. Deterministic in ``seed``; the result is the one
+    ``run_scenario(scenario, seed, ...)`` writes. Logs nothing; an unconverged result says
+    so in ``converged``."""
     from kl_mobility.demand import ServiceLevel
     from kl_mobility.demand.modechoice import DemandRounds
     from kl_mobility.sim import simulate
 
-    if stops is None:
-        stops = scenario_stops(scenario, net)
+    scenario, net, stops = ctx.scenario, ctx.network, ctx.stops
     cfg = scenario.demand
     svc = scenario.service
     has_service = any(v.count > 0 for v in scenario.fleet)
@@ -414,32 +346,33 @@ def settle_demand(
                                       else 1)
     rebalancing = scenario.dispatch.policy == "rebalancing"
     area = service_area(scenario, net, stops) if has_service else None
-    gen = {"network": net, "oracle": oracle, "stops": stops, "cache_dir": cache_dir,
-           "progress": progress, "area": area}
+    gen = {"area": area}
     fc_seed = forecast_seed(seed)
     expected = ServiceLevel.assumed(cfg, start_s=svc.start_s, end_s=svc.end_s)
-    demand = fc_demand = None
+    demand = fc_demand = day = None
     if feedback:
-        demand = _scenario_demand(scenario, seed=seed, service_level=None, **gen)
+        demand = day = _scenario_demand(ctx, seed=seed, service_level=None, **gen)
         requests, summary = demand.requests, demand.summary()
-    else:
-        requests, summary = scenario_requests(scenario, net, oracle, seed=seed, stops=stops,
-                                              cache_dir=cache_dir, progress=progress)
+    elif cfg.requests_file:
+        requests, summary = scenario_requests(ctx, seed=seed)
+    else:  # generated, no active on-demand fleet: no requests, one round
+        day = _scenario_demand(ctx, seed=seed, service_level=None, **gen)
+        requests, summary = day.requests, day.summary()
     if rebalancing:
-        fc_demand = _scenario_demand(scenario, seed=fc_seed, service_level=None, **gen)
+        fc_demand = _scenario_demand(ctx, seed=fc_seed, service_level=None, **gen)
     while True:
         it = len(rounds.rounds)
-        report(progress, "demand rounds", it, rounds.max_rounds)
+        report(ctx.progress, "demand rounds", it, rounds.max_rounds)
         forecast = None if fc_demand is None else _forecast_table(fc_demand)
         result = simulate(
-            net, oracle, requests, scenario.service, scenario.fleet, scenario.dispatch,
-            seed=seed, progress=progress, cache_dir=cache_dir, stops=stops or None,
+            net, ctx.oracle, requests, scenario.service, scenario.fleet, scenario.dispatch,
+            seed=seed, progress=ctx.progress, cache_dir=ctx.cache_dir, stops=stops or None,
             external_speed_kmh=cfg.external_speed_kmh, forecast=forecast,
         )
         level = expected.with_kpis(result.kpis)  # nothing measured: as expected
         response = response_fc = None
         if demand is not None:
-            response = _scenario_demand(scenario, seed=seed, service_level=level, **gen)
+            response = _scenario_demand(ctx, seed=seed, service_level=level, **gen)
             row = rounds.record(len(requests), len(response.requests), level, expected)
         else:  # the requests do not depend on the service: agreement by definition
             row = rounds.record(len(requests), len(requests), level, level)
@@ -450,15 +383,16 @@ def settle_demand(
         if rounds.done:
             break
         assert demand is not None and response is not None
-        demand = _next_demand(rounds, demand, response)
+        demand = day = _next_demand(rounds, demand, response)
         requests, summary = demand.requests, demand.summary()
         if fc_demand is not None:
-            response_fc = _scenario_demand(scenario, seed=fc_seed, service_level=level, **gen)
+            response_fc = _scenario_demand(ctx, seed=fc_seed, service_level=level, **gen)
             fc_demand = _next_demand(rounds, fc_demand, response_fc)
         expected = level
-    report(progress, "demand rounds", rounds.max_rounds, rounds.max_rounds)
+    report(ctx.progress, "demand rounds", rounds.max_rounds, rounds.max_rounds)
     return SettledDemand(requests=requests, summary=summary, service_level=level,
-                         forecast=forecast, result=result, rounds=rounds, feedback=feedback)
+                         forecast=forecast, result=result, rounds=rounds, feedback=feedback,
+                         demand=day)
 
 
 def _next_demand(rounds: Any, current: Demand, response: Demand) -> Demand:
@@ -469,3 +403,34 @@ def _next_demand(rounds: Any, current: Demand, response: Demand) -> Demand:
         raise ValueError("demand without per-trip on-demand probabilities")
     return response.with_ondemand_probability(rounds.next_probability(
         current.ondemand_probability, response.ondemand_probability))
+
+
+def run_hindsight(scenario: Scenario, seed: int, window: HindsightWindow | None = None, *,
+                  first_round: bool = False, cache_dir: str | Path | None = None,
+                  progress: ProgressCallback | None = None) -> HindsightRun:
+    """The hindsight benchmark of a window of ``scenario``'s day
+    (:func:`kl_mobility.planning.window.hindsight_window`, ``window`` default
+    :class:`~kl_mobility.planning.window.HindsightWindow`).
+
+    The day is the settled one (:func:`settle_demand`, the day ``kl-mobility run``
+    reports), or with ``first_round`` the demand model's first round (assumed service
+    level, no full-day simulation); a requests file is the day either way (no rounds are
+    run). The result's ``demand`` records which."""
+    from kl_mobility.planning.options import HindsightWindow, demand_source
+    from kl_mobility.planning.window import hindsight_window
+
+    window = HindsightWindow() if window is None else window
+    ctx = RunContext.prepare(scenario, cache_dir=cache_dir, progress=progress)
+    forecast: pd.DataFrame | None
+    if demand_feedback(scenario) and not first_round:
+        settled = settle_demand(ctx, seed=seed)
+        day, forecast = settled.requests, settled.forecast
+        source = demand_source(settled)
+    else:  # the first round, or requests that do not depend on the service
+        day, _summary = scenario_requests(ctx, seed=seed)
+        forecast = rebalancing_forecast(ctx, seed=seed)
+        first = first_round and demand_feedback(scenario)
+        source = demand_source(first_round=first, max_rounds=(
+            scenario.demand.service_iterations if first else 1))
+    return hindsight_window(ctx, day, seed=seed, window=window, forecast=forecast,
+                            demand=source)

@@ -165,29 +165,6 @@ def _bench_routing(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plan_vehicle_type(scenario, name: str | None):
-    """The scenario's vehicle type ``name``, else its first door-to-door type without a
-    speed cap (the static plan drives door to door at the network's speeds)."""
-    from kl_mobility.errors import InputError
-
-    types = {vt.name: vt for vt in scenario.fleet}
-    if name is not None:
-        if name not in types:
-            raise InputError(f"--vehicle-type: scenario {scenario.name!r} has no type "
-                             f"{name!r}; its types: {', '.join(types) or 'none'}")
-        vt = types[name]
-        if vt.stop_based or vt.speed_cap_kmh > 0:
-            raise InputError(f"--vehicle-type: {name!r} is stop-based or speed-capped; the "
-                             "static plan serves door to door at the network's speeds")
-        return vt
-    for vt in scenario.fleet:
-        if not vt.stop_based and vt.speed_cap_kmh == 0:
-            return vt
-    from kl_mobility.sim.config import VehicleTypeConfig
-
-    return VehicleTypeConfig(name="van", count=1)
-
-
 def _write_atomic(path: Path, write) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     write(tmp)
@@ -204,7 +181,7 @@ PLAN_ROWS = ("vehicle_km", "km_external", "vehicle_hours", "passenger_km", "occu
 def _plan(args: argparse.Namespace) -> int:
     from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.config import ConfigError
-    from kl_mobility.routing.plan import plan_requests, read_plan_requests
+    from kl_mobility.planning.plan import plan_requests, plan_vehicle_type, read_plan_requests
     from kl_mobility.scenario import default_scenario_path, scenario_from_file
 
     if args.fleet < 1:
@@ -215,7 +192,7 @@ def _plan(args: argparse.Namespace) -> int:
     from kl_mobility.runner import prepare_network
 
     scenario = scenario_from_file(args.scenario or default_scenario_path())
-    vtype = _plan_vehicle_type(scenario, args.vehicle_type)
+    vtype = plan_vehicle_type(scenario, args.vehicle_type)
     capacity = vtype.capacity if args.capacity is None else args.capacity
     opts = _options(args)
     bar = TqdmProgress()

@@ -35,7 +35,7 @@ vehicles, KPIs via :func:`kl_mobility.results.kpis.compute_kpis`; energy or fuel
 vehicle from the vehicle type's consumption and, with an emissions config, the CO2 account
 of :func:`kl_mobility.emissions.co2_account`, the simulation's). The hindsight benchmark
 of a simulated day (``kl-mobility hindsight``) builds on it in
-:mod:`kl_mobility.routing.hindsight`.
+:mod:`kl_mobility.planning.hindsight`.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ __all__ = [
     "desired_pickup_s",
     "external_offsets",
     "plan_requests",
+    "plan_vehicle_type",
     "problem_from_requests",
     "read_plan_requests",
 ]
@@ -106,6 +107,28 @@ def read_plan_requests(path: str | Path, network: Any) -> pd.DataFrame:
 
     requests, _rejects = requests_from_file(path, network)
     return requests
+
+
+def plan_vehicle_type(scenario: Any, name: str | None = None) -> VehicleTypeConfig:
+    """The vehicle type a plan of ``scenario`` uses: its type ``name``, else its first
+    door-to-door type without a speed cap (the static plan drives door to door at the
+    network's speeds), else the simulation's default van. A missing, stop-based or
+    speed-capped ``name`` raises :class:`~kl_mobility.errors.InputError` (as
+    ``--vehicle-type``)."""
+    types = {vt.name: vt for vt in scenario.fleet}
+    if name is not None:
+        if name not in types:
+            raise InputError(f"--vehicle-type: scenario {scenario.name!r} has no type "
+                             f"{name!r}; its types: {', '.join(types) or 'none'}")
+        vt = types[name]
+        if vt.stop_based or vt.speed_cap_kmh > 0:
+            raise InputError(f"--vehicle-type: {name!r} is stop-based or speed-capped; the "
+                             "static plan serves door to door at the network's speeds")
+        return vt
+    for vt in scenario.fleet:
+        if not vt.stop_based and vt.speed_cap_kmh == 0:
+            return vt
+    return VehicleTypeConfig(name="van", count=1)
 
 
 def _opt(requests: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:

@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 
 from kl_mobility.cli import main
+from kl_mobility.context import RunContext
 from kl_mobility.dispatch.config import DispatchConfig
 from kl_mobility.network import build_oracle, default_osm_path, grid_network
-from kl_mobility.routing.hindsight import (
+from kl_mobility.planning.hindsight import (
     hindsight_compare,
     hindsight_plan,
     hindsight_table,
@@ -253,8 +254,8 @@ def test_cli_hindsight_takes_the_settled_day_and_records_the_round(tmp_path, cap
 
     sc = scenario_from_file(sc_path)
     net, oracle = prepare_network(sc)
-    day = settle_demand(sc, net, oracle, seed=3)
-    first, _ = scenario_requests(sc, net, oracle, seed=3)
+    day = settle_demand(RunContext.of(sc, net, oracle), seed=3)
+    first, _ = scenario_requests(RunContext.of(sc, net, oracle), seed=3)
     assert settled["accounting"]["day_day"] == len(day.requests) < len(first)
     assert d["round"] == day.final_round and abs(d["requests_gap"]) <= 0.1
     window = pd.read_csv(tmp_path / "settled" / "requests.csv")

@@ -2,12 +2,12 @@
 
 A simulated day (:func:`kl_mobility.sim.simulate`) is compared with the static plan of the
 same requests made with every request known in advance (:func:`hindsight_plan`, a
-:func:`kl_mobility.routing.plan.plan_requests` with the run's vehicles, started where the
+:func:`kl_mobility.planning.plan.plan_requests` with the run's vehicles, started where the
 run's vehicles started, :func:`simulated_start_nodes`). :func:`select_window` keeps a small
 window of a day's requests (a static solve of thousands is out of scope),
 :func:`hindsight_table` tabulates online against hindsight (served, vehicle-km, active
 vehicle-hours, waits, rides, detours and the gap in %), and :func:`hindsight_compare` does
-it all for one run. ``kl-mobility hindsight`` (:mod:`kl_mobility.cli.hindsight`) is the
+it all for one run. ``kl-mobility hindsight`` (:mod:`kl_mobility.planning.window`) is the
 command: it takes its window from the day ``kl-mobility run`` reports (the last demand <->
 service round, :func:`kl_mobility.runner.settle_demand`) and simulates the window online
 on its own.
@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from kl_mobility.emissions import EmissionsConfig
+from kl_mobility.planning.plan import PlanResult, desired_pickup_s, plan_requests
 from kl_mobility.progress import ProgressCallback
 from kl_mobility.routing.model import SearchOptions
-from kl_mobility.routing.plan import PlanResult, desired_pickup_s, plan_requests
 from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
 from kl_mobility.sim.setup import DEFAULT_EXTERNAL_SPEED_KMH
 

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from kl_mobility.network import build_oracle, grid_network
+from kl_mobility.planning.hindsight import hindsight_plan
+from kl_mobility.planning.plan import plan_requests, problem_from_requests
 from kl_mobility.routing import SearchOptions, check_routes
-from kl_mobility.routing.hindsight import hindsight_plan
-from kl_mobility.routing.plan import plan_requests, problem_from_requests
 from kl_mobility.sim.config import ServiceConfig
 
 FAST = SearchOptions(time_limit_s=1.0)
@@ -109,7 +109,7 @@ def test_hindsight_compare_with_a_simulated_day(grid):
     online day (the online plan is one feasible static plan: same windows, same depot
     start; on 12 requests the search finds one at least as good)."""
     from kl_mobility.dispatch.config import DispatchConfig
-    from kl_mobility.routing.hindsight import hindsight_compare
+    from kl_mobility.planning.hindsight import hindsight_compare
     from kl_mobility.sim.config import VehicleTypeConfig
     from kl_mobility.sim.simulate import simulate
 
