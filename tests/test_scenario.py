@@ -134,3 +134,26 @@ def test_scenario_name_must_be_a_folder_name(tmp_path):
     (tmp_path / "s.toml").write_text('name = "a/b"\n')
     with pytest.raises(ConfigError, match="key 'name': name must be letters"):
         scenario_from_file(tmp_path / "s.toml")
+
+
+def test_calibration_scenario_is_read_as_the_reference_case(tmp_path):
+    """``demand.calibration_scenario`` names the reference case (relative to the file); its
+    network and demand sections are recorded; a missing file names the key."""
+    from kl_mobility.scenario import scenario_from_file
+
+    (tmp_path / "ref.toml").write_text('[demand]\ncalibration_scenario = "ref.toml"\n'
+                                       'car_access_min = 4.0\n')
+    (tmp_path / "m.toml").write_text(
+        'extends = "ref.toml"\n[[network.speed_caps]]\nmax_speed_kmh = 30.0\n')
+    sc = scenario_from_file(tmp_path / "m.toml")
+    assert sc.calibration_base is not None and sc.calibration_base.name == "ref"
+    assert sc.calibration_base.network.speed_caps == ()
+    assert sc.calibration_base.demand.car_access_min == 4.0
+    ref = scenario_from_file(tmp_path / "ref.toml")
+    assert ref.calibration_base is not None and ref.calibration_base.name == "ref"
+    (tmp_path / "bad.toml").write_text('[demand]\ncalibration_scenario = "nope.toml"\n')
+    with pytest.raises(ConfigError, match="demand.calibration_scenario"):
+        scenario_from_file(tmp_path / "bad.toml")
+    (tmp_path / "opt.toml").write_text('[demand]\ncalibration = "scenario"\n'
+                                       'calibration_scenario = "nope.toml"\n')
+    assert scenario_from_file(tmp_path / "opt.toml").calibration_base is None

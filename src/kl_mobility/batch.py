@@ -39,7 +39,7 @@ from typing import Any
 from kl_mobility import __version__
 from kl_mobility.errors import InputError
 from kl_mobility.progress import ProgressCallback, report
-from kl_mobility.scenario import Scenario, resolve_scenario_mapping, scenario_from_mapping
+from kl_mobility.scenario import Scenario, scenario_from_file, scenario_from_mapping
 
 __all__ = [
     "BatchResult",
@@ -164,8 +164,7 @@ def plan_batch(
     specs = []
     seen: dict[str, str] = {}
     for f in files:
-        mapping = resolve_scenario_mapping(f)
-        scenario = scenario_from_mapping(mapping, file=f)
+        scenario = scenario_from_file(f)
         if scenario.name in seen:
             raise InputError(f"{f}: scenario name '{scenario.name}' also used by {seen[scenario.name]}"
                              "; names must be unique in a batch")

@@ -42,7 +42,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +56,7 @@ from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.scenario import Scenario
 
 if TYPE_CHECKING:
+    from kl_mobility.calibration import Calibration
     from kl_mobility.demand.generate import Demand
     from kl_mobility.demand.modechoice import DemandRounds, ServiceLevel
     from kl_mobility.demand.servicearea import ServiceArea
@@ -153,8 +154,13 @@ def scenario_requests(
             "rows_rejected": 0 if rejects is None else len(rejects),
         }
         return requests, summary
-    demand = _scenario_demand(ctx, seed=seed, service_level=service_level)
-    return demand.requests, demand.summary()
+    from kl_mobility.calibration import calibrated_scenario
+
+    scenario, calibration = calibrated_scenario(ctx.scenario, cache_dir=ctx.cache_dir,
+                                                progress=ctx.progress)
+    demand = _scenario_demand(replace(ctx, scenario=scenario), seed=seed,
+                              service_level=service_level)
+    return demand.requests, {**demand.summary(), "calibration": calibration.to_dict()}
 
 
 def _scenario_demand(ctx: RunContext, *, seed: int, service_level: Any,
@@ -198,7 +204,12 @@ def rebalancing_forecast(
     """
     if ctx.scenario.dispatch.policy != "rebalancing":
         return None
-    demand = _scenario_demand(ctx, seed=forecast_seed(seed), service_level=service_level)
+    from kl_mobility.calibration import calibrated_scenario
+
+    scenario, _ = calibrated_scenario(ctx.scenario, cache_dir=ctx.cache_dir,
+                                      progress=ctx.progress)
+    demand = _scenario_demand(replace(ctx, scenario=scenario), seed=forecast_seed(seed),
+                              service_level=service_level)
     return _forecast_table(demand)
 
 
@@ -255,6 +266,8 @@ def run_scenario(
         _write_json(run_dir / "co2.json", account.to_dict())
         _write_json(run_dir / "demand.json", {
             "summary": demand_summary, "iterations": rounds.rounds,
+            "calibration": (None if settled.calibration is None
+                            else settled.calibration.to_dict()),
             "converged": rounds.converged, "rounds": len(rounds.rounds),
             "max_rounds": rounds.max_rounds, "requests_tol": rounds.requests_tol,
             "level_tol": rounds.level_tol,
@@ -296,6 +309,9 @@ class SettledDemand:
     rounds: DemandRounds
     feedback: bool
     demand: Demand | None = None
+    calibration: Calibration | None = None
+    """The mode-choice constants used and their origin (``None`` when no demand was
+    generated: a requests file without rebalancing forecast)."""
 
     @property
     def history(self) -> list[dict[str, Any]]:
@@ -333,10 +349,16 @@ def settle_demand(ctx: RunContext, *, seed: int) -> SettledDemand:
     every round booked. Deterministic in ``seed``; the result is the one
     ``run_scenario(scenario, seed, ...)`` writes. Logs nothing; an unconverged result says
     so in ``converged``."""
+    from kl_mobility.calibration import calibrated_scenario
     from kl_mobility.demand import ServiceLevel
     from kl_mobility.demand.modechoice import DemandRounds
     from kl_mobility.sim import simulate
 
+    calibration = None
+    if not ctx.scenario.demand.requests_file or ctx.scenario.dispatch.policy == "rebalancing":
+        scenario, calibration = calibrated_scenario(ctx.scenario, cache_dir=ctx.cache_dir,
+                                                    progress=ctx.progress)
+        ctx = replace(ctx, scenario=scenario)
     scenario, net, stops = ctx.scenario, ctx.network, ctx.stops
     cfg = scenario.demand
     svc = scenario.service
@@ -392,7 +414,7 @@ def settle_demand(ctx: RunContext, *, seed: int) -> SettledDemand:
     report(ctx.progress, "demand rounds", rounds.max_rounds, rounds.max_rounds)
     return SettledDemand(requests=requests, summary=summary, service_level=level,
                          forecast=forecast, result=result, rounds=rounds, feedback=feedback,
-                         demand=day)
+                         demand=day, calibration=calibration)
 
 
 def _next_demand(rounds: Any, current: Demand, response: Demand) -> Demand:

@@ -38,11 +38,13 @@ from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
 
 __all__ = [
     "DEFAULT_SCENARIO",
+    "CalibrationBase",
     "Scenario",
     "default_scenario_path",
     "resolve_scenario_mapping",
     "scenario_from_file",
     "scenario_from_mapping",
+    "with_calibration_base",
 ]
 
 DEFAULT_SCENARIO = "klima-plus-2030"
@@ -60,6 +62,21 @@ def default_scenario_path(root: str | Path | None = None) -> Path:
 
 
 @dataclass(frozen=True)
+class CalibrationBase:
+    """The reference case whose mode-choice constants a scenario uses (pivot point).
+
+    Filled in by :func:`scenario_from_file` from ``demand.calibration_scenario`` (its name,
+    network and demand sections), so the resolved scenario (``scenario.json`` of a run, the
+    batch key) says what it was calibrated on; the constants themselves are computed by
+    :func:`kl_mobility.calibration.scenario_calibration`.
+    """
+
+    name: str
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    demand: DemandConfig = field(default_factory=DemandConfig)
+
+
+@dataclass(frozen=True)
 class Scenario:
     """One complete scenario. ``seed`` is the default seed when none is given on the CLI."""
 
@@ -73,6 +90,9 @@ class Scenario:
     dispatch: DispatchConfig = field(default_factory=DispatchConfig)
     emissions: EmissionsConfig = field(default_factory=EmissionsConfig)
     outputs: OutputConfig = field(default_factory=OutputConfig)
+    calibration_base: CalibrationBase | None = None
+    """The reference case of ``demand.calibration = "baseline"`` (see
+    :class:`CalibrationBase`); ``None``: the scenario itself without its measures."""
 
     def __post_init__(self) -> None:
         if not _NAME_RE.fullmatch(self.name):
@@ -217,6 +237,34 @@ def scenario_from_mapping(data: Mapping[str, Any], *, file: str | Path | None = 
 
 
 def scenario_from_file(path: str | Path) -> Scenario:
-    """Read, resolve ``extends`` and validate a scenario TOML file."""
+    """Read, resolve ``extends`` and validate a scenario TOML file; with
+    ``demand.calibration = "baseline"`` and a ``demand.calibration_scenario``, that
+    reference scenario (relative to this file's folder) is read too and recorded as
+    :attr:`Scenario.calibration_base`."""
     path = Path(path)
-    return scenario_from_mapping(resolve_scenario_mapping(path), file=path)
+    scenario = scenario_from_mapping(resolve_scenario_mapping(path), file=path)
+    return with_calibration_base(scenario, path)
+
+
+def with_calibration_base(scenario: Scenario, path: str | Path) -> Scenario:
+    """``scenario`` (read from ``path``) with its :class:`CalibrationBase` filled in from
+    ``demand.calibration_scenario``; unchanged when it calibrates on itself, has no
+    reference file or already carries a base."""
+    demand = scenario.demand
+    if (demand.calibration != "baseline" or not demand.calibration_scenario
+            or scenario.calibration_base is not None):
+        return scenario
+    path = Path(path)
+    base_path = path.parent / demand.calibration_scenario
+    if not base_path.is_file():
+        raise ConfigError(
+            f"reference scenario {base_path} not found (the mode-choice constants are "
+            "calibrated on it; give an existing file, or set demand.calibration = "
+            "'scenario' to re-calibrate on this scenario)", file=path,
+            key="demand.calibration_scenario")
+    if base_path.resolve() == path.resolve():
+        base = scenario
+    else:
+        base = scenario_from_mapping(resolve_scenario_mapping(base_path), file=base_path)
+    return dataclasses.replace(scenario, calibration_base=CalibrationBase(
+        base.name, base.network, base.demand))

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kl_mobility.config import check_range
+from kl_mobility.config import check_choice, check_range
 
 __all__ = [
     "ASSUMPTIONS",
@@ -264,6 +264,18 @@ class DemandConfig:
     """Assumption: on-demand constant relative to the calibrated bus constant (negative: a
     new, unfamiliar, booked service; no local figure exists)."""
     calibrate: bool = True
+    """Calibrate the constants to the target shares (``False``: take ``asc_*`` as given)."""
+    calibration: str = "baseline"
+    """Where the constants are calibrated (pivot point): ``"baseline"`` (default) on the
+    reference case, i.e. the scenario named by ``calibration_scenario`` (its network, its
+    public transport, no on-demand service), and then held fixed, so a measure that changes
+    times or costs shifts modes; ``"scenario"``: re-calibrated on this scenario's own network
+    (explicit opt-in: a measure's effect on the modal split is then calibrated away)."""
+    calibration_scenario: str = ""
+    """Scenario file of the reference case, relative to the folder of the scenario file
+    being read (the shipped ``baseline.toml`` sets ``"baseline.toml"`` for all scenarios
+    extending it); empty: the scenario itself without its measures (no speed caps, no
+    on-demand service)."""
     target_share_car: float = 50.0
     target_share_walk: float = 33.3
     target_share_bike: float = 8.3
@@ -333,6 +345,7 @@ class DemandConfig:
         for name in ("target_share_car", "target_share_walk", "target_share_bike",
                      "target_share_bus"):
             check_range(name, getattr(self, name), 0.0, 100.0, lo_open=True)
+        check_choice("calibration", self.calibration, ("baseline", "scenario"))
         check_range("assumed_wait_s", self.assumed_wait_s, 0.0, 24 * 3600)
         check_range("service_iterations", self.service_iterations, 1, 100)
         check_range("service_step", self.service_step, 0.0, 1.0, lo_open=True)

@@ -59,7 +59,7 @@ from kl_mobility.demand.zones import ZoneTable, build_zones
 from kl_mobility.errors import InputError
 from kl_mobility.progress import ProgressCallback, report
 
-__all__ = ["Demand", "generate_demand", "load_zones"]
+__all__ = ["Demand", "calibrated_constants", "generate_demand", "load_zones"]
 
 _STREAMS = ("counts", "times", "modes", "points", "requests")
 _TASK = "demand"
@@ -203,6 +203,29 @@ def _gravity(zones: ZoneTable, los, config: DemandConfig) -> np.ndarray:
     return np.divide(w, rows, out=np.zeros_like(w), where=rows > 0) * legs[:, None]
 
 
+def _calibration_weights(out: np.ndarray, config: DemandConfig) -> np.ndarray:
+    """Expected trips ``[bus_available, i, j]`` (outbound legs ``out`` and their returns),
+    split by whether the bus runs at their departure time."""
+    m_out = mass_between(config.outbound_profile, config.bus_start_s, config.bus_end_s)
+    m_ret = mass_between(config.return_profile, config.bus_start_s, config.bus_end_s)
+    return np.stack([out * (1 - m_out) + out.T * (1 - m_ret), out * m_out + out.T * m_ret])
+
+
+def calibrated_constants(network, oracle, config: DemandConfig, *,
+                         zones: ZoneTable | None = None, cache_dir: str | Path | None = None
+                         ) -> tuple[dict[str, float], dict[str, float]]:
+    """The constants of walk, bike and bus calibrated to ``config.target_shares`` on
+    ``network`` (no on-demand service), and the expected 4-mode shares they reach: the
+    calibration step of :func:`generate_demand`, without drawing a day. The pivot point
+    of the scenarios (``demand.calibration = "baseline"``) calls it on the reference case."""
+    if zones is None:
+        zones = load_zones(network, config, cache_dir=cache_dir)
+    los = zone_los(zones, oracle, config)
+    asc, shares = calibrate_asc(los, config, _calibration_weights(_gravity(zones, los, config),
+                                                                  config))
+    return asc, dict(zip(ALT_MODES, map(float, shares)))
+
+
 def _streams(seed: int) -> dict[str, np.random.Generator]:
     """The named random streams of a seed (``SeedSequence(seed)`` spawned in order)."""
     ss = np.random.SeedSequence(seed)
@@ -252,11 +275,7 @@ def generate_demand(
     los = zone_los(zones, oracle, config)
     out = _gravity(zones, los, config)
     k = zones.n_zones
-
-    # calibration weights: expected trips with / without bus service
-    m_out = mass_between(config.outbound_profile, config.bus_start_s, config.bus_end_s)
-    m_ret = mass_between(config.return_profile, config.bus_start_s, config.bus_end_s)
-    weights = np.stack([out * (1 - m_out) + out.T * (1 - m_ret), out * m_out + out.T * m_ret])
+    weights = _calibration_weights(out, config)
     if config.calibrate:
         asc, shares = calibrate_asc(los, config, weights)
     else:
