@@ -31,7 +31,7 @@ about a minute; the settled day adds its rounds (klima-plus-2030 seed 1: 5 full-
 simulations, about 20 s; 82 s for the whole command against 66 s with ``--first-round``).
 When the service runs past midnight, early-morning requests that it takes at the end of
 the day count at their wrapped time (00:30 -> 24:30,
-:func:`kl_mobility.sim.setup.wrap_past_midnight`), so such a window is ``--from 24:00``.
+:func:`kl_mobility.service.wrap_past_midnight`), so such a window is ``--from 24:00``.
 """
 
 from __future__ import annotations

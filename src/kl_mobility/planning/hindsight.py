@@ -25,8 +25,8 @@ from kl_mobility.emissions import EmissionsConfig
 from kl_mobility.planning.plan import PlanResult, desired_pickup_s, plan_requests
 from kl_mobility.progress import ProgressCallback
 from kl_mobility.routing.model import SearchOptions
-from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
-from kl_mobility.sim.setup import DEFAULT_EXTERNAL_SPEED_KMH
+from kl_mobility.service import DEFAULT_EXTERNAL_SPEED_KMH, DISPATCH_REASONS, ServiceConfig
+from kl_mobility.sim.config import VehicleTypeConfig
 
 __all__ = [
     "DISPATCH_REASONS",
@@ -40,8 +40,6 @@ __all__ = [
     "simulated_start_nodes",
 ]
 
-#: Reasons of online rejects and cancellations that a better dispatch could have avoided.
-DISPATCH_REASONS = ("no_vehicle", "deadline_passed", "end_of_day")
 
 
 def hindsight_plan(requests: pd.DataFrame, oracle: Any, fleet: int,

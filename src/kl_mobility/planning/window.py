@@ -22,7 +22,7 @@ the window; a type whose hours cover only part of the window's requests is an er
 
 When the service runs past midnight, early-morning requests that it takes at the end of
 the day count at their wrapped time (00:30 -> 24:30,
-:func:`kl_mobility.sim.setup.wrap_past_midnight`), so such a window is ``from_s = 24:00``.
+:func:`kl_mobility.service.wrap_past_midnight`), so such a window is ``from_s = 24:00``.
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ from kl_mobility.planning.hindsight import (
 )
 from kl_mobility.planning.options import HindsightWindow, clock
 from kl_mobility.routing.model import SearchOptions
+from kl_mobility.service import wrap_past_midnight
 from kl_mobility.sim import simulate
 from kl_mobility.sim.config import VehicleTypeConfig
-from kl_mobility.sim.setup import wrap_past_midnight
 
 __all__ = ["HindsightRun", "hindsight_window", "window_fleet", "write_hindsight"]
 

@@ -13,7 +13,7 @@ import pandas as pd
 from kl_mobility.dispatch.config import DispatchConfig
 from kl_mobility.dispatch.registry import DISPATCH_POLICIES
 from kl_mobility.progress import ProgressCallback
-from kl_mobility.results.records import SimulationResult, events_frame, occupancy_frame
+from kl_mobility.results.records import SimulationResult
 from kl_mobility.results.schema import (
     EDGES_COLUMNS,
     EDGES_TYPE_COLUMN_PREFIX,
@@ -21,7 +21,14 @@ from kl_mobility.results.schema import (
     VEHICLES_COLUMNS,
     column_names,
 )
-from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
+from kl_mobility.service import (
+    DEFAULT_EXTERNAL_SPEED_KMH,
+    ServiceConfig,
+    depot_nodes,
+    wrap_past_midnight,
+)
+from kl_mobility.sim.config import VehicleTypeConfig
+from kl_mobility.sim.events import events_frame, occupancy_frame
 from kl_mobility.sim.state import ST_CANCELLED, ST_REJECTED, ST_SERVED
 
 if TYPE_CHECKING:
@@ -61,7 +68,7 @@ def simulate(network: Any, oracle: Any, requests: pd.DataFrame, service: Service
     Service past midnight: when the service's and a type's hours run past 24:00 (e.g.
     ``end_s`` = 90000 for 01:00), a request whose desired pickup lies outside the hours but
     24 h later inside them (00:30 with hours 19:00-25:00) is simulated 24 h later, at the end
-    of the day (:func:`kl_mobility.sim.setup.wrap_past_midnight`; its ``request_time_s`` in
+    of the day (:func:`kl_mobility.service.wrap_past_midnight`; its ``request_time_s`` in
     the trips table is then past 86400), as the demand model counts such trips in the hours.
 
     External zones: requests with ``origin_offset_s`` / ``dest_offset_s`` > 0 (Ortsbezirke
@@ -69,16 +76,10 @@ def simulate(network: Any, oracle: Any, requests: pd.DataFrame, service: Service
     the vehicle drives from the boundary node out to the zone and back at each such stop
     (see :mod:`kl_mobility.sim.engine`); the one-way distance is ``*_offset_m`` when the
     table has it, else ``offset_s x external_speed_kmh / 3.6`` (default: the demand
-    model's default speed, :data:`kl_mobility.sim.setup.DEFAULT_EXTERNAL_SPEED_KMH`).
+    model's default speed, :data:`kl_mobility.service.DEFAULT_EXTERNAL_SPEED_KMH`).
     """
     from kl_mobility.sim.engine import Engine
-    from kl_mobility.sim.setup import (
-        DEFAULT_EXTERNAL_SPEED_KMH,
-        depot_nodes,
-        make_fleet,
-        make_requests,
-        wrap_past_midnight,
-    )
+    from kl_mobility.sim.setup import make_fleet, make_requests
     from kl_mobility.sim.travel import TypeTables, type_tables
 
     wall = time.perf_counter()
