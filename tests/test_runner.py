@@ -233,9 +233,9 @@ def test_rebalancing_forecast_comes_from_the_demand_model_not_the_day(small, tmp
     seen = []
     real = kl_mobility.sim.simulate
 
-    def spy(*args, **kw):
-        seen.append((args[2], kw["forecast"]))
-        return real(*args, **kw)
+    def spy(inputs, **kw):
+        seen.append((inputs.requests, inputs.forecast))
+        return real(inputs, **kw)
 
     monkeypatch.setattr(kl_mobility.sim, "simulate", spy)
     kpis_a = run_scenario(sc, 3, tmp_path / "a")

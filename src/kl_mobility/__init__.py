@@ -29,6 +29,7 @@ _LAZY = {
     "generate_demand": "kl_mobility.demand",
     "requests_from_file": "kl_mobility.demand",
     "simulate": "kl_mobility.sim",
+    "SimInputs": "kl_mobility.sim",
     "DISPATCH_POLICIES": "kl_mobility.dispatch",
     "DispatchPolicy": "kl_mobility.dispatch",
     "solve": "kl_mobility.routing",
@@ -38,7 +39,7 @@ _LAZY = {
     "run_scenario": "kl_mobility.runner",
     "co2_account": "kl_mobility.emissions",
     "run_batch": "kl_mobility.batch",
-    "write_report": "kl_mobility.results.report",
+    "write_report": "kl_mobility.report.html",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

@@ -199,7 +199,7 @@ def rebalancing_forecast(
     service area as the realised requests, but seed :func:`forecast_seed(seed)
     <forecast_seed>`), so the rebalancer knows where and when demand is *expected* without
     seeing the day's actual requests. Columns ``time_s`` (its ``request_time_s``: the
-    desired departure) and ``origin_node``, as ``simulate(..., forecast=)`` takes them.
+    desired departure) and ``origin_node``, as ``SimInputs(..., forecast=)`` takes them.
     Scenarios reading ``demand.requests_file`` get their forecast from the demand model too.
     """
     if ctx.scenario.dispatch.policy != "rebalancing":
@@ -352,7 +352,7 @@ def settle_demand(ctx: RunContext, *, seed: int) -> SettledDemand:
     from kl_mobility.calibration import calibrated_scenario
     from kl_mobility.demand import ServiceLevel
     from kl_mobility.demand.modechoice import DemandRounds
-    from kl_mobility.sim import simulate
+    from kl_mobility.sim import SimInputs, simulate
 
     calibration = None
     if not ctx.scenario.demand.requests_file or ctx.scenario.dispatch.policy == "rebalancing":
@@ -386,11 +386,7 @@ def settle_demand(ctx: RunContext, *, seed: int) -> SettledDemand:
         it = len(rounds.rounds)
         report(ctx.progress, "demand rounds", it, rounds.max_rounds)
         forecast = None if fc_demand is None else _forecast_table(fc_demand)
-        result = simulate(
-            net, ctx.oracle, requests, scenario.service, scenario.fleet, scenario.dispatch,
-            seed=seed, progress=ctx.progress, cache_dir=ctx.cache_dir, stops=stops or None,
-            external_speed_kmh=cfg.external_speed_kmh, forecast=forecast,
-        )
+        result = simulate(SimInputs(net, ctx.oracle, requests, scenario.service, scenario.fleet, scenario.dispatch, seed=seed, stops=stops or None, external_speed_kmh=cfg.external_speed_kmh, forecast=forecast), progress=ctx.progress, cache_dir=ctx.cache_dir)
         level = expected.with_kpis(result.kpis)  # nothing measured: as expected
         response = response_fc = None
         if demand is not None:

@@ -25,8 +25,10 @@ from kl_mobility.planning.hindsight import (
     select_window,
     simulated_start_nodes,
 )
+from kl_mobility.planning.plan import PlanSetup
+from kl_mobility.routing import SearchOptions
 from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
-from kl_mobility.sim.simulate import simulate
+from kl_mobility.sim.simulate import SimInputs, simulate
 
 TINY_OSM = Path(__file__).resolve().parents[1] / "data" / "tiny.osm"
 
@@ -56,7 +58,7 @@ def day(grid):
     req = _requests(14)
     svc = ServiceConfig()
     fleet = [VehicleTypeConfig(name="van", count=3, capacity=4)]
-    return req, svc, fleet, simulate(net, orc, req, svc, fleet, DispatchConfig(), seed=4)
+    return req, svc, fleet, simulate(SimInputs(net, orc, req, svc, fleet, DispatchConfig(), seed=4))
 
 
 def test_window_keeps_the_earliest_in_window_and_accounts_for_all():
@@ -115,8 +117,7 @@ def test_table_rows_and_gaps(grid, day):
     net, orc = grid
     req, svc, fleet, run = day
     start = simulated_start_nodes(run)
-    plan = hindsight_plan(req, orc, 3, 4, service=svc, network=net, trips=run.trips,
-                          start_nodes=start.tolist(), time_limit_s=2.0)
+    plan = hindsight_plan(req, orc, PlanSetup(fleet=3, capacity=4, return_to_depot=False, service=svc, network=net, start_nodes=start.tolist()), trips=run.trips, options=SearchOptions(time_limit_s=2.0))
     table = hindsight_table(run, plan).set_index("key")
     assert list(table.index) == ["n_served", "vehicles_used", "vehicle_km", "km_external",
                                  "vkm_per_served", "vehicle_hours", "wait_mean_s",
@@ -142,15 +143,12 @@ def test_turned_away_requests_are_planned_too(grid):
     net, orc = grid
     req = _requests(14)
     svc = ServiceConfig()
-    run = simulate(net, orc, req, svc, [VehicleTypeConfig(name="van", count=1, capacity=4)],
-                   DispatchConfig(), seed=4)
+    run = simulate(SimInputs(net, orc, req, svc, [VehicleTypeConfig(name="van", count=1, capacity=4)], DispatchConfig(), seed=4))
     trips = run.trips
     served = int((trips["status"] == "served").sum())
     turned = int(trips["reason"].isin(["no_vehicle", "deadline_passed", "end_of_day"]).sum())
     assert turned > 0 and served + turned == len(req)
-    plan = hindsight_plan(req, orc, 1, 4, service=svc, network=net, trips=trips,
-                          start_nodes=simulated_start_nodes(run).tolist(),
-                          time_limit_s=2.0, include_turned_away=True)
+    plan = hindsight_plan(req, orc, PlanSetup(fleet=1, capacity=4, return_to_depot=False, service=svc, network=net, start_nodes=simulated_start_nodes(run).tolist()), trips=trips, options=SearchOptions(time_limit_s=2.0), include_turned_away=True)
     assert len(plan.trips) == served + turned
     assert plan.solution.feasible
     assert plan.kpis["n_served"] >= served

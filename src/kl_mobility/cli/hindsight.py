@@ -26,9 +26,9 @@ round instead (the assumed service level, no full-day simulation; in klima-plus-
 seed 1 that day has 15,076 requests, the settled one 6,745). Requests read from a file do not depend on the service:
 they are the day either way. The round used, the rounds run and whether they converged
 are printed and recorded (``hindsight.json`` "demand"). Hindsight is for *small*
-instances: the default window (07:00-07:15, at most 50 requests, 60 s search) solves in
-about a minute; the settled day adds its rounds (klima-plus-2030 seed 1: 5 full-day
-simulations, about 20 s; 82 s for the whole command against 66 s with ``--first-round``).
+instances: the default window is 07:00-07:15 with at most 50 requests and a 60 s search
+(``--time-limit``); the settled day first runs its rounds (each a full-day simulation,
+at most ``demand.service_iterations``), which ``--first-round`` skips.
 When the service runs past midnight, early-morning requests that it takes at the end of
 the day count at their wrapped time (00:30 -> 24:30,
 :func:`kl_mobility.service.wrap_past_midnight`), so such a window is ``--from 24:00``.

@@ -181,7 +181,12 @@ PLAN_ROWS = ("vehicle_km", "km_external", "vehicle_hours", "passenger_km", "occu
 def _plan(args: argparse.Namespace) -> int:
     from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.config import ConfigError
-    from kl_mobility.planning.plan import plan_requests, plan_vehicle_type, read_plan_requests
+    from kl_mobility.planning.plan import (
+        PlanSetup,
+        plan_requests,
+        plan_vehicle_type,
+        read_plan_requests,
+    )
     from kl_mobility.scenario import default_scenario_path, scenario_from_file
 
     if args.fleet < 1:
@@ -205,13 +210,12 @@ def _plan(args: argparse.Namespace) -> int:
                                               progress=bar)
         requests = read_plan_requests(args.requests, network)
         service_kw = {} if args.max_wait is None else {"max_wait_s": args.max_wait}
-        result = plan_requests(requests, oracle, fleet=args.fleet, capacity=capacity,
-                               depot_node=args.depot_node, network=network,
-                               service=scenario.service, return_to_depot=not args.no_return,
-                               options=opts, service_overrides=service_kw,
-                               vehicle_type=vtype, emissions=scenario.emissions,
-                               external_speed_kmh=scenario.demand.external_speed_kmh,
-                               progress=bar)
+        setup = PlanSetup(fleet=args.fleet, capacity=capacity, depot_node=args.depot_node,
+                          network=network, service=scenario.service,
+                          service_overrides=service_kw, return_to_depot=not args.no_return,
+                          vehicle_type=vtype, emissions=scenario.emissions,
+                          external_speed_kmh=scenario.demand.external_speed_kmh)
+        result = plan_requests(requests, oracle, setup, options=opts, progress=bar)
     finally:
         bar.close()
     k = result.kpis

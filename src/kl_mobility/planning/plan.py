@@ -74,6 +74,7 @@ from kl_mobility.sim.config import VehicleTypeConfig
 
 __all__ = [
     "PlanResult",
+    "PlanSetup",
     "default_depot",
     "desired_pickup_s",
     "external_offsets",
@@ -87,6 +88,39 @@ __all__ = [
 UNREACHABLE_S = 10 * 86_400
 #: Distance standing in for "unreachable" (m).
 UNREACHABLE_M = 1e7
+
+
+@dataclass(frozen=True, eq=False)
+class PlanSetup:
+    """The vehicles and rules of a static plan (:func:`plan_requests`,
+    :func:`~kl_mobility.planning.hindsight.hindsight_plan`, :func:`problem_from_requests`).
+
+    ``fleet`` vehicles of ``capacity`` seats (one for all, or one per vehicle);
+    ``depot_node``: where they leave from and return to (default
+    ``service.depot_nodes[0]``, else the node nearest the centre of ``network``);
+    ``service``: the service rules (default :class:`~kl_mobility.service.ServiceConfig`),
+    with ``service_overrides`` (field -> value, e.g. ``{"max_wait_s": 300}``) applied;
+    ``start_nodes``: one start node per vehicle (default the depot);
+    ``return_to_depot``: end at the depot (else at the last drop-off); ``max_ride_s``: a
+    ride-time limit on top of the drop-off deadlines (the simulation has none);
+    ``vehicle_type``: one type for all, or one per vehicle (default the simulation's
+    default electric van), for type names, drivetrain and consumption; ``emissions``: the
+    CO2 factors (default factors); ``external_speed_kmh``: speed between an outer district
+    and its boundary node when the table has no distance column.
+    """
+
+    fleet: int
+    capacity: int | Sequence[int]
+    depot_node: int | None = None
+    network: Any | None = None
+    service: ServiceConfig | None = None
+    service_overrides: Mapping[str, Any] | None = None
+    start_nodes: Sequence[int] | None = None
+    return_to_depot: bool = True
+    max_ride_s: float | None = None
+    vehicle_type: VehicleTypeConfig | Sequence[VehicleTypeConfig] | None = None
+    emissions: EmissionsConfig | None = None
+    external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,16 +203,14 @@ def default_depot(service: ServiceConfig, network: Any | None) -> int:
                            np.asarray(network.node_y, np.float64))[0])
 
 
-def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
-                          capacity: int | Sequence[int],
-                          depot_node: int, service: ServiceConfig | None = None,
-                          start_nodes: Sequence[int] | None = None,
-                          return_to_depot: bool = True,
-                          max_ride_s: float | None = None,
-                          fixed_cost_m: float = 0.0,
-                          external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH,
+def problem_from_requests(requests: pd.DataFrame, oracle: Any, setup: PlanSetup, *,
+                          depot_node: int, fixed_cost_m: float = 0.0,
                           ) -> tuple[RoutingProblem, np.ndarray]:
-    """The routing problem of ``requests``; also returns the network node of each location.
+    """The routing problem of ``requests`` with the vehicles and rules of ``setup`` (its
+    ``fleet``, ``capacity``, ``service``, ``start_nodes``, ``return_to_depot``,
+    ``max_ride_s``, ``external_speed_kmh``; the depot is ``depot_node``, the overrides and
+    vehicle types are :func:`plan_requests`'); also returns the network node of each
+    location.
 
     Locations: the start nodes (one per distinct start), the end (the depot, or a virtual
     location at zero time and distance from everywhere when ``return_to_depot`` is false;
@@ -188,7 +220,10 @@ def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     lengthen the stop time by ``2 x offset`` and shift the windows back by the offset (see
     the module doc); ``external_speed_kmh`` is only checked here (distances: :func:`_tables`).
     """
-    svc = service or ServiceConfig()
+    svc = setup.service or ServiceConfig()
+    fleet, capacity, start_nodes = setup.fleet, setup.capacity, setup.start_nodes
+    return_to_depot, max_ride_s = setup.return_to_depot, setup.max_ride_s
+    external_speed_kmh = setup.external_speed_kmh
     n = len(requests)
     if fleet < 1 or int(np.min(capacity)) < 1:
         raise ValueError("fleet and capacity must be >= 1")
@@ -433,18 +468,11 @@ def _unplanned_trips(requests: pd.DataFrame, oracle: Any, reason: str,
     })
 
 
-def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
-                  capacity: int | Sequence[int],
-                  depot_node: int | None = None, network: Any | None = None,
-                  service: ServiceConfig | None = None,
-                  service_overrides: Mapping[str, Any] | None = None,
-                  start_nodes: Sequence[int] | None = None, return_to_depot: bool = True,
-                  max_ride_s: float | None = None, options: SearchOptions | None = None,
-                  vehicle_type: VehicleTypeConfig | Sequence[VehicleTypeConfig] | None = None,
-                  emissions: EmissionsConfig | None = None,
-                  external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH,
+def plan_requests(requests: pd.DataFrame, oracle: Any, setup: PlanSetup, *,
+                  options: SearchOptions | None = None,
                   progress: ProgressCallback | None = None) -> PlanResult:
-    """Plan ``requests`` with ``fleet`` vehicles of ``capacity`` seats; see the module doc.
+    """Plan ``requests`` with the vehicles and rules of ``setup`` (:class:`PlanSetup`);
+    see the module doc. ``options``: the search (default 60 s).
 
     Requests whose desired pickup lies outside the service's hours or the vehicle types'
     (:meth:`VehicleTypeConfig.hours`) are not planned: their trip rows are ``rejected``
@@ -453,22 +481,24 @@ def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     Hours past midnight work as in the simulation: an early-morning request that 24 h later
     lies in the hours is planned 24 h later (:func:`kl_mobility.service.wrap_past_midnight`).
 
-    ``vehicle_type`` (one for all, or one per vehicle; default the simulation's default
+    ``setup.vehicle_type`` (one for all, or one per vehicle; default the simulation's default
     electric van, 0.281 kWh/km) gives the vehicles' type name, drivetrain and consumption:
     ``energy_kwh`` / ``fuel_l`` per vehicle as the simulation accounts them (km_total x
     consumption, external km included), and the CO2 KPIs (``co2_*``) of
-    :func:`kl_mobility.emissions.co2_account` with ``emissions`` (default factors).
+    :func:`kl_mobility.emissions.co2_account` with ``setup.emissions`` (default factors).
     """
     from kl_mobility.emissions import co2_account
     from kl_mobility.results.kpis import compute_kpis
 
-    svc = service or ServiceConfig()
+    fleet, network, external_speed_kmh = setup.fleet, setup.network, setup.external_speed_kmh
+    service_overrides, depot_node = setup.service_overrides, setup.depot_node
+    svc = setup.service or ServiceConfig()
     if service_overrides:
         try:
             svc = replace(svc, **dict(service_overrides))
         except (TypeError, ValueError) as exc:
             raise InputError(f"service: {exc}") from exc
-    types = _vehicle_types(vehicle_type, fleet)
+    types = _vehicle_types(setup.vehicle_type, fleet)
     depot = int(depot_node) if depot_node is not None else default_depot(svc, network)
     n_nodes = int(getattr(oracle, "n_nodes", depot + 1))
     if not 0 <= depot < n_nodes:
@@ -478,9 +508,7 @@ def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     planned = requests[inside].reset_index(drop=True) if not inside.all() else requests
     t0 = _time.perf_counter()
     problem, loc_node = problem_from_requests(
-        planned, oracle, fleet=fleet, capacity=capacity, depot_node=depot, service=svc,
-        start_nodes=start_nodes, return_to_depot=return_to_depot, max_ride_s=max_ride_s,
-        external_speed_kmh=external_speed_kmh)
+        planned, oracle, replace(setup, service=svc, service_overrides=None), depot_node=depot)
     opts = options or SearchOptions(time_limit_s=60.0)
     sol = solve(problem, opts, progress=progress)
     trips, stops, vehicles = _tables(problem, sol, loc_node, planned, types,
@@ -494,7 +522,7 @@ def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     kpis: dict[str, float] = dict(compute_kpis(trips, vehicles))
     kpis["km_external"] = float(vehicles["km_external"].sum())
     distinct = {vt.name: vt for vt in types}
-    kpis.update(co2_account(trips, vehicles, list(distinct.values()), emissions).kpis())
+    kpis.update(co2_account(trips, vehicles, list(distinct.values()), setup.emissions).kpis())
     kpis.update({"vehicles_used": float(sol.n_vehicles_used), "distance_m": sol.distance,
                  "feasible": float(sol.feasible), "solve_s": _time.perf_counter() - t0})
     return PlanResult(solution=sol, problem=problem, loc_node=loc_node, trips=trips,

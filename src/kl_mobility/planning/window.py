@@ -46,9 +46,10 @@ from kl_mobility.planning.hindsight import (
     simulated_start_nodes,
 )
 from kl_mobility.planning.options import HindsightWindow, clock
+from kl_mobility.planning.plan import PlanSetup
 from kl_mobility.routing.model import SearchOptions
 from kl_mobility.service import wrap_past_midnight
-from kl_mobility.sim import simulate
+from kl_mobility.sim import SimInputs, simulate
 from kl_mobility.sim.config import VehicleTypeConfig
 
 __all__ = ["HindsightRun", "hindsight_window", "window_fleet", "write_hindsight"]
@@ -169,22 +170,18 @@ def hindsight_window(ctx: RunContext, day: pd.DataFrame, *, seed: int,
         raise InputError(f"no request of scenario {scenario.name!r} (seed {seed}) wants a "
                          f"pickup in {clock(from_s)}-{clock(to_s)}")
     fleet, left = window_fleet(scenario, requests, window.fleet_size)
-    online = simulate(net, ctx.oracle, requests, scenario.service, fleet, scenario.dispatch,
-                      seed=seed, progress=ctx.progress, cache_dir=ctx.cache_dir,
-                      stops={k: v for k, v in stops.items()
-                             if k in {vt.name for vt in fleet}} or None,
-                      external_speed_kmh=scenario.demand.external_speed_kmh,
-                      forecast=forecast)
+    online = simulate(SimInputs(net, ctx.oracle, requests, scenario.service, fleet, scenario.dispatch, seed=seed, stops={k: v for k, v in stops.items()
+                             if k in {vt.name for vt in fleet}} or None, external_speed_kmh=scenario.demand.external_speed_kmh, forecast=forecast), progress=ctx.progress, cache_dir=ctx.cache_dir)
     start = simulated_start_nodes(online)
     by_name = {vt.name: vt for vt in fleet}
     types = [by_name[str(t)] for t in online.vehicles["vehicle_type"]]
     caps = online.vehicles["capacity"].to_numpy(np.int64)
-    plan = hindsight_plan(requests, ctx.oracle, int(caps.size), caps,
-                          service=scenario.service, network=net,
-                          start_nodes=start.tolist(), trips=online.trips, options=opts,
-                          vehicle_type=types, emissions=scenario.emissions,
-                          external_speed_kmh=scenario.demand.external_speed_kmh,
-                          include_turned_away=window.include_turned_away,
+    setup = PlanSetup(fleet=int(caps.size), capacity=caps, network=net,
+                      service=scenario.service, start_nodes=start.tolist(),
+                      return_to_depot=False, vehicle_type=types, emissions=scenario.emissions,
+                      external_speed_kmh=scenario.demand.external_speed_kmh)
+    plan = hindsight_plan(requests, ctx.oracle, setup, trips=online.trips,
+                          include_turned_away=window.include_turned_away, options=opts,
                           progress=ctx.progress)
     return HindsightRun(scenario=scenario.name, seed=seed, from_s=from_s, to_s=to_s,
                         max_requests=window.max_requests, counts=counts, requests=requests,

@@ -29,6 +29,7 @@ road edge, so ``km_total`` = edge vehicle-km + ``km_external``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -59,32 +60,60 @@ from kl_mobility.sim.state import (
 )
 from kl_mobility.sim.travel import TypeTables
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "EngineSetup"]
 
 _FAR = np.iinfo(np.int64).max // 4
+
+
+@dataclass(frozen=True, eq=False)
+class EngineSetup:
+    """Everything an :class:`Engine` runs on, packed by :func:`kl_mobility.sim.simulate`.
+
+    ``network``: the road network; ``tables``: travel-time tables per vehicle type (fleet
+    order), ``base``: those of the network's own speeds; ``req``: the requests as flat
+    arrays (:func:`kl_mobility.sim.setup.make_requests`); ``fleet_cfg``: the vehicle types;
+    ``fleet``: the vehicles' state (:func:`kl_mobility.sim.setup.make_fleet`); ``service``:
+    the service rules; ``policy``: the dispatch policy; ``cost``: the insertion cost (a key
+    of :data:`kl_mobility.kernels.insertion.COST_KINDS`); ``retry_interval_s``: how often
+    kept requests are retried; ``depots``: depot nodes; ``rng``: the dispatch stream;
+    ``t0``: the clock's start; ``record_legs``: keep the driven legs.
+    """
+
+    network: Any
+    tables: Sequence[TypeTables]
+    base: TypeTables
+    req: RequestState
+    fleet_cfg: Sequence[VehicleTypeConfig]
+    fleet: FleetState
+    service: ServiceConfig
+    policy: DispatchPolicy
+    cost: str
+    retry_interval_s: int
+    depots: np.ndarray
+    rng: np.random.Generator
+    t0: int
+    record_legs: bool = False
 
 
 class Engine:
     """One simulation run; implements :class:`kl_mobility.dispatch.DispatchContext`."""
 
-    def __init__(self, network: Any, tables: Sequence[TypeTables], base: TypeTables,
-                 req: RequestState, fleet_cfg: Sequence[VehicleTypeConfig], fleet: FleetState,
-                 service: ServiceConfig, policy: DispatchPolicy, cost: str,
-                 retry_interval_s: int, depots: np.ndarray, rng: np.random.Generator,
-                 t0: int, progress: ProgressCallback | None = None, callbacks: Any = None,
-                 record_legs: bool = False) -> None:
+    def __init__(self, setup: EngineSetup, *, progress: ProgressCallback | None = None,
+                 callbacks: Any = None) -> None:
+        network, fleet_cfg, fleet = setup.network, setup.fleet_cfg, setup.fleet
+        service, t0, record_legs = setup.service, setup.t0, setup.record_legs
         self.network = network
-        self.tables = list(tables)
-        self.base = base
-        self.req = req
+        self.tables = list(setup.tables)
+        self.base = setup.base
+        self.req = setup.req
         self.fleet_cfg = list(fleet_cfg)
         self.f = fleet
         self.service = service
-        self.policy = policy
-        self.cost_kind = COST_KINDS[cost]
-        self.retry_interval_s = retry_interval_s
-        self.depots = depots
-        self.rng = rng
+        self.policy = setup.policy
+        self.cost_kind = COST_KINDS[setup.cost]
+        self.retry_interval_s = setup.retry_interval_s
+        self.depots = setup.depots
+        self.rng = setup.rng
         self.progress = progress
         self.on_event: Callable[..., None] | None = getattr(callbacks, "on_event", None)
         self.env = simpy.Environment(initial_time=t0)

@@ -14,7 +14,7 @@ writes into ``<batch_dir>/report/``:
   delta_vs_baseline``; every number of the HTML tables comes from it (``data-value``).
 - ``trips.parquet``, ``vehicles.parquet``: every run's table with ``scenario`` and ``seed``.
 - ``edges_vkm.geojson``, ``stops.geojson``: road-segment vehicle-km and boarding/alighting
-  nodes (see :mod:`kl_mobility.results.gis`), RFC 7946 lon/lat.
+  nodes (see :mod:`kl_mobility.report.gis`), RFC 7946 lon/lat.
 """
 
 from __future__ import annotations
@@ -41,14 +41,15 @@ from kl_mobility.emissions import (
 )
 from kl_mobility.errors import InputError
 from kl_mobility.progress import ProgressCallback, report
-from kl_mobility.results.gis import edges_geojson, stops_geojson, write_geojson
-from kl_mobility.results.summary import (
+from kl_mobility.report.gis import edges_geojson, stops_geojson, write_geojson
+from kl_mobility.report.summary import (
     BASELINE,
     collect_runs,
     summarize,
     versus_baseline,
     write_atomic_csv,
 )
+from kl_mobility.scenario import scenario_from_mapping
 
 __all__ = ["MAIN_KPIS", "BatchData", "fmt", "load_batch", "write_report"]
 
@@ -282,8 +283,6 @@ def _reference_table(config: EmissionsConfig, diesel_van_l: float | None) -> str
 
 
 def _factor_table(data: BatchData) -> tuple[str, set[str]]:
-    from kl_mobility.scenario import scenario_from_mapping
-
     rows: list[str] = []
     used: set[str] = set()
     config: EmissionsConfig | None = None
@@ -352,7 +351,7 @@ def write_report(
     ``network``: a :class:`~kl_mobility.network.RoadNetwork` for node coordinates (map and
     GIS layers); by default the network of the first scenario is loaded (from its cache).
     """
-    from kl_mobility.results import plots
+    from kl_mobility.report import plots
 
     data = load_batch(batch_dir, baseline=baseline)
     out = Path(out_dir) if out_dir is not None else data.batch_dir / "report"
