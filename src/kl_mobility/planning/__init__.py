@@ -18,6 +18,7 @@ from kl_mobility._lazy import lazy_namespace
 
 _LAZY = {
     "PlanResult": "kl_mobility.planning.plan",
+    "PlanSetup": "kl_mobility.planning.plan",
     "plan_requests": "kl_mobility.planning.plan",
     "plan_vehicle_type": "kl_mobility.planning.plan",
     "problem_from_requests": "kl_mobility.planning.plan",

@@ -193,7 +193,7 @@ def hindsight_table(result: Any, plan: PlanResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def hindsight_compare(result: Any, requests: pd.DataFrame, oracle: Any, *,
+def hindsight_compare(result: Any, requests: pd.DataFrame, oracle: Any, *,  # noqa: PLR0913
                       service: ServiceConfig | None = None, network: Any | None = None,
                       start_nodes: Sequence[int] | None = None,
                       time_limit_s: float = 60.0,

@@ -40,12 +40,12 @@ REQUIRED_COLUMNS = ("request_id", "request_time_s", "origin_node", "dest_node", 
 INF_TIME = np.iinfo(np.int32).max
 
 
-def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
+def make_requests(requests: pd.DataFrame, network: Any, base: TypeTables,
                   tables: Sequence[TypeTables], fleet: Sequence[VehicleTypeConfig],
-                  service: ServiceConfig, node_x: np.ndarray, node_y: np.ndarray,
-                  stops: Mapping[str, np.ndarray] | None,
+                  service: ServiceConfig, stops: Mapping[str, np.ndarray] | None,
                   external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH) -> RequestState:
-    """Validate the request table and derive every per-type window (see ServiceConfig).
+    """Validate the request table and derive every per-type window (see ServiceConfig) on
+    ``network`` (its ``n_nodes`` and node coordinates ``node_x``/``node_y``).
 
     A type whose own hours (:meth:`VehicleTypeConfig.hours`) do not cover a request's
     earliest pickup gets ``o = d = -1`` for it (not offered); a request no active type's
@@ -61,6 +61,8 @@ def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
     and the drop-off deadline grows with it. Stop-based types are not offered a request
     with an external end (no stop within walking distance of an Ortsbezirk).
     """
+    n_nodes, node_x, node_y = (network.n_nodes, np.asarray(network.node_x, np.float64),
+                               np.asarray(network.node_y, np.float64))
     missing = [c for c in REQUIRED_COLUMNS if c not in requests.columns]
     if missing:
         raise ValueError(f"requests lack columns {missing} (have {list(requests.columns)})")

@@ -132,8 +132,8 @@ def simulate(inputs: SimInputs, *, progress: ProgressCallback | None = None,
         raise ValueError(f"external_speed_kmh must be > 0, got {external_speed_kmh}")
     requests = wrap_past_midnight(requests, service,
                                   [vt.hours(service) for vt in fleet if vt.count > 0])
-    req = make_requests(requests, network.n_nodes, base, tables, fleet, service, node_x,
-                        node_y, stops, external_speed_kmh)
+    req = make_requests(requests, network, base, tables, fleet, service, stops,
+                        external_speed_kmh)
     depots = depot_nodes(service, node_x, node_y)
     t0 = int(min(service.start_s, req.release_s.min() if req.n else service.start_s))
     fl = make_fleet(fleet, service, network.n_nodes, depots, rng_fleet, t0)
