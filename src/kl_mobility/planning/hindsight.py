@@ -21,10 +21,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kl_mobility.planning.plan import PlanResult, PlanSetup, desired_pickup_s, plan_requests
+from kl_mobility.planning.plan import PlanResult, PlanSetup, plan_requests
 from kl_mobility.progress import ProgressCallback
 from kl_mobility.routing.model import SearchOptions
-from kl_mobility.service import DEFAULT_EXTERNAL_SPEED_KMH, DISPATCH_REASONS, ServiceConfig
+from kl_mobility.service import (
+    DEFAULT_EXTERNAL_SPEED_KMH,
+    DISPATCH_REASONS,
+    ServiceConfig,
+    desired_pickup_s,
+)
 from kl_mobility.sim.config import VehicleTypeConfig
 
 __all__ = [

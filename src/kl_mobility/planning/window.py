@@ -48,7 +48,7 @@ from kl_mobility.planning.hindsight import (
 from kl_mobility.planning.options import HindsightWindow, clock
 from kl_mobility.planning.plan import PlanSetup
 from kl_mobility.routing.model import SearchOptions
-from kl_mobility.service import wrap_past_midnight
+from kl_mobility.service import desired_pickup_s, wrap_past_midnight
 from kl_mobility.sim import SimInputs, simulate
 from kl_mobility.sim.config import VehicleTypeConfig
 
@@ -103,12 +103,7 @@ def window_fleet(scenario: Any, requests: pd.DataFrame, fleet_size: int | None,
                  ) -> tuple[tuple[VehicleTypeConfig, ...], dict[str, str]]:
     """The vehicle types both sides can share, and why the others are left out."""
     svc = scenario.service
-    if len(requests):
-        e = (requests["earliest_pickup_s"].fillna(requests["request_time_s"])
-             if "earliest_pickup_s" in requests.columns else requests["request_time_s"])
-        early = e.to_numpy(np.int64)
-    else:
-        early = np.zeros(0, np.int64)
+    early = desired_pickup_s(requests)
     keep, left = [], {}
     for vt in scenario.fleet:
         if vt.count <= 0:
