@@ -93,21 +93,20 @@ def test_insertion_scan_against_brute_force(benchmark):
     """The O(n^2) insertion scan of the route-minimisation kernels against trying every
     pair of positions (the O(n^3) reference), on every (route, request) pair of an lc104
     plan with 9 routes: same answers; the speed ratio in ``extra_info``."""
+    import sys
     import time
 
     import numpy as np
 
-    from kl_mobility.routing.ges import (
-        GesOptions,
-        _arrays,
-        _find_insertion_brute,
-        _scan_insertion,
-        minimise_routes,
-    )
-    from kl_mobility.routing.model import _tightened_windows
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "routing"))
+    from routing_reference import find_insertion_brute
+
+    from kl_mobility.kernels.routing_insertion import scan_insertion
+    from kl_mobility.routing.arrays import kernel_arrays, tightened_windows
+    from kl_mobility.routing.ges import GesOptions, minimise_routes
 
     p = read_instance(SHARED / "pdptw" / "lc104.txt").problem
-    arr = _arrays(p, *_tightened_windows(p))
+    arr = kernel_arrays(p, *tightened_windows(p))
     singles = [[int(a), int(b)] for a, b in zip(p.pickups, p.deliveries)]
     plan = minimise_routes(p, singles, 60.0, GesOptions(seed=1), target_routes=9).routes
     w = 2 * p.n_requests + 4
@@ -118,10 +117,10 @@ def test_insertion_scan_against_brute_force(benchmark):
              for seq in plan for r in range(p.n_requests)]
 
     def scan():
-        return [_scan_insertion(s, len(s), pu, de, 0, 0.0, *args) for s, pu, de in cases]
+        return [scan_insertion(s, len(s), pu, de, 0, 0.0, *args) for s, pu, de in cases]
 
     def brute():
-        return [_find_insertion_brute(s, len(s), pu, de, 0, *args) for s, pu, de in cases]
+        return [find_insertion_brute(s, len(s), pu, de, 0, *args) for s, pu, de in cases]
 
     brute()  # compile both before timing
     fast = benchmark.pedantic(scan, rounds=5, iterations=1, warmup_rounds=1)

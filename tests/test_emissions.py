@@ -75,11 +75,18 @@ def test_shared_ride_gives_exact_grams():
 
 
 def test_diesel_twin_isolates_drivetrain():
-    """The same ride in a diesel van of 8 l/100 km: 7.5 km x 8/100 x 2645 g = 1587 g."""
+    """The same ride in a diesel van of 8 l/100 km, well to wheel: 7.5 km x 8/100 x 2645 g x
+    1.16 (diesel upstream + 16 %, FACTS.md section 11) = 1840.92 g; tank to wheel
+    (fuel_wtw_factor = 1) 1587 g."""
     trips, vehicles = _shared_ride()
     factors = fleet_factors([_VT("van", drivetrain="diesel", fuel_l_per_100km=8.0)])
     acc = co2_account(trips, vehicles, factors)
-    assert acc.totals["fleet_co2_kg"] * 1000 == pytest.approx(7.5 * 0.08 * 2645.0, rel=1e-12)
+    assert acc.totals["fleet_co2_kg"] * 1000 == pytest.approx(1840.92, rel=1e-12)
+    assert "fuel_upstream_share" in acc.assumptions
+    ttw = EmissionsConfig(fuel_wtw_factor=1.0)
+    acc = co2_account(trips, vehicles, fleet_factors(
+        [_VT("van", drivetrain="diesel", fuel_l_per_100km=8.0)], ttw), ttw)
+    assert acc.totals["fleet_co2_kg"] * 1000 == pytest.approx(1587.0, rel=1e-12)
     assert "fuel_wtw_factor" in acc.assumptions
 
 
@@ -126,7 +133,8 @@ def test_reference_table_covers_the_vehicle_types():
               "diesel_bus", "electric_shuttle"):
         assert v in table.index
         assert table.loc[v, "source"] or table.loc[v, "assumptions"]
-    assert table.loc["diesel_bus", "g_per_vkm"] == pytest.approx(0.40 * DIESEL_G_CO2_PER_L)
+    # 40 l/100 km x 2645 g/l x 1.16 (diesel upstream, FACTS.md section 11) = 1227.28 g/km
+    assert table.loc["diesel_bus", "g_per_vkm"] == pytest.approx(0.40 * DIESEL_G_CO2_PER_L * 1.16)
     assert table.loc["petrol_car", "g_per_vkm"] == pytest.approx(215.6)
     assert "shuttle_kwh_per_km" in table.loc["electric_shuttle", "assumptions"]
 

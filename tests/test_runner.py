@@ -104,7 +104,8 @@ def test_cli_run_prints_kpis(small, tmp_path, capsys):
     rc = main(["run", str(path), "--seed", "3", "--out", str(tmp_path / "out"), "--quiet"])
     out = capsys.readouterr().out
     assert rc == 0
-    assert "share served" in out and "net CO2e change (kg)" in out
+    assert "share served" in out and "NET city-wide CO2e change (kg/day)" in out
+    assert "in-commuters" in out  # what the figure leaves out is printed next to it
     kpis = json.loads((tmp_path / "out" / "kpis.json").read_text())
     assert f"{kpis['n_requests']:,}" in out
     # one round (the default) whose assumed service is not what 5 vans deliver

@@ -136,9 +136,30 @@ FACTOR_SETS: dict[str, FactorSet] = {
 }
 """Named factor sets for the alternative modes; ``EmissionsConfig.factor_set`` picks one."""
 
+UPSTREAM_SHARE: dict[str, tuple[float, str]] = {
+    "diesel": (0.16, "FACTS.md section 11: well-to-tank diesel ~12 g CO2e/MJ = 'etwa 16 %' of "
+               "combustion CO2 (TREMOD 2010 via emobil-umwelt.de, https://www.emobil-umwelt.de/"
+               "index.php/de/erg-index/energiebereitstellung?id=72); old data, VCOe gives ~24 %"),
+    "petrol": (0.25, "FACTS.md section 11: well-to-tank petrol ~18 g CO2e/MJ = 'etwa 25 %' of "
+               "combustion CO2 (TREMOD 2010 via emobil-umwelt.de); a blog gives 30 %"),
+}
+"""Upstream (well-to-tank) share of fuels on top of their tank-to-wheel CO2: (share, source)."""
+
 ASSUMPTIONS: dict[str, str] = {
-    "fuel_wtw_factor": "well-to-wheel / tank-to-wheel ratio of diesel and petrol; FACTS.md has "
-    "no upstream share, default 1.0 counts tank-to-wheel only (lower bound)",
+    "fuel_wtw_factor": "well-to-wheel / tank-to-wheel ratio of diesel and petrol given "
+    "directly in the scenario (overrides the FACTS.md section 11 upstream shares)",
+    "fuel_upstream_share": "upstream of fuels: diesel + 16 %, petrol + 25 % (FACTS.md section "
+    "11, TREMOD 2010 via emobil-umwelt.de; old data, plausible range diesel 12-24 %)",
+    "car_occupancy": "persons per car converting car person-km into car vehicle-km: 1.2 "
+    "(local statement, Rheinpfalz, FACTS.md section 3) for trips within the city; UBA's "
+    "factor assumes 1.4 and MiD 2017 gives 1.5 for all trips (FACTS.md sections 6 and 10); "
+    "plausible range 1.2-1.5",
+    "car_g_per_vkm_fleet_average": "car CO2e per vehicle-km = 154 g/Pkm x 1.4 = 215.6 g "
+    "(FACTS.md section 6, derived; UBA fleet average, well-to-wheel, all road types): urban "
+    "stop-and-go and Tempo 30 effects on the per-km factor are not modelled",
+    "bus_marginal": "marginal bus convention: SWK bus vehicle-km change only when the "
+    "scenario changes the bus supply (emissions.bus_vkm_change_per_day), so riders moving "
+    "off or onto the bus change no bus emissions",
     "grid_g_per_kwh": "grid CO2 factor given directly instead of a UBA year (e.g. a 2030 "
     "projection, which FACTS.md does not have)",
     "car_l_per_100km": "passenger-car fuel use; FACTS.md has none, the default 0 uses the UBA "
@@ -185,16 +206,39 @@ class EmissionsConfig:
     factor_set: str = "uba2019"
     grid_year: int = 2024
     grid_g_per_kwh: float = 0.0
-    fuel_wtw_factor: float = 1.0
+    fuel_wtw_factor: float = 0.0
     car_l_per_100km: float = 0.0
+    car_occupancy: float = 1.2
+    bus_convention: str = "marginal"
+    bus_vkm_change_per_day: float = 0.0
+    bus_l_per_100km: float = 40.0
 
     def __post_init__(self) -> None:
         check_choice("factor_set", self.factor_set, FACTOR_SETS)
         if self.grid_g_per_kwh == 0.0:
             check_choice("grid_year", self.grid_year, sorted(GRID_G_PER_KWH))
         check_range("grid_g_per_kwh", self.grid_g_per_kwh, 0.0, 2000.0)
-        check_range("fuel_wtw_factor", self.fuel_wtw_factor, 1.0, 3.0)
+        if self.fuel_wtw_factor != 0.0:
+            check_range("fuel_wtw_factor", self.fuel_wtw_factor, 1.0, 3.0)
         check_range("car_l_per_100km", self.car_l_per_100km, 0.0, 50.0)
+        check_range("car_occupancy", self.car_occupancy, 1.0, 9.0)
+        check_choice("bus_convention", self.bus_convention, ("marginal", "average"))
+        check_range("bus_vkm_change_per_day", self.bus_vkm_change_per_day, -1e7, 1e7)
+        check_range("bus_l_per_100km", self.bus_l_per_100km, 0.0, 200.0, lo_open=True)
+
+    def wtw_factor(self, fuel: str) -> float:
+        """Well-to-wheel / tank-to-wheel ratio of ``fuel`` (diesel or petrol):
+        ``fuel_wtw_factor`` when given (> 0), else 1 + the upstream share of FACTS.md
+        section 11 (:data:`UPSTREAM_SHARE`: diesel + 16 %, petrol + 25 %)."""
+        if self.fuel_wtw_factor > 0.0:
+            return self.fuel_wtw_factor
+        return 1.0 + UPSTREAM_SHARE[fuel][0]
+
+    @property
+    def bus_g_per_vkm(self) -> float:
+        """g CO2e per SWK bus-km: ``bus_l_per_100km`` (40 l, 12-m city bus, FACTS.md section 6)
+        x 26.45 g per l/100 km x the diesel well-to-wheel factor (FACTS.md section 11)."""
+        return self.bus_l_per_100km / 100.0 * DIESEL_G_CO2_PER_L * self.wtw_factor("diesel")
 
     @property
     def factors(self) -> FactorSet:
@@ -204,12 +248,13 @@ class EmissionsConfig:
     def car_g_per_vkm(self) -> float:
         """g per car-km of the riders' alternative car trips."""
         if self.car_l_per_100km > 0:
-            return self.car_l_per_100km * PETROL_G_CO2_PER_L / 100.0 * self.fuel_wtw_factor
+            return self.car_l_per_100km * PETROL_G_CO2_PER_L / 100.0 * self.wtw_factor("petrol")
         return self.factors.car_g_per_vkm
 
     def assumptions_used(self) -> tuple[str, ...]:
         """Names of the assumptions in :data:`ASSUMPTIONS` this configuration relies on."""
-        used = ["fuel_wtw_factor"]
+        used = ["fuel_wtw_factor" if self.fuel_wtw_factor > 0 else "fuel_upstream_share",
+                "car_occupancy"]
         if self.grid_g_per_kwh > 0:
             used.append("grid_g_per_kwh")
         if self.car_l_per_100km > 0:
@@ -256,9 +301,10 @@ def vehicle_factor(
         g_l = DIESEL_G_CO2_PER_L if fuel == "diesel" else PETROL_G_CO2_PER_L
         sources.append(f"{fuel} {g_l / 1000:g} kg CO2/l: UBA via DUH 'Ein Rechenbeispiel' – "
                        "http://www.duh.de/projekte/die-spritluege/ein-rechenbeispiel/")
-        assumptions.append("fuel_wtw_factor")
+        assumptions.append("fuel_wtw_factor" if config.fuel_wtw_factor > 0
+                           else "fuel_upstream_share")
         return VehicleFactor(name, fuel, fuel_l_per_100km / 100.0, "l/km",
-                             fuel_l_per_100km / 100.0 * g_l * config.fuel_wtw_factor,
+                             fuel_l_per_100km / 100.0 * g_l * config.wtw_factor(fuel),
                              tuple(sources), tuple(dict.fromkeys(assumptions)))
     raise ValueError(f"drivetrain must be one of ['electric', 'diesel', 'petrol'], got {drivetrain!r}")
 

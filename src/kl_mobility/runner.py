@@ -38,6 +38,7 @@ account's (``co2_*``), ``runtime_s`` and the rounds (:data:`ROUND_KPIS`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -51,7 +52,7 @@ import pandas as pd
 
 from kl_mobility import __version__
 from kl_mobility.context import MAX_STOP_SNAP_M, RunContext, prepare_network, scenario_stops
-from kl_mobility.network import RoadNetwork
+from kl_mobility.network import RoadNetwork, TravelTimeOracle
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.scenario import Scenario
 
@@ -250,8 +251,11 @@ def run_scenario(
             100 * rounds.requests_tol, 100 * last["level_gap"], 100 * rounds.level_tol)
 
     account = co2_account(result.trips, result.vehicles, scenario.fleet, scenario.emissions)
+    city = run_city_co2(scenario, settled, net, ctx.oracle, account, cache_dir=cache_dir,
+                        progress=progress)
     kpis = dict(result.kpis)
     kpis.update(account.kpis())
+    kpis.update({f"co2_{k}": v for k, v in city.kpis().items()})
     kpis.update({"demand_rounds": len(rounds.rounds),
                  "demand_converged": int(rounds.converged),
                  "demand_requests_gap": float(last["requests_gap"]),
@@ -263,7 +267,8 @@ def run_scenario(
         if not scenario.outputs.edges:
             (run_dir / "edges.parquet").unlink(missing_ok=True)
         _write_json(run_dir / "kpis.json", kpis)
-        _write_json(run_dir / "co2.json", account.to_dict())
+        _write_json(run_dir / "co2.json", {"citywide": city.to_dict(),
+                                            "per_rider_avoided": account.to_dict()})
         _write_json(run_dir / "demand.json", {
             "summary": demand_summary, "iterations": rounds.rounds,
             "calibration": (None if settled.calibration is None
@@ -279,6 +284,35 @@ def run_scenario(
         _write_json(run_dir / "scenario.json", scenario.to_mapping())
     log.info("run %s seed %d done in %.1f s", scenario.name, seed, kpis["runtime_s"])
     return kpis
+
+
+def run_city_co2(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,
+                 oracle: TravelTimeOracle, account: Any, *,
+                 cache_dir: str | Path | None = None,
+                 progress: ProgressCallback | None = None) -> Any:
+    """The city-wide CO2 of a settled run against its reference case
+    (:mod:`kl_mobility.citywide`): the reference case's network and demand (with the
+    constants the run used under the pivot point), the run's served requests and fleet
+    CO2; ``account``: the run's :class:`~kl_mobility.emissions.CO2Account`."""
+    from kl_mobility.calibration import reference_case
+    from kl_mobility.citywide import scenario_city_co2
+
+    base = reference_case(scenario)
+    ran = settled.scenario or scenario
+    ref_demand = base.demand
+    if settled.calibration is not None and settled.calibration.convention == "baseline":
+        asc = settled.calibration.asc
+        ref_demand = dataclasses.replace(base.demand, asc_walk=asc["walk"],
+                                         asc_bike=asc["bike"], asc_bus=asc["bus"],
+                                         calibrate=False)
+    ref = prepare_network(Scenario(name="reference", network=base.network, demand=ref_demand),
+                          cache_dir=cache_dir, progress=progress)
+    zones = settled.demand.zones if settled.demand is not None else None
+    return scenario_city_co2(ran, settled.result.trips, net, oracle,
+                             float(account.totals["fleet_co2_kg"]),
+                             float(account.totals["net_co2_kg"]), reference_name=base.name,
+                             reference_network=ref, reference_demand=ref_demand, zones=zones,
+                             cache_dir=cache_dir)
 
 
 @dataclass(frozen=True, eq=False)
@@ -308,10 +342,14 @@ class SettledDemand:
     result: SimulationResult
     rounds: DemandRounds
     feedback: bool
-    demand: Demand | None = None
     calibration: Calibration | None = None
     """The mode-choice constants used and their origin (``None`` when no demand was
     generated: a requests file without rebalancing forecast)."""
+    scenario: Scenario | None = None
+    """The scenario as run: its demand section with the calibrated constants fixed."""
+    demand: Demand | None = None
+    """The last round's generated demand (every resident trip; ``None`` for a requests
+    file)."""
 
     @property
     def history(self) -> list[dict[str, Any]]:
@@ -377,7 +415,7 @@ def settle_demand(ctx: RunContext, *, seed: int) -> SettledDemand:
         requests, summary = demand.requests, demand.summary()
     elif cfg.requests_file:
         requests, summary = scenario_requests(ctx, seed=seed)
-    else:  # generated, no active on-demand fleet: no requests, one round
+    else:  # generated demand that does not respond to a service: one round
         day = _scenario_demand(ctx, seed=seed, service_level=None, **gen)
         requests, summary = day.requests, day.summary()
     if rebalancing:
@@ -386,7 +424,11 @@ def settle_demand(ctx: RunContext, *, seed: int) -> SettledDemand:
         it = len(rounds.rounds)
         report(ctx.progress, "demand rounds", it, rounds.max_rounds)
         forecast = None if fc_demand is None else _forecast_table(fc_demand)
-        result = simulate(SimInputs(net, ctx.oracle, requests, scenario.service, scenario.fleet, scenario.dispatch, seed=seed, stops=stops or None, external_speed_kmh=cfg.external_speed_kmh, forecast=forecast), progress=ctx.progress, cache_dir=ctx.cache_dir)
+        result = simulate(SimInputs(net, ctx.oracle, requests, scenario.service, scenario.fleet,
+                                    scenario.dispatch, seed=seed, stops=stops or None,
+                                    external_speed_kmh=cfg.external_speed_kmh,
+                                    forecast=forecast),
+                          progress=ctx.progress, cache_dir=ctx.cache_dir)
         level = expected.with_kpis(result.kpis)  # nothing measured: as expected
         response = response_fc = None
         if demand is not None:
@@ -410,7 +452,7 @@ def settle_demand(ctx: RunContext, *, seed: int) -> SettledDemand:
     report(ctx.progress, "demand rounds", rounds.max_rounds, rounds.max_rounds)
     return SettledDemand(requests=requests, summary=summary, service_level=level,
                          forecast=forecast, result=result, rounds=rounds, feedback=feedback,
-                         demand=day, calibration=calibration)
+                         calibration=calibration, scenario=scenario, demand=day)
 
 
 def _next_demand(rounds: Any, current: Demand, response: Demand) -> Demand:

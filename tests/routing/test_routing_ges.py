@@ -6,21 +6,19 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from routing_reference import find_insertion_brute
 
-from kl_mobility.routing import check_routes, read_cordeau, read_li_lim
-from kl_mobility.routing.ges import (
-    GesOptions,
-    _arrays,
-    _build,
-    _find_insertion_brute,
-    _full_ok,
-    _ins_ok,
-    _scan_insertion,
-    _schedule,
-    minimise_routes,
+from kl_mobility.kernels.routing_insertion import (
+    build,
+    insertion_ok,
+    ride_duration_ok,
+    scan_insertion,
+    schedule,
 )
+from kl_mobility.routing import check_routes, read_cordeau, read_li_lim
+from kl_mobility.routing.arrays import kernel_arrays, tightened_windows
+from kl_mobility.routing.ges import GesOptions, minimise_routes
 from kl_mobility.routing.lns import LnsOptions, improve_distance
-from kl_mobility.routing.model import _tightened_windows
 
 
 def _singles(p):
@@ -34,7 +32,7 @@ def _lc101(shared_benchmarks):
 def test_ges_reaches_best_known_count_on_lc101(shared_benchmarks):
     """53 one-request routes down to lc101's best-known 10, every request still served."""
     p = _lc101(shared_benchmarks)
-    e, lt = _tightened_windows(p)
+    e, lt = tightened_windows(p)
     res = minimise_routes(p, _singles(p), 300.0, GesOptions(seed=3), tw_early=e, tw_late=lt,
                           target_routes=10)
     assert res.n_routes_start == 53
@@ -50,7 +48,7 @@ def test_ges_reaches_best_known_count_on_lc101(shared_benchmarks):
 def test_ges_keeps_ride_time_limits(shared_benchmarks):
     """On a dial-a-ride instance (ride times, route durations) every plan stays feasible."""
     p = read_cordeau(shared_benchmarks / "darp" / "a2-16.txt").problem
-    e, lt = _tightened_windows(p)
+    e, lt = tightened_windows(p)
     p16 = p.with_vehicles(16)  # room for the one-request routes it starts from
     res = minimise_routes(p16, _singles(p), 300.0, GesOptions(seed=1, max_iterations=2_000),
                           tw_early=e, tw_late=lt, target_routes=2)
@@ -77,7 +75,7 @@ def test_ges_rejects_incomplete_plan(shared_benchmarks):
 def test_insertion_check_agrees_with_checker(shared_benchmarks):
     """The O(segment) insertion test accepts exactly the positions the checker accepts."""
     p = _lc101(shared_benchmarks)
-    arr = _arrays(p, p.tw_early, p.tw_late)
+    arr = kernel_arrays(p, p.tw_early, p.tw_late)
     res = minimise_routes(p, _singles(p), 300.0, GesOptions(seed=2), target_routes=30)
     rng = np.random.default_rng(0)
     one = replace(p.with_vehicles(1), drop_penalty=0.0)  # other requests may stay out
@@ -92,17 +90,17 @@ def test_insertion_check_agrees_with_checker(shared_benchmarks):
         r = int(p.request_of()[res.routes[k1][0]])
         pu, de = int(p.pickups[r]), int(p.deliveries[r])
         n = seq.size
-        assert _schedule(seq, n, arr["T"], arr["s"], arr["e"], arr["l"], arr["q"], arr["d0"],
+        assert schedule(seq, n, arr["T"], arr["s"], arr["e"], arr["l"], arr["q"], arr["d0"],
                          arr["d1"], arr["cap"], a, z, ld)
         for i in range(1, n + 2):
             for j in range(i, n + 2):
-                fast = _ins_ok(seq, n, a, z, ld, pu, de, i, j, arr["T"], arr["s"], arr["e"],
+                fast = insertion_ok(seq, n, a, z, ld, pu, de, i, j, arr["T"], arr["s"], arr["e"],
                                arr["l"], arr["q"], arr["d0"], arr["d1"], arr["cap"])
-                m = _build(seq, n, pu, de, i, j, buf)
+                m = build(seq, n, pu, de, i, j, buf)
                 new = buf[:m].tolist()
                 assert new.index(pu) < new.index(de) and len(new) == n + 2
                 truth = check_routes(one, [new]).feasible
-                full = _full_ok(buf, m, arr["T"], arr["s"], arr["e"], arr["l"], arr["q"],
+                full = ride_duration_ok(buf, m, arr["T"], arr["s"], arr["e"], arr["l"], arr["q"],
                                 arr["d0"], arr["d1"], arr["cap"], arr["maxride"],
                                 arr["maxdur"], arr["mate"])
                 assert fast == truth == full, (k2, r, i, j)
@@ -113,7 +111,7 @@ def test_insertion_check_agrees_with_checker(shared_benchmarks):
 
 def test_lns_lowers_distance_without_new_routes(shared_benchmarks):
     p = _lc101(shared_benchmarks)
-    e, lt = _tightened_windows(p)
+    e, lt = tightened_windows(p)
     ges = minimise_routes(p, _singles(p), 300.0, GesOptions(seed=1), tw_early=e, tw_late=lt,
                           target_routes=10)
     start = check_routes(p, ges.routes)
@@ -169,7 +167,7 @@ def test_scan_insertion_equals_brute_force(shared_benchmarks, name):
     from kl_mobility.routing import read_instance
 
     p = read_instance(shared_benchmarks / name).problem
-    arr = _arrays(p, *_tightened_windows(p))
+    arr = kernel_arrays(p, *tightened_windows(p))
     res = minimise_routes(p, _singles(p), 300.0, GesOptions(seed=4, max_iterations=100,
                                                                    chunk=20))
     req_of = p.request_of()
@@ -184,11 +182,38 @@ def test_scan_insertion_equals_brute_force(shared_benchmarks, name):
                         arr["d1"], arr["cap"], arr["side"], arr["maxride"], arr["maxdur"],
                         arr["mate"], *bufs)
                 pu, de = int(p.pickups[r]), int(p.deliveries[r])
-                fast = _scan_insertion(seq_a, len(seq), pu, de, 0, 0.0, *args)
-                slow = _find_insertion_brute(seq_a, len(seq), pu, de, 0, *args)
+                fast = scan_insertion(seq_a, len(seq), pu, de, 0, 0.0, *args)
+                slow = find_insertion_brute(seq_a, len(seq), pu, de, 0, *args)
                 assert (fast[0] < 0) == (slow[0] < 0)
                 if fast[0] >= 0:
                     found += 1
                     assert fast[2] == pytest.approx(slow[2])
-                    assert (_scan_insertion(seq_a, len(seq), pu, de, 2, 0.0, *args)[0] >= 0)
+                    assert (scan_insertion(seq_a, len(seq), pu, de, 2, 0.0, *args)[0] >= 0)
     assert found > 0
+
+
+def test_solve_counts_and_logs_a_plan_the_checker_rejects(warm_kernels, monkeypatch, caplog):
+    """A ruin-and-recreate plan that breaks the windows (every route reversed: deliveries
+    before pickups) is not used, not silently dropped: it is logged, counted in
+    ``stats.rejected_plans`` and named in the phases; the ejection search's plan is returned."""
+    import logging
+
+    from kl_mobility.routing import SearchOptions, solve
+    from kl_mobility.routing import model as model_mod
+    from kl_mobility.routing.lns import LnsResult
+
+    def broken(problem, routes, time_limit_s, options=None, **kw):
+        bad = [list(reversed(r)) for r in routes if r]
+        return LnsResult(routes=bad, distance_start=0.0, distance=0.0, iterations=0,
+                         accepted=0, wall_time_s=0.0)
+
+    monkeypatch.setattr(model_mod, "improve_distance", broken)
+    with caplog.at_level(logging.WARNING, logger="kl_mobility.routing.model"):
+        sol = solve(warm_kernels, SearchOptions(time_limit_s=4.0, seed=1))
+    # every ruin-and-recreate run (one, or two with the second start) is rejected
+    runs = sum(ph.startswith("ruin and recreate: 0.00 -> 0.00") for ph in sol.stats.phases)
+    assert runs >= 1
+    assert sol.stats.rejected_plans == runs
+    assert sum("fails the independent check" in r.message for r in caplog.records) == runs
+    assert sum("rejected by the independent check" in ph for ph in sol.stats.phases) == runs
+    assert sol.feasible and sol.dropped == ()

@@ -27,9 +27,14 @@ KPI_ROWS = (
     ("co2_fleet_g_per_pkm", "fleet CO2e per pkm (g)", "{:.0f}"),
     ("co2_uba_car_g_per_pkm", "  UBA car (g/pkm)", "{:.0f}"),
     ("co2_uba_bus_g_per_pkm", "  UBA city bus (g/pkm)", "{:.0f}"),
-    ("co2_car_co2_avoided_kg", "car CO2e avoided (kg)", "{:,.0f}"),
-    ("co2_bus_co2_avoided_kg", "bus CO2e avoided (kg)", "{:,.0f}"),
-    ("co2_net_co2_kg", "net CO2e change (kg)", "{:+,.0f}"),
+    ("co2_city_car_share_baseline", "car share of trips, baseline", "{:.2%}"),
+    ("co2_city_car_share_scenario", "car share of trips, scenario", "{:.2%}"),
+    ("co2_city_car_change_kg", "car CO2e change vs baseline (kg/day)", "{:+,.0f}"),
+    ("co2_city_bus_change_kg", "bus CO2e change (kg/day, marginal)", "{:+,.0f}"),
+    ("co2_city_fleet_kg", "on-demand fleet CO2e, well to wheel (kg/day)", "{:+,.0f}"),
+    ("co2_city_net_kg", "NET city-wide CO2e change (kg/day)", "{:+,.0f}"),
+    ("co2_city_net_average_kg", "  alternative: bus at UBA 83 g/Pkm", "{:+,.0f}"),
+    ("co2_net_co2_kg", "  alternative: one car avoided per rider", "{:+,.0f}"),
     ("runtime_s", "run time (s)", "{:.1f}"),
 )
 
@@ -92,10 +97,24 @@ def _run(args: argparse.Namespace) -> int:
             progress.close()
     print(f"scenario {scenario.name}, seed {seed}: results in {out}")
     print(format_kpis(kpis))
+    print(format_co2_note(scenario))
     line = format_rounds(kpis, scenario)
     if line:
         print(line)
     return 0
+
+
+def format_co2_note(scenario) -> str:
+    """What the city-wide CO2 figure means and leaves out (printed under the KPIs)."""
+    from kl_mobility.citywide import OUTSIDE_THE_MODEL
+
+    em = scenario.emissions
+    ref = scenario.calibration_base.name if scenario.calibration_base else "this scenario " \
+        "without its measures"
+    return (f"CO2: residents' trips against '{ref}'; car {em.car_occupancy:g} persons/car x "
+            f"{em.car_g_per_vkm:.1f} g CO2e/car-km (FACTS.md 6), bus convention "
+            f"'{em.bus_convention}', fleet well to wheel; all assumptions with values and "
+            f"sources in co2.json. {OUTSIDE_THE_MODEL}")
 
 
 def format_rounds(kpis: dict, scenario) -> str:

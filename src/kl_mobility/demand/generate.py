@@ -59,7 +59,8 @@ from kl_mobility.demand.zones import ZoneTable, build_zones
 from kl_mobility.errors import InputError
 from kl_mobility.progress import ProgressCallback, report
 
-__all__ = ["Demand", "calibrated_constants", "generate_demand", "load_zones"]
+__all__ = ["Demand", "ExpectedTravel", "calibrated_constants", "expected_travel", "generate_demand",
+           "load_zones"]
 
 _STREAMS = ("counts", "times", "modes", "points", "requests")
 _TASK = "demand"
@@ -224,6 +225,44 @@ def calibrated_constants(network, oracle, config: DemandConfig, *,
     asc, shares = calibrate_asc(los, config, _calibration_weights(_gravity(zones, los, config),
                                                                   config))
     return asc, dict(zip(ALT_MODES, map(float, shares)))
+
+
+@dataclass(frozen=True, eq=False)
+class ExpectedTravel:
+    """Expected residents' travel of one day without on-demand service, by base mode.
+
+    ``trips`` and ``pkm`` map car, walk, bike, bus to expected trips and person-km (one
+    person per trip); ``dist_m[i, j]``: the zone-to-zone distance used, along the fastest
+    car path between the zones' nodes on the network (+ the outer districts' offsets;
+    intrazonal: ``intrazonal_m``); ``zone_index``: zone name -> row of ``dist_m``.
+    """
+
+    trips: dict[str, float]
+    pkm: dict[str, float]
+    dist_m: np.ndarray
+    zone_index: dict[str, int]
+
+
+def expected_travel(network, oracle, config: DemandConfig, *, zones: ZoneTable | None = None,
+                    cache_dir: str | Path | None = None) -> ExpectedTravel:
+    """Expected trips and person-km by base mode of a day on ``network`` with the constants
+    of ``config`` (calibrated first when ``config.calibrate``): the gravity matrix times the
+    4-mode logit probabilities (bus within its hours) times the zone-to-zone distances.
+    Expected values, not a draw: two networks compare without sampling noise."""
+    if zones is None:
+        zones = load_zones(network, config, cache_dir=cache_dir)
+    los = zone_los(zones, oracle, config)
+    weights = _calibration_weights(_gravity(zones, los, config), config)
+    if config.calibrate:
+        asc, _ = calibrate_asc(los, config, weights)
+    else:
+        asc = {"walk": config.asc_walk, "bike": config.asc_bike, "bus": config.asc_bus}
+    p4 = mode_probabilities(los, config, asc, ServiceLevel.none())[0]
+    per_mode = np.einsum("bij,bijm->mij", weights, p4)
+    trips = {m: float(per_mode[i].sum()) for i, m in enumerate(ALT_MODES)}
+    pkm = {m: float((per_mode[i] * los.dist_m).sum() / 1000.0) for i, m in enumerate(ALT_MODES)}
+    index = {str(n): i for i, n in enumerate(zones.name)}
+    return ExpectedTravel(trips, pkm, los.dist_m.copy(), index)
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:

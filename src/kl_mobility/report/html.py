@@ -66,10 +66,12 @@ MAIN_KPIS: tuple[tuple[str, str], ...] = (
     ("passengers_per_vehicle_hour", "passengers per vehicle-hour"),
     ("vehicle_km", "vehicle-km"),
     ("passenger_km", "passenger-km"),
-    ("co2_fleet_co2_kg", "fleet CO2 (kg)"),
-    ("co2_car_co2_avoided_kg", "avoided car CO2 (kg)"),
-    ("co2_bus_co2_avoided_kg", "avoided bus CO2 (kg)"),
-    ("co2_net_co2_kg", "net CO2 change (kg)"),
+    ("co2_city_car_change_kg", "car CO2 change vs baseline (kg)"),
+    ("co2_city_bus_change_kg", "bus CO2 change (kg, scenario's bus convention)"),
+    ("co2_fleet_co2_kg", "fleet CO2, well to wheel (kg)"),
+    ("co2_city_net_kg", "NET city-wide CO2 change (kg)"),
+    ("co2_city_net_average_kg", "alternative: bus at 83 g/Pkm (kg)"),
+    ("co2_net_co2_kg", "alternative: one car avoided per rider (kg)"),
 )
 """KPIs shown in the HTML tables (all KPIs are in ``kpis.csv``)."""
 

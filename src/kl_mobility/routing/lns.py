@@ -1,7 +1,5 @@
-# ruff: noqa: E741, NPY002
-# (``l`` is the latest-start window as in the literature; inside the kernels ``np.random`` is
-# numba's own per-thread generator, seeded explicitly at the start of every chunk)
-"""Distance search at a fixed number of routes: ruin and recreate (numba kernels).
+"""Distance search at a fixed number of routes: ruin and recreate (kernel in
+:mod:`kl_mobility.kernels.routing_lns`).
 
 After :mod:`kl_mobility.routing.ges` has removed routes, the plan's distance is far from good:
 the ejection search only keeps plans feasible. This large-neighbourhood search lowers the
@@ -27,15 +25,15 @@ Every plan is feasible by construction (the same insertion checks as the ejectio
 
 from __future__ import annotations
 
-import math
 import time as _time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from kl_mobility.kernels._options import njit
-from kl_mobility.routing.ges import _arrays, _insert, _plan_arrays, _remove, _scan_insertion
+from kl_mobility.kernels.routing_insertion import route_dist
+from kl_mobility.kernels.routing_lns import lns_chunk
+from kl_mobility.routing.arrays import kernel_arrays, plan_arrays
 from kl_mobility.routing.types import RoutingProblem
 
 __all__ = ["LnsOptions", "LnsResult", "improve_distance"]
@@ -103,133 +101,6 @@ class LnsResult:
     wall_time_s: float
 
 
-@njit
-def _route_dist(seq, n, D, d0, d1):
-    if n == 0:
-        return 0.0
-    tot = D[d0, seq[0]]
-    for k in range(n - 1):
-        tot += D[seq[k], seq[k + 1]]
-    return tot + D[seq[n - 1], d1]
-
-
-@njit
-def _best_insertion(seq, n, p, d, blink, T, D, s, e, l, q, d0, d1, cap, side,
-                    maxride, maxdur, mate, a, z, ld, buf):
-    return _scan_insertion(seq, n, p, d, 0, blink, T, D, s, e, l, q, d0, d1, cap, side,
-                           maxride, maxdur, mate, a, z, ld, buf)
-
-
-@njit
-def _lns_chunk(R, L, nr, m_routes, rt, bank, nbank, BR, BL, best_cost, cur_cost, pick, dele,
-               related, fixed, bank_pen, open_pen, q_lo, q_hi, rel_share, blink, temp0, temp1, iters, seed,
-               T, D, s, e, l, q, d0, d1, cap, side, maxride, maxdur, mate):
-    """``iters`` ruin-and-recreate steps; temperature falls from temp0 to temp1.
-
-    Requests that fit nowhere during a recreate wait in the *bank* (``bank[:nbank[0]]``) at
-    ``bank_pen`` each and are tried again by every later step; the best plan (``BR``/``BL``)
-    is only taken from steps whose bank is empty. Of the ``nr`` rows, up to ``m_routes``
-    routes cost the fixed cost each; a route beyond them costs ``open_pen`` (a spare route
-    the search may open for a while) and such plans never count as the best. Returns
-    (current cost, best cost, accepted steps).
-    """
-    np.random.seed(seed)
-    nreq = pick.size
-    W = R.shape[1] + 4
-    a = np.empty(W, dtype=np.float64)
-    z = np.empty(W, dtype=np.float64)
-    ld = np.empty(W, dtype=np.int64)
-    buf = np.empty(W, dtype=np.int64)
-    R2 = R.copy()
-    L2 = L.copy()
-    rt2 = rt.copy()
-    out = np.empty(nreq, dtype=np.int64)
-    bank2 = np.empty(nreq, dtype=np.int64)
-    accepted = 0
-    q_hi = min(q_hi, nreq)
-    q_lo = min(q_lo, q_hi)
-    ratio = temp1 / temp0
-    for it in range(iters):
-        temp = temp0 * ratio ** (it / max(1, iters - 1))
-        R2[:nr] = R[:nr]
-        L2[:nr] = L[:nr]
-        rt2[:] = rt
-        nq = q_lo + np.random.randint(q_hi - q_lo + 1)
-        nout = 0
-        if np.random.random() < rel_share:
-            r0 = np.random.randint(nreq)
-            for t in range(nreq):
-                r = related[r0, t]
-                if rt2[r] >= 0 and np.random.random() < 0.8:  # a little noise
-                    out[nout] = r
-                    nout += 1
-                    if nout == nq:
-                        break
-        else:
-            perm = np.random.permutation(nreq)
-            for t in range(nreq):
-                if rt2[perm[t]] >= 0:
-                    out[nout] = perm[t]
-                    nout += 1
-                    if nout == nq:
-                        break
-        for t in range(nout):
-            r = out[t]
-            _remove(R2, L2, rt2[r], pick[r], dele[r])
-            rt2[r] = -1
-        for t in range(nbank[0]):  # the banked requests get another chance
-            out[nout] = bank[t]
-            nout += 1
-        np.random.shuffle(out[:nout])
-        nb2 = 0
-        used2 = 0
-        for k in range(nr):
-            if L2[k] > 0:
-                used2 += 1
-        for t in range(nout):
-            r = out[t]
-            ph, dh = pick[r], dele[r]
-            bk, bi, bj, bd = -1, -1, -1, np.inf
-            for k in range(nr):
-                add = 0.0
-                if L2[k] == 0:
-                    add = fixed if used2 < m_routes else open_pen
-                i, j, dl = _best_insertion(R2[k], L2[k], ph, dh, blink, T, D, s, e, l, q, d0,
-                                           d1, cap, side, maxride, maxdur, mate, a, z, ld, buf)
-                if i >= 0 and dl + add < bd:
-                    bk, bi, bj, bd = k, i, j, dl + add
-            if bk < 0:
-                bank2[nb2] = r
-                nb2 += 1
-                continue
-            if L2[bk] == 0:
-                used2 += 1
-            _insert(R2, L2, bk, ph, dh, bi, bj, buf)
-            rt2[r] = bk
-        cost = bank_pen * nb2 if nb2 > 0 else 0.0
-        used2 = 0
-        for k in range(nr):
-            if L2[k] > 0:
-                used2 += 1
-                cost += _route_dist(R2[k], L2[k], D, d0, d1)
-        cost += fixed * min(used2, m_routes)
-        if used2 > m_routes:
-            cost += open_pen * (used2 - m_routes)
-        if cost < cur_cost - temp * math.log(np.random.random() + 1e-300):
-            R[:nr] = R2[:nr]
-            L[:nr] = L2[:nr]
-            rt[:] = rt2
-            bank[:nb2] = bank2[:nb2]
-            nbank[0] = nb2
-            cur_cost = cost
-            accepted += 1
-            if nb2 == 0 and used2 <= m_routes and cost < best_cost - 1e-9:
-                best_cost = cost
-                BR[:nr] = R[:nr]
-                BL[:nr] = L[:nr]
-    return cur_cost, best_cost, accepted
-
-
 def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
                      time_limit_s: float, options: LnsOptions | None = None, *,
                      tw_early: np.ndarray | None = None,
@@ -242,17 +113,17 @@ def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
     opts = options or LnsOptions()
     p = problem
     t0 = _time.perf_counter()
-    arr = _arrays(p, p.tw_early if tw_early is None else tw_early,
+    arr = kernel_arrays(p, p.tw_early if tw_early is None else tw_early,
                   p.tw_late if tw_late is None else tw_late)
     nreq = p.n_requests
-    used, R, L, rt = _plan_arrays(p, routes, opts.spare_routes, "improve_distance")
+    used, R, L, rt = plan_arrays(p, routes, opts.spare_routes, "improve_distance")
     nr = len(used)
     pu, de = p.pickups, p.deliveries
     rel = p.dist[pu][:, pu] + p.dist[de][:, de]
     related = np.argsort(rel, axis=1, kind="stable").astype(np.int64)
 
     def total(RR: np.ndarray, LL: np.ndarray) -> float:
-        return float(sum(p.fixed_cost + _route_dist(RR[k], LL[k], p.dist, arr["d0"], arr["d1"])
+        return float(sum(p.fixed_cost + route_dist(RR[k], LL[k], p.dist, arr["d0"], arr["d1"])
                          for k in range(RR.shape[0]) if LL[k] > 0))
 
     start = total(R, L)
@@ -278,12 +149,12 @@ def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
             f1 = min(1.0, f0 + opts.chunk * pace / time_limit_s)
         temp0 = t_hi * (t_lo / t_hi) ** f0
         temp1 = t_hi * (t_lo / t_hi) ** f1
-        cur, best, acc = _lns_chunk(R, L, R.shape[0], nr, rt, bank, nbank, BR, BL, best, cur,
-                                    pu, de, related, float(p.fixed_cost),
-                                    opts.bank_penalty * mean_arc, opts.open_penalty * mean_arc,
-                                    opts.min_removed, opts.max_removed,
-                                    opts.related_share, opts.blink, temp0, temp1, opts.chunk,
-                                    seed, **arr)
+        cur, best, acc = lns_chunk(R, L, R.shape[0], nr, rt, bank, nbank, BR, BL, best, cur,
+                                   pu, de, related, float(p.fixed_cost),
+                                   opts.bank_penalty * mean_arc, opts.open_penalty * mean_arc,
+                                   opts.min_removed, opts.max_removed,
+                                   opts.related_share, opts.blink, temp0, temp1, opts.chunk,
+                                   seed, **arr)
         chunk_no += 1
         iterations += opts.chunk
         accepted += int(acc)

@@ -38,16 +38,18 @@ import logging
 import math
 import time as _time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.constraint_solver import routing_enums_pb2
 
 from kl_mobility.config import check_choice, check_range
 from kl_mobility.progress import ProgressCallback, report
+from kl_mobility.routing.arrays import tightened_windows
 from kl_mobility.routing.checker import check_routes
 from kl_mobility.routing.ges import GesOptions, minimise_routes
 from kl_mobility.routing.lns import LnsOptions, improve_distance
+from kl_mobility.routing.ortools_model import OrToolsModel, auto_scale
 from kl_mobility.routing.types import RoutingProblem, Solution, SolveStats
 
 __all__ = ["FIRST_SOLUTION_STRATEGIES", "METAHEURISTICS", "ROUTE_MINIMISERS", "SearchOptions",
@@ -63,20 +65,11 @@ MAX_REDUCE_TRIES = 3
 #: With a fixed vehicle cost, this many construction strategies each get a share of the
 #: budget and the best plan continues (the best strategy differs between instances).
 PORTFOLIO_SIZE = 2
-#: A failed reduction attempt's plan (one request or a few left out, or late) is searched
-#: once more from where it stopped before another route is tried.
-CONTINUE_PARTIAL = False  # measured: no gain on lc103/lc104/lc109
 #: A failed attempt leaving this many requests out ends the reduction pass (the time goes
 #: to distance instead).
 HOPELESS_UNSERVED = 3
 #: Share of the budget for the first attempt at each vehicle count (then 2x, 3x).
 REDUCE_ATTEMPT_SHARE = 0.08
-CP_PAIR_CONSTRAINTS = True
-#: Starts of the distance search after the ejection search (see _distance_portfolio).
-PORTFOLIO_STARTS = 2
-#: A reduction attempt that places every request but leaves some late (soft windows) is
-#: repaired: the late requests are taken out and re-inserted with hard windows.
-REPAIR_LATE = True
 #: During route reduction, time windows become soft: lateness costs this many distance
 #: units per time unit, so the search can pass through slightly late plans.
 SOFT_LATE_COST = 10.0
@@ -146,147 +139,6 @@ class SearchOptions:
             check_range("cost_scale", self.cost_scale, 0.0, lo_open=True)
 
 
-def _auto_scale(*arrays: np.ndarray) -> float:
-    vals = np.concatenate([np.ravel(a) for a in arrays])
-    vals = vals[np.isfinite(vals)]
-    return 1.0 if np.all(vals == np.round(vals)) else 1000.0
-
-
-def _tightened_windows(p: RoutingProblem) -> tuple[np.ndarray, np.ndarray]:
-    """Windows narrowed by what pairing and ride times imply (Cordeau 2006 preprocessing).
-
-    A delivery starts no earlier than its pickup's earliest start plus service and direct
-    travel, and no later than the pickup's latest start plus service and the ride limit;
-    symmetrically for the pickup. The narrowed windows admit exactly the same schedules and
-    let OR-Tools' dimension filters prune ride-time-infeasible moves early.
-    """
-    e, lt = p.tw_early.copy(), p.tw_late.copy()
-    pu, de = p.pickups, p.deliveries
-    direct = p.service[pu] + p.time[pu, de]
-    ride = np.where(np.isfinite(p.max_ride), p.max_ride + p.service[pu], np.inf)
-    e[de] = np.maximum(e[de], e[pu] + direct)
-    lt[de] = np.minimum(lt[de], lt[pu] + ride)
-    e[pu] = np.maximum(e[pu], e[de] - ride)
-    lt[pu] = np.minimum(lt[pu], lt[de] - direct)
-    bad = e > lt  # an impossible request: keep its own windows, the search will drop it
-    return np.where(bad, p.tw_early, e), np.where(bad, p.tw_late, lt)
-
-
-def _const(value: int):
-    def limit(_pickup_alt: int, _delivery_alt: int) -> int:
-        return value
-    return limit
-
-
-class _Model:
-    """One OR-Tools routing model of ``problem`` with ``n_vehicles`` of its vehicles."""
-
-    def __init__(self, p: RoutingProblem, n_vehicles: int, ts: float, cs: float,
-                 fixed_cost: float, drop_penalty: float | None,
-                 soft_late_coef: int = 0) -> None:
-        self.p, self.k, self.ts, self.cs = p, n_vehicles, ts, cs
-        self._keep: list[object] = []  # Python callbacks must outlive the model
-        n = p.n_locations
-        starts = [int(x) for x in p.start[:n_vehicles]]
-        ends = [int(x) for x in p.end[:n_vehicles]]
-        self.manager = pywrapcp.RoutingIndexManager(n, n_vehicles, starts, ends)
-        self.routing = routing = pywrapcp.RoutingModel(self.manager)
-        solver = routing.solver()
-        cost = np.rint(p.dist * cs).astype(np.int64)
-        cost_cb = routing.RegisterTransitMatrix(cost.tolist())
-        routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
-        if fixed_cost > 0:
-            routing.SetFixedCostOfAllVehicles(int(round(fixed_cost * cs)))
-        transit = np.ceil((p.service[:, None] + p.time) * ts - 1e-9).astype(np.int64)
-        e, lt = _tightened_windows(p)
-        early = np.ceil(e * ts - 1e-9).astype(np.int64)
-        late = np.floor(lt * ts + 1e-9).astype(np.int64)
-        horizon = int(late.max())
-        time_cb = routing.RegisterTransitMatrix(transit.tolist())
-        routing.AddDimension(time_cb, horizon, horizon, False, "time")
-        self.time = tdim = routing.GetDimensionOrDie("time")
-        load_cb = routing.RegisterUnaryTransitVector([int(x) for x in p.load])
-        routing.AddDimensionWithVehicleCapacity(
-            load_cb, 0, [int(c) for c in p.capacity[:n_vehicles]], True, "load")
-        for loc in np.concatenate([p.pickups, p.deliveries]):
-            idx = self.manager.NodeToIndex(int(loc))
-            if soft_late_coef > 0:  # lateness allowed at a cost (route reduction)
-                tdim.CumulVar(idx).SetRange(int(early[loc]), horizon)
-                tdim.SetCumulVarSoftUpperBound(idx, int(late[loc]), soft_late_coef)
-            else:
-                tdim.CumulVar(idx).SetRange(int(early[loc]), int(late[loc]))
-        for v in range(n_vehicles):
-            s, e = routing.Start(v), routing.End(v)
-            tdim.CumulVar(s).SetRange(int(early[starts[v]]), int(late[starts[v]]))
-            tdim.CumulVar(e).SetRange(int(early[ends[v]]), int(late[ends[v]]))
-            if np.isfinite(p.max_duration[v]):
-                tdim.SetSpanUpperBoundForVehicle(int(math.floor(p.max_duration[v] * ts + 1e-9)),
-                                                 v)
-            routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(e))
-            routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(s))
-        for r in range(p.n_requests):
-            pu, de = int(p.pickups[r]), int(p.deliveries[r])
-            pi, di = self.manager.NodeToIndex(pu), self.manager.NodeToIndex(de)
-            routing.AddPickupAndDelivery(pi, di)
-            if CP_PAIR_CONSTRAINTS:
-                solver.Add(routing.VehicleVar(pi) == routing.VehicleVar(di))
-                solver.Add(tdim.CumulVar(pi) <= tdim.CumulVar(di))
-            if np.isfinite(p.max_ride[r]):
-                lim = int(math.floor((p.max_ride[r] + p.service[pu]) * ts + 1e-9))
-                # native limit: seen by the dimension filters, so local search prunes
-                # ride-time-infeasible moves; the CP constraint guarantees it
-                cb = _const(lim)
-                self._keep.append(cb)
-                tdim.SetPickupToDeliveryLimitFunctionForPair(cb, r)
-                solver.Add(tdim.CumulVar(di) - tdim.CumulVar(pi) <= lim)
-            if drop_penalty is not None:
-                routing.AddDisjunction([pi], int(round(drop_penalty * cs)))
-                routing.AddDisjunction([di], 0)
-                if CP_PAIR_CONSTRAINTS:
-                    solver.Add(routing.ActiveVar(pi) == routing.ActiveVar(di))
-
-    def params(self, opts: SearchOptions, seconds: float):
-        prm = pywrapcp.DefaultRoutingSearchParameters()
-        prm.first_solution_strategy = getattr(
-            routing_enums_pb2.FirstSolutionStrategy, opts.first_solution or "AUTOMATIC")
-        prm.local_search_metaheuristic = getattr(
-            routing_enums_pb2.LocalSearchMetaheuristic, opts.metaheuristic)
-        prm.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
-        prm.log_search = opts.log_search
-        return prm
-
-    def solve(self, opts: SearchOptions, seconds: float,
-              initial: Sequence[Sequence[int]] | None = None):
-        prm = self.params(opts, seconds)
-        if initial is not None:
-            idx = [[self.manager.NodeToIndex(int(x)) for x in r] for r in initial]
-            idx += [[] for _ in range(self.k - len(idx))]
-            start = self.routing.ReadAssignmentFromRoutes(idx, True)
-            if start is not None:
-                return self.routing.SolveFromAssignmentWithParameters(start, prm)
-            log.debug("initial routes rejected by the model; solving from scratch")
-        return self.routing.SolveWithParameters(prm)
-
-    def routes(self, assignment) -> list[list[int]]:
-        out = []
-        for v in range(self.k):
-            idx = self.routing.Start(v)
-            seq = []
-            idx = assignment.Value(self.routing.NextVar(idx))
-            while not self.routing.IsEnd(idx):
-                seq.append(self.manager.IndexToNode(idx))
-                idx = assignment.Value(self.routing.NextVar(idx))
-            out.append(seq)
-        return out
-
-    def status(self) -> str:
-        st = self.routing.status()
-        try:
-            return routing_enums_pb2.RoutingSearchStatus.Value.Name(st)
-        except ValueError:  # pragma: no cover - older enum layouts
-            return str(st)
-
-
 def _served_all(p: RoutingProblem, routes: list[list[int]]) -> bool:
     return sum(len(r) for r in routes) == 2 * p.n_requests
 
@@ -300,6 +152,64 @@ def _identical_vehicles(p: RoutingProblem) -> bool:
     return all(len(np.unique(a)) == 1 for a in (p.capacity, p.start, p.end, p.max_duration))
 
 
+@dataclass
+class _Run:
+    """What the phases of one :func:`solve` share: the problem, options, scales, budget
+    and the record of what happened (phases, plans the independent check rejected)."""
+
+    p: RoutingProblem
+    opts: SearchOptions
+    progress: ProgressCallback | None
+    t0: float
+    ts: float
+    cs: float
+    penalty: float
+    tw_e: np.ndarray
+    tw_l: np.ndarray
+    phases: list[str] = field(default_factory=list)
+    rejected: int = 0
+
+    @property
+    def budget(self) -> float:
+        return self.opts.time_limit_s
+
+    def left(self) -> float:
+        return self.budget - (_time.perf_counter() - self.t0)
+
+    def tick(self) -> None:
+        report(self.progress, "routing", min(self.budget - self.left(), self.budget),
+               self.budget)
+
+    def accept(self, routes: Sequence[Sequence[int]], what: str) -> bool:
+        """Whether the independent checker accepts a plan a search returned; a plan it
+        rejects is logged, counted in ``rejected`` and named in the phases."""
+        rep = check_routes(self.p, routes)
+        if rep.feasible:
+            return True
+        self.rejected += 1
+        log.warning("%s returned a plan of %s that fails the independent check: %s", what,
+                    self.p.name, "; ".join(rep.violations[:3]))
+        self.phases.append(f"{what}: plan rejected by the independent check "
+                           f"({rep.violations[0]})")
+        return False
+
+
+@dataclass
+class _Best:
+    """The plan the phases hand on: routes (one per vehicle), the solver's integer
+    objective, the complete construction plans and what is still to do."""
+
+    routes: list[list[int]] | None = None
+    obj: int = -1
+    pool: list[tuple[int, list[list[int]]]] = field(default_factory=list)
+    status: str = "ROUTING_NOT_SOLVED"
+    reduce: bool = False  # vehicles first (fixed vehicle cost, identical vehicles)
+    ges: bool = False  # the ejection search is still to run
+    ges_used: bool = False
+    reduced: bool = False
+    singles: list[list[int]] | None = None
+
+
 def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
           initial_routes: Sequence[Sequence[int]] | None = None,
           progress: ProgressCallback | None = None) -> Solution:
@@ -309,197 +219,251 @@ def solve(problem: RoutingProblem, options: SearchOptions | None = None, *,
     :func:`check_routes` (double precision). When the search finds no solution, the
     solution has no routes, every request dropped, ``feasible=False`` and the status in
     ``stats.status``. ``initial_routes`` (one location sequence per vehicle, depots
-    excluded) seeds the search.
+    excluded) seeds the search. A plan of an inner search that the checker rejects is
+    never used; it is logged and counted in ``stats.rejected_plans``.
     """
-    opts = options or SearchOptions()
-    p = problem
-    t0 = _time.perf_counter()
-    ts = opts.time_scale or _auto_scale(p.time, p.service, p.tw_early, p.tw_late, p.max_ride,
-                                        p.max_duration)
-    cs = opts.cost_scale or _auto_scale(p.dist, np.array([p.fixed_cost]))
-    reduce_ = opts.vehicle_reduction
+    run = _prepare(problem, options or SearchOptions(), progress)
+    best = _Best()
+    reduce_ = run.opts.vehicle_reduction
     if reduce_ is None:
-        reduce_ = p.fixed_cost > 0 and p.drop_penalty is None
-    reduce_ = bool(reduce_) and _identical_vehicles(p)
-    budget = opts.time_limit_s
-    phases: list[str] = []
+        reduce_ = problem.fixed_cost > 0 and problem.drop_penalty is None
+    best.reduce = bool(reduce_) and _identical_vehicles(problem)
+    best.ges = best.reduce and run.opts.route_minimiser == "ges"
+    # guided ejection search starts from one route per request (when each request can be
+    # served alone) and removes routes far faster than OR-Tools builds a first plan
+    best.singles = _one_route_per_request(problem) if best.ges else None
+    report(progress, "routing", 0, run.budget)
+    if best.ges and initial_routes is None and best.singles is not None:
+        _ejection_start(run, best)
+    if not best.ges_used:
+        _construct(run, best, initial_routes)
+    if best.routes is None:
+        return _no_solution(run, best)
+    run.tick()
+    best.reduce = best.reduce and _served_all(problem, best.routes)
+    if best.reduce and best.ges:
+        _reduce_by_ejection(run, best)
+    elif best.reduce and not best.reduced:
+        _reduce_by_ortools(run, best)
+    _polish(run, best)
+    report(progress, "routing", run.budget, run.budget)
+    return _finish(run, best)
 
-    def left() -> float:
-        return budget - (_time.perf_counter() - t0)
 
-    report(progress, "routing", 0, budget)
+def _prepare(p: RoutingProblem, opts: SearchOptions, progress: ProgressCallback | None
+             ) -> _Run:
+    t0 = _time.perf_counter()
+    ts = opts.time_scale or auto_scale(p.time, p.service, p.tw_early, p.tw_late, p.max_ride,
+                                        p.max_duration)
+    cs = opts.cost_scale or auto_scale(p.dist, np.array([p.fixed_cost]))
     # OR-Tools' construction heuristics often fail outright on tight mandatory requests;
     # modelling "must serve" as a prohibitive drop penalty lets them build partial plans
     # that local search completes. Unserved requests are then violations of the check.
     must_penalty = 10.0 * (p.fixed_cost + (p.n_locations + 2 * p.n_vehicles) * p.dist.max())
     penalty = p.drop_penalty if p.drop_penalty is not None else must_penalty
-    tw_e, tw_l = _tightened_windows(p)
-    first = opts.first_solution or ("PARALLEL_CHEAPEST_INSERTION" if reduce_
-                                    else "LOCAL_CHEAPEST_INSERTION")
-    opts = replace(opts, first_solution=first)
+    tw_e, tw_l = tightened_windows(p)
+    return _Run(p=p, opts=opts, progress=progress, t0=t0, ts=ts, cs=cs, penalty=penalty,
+                tw_e=tw_e, tw_l=tw_l)
+
+
+def _padded(p: RoutingProblem, routes: Sequence[Sequence[int]]) -> list[list[int]]:
+    """``routes`` (the used ones) as one sequence per vehicle, used routes first."""
+    return _compact([list(r) for r in routes] + [[] for _ in range(p.n_vehicles - len(routes))])
+
+
+def _ejection_start(run: _Run, best: _Best) -> None:
+    """Phase 1 (vehicles first): the ejection search from one route per request."""
+    p, opts = run.p, run.opts
+    assert best.singles is not None
+    ges_s = max(0.0, run.budget * opts.reduction_share - (run.budget - run.left()))
+    res = minimise_routes(p, best.singles, ges_s, GesOptions(seed=opts.seed),
+                          tw_early=run.tw_e, tw_late=run.tw_l)
+    if len(res.routes) > p.n_vehicles:
+        run.phases.append(f"ejection search: {len(res.routes)} routes for {p.n_vehicles} "
+                          "vehicles; constructing with OR-Tools")
+        return
+    if not run.accept(res.routes, "ejection search"):
+        return
+    best.routes = _padded(p, res.routes)
+    best.status = "ROUTING_SUCCESS"
+    run.phases.append(f"ejection search: {res.n_routes_start} -> {len(res.routes)} "
+                      f"routes in {res.wall_time_s:.1f} s ({res.deletions} removed)")
+    best.ges = False  # done: go on to distance
+    best.ges_used = True
+    best.reduced = best.reduce
+
+
+def _construct(run: _Run, best: _Best, initial_routes: Sequence[Sequence[int]] | None
+               ) -> None:
+    """Phase 1 (otherwise): OR-Tools construction strategies in turn until a plan serves
+    every request (with a fixed vehicle cost, the first ``PORTFOLIO_SIZE`` all run)."""
+    p = run.p
+    first = run.opts.first_solution or ("PARALLEL_CHEAPEST_INSERTION" if best.reduce
+                                        else "LOCAL_CHEAPEST_INSERTION")
+    run.opts = replace(run.opts, first_solution=first)
     strategies = [first] + [s for s in FALLBACK_STRATEGIES if s != first]
-    construct_s = budget * (opts.reduction_share * 0.4 / PORTFOLIO_SIZE if reduce_ else 0.35)
-    best: list[list[int]] | None = None
-    best_obj = -1
-    pool: list[tuple[int, list[list[int]]]] = []  # complete construction plans
-    status = "ROUTING_NOT_SOLVED"
-    ges = reduce_ and opts.route_minimiser == "ges"
-    ges_used = False
-    # guided ejection search starts from one route per request (when each request can be
-    # served alone) and removes routes far faster than OR-Tools builds a first plan
-    singles = _one_route_per_request(p) if ges else None
-    if ges and initial_routes is None and singles is not None:
-        ges_s = max(0.0, budget * opts.reduction_share - (budget - left()))
-        res = minimise_routes(p, singles, ges_s, GesOptions(seed=opts.seed),
-                              tw_early=tw_e, tw_late=tw_l)
-        if len(res.routes) <= p.n_vehicles and check_routes(p, res.routes).feasible:
-            best = _compact([list(r) for r in res.routes] +
-                            [[] for _ in range(p.n_vehicles - len(res.routes))])
-            strategies = []
-            status = "ROUTING_SUCCESS"
-            phases.append(f"ejection search: {res.n_routes_start} -> {len(res.routes)} "
-                          f"routes in {res.wall_time_s:.1f} s ({res.deletions} removed)")
-            ges = False  # done: go on to distance
-            ges_used = True
+    construct_s = run.budget * (run.opts.reduction_share * 0.4 / PORTFOLIO_SIZE if best.reduce
+                                else 0.35)
     for k, strategy in enumerate(strategies):
-        if k and left() < 1.0:
+        if k and run.left() < 1.0:
             break
-        model = _Model(p, p.n_vehicles, ts, cs, p.fixed_cost, penalty)
-        a = model.solve(replace(opts, first_solution=strategy), min(construct_s, left()),
-                        initial_routes if k == 0 else None)
-        status = model.status()
+        model = OrToolsModel(p, p.n_vehicles, run.ts, run.cs, p.fixed_cost, run.penalty)
+        a = model.solve(replace(run.opts, first_solution=strategy),
+                        min(construct_s, run.left()), initial_routes if k == 0 else None)
+        best.status = model.status()
         if a is None:
-            phases.append(f"construct {strategy}: {status}")
+            run.phases.append(f"construct {strategy}: {best.status}")
             continue
         routes, obj = model.routes(a), int(a.ObjectiveValue())
         unserved = p.n_requests - sum(len(r) for r in routes) // 2
-        phases.append(f"construct {strategy}: {sum(1 for r in routes if r)} vehicles, "
-                      f"{unserved} unserved")
+        run.phases.append(f"construct {strategy}: {sum(1 for r in routes if r)} vehicles, "
+                          f"{unserved} unserved")
         if unserved == 0:
-            pool.append((obj, routes))
-        if best is None or obj < best_obj:
-            best, best_obj = routes, obj
-        if (p.drop_penalty is not None or _served_all(p, best)) and not (
-                reduce_ and k + 1 < PORTFOLIO_SIZE):
+            best.pool.append((obj, routes))
+        if best.routes is None or obj < best.obj:
+            best.routes, best.obj = routes, obj
+        if (p.drop_penalty is not None or _served_all(p, best.routes)) and not (
+                best.reduce and k + 1 < PORTFOLIO_SIZE):
             break
-        report(progress, "routing", min(budget - left(), budget), budget)
-    if best is None:
-        stats = SolveStats(status=status, wall_time_s=_time.perf_counter() - t0,
-                           solver_objective=-1, time_scale=ts, cost_scale=cs,
-                           phases=tuple(phases))
-        return Solution(routes=(), dropped=tuple(range(p.n_requests)), distance=0.0,
-                        n_vehicles_used=0, objective=math.inf, feasible=False,
-                        violations=("no solution found",), stats=stats)
-    report(progress, "routing", min(budget - left(), budget), budget)
+        run.tick()
 
-    reduce_ = reduce_ and _served_all(p, best)
-    reduced = bool(reduce_ and strategies == [])  # the ejection search above reduced
-    if reduce_ and ges:
-        ges_s = max(0.0, budget * opts.reduction_share - (budget - left()))
-        res = minimise_routes(p, [r for r in best if r], ges_s, GesOptions(seed=opts.seed),
-                              tw_early=tw_e, tw_late=tw_l)
-        phases.append(f"ejection search: {res.n_routes_start} -> {len(res.routes)} routes "
+
+def _no_solution(run: _Run, best: _Best) -> Solution:
+    p = run.p
+    stats = SolveStats(status=best.status, wall_time_s=_time.perf_counter() - run.t0,
+                       solver_objective=-1, time_scale=run.ts, cost_scale=run.cs,
+                       phases=tuple(run.phases), rejected_plans=run.rejected)
+    return Solution(routes=(), dropped=tuple(range(p.n_requests)), distance=0.0,
+                    n_vehicles_used=0, objective=math.inf, feasible=False,
+                    violations=("no solution found",), stats=stats)
+
+
+def _reduce_by_ejection(run: _Run, best: _Best) -> None:
+    """Phase 2: the ejection search removes routes from the construction plan."""
+    p, opts = run.p, run.opts
+    assert best.routes is not None
+    ges_s = max(0.0, run.budget * opts.reduction_share - (run.budget - run.left()))
+    res = minimise_routes(p, [r for r in best.routes if r], ges_s, GesOptions(seed=opts.seed),
+                          tw_early=run.tw_e, tw_late=run.tw_l)
+    run.phases.append(f"ejection search: {res.n_routes_start} -> {len(res.routes)} routes "
                       f"in {res.wall_time_s:.1f} s ({res.deletions} removed)")
-        ges_used = True
-        if res.deletions and check_routes(p, res.routes).feasible:
-            best = _compact([list(r) for r in res.routes] +
-                            [[] for _ in range(p.n_vehicles - len(res.routes))])
-            reduced = True
-    elif reduce_ and not reduced:
-        reduce_until = budget * (1.0 - opts.reduction_share)
-        tried: set[tuple[int, ...]] = set()  # routes already removed without success
-        partial: list[list[int]] | None = None  # a failed attempt's plan, to continue once
-        while left() > reduce_until + 0.5:
-            routes = _compact(best)
-            used = sum(1 for r in routes if r)
-            if partial is not None and CONTINUE_PARTIAL:
-                init, what = partial, "continued"
-                partial = None
-            else:
-                order = sorted(range(used), key=lambda i: (len(routes[i]),
-                                                           _route_len(p, routes[i])))
-                order = [i for i in order if tuple(routes[i]) not in tried][:1]
-                if used <= 1 or not order or len(tried) >= MAX_REDUCE_TRIES:
-                    break
-                tried.add(tuple(routes[order[0]]))
-                init = [r for i, r in enumerate(routes[:used]) if i != order[0]]
-                what = "new"
-            # short attempts first (easy reductions succeed fast), longer after failures
-            attempt_s = min(left() - reduce_until,
-                            max(2.0, REDUCE_ATTEMPT_SHARE * budget) * (len(tried) or 1))
-            soft = max(1, int(round(SOFT_LATE_COST * cs / ts))) if SOFT_LATE_COST > 0 else 0
-            sub = _Model(p, used - 1, ts, cs, 0.0, REDUCE_PENALTY * p.dist.max(), soft)
-            a = sub.solve(opts, attempt_s, init)
-            cand = sub.routes(a) if a is not None else None
-            if (REPAIR_LATE and cand is not None and _served_all(p, cand)
-                    and not check_routes(p, cand).feasible
-                    and left() - reduce_until > 1.0):
-                # every request placed, some late: take the late ones out and re-insert
-                # them with hard windows, starting from the on-time rest of the plan
-                kept = _without_late(p, cand)
-                fix = _Model(p, used - 1, ts, cs, 0.0, REDUCE_PENALTY * p.dist.max())
-                a = fix.solve(opts, min(left() - reduce_until, max(2.0, attempt_s / 2)), kept)
-                late_n = p.n_requests - sum(len(r) for r in kept) // 2
-                cand = fix.routes(a) if a is not None else None
-                what += f", {late_n} late repaired"
-            if cand is not None and _served_all(p, cand) and check_routes(p, cand).feasible:
-                best = cand
-                reduced = True
-                tried.clear()
-                partial = None
-                phases.append(f"reduce ({what}): {used - 1} vehicles")
-            else:
-                left_out = p.n_requests - (sum(len(r) for r in cand) // 2 if cand else 0)
-                phases.append(f"reduce ({what}): {used - 1} vehicles failed "
+    best.ges_used = True
+    if res.deletions and run.accept(res.routes, "ejection search"):
+        best.routes = _padded(p, res.routes)
+        best.reduced = True
+
+
+def _reduce_by_ortools(run: _Run, best: _Best) -> None:
+    """Phase 2 (``route_minimiser="ortools"``): remove the route with the fewest requests
+    and re-optimise with one vehicle less (soft windows, penalised drops) while time
+    remains; late requests of an attempt are repaired with hard windows."""
+    p, opts = run.p, run.opts
+    assert best.routes is not None
+    reduce_until = run.budget * (1.0 - opts.reduction_share)
+    tried: set[tuple[int, ...]] = set()  # routes already removed without success
+    drop = REDUCE_PENALTY * p.dist.max()
+    soft = max(1, int(round(SOFT_LATE_COST * run.cs / run.ts)))
+    while run.left() > reduce_until + 0.5:
+        routes = _compact(best.routes)
+        used = sum(1 for r in routes if r)
+        order = sorted(range(used), key=lambda i: (len(routes[i]), _route_len(p, routes[i])))
+        order = [i for i in order if tuple(routes[i]) not in tried][:1]
+        if used <= 1 or not order or len(tried) >= MAX_REDUCE_TRIES:
+            break
+        tried.add(tuple(routes[order[0]]))
+        init = [r for i, r in enumerate(routes[:used]) if i != order[0]]
+        what = "new"
+        # short attempts first (easy reductions succeed fast), longer after failures
+        attempt_s = min(run.left() - reduce_until,
+                        max(2.0, REDUCE_ATTEMPT_SHARE * run.budget) * (len(tried) or 1))
+        sub = OrToolsModel(p, used - 1, run.ts, run.cs, 0.0, drop, soft)
+        a = sub.solve(opts, attempt_s, init)
+        cand = sub.routes(a) if a is not None else None
+        hard = False  # the candidate comes from a model with hard windows
+        if (cand is not None and _served_all(p, cand) and not check_routes(p, cand).feasible
+                and run.left() - reduce_until > 1.0):
+            # every request placed, some late: take the late ones out and re-insert
+            # them with hard windows, starting from the on-time rest of the plan
+            kept = _without_late(p, cand)
+            fix = OrToolsModel(p, used - 1, run.ts, run.cs, 0.0, drop)
+            a = fix.solve(opts, min(run.left() - reduce_until, max(2.0, attempt_s / 2)), kept)
+            late_n = p.n_requests - sum(len(r) for r in kept) // 2
+            cand = fix.routes(a) if a is not None else None
+            hard = True
+            what += f", {late_n} late repaired"
+        if cand is not None and _served_all(p, cand) and (
+                run.accept(cand, "route reduction") if hard
+                else check_routes(p, cand).feasible):
+            best.routes = cand
+            best.reduced = True
+            tried.clear()
+            run.phases.append(f"reduce ({what}): {used - 1} vehicles")
+        else:
+            left_out = p.n_requests - (sum(len(r) for r in cand) // 2 if cand else 0)
+            run.phases.append(f"reduce ({what}): {used - 1} vehicles failed "
                               f"({left_out} unserved)")
-                if what == "new" and cand is not None:
-                    partial = [r for r in cand if r]
-                if left_out >= HOPELESS_UNSERVED and len(tried) >= 2:
-                    break
-            report(progress, "routing", min(budget - left(), budget), budget)
-    # Polish: all vehicles with their fixed cost (spare vehicles give local search room; a
-    # model capped at the vehicles used got stuck on lc104) while the fixed cost keeps the
-    # best plan at the vehicle count reached. Without a successful reduction, every complete
-    # construction plan with the fewest vehicles gets a share of the time: their basins
-    # differ a lot (lc104: 1084 vs 934 after the same search).
-    if reduced or not pool:
-        starts = [_compact(best) if reduce_ else best]
+            if left_out >= HOPELESS_UNSERVED and len(tried) >= 2:
+                break
+        run.tick()
+
+
+def _polish(run: _Run, best: _Best) -> None:
+    """Phase 3: lower the distance at the vehicle count reached.
+
+    After the ejection search: ruin and recreate (:func:`_distance_portfolio`). Otherwise
+    OR-Tools with all vehicles and their fixed cost (spare vehicles give local search room;
+    a model capped at the vehicles used got stuck on lc104) while the fixed cost keeps the
+    best plan at the vehicle count reached. Without a successful reduction, every complete
+    construction plan with the fewest vehicles gets a share of the time: their basins
+    differ a lot (lc104: 1084 vs 934 after the same search).
+    """
+    p = run.p
+    assert best.routes is not None
+    if best.ges_used and run.left() > 0.5:
+        best.routes, best.obj = _distance_portfolio(run, [r for r in best.routes if r],
+                                                    best.singles)
+        return
+    if best.ges_used:
+        return
+    if best.reduced or not best.pool:
+        starts = [_compact(best.routes) if best.reduce else best.routes]
     else:
-        n_min = min(sum(1 for r in rs if r) for _, rs in pool)
-        starts = [rs for _, rs in sorted(pool, key=lambda x: x[0])
+        n_min = min(sum(1 for r in rs if r) for _, rs in best.pool)
+        starts = [rs for _, rs in sorted(best.pool, key=lambda x: x[0])
                   if sum(1 for r in rs if r) == n_min][:PORTFOLIO_SIZE]
     polished_obj: int | None = None
-    if ges_used and left() > 0.5:
-        best, best_obj = _distance_portfolio(p, [r for r in best if r], singles, left, opts,
-                                             tw_e, tw_l, cs, phases)
-        starts = []
     for i, init in enumerate(starts):
-        share = left() / (len(starts) - i)
+        share = run.left() / (len(starts) - i)
         if share < 0.5:
             break
-        improve = _Model(p, p.n_vehicles, ts, cs, p.fixed_cost, penalty)
-        a = improve.solve(opts, share, init)
+        improve = OrToolsModel(p, p.n_vehicles, run.ts, run.cs, p.fixed_cost, run.penalty)
+        a = improve.solve(run.opts, share, init)
         if a is None:
             continue
         cand = improve.routes(a)
         obj = int(a.ObjectiveValue())
-        phases.append(f"improve: {sum(1 for r in cand if r)} vehicles")
-        if not check_routes(p, cand).feasible and check_routes(p, best).feasible:
+        run.phases.append(f"improve: {sum(1 for r in cand if r)} vehicles")
+        if not run.accept(cand, "OR-Tools improvement") and check_routes(p, best.routes
+                                                                          ).feasible:
             continue
         if polished_obj is None or obj < polished_obj:
-            best, best_obj, polished_obj = cand, obj, obj
-    report(progress, "routing", budget, budget)
+            best.routes, best.obj, polished_obj = cand, obj, obj
 
-    check = check_routes(p, best)
+
+def _finish(run: _Run, best: _Best) -> Solution:
+    """The checked solution of the final plan."""
+    p = run.p
+    assert best.routes is not None
+    check = check_routes(p, best.routes)
     if not check.feasible:
         log.warning("solution of %s failed the independent check: %s", p.name,
                     "; ".join(check.violations[:3]))
     total = check.distance + p.fixed_cost * check.n_vehicles_used
     if p.drop_penalty is not None:
         total += p.drop_penalty * len(check.dropped)
-    stats = SolveStats(status=status, wall_time_s=_time.perf_counter() - t0,
-                       solver_objective=best_obj, time_scale=ts, cost_scale=cs,
-                       phases=tuple(phases))
+    stats = SolveStats(status=best.status, wall_time_s=_time.perf_counter() - run.t0,
+                       solver_objective=best.obj, time_scale=run.ts, cost_scale=run.cs,
+                       phases=tuple(run.phases), rejected_plans=run.rejected)
     return Solution(routes=check.routes, dropped=check.dropped, distance=check.distance,
                     n_vehicles_used=check.n_vehicles_used, objective=total,
                     feasible=check.feasible, violations=check.violations, stats=stats)
@@ -513,10 +477,8 @@ def _one_route_per_request(p: RoutingProblem) -> list[list[int]] | None:
     return singles if all(check_routes(one, [r]).feasible for r in singles) else None
 
 
-def _distance_portfolio(p: RoutingProblem, plan: list[list[int]],
-                        singles: list[list[int]] | None, left, opts: SearchOptions,
-                        tw_e: np.ndarray, tw_l: np.ndarray, cs: float,
-                        phases: list[str]) -> tuple[list[list[int]], int]:
+def _distance_portfolio(run: _Run, plan: list[list[int]], singles: list[list[int]] | None
+                        ) -> tuple[list[list[int]], int]:
     """Lower the distance of ``plan`` at its vehicle count with ruin and recreate, from two
     starts when time allows.
 
@@ -526,15 +488,16 @@ def _distance_portfolio(p: RoutingProblem, plan: list[list[int]],
     most a quarter of the time) down to the same count, and the rest for that plan, or for
     the first one again when the second search did not get there. The better plan wins.
     """
+    p, opts, left, phases = run.p, run.opts, run.left, run.phases
+    tw_e, tw_l = run.tw_e, run.tw_l
     m = len(plan)
-    second = singles is not None and PORTFOLIO_STARTS > 1
     results = []
-    lns = improve_distance(p, plan, left() / 2 if second else left(),
+    lns = improve_distance(p, plan, left() / 2 if singles is not None else left(),
                            LnsOptions(seed=opts.seed), tw_early=tw_e, tw_late=tw_l)
     phases.append(f"ruin and recreate: {lns.distance_start:.2f} -> {lns.distance:.2f} "
                   f"({lns.iterations} iterations)")
     results.append(lns)
-    if singles is not None and second and left() > 1.0:
+    if singles is not None and left() > 1.0:
         g2 = minimise_routes(p, singles, left() / 4, GesOptions(seed=opts.seed + 1),
                              tw_early=tw_e, tw_late=tw_l, target_routes=m)
         if len(g2.routes) <= m:
@@ -549,13 +512,12 @@ def _distance_portfolio(p: RoutingProblem, plan: list[list[int]],
         phases.append(f"ruin and recreate: {lns2.distance_start:.2f} -> {lns2.distance:.2f} "
                       f"({lns2.iterations} iterations)")
         results.append(lns2)
-    ok = [r for r in results if check_routes(p, r.routes).feasible]
+    ok = [r for r in results if run.accept(r.routes, "ruin and recreate")]
     if not ok:
         return plan + [[] for _ in range(p.n_vehicles - m)], -1
     win = min(ok, key=lambda r: (len(r.routes), r.distance))
-    routes = _compact([list(r) for r in win.routes] +
-                      [[] for _ in range(p.n_vehicles - len(win.routes))])
-    return routes, int(round((win.distance + p.fixed_cost * len(win.routes)) * cs))
+    routes = _padded(p, win.routes)
+    return routes, int(round((win.distance + p.fixed_cost * len(win.routes)) * run.cs))
 
 
 def _route_len(p: RoutingProblem, seq: list[int]) -> float:

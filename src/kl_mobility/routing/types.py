@@ -219,7 +219,9 @@ class CheckReport:
 
 @dataclass(frozen=True)
 class SolveStats:
-    """What the solver did: status, wall time, raw integer objective, phases."""
+    """What the solver did: status, wall time, raw integer objective, phases, and how many
+    plans of its inner searches the independent checker rejected (each one is a bug of
+    that search; the solver never uses such a plan)."""
 
     status: str
     wall_time_s: float
@@ -227,6 +229,7 @@ class SolveStats:
     time_scale: float
     cost_scale: float
     phases: tuple[str, ...] = ()
+    rejected_plans: int = 0
 
 
 @dataclass(frozen=True)

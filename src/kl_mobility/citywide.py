@@ -1,0 +1,236 @@
+"""City-wide transport CO2 of the residents' trips, by mode, against the baseline.
+
+The headline of a run is the change of the CO2 of **all residents' trips** (car + SWK bus +
+on-demand fleet; walk and bike emit nothing) against the reference case the mode choice is
+calibrated on (:mod:`kl_mobility.calibration`; the shipped scenarios: ``baseline.toml``).
+
+Terms (grams CO2e per simulated weekday)
+----------------------------------------
+- **Car**: car person-km / ``car_occupancy`` = car vehicle-km, x the car factor per
+  vehicle-km. Car person-km of a network: the *expected* car trips of the demand model
+  (gravity matrix x 4-mode logit, :func:`kl_mobility.demand.generate.expected_travel`) times
+  the distance along the fastest car path between the zones on **that** network (+ the
+  outer districts' offsets), minus the person-km of the served on-demand requests whose
+  base mode is car (each at its own fastest-path distance ``direct_m``, x passengers; the same
+  measure in a run that takes another run's requests). Expected values: a
+  measure that changes the network (Tempo 30) is compared without sampling noise; the
+  on-demand switch is the simulated one. Requests that were not served stay with their
+  base mode.
+  The car factor per vehicle-km is 154 g CO2e/Pkm x 1.4 persons/car = 215.6 g (UBA/TREMOD
+  2019 fleet average, well-to-wheel, FACTS.md section 6, derived there): a vehicle property,
+  so it does not depend on the occupancy used to get vehicle-km. Occupancy: 1.2 by default,
+  the local figure for Kaiserslautern (Rheinpfalz "Alternativen zum Auto im Fokus",
+  FACTS.md section 3), because the model holds trips within the city, which carry fewer
+  persons than the national all-trip average; UBA's 1.4 (FACTS.md section 6) and MiD's 1.5
+  (section 10) bound the sensitivity range. A replaced car trip thus saves 1 / 1.2 of a car's
+  kilometres, not a whole car.
+- **Bus** (``emissions.bus_convention``): ``"marginal"`` (default): the SWK buses run their
+  timetable whoever rides; bus vehicle-km change only by ``emissions.bus_vkm_change_per_day``
+  (a scenario that changes the supply sets it), at ``bus_l_per_100km`` (40 l, 12-m city bus,
+  BVG, FACTS.md section 6) x 26.45 g per l/100 km x the diesel upstream factor (section 11)
+  = 1,227 g CO2e per bus-km. Riders moving off the bus save nothing. ``"average"``: bus
+  person-km x 83 g CO2e/Pkm (UBA Linienbus Nahverkehr 2019, average occupancy, section 6),
+  the convention of the UBA table; shown as the alternative either way.
+- **Fleet**: the on-demand vehicles' kilometres x their factor per vehicle-km, well to
+  wheel (:mod:`kl_mobility.emissions`: electricity at the UBA grid factor; diesel and petrol
+  with the upstream shares of FACTS.md section 11).
+- **Net** = (car_scenario - car_baseline) + bus change + fleet.
+
+Alternative convention kept for comparison: ``per_rider_avoided`` (the account of
+:func:`kl_mobility.emissions.co2_account`: one whole car at 215.6 g/km per rider whose base
+mode was car, 83 g/Pkm per rider whose base mode was the bus, minus the fleet).
+
+Outside the model (stated next to every figure): in-commuters (Einpendlerquote 58.4 %,
+FACTS.md section 9), through and commercial traffic, residents' trips leaving the city,
+trips between two activities (only home-based tours are modelled), rail, the effect of
+speed on the per-km car factor (Tempo 30 changes car km here, not g per km), induced
+car trips of vehicles freed by the service, and vehicle manufacture.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from kl_mobility.emissions import (
+    ASSUMPTIONS,
+    FACTOR_SETS,
+    GRID_G_PER_KWH,
+    UPSTREAM_SHARE,
+    EmissionsConfig,
+    grid_factor,
+)
+
+if TYPE_CHECKING:
+    from kl_mobility.demand.generate import ExpectedTravel
+    from kl_mobility.scenario import Scenario
+
+__all__ = ["OUTSIDE_THE_MODEL", "CityCO2", "city_co2", "served_pkm_by_alt_mode"]
+
+OUTSIDE_THE_MODEL = (
+    "Residents' home-based trips only: in-commuters (58.4 % of the employees working in "
+    "the city, FACTS.md section 9), through and commercial traffic, residents' trips "
+    "leaving the city, rail, speed effects on the per-km car factor and vehicle "
+    "manufacture are outside the model."
+)
+"""The statement printed next to every city-wide CO2 figure."""
+
+
+@dataclass(frozen=True)
+class CityCO2:
+    """City-wide CO2 of the residents' trips of one run against its reference case.
+
+    ``terms``: kg CO2e per day (``car_baseline_kg``, ``car_scenario_kg``, ``car_change_kg``,
+    ``bus_change_kg`` (marginal), ``bus_change_average_kg``, ``fleet_kg``, ``net_kg`` (the
+    headline, with the scenario's bus convention), ``net_marginal_kg``,
+    ``net_average_kg``, ``net_per_rider_kg`` (old convention)) and the person-/vehicle-km
+    behind them. ``conventions`` and ``assumptions``: name -> {value, source}.
+    """
+
+    terms: dict[str, float]
+    conventions: dict[str, dict[str, Any]]
+    assumptions: dict[str, dict[str, Any]]
+    reference: str
+    outside: str = OUTSIDE_THE_MODEL
+    notes: list[str] = field(default_factory=list)
+
+    def kpis(self) -> dict[str, float]:
+        """Flat KPIs ``city_<term>`` (numbers only)."""
+        return {f"city_{k}": float(v) for k, v in self.terms.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able record (``co2.json`` "citywide")."""
+        return {"terms": dict(self.terms), "conventions": self.conventions,
+                "assumptions": self.assumptions, "reference": self.reference,
+                "outside_the_model": self.outside, "notes": list(self.notes)}
+
+
+def served_pkm_by_alt_mode(trips: pd.DataFrame) -> dict[str, float]:
+    """Person-km (``<mode>``) and persons (``n_<mode>``) of the served on-demand requests by
+    base mode, each at its own fastest-path distance on the run's network (``direct_m``,
+    incl. the outer districts' offsets) times its passengers."""
+    served = trips["status"].astype(str).to_numpy() == "served"
+    pax = trips["passengers"].to_numpy(np.float64)[served]
+    alt = trips["alt_mode"].astype(str).to_numpy()[served]
+    km = trips["direct_m"].to_numpy(np.float64)[served] / 1000.0 * pax
+    out = {m: float(km[alt == m].sum()) for m in ("car", "walk", "bike", "bus")}
+    out.update({f"n_{m}": float(pax[alt == m].sum()) for m in ("car", "walk", "bike", "bus")})
+    return out
+
+
+def _entry(value: Any, source: str) -> dict[str, Any]:
+    return {"value": value, "source": source}
+
+
+def city_co2(scenario: Scenario, travel: ExpectedTravel, reference: ExpectedTravel,
+             served_pkm: dict[str, float], fleet_kg: float, per_rider_net_kg: float, *,
+             reference_name: str) -> CityCO2:
+    """The account of the module docstring from the scenario's and the reference case's
+    expected travel, the served requests' person-km by base mode and the fleet CO2."""
+    cfg: EmissionsConfig = scenario.emissions
+    fs = FACTOR_SETS[cfg.factor_set]
+    occ = cfg.car_occupancy
+    car_g = cfg.car_g_per_vkm
+    car_pkm_b = reference.pkm["car"]
+    car_pkm_s = travel.pkm["car"] - served_pkm["car"]
+    bus_pkm_b = reference.pkm["bus"]
+    bus_pkm_s = travel.pkm["bus"] - served_pkm["bus"]
+    car_b = car_pkm_b / occ * car_g / 1000.0
+    car_s = car_pkm_s / occ * car_g / 1000.0
+    bus_marginal = cfg.bus_vkm_change_per_day * cfg.bus_g_per_vkm / 1000.0
+    bus_average = (bus_pkm_s - bus_pkm_b) * fs.bus_g_per_pkm / 1000.0
+    net_marginal = (car_s - car_b) + bus_marginal + fleet_kg
+    net_average = (car_s - car_b) + bus_average + fleet_kg
+    terms = {
+        "car_pkm_baseline": car_pkm_b, "car_pkm_scenario": car_pkm_s,
+        "car_vkm_baseline": car_pkm_b / occ, "car_vkm_scenario": car_pkm_s / occ,
+        "car_baseline_kg": car_b, "car_scenario_kg": car_s, "car_change_kg": car_s - car_b,
+        "bus_pkm_baseline": bus_pkm_b, "bus_pkm_scenario": bus_pkm_s,
+        "bus_change_kg": bus_marginal if cfg.bus_convention == "marginal" else bus_average,
+        "bus_change_marginal_kg": bus_marginal, "bus_change_average_kg": bus_average,
+        "fleet_kg": fleet_kg,
+        "net_kg": net_marginal if cfg.bus_convention == "marginal" else net_average,
+        "net_marginal_kg": net_marginal, "net_average_kg": net_average,
+        "net_per_rider_kg": per_rider_net_kg,
+        "car_share_baseline": reference.trips["car"] / max(sum(reference.trips.values()), 1e-9),
+        "car_share_scenario": (travel.trips["car"] - served_pkm["n_car"])
+        / max(sum(travel.trips.values()), 1e-9),
+        "served_car_pkm": served_pkm["car"], "served_bus_pkm": served_pkm["bus"],
+        "served_walk_bike_pkm": served_pkm["walk"] + served_pkm["bike"],
+    }
+    g_kwh, grid_src = grid_factor(cfg)
+    conventions = {
+        "headline": _entry("change of residents' transport CO2 (car + bus + fleet) against "
+                           f"the reference case '{reference_name}'", "kl_mobility.citywide"),
+        "bus_convention": _entry(cfg.bus_convention, "scenario emissions.bus_convention; "
+                                 "marginal = the default (buses run their timetable)"),
+        "car_pkm": _entry("expected car trips of the demand model x fastest-path zone-to-"
+                          "zone distance on the scenario's network, minus the served "
+                          "on-demand requests' person-km (their own fastest-path distance) "
+                          "whose base mode is car", "kl_mobility.citywide"),
+        "fleet": _entry("well to wheel: grid factor for electricity, fuel x (1 + upstream "
+                        "share)", "kl_mobility.emissions"),
+        "alternative_per_rider": _entry("net_per_rider_kg: one whole car (215.6 g/km) per "
+                                        "rider with base mode car, 83 g/Pkm per bus rider",
+                                        "old account, labelled alternative"),
+    }
+    assumptions = {
+        "car_occupancy": _entry(occ, ASSUMPTIONS["car_occupancy"]),
+        "car_g_per_vkm": _entry(car_g, f"derived {fs.car_g_per_pkm:g} g/Pkm x "
+                                f"{fs.car_occupancy:g} (FACTS.md section 6): {fs.source}"
+                                if cfg.car_l_per_100km == 0 else
+                                "ASSUMPTION car_l_per_100km x 23.26 x petrol upstream"),
+        "car_factor_scope": _entry("fleet average, all road types",
+                                   ASSUMPTIONS["car_g_per_vkm_fleet_average"]),
+        "bus_g_per_pkm_average": _entry(fs.bus_g_per_pkm, fs.source),
+        "bus_g_per_vkm": _entry(cfg.bus_g_per_vkm, "FACTS.md section 6: 12-m city bus 40 l/100 "
+                                "km (BVG, Tagesspiegel Checkpoint) x 26.45 (UBA via DUH) x "
+                                f"{cfg.wtw_factor('diesel'):g} (upstream, section 11)"),
+        "bus_vkm_change_per_day": _entry(cfg.bus_vkm_change_per_day,
+                                         "scenario emissions.bus_vkm_change_per_day "
+                                         "(assumption of the measure; 0 = unchanged supply)"),
+        "grid_g_per_kwh": _entry(g_kwh, grid_src if cfg.grid_g_per_kwh == 0 else
+                                 "ASSUMPTION grid_g_per_kwh (scenario parameter)"),
+        "grid_scope": _entry("direct CO2 of generation per kWh consumed", "UBA Strommix "
+                             "factor (FACTS.md section 6); upstream of power plants' fuels "
+                             "not included (FACTS.md has none)"),
+        "diesel_upstream_share": _entry(UPSTREAM_SHARE["diesel"][0] if cfg.fuel_wtw_factor == 0
+                                        else cfg.fuel_wtw_factor - 1.0,
+                                        UPSTREAM_SHARE["diesel"][1]),
+        "petrol_upstream_share": _entry(UPSTREAM_SHARE["petrol"][0] if cfg.fuel_wtw_factor == 0
+                                        else cfg.fuel_wtw_factor - 1.0,
+                                        UPSTREAM_SHARE["petrol"][1]),
+        "walk_bike_g_per_pkm": _entry(0.0, "convention: no operating emissions"),
+    }
+    notes = []
+    if cfg.grid_g_per_kwh == 0 and cfg.grid_year not in GRID_G_PER_KWH:  # pragma: no cover
+        notes.append("grid year without a factor")
+    if not math.isfinite(fleet_kg):
+        notes.append("fleet CO2 not finite")
+    return CityCO2(terms, conventions, assumptions, reference_name, notes=notes)
+
+
+def scenario_city_co2(scenario: Scenario, trips: pd.DataFrame, network: Any, oracle: Any,
+                      fleet_kg: float, per_rider_net_kg: float, *, reference_name: str,
+                      reference_network: tuple[Any, Any], reference_demand: Any,
+                      zones: Any = None, cache_dir: str | Path | None = None) -> CityCO2:
+    """:func:`city_co2` of a run: the expected travel on the scenario's network (its demand
+    section with the constants used; ``zones``: the run's demand zones, else built) and on
+    the reference network (its own zones, ``reference_demand``), the run's served
+    requests (``trips``)."""
+    from kl_mobility.demand.generate import expected_travel, load_zones
+
+    if zones is None:
+        zones = load_zones(network, scenario.demand, cache_dir=cache_dir)
+    travel = expected_travel(network, oracle, scenario.demand, zones=zones)
+    ref_net, ref_oracle = reference_network
+    ref_zones = load_zones(ref_net, reference_demand, cache_dir=cache_dir)
+    reference = expected_travel(ref_net, ref_oracle, reference_demand, zones=ref_zones)
+    served = served_pkm_by_alt_mode(trips)
+    return city_co2(scenario, travel, reference, served, fleet_kg, per_rider_net_kg,
+                    reference_name=reference_name)

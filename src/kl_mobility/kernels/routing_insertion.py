@@ -1,0 +1,262 @@
+# ruff: noqa: E741, NPY002
+# (``l`` is the latest-start window as in the literature; inside the kernels ``np.random`` is
+# numba's own per-thread generator, seeded explicitly by the search kernels)
+"""Insertion of a request into one route of a static pickup-and-delivery plan (numba).
+
+The kernels of the static solver's searches (:mod:`kl_mobility.kernels.routing_ges`,
+:mod:`kl_mobility.kernels.routing_lns`) share one convention for the problem, documented
+once here and packed by :func:`kl_mobility.routing.arrays.kernel_arrays`:
+
+``T``, ``D``  travel time and distance matrices (float64, locations x locations)
+``s``         service duration per location; ``e``, ``l``: window on the service start
+``q``         load change per location (+ at a pickup, - at its delivery, 0 at depots)
+``d0``, ``d1`` start and end depot; ``cap``: vehicle capacity (identical vehicles)
+``side``      whether ride-time or route-duration limits exist (the extra checks run only
+              then); ``maxride``: ride limit per pickup location (``inf`` elsewhere);
+              ``maxdur``: route duration limit; ``mate``: the other stop of each request
+
+A route is ``seq[:n]``, its stops without depots; position ``k`` (0..n+1) counts the start
+depot as 0 and the end depot as n+1. Inserting request ``(p, d)`` at ``(i, j)`` puts ``p``
+before old position ``i`` and ``d`` before old position ``j`` (``1 <= i <= j <= n+1``).
+Scratch arrays ``a``, ``z`` (float64) and ``ld``, ``buf`` (int64) of at least ``n + 4``
+entries are passed in so the searches allocate nothing per call.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kl_mobility.kernels._options import njit
+
+__all__ = [
+    "EPS",
+    "build",
+    "find_insertion",
+    "insert",
+    "insertion_delta",
+    "insertion_ok",
+    "remove",
+    "ride_duration_ok",
+    "route_dist",
+    "scan_insertion",
+    "schedule",
+    "without",
+]
+
+#: Time comparisons allow this much rounding error (the independent checker's is 1e-6).
+EPS = 1e-7
+
+@njit
+def schedule(seq, n, T, s, e, l, q, d0, d1, cap, a, z, ld):
+    """Earliest starts ``a``, latest starts ``z`` and loads ``ld`` along ``d0 seq d1``.
+
+    Positions ``0..n+1`` (0 and n+1 are the depots). False when the route is infeasible.
+    """
+    prev = d0
+    t = e[d0]
+    a[0] = t
+    ld[0] = 0
+    load = 0
+    for k in range(1, n + 2):
+        x = seq[k - 1] if k <= n else d1
+        t = max(e[x], t + s[prev] + T[prev, x])
+        if t > l[x] + EPS:
+            return False
+        a[k] = t
+        if k <= n:
+            load += q[x]
+            if load > cap:
+                return False
+        ld[k] = load
+        prev = x
+    z[n + 1] = l[d1]
+    nxt = d1
+    for k in range(n, -1, -1):
+        x = seq[k - 1] if k >= 1 else d0
+        z[k] = min(l[x], z[k + 1] - s[x] - T[x, nxt])
+        nxt = x
+    return True
+
+
+@njit
+def ride_duration_ok(seq, n, T, s, e, l, q, d0, d1, cap, maxride, maxdur, mate):
+    """Earliest-start schedule check with ride-time and route-duration limits."""
+    start = np.empty(n, dtype=np.float64)
+    prev = d0
+    t = e[d0]
+    t0 = t
+    load = 0
+    for k in range(n + 1):
+        x = seq[k] if k < n else d1
+        t = max(e[x], t + s[prev] + T[prev, x])
+        if t > l[x] + EPS:
+            return False
+        if k < n:
+            start[k] = t
+            load += q[x]
+            if load > cap:
+                return False
+            if q[x] < 0:  # delivery: ride time from its pickup
+                pu = mate[x]
+                for kk in range(k):
+                    if seq[kk] == pu:
+                        if t - (start[kk] + s[pu]) > maxride[pu] + EPS:
+                            return False
+                        break
+        prev = x
+    return t - t0 <= maxdur + EPS
+
+
+@njit
+def build(seq, n, p, d, i, j, out):
+    """``out`` = ``seq`` with ``p`` before old index ``i-1`` and ``d`` before ``j-1``."""
+    m = 0
+    for k in range(n + 1):
+        if k == i - 1:
+            out[m] = p
+            m += 1
+        if k == j - 1:
+            out[m] = d
+            m += 1
+        if k < n:
+            out[m] = seq[k]
+            m += 1
+    return m
+
+
+@njit
+def insertion_ok(seq, n, a, z, ld, p, d, i, j, T, s, e, l, q, d0, d1, cap):
+    """Can ``p`` go between positions i-1, i and ``d`` between j-1, j (``i <= j``)?"""
+    if ld[i - 1] + q[p] > cap:
+        return False
+    prev = seq[i - 2] if i >= 2 else d0
+    t = max(e[p], a[i - 1] + s[prev] + T[prev, p])
+    if t > l[p] + EPS:
+        return False
+    prev = p
+    for k in range(i, j):
+        x = seq[k - 1]
+        if ld[k] + q[p] > cap:
+            return False
+        t = max(e[x], t + s[prev] + T[prev, x])
+        if t > z[k] + EPS:
+            return False
+        prev = x
+    t = max(e[d], t + s[prev] + T[prev, d])
+    if t > l[d] + EPS:
+        return False
+    x = seq[j - 1] if j <= n else d1
+    t = max(e[x], t + s[d] + T[d, x])
+    return t <= z[j] + EPS
+
+
+@njit
+def insertion_delta(seq, n, p, d, i, j, D, d0, d1):
+    a = seq[i - 2] if i >= 2 else d0
+    b = seq[i - 1] if i <= n else d1
+    if i == j:
+        return D[a, p] + D[p, d] + D[d, b] - D[a, b]
+    c = seq[j - 2]
+    f = seq[j - 1] if j <= n else d1
+    return D[a, p] + D[p, b] - D[a, b] + D[c, d] + D[d, f] - D[c, f]
+
+
+@njit
+def scan_insertion(seq, n, p, d, mode, blink, T, D, s, e, l, q, d0, d1, cap, side, maxride,
+                   maxdur, mate, a, z, ld, buf):
+    """Feasible insertion of request (p, d) into ``seq`` in O(n^2).
+
+    For each pickup position ``i`` the walk towards the delivery position ``j`` carries the
+    service start forward one stop at a time and stops at the first stop it would make late
+    (against the latest-start table ``z``) or overload; each ``j`` on the way is an O(1)
+    test. ``mode`` 0: the cheapest by distance; 1: one chosen uniformly at random; 2: the
+    first found. ``blink``: probability of passing over a candidate (mode 0). Returns
+    (i, j, delta); ``i = -1`` when none is feasible (or the route itself is not).
+    """
+    bi, bj, best = -1, -1, np.inf
+    if not schedule(seq, n, T, s, e, l, q, d0, d1, cap, a, z, ld):
+        return bi, bj, best
+    seen = 0
+    qp = q[p]
+    for i in range(1, n + 2):
+        if ld[i - 1] + qp > cap:
+            continue
+        prev = seq[i - 2] if i >= 2 else d0
+        t = max(e[p], a[i - 1] + s[prev] + T[prev, p])
+        if t > l[p] + EPS:
+            continue
+        prv = p
+        for j in range(i, n + 2):
+            td = max(e[d], t + s[prv] + T[prv, d])
+            if td <= l[d] + EPS:
+                x = seq[j - 1] if j <= n else d1
+                if max(e[x], td + s[d] + T[d, x]) <= z[j] + EPS:
+                    ok = True
+                    dl = 0.0
+                    if mode == 0:
+                        dl = insertion_delta(seq, n, p, d, i, j, D, d0, d1)
+                        ok = dl < best and not (blink > 0.0 and np.random.random() < blink)
+                    if ok and side:
+                        m = build(seq, n, p, d, i, j, buf)
+                        ok = ride_duration_ok(buf, m, T, s, e, l, q, d0, d1, cap, maxride, maxdur, mate)
+                    if ok:
+                        if mode == 2:
+                            return i, j, 0.0
+                        if mode == 1:
+                            seen += 1
+                            if np.random.randint(seen) == 0:
+                                bi, bj, best = i, j, 0.0
+                        else:
+                            bi, bj, best = i, j, dl
+            if j > n:
+                break
+            x = seq[j - 1]  # carry the walk past the stop at position j
+            if ld[j] + qp > cap:
+                break
+            t = max(e[x], t + s[prv] + T[prv, x])
+            if t > z[j] + EPS:
+                break
+            prv = x
+    return bi, bj, best
+
+
+@njit
+def find_insertion(seq, n, p, d, mode, T, D, s, e, l, q, d0, d1, cap, side, maxride, maxdur,
+                   mate, a, z, ld, buf):
+    """:func:`scan_insertion` without blinks."""
+    return scan_insertion(seq, n, p, d, mode, 0.0, T, D, s, e, l, q, d0, d1, cap, side,
+                           maxride, maxdur, mate, a, z, ld, buf)
+
+
+@njit
+def without(seq, n, p, d, out):
+    """``out`` = ``seq[:n]`` without the stops ``p`` and ``d``; returns its length."""
+    m = 0
+    for x in range(n):
+        v = seq[x]
+        if v != p and v != d:
+            out[m] = v
+            m += 1
+    return m
+
+
+@njit
+def remove(R, L, k, p, d):
+    L[k] = without(R[k], L[k], p, d, R[k])
+
+
+@njit
+def insert(R, L, k, p, d, i, j, buf):
+    m = build(R[k], L[k], p, d, i, j, buf)
+    R[k, :m] = buf[:m]
+    L[k] = m
+
+
+@njit
+def route_dist(seq, n, D, d0, d1):
+    if n == 0:
+        return 0.0
+    tot = D[d0, seq[0]]
+    for k in range(n - 1):
+        tot += D[seq[k], seq[k + 1]]
+    return tot + D[seq[n - 1], d1]

@@ -1,0 +1,110 @@
+"""City-wide CO2 of the residents' trips: one car trip shifting to the fleet, by hand.
+
+The tiny network: a 1 x 7 grid of 200 m edges at 36 km/h; one resident's trip from node 0
+to node 6 (6 x 200 m = 1,200 m) moves from its base mode to an electric van of
+0.281 kWh/km (Nissan e-NV200, ADAC, FACTS.md section 6) at 363 g/kWh (UBA 2024), which
+drives 0.4 km empty to the pickup and the 1.2 km with the rider: 1.6 km x 0.281 x 363 =
+163.2048 g. The rest of the day (expected travel of the demand model) is the same in the
+scenario and the baseline: 1,000 car person-km and 100 bus person-km.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from kl_mobility.citywide import city_co2, served_pkm_by_alt_mode
+from kl_mobility.demand.generate import ExpectedTravel
+from kl_mobility.emissions import EmissionsConfig, co2_account, fleet_factors
+from kl_mobility.network import build_oracle, grid_network
+from kl_mobility.scenario import Scenario
+from kl_mobility.sim.config import VehicleTypeConfig
+
+FLEET_G = 1.6 * 0.281 * 363.0  # 163.2048 g
+
+
+@pytest.fixture(scope="module")
+def direct_m(tmp_path_factory):
+    net = grid_network(1, 7, spacing_m=200.0, speed_kmh=36.0)
+    oracle = build_oracle(net, cache_dir=tmp_path_factory.mktemp("tiny"))
+    return float(oracle.dist_m(0, 6))
+
+
+def _day(alt_mode: str, direct_m: float):
+    trips = pd.DataFrame({"request_id": [0], "passengers": [1], "alt_mode": [alt_mode],
+                          "status": ["served"], "direct_m": [direct_m],
+                          "vehicle_type": ["van"]})
+    vehicles = pd.DataFrame({"vehicle_id": [0], "vehicle_type": ["van"], "km_total": [1.6],
+                             "km_occupied": [1.2], "km_empty": [0.4], "passenger_km": [1.2]})
+    return trips, vehicles
+
+
+def _account(alt_mode: str, direct_m: float, **emissions):
+    cfg = EmissionsConfig(grid_year=2024, **emissions)
+    scenario = Scenario(name="tiny", emissions=cfg,
+                        fleet=(VehicleTypeConfig(name="van", count=1, energy_kwh_per_km=0.281),))
+    trips, vehicles = _day(alt_mode, direct_m)
+    acc = co2_account(trips, vehicles, fleet_factors(scenario.fleet, cfg), cfg)
+    day = ExpectedTravel({"car": 400.0, "walk": 300.0, "bike": 100.0, "bus": 50.0},
+                         {"car": 1000.0, "walk": 200.0, "bike": 150.0, "bus": 100.0},
+                         pd.DataFrame().to_numpy(), {})
+    city = city_co2(scenario, day, day, served_pkm_by_alt_mode(trips),
+                    acc.totals["fleet_co2_kg"], acc.totals["net_co2_kg"],
+                    reference_name="baseline")
+    return acc, city
+
+
+def test_the_tiny_trip_is_1200_m(direct_m):
+    assert direct_m == pytest.approx(1200.0)
+
+
+def test_car_trip_to_the_fleet_marginal_bus(direct_m):
+    """Car: 1.2 pkm / 1.2 persons per car = 1.0 car-km less, x 215.6 g (154 x 1.4) =
+    -215.6 g; bus marginal 0; fleet +163.2048 g; net = -52.3952 g."""
+    acc, city = _account("car", direct_m)
+    t = city.terms
+    assert t["car_pkm_baseline"] - t["car_pkm_scenario"] == pytest.approx(1.2)
+    assert t["car_change_kg"] * 1000 == pytest.approx(-215.6)
+    assert t["bus_change_kg"] == 0.0
+    assert t["fleet_kg"] * 1000 == pytest.approx(FLEET_G)
+    assert t["net_kg"] * 1000 == pytest.approx(-215.6 + FLEET_G)  # -52.3952
+    # old convention: one whole car per rider, 1.2 km x 215.6 g = 258.72 g avoided
+    assert t["net_per_rider_kg"] * 1000 == pytest.approx(FLEET_G - 258.72)  # -95.5152
+    assert acc.totals["net_co2_kg"] == t["net_per_rider_kg"]
+
+
+def test_car_trip_at_uba_occupancy(direct_m):
+    """With 1.4 persons per car the same trip saves 1.2 / 1.4 car-km x 215.6 g = 184.8 g:
+    net -184.8 + 163.2048 = -21.5952 g."""
+    _, city = _account("car", direct_m, car_occupancy=1.4)
+    assert city.terms["car_change_kg"] * 1000 == pytest.approx(-184.8)
+    assert city.terms["net_kg"] * 1000 == pytest.approx(-21.5952)
+
+
+def test_bus_trip_to_the_fleet_under_each_convention(direct_m):
+    """Marginal (default): the bus runs anyway, net = fleet = +163.2048 g. Average: the
+    rider's 1.2 pkm x 83 g = 99.6 g of bus CO2 go, net = +63.6048 g."""
+    _, marginal = _account("bus", direct_m)
+    assert marginal.terms["car_change_kg"] == 0.0
+    assert marginal.terms["net_kg"] * 1000 == pytest.approx(FLEET_G)
+    assert marginal.terms["bus_change_average_kg"] * 1000 == pytest.approx(-99.6)
+    assert marginal.terms["net_average_kg"] * 1000 == pytest.approx(FLEET_G - 99.6)
+    _, average = _account("bus", direct_m, bus_convention="average")
+    assert average.terms["net_kg"] * 1000 == pytest.approx(FLEET_G - 99.6)
+
+
+def test_bus_supply_change_counts_in_the_marginal_convention(direct_m):
+    """+10 bus-km a day at 40 l/100 km x 2645 g/l x 1.16 (diesel upstream) = 1227.28 g/km:
+    +12,272.8 g on top of the walk trip's fleet km."""
+    _, city = _account("walk", direct_m, bus_vkm_change_per_day=10.0)
+    assert city.terms["bus_change_kg"] * 1000 == pytest.approx(12272.8)
+    assert city.terms["net_kg"] * 1000 == pytest.approx(12272.8 + FLEET_G)
+
+
+def test_every_assumption_has_a_value_and_a_source(direct_m):
+    _, city = _account("car", direct_m)
+    record = city.to_dict()
+    assert record["assumptions"]["car_occupancy"]["value"] == 1.2
+    assert all(set(v) == {"value", "source"} and v["source"]
+               for v in record["assumptions"].values())
+    assert "in-commuters" in record["outside_the_model"]

@@ -1,0 +1,395 @@
+"""Mutation testing of kl-mobility's core: one plausible bug at a time, targeted tests.
+
+A test suite is only as good as the bugs it notices. This script injects small textual bugs
+(*mutants*) into the core modules one at a time, runs the tests that claim to cover that
+code and records whether they fail (the mutant is *killed*) or pass (it *survived*: the
+tests are blind to that bug, unless the mutant is *equivalent*, i.e. the program still
+behaves the same).
+
+Usage (from the repository root, with the project's environment active)::
+
+    python tools/mutate.py list [TARGET ...]            # the mutants a run would try
+    nice -n 10 python tools/mutate.py run [TARGET ...] [--out mutants.jsonl]
+
+``TARGET`` names entries of :data:`TARGETS` (default: all). ``--seed`` changes the draw,
+``-n`` the number of mutants per target, ``--timeout`` the seconds allowed per test run
+(default: 5 x the unmutated run, at least 60 s).
+
+Targets
+-------
+Each :class:`Target` names a source file (relative to ``src/kl_mobility``), the functions
+whose bodies are mutated (``Class.method`` for methods), the tests that should notice a bug
+there (pytest node ids, kept short: a mutant runs them all; files not in the tree are left
+out, so an older tree runs the tests it has), lines left alone (``skip``, a regular expression: message formatting, hash lengths), extra
+environment variables of the test run (``NUMBA_DISABLE_JIT=1`` where pure Python is quicker than compiling a mutated
+kernel; smaller example counts of property tests) and how many mutants to draw.
+
+Mutation operators (applied to Python tokens, never inside strings or comments):
+
+- comparison flips: ``<`` <-> ``<=``, ``>`` <-> ``>=``, ``==`` <-> ``!=``;
+- sign swaps: ``+`` <-> ``-``, ``+=`` <-> ``-=``; ``*`` -> ``/``;
+- off-by-one constants: an integer ``k`` -> ``k + 1`` and ``k - 1``; a float ``x`` -> ``x + 1``;
+- logic: ``and`` <-> ``or``, ``True`` <-> ``False``, ``min`` <-> ``max``, ``break`` ->
+  ``continue``, ``not`` dropped, ``is`` -> ``is not``.
+
+Every candidate of a target's functions is listed; ``n`` are drawn without replacement
+with a generator seeded by the target's name and ``--seed`` (so a function gets mutants in
+proportion to its code), weighted by kind (:data:`_WEIGHT`: comparisons 3, logic and sign
+swaps 2, constants 1) so that the likelier slips come up more often. A candidate that does
+not compile is never drawn.
+
+Isolation: the tree (``src``, ``tests``, ``pyproject.toml``) is copied once into a fresh
+temporary folder (never a working tree) with a ``shared`` link beside it to the data folder
+next to the repository, so fixtures find the OSM extract and the benchmark instances as
+they do in the repository. Each mutant rewrites one file there, the tests run with
+``PYTHONPATH=<copy>/src`` under a timeout (the whole process group is killed when it
+expires), and the file is restored with its original modification time (numba's on-disk
+cache of the unmutated kernels stays valid).
+
+Outcomes: ``killed`` (a test failed or errored), ``timeout`` (counted as killed: the bug
+makes the tests hang), ``survived`` (every test passed) and ``incompetent`` (the mutant
+fails before any test runs, e.g. an import error; left out of the rate). The unmutated
+tests run first and must pass with nothing skipped, else the run stops: a skipped test
+would let mutants survive for the wrong reason.
+
+Report: one JSON line per mutant in ``--out`` (target, ``file:line``, function, the line
+before and after, outcome, the first failing test, seconds), written as each mutant
+finishes, and a summary per target on stdout. :data:`EQUIVALENT` lists mutants judged
+equivalent (by their id) with the reason; they are reported apart and left out of the kill
+rate, which is ``killed / (killed + survived)`` over the non-equivalent mutants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import io
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A source file, the functions mutated in it and the tests that should notice."""
+
+    name: str
+    path: str  # relative to src/kl_mobility
+    functions: tuple[str, ...]
+    tests: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+    n: int = 20
+    skip: str = ""  # regular expression: lines not mutated (e.g. message formatting)
+    allow_skips: int = 0  # tests the unmutated run may skip (e.g. "already without JIT")
+
+
+_NOJIT = {"NUMBA_DISABLE_JIT": "1"}  # pure Python beats compiling a mutated kernel
+
+TARGETS: tuple[Target, ...] = (
+    Target("insertion", "kernels/insertion.py",
+           ("_legs", "_finish_legs", "_finish_waits", "_detour_bound", "_insert_vehicle",
+            "_best_insertion", "_cost_matrix", "_start_states", "_best_insertion_at"),
+           ("tests/kernels/test_insertion.py", "tests/sim/test_handchecked.py"),
+           {"KL_INSERTION_EXAMPLES": "300", **_NOJIT}, n=30, allow_skips=1),
+    Target("service", "service.py",
+           ("in_service_hours", "past_midnight", "wrap_past_midnight", "external_offsets",
+            "depot_nodes", "pickup_deadline", "dropoff_deadline", "dwell_s", "at_boundary",
+            "structural_reasons", "optional_times", "desired_pickup_s", "type_hours"),
+           ("tests/sim/test_handchecked.py", "tests/sim/test_external_zones.py",
+            "tests/sim/test_type_hours.py", "tests/sim/test_service_rules.py"), _NOJIT, n=20),
+    Target("setup", "sim/setup.py", ("make_requests",),
+           ("tests/sim/test_handchecked.py", "tests/sim/test_external_zones.py",
+            "tests/sim/test_type_hours.py", "tests/sim/test_service_rules.py"), _NOJIT, n=10),
+    Target("engine-rules", "sim/engine.py",
+           ("Engine._ticker", "Engine._req_args", "Engine._serve_stop", "Engine.cost_matrix"),
+           ("tests/sim/test_handchecked.py", "tests/sim/test_external_zones.py",
+            "tests/sim/test_type_hours.py", "tests/sim/test_service_rules.py"), _NOJIT, n=12),
+    Target("emissions", "emissions.py", ("*",), ("tests/test_emissions.py",), n=25),
+    Target("checker", "routing/checker.py", ("*",),
+           ("tests/routing/test_routing_checker.py", "tests/routing/test_insertion_scan.py",
+            "tests/routing/test_routing_ges.py::test_insertion_check_agrees_with_checker"),
+           n=20),
+    Target("scan", "kernels/routing_insertion.py",
+           ("schedule", "ride_duration_ok", "build", "insertion_delta", "scan_insertion"),
+           ("tests/routing/test_insertion_scan.py",
+            "tests/routing/test_routing_ges.py::test_scan_insertion_equals_brute_force"),
+           _NOJIT, n=20),
+    Target("batch", "batch.py",
+           ("_package_digest", "code_version", "run_key", "default_batch_name", "plan_batch",
+            "_finished", "_json_safe", "execute_run", "run_batch", "BatchResult.counts"),
+           ("tests/test_batch.py",), n=20, skip=r"traceback|tb\[|indent=|detail|hexdigest"),
+)
+
+#: Mutants judged equivalent (same behaviour), by id, with the reason.
+EQUIVALENT: dict[str, str] = {}
+
+_FLIPS = {"<": ("<=",), "<=": ("<",), ">": (">=",), ">=": (">",), "==": ("!=",),
+          "!=": ("==",), "+": ("-",), "-": ("+",), "+=": ("-=",), "-=": ("+=",), "*": ("/",)}
+_NAMES = {"and": ("or",), "or": ("and",), "True": ("False",), "False": ("True",),
+          "min": ("max",), "max": ("min",), "break": ("continue",), "not": ("",),
+          "is": ("is not",)}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    target: str
+    path: str
+    function: str
+    line: int  # 1-based line in the file
+    col: int
+    old: str
+    new: str
+    before: str
+    after: str
+
+    @property
+    def id(self) -> str:
+        """Stable while the function's body does not change: the function, the line's text
+        and the token's column in it."""
+        return f"{self.path}:{self.function}:{self.before.strip()}@{self.col}:{self.old}>{self.new}"
+
+
+def _functions(tree: ast.AST, wanted: tuple[str, ...]) -> list[tuple[str, int, int]]:
+    """(qualified name, first body line, last line) of the wanted functions."""
+    out = []
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                visit(child, f"{prefix}{child.name}.")
+            elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                q = prefix + child.name
+                if "*" in wanted or q in wanted:
+                    out.append((q, child.body[0].lineno, child.end_lineno or child.lineno))
+                visit(child, f"{q}.")
+
+    visit(tree, "")
+    return out
+
+
+def candidates(target: Target) -> list[Mutant]:
+    """Every mutant the operators give in the target's functions (docstrings excluded)."""
+    path = ROOT / "src" / "kl_mobility" / target.path
+    src = path.read_text(encoding="utf-8")
+    tree = ast.parse(src)
+    funcs = _functions(tree, target.functions)
+    missing = set(target.functions) - {"*"} - {q for q, _, _ in funcs}
+    if missing:
+        raise SystemExit(f"{target.name}: no function(s) {sorted(missing)} in {target.path}")
+    lines = src.splitlines(keepends=True)
+    toks = list(tokenize.generate_tokens(io.StringIO(src).readline))
+    out: list[Mutant] = []
+    for k, tok in enumerate(toks):
+        (ln, col), (eln, ecol) = tok.start, tok.end
+        if ln != eln:
+            continue
+        owner = None
+        for q, a, b in funcs:  # innermost: the last (nested functions come after)
+            if a <= ln <= b:
+                owner = q
+        if owner is None:
+            continue
+        news: tuple[str, ...] = ()
+        if tok.type == tokenize.OP:
+            news = _FLIPS.get(tok.string, ())
+        elif tok.type == tokenize.NAME and tok.string in _NAMES:
+            nxt = toks[k + 1].string if k + 1 < len(toks) else ""
+            if tok.string in ("min", "max") and nxt != "(":
+                continue
+            news = _NAMES[tok.string]
+        elif tok.type == tokenize.NUMBER:
+            s = tok.string.replace("_", "")
+            if re.fullmatch(r"\d+", s):
+                v = int(s)
+                news = (str(v + 1),) + ((str(v - 1),) if v >= 1 else ())
+            elif re.fullmatch(r"\d*\.\d*(e[+-]?\d+)?", s, re.I):
+                news = (repr(float(s) + 1.0),)
+        line = lines[ln - 1]
+        if target.skip and re.search(target.skip, line):
+            continue
+        for new in news:
+            after = line[:col] + new + line[ecol:]
+            mutated = "".join(lines[:ln - 1]) + after + "".join(lines[ln:])
+            try:
+                compile(mutated, str(path), "exec")
+            except SyntaxError:
+                continue
+            out.append(Mutant(target.name, target.path, owner, ln, col, tok.string, new,
+                              line.rstrip("\n"), after.rstrip("\n")))
+    return out
+
+
+def draw(target: Target, seed: int, n: int | None = None) -> list[Mutant]:
+    """``n`` candidates drawn without replacement, weighted by kind, seeded by name and seed."""
+    n = target.n if n is None else n
+    rng = random.Random(f"{target.name}:{seed}")
+    pool = candidates(target)
+    chosen: list[Mutant] = []
+    while pool and len(chosen) < n:
+        k = rng.choices(range(len(pool)), weights=[_WEIGHT[_kind(m)] for m in pool])[0]
+        chosen.append(pool.pop(k))
+    return sorted(chosen, key=lambda m: (m.line, m.col, m.new))
+
+
+#: Draw weights by kind of change: comparisons and logic are the likelier slips.
+_WEIGHT = {"compare": 3.0, "logic": 2.0, "arith": 2.0, "const": 1.0}
+
+
+def _kind(m: Mutant) -> str:
+    if m.old in ("<", "<=", ">", ">=", "==", "!="):
+        return "compare"
+    if m.old in _NAMES:
+        return "logic"
+    if m.old in _FLIPS:
+        return "arith"
+    return "const"
+
+
+def _scratch() -> Path:
+    """A fresh copy of the tree to mutate, with ``shared`` beside it."""
+    base = Path(tempfile.mkdtemp(prefix="kl-mutate-"))
+    tree = base / "tree"
+    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", ".hypothesis")
+    tree.mkdir()
+    for name in ("src", "tests"):
+        shutil.copytree(ROOT / name, tree / name, ignore=ignore)
+    shutil.copy2(ROOT / "pyproject.toml", tree / "pyproject.toml")
+    shared = ROOT.parent / "shared"
+    if shared.is_dir():
+        (base / "shared").symlink_to(shared.resolve())
+    return tree
+
+
+_SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)")
+
+
+def _pytest(tree: Path, target: Target, timeout: float) -> tuple[str, str, float, dict]:
+    """Run the target's tests in ``tree``: (outcome, first failing test, seconds, counts)."""
+    env = {**os.environ, **target.env, "PYTHONPATH": str(tree / "src"),
+           "KL_MOBILITY_CACHE": str(tree / "networks"), "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("KL_MOBILITY_OSM", None)
+    tests = [t for t in target.tests if (tree / t.split("::")[0]).exists()]
+    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+           "--no-header", "-rfEs", *tests]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=tree, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return "timeout", "", time.perf_counter() - t0, {}
+    secs = time.perf_counter() - t0
+    tail = out.strip().splitlines()[-1] if out.strip() else ""
+    counts = {k: int(v) for v, k in _SUMMARY.findall(tail)}
+    failing = re.findall(r"^(?:FAILED|ERROR) (\S+)", out, re.M)
+    if proc.returncode == 0:
+        return "survived", "", secs, counts
+    if proc.returncode in (1,) and failing:
+        return "killed", failing[0], secs, counts
+    if proc.returncode == 2 or not failing:  # collection or import error, usage error
+        err = re.findall(r"^E\s+(.*)$", out, re.M)
+        return "incompetent", (err[-1] if err else tail)[:200], secs, counts
+    return "killed", failing[0], secs, counts
+
+
+def run(targets: list[Target], seed: int, n: int | None, out: Path | None,
+        timeout: float | None) -> int:
+    tree = _scratch()
+    print(f"scratch copy: {tree}", flush=True)
+    fh = out.open("a", encoding="utf-8") if out else None
+    totals: dict[str, dict[str, int]] = {}
+    try:
+        for target in targets:
+            mutants = draw(target, seed, n)
+            outcome, _, base_s, counts = _pytest(tree, target, timeout=1800)
+            if outcome != "survived" or counts.get("skipped", 0) > target.allow_skips:
+                print(f"{target.name}: the unmutated tests do not pass cleanly "
+                      f"({outcome}, {counts}); target left out", flush=True)
+                totals[target.name] = {"baseline_failed": 1}
+                continue
+            limit = timeout or max(60.0, 5.0 * base_s)
+            print(f"{target.name}: {len(mutants)} mutants, tests {counts} in {base_s:.0f} s "
+                  f"unmutated (limit {limit:.0f} s)", flush=True)
+            tally = totals.setdefault(target.name, {})
+            file = tree / "src" / "kl_mobility" / target.path
+            original = file.read_text(encoding="utf-8")
+            stat = file.stat()
+            for m in mutants:
+                lines = original.splitlines(keepends=True)
+                assert lines[m.line - 1].rstrip("\n") == m.before
+                lines[m.line - 1] = m.after + "\n"
+                file.write_text("".join(lines), encoding="utf-8")
+                try:
+                    res, failing, secs, _ = _pytest(tree, target, limit)
+                finally:
+                    file.write_text(original, encoding="utf-8")
+                    os.utime(file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+                if m.id in EQUIVALENT and res == "survived":
+                    res = "equivalent"
+                tally[res] = tally.get(res, 0) + 1
+                row = {"target": m.target, "where": f"{m.path}:{m.line}", "function": m.function,
+                       "change": f"{m.old} -> {m.new}", "before": m.before.strip(),
+                       "after": m.after.strip(), "outcome": res, "killed_by": failing,
+                       "seconds": round(secs, 1), "id": m.id,
+                       "equivalent_reason": EQUIVALENT.get(m.id, "")}
+                print(f"  {res:11s} {m.path}:{m.line} {m.function}: {m.old} -> {m.new}"
+                      f"   {failing}", flush=True)
+                if fh:
+                    fh.write(json.dumps(row) + "\n")
+                    fh.flush()
+    finally:
+        if fh:
+            fh.close()
+        shutil.rmtree(tree.parent, ignore_errors=True)
+    print("\ntarget         killed  timeout survived equivalent incompetent  kill rate")
+    for name, t in totals.items():
+        if "baseline_failed" in t:
+            print(f"{name:14s} (tests do not pass unmutated)")
+            continue
+        k, to, s = t.get("killed", 0), t.get("timeout", 0), t.get("survived", 0)
+        rate = (k + to) / (k + to + s) if k + to + s else float("nan")
+        print(f"{name:14s} {k:6d} {to:8d} {s:8d} {t.get('equivalent', 0):10d} "
+              f"{t.get('incompetent', 0):11d}  {rate:8.1%}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("command", choices=("list", "run"))
+    ap.add_argument("targets", nargs="*", help="target names (default: all)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("-n", type=int, default=None, help="mutants per target")
+    ap.add_argument("--timeout", type=float, default=None, help="seconds per test run")
+    ap.add_argument("--out", type=Path, default=None, help="JSON lines report (appended)")
+    args = ap.parse_args(argv)
+    names = {t.name: t for t in TARGETS}
+    bad = [t for t in args.targets if t not in names]
+    if bad:
+        ap.error(f"unknown target(s) {bad}; valid: {', '.join(names)}")
+    targets = [names[t] for t in args.targets] if args.targets else list(TARGETS)
+    if args.command == "list":
+        for t in targets:
+            ms = draw(t, args.seed, args.n)
+            print(f"{t.name}: {len(ms)} of {len(candidates(t))} candidates")
+            for m in ms:
+                print(f"  {m.path}:{m.line} {m.function}: {m.old} -> {m.new}   | {m.after.strip()}")
+        return 0
+    return run(targets, args.seed, args.n, args.out, args.timeout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
