@@ -11,7 +11,8 @@ Usage (from the repository root, with the project's environment active)::
     python tools/mutate.py list [TARGET ...]            # the mutants a run would try
     nice -n 10 python tools/mutate.py run [TARGET ...] [--out mutants.jsonl]
 
-``TARGET`` names entries of :data:`TARGETS` (default: all). ``--seed`` changes the draw,
+``TARGET`` names entries of :data:`TARGETS` (default: all). ``--tree DIR`` mutates a copy
+of another tree (e.g. ``git archive`` of an older commit, to measure its tests). ``--seed`` changes the draw,
 ``-n`` the number of mutants per target, ``--timeout`` the seconds allowed per test run
 (default: 5 x the unmutated run, at least 60 s).
 
@@ -32,7 +33,9 @@ Mutation operators (applied to Python tokens, never inside strings or comments):
 - logic: ``and`` <-> ``or``, ``True`` <-> ``False``, ``min`` <-> ``max``, ``break`` ->
   ``continue``, ``not`` dropped, ``is`` -> ``is not``.
 
-Every candidate of a target's functions is listed; ``n`` are drawn without replacement
+A target may add hand-written mutants (``manual``: a text replacement on the first line
+that contains it, e.g. a limit's constant or a window loosened by 5 s). Every candidate
+of a target's functions is listed; ``n`` are drawn without replacement
 with a generator seeded by the target's name and ``--seed`` (so a function gets mutants in
 proportion to its code), weighted by kind (:data:`_WEIGHT`: comparisons 3, logic and sign
 swaps 2, constants 1) so that the likelier slips come up more often. A candidate that does
@@ -79,6 +82,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,7 @@ class Target:
     n: int = 20
     skip: str = ""  # regular expression: lines not mutated (e.g. message formatting)
     allow_skips: int = 0  # tests the unmutated run may skip (e.g. "already without JIT")
+    manual: tuple[tuple[str, str], ...] = ()  # hand-written (old, new) text replacements
 
 
 _NOJIT = {"NUMBA_DISABLE_JIT": "1"}  # pure Python beats compiling a mutated kernel
@@ -125,7 +130,24 @@ TARGETS: tuple[Target, ...] = (
            ("schedule", "ride_duration_ok", "build", "insertion_delta", "scan_insertion"),
            ("tests/routing/test_insertion_scan.py",
             "tests/routing/test_routing_ges.py::test_scan_insertion_equals_brute_force"),
-           _NOJIT, n=20),
+           _NOJIT, n=20, manual=(
+               # a pickup, a delivery and a carried stop's window loosened by 5 s
+               ("        if t > l[p] + EPS:", "        if t > l[p] + EPS + 5.0:"),
+               ("if td <= l[d] + EPS:", "if td <= l[d] + EPS + 5.0:"),
+               ("if t > z[j] + EPS:", "if t > z[j] + EPS + 5.0:"))),
+    Target("snapping", "network/snapping.py", ("snap", "nearest_nodes"),
+           ("tests/network/test_snap_limit.py", "tests/network/test_tiny.py",
+            "tests/demand/test_demand_io.py"), n=8, skip=r"f\"|more = ",
+           manual=(("DEFAULT_MAX_SNAP_M = 500.0", "DEFAULT_MAX_SNAP_M = 501.0"),
+                   ("DEFAULT_MAX_SNAP_M = 500.0", "DEFAULT_MAX_SNAP_M = 499.0"))),
+    Target("modechoice", "demand/modechoice.py",
+           ("_base_utilities", "_ondemand_utility", "mode_probabilities", "expected_shares",
+            "calibrate_asc"),
+           ("tests/demand/test_demand_modechoice.py", "tests/demand/test_logit_formula.py"),
+           n=15),
+    Target("rebalancing", "dispatch/policies.py", ("_largest_remainder",),
+           ("tests/dispatch/test_largest_remainder.py", "tests/dispatch/test_policies.py"),
+           n=10),
     Target("batch", "batch.py",
            ("_package_digest", "code_version", "run_key", "default_batch_name", "plan_batch",
             "_finished", "_json_safe", "execute_run", "run_batch", "BatchResult.counts"),
@@ -179,9 +201,9 @@ def _functions(tree: ast.AST, wanted: tuple[str, ...]) -> list[tuple[str, int, i
     return out
 
 
-def candidates(target: Target) -> list[Mutant]:
+def candidates(target: Target, root: Path = ROOT) -> list[Mutant]:
     """Every mutant the operators give in the target's functions (docstrings excluded)."""
-    path = ROOT / "src" / "kl_mobility" / target.path
+    path = root / "src" / "kl_mobility" / target.path
     src = path.read_text(encoding="utf-8")
     tree = ast.parse(src)
     funcs = _functions(tree, target.functions)
@@ -231,16 +253,42 @@ def candidates(target: Target) -> list[Mutant]:
     return out
 
 
-def draw(target: Target, seed: int, n: int | None = None) -> list[Mutant]:
-    """``n`` candidates drawn without replacement, weighted by kind, seeded by name and seed."""
+def draw(target: Target, seed: int, n: int | None = None, root: Path = ROOT) -> list[Mutant]:
+    """``n`` candidates drawn without replacement, weighted by kind, seeded by name and seed,
+    plus the target's hand-written mutants."""
     n = target.n if n is None else n
     rng = random.Random(f"{target.name}:{seed}")
-    pool = candidates(target)
+    pool = candidates(target, root)
     chosen: list[Mutant] = []
     while pool and len(chosen) < n:
         k = rng.choices(range(len(pool)), weights=[_WEIGHT[_kind(m)] for m in pool])[0]
         chosen.append(pool.pop(k))
+    chosen += manual(target, root)
     return sorted(chosen, key=lambda m: (m.line, m.col, m.new))
+
+
+def manual(target: Target, root: Path = ROOT) -> list[Mutant]:
+    """The target's hand-written mutants: each replaces ``old`` by ``new`` on the first line
+    (of the whole file) that contains ``old``."""
+    path = root / "src" / "kl_mobility" / target.path
+    src = path.read_text(encoding="utf-8")
+    lines = src.splitlines(keepends=True)
+    funcs = _functions(ast.parse(src), ("*",))
+    out = []
+    for old, new in target.manual:
+        hits = [k for k, line in enumerate(lines) if old in line]
+        if not hits:
+            raise SystemExit(f"{target.name}: no line of {target.path} contains {old!r}")
+        k = hits[0]
+        line = lines[k]
+        col = line.index(old)
+        owner = "<module>"
+        for q, a, b in funcs:
+            if a <= k + 1 <= b:
+                owner = q
+        out.append(Mutant(target.name, target.path, owner, k + 1, col, old, new,
+                          line.rstrip("\n"), line.replace(old, new, 1).rstrip("\n")))
+    return out
 
 
 #: Draw weights by kind of change: comparisons and logic are the likelier slips.
@@ -257,18 +305,17 @@ def _kind(m: Mutant) -> str:
     return "const"
 
 
-def _scratch() -> Path:
-    """A fresh copy of the tree to mutate, with ``shared`` beside it."""
+def _scratch(root: Path) -> Path:
+    """A fresh copy of the tree ``root`` to mutate, with ``shared`` beside it."""
     base = Path(tempfile.mkdtemp(prefix="kl-mutate-"))
     tree = base / "tree"
     ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", ".hypothesis")
     tree.mkdir()
     for name in ("src", "tests"):
-        shutil.copytree(ROOT / name, tree / name, ignore=ignore)
-    shutil.copy2(ROOT / "pyproject.toml", tree / "pyproject.toml")
-    shared = ROOT.parent / "shared"
-    if shared.is_dir():
-        (base / "shared").symlink_to(shared.resolve())
+        shutil.copytree(root / name, tree / name, ignore=ignore)
+    shutil.copy2(root / "pyproject.toml", tree / "pyproject.toml")
+    if SHARED.is_dir():
+        (base / "shared").symlink_to(SHARED.resolve())
     return tree
 
 
@@ -307,14 +354,14 @@ def _pytest(tree: Path, target: Target, timeout: float) -> tuple[str, str, float
 
 
 def run(targets: list[Target], seed: int, n: int | None, out: Path | None,
-        timeout: float | None) -> int:
-    tree = _scratch()
+        timeout: float | None, root: Path = ROOT) -> int:
+    tree = _scratch(root)
     print(f"scratch copy: {tree}", flush=True)
     fh = out.open("a", encoding="utf-8") if out else None
     totals: dict[str, dict[str, int]] = {}
     try:
         for target in targets:
-            mutants = draw(target, seed, n)
+            mutants = draw(target, seed, n, root)
             outcome, _, base_s, counts = _pytest(tree, target, timeout=1800)
             if outcome != "survived" or counts.get("skipped", 0) > target.allow_skips:
                 print(f"{target.name}: the unmutated tests do not pass cleanly "
@@ -375,6 +422,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-n", type=int, default=None, help="mutants per target")
     ap.add_argument("--timeout", type=float, default=None, help="seconds per test run")
     ap.add_argument("--out", type=Path, default=None, help="JSON lines report (appended)")
+    ap.add_argument("--tree", type=Path, default=ROOT,
+                    help="tree to copy and mutate (default: this repository), e.g. an "
+                    "export of an older commit to measure its tests")
     args = ap.parse_args(argv)
     names = {t.name: t for t in TARGETS}
     bad = [t for t in args.targets if t not in names]
@@ -383,12 +433,12 @@ def main(argv: list[str] | None = None) -> int:
     targets = [names[t] for t in args.targets] if args.targets else list(TARGETS)
     if args.command == "list":
         for t in targets:
-            ms = draw(t, args.seed, args.n)
-            print(f"{t.name}: {len(ms)} of {len(candidates(t))} candidates")
+            ms = draw(t, args.seed, args.n, args.tree)
+            print(f"{t.name}: {len(ms)} of {len(candidates(t, args.tree))} candidates")
             for m in ms:
                 print(f"  {m.path}:{m.line} {m.function}: {m.old} -> {m.new}   | {m.after.strip()}")
         return 0
-    return run(targets, args.seed, args.n, args.out, args.timeout)
+    return run(targets, args.seed, args.n, args.out, args.timeout, args.tree.resolve())
 
 
 if __name__ == "__main__":

@@ -204,3 +204,137 @@ def test_external_offsets_enter_direct_time_and_deadline():
     assert st.direct_s.tolist() == [91]
     assert st.late_drop[0].tolist() == [5037]
     assert st.direct_m[0] == pytest.approx(210.0 + 70 * 50 / 3.6)
+
+
+def test_stop_based_windows_by_hand():
+    """A stop-based type with explicit stops at nodes 0 and 3 (21 s hops, 210 m apart).
+    Walk = ceil(210 m x 1.3 / 1.25 m/s = 218.4) = 219 s to the nearest stop.
+
+    - 1 -> 4 at 4000: boards at stop 0, alights at stop 3 (direct tt[0, 3] = 63 s); earliest
+      pickup 4000 + 219 = 4219, deadline 4819; drop-off by min(4819 + ceil(94.5) + 300 =
+      5214, latest 5300 - walk 219 = 5081) = 5081; walk 438 s.
+    - 1 -> 0: both ends at stop 0: not offered (o = d = -1), rejected no_stop.
+    """
+    fleet = (VehicleTypeConfig("shuttle", 1, 4, kind="shuttle", stop_based=True),)
+    net, oracle = grid(1, 5, 210.0)
+    tables = type_tables(net, oracle, fleet)
+    req = pd.DataFrame({"request_id": [1, 2], "request_time_s": [4000, 4000],
+                        "origin_node": [1, 1], "dest_node": [4, 0], "passengers": [1, 1],
+                        "latest_dropoff_s": pd.array([5300, NA], dtype="Int64")})
+    st = make_requests(req, net.n_nodes, tables[0], tables, fleet, WINDOWS,
+                       np.asarray(net.node_x), np.asarray(net.node_y),
+                       {"shuttle": np.array([0, 3])})
+    assert (st.o[0].tolist(), st.d[0].tolist()) == ([0, -1], [3, -1])
+    assert st.early[0, 0] == 4219 and st.late_pick[0, 0] == 4819
+    assert st.late_drop[0, 0] == 5081
+    assert st.walk_s[0, 0] == 438
+    assert list(st.reason) == ["", "no_stop"]
+
+
+def test_stop_based_without_explicit_stops_uses_virtual_stops():
+    """No stops given: the type's stops are the virtual ones (every 400 m); a request's
+    stops are among them."""
+    from kl_mobility.sim.travel import virtual_stops
+
+    fleet = (VehicleTypeConfig("shuttle", 1, 4, kind="shuttle", stop_based=True),)
+    net, oracle = grid(3, 5)
+    tables = type_tables(net, oracle, fleet)
+    x, y = np.asarray(net.node_x), np.asarray(net.node_y)
+    req = _requests([(1, 4000, 0, 14, 1)])
+    st = make_requests(req, net.n_nodes, tables[0], tables, fleet, WINDOWS, x, y, None)
+    virtual = set(virtual_stops(x, y, 400.0).tolist())
+    assert st.o[0, 0] in virtual and st.d[0, 0] in virtual and st.o[0, 0] != st.d[0, 0]
+
+
+def test_type_outside_its_hours_is_not_offered():
+    """A van with hours [5000, 6000) next to one with the service's: a request at 4000 is
+    offered only to the second (o = d = -1 for the first), at 5500 to both."""
+    fleet = (VehicleTypeConfig("late", 1, 4, start_s=5000, end_s=6000),
+             VehicleTypeConfig("van", 1, 4))
+    st = _state([(1, 4000, 1, 2, 1, NA, NA, NA), (2, 5500, 1, 2, 1, NA, NA, NA)], fleet=fleet)
+    assert st.o.tolist() == [[-1, 1], [1, 1]] and st.d.tolist() == [[-1, 2], [2, 2]]
+
+
+@pytest.mark.parametrize(("col", "node"), [("origin_node", -1), ("origin_node", 5),
+                                           ("dest_node", -1), ("dest_node", 5)])
+def test_node_ids_outside_the_network_are_errors(col, node):
+    """Nodes are 0..4: -1 and 5 are refused by name (4 is fine)."""
+    rows = {"origin_node": 1, "dest_node": 4}
+    rows[col] = node
+    with pytest.raises(ValueError, match=f"{col} must be network node ids 0..4"):
+        _state([(1, 4000, rows["origin_node"], rows["dest_node"], 1, NA, NA, NA)])
+    _state([(1, 4000, 0, 4, 1, NA, NA, NA), (2, 4000, 4, 0, 1, NA, NA, NA)])
+
+
+def test_depot_nodes_are_checked():
+    """Depots must be node ids 0..4: (4,) is fine, (5,) an error."""
+    from kl_mobility.sim.setup import depot_nodes
+
+    net, _ = grid(1, 5)
+    x, y = np.asarray(net.node_x), np.asarray(net.node_y)
+    assert depot_nodes(ServiceConfig(depot_nodes=(4,)), x, y).tolist() == [4]
+    with pytest.raises(ValueError, match="depot_nodes"):
+        depot_nodes(ServiceConfig(depot_nodes=(5,)), x, y)
+    # none given: the node nearest the centre (node 2 of 0..4)
+    assert depot_nodes(ServiceConfig(), x, y).tolist() == [2]
+
+
+def test_missing_offset_distance_counts_zero():
+    """origin_offset_m given but empty: 0 m off the road, so direct_m is the road's 210 m;
+    a given 500 m is added as it is."""
+    net, oracle = grid(1, 5, 210.0)
+    fleet = (VehicleTypeConfig("van", 2, 4),)
+    tables = type_tables(net, oracle, fleet)
+    req = _requests([(1, 4000, 1, 2, 1, 30), (2, 4000, 1, 2, 1, 30)], ["origin_offset_s"])
+    req["origin_offset_m"] = pd.array([NA, 500.0], dtype="Float64")
+    st = make_requests(req, net.n_nodes, tables[0], tables, fleet, WINDOWS,
+                       np.asarray(net.node_x), np.asarray(net.node_y), None)
+    assert st.direct_m.tolist() == [210.0, 710.0]
+
+
+# ---------------------------------------------------------------- external zones, dwell
+
+EXT = ServiceConfig(start_s=0, end_s=7200, max_wait_s=600, stop_dwell_s=10,
+                    board_s_per_passenger=0, depot_nodes=(0,), initial_positions="depot")
+
+
+@pytest.mark.parametrize(("policy", "times"), [
+    # immediate: A picked at node 1 at 1020, node 4 at 1090, drop in the zone at 1190,
+    # the van back at node 4 and free at 1090 + 10 + 2 x 100 = 1300: B picked at 1300,
+    # leaves 1310, node 3 at 1330
+    ("insertion", {1: [1020, 1190], 2: [1300, 1330]}),
+    # batch every 30 s: A assigned at 1020, picked at 1040, node 4 at 1110, drop at 1210,
+    # free at 1320; B (t = 1100) assigned at 1110, picked at 1320, node 3 at 1350
+    ("batch", {1: [1040, 1210], 2: [1320, 1350]}),
+])
+def test_external_drop_off_keeps_the_van_out_and_back(policy, times):
+    """A (1 -> a zone 100 s beyond node 4) at 1000, B (4 -> 3) at 1100: the van stands at the
+    drop-off for dwell + 2 x offset (out to the zone and back) before it can take B."""
+    net, oracle = grid(1, 5)
+    req = _requests([(1, 1000, 1, 4, 1, 100), (2, 1100, 4, 3, 1, 0)], ["dest_offset_s"])
+    res = simulate(net, oracle, req, EXT, [VehicleTypeConfig("van", 1, 4)],
+                   DispatchConfig(policy=policy), seed=0, external_speed_kmh=36.0)
+    t = res.trips.set_index("request_id")
+    for rid, (pick, drop) in times.items():
+        assert t.loc[rid, ["pickup_time_s", "dropoff_time_s"]].tolist() == [pick, drop]
+
+
+@pytest.mark.parametrize(("policy", "latest", "served"), [
+    ("insertion", 1390, True), ("insertion", 1389, False),
+    ("batch", 1410, True), ("batch", 1409, False),
+])
+def test_external_pickup_window_and_dwell_decide_feasibility(policy, latest, served):
+    """A zone 120 s beyond node 4 -> node 1 at 1000, latest drop-off ``latest``. Immediate:
+    the van reaches node 4 at 1080, the rider boards at 1200, the van is back and leaves
+    node 4 at 1080 + 10 + 2 x 120 = 1330, node 1 at 1390. Batch (assigned at the tick at
+    1020): node 4 at 1100, leaves 1350, node 1 at 1410. So 1390 / 1410 is just feasible
+    and one second less is not (rejected at once, no_vehicle)."""
+    net, oracle = grid(1, 5)
+    req = _requests([(1, 1000, 4, 1, 1, 120, latest)], ["origin_offset_s", "latest_dropoff_s"])
+    res = simulate(net, oracle, req, EXT, [VehicleTypeConfig("van", 1, 4)],
+                   DispatchConfig(policy=policy), seed=0, external_speed_kmh=36.0)
+    t = res.trips.set_index("request_id").loc[1]
+    if served:
+        assert t["status"] == "served" and t["dropoff_time_s"] == latest
+    else:
+        assert (t["status"], t["reason"]) == ("rejected", "no_vehicle")
