@@ -221,9 +221,7 @@ def test_stop_based_windows_by_hand():
     req = pd.DataFrame({"request_id": [1, 2], "request_time_s": [4000, 4000],
                         "origin_node": [1, 1], "dest_node": [4, 0], "passengers": [1, 1],
                         "latest_dropoff_s": pd.array([5300, NA], dtype="Int64")})
-    st = make_requests(req, net.n_nodes, tables[0], tables, fleet, WINDOWS,
-                       np.asarray(net.node_x), np.asarray(net.node_y),
-                       {"shuttle": np.array([0, 3])})
+    st = make_requests(req, net, tables[0], tables, fleet, WINDOWS, {"shuttle": np.array([0, 3])})
     assert (st.o[0].tolist(), st.d[0].tolist()) == ([0, -1], [3, -1])
     assert st.early[0, 0] == 4219 and st.late_pick[0, 0] == 4819
     assert st.late_drop[0, 0] == 5081
@@ -241,7 +239,7 @@ def test_stop_based_without_explicit_stops_uses_virtual_stops():
     tables = type_tables(net, oracle, fleet)
     x, y = np.asarray(net.node_x), np.asarray(net.node_y)
     req = _requests([(1, 4000, 0, 14, 1)])
-    st = make_requests(req, net.n_nodes, tables[0], tables, fleet, WINDOWS, x, y, None)
+    st = make_requests(req, net, tables[0], tables, fleet, WINDOWS, None)
     virtual = set(virtual_stops(x, y, 400.0).tolist())
     assert st.o[0, 0] in virtual and st.d[0, 0] in virtual and st.o[0, 0] != st.d[0, 0]
 
@@ -287,8 +285,7 @@ def test_missing_offset_distance_counts_zero():
     tables = type_tables(net, oracle, fleet)
     req = _requests([(1, 4000, 1, 2, 1, 30), (2, 4000, 1, 2, 1, 30)], ["origin_offset_s"])
     req["origin_offset_m"] = pd.array([NA, 500.0], dtype="Float64")
-    st = make_requests(req, net.n_nodes, tables[0], tables, fleet, WINDOWS,
-                       np.asarray(net.node_x), np.asarray(net.node_y), None)
+    st = make_requests(req, net, tables[0], tables, fleet, WINDOWS, None)
     assert st.direct_m.tolist() == [210.0, 710.0]
 
 
@@ -312,8 +309,7 @@ def test_external_drop_off_keeps_the_van_out_and_back(policy, times):
     drop-off for dwell + 2 x offset (out to the zone and back) before it can take B."""
     net, oracle = grid(1, 5)
     req = _requests([(1, 1000, 1, 4, 1, 100), (2, 1100, 4, 3, 1, 0)], ["dest_offset_s"])
-    res = simulate(net, oracle, req, EXT, [VehicleTypeConfig("van", 1, 4)],
-                   DispatchConfig(policy=policy), seed=0, external_speed_kmh=36.0)
+    res = simulate(SimInputs(net, oracle, req, EXT, [VehicleTypeConfig("van", 1, 4)], DispatchConfig(policy=policy), seed=0, external_speed_kmh=36.0))
     t = res.trips.set_index("request_id")
     for rid, (pick, drop) in times.items():
         assert t.loc[rid, ["pickup_time_s", "dropoff_time_s"]].tolist() == [pick, drop]
@@ -331,8 +327,7 @@ def test_external_pickup_window_and_dwell_decide_feasibility(policy, latest, ser
     and one second less is not (rejected at once, no_vehicle)."""
     net, oracle = grid(1, 5)
     req = _requests([(1, 1000, 4, 1, 1, 120, latest)], ["origin_offset_s", "latest_dropoff_s"])
-    res = simulate(net, oracle, req, EXT, [VehicleTypeConfig("van", 1, 4)],
-                   DispatchConfig(policy=policy), seed=0, external_speed_kmh=36.0)
+    res = simulate(SimInputs(net, oracle, req, EXT, [VehicleTypeConfig("van", 1, 4)], DispatchConfig(policy=policy), seed=0, external_speed_kmh=36.0))
     t = res.trips.set_index("request_id").loc[1]
     if served:
         assert t["status"] == "served" and t["dropoff_time_s"] == latest
