@@ -15,7 +15,7 @@ import pytest
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
-    ("batch", "runner"),
+    ("batch", "runner", "samedemand", "sensitivity"),
     ("planning", "report"),
     ("calibration", "citywide", "context", "scenario"),
     ("sim", "dispatch", "routing", "emissions"),

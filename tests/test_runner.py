@@ -436,3 +436,47 @@ def test_demand_generate_writes_the_settled_day_of_the_run(rounds_run, tmp_path,
     assert json.loads(summary_path.read_text())["requests"] == len(req)
     n = demand["rounds"]
     assert f"settled demand, as kl-mobility run simulates it: round {n} of {n} run" in printed
+
+
+def test_requests_from_a_run_isolates_the_drivetrain(small, run_a, tmp_path):
+    """The diesel twin of the small scenario on the run's own requests: the same requests,
+    and the fleet CO2 difference splits exactly into drivetrain + operations; the
+    drivetrain effect is the electric run's km x (8 l/100 km x 2645 g/l x 1.16 - 0.281 kWh
+    x 363 g/kWh) = km x (245.456 - 102.003) g."""
+    import dataclasses
+
+    out_a, kpis_a = run_a
+    diesel = dataclasses.replace(small, name="small-diesel", fleet=tuple(
+        dataclasses.replace(v, drivetrain="diesel", fuel_l_per_100km=8.0, battery_kwh=0.0)
+        for v in small.fleet))
+    kpis = run_scenario(diesel, 3, tmp_path / "d", requests_from=out_a)
+    pd.testing.assert_frame_equal(pd.read_parquet(out_a / "requests.parquet"),
+                                  pd.read_parquet(tmp_path / "d" / "requests.parquet"))
+    assert kpis["n_requests"] == kpis_a["n_requests"] and kpis["demand_rounds"] == 1
+    km = pd.read_parquet(out_a / "vehicles.parquet")["km_total"].sum()
+    assert kpis["co2_same_demand_drivetrain_effect_kg"] == pytest.approx(
+        km * (0.08 * 2645.0 * 1.16 - 0.281 * 363.0) / 1000.0, rel=1e-9)
+    assert kpis["co2_same_demand_drivetrain_effect_kg"] \
+        + kpis["co2_same_demand_operations_effect_kg"] == pytest.approx(
+            kpis["co2_fleet_co2_kg"] - kpis_a["co2_fleet_co2_kg"], rel=1e-9)
+    co2 = json.loads((tmp_path / "d" / "co2.json").read_text())
+    assert "run folder" in co2["same_demand"]["source"]
+
+
+def test_requests_from_a_folder_without_requests_is_one_line(tmp_path, capsys):
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL)
+    (tmp_path / "empty").mkdir()
+    rc = main(["run", str(path), "--requests-from", str(tmp_path / "empty"), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "run.json: not found" in err and "Traceback" not in err
+
+
+def test_the_diesel_twin_takes_the_electric_packages_requests():
+    from kl_mobility.scenario import default_scenario_path
+
+    twin = scenario_from_file(default_scenario_path().with_name("klima-plus-2030-diesel.toml"))
+    assert twin.requests_source is not None
+    assert twin.requests_source.name == "klima-plus-2030"
+    assert {v.drivetrain for v in twin.requests_source.fleet if v.count} == {"electric"}
+    assert {v.drivetrain for v in twin.fleet if v.count} == {"diesel"}

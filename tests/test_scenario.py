@@ -38,8 +38,8 @@ def test_every_shipped_scenario_loads_and_names_its_measure():
 
 def test_shipped_scenarios_differ_where_the_measures_differ():
     """Baseline has no fleet; Tempo 30 caps speeds; the package combines pooling, night
-    service and shuttles; the diesel twin differs from it only in name/description and
-    drivetrain fields."""
+    service and shuttles; the diesel twin differs from it only in name/description,
+    drivetrain fields and taking the package's requests (``requests_from_scenario``)."""
     load = {n: scenario_from_file(SHIPPED / f"{n}.toml") for n in EXPECTED}
     assert load["baseline"].fleet == ()
     assert load["tempo30-core"].network.speed_caps[0].max_speed_kmh == 30.0
@@ -48,6 +48,9 @@ def test_shipped_scenarios_differ_where_the_measures_differ():
                                       "shuttle-hbf-firstlast") for v in load[n].fleet}
     assert load["klima-plus-2030"].network == load["tempo30-core"].network
     k, d = load["klima-plus-2030"].to_mapping(), load["klima-plus-2030-diesel"].to_mapping()
+    assert d.pop("requests_source")["name"] == "klima-plus-2030"
+    assert d["demand"].pop("requests_from_scenario") == "klima-plus-2030.toml"
+    k.pop("requests_source"), k["demand"].pop("requests_from_scenario")
     for m in (k, d):
         m.pop("name"), m.pop("description")
         for v in m["fleet"]:

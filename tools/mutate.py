@@ -33,8 +33,8 @@ Mutation operators (applied to Python tokens, never inside strings or comments):
 - logic: ``and`` <-> ``or``, ``True`` <-> ``False``, ``min`` <-> ``max``, ``break`` ->
   ``continue``, ``not`` dropped, ``is`` -> ``is not``.
 
-A target may add hand-written mutants (``manual``: a text replacement on the first line
-that contains it, e.g. a limit's constant or a window loosened by 5 s). Every candidate
+A target may add hand-written mutants (``manual``: a regular-expression substitution on
+the first line that matches, e.g. a limit's constant or a window loosened by 5 s). Every candidate
 of a target's functions is listed; ``n`` are drawn without replacement
 with a generator seeded by the target's name and ``--seed`` (so a function gets mutants in
 proportion to its code), weighted by kind (:data:`_WEIGHT`: comparisons 3, logic and sign
@@ -90,14 +90,14 @@ class Target:
     """A source file, the functions mutated in it and the tests that should notice."""
 
     name: str
-    path: str  # relative to src/kl_mobility
+    path: str  # relative to src/kl_mobility; "a|b": the first that exists (moved modules)
     functions: tuple[str, ...]
     tests: tuple[str, ...]
     env: dict[str, str] = field(default_factory=dict)
     n: int = 20
     skip: str = ""  # regular expression: lines not mutated (e.g. message formatting)
     allow_skips: int = 0  # tests the unmutated run may skip (e.g. "already without JIT")
-    manual: tuple[tuple[str, str], ...] = ()  # hand-written (old, new) text replacements
+    manual: tuple[tuple[str, str], ...] = ()  # hand-written (regex, replacement) mutants
 
 
 _NOJIT = {"NUMBA_DISABLE_JIT": "1"}  # pure Python beats compiling a mutated kernel
@@ -126,20 +126,21 @@ TARGETS: tuple[Target, ...] = (
            ("tests/routing/test_routing_checker.py", "tests/routing/test_insertion_scan.py",
             "tests/routing/test_routing_ges.py::test_insertion_check_agrees_with_checker"),
            n=20),
-    Target("scan", "kernels/routing_insertion.py",
-           ("schedule", "ride_duration_ok", "build", "insertion_delta", "scan_insertion"),
+    Target("scan", "kernels/routing_insertion.py|routing/ges.py",
+           ("schedule", "ride_duration_ok", "build", "insertion_delta", "scan_insertion",
+            "_schedule", "_full_ok", "_build", "_ins_delta", "_scan_insertion"),
            ("tests/routing/test_insertion_scan.py",
             "tests/routing/test_routing_ges.py::test_scan_insertion_equals_brute_force"),
            _NOJIT, n=20, manual=(
                # a pickup, a delivery and a carried stop's window loosened by 5 s
-               ("        if t > l[p] + EPS:", "        if t > l[p] + EPS + 5.0:"),
-               ("if td <= l[d] + EPS:", "if td <= l[d] + EPS + 5.0:"),
-               ("if t > z[j] + EPS:", "if t > z[j] + EPS + 5.0:"))),
+               (r"(?<=^        if t > l\[p\] \+ )_?EPS(?=:)", r"\g<0> + 5.0"),
+               (r"(?<=if td <= l\[d\] \+ )_?EPS(?=:)", r"\g<0> + 5.0"),
+               (r"(?<=if t > z\[j\] \+ )_?EPS(?=:)", r"\g<0> + 5.0"))),
     Target("snapping", "network/snapping.py", ("snap", "nearest_nodes"),
            ("tests/network/test_snap_limit.py", "tests/network/test_tiny.py",
             "tests/demand/test_demand_io.py"), n=8, skip=r"f\"|more = ",
-           manual=(("DEFAULT_MAX_SNAP_M = 500.0", "DEFAULT_MAX_SNAP_M = 501.0"),
-                   ("DEFAULT_MAX_SNAP_M = 500.0", "DEFAULT_MAX_SNAP_M = 499.0"))),
+           manual=((r"(?<=DEFAULT_MAX_SNAP_M = )500\.0", "501.0"),
+                   (r"(?<=DEFAULT_MAX_SNAP_M = )500\.0", "499.0"))),
     Target("modechoice", "demand/modechoice.py",
            ("_base_utilities", "_ondemand_utility", "mode_probabilities", "expected_shares",
             "calibrate_asc"),
@@ -201,15 +202,25 @@ def _functions(tree: ast.AST, wanted: tuple[str, ...]) -> list[tuple[str, int, i
     return out
 
 
+def resolve(target: Target, root: Path) -> str:
+    """The target's file in tree ``root`` (the first of its ``|`` alternatives there)."""
+    for rel in target.path.split("|"):
+        if (root / "src" / "kl_mobility" / rel).is_file():
+            return rel
+    raise SystemExit(f"{target.name}: none of {target.path} in {root}")
+
+
 def candidates(target: Target, root: Path = ROOT) -> list[Mutant]:
-    """Every mutant the operators give in the target's functions (docstrings excluded)."""
-    path = root / "src" / "kl_mobility" / target.path
+    """Every mutant the operators give in the target's functions (docstrings excluded).
+    Functions may be listed under old and new names: those found are used, at least one
+    must be."""
+    rel = resolve(target, root)
+    path = root / "src" / "kl_mobility" / rel
     src = path.read_text(encoding="utf-8")
     tree = ast.parse(src)
     funcs = _functions(tree, target.functions)
-    missing = set(target.functions) - {"*"} - {q for q, _, _ in funcs}
-    if missing:
-        raise SystemExit(f"{target.name}: no function(s) {sorted(missing)} in {target.path}")
+    if not funcs:
+        raise SystemExit(f"{target.name}: none of the functions {target.functions} in {rel}")
     lines = src.splitlines(keepends=True)
     toks = list(tokenize.generate_tokens(io.StringIO(src).readline))
     out: list[Mutant] = []
@@ -248,7 +259,7 @@ def candidates(target: Target, root: Path = ROOT) -> list[Mutant]:
                 compile(mutated, str(path), "exec")
             except SyntaxError:
                 continue
-            out.append(Mutant(target.name, target.path, owner, ln, col, tok.string, new,
+            out.append(Mutant(target.name, rel, owner, ln, col, tok.string, new,
                               line.rstrip("\n"), after.rstrip("\n")))
     return out
 
@@ -268,26 +279,29 @@ def draw(target: Target, seed: int, n: int | None = None, root: Path = ROOT) -> 
 
 
 def manual(target: Target, root: Path = ROOT) -> list[Mutant]:
-    """The target's hand-written mutants: each replaces ``old`` by ``new`` on the first line
-    (of the whole file) that contains ``old``."""
-    path = root / "src" / "kl_mobility" / target.path
-    src = path.read_text(encoding="utf-8")
+    """The target's hand-written mutants: each ``(pattern, replacement)`` is a regular
+    expression substitution on the first line (of the whole file) that matches."""
+    rel = resolve(target, root)
+    src = (root / "src" / "kl_mobility" / rel).read_text(encoding="utf-8")
     lines = src.splitlines(keepends=True)
     funcs = _functions(ast.parse(src), ("*",))
     out = []
-    for old, new in target.manual:
-        hits = [k for k, line in enumerate(lines) if old in line]
+    for pattern, repl in target.manual:
+        hits = [k for k, line in enumerate(lines) if re.search(pattern, line)]
         if not hits:
-            raise SystemExit(f"{target.name}: no line of {target.path} contains {old!r}")
+            raise SystemExit(f"{target.name}: no line of {rel} matches {pattern!r}")
         k = hits[0]
-        line = lines[k]
-        col = line.index(old)
+        line = lines[k].rstrip("\n")
+        match = re.search(pattern, line)
+        assert match is not None
         owner = "<module>"
         for q, a, b in funcs:
             if a <= k + 1 <= b:
                 owner = q
-        out.append(Mutant(target.name, target.path, owner, k + 1, col, old, new,
-                          line.rstrip("\n"), line.replace(old, new, 1).rstrip("\n")))
+        after = re.sub(pattern, repl, line, count=1)
+        out.append(Mutant(target.name, rel, owner, k + 1, match.start(), match.group(0),
+                          after[match.start():match.start() + len(match.group(0))
+                                + len(after) - len(line)], line, after))
     return out
 
 
@@ -361,7 +375,7 @@ def run(targets: list[Target], seed: int, n: int | None, out: Path | None,
     totals: dict[str, dict[str, int]] = {}
     try:
         for target in targets:
-            mutants = draw(target, seed, n, root)
+            mutants = draw(target, seed, n, tree)
             outcome, _, base_s, counts = _pytest(tree, target, timeout=1800)
             if outcome != "survived" or counts.get("skipped", 0) > target.allow_skips:
                 print(f"{target.name}: the unmutated tests do not pass cleanly "
@@ -372,7 +386,7 @@ def run(targets: list[Target], seed: int, n: int | None, out: Path | None,
             print(f"{target.name}: {len(mutants)} mutants, tests {counts} in {base_s:.0f} s "
                   f"unmutated (limit {limit:.0f} s)", flush=True)
             tally = totals.setdefault(target.name, {})
-            file = tree / "src" / "kl_mobility" / target.path
+            file = tree / "src" / "kl_mobility" / resolve(target, tree)
             original = file.read_text(encoding="utf-8")
             stat = file.stat()
             for m in mutants:

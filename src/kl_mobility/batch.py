@@ -51,6 +51,7 @@ __all__ = [
     "plan_batch",
     "run_batch",
     "run_key",
+    "run_specs",
 ]
 
 log = logging.getLogger(__name__)
@@ -303,6 +304,27 @@ def run_batch(
     """
     batch_dir = Path(batch_dir)
     specs = plan_batch(files, seeds, batch_dir, version=version)
+    return run_specs(specs, batch_dir, run_fn=run_fn, scheduler=scheduler, workers=workers,
+                     client=client, progress=progress, on_outcome=on_outcome)
+
+
+def run_specs(
+    specs: Sequence[RunSpec],
+    batch_dir: str | Path,
+    *,
+    run_fn: RunFunction | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    client: Any = None,
+    progress: ProgressCallback | None = None,
+    on_outcome: Callable[[RunOutcome], None] | None = None,
+) -> BatchResult:
+    """Run planned ``specs`` as :func:`run_batch` does (skipping finished runs of the same
+    key, on a Dask cluster) and write the batch tables into ``batch_dir``. Callers that
+    plan their own runs (the sensitivity analysis: one spec per sample) use it directly."""
+    batch_dir = Path(batch_dir)
+    if not specs:
+        raise InputError("no runs planned")
     outcomes: dict[int, RunOutcome] = {}
     todo: list[int] = []
     for i, spec in enumerate(specs):

@@ -227,10 +227,16 @@ def run_scenario(
     *,
     cache_dir: str | Path | None = None,
     progress: ProgressCallback | None = None,
+    requests_from: str | Path | None = None,
 ) -> dict[str, Any]:
     """Run ``scenario`` with ``seed`` and write its results to ``out_dir`` (atomically).
 
-    Returns the KPI dictionary (also in ``out_dir/kpis.json``).
+    Returns the KPI dictionary (also in ``out_dir/kpis.json``). ``requests_from``: a
+    finished run folder whose settled requests (``requests.parquet``) this run simulates
+    instead of its own demand (no demand rounds); the scenario key
+    ``demand.requests_from_scenario`` does the same with another scenario settled first in
+    this process. Either way ``co2.json`` "same_demand" splits the difference to that run
+    (:mod:`kl_mobility.samedemand`).
     """
     from kl_mobility.emissions import co2_account
     from kl_mobility.results.io import staged_dir, write_run
@@ -239,7 +245,13 @@ def run_scenario(
     out_dir = Path(out_dir)
     ctx = RunContext.prepare(scenario, cache_dir=cache_dir, progress=progress)
     net = ctx.network
-    settled = settle_demand(ctx, seed=seed)
+    from kl_mobility.samedemand import compare_same_demand, source_run
+
+    source = source_run(scenario, seed, requests_from, net, settle=settle_demand,
+                        cache_dir=cache_dir, progress=progress)
+    settled = settle_demand(ctx, seed=seed,
+                            requests=None if source is None else source.requests,
+                            requests_summary=None if source is None else source.summary)
     result, demand_summary, rounds = settled.result, settled.summary, settled.rounds
     forecast = settled.forecast
     last = rounds.rounds[-1]
@@ -256,6 +268,9 @@ def run_scenario(
     kpis = dict(result.kpis)
     kpis.update(account.kpis())
     kpis.update({f"co2_{k}": v for k, v in city.kpis().items()})
+    same = None if source is None else compare_same_demand(source, scenario, result, account)
+    if same is not None:
+        kpis.update(same.kpis())
     kpis.update({"demand_rounds": len(rounds.rounds),
                  "demand_converged": int(rounds.converged),
                  "demand_requests_gap": float(last["requests_gap"]),
@@ -267,8 +282,13 @@ def run_scenario(
         if not scenario.outputs.edges:
             (run_dir / "edges.parquet").unlink(missing_ok=True)
         _write_json(run_dir / "kpis.json", kpis)
-        _write_json(run_dir / "co2.json", {"citywide": city.to_dict(),
-                                            "per_rider_avoided": account.to_dict()})
+        co2 = {"citywide": city.to_dict(), "per_rider_avoided": account.to_dict()}
+        if same is not None:
+            co2["same_demand"] = same.to_dict()
+        _write_json(run_dir / "co2.json", co2)
+        from kl_mobility.demand import requests_to_parquet
+
+        requests_to_parquet(settled.requests, run_dir / "requests.parquet")
         _write_json(run_dir / "demand.json", {
             "summary": demand_summary, "iterations": rounds.rounds,
             "calibration": (None if settled.calibration is None
@@ -380,13 +400,15 @@ def demand_feedback(scenario: Scenario) -> bool:
     return any(v.count > 0 for v in scenario.fleet) and not scenario.demand.requests_file
 
 
-def settle_demand(ctx: RunContext, *, seed: int) -> SettledDemand:
+def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None = None,
+                  requests_summary: dict[str, Any] | None = None) -> SettledDemand:
     """Demand and simulation of ``ctx.scenario``'s day iterated to agreement (module
     docstring, step 2), exactly as :func:`run_scenario` does it: every round simulates the
     whole day; the last round's requests, level, forecast and simulation are returned with
-    every round booked. Deterministic in ``seed``; the result is the one
-    ``run_scenario(scenario, seed, ...)`` writes. Logs nothing; an unconverged result says
-    so in ``converged``."""
+    every round booked. ``requests`` (with ``requests_summary``): another run's settled
+    requests, simulated as they are (one round, no demand of this scenario's own).
+    Deterministic in ``seed``; the result is the one ``run_scenario(scenario, seed, ...)``
+    writes. Logs nothing; an unconverged result says so in ``converged``."""
     from kl_mobility.calibration import calibrated_scenario
     from kl_mobility.demand import ServiceLevel
     from kl_mobility.demand.modechoice import DemandRounds
@@ -401,7 +423,7 @@ def settle_demand(ctx: RunContext, *, seed: int) -> SettledDemand:
     cfg = scenario.demand
     svc = scenario.service
     has_service = any(v.count > 0 for v in scenario.fleet)
-    feedback = demand_feedback(scenario)
+    feedback = demand_feedback(scenario) and requests is None
     rounds = DemandRounds.from_config(cfg, max_rounds=cfg.service_iterations if feedback
                                       else 1)
     rebalancing = scenario.dispatch.policy == "rebalancing"
@@ -410,7 +432,10 @@ def settle_demand(ctx: RunContext, *, seed: int) -> SettledDemand:
     fc_seed = forecast_seed(seed)
     expected = ServiceLevel.assumed(cfg, start_s=svc.start_s, end_s=svc.end_s)
     demand = fc_demand = day = None
-    if feedback:
+    if requests is not None:  # another run's settled requests (the same demand)
+        summary = dict(requests_summary or {})
+        summary.setdefault("requests", len(requests))
+    elif feedback:
         demand = day = _scenario_demand(ctx, seed=seed, service_level=None, **gen)
         requests, summary = demand.requests, demand.summary()
     elif cfg.requests_file:

@@ -94,6 +94,9 @@ class Scenario:
     calibration_base: CalibrationBase | None = None
     """The reference case of ``demand.calibration = "baseline"`` (see
     :class:`CalibrationBase`); ``None``: the scenario itself without its measures."""
+    requests_source: Scenario | None = None
+    """The scenario of ``demand.requests_from_scenario``, filled in when a file is read:
+    its settled requests are this scenario's demand."""
 
     def __post_init__(self) -> None:
         if not _NAME_RE.fullmatch(self.name):
@@ -244,7 +247,24 @@ def scenario_from_file(path: str | Path) -> Scenario:
     :attr:`Scenario.calibration_base`."""
     path = Path(path)
     scenario = scenario_from_mapping(resolve_scenario_mapping(path), file=path)
-    return with_calibration_base(scenario, path)
+    scenario = with_calibration_base(scenario, path)
+    ref = scenario.demand.requests_from_scenario
+    if ref and scenario.requests_source is None:
+        key = "demand.requests_from_scenario"
+        src_path = path.parent / ref
+        if not src_path.is_file():
+            raise ConfigError(f"scenario {src_path} not found", file=path, key=key)
+        if src_path.resolve() == path.resolve():
+            raise ConfigError("a scenario cannot take its own requests", file=path, key=key)
+        source = scenario_from_file(src_path)
+        if source.demand.requests_from_scenario or source.demand.requests_file:
+            raise ConfigError(f"{src_path} takes its requests from elsewhere itself; name "
+                              "the scenario that generates them", file=path, key=key)
+        if scenario.demand.requests_file:
+            raise ConfigError("requests_file and requests_from_scenario are exclusive",
+                              file=path, key=key)
+        scenario = dataclasses.replace(scenario, requests_source=source)
+    return scenario
 
 
 def with_calibration_base(scenario: Scenario, path: str | Path) -> Scenario:

@@ -333,3 +333,34 @@ def test_external_pickup_window_and_dwell_decide_feasibility(policy, latest, ser
         assert t["status"] == "served" and t["dropoff_time_s"] == latest
     else:
         assert (t["status"], t["reason"]) == ("rejected", "no_vehicle")
+
+
+@pytest.mark.parametrize(("b_early", "b_latest", "a_times", "b_times"), [
+    # A before B fits exactly: A picked at 1080, dropped in the zone at 1110 + 50 = 1160,
+    # the van back and leaving node 2 at 1110 + 10 + 100 = 1220, node 4 at 1260 = B's
+    # earliest pickup, B dropped at node 3 at 1260 + 10 + 20 = 1290 = its latest
+    (1260, 1290, [1080, 1160], [1260, 1290]),
+    # one second tighter for B (pickup from 1259, drop by 1289): A's drop-off before B
+    # would bring B one second late, so A rides along: picked at 1080 (node 2 at 1060 ->
+    # node 1), to node 4 by 1150, B picked at 1259, dropped at node 3 at 1289, leaves
+    # 1299, node 2 at 1319, A dropped in the zone at 1319 + 50 = 1369
+    (1259, 1289, [1080, 1369], [1259, 1289]),
+])
+def test_batch_insertion_before_a_booked_stop_counts_the_external_dwell(b_early, b_latest,
+                                                                        a_times, b_times):
+    """Batch dispatch every 30 s. B (4 -> 3, pickup from ``b_early``, drop-off by
+    ``b_latest``) is assigned alone at the tick at 1020 (the van heads for node 4). A
+    (1 -> a zone 50 s beyond node 2) at 1030 is assigned at the tick at 1050, with the van
+    between nodes 1 and 2 (re-planned from node 2 at 1060): inserting A before B holds the
+    van at node 2 for the drop-off's dwell + 2 x 50 s, which decides whether B's deadline
+    still holds."""
+    net, oracle = grid(1, 5)
+    req = pd.DataFrame({"request_id": [1, 2], "request_time_s": [1030, 1000],
+                        "origin_node": [1, 4], "dest_node": [2, 3], "passengers": [1, 1],
+                        "dest_offset_s": [50, 0],
+                        "earliest_pickup_s": pd.array([NA, b_early], dtype="Int64"),
+                        "latest_dropoff_s": pd.array([NA, b_latest], dtype="Int64")})
+    res = simulate(SimInputs(net, oracle, req, EXT, [VehicleTypeConfig("van", 1, 4)], DispatchConfig(policy="batch"), seed=0, external_speed_kmh=36.0))
+    t = res.trips.set_index("request_id")
+    assert t.loc[1, ["pickup_time_s", "dropoff_time_s"]].tolist() == a_times
+    assert t.loc[2, ["pickup_time_s", "dropoff_time_s"]].tolist() == b_times

@@ -19,7 +19,7 @@ __all__ = ["main"]
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from kl_mobility.cli import batch, demand, network, routing, sim
+    from kl_mobility.cli import batch, demand, network, routing, sensitivity, sim
 
     parser = argparse.ArgumentParser(
         prog="kl-mobility",
@@ -28,7 +28,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kl-mobility {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (network, demand, sim, routing, batch):
+    for module in (network, demand, sim, routing, batch, sensitivity):
         module.register(sub)
     return parser
 

@@ -59,6 +59,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="result folder (default: results/<scenario>/<seed>)")
     p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                    help="network cache folder (default: $KL_MOBILITY_CACHE or ./networks)")
+    p.add_argument("--requests-from", type=Path, default=None, metavar="RUN_DIR",
+                   help="simulate the settled requests of the finished run in RUN_DIR "
+                   "instead of this scenario's own demand (no demand rounds): drivetrain, "
+                   "fleet and dispatch comparisons on the same demand; co2.json "
+                   "'same_demand' splits the CO2 difference into drivetrain and operations "
+                   "(charging) effects")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_run)
 
@@ -91,13 +97,22 @@ def _run(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / scenario.name / str(seed)
     progress = None if args.quiet else TqdmProgress()
     try:
-        kpis = run_scenario(scenario, seed, out, cache_dir=args.cache_dir, progress=progress)
+        kpis = run_scenario(scenario, seed, out, cache_dir=args.cache_dir, progress=progress,
+                            requests_from=args.requests_from)
     finally:
         if progress is not None:
             progress.close()
     print(f"scenario {scenario.name}, seed {seed}: results in {out}")
     print(format_kpis(kpis))
     print(format_co2_note(scenario))
+    if "co2_same_demand_drivetrain_effect_kg" in kpis:
+        print(f"same demand as the source run: fleet CO2e change "
+              f"{kpis['co2_same_demand_fleet_change_kg']:+,.0f} kg = drivetrain "
+              f"{kpis['co2_same_demand_drivetrain_effect_kg']:+,.0f} kg (the source's km at "
+              f"this fleet's factors) + operations "
+              f"{kpis['co2_same_demand_operations_effect_kg']:+,.0f} kg (km driven "
+              f"differently, e.g. no charging stops); served "
+              f"{kpis['co2_same_demand_n_served_change']:+,.0f}")
     line = format_rounds(kpis, scenario)
     if line:
         print(line)

@@ -179,6 +179,11 @@ class DemandConfig:
     scale: float = 1.0
     requests_file: str = ""
     requests_skip_invalid: bool = False
+    requests_from_scenario: str = ""
+    """Another scenario file (relative to this one's folder) whose settled requests this
+    scenario simulates, same seed (its demand rounds run first, on its own network): a
+    comparison on the same demand (e.g. the diesel twin isolating the drivetrain). Empty:
+    this scenario's own demand."""
     osm_file: str = ""
     """OSM extract for buildings and POIs; empty = the network's default source."""
 
