@@ -480,3 +480,34 @@ def test_the_diesel_twin_takes_the_electric_packages_requests():
     assert twin.requests_source.name == "klima-plus-2030"
     assert {v.drivetrain for v in twin.requests_source.fleet if v.count} == {"electric"}
     assert {v.drivetrain for v in twin.fleet if v.count} == {"diesel"}
+
+
+def test_structural_unservability_is_reported_before_the_run(small):
+    """Moelschbach's offset (615 s from the network's edge) exceeds the 600 s pickup
+    deadline: one warning naming the district and the key; with 900 s none."""
+    import dataclasses
+
+    from kl_mobility.runner import prepare_network, structural_warnings
+
+    net, _ = prepare_network(small)
+    warnings = structural_warnings(small, net)
+    assert len(warnings) == 1
+    assert "district Moelschbach" in warnings[0] and "service.max_wait_s" in warnings[0]
+    longer = dataclasses.replace(small, service=dataclasses.replace(small.service,
+                                                                    max_wait_s=900))
+    assert structural_warnings(longer, net) == []
+
+
+def test_district_feedback_is_recorded_in_the_rounds(small, tmp_path):
+    """Two rounds: the second round's demand responds to the service measured per
+    district and period, which demand.json records (districts x periods)."""
+    import dataclasses
+
+    two = dataclasses.replace(small, demand=dataclasses.replace(small.demand,
+                                                                service_iterations=2))
+    run_scenario(two, 3, tmp_path / "r")
+    demand = json.loads((tmp_path / "r" / "demand.json").read_text())
+    local = demand["summary"]["service_level"]["local"]
+    assert "core" in local["districts"] and len(local["bounds_s"]) == 6
+    assert all(len(row) == 5 for row in local["share_served"])
+    assert sum(map(sum, local["requests"])) == demand["iterations"][0]["requests"]

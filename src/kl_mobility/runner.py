@@ -66,9 +66,9 @@ if TYPE_CHECKING:
     from kl_mobility.results.records import SimulationResult
 
 __all__ = ["FORECAST_SEED_TAG", "MAX_STOP_SNAP_M", "ROUND_KPIS", "RunContext", "SettledDemand",
-           "demand_feedback", "forecast_seed", "prepare_network", "rebalancing_forecast",
-           "run_hindsight", "run_scenario", "scenario_requests", "scenario_stops", "service_area",
-           "settle_demand"]
+           "demand_feedback", "forecast_seed", "measured_local_level", "prepare_network",
+           "rebalancing_forecast", "run_hindsight", "run_scenario", "scenario_requests",
+           "scenario_stops", "service_area", "settle_demand", "structural_warnings"]
 
 FORECAST_SEED_TAG = 0x666F7265  # "fore"
 """Mixed with the run's seed into the forecast's own seed (:func:`forecast_seed`)."""
@@ -245,6 +245,9 @@ def run_scenario(
     out_dir = Path(out_dir)
     ctx = RunContext.prepare(scenario, cache_dir=cache_dir, progress=progress)
     net = ctx.network
+    warnings = structural_warnings(scenario, net, cache_dir=cache_dir)
+    for w in warnings:
+        log.warning("scenario %s: %s", scenario.name, w)
     from kl_mobility.samedemand import compare_same_demand, source_run
 
     source = source_run(scenario, seed, requests_from, net, settle=settle_demand,
@@ -291,6 +294,7 @@ def run_scenario(
         requests_to_parquet(settled.requests, run_dir / "requests.parquet")
         _write_json(run_dir / "demand.json", {
             "summary": demand_summary, "iterations": rounds.rounds,
+            "structural_warnings": warnings,
             "calibration": (None if settled.calibration is None
                             else settled.calibration.to_dict()),
             "converged": rounds.converged, "rounds": len(rounds.rounds),
@@ -455,6 +459,7 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
                                     forecast=forecast),
                           progress=ctx.progress, cache_dir=ctx.cache_dir)
         level = expected.with_kpis(result.kpis)  # nothing measured: as expected
+        level = measured_local_level(level, requests, result.trips, cfg)
         response = response_fc = None
         if demand is not None:
             response = _scenario_demand(ctx, seed=seed, service_level=level, **gen)
@@ -478,6 +483,70 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
     return SettledDemand(requests=requests, summary=summary, service_level=level,
                          forecast=forecast, result=result, rounds=rounds, feedback=feedback,
                          calibration=calibration, scenario=scenario, demand=day)
+
+
+def structural_warnings(scenario: Scenario, network: RoadNetwork, *,
+                        cache_dir: str | Path | None = None) -> list[str]:
+    """Demand the scenario can never serve, found before anything runs: an outer district
+    whose drive from the network's edge (its offset) is longer than ``service.max_wait_s``
+    (no door-to-door vehicle reaches it within the pickup deadline), and a stop farther
+    than ``service.max_walk_m`` from the road network. One line each, naming the district
+    or stop and the key to change."""
+    from kl_mobility.network import nearest_nodes
+
+    active = [vt for vt in scenario.fleet if vt.count > 0]
+    if not active:
+        return []
+    svc = scenario.service
+    out = []
+    if any(not vt.stop_based for vt in active) and not scenario.demand.requests_file:
+        from kl_mobility.demand.generate import load_zones
+
+        zones = load_zones(network, scenario.demand, cache_dir=cache_dir)
+        for name, off in zip(zones.name, zones.offset_s):
+            if off > svc.max_wait_s:
+                out.append(f"district {name}: the drive from the network's edge takes "
+                           f"{int(off)} s, longer than the pickup deadline service.max_wait_s "
+                           f"= {svc.max_wait_s} s, so its requests can never be served "
+                           "(raise service.max_wait_s)")
+    for vt in active:
+        if not (vt.stop_based and vt.stops_latlon):
+            continue
+        lat = np.array([p[0] for p in vt.stops_latlon], np.float64)
+        lon = np.array([p[1] for p in vt.stops_latlon], np.float64)
+        _, dist = nearest_nodes(network, lat, lon)
+        for k, dm in enumerate(np.asarray(dist, np.float64)):
+            if dm > svc.max_walk_m:
+                out.append(f"stop fleet.{vt.name}.stops_latlon[{k}] ({lat[k]}, {lon[k]}) is "
+                           f"{dm:.0f} m from the road network, more than service.max_walk_m "
+                           f"= {svc.max_walk_m:g} m: nobody can walk to it (move the stop or "
+                           "raise service.max_walk_m)")
+    return out
+
+
+def measured_local_level(level: ServiceLevel, requests: pd.DataFrame, trips: pd.DataFrame,
+                         config: Any) -> ServiceLevel:
+    """``level`` with the share served and mean wait measured per district and period
+    (:func:`kl_mobility.demand.modechoice.local_service`) when ``config.service_feedback``
+    is ``"district"`` and requests were simulated; else ``level`` without local parts.
+    A request's district is its outer district (an end with an offset), else the core;
+    its period that of its desired pickup."""
+    from kl_mobility.demand.modechoice import local_service
+
+    if config.service_feedback != "district" or len(requests) == 0:
+        return dataclasses.replace(level, local=None)
+    req = requests.set_index("request_id")
+    t = trips.set_index("request_id").reindex(req.index)
+    dest_out = req["dest_offset_s"].to_numpy() > 0
+    orig_out = req["origin_offset_s"].to_numpy() > 0
+    district = np.where(dest_out, req["dest_zone"].astype(str).to_numpy(),
+                        np.where(orig_out, req["origin_zone"].astype(str).to_numpy(), "core"))
+    depart = req["earliest_pickup_s"].astype("float64").fillna(
+        req["request_time_s"].astype("float64")).to_numpy()
+    served = t["status"].astype(str).to_numpy() == "served"
+    wait = t["wait_s"].astype("float64").fillna(0.0).to_numpy()
+    return dataclasses.replace(level, local=local_service(district, depart, served, wait,
+                                                          level, config))
 
 
 def _next_demand(rounds: Any, current: Demand, response: Demand) -> Demand:

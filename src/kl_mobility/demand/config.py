@@ -312,6 +312,21 @@ class DemandConfig:
     served of ~6,700 requests has a sampling error of about 1 % of its value, so two
     rounds differ by about 1.4 % from noise alone; 3 % is about two such errors."""
 
+    service_feedback: str = "district"
+    """What the rounds feed back: ``"district"`` (default): the share served and the mean
+    wait measured per district (the core, each Ortsbezirk: the outer end of a trip decides)
+    and period of the day (``service_period_bounds_s``), so poorly served places lose
+    on-demand riders and well served ones gain; ``"city"``: one city-wide level."""
+    service_period_bounds_s: tuple[int, ...] = (0, 25_200, 36_000, 57_600, 68_400, 172_800)
+    """Modelling choice: period boundaries of the district feedback (seconds since
+    midnight; default before 07:00, 07-10 morning peak, 10-16, 16-19 afternoon peak, from
+    19:00)."""
+    service_local_prior: float = 30.0
+    """Assumption (numerical): fallback of the district feedback where a district and
+    period has few requests: its measured share served and wait are shrunk towards the
+    city-wide ones with the weight of this many requests, ``(n x local + prior x city) /
+    (n + prior)``; a cell without requests takes the city-wide level."""
+
     # --- requests ------------------------------------------------------------------------
     prebook_share: float = 0.0
     """Share of on-demand requests booked ahead (no source; 0 = all immediate)."""
@@ -356,6 +371,12 @@ class DemandConfig:
         check_range("service_step", self.service_step, 0.0, 1.0, lo_open=True)
         check_range("service_requests_tol", self.service_requests_tol, 0.0, 1.0)
         check_range("service_level_tol", self.service_level_tol, 0.0, 1.0)
+        check_choice("service_feedback", self.service_feedback, ("district", "city"))
+        b = self.service_period_bounds_s
+        if len(b) < 2 or b[0] != 0 or any(x >= y for x, y in zip(b, b[1:])) or b[-1] < 86_400:
+            raise ValueError("service_period_bounds_s must rise strictly from 0 to at least "
+                             f"86400, got {list(b)}")
+        check_range("service_local_prior", self.service_local_prior, 0.0, 1e6)
         check_range("prebook_lead_s", self.prebook_lead_s, 0, 7 * 86400)
         check_range("passengers_per_request", self.passengers_per_request, 1, 100)
         names = [z.name for z in self.external_zones]

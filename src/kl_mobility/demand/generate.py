@@ -366,6 +366,8 @@ def generate_demand(
         p_trip, area_ok = _area_probability(p_trip, service_area, service_level, config,
                                             depart, network, onode, dnode, external)
         od_ok &= area_ok
+    if service_level.available and service_level.local is not None:
+        p_trip = _local_probability(p_trip, service_level, config, zones, o, d, depart)
     p_trip = np.where(od_ok, p_trip, 0.0)
     choose_od = u[:, 1] < p_trip  # u in [0, 1): never where the probability is 0
     mode = np.where(choose_od, 4, base).astype(np.int8)
@@ -395,6 +397,32 @@ def generate_demand(
                   zones=zones, config=config,
                   meta={"seed": seed, "n_zones": k, "n_internal_zones": zones.n_internal},
                   ondemand_probability=p_trip, ondemand_draw=u[:, 1].copy())
+
+
+def trip_districts(zones: ZoneTable, o: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Per trip, the district whose service it gets: the outer district (Ortsbezirk) of an
+    end outside the network (the destination's when both are), else ``"core"``."""
+    ext = np.asarray(zones.offset_s) > 0
+    names = np.asarray(zones.name, dtype=object)
+    return np.where(ext[d], names[d], np.where(ext[o], names[o], "core"))
+
+
+def _local_probability(p: np.ndarray, level: ServiceLevel, config: DemandConfig,
+                       zones: ZoneTable, o: np.ndarray, d: np.ndarray,
+                       depart: np.ndarray) -> np.ndarray:
+    """On-demand probabilities with the district-and-period service of ``level.local``: the
+    odds scaled by ``exp`` of the utility shift (:meth:`LocalService.utility_shift`)."""
+    local = level.local
+    assert local is not None
+    index = {n: i for i, n in enumerate(local.districts)}
+    dist = np.array([index.get(str(n), -1) for n in trip_districts(zones, o, d)], np.int64)
+    dv = local.utility_shift(level, config, dist, depart)
+    move = (dv != 0.0) & (p > 0.0)
+    with np.errstate(divide="ignore", over="ignore"):
+        odds = p[move] / (1.0 - p[move]) * np.exp(dv[move])
+    p = p.copy()
+    p[move] = np.where(np.isinf(odds), 1.0, odds / (1.0 + odds))
+    return p
 
 
 def _area_probability(p: np.ndarray, area: ServiceArea, level: ServiceLevel,

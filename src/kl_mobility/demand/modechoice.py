@@ -43,6 +43,20 @@ demand and service agree (:meth:`DemandRounds.record`): the requests the measure
 would give differ from the simulated ones by at most ``service_requests_tol`` (relative)
 and the measured level changed by at most ``service_level_tol`` since the previous round;
 otherwise after ``service_iterations`` rounds, unconverged.
+
+Service where it is offered (:class:`LocalService`)
+---------------------------------------------------
+A city-wide level hides that the outer districts get far worse service than the core (an
+Ortsbezirk whose drive from the network's edge exceeds the pickup deadline is never
+served). With ``demand.service_feedback = "district"`` (default) every round also measures
+the share served and the mean wait per district (the core and each Ortsbezirk; a trip
+belongs to the district of its outer end) and period of the day
+(``service_period_bounds_s``), and each trip's on-demand utility is shifted by
+``beta_reject x (s_city - s_local) + beta_wait x (w_local - w_city)``: poorly served places
+lose on-demand riders over the rounds, well served ones gain. Fallback for thin cells
+(:func:`local_service`): the measured values are shrunk towards the city-wide ones with the
+weight of ``service_local_prior`` requests (an empty cell takes the city-wide level). The
+convergence test of the rounds stays on the city-wide level.
 """
 
 from __future__ import annotations
@@ -60,7 +74,8 @@ from kl_mobility.demand.schema import ALT_MODES
 from kl_mobility.demand.zones import ZoneTable
 from kl_mobility.kernels.shortest_path import INF_TIME
 
-__all__ = ["DemandRounds", "ServiceLevel", "ZoneLos", "calibrate_asc", "expected_shares",
+__all__ = ["DemandRounds", "LocalService", "ServiceLevel", "ZoneLos", "calibrate_asc",
+           "expected_shares", "local_service",
            "level_change", "mode_probabilities", "relative_change", "zone_los"]
 
 CAR, WALK, BIKE, BUS = range(4)
@@ -86,6 +101,8 @@ class ServiceLevel:
     start_s: int = 0
     end_s: int = 86_400
     available: bool = True
+    local: LocalService | None = None
+    """The service measured per district and period (``None``: city-wide only)."""
 
     def __post_init__(self) -> None:
         if not (0.0 <= self.wait_s <= 86_400):
@@ -160,6 +177,69 @@ class ServiceLevel:
             self, wait_s=mix(self.wait_s, other.wait_s),
             detour_factor=max(1.0, mix(self.detour_factor, other.detour_factor)),
             share_served=min(1.0, max(0.0, mix(self.share_served, other.share_served))))
+
+
+@dataclass(frozen=True)
+class LocalService:
+    """Share served and mean wait measured per district and period (the district feedback
+    of the rounds, ``demand.service_feedback = "district"``).
+
+    ``districts``: names ("core" and the Ortsbezirke); ``bounds_s``: period boundaries;
+    ``share_served[d][p]`` and ``wait_s[d][p]``: already shrunk towards the city-wide level
+    by the fallback (:func:`local_service`); ``requests[d][p]``: the requests behind them.
+    """
+
+    districts: tuple[str, ...]
+    bounds_s: tuple[int, ...]
+    share_served: tuple[tuple[float, ...], ...]
+    wait_s: tuple[tuple[float, ...], ...]
+    requests: tuple[tuple[int, ...], ...]
+
+    def utility_shift(self, level: ServiceLevel, config: DemandConfig, district: np.ndarray,
+                      depart_s: np.ndarray) -> np.ndarray:
+        """Per trip: its district-and-period on-demand utility minus the city-wide one,
+        ``beta_reject x (s_city - s_local) + beta_wait x (w_local - w_city) / 60``
+        (``district``: index into :attr:`districts`, -1 = no entry: shift 0)."""
+        period = np.clip(np.searchsorted(np.asarray(self.bounds_s), depart_s, side="right")
+                         - 1, 0, len(self.bounds_s) - 2)
+        share = np.asarray(self.share_served, np.float64)
+        wait = np.asarray(self.wait_s, np.float64)
+        ok = district >= 0
+        d = np.where(ok, district, 0)
+        dv = (config.beta_reject * (level.share_served - share[d, period])
+              + config.beta_wait_per_min * (wait[d, period] - level.wait_s) / 60.0)
+        return np.where(ok, dv, 0.0)
+
+
+def local_service(districts: np.ndarray, depart_s: np.ndarray, served: np.ndarray,
+                  wait_s: np.ndarray, level: ServiceLevel, config: DemandConfig
+                  ) -> LocalService:
+    """:class:`LocalService` from a simulation's requests (per request: its district name,
+    desired departure, served or not, wait when served). Fallback: each cell's share and
+    wait are ``(n x local + prior x city) / (n + prior)`` with ``prior =
+    config.service_local_prior`` requests (the city-wide level where a cell has none)."""
+    names = tuple(sorted(set(map(str, districts)) | {"core"}))
+    bounds = tuple(int(b) for b in config.service_period_bounds_s)
+    index = {n: i for i, n in enumerate(names)}
+    d = np.array([index[str(x)] for x in districts], np.int64)
+    p = np.clip(np.searchsorted(np.asarray(bounds), np.asarray(depart_s), side="right") - 1,
+                0, len(bounds) - 2)
+    nd, npd = len(names), len(bounds) - 1
+    n = np.zeros((nd, npd))
+    n_served = np.zeros((nd, npd))
+    wait_sum = np.zeros((nd, npd))
+    served = np.asarray(served, bool)
+    np.add.at(n, (d, p), 1.0)
+    np.add.at(n_served, (d, p), served.astype(np.float64))
+    np.add.at(wait_sum, (d[served], p[served]), np.asarray(wait_s, np.float64)[served])
+    prior = config.service_local_prior
+    share = np.divide(n_served + prior * level.share_served, n + prior,
+                      out=np.full((nd, npd), level.share_served), where=(n + prior) > 0)
+    wait = np.divide(wait_sum + prior * level.wait_s, n_served + prior,
+                     out=np.full((nd, npd), level.wait_s), where=(n_served + prior) > 0)
+    return LocalService(names, bounds, tuple(map(tuple, share.tolist())),
+                        tuple(map(tuple, wait.tolist())),
+                        tuple(tuple(int(v) for v in row) for row in n.tolist()))
 
 
 @dataclass(frozen=True, eq=False)
