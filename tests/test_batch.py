@@ -64,7 +64,7 @@ def test_batch_runs_resumes_and_isolates_failures(tmp_path, client):
         info = json.loads((d / "run.json").read_text())
         assert info["seed"] == seed and info["kpis"]["wait_mean_s"] == 100.0 + 10 * seed
     assert not (out / "night" / "1").exists()
-    assert not list(out.glob("*/.tmp-*")), "no temporary folders left behind"
+    assert not list(out.glob("*/.*kl-staging*")), "no staging folders left behind"
 
     # resume: nothing finished runs again; the failed one is retried (and fails again)
     res2 = run_batch(files, [0, 1], out, run_fn=tiny_run, client=client, version="test")
@@ -131,3 +131,54 @@ def test_collect_runs_reads_only_finished_runs(tmp_path):
     (tmp_path / "s" / ".tmp-1-abc").mkdir()
     runs = collect_runs(tmp_path)
     assert list(runs["kpi"]) == ["a", "b"] and np.isnan(runs["value"].iloc[1])
+
+
+@pytest.mark.parametrize("damage", ["truncated", "altered", "missing", "no manifest"])
+def test_resume_reruns_a_damaged_run(tmp_path, client, damage, caplog):
+    """A finished run whose files no longer match the sizes and SHA-256 in its run.json
+    (or that has no manifest) runs again on resume; the intact one is skipped."""
+    import logging
+
+    out = tmp_path / "b"
+    assert run_batch([DATA / "pooling.toml"], [0, 1], out, run_fn=tiny_run, client=client,
+                     version="t").counts()["done"] == 2
+    run0 = out / "pooling" / "0"
+    info = json.loads((run0 / "run.json").read_text())
+    assert set(info["files"]) == {"marker.txt", "scenario.json"}
+    assert info["files"]["marker.txt"]["size"] == len("pooling 0")
+    marker = run0 / "marker.txt"
+    if damage == "truncated":
+        marker.write_text("pool")
+    elif damage == "altered":
+        marker.write_text("pooling 9")  # same size, other bytes
+    elif damage == "missing":
+        marker.unlink()
+    else:
+        del info["files"]
+        (run0 / "run.json").write_text(json.dumps(info))
+    with caplog.at_level(logging.WARNING, logger="kl_mobility.batch"):
+        res = run_batch([DATA / "pooling.toml"], [0, 1], out, run_fn=tiny_run,
+                        client=client, version="t")
+    assert res.counts() == {"done": 1, "skipped": 1, "failed": 0}
+    assert marker.read_text() == "pooling 0"
+    assert any("pooling seed 0" in r.getMessage() and "again" in r.getMessage()
+               for r in caplog.records)
+
+
+def test_a_second_batch_on_the_same_folder_is_refused(tmp_path):
+    from kl_mobility.io import FolderLock, OutputError
+
+    with FolderLock(tmp_path / "b"), pytest.raises(OutputError, match="another batch"):
+        run_batch([DATA / "pooling.toml"], [0], tmp_path / "b", run_fn=tiny_run,
+                  workers=1, version="t")
+
+
+def test_batch_refuses_a_folder_of_user_files(tmp_path):
+    from kl_mobility.io import OutputError
+
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "thesis.docx").write_text("mine")
+    with pytest.raises(OutputError, match="did not write"):
+        run_batch([DATA / "pooling.toml"], [0], tmp_path / "b", run_fn=tiny_run,
+                  workers=1, version="t")
+    assert [p.name for p in (tmp_path / "b").iterdir()] == ["thesis.docx"]

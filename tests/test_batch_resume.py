@@ -20,13 +20,13 @@ from kl_mobility.batch import (
     BatchResult,
     RunOutcome,
     _finished,
-    _json_safe,
     code_version,
     default_batch_name,
     execute_run,
     plan_batch,
     run_batch,
 )
+from kl_mobility.io import MARKER, json_safe
 
 DATA = Path(__file__).parent / "data" / "scenarios"
 
@@ -69,8 +69,9 @@ def test_a_run_is_written_whole_and_marked_finished(tmp_path):
     assert 0.0 <= info["seconds"] < 60.0 and info["seconds"] == out.seconds
     assert json.loads((final / "scenario.json").read_text()) == spec.scenario_mapping
     assert (final / "marker.txt").read_text() == "pooling 0"
-    assert not list(final.parent.glob(".tmp-*"))
+    assert not list(final.parent.glob(".*kl-staging*"))
     assert _finished(spec) == info
+    assert set(info["files"]) == {"marker.txt", "scenario.json"}  # sizes and SHA-256
     # a second seed beside it: the scenario folder exists already
     spec1 = _spec(tmp_path, seed=1)
     assert execute_run(spec1, writes_marker).status == "done"
@@ -92,31 +93,51 @@ def test_failed_run_is_reported_and_leaves_the_old_result(tmp_path):
     spec = _spec(tmp_path)
     final = Path(spec.out_dir)
     final.mkdir(parents=True)
+    (final / MARKER).write_text("{}")  # a run folder kl-mobility wrote
     (final / "run.json").write_text(json.dumps({"key": "older"}))
     out = execute_run(spec, fails_early)
     assert out.status == "failed"
     assert out.error.startswith("ValueError: no good: pooling/0")
     assert json.loads((final / "run.json").read_text()) == {"key": "older"}
     assert _finished(spec) is None
-    assert not list(final.parent.glob(".tmp-*"))
+    assert not list(final.parent.glob(".*kl-staging*"))
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
 
 
 def test_outdated_result_is_replaced_and_stale_temporaries_removed(tmp_path):
-    """A finished run of another key is replaced as a whole (its files go); a temporary
-    folder left by an interrupted run of the same target is removed."""
+    """A finished run of another key is replaced as a whole (its files go); a staging
+    folder left by an interrupted (dead) run of the same target is removed; a folder the
+    user made there is never replaced."""
+    import socket
+
     spec = _spec(tmp_path)
     final = Path(spec.out_dir)
     final.mkdir(parents=True)
+    (final / MARKER).write_text("{}")
     (final / "run.json").write_text(json.dumps({"key": "older"}))
     (final / "old.txt").write_text("x")
-    stale = final.parent / f".tmp-{final.name}-deadbeef"
+    host = socket.gethostname().replace(".", "_").replace("-", "_")
+    dead = _dead_pid()
+    stale = final.parent / f".{final.name}.kl-staging-{host}-{dead}-deadbeef"
     stale.mkdir()
     (stale / "half.txt").write_text("x")
-    other = final.parent / ".tmp-7-deadbeef"  # another seed's: not touched
+    other = final.parent / f".7.kl-staging-{host}-{dead}-deadbeef"  # another seed's
     other.mkdir()
     assert execute_run(spec, writes_marker).status == "done"
     assert not (final / "old.txt").exists() and (final / "marker.txt").exists()
     assert not stale.exists() and other.exists()
+    (final / MARKER).unlink()  # now it looks like the user's own folder
+    out = execute_run(_spec(tmp_path, version="v2"), writes_marker)
+    assert out.status == "failed" and "did not write" in out.error
+    assert (final / "marker.txt").exists()
 
 
 def test_finished_needs_the_same_key(tmp_path):
@@ -129,7 +150,10 @@ def test_finished_needs_the_same_key(tmp_path):
     (final / "run.json").write_text(json.dumps({"key": spec.key + "x"}))
     assert _finished(spec) is None  # another scenario, seed or code
     (final / "run.json").write_text(json.dumps({"key": spec.key, "seconds": 2.5}))
-    assert _finished(spec) == {"key": spec.key, "seconds": 2.5}
+    assert _finished(spec) is None  # no manifest of its files: not trusted
+    info = {"key": spec.key, "seconds": 2.5, "files": {}}
+    (final / "run.json").write_text(json.dumps(info))
+    assert _finished(spec) == info
 
 
 def test_keys_change_with_seed_version_and_scenario(tmp_path):
@@ -173,8 +197,8 @@ def test_counts_every_status():
 
 
 def test_json_safe():
-    got = _json_safe({"a": (np.float64(1.5), [np.int64(2), float("nan")]), 3: math.inf})
-    assert got == {"a": [1.5, [2, None]], "3": math.inf}
+    got = json_safe({"a": (np.float64(1.5), [np.int64(2), float("nan")]), 3: math.inf})
+    assert got == {"a": [1.5, [2, None]], "3": None}
     assert type(got["a"][1][0]) is int
 
 
@@ -217,3 +241,15 @@ def test_code_version_follows_the_computing_code_only(package_copy):
     assert v1 != v0
     (package_copy / "sim" / "extra.py").write_text("X = 1\n")
     assert code_version() != v1
+
+
+def test_a_leftover_that_cannot_be_removed_does_not_fail_the_run(tmp_path):
+    """A stale entry matching the temporary pattern that rmtree cannot remove (a file, not a
+    folder) is left alone: the run still finishes."""
+    spec = _spec(tmp_path)
+    final = Path(spec.out_dir)
+    final.parent.mkdir(parents=True)
+    odd = final.parent / f".tmp-{final.name}-notadir"
+    odd.write_text("x")
+    assert execute_run(spec, writes_marker).status == "done"
+    assert (final / "marker.txt").exists()

@@ -7,6 +7,7 @@ two-hour service window (07:00-09:00), so a run takes a few seconds.
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -496,6 +497,10 @@ def test_structural_unservability_is_reported_before_the_run(small):
     longer = dataclasses.replace(small, service=dataclasses.replace(small.service,
                                                                     max_wait_s=900))
     assert structural_warnings(longer, net) == []
+    # a type's own longer deadline (a night van's 900 s) reaches Moelschbach too
+    night = dataclasses.replace(small, fleet=(*small.fleet, dataclasses.replace(
+        small.fleet[0], name="night", max_wait_s=900)))
+    assert structural_warnings(night, net) == []
 
 
 def test_district_feedback_is_recorded_in_the_rounds(small, tmp_path):
@@ -511,3 +516,40 @@ def test_district_feedback_is_recorded_in_the_rounds(small, tmp_path):
     assert "core" in local["districts"] and len(local["bounds_s"]) == 6
     assert all(len(row) == 5 for row in local["share_served"])
     assert sum(map(sum, local["requests"])) == demand["iterations"][0]["requests"]
+
+
+def test_requests_skip_invalid_writes_every_reject_and_prints_the_count(small, tmp_path,
+                                                                        capsys):
+    """A requests file of 3 rows, 2 bad ones (a time that is no number, a passenger count of
+    0): with requests_skip_invalid the run serves from the good row, lists both bad rows with
+    their lines and reasons in rejects.csv, and prints "request rows rejected 2"."""
+    req = tmp_path / "req.csv"
+    req.write_text("request_id,request_time_s,origin_lat,origin_lon,dest_lat,dest_lon,"
+                   "passengers\n"
+                   "1,28800,49.4447,7.7689,49.4350,7.7500,1\n"
+                   "2,soon,49.4400,7.7600,49.4450,7.7700,1\n"
+                   "3,28900,49.4400,7.7600,49.4450,7.7700,0\n")
+    scen = tmp_path / "skip.toml"
+    scen.write_text(SMALL.replace("[demand]\n", f'[demand]\nrequests_file = "{req}"\n'
+                                  "requests_skip_invalid = true\n"))
+    out = tmp_path / "out"
+    assert main(["run", str(scen), "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"\nrequest rows rejected \(rejects\.csv\) +2\n", printed), printed
+    rejects = pd.read_csv(out / "rejects.csv")
+    assert rejects["line"].tolist() == [3, 4]
+    assert "request_time_s 'soon'" in rejects["reason"].iloc[0]
+    assert "passengers" in rejects["reason"].iloc[1]
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert kpis["requests_rejected"] == 2 and kpis["n_requests"] == 1
+
+
+def test_depot_node_outside_the_network_is_one_line(tmp_path, capsys):
+    """service.depot_nodes beyond the network's nodes: one line naming the key, exit 2,
+    before any demand or simulation."""
+    scen = tmp_path / "depot.toml"
+    scen.write_text(SMALL.replace("[service]\n", "[service]\ndepot_nodes = [3, 999999999]\n"))
+    assert main(["run", str(scen), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "key 'service.depot_nodes[1]': 999999999 is not a node" in err[0]
+    assert not (tmp_path / "out").exists()

@@ -10,6 +10,7 @@ Usage (from the repository root, with the project's environment active)::
 
     python tools/mutate.py list [TARGET ...]            # the mutants a run would try
     nice -n 10 python tools/mutate.py run [TARGET ...] [--out mutants.jsonl]
+    python tools/mutate.py summary [TARGET ...] --out mutants.jsonl   # rates, survivors
 
 ``TARGET`` names entries of :data:`TARGETS` (default: all). ``--tree DIR`` mutates a copy
 of another tree (e.g. ``git archive`` of an older commit, to measure its tests). ``--seed`` changes the draw,
@@ -108,20 +109,24 @@ TARGETS: tuple[Target, ...] = (
             "_best_insertion", "_cost_matrix", "_start_states", "_best_insertion_at"),
            ("tests/kernels/test_insertion.py", "tests/sim/test_handchecked.py"),
            {"KL_INSERTION_EXAMPLES": "300", **_NOJIT}, n=30, allow_skips=1),
-    Target("service", "service.py",
-           ("in_service_hours", "past_midnight", "wrap_past_midnight", "external_offsets",
-            "depot_nodes", "pickup_deadline", "dropoff_deadline", "dwell_s", "at_boundary",
-            "structural_reasons", "optional_times", "desired_pickup_s", "type_hours"),
+    Target("service", "service.py|sim/setup.py",
+           ("make_requests", "in_service_hours", "past_midnight", "wrap_past_midnight",
+            "_offsets", "depot_nodes", "pickup_deadline", "dropoff_deadline", "dwell_s",
+            "at_boundary", "external_offsets", "structural_reasons", "desired_pickup_s",
+            "optional_times", "type_hours"),
            ("tests/sim/test_handchecked.py", "tests/sim/test_external_zones.py",
             "tests/sim/test_type_hours.py", "tests/sim/test_service_rules.py"), _NOJIT, n=20),
     Target("setup", "sim/setup.py", ("make_requests",),
            ("tests/sim/test_handchecked.py", "tests/sim/test_external_zones.py",
-            "tests/sim/test_type_hours.py", "tests/sim/test_service_rules.py"), _NOJIT, n=10),
+            "tests/sim/test_type_hours.py", "tests/sim/test_service_rules.py"), _NOJIT, n=12),
     Target("engine-rules", "sim/engine.py",
-           ("Engine._ticker", "Engine._req_args", "Engine._serve_stop", "Engine.cost_matrix"),
+           ("Engine._ticker", "Engine._pickup_deadline", "Engine._req_args", "Engine._serve_stop",
+            "Engine.cost_matrix"),
            ("tests/sim/test_handchecked.py", "tests/sim/test_external_zones.py",
             "tests/sim/test_type_hours.py", "tests/sim/test_service_rules.py"), _NOJIT, n=12),
     Target("emissions", "emissions.py", ("*",), ("tests/test_emissions.py",), n=25),
+    Target("citywide", "citywide.py", ("served_pkm_by_alt_mode", "city_co2"),
+           ("tests/test_citywide.py", "tests/test_emissions.py"), n=12),
     Target("checker", "routing/checker.py", ("*",),
            ("tests/routing/test_routing_checker.py", "tests/routing/test_insertion_scan.py",
             "tests/routing/test_routing_ges.py::test_insertion_check_agrees_with_checker"),
@@ -155,8 +160,49 @@ TARGETS: tuple[Target, ...] = (
            ("tests/test_batch.py",), n=20, skip=r"traceback|tb\[|indent=|detail|hexdigest"),
 )
 
+_WEAKER_BOUND = ("only weakens a lower bound or a pruning test of the search; every vehicle "
+                 "that can be best is still evaluated exactly, same result")
+
 #: Mutants judged equivalent (same behaviour), by id, with the reason.
-EQUIVALENT: dict[str, str] = {}
+EQUIVALENT: dict[str, str] = {
+    "kernels/insertion.py:_detour_bound:if c < x:@13:<><=":
+        "a minimum taken with <= instead of <: same value",
+    "kernels/insertion.py:_cost_matrix:if np.int64(start_time[v]) + ttT[o[r], start_node[v]]"
+    " > late_pick[r]:@39:+>-": _WEAKER_BOUND,
+    "kernels/insertion.py:_best_insertion_at:reach = st_time[k] + to_o[st_node[k]]@27:+>-":
+        _WEAKER_BOUND,
+    "kernels/insertion.py:_best_insertion_at:if cost_kind == 2:@28:2>3": _WEAKER_BOUND,
+    "kernels/insertion.py:_best_insertion_at:lb += wait@19:+=>-=": _WEAKER_BOUND,
+    "kernels/insertion.py:_best_insertion_at:for q in range(1, nk):@19:1>2":
+        "changes only which vehicle gives the first upper bound; all vehicles whose bound "
+        "does not exceed the best are evaluated after it, ties broken by vehicle id",
+    "kernels/insertion.py:_best_insertion_at:if q != first and lbs[q] <= best:@30:and>or":
+        "the first vehicle is evaluated a second time (same cost, not taken again) and "
+        "vehicles above the best bound are cut off by the sorted loop's break",
+    "sim/setup.py:make_requests:vehicle=np.full(n, -1, np.int64), assigned_type=np.full(n, "
+    "-1, np.int64),@27:->+":
+        "the initial vehicle is read only for served requests, whose vehicle commit sets",
+    "sim/engine.py:Engine._serve_stop:if delta > 0:@17:>>>=":
+        "a stop's delta is +party or -party, never 0",
+    "routing/checker.py:check_routes:elif a[1] > b[1]:@18:>>>=":
+        "pickup and delivery of one request never share a position (a location visited "
+        "twice is refused before)",
+    "routing/ges.py:_scan_insertion:if t > l[p] + _EPS:@13:>>>=":
+        "differs only when a time equals the window plus the 1e-7 tolerance exactly",
+    "kernels/routing_insertion.py:scan_insertion:if t > l[p] + EPS:@13:>>>=":
+        "differs only when a time equals the window plus the 1e-7 tolerance exactly",
+    "demand/modechoice.py:mode_probabilities:vmax = v.max(axis=0)@13:max>min":
+        "the logit is invariant to the shift; max only guards against overflow, which "
+        "utilities of a city's trips do not reach",
+    "demand/modechoice.py:calibrate_asc:shares = np.zeros(4)@22:4>3":
+        "the initial value is overwritten in the first iteration (max_iter >= 1)",
+    "demand/modechoice.py:calibrate_asc:if np.max(np.abs(shares - target)) < tol:@43:<><=":
+        "differs only when the gap equals the tolerance exactly",
+    "batch.py:execute_run:tmp.mkdir(parents=True, exist_ok=True)@26:True>False":
+        "the temporary folder's parent was created two lines before",
+    "batch.py:run_batch:futures = {client.submit(execute_run, specs[i], run_fn, pure=False,"
+    "@73:False>True": "every task gets its own explicit key, so Dask never hashes it",
+}
 
 _FLIPS = {"<": ("<=",), "<=": ("<",), ">": (">=",), ">=": (">",), "==": ("!=",),
           "!=": ("==",), "+": ("-",), "-": ("+",), "+=": ("-=",), "-=": ("+=",), "*": ("/",)}
@@ -428,9 +474,45 @@ def run(targets: list[Target], seed: int, n: int | None, out: Path | None,
     return 0
 
 
+def summary(path: Path, only: list[str]) -> int:
+    """Per target: outcomes and kill rate of a report, equivalents by :data:`EQUIVALENT`
+    (as it is now: a later judgement applies to earlier reports too); then the survivors."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    rows = [r for r in rows if not only or r["target"] in only]
+    for r in rows:
+        if r["outcome"] in ("survived", "equivalent"):
+            r["outcome"] = "equivalent" if r["id"] in EQUIVALENT else "survived"
+    print("target         mutants killed timeout survived equivalent incompetent  kill rate")
+    tot: dict[str, int] = {}
+    for name in dict.fromkeys(r["target"] for r in rows):
+        t: dict[str, int] = {}
+        for r in rows:
+            if r["target"] == name:
+                t[r["outcome"]] = t.get(r["outcome"], 0) + 1
+        for k, v in t.items():
+            tot[k] = tot.get(k, 0) + v
+        _line(name, t)
+    _line("all", tot)
+    print("\nsurvivors (not judged equivalent) and equivalents:")
+    for r in rows:
+        if r["outcome"] in ("survived", "equivalent"):
+            why = f"  [equivalent: {EQUIVALENT[r['id']]}]" if r["outcome"] == "equivalent" else ""
+            print(f"  {r['outcome']:10s} {r['where']} {r['function']}: {r['before']}  ==>  "
+                  f"{r['after']}{why}")
+    return 0
+
+
+def _line(name: str, t: dict[str, int]) -> None:
+    k, to, s = t.get("killed", 0), t.get("timeout", 0), t.get("survived", 0)
+    n = sum(t.values())
+    rate = (k + to) / (k + to + s) if k + to + s else float("nan")
+    print(f"{name:14s} {n:7d} {k:6d} {to:7d} {s:8d} {t.get('equivalent', 0):10d} "
+          f"{t.get('incompetent', 0):11d}  {rate:8.1%}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("command", choices=("list", "run"))
+    ap.add_argument("command", choices=("list", "run", "summary"))
     ap.add_argument("targets", nargs="*", help="target names (default: all)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("-n", type=int, default=None, help="mutants per target")
@@ -440,6 +522,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="tree to copy and mutate (default: this repository), e.g. an "
                     "export of an older commit to measure its tests")
     args = ap.parse_args(argv)
+    if args.command == "summary":
+        if args.out is None:
+            ap.error("summary needs --out FILE (a report of an earlier run)")
+        return summary(args.out, args.targets)
     names = {t.name: t for t in TARGETS}
     bad = [t for t in args.targets if t not in names]
     if bad:

@@ -14,20 +14,35 @@ Layout under ``batch_dir`` (``results/<batch>/``)::
     runs.csv                  tidy KPIs: scenario, seed, kpi, value (one row per figure)
     summary.csv               per scenario and KPI: n, mean, std, ci95_low, ci95_high
 
-A run is written into a hidden temporary folder beside its target and renamed into place
-only after it finished, so ``<scenario>/<seed>/run.json`` exists exactly for finished runs.
-A finished run whose key (hash of the resolved scenario content, the seed and the code
-version) matches is skipped, so an interrupted batch resumes where it stopped and a changed
-scenario or code runs again. A failing run is recorded with its error; the others go on.
+A run is written into a staging folder beside its target (:func:`kl_mobility.io.staged_dir`)
+and renamed into place only after it finished, so ``<scenario>/<seed>/run.json`` exists
+exactly for finished runs; ``run.json`` records the size and SHA-256 of every other file of
+the run (``files``). A finished run whose key (hash of the resolved scenario content, the
+seed and the code version) matches and whose files match that manifest is skipped, so an
+interrupted batch resumes where it stopped, a changed scenario or code runs again, and a
+damaged run (a file missing, truncated or altered) runs again. A failing run is recorded
+with its error; the others go on. The batch folder is locked while a batch writes it.
+
+On a cluster of several machines (``scheduler``), each run's files travel back to the
+client, which writes them into ``batch_dir`` and checks them against the worker's
+manifest; with ``shared_store`` the workers write into ``batch_dir`` (the same path on a
+shared file system) and the client checks every run there. Each worker builds (or loads)
+the road network and travel-time tables in its own cache folder, ``$KL_MOBILITY_CACHE`` or
+``networks/`` in its working directory; point ``$KL_MOBILITY_CACHE`` at a shared folder to
+build them once.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 import os
+import re
 import shutil
+import socket
+import tempfile
 import time
 import traceback
 import uuid
@@ -38,6 +53,17 @@ from typing import Any
 
 from kl_mobility import __version__
 from kl_mobility.errors import InputError
+from kl_mobility.io import (
+    LOCK_NAME,
+    MARKER,
+    FolderLock,
+    check_output_dir,
+    file_manifest,
+    json_safe,
+    staged_dir,
+    verify_manifest,
+    write_json,
+)
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.scenario import Scenario, scenario_from_file, scenario_from_mapping
 
@@ -118,6 +144,9 @@ class RunOutcome:
     seconds: float = 0.0
     kpis: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    files: dict[str, bytes] = field(default_factory=dict, repr=False)
+    """The run's files as bytes while they travel from a worker to the client (empty
+    otherwise)."""
 
 
 @dataclass(frozen=True)
@@ -186,14 +215,26 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _finished(spec: RunSpec) -> dict[str, Any] | None:
+    """``run.json`` of the finished run of ``spec`` when its key matches and its files are
+    intact (every file of its manifest there with the recorded size and SHA-256), else
+    ``None``; a damaged run is logged (it runs again)."""
     path = Path(spec.out_dir) / RUN_FILE
     if not path.is_file():
         return None
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    info = _read_json(path)
+    if info.get("key") != spec.key:
         return None
-    return info if info.get("key") == spec.key else None
+    files = info.get("files")
+    if not isinstance(files, dict):
+        log.warning("run %s seed %d in %s has no file manifest; running it again",
+                    spec.scenario_name, spec.seed, spec.out_dir)
+        return None
+    problems = verify_manifest(spec.out_dir, files)
+    if problems:
+        log.warning("run %s seed %d in %s is damaged (%s); running it again",
+                    spec.scenario_name, spec.seed, spec.out_dir, "; ".join(problems[:3]))
+        return None
+    return info
 
 
 def _default_run(scenario: Scenario, seed: int, out_dir: Path, progress: Any = None):
@@ -202,33 +243,11 @@ def _default_run(scenario: Scenario, seed: int, out_dir: Path, progress: Any = N
     return run_scenario(scenario, seed, out_dir, progress=progress)
 
 
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if hasattr(value, "item"):  # numpy scalar
-        value = value.item()
-    if isinstance(value, float) and value != value:
-        return None
-    return value
-
-
-def execute_run(spec: RunSpec, run_fn: RunFunction | None = None) -> RunOutcome:
-    """Run one spec into a temporary folder, add ``run.json``, rename into place.
-
-    Never raises for a failing run: the error (type, message and traceback tail) is in the
-    returned outcome. Runs on a Dask worker.
-    """
-    run_fn = run_fn or _default_run
-    final = Path(spec.out_dir)
-    tmp = final.parent / f".tmp-{final.name}-{uuid.uuid4().hex[:8]}"
+def _write_run(spec: RunSpec, run_fn: RunFunction, final: Path) -> tuple[dict[str, Any], float]:
+    """Run ``spec`` into a staging folder that replaces ``final`` at the end (with
+    ``run.json`` carrying the manifest of every other file); returns (run.json, seconds)."""
     t0 = time.perf_counter()
-    try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        for stale in final.parent.glob(f".tmp-{final.name}-*"):  # left by an interrupted run
-            if stale != tmp:
-                shutil.rmtree(stale, ignore_errors=True)
+    with staged_dir(final, create=False) as tmp:
         scenario = scenario_from_mapping(spec.scenario_mapping, file=spec.scenario_file)
         kpis = dict(run_fn(scenario, spec.seed, tmp) or {})
         tmp.mkdir(parents=True, exist_ok=True)
@@ -236,24 +255,84 @@ def execute_run(spec: RunSpec, run_fn: RunFunction | None = None) -> RunOutcome:
         seconds = time.perf_counter() - t0
         info = _read_json(tmp / RUN_FILE)  # what the run function recorded, if anything
         info.update({"key": spec.key, "scenario": spec.scenario_name, "seed": spec.seed,
-                "code_version": spec.code_version, "scenario_file": spec.scenario_file,
-                "seconds": seconds, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                "kpis": _json_safe(kpis)})
-        (tmp / SCENARIO_FILE).write_text(json.dumps(spec.scenario_mapping, indent=1),
-                                         encoding="utf-8")
-        (tmp / RUN_FILE).write_text(json.dumps(info, indent=1), encoding="utf-8")
-        if final.exists():  # an outdated run of another key
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-        return RunOutcome(spec.scenario_name, spec.seed, "done", spec.key, str(final),
-                          seconds, info["kpis"])
+                     "code_version": spec.code_version, "scenario_file": spec.scenario_file,
+                     "seconds": seconds, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                     "host": socket.gethostname(), "kpis": json_safe(kpis)})
+        write_json(tmp / SCENARIO_FILE, spec.scenario_mapping, indent=1)
+        info["files"] = file_manifest(tmp, exclude=(RUN_FILE,))
+        write_json(tmp / RUN_FILE, info, indent=1)
+    return info, seconds
+
+
+def _failure(spec: RunSpec, exc: BaseException, seconds: float) -> RunOutcome:
+    tb = traceback.format_exc(limit=-3).strip().splitlines()
+    err = f"{type(exc).__name__}: {exc}"
+    detail = " | ".join(line.strip() for line in tb[-4:-1] if line.strip())
+    return RunOutcome(spec.scenario_name, spec.seed, "failed", spec.key, spec.out_dir,
+                      seconds, {}, f"{err} [{detail}]" if detail else err)
+
+
+def execute_run(spec: RunSpec, run_fn: RunFunction | None = None, *,
+                ship: bool = False) -> RunOutcome:
+    """Run one spec (on a Dask worker) and record ``run.json`` with the manifest of the
+    run's files.
+
+    ``ship=False``: the run folder is written at ``spec.out_dir`` (the client's results
+    folder, reachable from the worker: the same machine or a shared store).
+    ``ship=True``: it is written into a temporary folder of the worker, read back and
+    returned in the outcome's ``files`` (path -> bytes), then removed; the client writes
+    it (:func:`store_shipped`). Never raises for a failing run: the error (type, message
+    and traceback tail) is in the returned outcome.
+    """
+    run_fn = run_fn or _default_run
+    t0 = time.perf_counter()
+    scratch = Path(tempfile.mkdtemp(prefix="kl-mobility-run-")) if ship else None
+    try:
+        final = scratch / "run" if scratch is not None else Path(spec.out_dir)
+        info, seconds = _write_run(spec, run_fn, final)
+        files = ({rel: (final / rel).read_bytes() for rel in (*info["files"], RUN_FILE)}
+                 if scratch is not None else {})
+        return RunOutcome(spec.scenario_name, spec.seed, "done", spec.key, spec.out_dir,
+                          seconds, info["kpis"], files=files)
     except Exception as exc:  # noqa: BLE001 - a failed run is reported, the batch goes on
-        shutil.rmtree(tmp, ignore_errors=True)
-        tb = traceback.format_exc(limit=-3).strip().splitlines()
-        err = f"{type(exc).__name__}: {exc}"
-        detail = " | ".join(line.strip() for line in tb[-4:-1] if line.strip())
-        return RunOutcome(spec.scenario_name, spec.seed, "failed", spec.key, str(final),
-                          time.perf_counter() - t0, {}, f"{err} [{detail}]" if detail else err)
+        return _failure(spec, exc, time.perf_counter() - t0)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def store_shipped(spec: RunSpec, outcome: RunOutcome) -> RunOutcome:
+    """Write the files a worker shipped back (``execute_run(..., ship=True)``) into
+    ``spec.out_dir`` atomically, check them against the run's manifest, and return the
+    outcome without the bytes (``failed`` when they do not match)."""
+    t0 = time.perf_counter()
+    try:
+        with staged_dir(spec.out_dir) as d:
+            for rel, data in outcome.files.items():
+                target = d / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            info = _read_json(d / RUN_FILE)
+            problems = verify_manifest(d, info.get("files") or {}) if "files" in info else [
+                "run.json without a file manifest"]
+            if problems:
+                raise OSError("the files received differ from the worker's manifest: "
+                              + "; ".join(problems[:3]))
+    except Exception as exc:  # noqa: BLE001 - reported as this run's failure
+        return _failure(spec, exc, outcome.seconds + time.perf_counter() - t0)
+    return dataclasses.replace(outcome, files={})
+
+
+def _verify_done(spec: RunSpec, outcome: RunOutcome) -> RunOutcome:
+    """A run a worker reported done, checked in the client's results folder: ``failed``
+    unless its ``run.json`` is there with this key and every file matches its manifest."""
+    if outcome.status != "done" or _finished(spec) is not None:
+        return outcome
+    return RunOutcome(spec.scenario_name, spec.seed, "failed", spec.key, spec.out_dir,
+                      outcome.seconds, {},
+                      f"the worker reported the run done, but {spec.out_dir} has no intact "
+                      "copy of it (is the results folder shared with the workers? without "
+                      "--shared-store the results travel back to the client)")
 
 
 def _add_co2(kpis: dict[str, Any], scenario: Scenario, run_dir: Path) -> dict[str, Any]:
@@ -267,17 +346,70 @@ def _add_co2(kpis: dict[str, Any], scenario: Scenario, run_dir: Path) -> dict[st
     return {**kpis, **extra}
 
 
-def _client(scheduler: str | None, workers: int | None):
+_SCHEMES = ("tcp", "tls")
+_LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def check_scheduler_address(address: str) -> tuple[str, str, int]:
+    """``(scheme, host, port)`` of a Dask scheduler address ``tcp://HOST:PORT`` or
+    ``tls://HOST:PORT``; :class:`InputError` naming the address otherwise."""
+    m = re.fullmatch(r"([a-z][a-z0-9+.-]*)://(\[[0-9a-fA-F:]+\]|[^:/\s\[\]]+):(\d{1,5})/?",
+                     address.strip())
+    if m is None:
+        raise InputError(f"--scheduler {address!r}: expected tcp://HOST:PORT or "
+                         "tls://HOST:PORT (the address a Dask scheduler prints)")
+    scheme, host, port = m.group(1), m.group(2), int(m.group(3))
+    if scheme not in _SCHEMES:
+        raise InputError(f"--scheduler {address!r}: scheme {scheme}:// is not a Dask "
+                         f"scheduler's; use tcp:// or tls://")
+    if not 0 < port < 65536:
+        raise InputError(f"--scheduler {address!r}: port {port} out of range 1-65535")
+    return scheme, host, port
+
+
+def connect_scheduler(address: str, *, timeout_s: float = 10.0) -> Any:
+    """A ``dask.distributed.Client`` of the scheduler at ``address``, after checking the
+    address (:func:`check_scheduler_address`), that something listens there, and that it
+    answers as a Dask scheduler; :class:`InputError` in one line otherwise. Warns when a
+    scheduler on another machine is reached without TLS."""
+    import socket as _socket
+
+    from dask.distributed import Client
+
+    scheme, host, port = check_scheduler_address(address)
+    try:
+        with _socket.create_connection((host.strip("[]"), port), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        raise InputError(f"--scheduler {address}: cannot reach {host}:{port} "
+                         f"({exc.strerror or exc})") from None
+    if scheme == "tcp" and host not in _LOOPBACK:
+        log.warning("the Dask scheduler %s is reached without TLS: Dask exchanges pickled "
+                    "data with it, so whoever can reach it can run code on the workers and "
+                    "read or alter the runs; use tls:// with certificates outside a "
+                    "trusted network", address)
+    try:
+        return Client(address, timeout=f"{timeout_s:g}s")
+    except Exception as exc:  # noqa: BLE001 - whatever the handshake raises
+        raise InputError(f"--scheduler {address}: {host}:{port} does not answer as a Dask "
+                         f"scheduler ({type(exc).__name__})") from None
+
+
+def _client(scheduler: str | None, workers: int | None, dashboard: bool = False):
+    """A client of the scheduler at ``scheduler``, else of a new LocalCluster of
+    ``workers`` processes bound to 127.0.0.1 (its dashboard, on a free loopback port, only
+    with ``dashboard``)."""
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
-        try:
-            return Client(scheduler, timeout="20s"), None
-        except OSError as exc:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        return connect_scheduler(scheduler), None
     n = workers or os.cpu_count() or 1
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=":0", silence_logs=logging.ERROR)
+                           host="127.0.0.1",
+                           dashboard_address="127.0.0.1:0" if dashboard else None,
+                           silence_logs=logging.ERROR)
+    if dashboard:
+        log.warning("Dask dashboard of the batch: %s", cluster.dashboard_link)
     return Client(cluster), cluster
 
 
@@ -293,6 +425,8 @@ def run_batch(
     version: str | None = None,
     progress: ProgressCallback | None = None,
     on_outcome: Callable[[RunOutcome], None] | None = None,
+    shared_store: bool = False,
+    dashboard: bool = False,
 ) -> BatchResult:
     """Run every scenario file x seed; skip finished runs; write the batch tables.
 
@@ -301,11 +435,23 @@ def run_batch(
     processes (default: all cores) is started and closed again; an open
     ``dask.distributed.Client`` given as ``client`` is used as it is. ``on_outcome`` is called in
     this process as each run ends (the CLI prints failures there).
+
+    Where results go: with a LocalCluster (or ``shared_store=True``: the results folder is
+    the same path on every worker, a shared file system) the workers write the run folders
+    into ``batch_dir`` themselves; otherwise (a ``scheduler`` or a ``client``) each run's
+    files travel back to this process, which writes them. Either way this process checks
+    every run it was promised in ``batch_dir`` (``run.json`` with the key and the manifest
+    of its files) and counts a missing or damaged one as failed.
+
+    ``batch_dir`` is locked for the duration (:class:`kl_mobility.io.FolderLock`): a second
+    batch on the same folder stops with one line. A ``batch_dir`` holding files that
+    kl-mobility did not write is refused.
     """
-    batch_dir = Path(batch_dir)
+    batch_dir = Path(batch_dir).absolute()
     specs = plan_batch(files, seeds, batch_dir, version=version)
     return run_specs(specs, batch_dir, run_fn=run_fn, scheduler=scheduler, workers=workers,
-                     client=client, progress=progress, on_outcome=on_outcome)
+                     client=client, progress=progress, on_outcome=on_outcome,
+                     shared_store=shared_store, dashboard=dashboard)
 
 
 def run_specs(
@@ -318,13 +464,47 @@ def run_specs(
     client: Any = None,
     progress: ProgressCallback | None = None,
     on_outcome: Callable[[RunOutcome], None] | None = None,
+    shared_store: bool = False,
+    dashboard: bool = False,
 ) -> BatchResult:
-    """Run planned ``specs`` as :func:`run_batch` does (skipping finished runs of the same
-    key, on a Dask cluster) and write the batch tables into ``batch_dir``. Callers that
-    plan their own runs (the sensitivity analysis: one spec per sample) use it directly."""
-    batch_dir = Path(batch_dir)
+    """Run planned ``specs`` as :func:`run_batch` does (skipping finished, intact runs of
+    the same key, on a Dask cluster; ``batch_dir`` checked and locked) and write the batch
+    tables into ``batch_dir``. Callers that plan their own runs (the sensitivity analysis:
+    one spec per sample) use it directly."""
+    batch_dir = Path(batch_dir).absolute()
     if not specs:
         raise InputError("no runs planned")
+    _check_batch_dir(batch_dir)
+    with FolderLock(batch_dir, what="batch"):
+        if not (batch_dir / MARKER).is_file():
+            write_json(batch_dir / MARKER, {"written_by": "kl-mobility", "kind": "batch"})
+        result = _run_specs(list(specs), batch_dir, run_fn=run_fn, scheduler=scheduler,
+                            workers=workers, client=client, progress=progress,
+                            on_outcome=on_outcome, shared_store=shared_store,
+                            dashboard=dashboard)
+        _write_batch_tables(result, specs[0].code_version)
+    return result
+
+
+def _check_batch_dir(batch_dir: Path) -> None:
+    """Refuse a batch folder that holds files kl-mobility did not write. Accepted: a marked
+    folder, an empty one, a batch of an earlier version (its ``batch.json``), or one of
+    folders only (each run folder inside is protected by its own marker)."""
+    if batch_dir.is_dir() and not batch_dir.is_symlink() and not (batch_dir / MARKER).is_file():
+        entries = [p for p in batch_dir.iterdir() if p.name != LOCK_NAME]
+        old = _read_json(batch_dir / "batch.json")
+        ours = ("code_version" in old and "runs" in old) or all(
+            p.is_dir() and not p.is_symlink() for p in entries)
+        if entries and ours:
+            write_json(batch_dir / MARKER, {"written_by": "kl-mobility", "kind": "batch"})
+    check_output_dir(batch_dir, what="batch folder")
+
+
+def _run_specs(specs: list[RunSpec], batch_dir: Path, *, run_fn: RunFunction | None,
+               scheduler: str | None, workers: int | None, client: Any,
+               progress: ProgressCallback | None,
+               on_outcome: Callable[[RunOutcome], None] | None, shared_store: bool,
+               dashboard: bool) -> BatchResult:
     outcomes: dict[int, RunOutcome] = {}
     todo: list[int] = []
     for i, spec in enumerate(specs):
@@ -337,26 +517,30 @@ def run_specs(
             todo.append(i)
     total = len(specs)
     report(progress, "runs", len(outcomes), total)
-    batch_dir.mkdir(parents=True, exist_ok=True)
     if todo:
         from dask.distributed import as_completed
 
         own = client is None
         cluster = None
+        ship = (client is not None or scheduler is not None) and not shared_store
         if own:
-            client, cluster = _client(scheduler, workers)
+            client, cluster = _client(scheduler, workers, dashboard)
         try:
-            futures = {client.submit(execute_run, specs[i], run_fn, pure=False,
+            futures = {client.submit(execute_run, specs[i], run_fn, ship=ship, pure=False,
                                      key=f"run-{specs[i].scenario_name}-{specs[i].seed}-"
                                      f"{uuid.uuid4().hex[:6]}"): i for i in todo}
             for fut in as_completed(futures):
                 i = futures[fut]
+                spec = specs[i]
                 try:
                     outcome = fut.result()
                 except Exception as exc:  # noqa: BLE001 - e.g. a worker died
-                    spec = specs[i]
                     outcome = RunOutcome(spec.scenario_name, spec.seed, "failed", spec.key,
                                          spec.out_dir, 0.0, {}, f"{type(exc).__name__}: {exc}")
+                fut.release()
+                if outcome.status == "done" and ship:
+                    outcome = store_shipped(spec, outcome)
+                outcome = _verify_done(spec, outcome)
                 outcomes[i] = outcome
                 if on_outcome is not None:
                     on_outcome(outcome)
@@ -366,19 +550,16 @@ def run_specs(
                 client.close()
                 if cluster is not None:
                     cluster.close()
-    result = BatchResult(batch_dir, tuple(outcomes[i] for i in range(total)))
-    _write_batch_tables(result, specs[0].code_version)
-    return result
+    return BatchResult(batch_dir, tuple(outcomes[i] for i in range(total)))
 
 
 def _write_batch_tables(result: BatchResult, version: str) -> None:
     from kl_mobility.report.summary import collect_runs, summarize, write_atomic_csv
 
     batch_json = {"code_version": version, "counts": result.counts(),
-                  "runs": [asdict(o) for o in result.outcomes]}
-    tmp = result.batch_dir / ".batch.json.tmp"
-    tmp.write_text(json.dumps(_json_safe(batch_json), indent=1), encoding="utf-8")
-    os.replace(tmp, result.batch_dir / "batch.json")
+                  "runs": [{k: v for k, v in asdict(o).items() if k != "files"}
+                           for o in result.outcomes]}
+    write_json(result.batch_dir / "batch.json", batch_json, indent=1)
     runs = collect_runs(result.batch_dir)
     write_atomic_csv(runs, result.batch_dir / "runs.csv")
     write_atomic_csv(summarize(runs), result.batch_dir / "summary.csv")

@@ -10,17 +10,21 @@ every problem into a :class:`ConfigError` naming the file, the dotted key and wh
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
+import numpy as np
+
 from kl_mobility.errors import InputError
 
 T = TypeVar("T")
 
-__all__ = ["ConfigError", "check_choice", "check_range", "from_mapping", "to_mapping"]
+__all__ = ["ConfigError", "check_choice", "check_finite", "check_finite_fields", "check_range",
+           "from_mapping", "to_mapping"]
 
 
 class ConfigError(InputError, ValueError):
@@ -46,15 +50,47 @@ def check_range(
     *,
     lo_open: bool = False,
 ) -> None:
-    """Raise ``ValueError`` naming ``name`` when ``value`` is outside ``[lo, hi]``.
+    """Raise ``ValueError`` naming ``name`` when ``value`` is not a finite number in
+    ``[lo, hi]`` (NaN and infinities are always rejected: NaN passes every comparison).
 
     With ``lo_open`` the lower bound is exclusive (``value > lo``).
     """
+    check_finite(name, value)
     if lo is not None and (value <= lo if lo_open else value < lo):
         op = ">" if lo_open else ">="
         raise ValueError(f"{name} must be {op} {lo}, got {value!r}")
     if hi is not None and value > hi:
         raise ValueError(f"{name} must be <= {hi}, got {value!r}")
+
+
+def check_finite(name: str, value: object) -> None:
+    """Raise ``ValueError`` naming ``name`` unless ``value`` is a finite real number (not a
+    boolean, not NaN, not an infinity)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+
+
+def check_finite_fields(obj: object) -> None:
+    """Raise ``ValueError`` naming the field when any float of the dataclass ``obj`` (a
+    field, or an item of a tuple, list or mapping field) is NaN or infinite. Called by
+    every configuration dataclass's ``__post_init__``, so no value escapes the check,
+    however the object was built."""
+    for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+        _finite_in(f.name, getattr(obj, f.name))
+
+
+def _finite_in(name: str, value: object) -> None:
+    if isinstance(value, float | np.floating):
+        if not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
+    elif isinstance(value, tuple | list):
+        for i, v in enumerate(value):
+            _finite_in(f"{name}[{i}]", v)
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            _finite_in(f"{name}.{k}", v)
 
 
 def check_choice(name: str, value: object, allowed: typing.Iterable[object]) -> None:
@@ -128,6 +164,8 @@ def _convert(value: Any, tp: Any, *, file: str | Path | None, key: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"expected a number, got {value!r}", file=file, key=key)
+        if not math.isfinite(value):
+            raise ConfigError(f"must be a finite number, got {value!r}", file=file, key=key)
         return float(value)
     if tp is str:
         if not isinstance(value, str):

@@ -50,6 +50,10 @@ def prepare_network(
         speed_caps=cfg.speed_caps,
         progress=progress,
     )
+    for i, node in enumerate(scenario.service.depot_nodes):
+        if not 0 <= node < net.n_nodes:
+            raise InputError(f"scenario {scenario.name!r}: key 'service.depot_nodes[{i}]': "
+                             f"{node} is not a node of the network (0..{net.n_nodes - 1})")
     return net, build_oracle(net, cache_dir=cache_dir, progress=progress)
 
 

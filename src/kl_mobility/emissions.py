@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kl_mobility.config import check_choice, check_range
+from kl_mobility.config import check_choice, check_finite_fields, check_range
 
 __all__ = [
     "ASSUMPTIONS",
@@ -214,6 +214,7 @@ class EmissionsConfig:
     bus_l_per_100km: float = 40.0
 
     def __post_init__(self) -> None:
+        check_finite_fields(self)
         check_choice("factor_set", self.factor_set, FACTOR_SETS)
         if self.grid_g_per_kwh == 0.0:
             check_choice("grid_year", self.grid_year, sorted(GRID_G_PER_KWH))

@@ -39,7 +39,6 @@ account's (``co2_*``), ``runtime_s`` and the rounds (:data:`ROUND_KPIS`).
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import time
 from collections.abc import Mapping
@@ -85,6 +84,12 @@ ROUND_KPIS: tuple[tuple[str, str], ...] = (
 )
 """Keys of the demand rounds in the run's KPIs (numbers, so batch summaries keep them)."""
 
+REJECTS_KEY = "rejects"
+"""Key of the rejected rows (a DataFrame: ``line``, ``reason``, raw fields) in the demand
+summary of :func:`scenario_requests` with ``demand.requests_skip_invalid``; a run writes
+them to ``rejects.csv`` (every rejected row, none dropped silently) and counts them in the
+KPI ``requests_rejected``."""
+
 log = logging.getLogger(__name__)
 
 
@@ -114,22 +119,10 @@ def service_area(scenario: Scenario, network: RoadNetwork,
                        walk_speed_kmh=svc.walk_speed_kmh)
 
 
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, pd.DataFrame):
-        return obj.to_dict(orient="records")
-    return obj
-
-
 def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(_jsonable(data), indent=2, sort_keys=True, default=str) + "\n")
+    from kl_mobility.io import write_json
+
+    write_json(path, data, sort_keys=True)
 
 
 def scenario_requests(
@@ -149,11 +142,13 @@ def scenario_requests(
         requests, rejects = requests_from_file(
             cfg.requests_file, network=ctx.network, skip_invalid=cfg.requests_skip_invalid
         )
-        summary = {
+        summary: dict[str, Any] = {
             "source": cfg.requests_file,
             "rows_accepted": len(requests),
             "rows_rejected": 0 if rejects is None else len(rejects),
         }
+        if cfg.requests_skip_invalid and rejects is not None:
+            summary[REJECTS_KEY] = rejects  # written by run_scenario as rejects.csv
         return requests, summary
     from kl_mobility.calibration import calibrated_scenario
 
@@ -239,7 +234,8 @@ def run_scenario(
     (:mod:`kl_mobility.samedemand`).
     """
     from kl_mobility.emissions import co2_account
-    from kl_mobility.results.io import staged_dir, write_run
+    from kl_mobility.io import staged_dir
+    from kl_mobility.results.io import write_run
 
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
@@ -265,10 +261,18 @@ def run_scenario(
             scenario.name, seed, len(rounds.rounds), 100 * last["requests_gap"],
             100 * rounds.requests_tol, 100 * last["level_gap"], 100 * rounds.level_tol)
 
+    demand_summary = dict(demand_summary)
+    rejects = demand_summary.pop(REJECTS_KEY, None)
     account = co2_account(result.trips, result.vehicles, scenario.fleet, scenario.emissions)
     city = run_city_co2(scenario, settled, net, ctx.oracle, account, cache_dir=cache_dir,
                         progress=progress)
     kpis = dict(result.kpis)
+    if rejects is not None:
+        kpis["requests_rejected"] = len(rejects)
+        if len(rejects):
+            log.warning("run %s: %d row(s) of %s rejected (requests_skip_invalid); listed "
+                        "in %s", scenario.name, len(rejects), scenario.demand.requests_file,
+                        out_dir / "rejects.csv")
     kpis.update(account.kpis())
     kpis.update({f"co2_{k}": v for k, v in city.kpis().items()})
     same = None if source is None else compare_same_demand(source, scenario, result, account)
@@ -306,6 +310,8 @@ def run_scenario(
             "version": __version__, "network_key": net.key, "n_nodes": net.n_nodes,
         })
         _write_json(run_dir / "scenario.json", scenario.to_mapping())
+        if rejects is not None:
+            rejects.to_csv(run_dir / "rejects.csv", index=False)
     log.info("run %s seed %d done in %.1f s", scenario.name, seed, kpis["runtime_s"])
     return kpis
 
@@ -488,8 +494,9 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
 def structural_warnings(scenario: Scenario, network: RoadNetwork, *,
                         cache_dir: str | Path | None = None) -> list[str]:
     """Demand the scenario can never serve, found before anything runs: an outer district
-    whose drive from the network's edge (its offset) is longer than ``service.max_wait_s``
-    (no door-to-door vehicle reaches it within the pickup deadline), and a stop farther
+    whose drive from the network's edge (its offset) is longer than the longest pickup
+    deadline of the door-to-door types (``fleet.<type>.max_wait_s``, else
+    ``service.max_wait_s``: no vehicle reaches it in time), and a stop farther
     than ``service.max_walk_m`` from the road network. One line each, naming the district
     or stop and the key to change."""
     from kl_mobility.network import nearest_nodes
@@ -499,16 +506,21 @@ def structural_warnings(scenario: Scenario, network: RoadNetwork, *,
         return []
     svc = scenario.service
     out = []
-    if any(not vt.stop_based for vt in active) and not scenario.demand.requests_file:
+    door = [vt for vt in active if not vt.stop_based]
+    if door and not scenario.demand.requests_file:
         from kl_mobility.demand.generate import load_zones
 
         zones = load_zones(network, scenario.demand, cache_dir=cache_dir)
+        longest = max(door, key=lambda vt: vt.rules(svc)[0])
+        wait = longest.rules(svc)[0]
+        key = (f"fleet.{longest.name}.max_wait_s" if longest.max_wait_s is not None
+               else "service.max_wait_s")
         for name, off in zip(zones.name, zones.offset_s):
-            if off > svc.max_wait_s:
+            if off > wait:
                 out.append(f"district {name}: the drive from the network's edge takes "
-                           f"{int(off)} s, longer than the pickup deadline service.max_wait_s "
-                           f"= {svc.max_wait_s} s, so its requests can never be served "
-                           "(raise service.max_wait_s)")
+                           f"{int(off)} s, longer than the longest pickup deadline "
+                           f"{key} = {wait} s of the door-to-door types, so its requests "
+                           f"can never be served (raise {key})")
     for vt in active:
         if not (vt.stop_based and vt.stops_latlon):
             continue

@@ -28,7 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
-from kl_mobility.config import ConfigError, check_range, from_mapping, to_mapping
+from kl_mobility.config import (
+    ConfigError,
+    check_finite_fields,
+    check_range,
+    from_mapping,
+    to_mapping,
+)
 from kl_mobility.demand.config import DemandConfig
 from kl_mobility.dispatch.config import DispatchConfig
 from kl_mobility.emissions import EmissionsConfig
@@ -99,6 +105,7 @@ class Scenario:
     its settled requests are this scenario's demand."""
 
     def __post_init__(self) -> None:
+        check_finite_fields(self)
         if not _NAME_RE.fullmatch(self.name):
             raise ValueError(f"name must be letters, digits, '.', '_' or '-' (it names result "
                              f"folders), got {self.name!r}")

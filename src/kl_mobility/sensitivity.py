@@ -26,7 +26,6 @@ the ranges, not a confidence interval.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from kl_mobility.errors import InputError
+from kl_mobility.io import atomic_file, write_json
 from kl_mobility.progress import ProgressCallback
 from kl_mobility.scenario import Scenario, scenario_from_mapping
 
@@ -73,10 +73,11 @@ ASSUMPTION_RANGES: dict[str, AssumptionRange] = {
         "assumption: on-demand fare 2.5 EUR by default; KEXI 2-4 EUR, Hopper 2.60 EUR + "
         "0.20 EUR/km (FACTS.md section 7d)"),
     "car_access_min": AssumptionRange(
-        "demand.car_access_min", 1.0, 6.0,
+        "demand.car_access_min", 1.0, 12.0,
         "assumption: access, parking search and junction delays of a car trip, 3 min by "
-        "default (free-flow campus -> Fruchthalle 8.2 min vs 17 min published door to door, "
-        "FACTS.md section 3)"),
+        "default; 11.5 min closes the gap between the free-flow time campus -> Fruchthalle "
+        "(5.5 min) and the published 17 min door to door (FACTS.md section 3; "
+        "kl_mobility.validity)"),
     "battery_kwh": AssumptionRange(
         "fleet.van.battery_kwh", 30.0, 90.0,
         "assumption: usable battery of the electric vehicles (charging stops), 40 kWh for "
@@ -230,17 +231,13 @@ def _mu_star_figure(record: dict[str, Any], path: Path) -> None:
                   "change (kg CO2e/day)")
     ax.set_title("Influence of the assumptions (elementary effects over their ranges)")
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=120)
+    with atomic_file(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
     plt.close(fig)
-    tmp.replace(path)
 
 
 def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, allow_nan=False, default=float) + "\n",
-                   encoding="utf-8")
-    tmp.replace(path)
+    write_json(path, data, indent=1)
 
 
 def run_sensitivity(
@@ -313,9 +310,8 @@ def run_sensitivity(
                        "not a probability interval",
         **analysis,
     }
-    tmp = out_dir / ".samples.csv.tmp"
-    samples.to_csv(tmp, index=False)
-    tmp.replace(out_dir / "samples.csv")
+    with atomic_file(out_dir / "samples.csv") as tmp:
+        samples.to_csv(tmp, index=False)
     _write_json(out_dir / "sensitivity.json", _finite(record))
     _mu_star_figure(record, out_dir / "mu_star.png")
     return SensitivityResult(record, samples)

@@ -36,14 +36,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kl_mobility.config import check_choice, check_range
+from kl_mobility.config import check_choice, check_finite_fields, check_range
 
 __all__ = ["DAY_S", "DEFAULT_EXTERNAL_SPEED_KMH", "DISPATCH_REASONS", "REASONS",
            "STRUCTURAL_REASONS",
            "TIME_COLUMNS", "ServiceConfig", "at_boundary", "depot_nodes", "desired_pickup_s",
            "dropoff_deadline", "dwell_s", "external_offsets", "in_service_hours",
            "optional_times", "past_midnight", "pickup_deadline", "structural_reasons",
-           "type_hours", "wrap_past_midnight"]
+           "type_hours", "type_rules", "wrap_past_midnight"]
 
 DAY_S = 24 * 3600
 """Seconds of a day."""
@@ -142,6 +142,7 @@ class ServiceConfig:
     occupancy_bin_s: int = 900
 
     def __post_init__(self) -> None:
+        check_finite_fields(self)
         check_range("start_s", self.start_s, 0, 2 * DAY_S)
         check_range("end_s", self.end_s, self.start_s, 2 * DAY_S)
         check_range("max_wait_s", self.max_wait_s, 0, DAY_S, lo_open=True)
@@ -234,21 +235,30 @@ def wrap_past_midnight(requests: pd.DataFrame, service: ServiceConfig,
 
 
 # ---------------------------------------------------------------------- windows and stops
-def pickup_deadline(service: ServiceConfig, early: Any) -> Any:
+def type_rules(max_wait_s: int | None, detour_factor: float | None,
+               detour_const_s: int | None, service: ServiceConfig) -> tuple[int, float, int]:
+    """``(max_wait_s, detour_factor, detour_const_s)`` of a vehicle type with its own rules
+    (``None``: the service's)."""
+    return (service.max_wait_s if max_wait_s is None else max_wait_s,
+            service.detour_factor if detour_factor is None else detour_factor,
+            service.detour_const_s if detour_const_s is None else detour_const_s)
+
+
+def pickup_deadline(max_wait_s: int, early: Any) -> Any:
     """Latest pickup: the earliest pickup ``early`` (at the rider's door or stop) +
-    ``max_wait_s``."""
-    return early + service.max_wait_s
+    ``max_wait_s`` (the service's, or a vehicle type's own, :func:`type_rules`)."""
+    return early + max_wait_s
 
 
-def dropoff_deadline(service: ServiceConfig, late_pick: np.ndarray, direct_s: np.ndarray,
-                     latest: np.ndarray | None = None,
+def dropoff_deadline(late_pick: np.ndarray, direct_s: np.ndarray, detour_factor: float,
+                     detour_const_s: int, latest: np.ndarray | None = None,
                      has_latest: np.ndarray | None = None) -> np.ndarray:
     """int64[n]: latest drop-off: the pickup deadline ``late_pick`` +
     ``ceil(detour_factor x direct_s) + detour_const_s`` (``direct_s``: the direct time,
-    door to door), or ``latest`` where ``has_latest`` (the request's ``latest_dropoff_s``,
-    at the drop-off point) when earlier."""
-    ld = late_pick + np.ceil(service.detour_factor * direct_s).astype(np.int64) \
-        + service.detour_const_s
+    door to door; the rules: the service's or a type's own, :func:`type_rules`), or
+    ``latest`` where ``has_latest`` (the request's ``latest_dropoff_s``, at the drop-off
+    point) when earlier."""
+    ld = late_pick + np.ceil(detour_factor * direct_s).astype(np.int64) + detour_const_s
     if latest is None or has_latest is None:
         return ld
     return np.where(has_latest, np.minimum(ld, latest), ld)

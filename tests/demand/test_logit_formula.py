@@ -136,3 +136,12 @@ def test_one_calibration_step_by_hand(los):
     # converged calibration meets the targets exactly on this one trip
     asc2, shares2 = calibrate_asc(los, cfg, weights, tol=1e-10)
     np.testing.assert_allclose(shares2, [0.4, 0.3, 0.2, 0.1], atol=1e-9)
+
+
+def test_calibration_refuses_a_mode_without_trips(los):
+    """All trips outside the bus hours: the bus share is 0 and no constant can reach its
+    10 % target, so the calibration stops with an error instead of running off to -inf."""
+    weights = np.zeros((2, 2, 2))
+    weights[0, 0, 1] = 1.0
+    with pytest.raises(ValueError, match="calibration impossible"):
+        calibrate_asc(los, CONFIG, weights)

@@ -122,3 +122,12 @@ def test_scenario_stops_boundary(net):
     with pytest.raises(InputError, match=r"'fleet\.shuttle\.stops_latlon\[1\]'.* is 500 m "
                        r"from the road network \(at most 500 m\)"):
         scenario_stops(SimpleNamespace(name="t", fleet=(vt,)), net)
+
+
+def test_points_without_coordinates_are_named(net):
+    """A NaN point is an error naming its index, whether it comes first or later."""
+    lat, lon = south_of_node0(net, 10.0)
+    with pytest.raises(SnapError, match=r"^point 1 \(nan, .*\) has no valid coordinates$"):
+        snap(net, [lat, float("nan")], [lon, lon])
+    with pytest.raises(SnapError, match=r"^point 0 \(.*, inf\) has no valid coordinates$"):
+        snap(net, [lat], [float("inf")])

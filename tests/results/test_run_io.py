@@ -55,8 +55,8 @@ def test_write_then_read_round_trip(tmp_path):
     res = _result()
     out = write_run(res, tmp_path / "run")
     assert sorted(p.name for p in out.iterdir()) == [
-        "edges.parquet", "events.parquet", "kpis.json", "meta.json", "occupancy.parquet",
-        "trips.parquet", "vehicles.parquet"]
+        ".kl-mobility", "edges.parquet", "events.parquet", "kpis.json", "meta.json",
+        "occupancy.parquet", "trips.parquet", "vehicles.parquet"]
     back = read_run(out)
     pd.testing.assert_frame_equal(back.trips, res.trips)
     pd.testing.assert_frame_equal(back.events, res.events)

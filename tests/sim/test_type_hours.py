@@ -158,3 +158,36 @@ def test_hours_past_midnight_agree_with_the_demand_models_window():
     assert sim.tolist() == demand.tolist()
     assert int(sim.sum()) == 24
     assert sim[t == 2700].all() and not sim[t == 3600].any()
+
+
+def test_a_type_keeps_its_own_pickup_deadline():
+    """Two door-to-door types, the service's max_wait_s 600 s and the night type's own
+    900 s: a request offered to both gets earliest + 600 for the day type and earliest +
+    900 for the night type; the drop-off deadline follows (pickup deadline + detour
+    factor x direct + const, the night type's 2.0 x direct + 100)."""
+    import numpy as np
+    import pandas as pd
+
+    from kl_mobility.network import build_oracle, grid_network
+    from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
+    from kl_mobility.sim.setup import make_requests
+    from kl_mobility.sim.travel import type_tables
+
+    net = grid_network(1, 4, spacing_m=200.0, speed_kmh=36.0)  # 20 s per edge
+    service = ServiceConfig(start_s=0, end_s=86_400, max_wait_s=600, detour_factor=1.5,
+                            detour_const_s=300)
+    fleet = (VehicleTypeConfig("day", 1),
+             VehicleTypeConfig("night", 1, max_wait_s=900, detour_factor=2.0,
+                               detour_const_s=100))
+    assert fleet[1].rules(service) == (900, 2.0, 100)
+    assert fleet[0].rules(service) == (600, 1.5, 300)
+    req = pd.DataFrame({"request_id": [0], "request_time_s": [1000], "origin_node": [0],
+                        "dest_node": [3], "passengers": [1]})
+    oracle = build_oracle(net)
+    tables = type_tables(net, oracle, fleet)
+    state = make_requests(req, net.n_nodes, tables[0], tables, fleet, service,
+                          np.asarray(net.node_x), np.asarray(net.node_y), None)
+    # direct 3 edges x 20 s = 60 s
+    assert state.late_pick[:, 0].tolist() == [1600, 1900]
+    assert state.late_drop[:, 0].tolist() == [1600 + 90 + 300, 1900 + 120 + 100]
+    assert np.all(state.early[:, 0] == 1000)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import typing
 from collections.abc import Sequence
 
 from kl_mobility import __version__
@@ -18,16 +19,24 @@ from kl_mobility.errors import InputError
 __all__ = ["main"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (``kl-mobility: error: ...``), exit 2."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"kl-mobility: error: {self.prog.removeprefix('kl-mobility ')}: "
+                     f"{message} (see --help)\n")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from kl_mobility.cli import batch, demand, network, routing, sensitivity, sim
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="kl-mobility",
         description="Mobility-on-demand simulation and optimisation for Kaiserslautern.",
     )
     parser.add_argument("--version", action="version", version=f"kl-mobility {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in (network, demand, sim, routing, batch, sensitivity):
         module.register(sub)
     return parser
@@ -36,7 +45,10 @@ def _build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``kl-mobility`` console script; returns the exit code."""
     parser = _build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a bad option (one line, code 2)
+        return exc.code if isinstance(exc.code, int) else 2
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

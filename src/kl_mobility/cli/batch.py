@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from kl_mobility.cli import options
+
 __all__ = ["register"]
 
 _SHOWN = (
@@ -34,17 +36,26 @@ def register(sub: argparse._SubParsersAction) -> None:
         "95 %% CI over seeds of every KPI) and prints the summary.",
     )
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml", help="scenario files")
-    p.add_argument("--seeds", type=int, default=1, metavar="N",
+    p.add_argument("--seeds", type=options.int_at_least(1), default=1, metavar="N",
                    help="number of seeds per scenario (default 1)")
-    p.add_argument("--first-seed", type=int, default=0, metavar="S",
+    p.add_argument("--first-seed", type=options.seed, default=0, metavar="S",
                    help="first seed (default 0); every scenario gets the same seeds")
     p.add_argument("--name", default=None, metavar="B",
                    help="batch name (default: the folder name of the scenario files)")
     p.add_argument("--results", default="results", metavar="DIR",
                    help="results folder (default results/)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="address of an existing Dask scheduler (tcp://host:8786)")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="address of an existing Dask scheduler (tcp://HOST:8786 or "
+                   "tls://HOST:8786); the run folders travel back to this process unless "
+                   "--shared-store")
+    p.add_argument("--shared-store", action="store_true",
+                   help="with --scheduler: the results folder is the same path on every "
+                   "worker (a shared file system); the workers write the runs there and this "
+                   "process checks each one")
+    p.add_argument("--dashboard", action="store_true",
+                   help="start the local cluster's Dask dashboard (on 127.0.0.1, a free "
+                   "port; its address is printed)")
+    p.add_argument("--workers", type=options.int_at_least(1), default=None, metavar="N",
                    help="worker processes of the local cluster (default: all cores)")
     p.add_argument("--report", action="store_true", help="write the report afterwards")
     p.set_defaults(func=_batch)
@@ -61,7 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(default <batch>/report)")
     r.add_argument("--baseline", default="baseline", metavar="NAME",
                    help="scenario every other one is compared with (default baseline)")
-    r.add_argument("--dpi", type=int, default=100, help="PNG resolution (default 100)")
+    r.add_argument("--dpi", type=options.int_at_least(10, 1200), default=100, help="PNG resolution (default 100)")
     r.set_defaults(func=_report)
 
 
@@ -107,14 +118,15 @@ def _quiet_dask() -> None:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from kl_mobility.batch import default_batch_name, run_batch
+    from kl_mobility.batch import check_scheduler_address, default_batch_name, run_batch
     from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.errors import InputError
 
-    if args.seeds < 1:
-        raise InputError(f"--seeds must be >= 1, got {args.seeds}")
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"--workers must be >= 1, got {args.workers}")
+    if args.shared_store and not args.scheduler:
+        raise InputError("--shared-store needs --scheduler (a local cluster always writes "
+                         "into the results folder)")
+    if args.scheduler:
+        check_scheduler_address(args.scheduler)
     if not getattr(args, "verbose", False):
         _quiet_dask()
     name = args.name or default_batch_name(args.scenarios)
@@ -129,7 +141,8 @@ def _batch(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     try:
         result = run_batch(args.scenarios, seeds, batch_dir, scheduler=args.scheduler,
-                           workers=args.workers, progress=bar, on_outcome=on_outcome)
+                           workers=args.workers, progress=bar, on_outcome=on_outcome,
+                           shared_store=args.shared_store, dashboard=args.dashboard)
     finally:
         bar.close()
     c = result.counts()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
+
+from kl_mobility.cli import options
 
 __all__ = ["register"]
 
@@ -31,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     g.add_argument("--scenario", metavar="FILE", type=Path, required=True,
                    help="scenario TOML file (network, [demand] and [service] sections)")
-    g.add_argument("--seed", type=int, default=None,
+    g.add_argument("--seed", type=options.seed, default=None,
                    help="random seed (default: the scenario's seed)")
     g.add_argument("--out", metavar="FILE", type=Path, required=True,
                    help="request table to write (.parquet or .csv)")
@@ -66,7 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="rejects file (default: FILE with suffix .rejects.csv)")
     v.add_argument("--out", metavar="FILE", type=Path,
                    help="with --skip-invalid: write the accepted rows here (.parquet or .csv)")
-    v.add_argument("--max-snap-m", type=float, default=500.0,
+    v.add_argument("--max-snap-m", type=options.finite_float(0.0, lo_open=True), default=500.0,
                    help="largest distance of a point from a road node (default 500 m)")
     v.add_argument("--cache-dir", metavar="DIR", type=Path,
                    help="cache folder (default: $KL_MOBILITY_CACHE or ./networks)")
@@ -89,12 +90,15 @@ def _generate(args: argparse.Namespace) -> int:
     from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.context import RunContext
     from kl_mobility.errors import InputError
-    from kl_mobility.network.cache import atomic_path
+    from kl_mobility.io import atomic_file, check_output_file, write_json
     from kl_mobility.runner import settle_demand
     from kl_mobility.scenario import scenario_from_file
 
     sc = scenario_from_file(args.scenario)
     seed = sc.seed if args.seed is None else args.seed
+    for path in (args.out, args.trips, args.summary_json):
+        if path is not None:
+            check_output_file(path)
     has_service = any(v.count > 0 for v in sc.fleet)
     if args.no_ondemand:
         sc = replace(sc, fleet=())
@@ -111,14 +115,13 @@ def _generate(args: argparse.Namespace) -> int:
     _write_table(settled.requests, args.out)
     demand = settled.demand
     if args.trips is not None and demand is not None:
-        with atomic_path(args.trips) as tmp:
+        with atomic_file(args.trips) as tmp:
             if args.trips.suffix.lower() == ".csv":
                 demand.trips.to_csv(tmp, index=False)
             else:
                 demand.trips.to_parquet(tmp, index=False)
     if args.summary_json is not None:
-        with atomic_path(args.summary_json) as tmp:
-            tmp.write_text(json.dumps(settled.summary, indent=2, default=float) + "\n")
+        write_json(args.summary_json, settled.summary)
     print(f"scenario {sc.name}, seed {seed}: wrote {len(settled.requests):,} requests to "
           f"{args.out}")
     print(_rounds_line(settled))
@@ -156,6 +159,12 @@ def _validate(args: argparse.Namespace) -> int:
         osm = osm or sc.network.osm_file or None
         place = sc.network.place or None
         caps = sc.network.speed_caps
+    if args.skip_invalid:
+        from kl_mobility.io import check_output_file
+
+        for path in (args.rejects or args.file.with_suffix(".rejects.csv"), args.out):
+            if path is not None:
+                check_output_file(path)
     net = load_network(osm, place=place, cache_dir=args.cache_dir, speed_caps=caps)
     accepted, rejects = requests_from_file(args.file, network=net, skip_invalid=True,
                                            max_snap_m=args.max_snap_m)

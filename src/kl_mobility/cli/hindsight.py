@@ -41,6 +41,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kl_mobility.cli import options
 from kl_mobility.planning.options import (
     DEFAULT_FROM_S,
     DEFAULT_MAX_REQUESTS,
@@ -150,17 +151,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("scenario", nargs="?", type=Path,
                    help="scenario TOML file (default: scenarios/klima-plus-2030.toml)")
-    p.add_argument("--seed", type=int, default=None,
+    p.add_argument("--seed", type=options.seed, default=None,
                    help="random seed (default: the scenario's seed)")
     p.add_argument("--from", dest="from_s", type=parse_clock, default=DEFAULT_FROM_S,
                    metavar="HH:MM", help="window start: desired pickups from here "
                    f"(default {_clock(DEFAULT_FROM_S)})")
     p.add_argument("--to", dest="to_s", type=parse_clock, default=None, metavar="HH:MM",
                    help=f"window end, exclusive (default: start + {DEFAULT_SPAN_S // 60} min)")
-    p.add_argument("--max-requests", type=int, default=DEFAULT_MAX_REQUESTS, metavar="N",
+    p.add_argument("--max-requests", type=options.int_at_least(0), default=DEFAULT_MAX_REQUESTS, metavar="N",
                    help="keep the first N requests of the window by desired pickup "
                    f"(default {DEFAULT_MAX_REQUESTS}; 0 = no cap)")
-    p.add_argument("--fleet", type=int, default=None, metavar="N",
+    p.add_argument("--fleet", type=options.int_at_least(1), default=None, metavar="N",
                    help="use only the first N vehicles of the eligible types (default all)")
     p.add_argument("--turned-away", action="store_true",
                    help="also plan the requests online dispatch turned away (no vehicle in "
@@ -170,7 +171,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="take the day of the demand model's first round (assumed service "
                    "level, no full-day simulations) instead of the settled day of "
                    "kl-mobility run (the last demand <-> service round)")
-    p.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+    p.add_argument("--time-limit", type=options.finite_float(0.0, lo_open=True), default=60.0, metavar="S",
                    help="seconds for the hindsight search (default 60)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="result folder (default results/<scenario>/hindsight-<seed>)")
@@ -183,6 +184,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _hindsight(args: argparse.Namespace) -> int:
     from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.config import ConfigError
+    from kl_mobility.io import check_output_dir
     from kl_mobility.planning.options import HindsightWindow
     from kl_mobility.planning.window import write_hindsight
     from kl_mobility.runner import run_hindsight
@@ -197,6 +199,7 @@ def _hindsight(args: argparse.Namespace) -> int:
                              time_limit_s=args.time_limit,
                              include_turned_away=args.turned_away)
     out = args.out or Path("results") / scenario.name / f"hindsight-{seed}"
+    check_output_dir(out)
     progress = None if args.quiet else TqdmProgress()
     try:
         run = run_hindsight(scenario, seed, window, first_round=args.first_round,

@@ -36,7 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="cache folder (default: $KL_MOBILITY_CACHE or ./networks)")
     b.add_argument("--oracle", choices=("auto", "dense", "lazy"), default="auto",
                    help="travel-time oracle mode (default: auto = dense up to 20,000 nodes)")
-    b.add_argument("--rebuild", action="store_true", help="ignore cached files and rebuild")
+    b.add_argument("--rebuild", action="store_true",
+                   help="rebuild the network and its tables and replace the cached files in "
+                        "place (atomically, with fresh manifests)")
     b.set_defaults(func=_build)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
@@ -57,15 +59,12 @@ def _build(args: argparse.Namespace) -> int:
     progress = TqdmProgress()
     t0 = time.perf_counter()
     cache_dir = args.cache_dir
-    if args.rebuild:
-        import tempfile
-
-        cache_dir = Path(tempfile.mkdtemp(prefix="kl-rebuild-"))
-    net = load_network(osm, place=place, cache_dir=cache_dir, speed_caps=caps, progress=progress)
+    net = load_network(osm, place=place, cache_dir=cache_dir, speed_caps=caps, progress=progress,
+                       rebuild=args.rebuild)
     t_net = time.perf_counter() - t0
     t1 = time.perf_counter()
-    oracle = build_oracle(net, cache_dir=args.cache_dir if not args.rebuild else cache_dir,
-                          mode=args.oracle, progress=progress)
+    oracle = build_oracle(net, cache_dir=cache_dir, mode=args.oracle, rebuild=args.rebuild,
+                          progress=progress)
     t_tab = time.perf_counter() - t1
     progress.close()
     share = net.meta.get("component_share")

@@ -15,10 +15,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
+
+from kl_mobility.cli import options
 
 __all__ = ["register"]
 
@@ -44,7 +45,7 @@ def _search_args(p: argparse.ArgumentParser, default_limit: float) -> None:
     )
 
     d = SearchOptions()
-    p.add_argument("--time-limit", type=float, default=default_limit, metavar="S",
+    p.add_argument("--time-limit", type=options.finite_float(0.0, lo_open=True), default=default_limit, metavar="S",
                    help=f"seconds per instance / plan (default {default_limit:g})")
     p.add_argument("--first-solution", default=d.first_solution,
                    choices=FIRST_SOLUTION_STRATEGIES, metavar="NAME",
@@ -57,7 +58,7 @@ def _search_args(p: argparse.ArgumentParser, default_limit: float) -> None:
                    help="with a fixed vehicle cost: remove routes by guided ejection search "
                    "(ges) or by OR-Tools' own re-insertion (ortools); default "
                    f"{d.route_minimiser}")
-    p.add_argument("--search-seed", type=int, default=d.seed, metavar="N",
+    p.add_argument("--search-seed", type=options.seed, default=d.seed, metavar="N",
                    help=f"seed of the ejection and ruin-and-recreate searches (default {d.seed})")
 
 
@@ -96,8 +97,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "and CO2 of the chosen vehicle type.")
     p.add_argument("--requests", required=True, metavar="FILE",
                    help="request table (CSV or Parquet; kl_mobility.demand.schema columns)")
-    p.add_argument("--fleet", required=True, type=int, metavar="N", help="vehicles")
-    p.add_argument("--capacity", type=int, metavar="Q",
+    p.add_argument("--fleet", required=True, type=options.int_at_least(1), metavar="N", help="vehicles")
+    p.add_argument("--capacity", type=options.int_at_least(1), metavar="Q",
                    help="seats per vehicle (default: the vehicle type's capacity)")
     p.add_argument("--scenario", type=Path, metavar="FILE",
                    help="scenario whose service rules, vehicle type, emission factors, "
@@ -110,14 +111,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "the scenario's network)")
     p.add_argument("--cache-dir", default="networks", metavar="DIR",
                    help="network cache (default networks)")
-    p.add_argument("--depot-node", type=int, metavar="NODE",
+    p.add_argument("--depot-node", type=options.int_at_least(0), metavar="NODE",
                    help="depot network node (default: the node nearest the centre)")
-    p.add_argument("--max-wait", type=int, metavar="S",
+    p.add_argument("--max-wait", type=options.int_at_least(0), metavar="S",
                    help="pickup window length in seconds (default: the service default)")
     p.add_argument("--no-return", action="store_true",
                    help="vehicles end at their last drop-off instead of the depot")
     p.add_argument("--out", metavar="DIR", help="write plan_trips.csv, plan_stops.csv, "
-                   "plan_vehicles.csv and plan_kpis.json here (each file atomically)")
+                   "plan_vehicles.csv and plan_kpis.json into this folder (written "
+                   "atomically; an existing folder is replaced only when kl-mobility wrote it)")
     _search_args(p, 60.0)
     p.set_defaults(func=_plan)
 
@@ -137,6 +139,10 @@ def _bench_routing(args: argparse.Namespace) -> int:
     )
 
     opts = _options(args)
+    if args.csv:
+        from kl_mobility.io import check_output_file
+
+        check_output_file(args.csv)
     done = []
 
     def on_row(row) -> None:
@@ -165,12 +171,6 @@ def _bench_routing(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    tmp.replace(path)
-
-
 PLAN_ROWS = ("vehicle_km", "km_external", "vehicle_hours", "passenger_km", "occupancy",
              "empty_km_share", "wait_mean_s", "wait_p95_s", "ride_mean_s", "detour_mean",
              "shared_share", "passengers_per_vehicle_hour", "energy_kwh", "fuel_l",
@@ -181,6 +181,7 @@ PLAN_ROWS = ("vehicle_km", "km_external", "vehicle_hours", "passenger_km", "occu
 def _plan(args: argparse.Namespace) -> int:
     from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.config import ConfigError
+    from kl_mobility.io import check_output_dir, staged_dir, write_json
     from kl_mobility.planning.plan import (
         PlanSetup,
         plan_requests,
@@ -200,6 +201,8 @@ def _plan(args: argparse.Namespace) -> int:
     vtype = plan_vehicle_type(scenario, args.vehicle_type)
     capacity = vtype.capacity if args.capacity is None else args.capacity
     opts = _options(args)
+    if args.out:
+        check_output_dir(args.out, what="plan folder")
     bar = TqdmProgress()
     try:
         if args.osm:
@@ -208,6 +211,9 @@ def _plan(args: argparse.Namespace) -> int:
         else:
             network, oracle = prepare_network(scenario, cache_dir=args.cache_dir,
                                               progress=bar)
+        if args.depot_node is not None and args.depot_node >= network.n_nodes:
+            raise ConfigError(f"--depot-node must be a node of the network, in [0, "
+                              f"{network.n_nodes - 1}], got {args.depot_node}")
         requests = read_plan_requests(args.requests, network)
         service_kw = {} if args.max_wait is None else {"max_wait_s": args.max_wait}
         setup = PlanSetup(fleet=args.fleet, capacity=capacity, depot_node=args.depot_node,
@@ -239,12 +245,11 @@ def _plan(args: argparse.Namespace) -> int:
             print(f"  violation: {msg}", file=sys.stderr)
     if args.out:
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        for name, df in (("plan_trips.csv", result.trips), ("plan_stops.csv", result.stops),
-                         ("plan_vehicles.csv", result.vehicles)):
-            _write_atomic(out / name, lambda p, df=df: df.to_csv(p, index=False))
-        text = json.dumps(k, indent=2, default=float) + "\n"
-        _write_atomic(out / "plan_kpis.json", lambda p: p.write_text(text))
+        with staged_dir(out, kind="plan") as d:
+            for name, df in (("plan_trips.csv", result.trips), ("plan_stops.csv", result.stops),
+                             ("plan_vehicles.csv", result.vehicles)):
+                df.to_csv(d / name, index=False)
+            write_json(d / "plan_kpis.json", k)
         print(f"written {out}/plan_trips.csv, plan_stops.csv, plan_vehicles.csv, "
               "plan_kpis.json")
     return 0 if result.solution.feasible else 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from kl_mobility.cli import options
+
 __all__ = ["register"]
 
 KPI_ROWS = (
@@ -12,6 +14,7 @@ KPI_ROWS = (
     ("n_served", "served", "{:,.0f}"),
     ("n_rejected", "rejected", "{:,.0f}"),
     ("n_cancelled", "cancelled", "{:,.0f}"),
+    ("requests_rejected", "request rows rejected (rejects.csv)", "{:,.0f}"),
     ("share_served", "share served", "{:.1%}"),
     ("wait_mean_s", "wait mean (min)", "{:.1f}", 1 / 60),
     ("wait_median_s", "wait median (min)", "{:.1f}", 1 / 60),
@@ -53,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("scenario", nargs="?", type=Path,
                    help="scenario TOML file (default: scenarios/klima-plus-2030.toml)")
-    p.add_argument("--seed", type=int, default=None,
+    p.add_argument("--seed", type=options.seed, default=None,
                    help="random seed (default: the scenario's seed)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="result folder (default: results/<scenario>/<seed>)")
@@ -88,6 +91,7 @@ def format_kpis(kpis: dict) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     from kl_mobility.cli.progress import TqdmProgress
+    from kl_mobility.io import check_output_dir
     from kl_mobility.runner import run_scenario
     from kl_mobility.scenario import default_scenario_path, scenario_from_file
 
@@ -95,6 +99,7 @@ def _run(args: argparse.Namespace) -> int:
     scenario = scenario_from_file(path)
     seed = scenario.seed if args.seed is None else args.seed
     out = args.out or Path("results") / scenario.name / str(seed)
+    check_output_dir(out)
     progress = None if args.quiet else TqdmProgress()
     try:
         kpis = run_scenario(scenario, seed, out, cache_dir=args.cache_dir, progress=progress,

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kl_mobility.config import check_choice, check_range
+from kl_mobility.config import check_choice, check_finite_fields, check_range
 
 __all__ = [
     "ASSUMPTIONS",
@@ -55,6 +55,7 @@ class AttractorConfig:
     weight: float
 
     def __post_init__(self) -> None:
+        check_finite_fields(self)
         check_range("lat", self.lat, -90.0, 90.0)
         check_range("lon", self.lon, -180.0, 180.0)
         check_range("weight", self.weight, 0.0)
@@ -103,6 +104,7 @@ class ExternalZoneConfig:
     attraction: float = 0.0
 
     def __post_init__(self) -> None:
+        check_finite_fields(self)
         check_range("lat", self.lat, -90.0, 90.0)
         check_range("lon", self.lon, -180.0, 180.0)
         check_range("population", self.population, 0.0)
@@ -334,6 +336,7 @@ class DemandConfig:
     passengers_per_request: int = 1
 
     def __post_init__(self) -> None:
+        check_finite_fields(self)
         check_range("scale", self.scale, 0.0, 100.0, lo_open=True)
         check_range("internal_population", self.internal_population, 0.0)
         check_range("trip_rate", self.trip_rate, 0.0, 20.0)

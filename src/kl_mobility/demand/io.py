@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +33,7 @@ from kl_mobility.demand.schema import (
     check_requests,
 )
 from kl_mobility.errors import InputError
-from kl_mobility.network.cache import atomic_path
+from kl_mobility.io import atomic_file
 
 __all__ = [
     "MAX_TIME_S",
@@ -59,7 +61,7 @@ def requests_to_parquet(df: pd.DataFrame, path: str | Path) -> Path:
     check_requests(df)
     path = Path(path)
     table = pa.Table.from_pandas(df[list(REQUEST_COLUMNS)], preserve_index=False)
-    with atomic_path(path) as tmp:
+    with atomic_file(path) as tmp:
         pq.write_table(table, tmp)
     return path
 
@@ -68,7 +70,7 @@ def requests_to_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """Write a request table to CSV atomically (nulls as empty fields, full float precision)."""
     check_requests(df)
     path = Path(path)
-    with atomic_path(path) as tmp:
+    with atomic_file(path) as tmp:
         df[list(REQUEST_COLUMNS)].to_csv(tmp, index=False)
     return path
 
@@ -76,7 +78,7 @@ def requests_to_csv(df: pd.DataFrame, path: str | Path) -> Path:
 def rejects_to_csv(rejects: pd.DataFrame, path: str | Path) -> Path:
     """Write a rejects table (``line``, ``reason``, raw fields) to CSV atomically."""
     path = Path(path)
-    with atomic_path(path) as tmp:
+    with atomic_file(path) as tmp:
         rejects.to_csv(tmp, index=False)
     return path
 
@@ -167,25 +169,69 @@ def _empty(col: pd.Series) -> np.ndarray:
     return col.isna().to_numpy()
 
 
+_NUMBER_RE = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+"""A decimal number as a field may hold it (no ``inf``, ``nan``, ``1_000`` or hex)."""
+
+
 def _numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(float values, empty mask, unparseable mask)."""
-    if _is_text(col):  # fast path: plain numbers and empty fields only
-        arr = col.to_numpy(dtype=object, na_value="")
-        blank = arr == ""
-        try:
-            vals = np.where(blank, "nan", arr).astype(np.float64)
-        except (ValueError, TypeError):
-            pass
-        else:
-            if np.isfinite(vals[~blank]).all():
-                return vals, blank, np.zeros(arr.shape[0], bool)
+    """(float values, empty mask, unparseable mask). Each field is judged on its own (one
+    path for every file), so a row's verdict never depends on the other rows."""
     empty = _empty(col)
-    src = col.astype(str).str.strip() if _is_text(col) else col
-    vals = pd.to_numeric(src, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan,
-                                                        copy=True)
+    if _is_text(col):
+        src = col.astype(str).str.strip()
+        ok = src.str.fullmatch(_NUMBER_RE).fillna(False).to_numpy(dtype=bool)
+        vals = pd.to_numeric(src.where(ok, None), errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan, copy=True)
+    else:
+        vals = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64,
+                                                            na_value=np.nan, copy=True)
     bad = ~empty & ~np.isfinite(vals)
     vals[empty] = np.nan
     return vals, empty, bad
+
+
+_ID_MAX = 2**63 - 1
+
+
+def _exact_id(value: object) -> int | None:
+    """The exact integer of one ``request_id`` field, or ``None`` when it is not a whole
+    number (text is read digit by digit, so ids beyond 2^53 keep their value; a float
+    field is accepted only where floats are exact, up to 2^53)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        f = float(value)
+        return int(f) if math.isfinite(f) and f == math.floor(f) and abs(f) <= 2**53 else None
+    m = re.fullmatch(r"\+?(\d+)(?:\.0*)?", str(value).strip())
+    return int(m.group(1)) if m else None
+
+
+def _id_column(raw: pd.DataFrame, rows: _Rows, col: str) -> tuple[np.ndarray, np.ndarray]:
+    """(int64 ids, valid mask) of the id column, each value read exactly."""
+    c = raw[col]
+    empty = _empty(c)
+    n = len(c)
+    ids = np.zeros(n, np.int64)
+    valid = np.zeros(n, bool)
+    not_int = np.zeros(n, bool)
+    out_of_range = np.zeros(n, bool)
+    for i, v in enumerate(c.to_numpy(dtype=object)):
+        if empty[i]:
+            continue
+        x = _exact_id(v)
+        if x is None:
+            not_int[i] = True
+        elif not 0 <= x <= _ID_MAX:
+            out_of_range[i] = True
+        else:
+            ids[i] = x
+            valid[i] = True
+    rows.add(not_int, "{col} {v} is not an integer", col)
+    rows.add(out_of_range, "{col} {v} is out of range [0, 2^63 - 1]", col)
+    rows.add(empty, "{col} is missing", col)
+    return ids, valid
 
 
 class _Rows:
@@ -269,10 +315,9 @@ def requests_from_file(
             rows.reasons.setdefault(row, []).append(p)
     out: dict[str, object] = {}
     if "request_id" in cols:
-        rid = _int_column(raw, rows, "request_id", required=True, lo=0, hi=2.0**62,
-                          what="an integer")
+        rid, ok_id = _id_column(raw, rows, "request_id")
     else:
-        rid = np.arange(n, dtype=np.float64)
+        rid, ok_id = np.arange(n, dtype=np.int64), np.ones(n, bool)
     t = _int_column(raw, rows, "request_time_s", required=True, lo=0, hi=MAX_TIME_S,
                     what="a whole number of seconds")
     opt_t = {}
@@ -358,8 +403,7 @@ def requests_from_file(
     else:
         am = pd.Series(["car"] * n)
     # duplicate ids among rows that are otherwise valid, first occurrence kept
-    ok_id = np.isfinite(rid)
-    dup = pd.Series(rid).duplicated(keep="first").to_numpy() & ok_id
+    dup = pd.Series(np.where(ok_id, rid, -1)).duplicated(keep="first").to_numpy() & ok_id
     first_line = pd.Series(lines).groupby(pd.Series(rid)).transform("first").to_numpy() \
         if n else lines
     for i in np.flatnonzero(dup):
@@ -391,7 +435,7 @@ def requests_from_file(
         return arr
 
     out = {
-        "request_id": rid[good].astype(np.int64),
+        "request_id": rid[good],
         "request_time_s": t[good].astype(np.int64),
         "origin_lat": coords["origin"][0][good], "origin_lon": coords["origin"][1][good],
         "dest_lat": coords["dest"][0][good], "dest_lon": coords["dest"][1][good],

@@ -22,7 +22,14 @@ from pathlib import Path
 import numpy as np
 from matplotlib.path import Path as MplPath
 
-from kl_mobility.network.cache import atomic_path, default_cache_dir, file_sha256
+from kl_mobility.network.cache import (
+    LOAD_ERRORS,
+    cache_file_ok,
+    default_cache_dir,
+    file_sha256,
+    report_damaged,
+    write_cache_file,
+)
 from kl_mobility.network.graph import EARTH_RADIUS_M
 from kl_mobility.network.osm import NetworkSourceError, open_osm
 from kl_mobility.progress import ProgressCallback, report
@@ -72,12 +79,15 @@ class OsmFeatures:
     stop_lon: np.ndarray
 
     def to_npz(self, path: Path) -> None:
-        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, **{f.name: getattr(self, f.name) for f in fields(self)})
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, **{f.name: getattr(self, f.name) for f in fields(self)})
+
+        write_cache_file(path, write)
 
     @classmethod
     def from_npz(cls, path: Path) -> OsmFeatures:
-        with np.load(path) as z:
+        with np.load(path, allow_pickle=False) as z:
             return cls(**{f.name: z[f.name] for f in fields(cls)})
 
 
@@ -203,11 +213,11 @@ def osm_features(path: str | Path, *, cache_dir: str | Path | None = None,
         raise NetworkSourceError(f"{path}: OSM file not found")
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     target = cache / f"demand-features-{file_sha256(path)[:16]}-v{_VERSION}.npz"
-    if target.is_file():
+    if cache_file_ok(target):
         try:
             return OsmFeatures.from_npz(target)
-        except (OSError, KeyError, ValueError):
-            log.warning("demand feature cache %s unreadable, re-parsing", target)
+        except LOAD_ERRORS as exc:
+            report_damaged(target, f"unreadable: {exc}")
     feats = parse_osm_features(path, progress)
     try:
         feats.to_npz(target)

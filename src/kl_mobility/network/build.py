@@ -15,7 +15,13 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from kl_mobility.network.cache import default_cache_dir, file_sha256
+from kl_mobility.network.cache import (
+    LOAD_ERRORS,
+    cache_file_ok,
+    default_cache_dir,
+    file_sha256,
+    report_damaged,
+)
 from kl_mobility.network.config import SpeedCapConfig
 from kl_mobility.network.graph import RoadNetwork, network_from_edges
 from kl_mobility.network.modify import apply_speed_caps
@@ -33,6 +39,9 @@ log = logging.getLogger(__name__)
 
 BUILD_FORMAT = 1
 """Bumped whenever the build changes what it produces (invalidates caches)."""
+
+MIN_NODES = 2
+"""A network needs at least two nodes reachable from each other (one trip between them)."""
 
 
 def _first(value: Any) -> Any:
@@ -53,6 +62,11 @@ def network_from_graph(
 
     n_raw = g.number_of_nodes()
     g = ox.truncate.largest_component(g, strongly=True)
+    if g.number_of_nodes() < MIN_NODES or g.number_of_edges() < 1:
+        raise NetworkSourceError(
+            f"{(meta or {}).get('source', name)}: the drivable network's largest strongly connected part has "
+            f"{g.number_of_nodes()} node(s) and {g.number_of_edges()} edge(s); at least "
+            f"{MIN_NODES} nodes joined by roads both ways are needed to simulate trips")
     osmids = np.array(sorted(g.nodes), dtype=np.int64)
     index = {int(o): i for i, o in enumerate(osmids)}
     lat = np.array([g.nodes[o]["y"] for o in osmids.tolist()], np.float64)
@@ -120,6 +134,7 @@ def network_from_place(
     default_speeds_kmh: Mapping[str, float] = GERMAN_URBAN_DEFAULT_SPEEDS_KMH,
     cache_dir: str | Path | None = None,
     progress: ProgressCallback | None = None,
+    rebuild: bool = False,
 ) -> RoadNetwork:
     """Fetch the drivable network of ``place`` online through osmnx (needs internet).
 
@@ -131,8 +146,9 @@ def network_from_place(
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     key = _build_key(f"place:{place}", default_speeds_kmh)
     target = cache / f"place-{key}.npz"
-    if target.is_file():
-        return RoadNetwork.from_npz(target)
+    net = None if rebuild else _cached_network(target)
+    if net is not None:
+        return net
     report(progress, "network: download", 0, 1)
     try:
         g = ox.graph_from_place(place, network_type="drive", simplify=True, retain_all=True)
@@ -145,6 +161,18 @@ def network_from_place(
     return net
 
 
+def _cached_network(target: Path) -> RoadNetwork | None:
+    """The network cached at ``target`` when it is there and intact, else ``None`` (a
+    damaged entry is reported in one line and will be rebuilt)."""
+    if not cache_file_ok(target):
+        return None
+    try:
+        return RoadNetwork.from_npz(target)
+    except LOAD_ERRORS as exc:
+        report_damaged(target, f"unreadable: {exc}")
+        return None
+
+
 def load_network(
     osm_file: str | Path | None = None,
     *,
@@ -153,17 +181,19 @@ def load_network(
     speed_caps: Sequence[SpeedCapConfig] = (),
     default_speeds_kmh: Mapping[str, float] = GERMAN_URBAN_DEFAULT_SPEEDS_KMH,
     progress: ProgressCallback | None = None,
+    rebuild: bool = False,
 ) -> RoadNetwork:
     """The network of an OSM file (default :func:`default_osm_path`) or of an online place,
     from the cache when the source and options are unchanged, then with ``speed_caps``.
 
     The cache entry is keyed by the SHA-256 of the source file and the build options, so a
-    changed file or option rebuilds.
+    changed file or option rebuilds; a damaged entry (:mod:`kl_mobility.network.cache`) is
+    reported and rebuilt; ``rebuild=True`` rebuilds it in place regardless.
     """
     t0 = time.perf_counter()
     if place:
         net = network_from_place(place, default_speeds_kmh=default_speeds_kmh,
-                                 cache_dir=cache_dir, progress=progress)
+                                 cache_dir=cache_dir, progress=progress, rebuild=rebuild)
     else:
         path = Path(osm_file) if osm_file else default_osm_path()
         if not path.is_file():
@@ -173,8 +203,9 @@ def load_network(
         key = _build_key(file_sha256(path), default_speeds_kmh)
         cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         target = cache / f"{path.name.split('.')[0]}-{key}.npz"
-        if target.is_file():
-            net = RoadNetwork.from_npz(target)
+        cached = None if rebuild else _cached_network(target)
+        if cached is not None:
+            net = cached
             log.debug("network loaded from cache %s", target)
         else:
             net = network_from_osm(path, default_speeds_kmh=default_speeds_kmh, progress=progress)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kl_mobility.config import check_range
+from kl_mobility.config import check_finite_fields, check_range
 
 __all__ = ["NetworkConfig", "SpeedCapConfig"]
 
@@ -23,6 +23,7 @@ class SpeedCapConfig:
     polygon_latlon: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self) -> None:
+        check_finite_fields(self)
         check_range("max_speed_kmh", self.max_speed_kmh, 0.0, 200.0, lo_open=True)
         if self.polygon_latlon and len(self.polygon_latlon) < 3:
             raise ValueError("polygon_latlon needs at least 3 (lat, lon) points")
@@ -43,5 +44,6 @@ class NetworkConfig:
     speed_caps: tuple[SpeedCapConfig, ...] = ()
 
     def __post_init__(self) -> None:
+        check_finite_fields(self)
         if self.osm_file and self.place:
             raise ValueError("osm_file and place are exclusive; give one of them")

@@ -13,7 +13,7 @@ import numpy as np
 
 from kl_mobility.kernels.shortest_path import edge_id as _edge_id
 
-__all__ = ["EARTH_RADIUS_M", "RoadNetwork", "grid_network", "local_xy"]
+__all__ = ["EARTH_RADIUS_M", "RoadNetwork", "check_network_arrays", "grid_network", "local_xy"]
 
 EARTH_RADIUS_M = 6_371_008.8
 """Mean Earth radius (IUGG) for the local equirectangular projection."""
@@ -104,26 +104,67 @@ class RoadNetwork:
         return _replace(self, edge_speed_kmh=speed, edge_time_s=time_s, key=key)
 
     def to_npz(self, path: str | Path) -> None:
-        """Write the arrays and metadata to an ``.npz`` file (atomically)."""
-        from kl_mobility.network.cache import atomic_path
+        """Write the arrays and metadata to an ``.npz`` file (atomically, with a manifest;
+        no object arrays: the names and the header are text, the header JSON)."""
+        from kl_mobility.io import json_text
+        from kl_mobility.network.cache import write_cache_file
 
-        with atomic_path(Path(path)) as tmp:
+        header = json_text({"name": self.name, "key": self.key,
+                            "origin_latlon": list(self.origin_latlon), "meta": self.meta},
+                           compact=True)
+
+        def write(tmp: Path) -> None:
             with open(tmp, "wb") as fh:
                 np.savez(fh, **{a: getattr(self, a) for a in _ARRAYS},
-                         highway_names=np.array(self.highway_names, dtype=object),
-                         header=np.array([self.name, self.key, repr(self.origin_latlon),
-                                          repr(self.meta)], dtype=object))
+                         highway_names=np.array(self.highway_names, dtype=np.str_),
+                         header=np.array(header, dtype=np.str_))
+
+        write_cache_file(path, write)
 
     @classmethod
     def from_npz(cls, path: str | Path) -> RoadNetwork:
-        import ast
+        """Read a file of :meth:`to_npz` (``allow_pickle=False``) and check that its arrays
+        form a network (:func:`check_network_arrays`); ``ValueError`` otherwise."""
+        import json
 
-        with np.load(path, allow_pickle=True) as z:
+        with np.load(path, allow_pickle=False) as z:
             arrays = {a: z[a] for a in _ARRAYS}
-            names = tuple(str(s) for s in z["highway_names"])
-            name, key, origin, meta = (str(s) for s in z["header"])
-        return cls(**arrays, highway_names=names, name=name, key=key,
-                   origin_latlon=tuple(ast.literal_eval(origin)), meta=ast.literal_eval(meta))
+            names = tuple(str(s) for s in z["highway_names"].tolist())
+            header = json.loads(str(z["header"]))
+        net = cls(**arrays, highway_names=names, name=str(header["name"]),
+                  key=str(header["key"]),
+                  origin_latlon=(float(header["origin_latlon"][0]),
+                                 float(header["origin_latlon"][1])),
+                  meta=dict(header["meta"]))
+        check_network_arrays(net)
+        return net
+
+
+def check_network_arrays(net: RoadNetwork) -> None:
+    """``ValueError`` unless ``net``'s arrays form a usable network: matching lengths, a
+    monotone CSR index, heads in range, finite lengths >= 0, times >= 1 s, finite
+    coordinates."""
+    n, m = net.n_nodes, net.n_edges
+    if n < 2 or m < 1:
+        raise ValueError(f"{n} nodes and {m} edges: too small to simulate")
+    for a in ("node_lon", "node_x", "node_y", "node_osmid"):
+        if getattr(net, a).shape != (n,):
+            raise ValueError(f"{a} has shape {getattr(net, a).shape}, expected ({n},)")
+    for a in ("edge_tail", "edge_head", "edge_length_m", "edge_time_s", "edge_speed_kmh",
+              "edge_highway"):
+        if getattr(net, a).shape != (m,):
+            raise ValueError(f"{a} has shape {getattr(net, a).shape}, expected ({m},)")
+    if net.indptr.shape != (n + 1,) or net.indptr[0] != 0 or net.indptr[-1] != m \
+            or np.any(np.diff(net.indptr) < 0):
+        raise ValueError("indptr is not a CSR index of the edges")
+    if m and (net.edge_head.min() < 0 or net.edge_head.max() >= n):
+        raise ValueError("edge heads out of range")
+    if not (np.all(np.isfinite(net.edge_length_m)) and np.all(net.edge_length_m >= 0)):
+        raise ValueError("edge lengths must be finite and >= 0")
+    if np.any(net.edge_time_s < 1):
+        raise ValueError("edge travel times must be >= 1 s")
+    if not (np.all(np.isfinite(net.node_lat)) and np.all(np.isfinite(net.node_lon))):
+        raise ValueError("node coordinates must be finite")
 
 
 def _replace(net: RoadNetwork, **changes: Any) -> RoadNetwork:

@@ -19,6 +19,7 @@ about 0.6 GB.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections import OrderedDict
@@ -29,7 +30,13 @@ import numpy as np
 
 from kl_mobility.kernels._options import njit
 from kl_mobility.kernels.shortest_path import INF_TIME, all_pairs, single_source
-from kl_mobility.network.cache import atomic_path, default_cache_dir
+from kl_mobility.network.cache import (
+    LOAD_ERRORS,
+    cache_file_ok,
+    default_cache_dir,
+    report_damaged,
+    write_cache_file,
+)
 from kl_mobility.network.graph import RoadNetwork
 from kl_mobility.progress import ProgressCallback, report
 
@@ -182,18 +189,53 @@ def _table_paths(cache: Path, network: RoadNetwork) -> dict[str, Path]:
     return {k: cache / f"{stem}-{k}.npy" for k in ("tt", "dist", "nxt")}
 
 
+_TABLE_DTYPES = {"tt": np.dtype(np.int32), "dist": np.dtype(np.float32),
+                 "nxt": np.dtype(np.int32)}
+
+
+def _save_npy(path: Path, arr: np.ndarray) -> None:
+    with open(path, "wb") as fh:
+        np.save(fh, arr, allow_pickle=False)
+
+
+def _cached_tables(paths: dict[str, Path], n: int) -> dict[str, np.ndarray] | None:
+    """The three tables from the cache when every file is intact, of shape ``(n, n)`` and
+    of its dtype; else ``None`` (a damaged file is reported in one line)."""
+    if not all(p.is_file() for p in paths.values()):
+        return None
+    tables = {}
+    for k, p in paths.items():
+        if not cache_file_ok(p):
+            return None
+        try:
+            t = np.load(p, mmap_mode="r", allow_pickle=False)
+        except LOAD_ERRORS as exc:
+            report_damaged(p, f"unreadable: {exc}")
+            return None
+        if t.shape != (n, n) or t.dtype != _TABLE_DTYPES[k]:
+            report_damaged(p, f"shape {t.shape} {t.dtype}, expected ({n}, {n}) "
+                              f"{_TABLE_DTYPES[k]}")
+            return None
+        tables[k] = t
+    return tables
+
+
 def build_oracle(
     network: RoadNetwork,
     *,
     cache_dir: str | Path | None = None,
     mode: Literal["auto", "dense", "lazy"] = "auto",
     use_cache: bool = True,
+    rebuild: bool = False,
     progress: ProgressCallback | None = None,
 ) -> TravelTimeOracle:
     """A :class:`TravelTimeOracle` for ``network``.
 
-    Dense tables are loaded (memory-mapped) from ``cache_dir`` when present for this
-    network's key, else computed and written there atomically. ``mode="auto"`` uses dense
+    Dense tables are loaded (memory-mapped, ``allow_pickle=False``) from ``cache_dir`` when
+    present for this network's key and intact (each file matches its manifest, see
+    :mod:`kl_mobility.network.cache`; a damaged one is reported in one line), else computed
+    and written there atomically with their manifests; ``rebuild=True`` recomputes and
+    rewrites them in place. ``mode="auto"`` uses dense
     tables up to :data:`DENSE_MAX_NODES` nodes and lazy rows beyond.
     """
     if mode not in ("auto", "dense", "lazy"):
@@ -205,13 +247,11 @@ def build_oracle(
         return TravelTimeOracle(network, "lazy")
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     paths = _table_paths(cache, network)
-    if use_cache and network.key and all(p.is_file() for p in paths.values()):
-        try:
-            tables = {k: np.load(p, mmap_mode="r") for k, p in paths.items()}
-            if all(t.shape == (n, n) for t in tables.values()):
-                return TravelTimeOracle(network, "dense", **tables)
-        except (OSError, ValueError):
-            log.warning("travel-time cache at %s unreadable, rebuilding", cache)
+    if use_cache and not rebuild and network.key:
+        tables = _cached_tables(paths, n)
+        if tables is not None:
+            return TravelTimeOracle(network, "dense", tables["tt"], tables["dist"],
+                                    tables["nxt"])
     t0 = time.perf_counter()
     report(progress, "travel-time table", 0, 1)
     tt = np.empty((n, n), np.int32)
@@ -223,8 +263,7 @@ def build_oracle(
     log.debug("travel-time table %d x %d in %.1f s", n, n, time.perf_counter() - t0)
     if use_cache and network.key:
         for k, arr in (("tt", tt), ("dist", dist), ("nxt", nxt)):
-            with atomic_path(paths[k]) as tmp, open(tmp, "wb") as fh:
-                np.save(fh, arr)
+            write_cache_file(paths[k], functools.partial(_save_npy, arr=arr))
     return TravelTimeOracle(network, "dense", tt, dist, nxt)
 
 

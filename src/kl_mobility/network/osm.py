@@ -14,6 +14,7 @@ from __future__ import annotations
 import bz2
 import contextlib
 import gzip
+import math
 import os
 import re
 import shutil
@@ -120,11 +121,40 @@ def is_drivable_way(tags: dict[str, str]) -> bool:
     return not ("service" in tags and _EXCLUDED_SERVICE.search(tags["service"]))
 
 
+_OSM_ID_MAX = 2**63 - 1
+
+
+def _check_osm_id(path: Path, kind: str, text: str) -> int:
+    """The integer id of an OSM element; :class:`NetworkSourceError` naming it otherwise."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise NetworkSourceError(f"{path}: {kind} id {text!r} is not an integer") from None
+    if not -_OSM_ID_MAX <= value <= _OSM_ID_MAX:
+        raise NetworkSourceError(f"{path}: {kind} id {text!r} is out of the 64-bit range")
+    return value
+
+
+def _check_coordinates(path: Path, nid: str, lat: str, lon: str) -> None:
+    """:class:`NetworkSourceError` naming the node unless ``lat`` and ``lon`` are finite
+    numbers in [-90, 90] and [-180, 180]."""
+    for name, text, bound in (("lat", lat, 90.0), ("lon", lon, 180.0)):
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and -bound <= value <= bound):
+            raise NetworkSourceError(f"{path}: node {nid}: {name}={text!r} is not a number in "
+                                     f"[-{bound:g}, {bound:g}]")
+
+
 def filter_drivable_osm(path: str | Path, out: str | Path) -> tuple[int, int]:
     """Write the drivable ways of ``path`` and their nodes to the plain OSM file ``out``.
 
     Returns ``(n_ways, n_nodes)`` written. Raises :class:`NetworkSourceError` naming the
-    file when it is not OSM XML, is truncated, or has no drivable way.
+    file when it is not OSM XML, is truncated, or has no drivable way, and naming the
+    element when a kept way or node has an id that is not an integer or a node has
+    coordinates that are not finite numbers in range.
     """
     path = Path(path)
     nodes: dict[str, tuple[str, str]] = {}
@@ -164,7 +194,12 @@ def filter_drivable_osm(path: str | Path, out: str | Path) -> tuple[int, int]:
     ways = [w for w in ways if len(w[1]) >= 2]
     if not ways:
         raise NetworkSourceError(f"{path}: contains no drivable roads")
-    used = sorted({r for _, refs, _ in ways for r in refs}, key=int)
+    for wid, _refs, _tags in ways:
+        _check_osm_id(path, "way", wid)
+    used = sorted({r for _, refs, _ in ways for r in refs},
+                  key=lambda r: _check_osm_id(path, "node", r))
+    for nid in used:
+        _check_coordinates(path, nid, *nodes[nid])
     root = ET.Element("osm", version="0.6", generator="kl-mobility drive filter")
     for nid in used:
         lat, lon = nodes[nid]

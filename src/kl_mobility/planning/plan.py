@@ -265,8 +265,9 @@ def problem_from_requests(requests: pd.DataFrame, oracle: Any, setup: PlanSetup,
     pu = n_start + 1 + np.arange(n)
     de = pu + n
     direct = tt[pu, de] + off_o + off_d  # door to door
-    late_pick = pickup_deadline(svc, early0)
-    late_drop = dropoff_deadline(svc, late_pick, direct, latest, has_l)
+    late_pick = pickup_deadline(svc.max_wait_s, early0)
+    late_drop = dropoff_deadline(late_pick, direct, svc.detour_factor, svc.detour_const_s,
+                                 latest, has_l)
     # at the boundary node of an outer district: out to the district and back while there
     early_b, late_pick_b, late_drop_b, dwell_pick, dwell_drop = at_boundary(
         early0, late_pick, late_drop, dwell_s(svc, pax), off_o, off_d)

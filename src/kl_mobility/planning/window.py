@@ -27,7 +27,6 @@ the day count at their wrapped time (00:30 -> 24:30,
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -191,10 +190,10 @@ def write_hindsight(run: HindsightRun, out_dir: str | Path) -> Path:
     ``hindsight.csv`` (the table), ``hindsight.json`` (window, fleet, accounting, table),
     ``requests.csv`` (the included requests), ``online_trips.csv``, ``online_vehicles.csv``,
     ``hindsight_trips.csv``, ``hindsight_stops.csv``, ``hindsight_vehicles.csv``."""
-    from kl_mobility.results.io import staged_dir
+    from kl_mobility.io import staged_dir, write_json
 
     out = Path(out_dir)
-    with staged_dir(out) as d:
+    with staged_dir(out, kind="hindsight") as d:
         run.table.to_csv(d / "hindsight.csv", index=False)
         meta = {
             "scenario": run.scenario, "seed": run.seed, "from_s": run.from_s,
@@ -209,7 +208,7 @@ def write_hindsight(run: HindsightRun, out_dir: str | Path) -> Path:
             "table": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                        for k, v in r.items()} for r in run.table.to_dict(orient="records")],
         }
-        (d / "hindsight.json").write_text(json.dumps(meta, indent=2, default=float) + "\n")
+        write_json(d / "hindsight.json", meta)
         run.requests.to_csv(d / "requests.csv", index=False)
         run.online.trips.to_csv(d / "online_trips.csv", index=False)
         run.online.vehicles.to_csv(d / "online_vehicles.csv", index=False)

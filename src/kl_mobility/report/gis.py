@@ -12,9 +12,7 @@ Road segments are straight lines between the coordinates of an edge's two networ
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -92,9 +90,7 @@ def stops_geojson(trips: pd.DataFrame, node_lat: np.ndarray, node_lon: np.ndarra
 
 
 def write_geojson(collection: dict, path: str | Path) -> Path:
-    """Write a FeatureCollection atomically (temporary file + rename)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(collection, separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    """Write a FeatureCollection atomically as strict JSON (:func:`kl_mobility.io.write_json`)."""
+    from kl_mobility.io import write_json
+
+    return write_json(path, collection, compact=True)

@@ -25,7 +25,6 @@ import io
 import json
 import logging
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from kl_mobility.emissions import (
     reference_factor_table,
 )
 from kl_mobility.errors import InputError
+from kl_mobility.io import atomic_file, check_output_dir, staged_dir, write_text
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.report.gis import edges_geojson, stops_geojson, write_geojson
 from kl_mobility.report.summary import (
@@ -188,9 +188,8 @@ def _png(fig: Any, path: Path, dpi: int) -> str:
     fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)
     raw = buf.getvalue()
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(raw)
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        tmp.write_bytes(raw)
     return base64.b64encode(raw).decode("ascii")
 
 
@@ -353,18 +352,26 @@ def write_report(
     ``network``: a :class:`~kl_mobility.network.RoadNetwork` for node coordinates (map and
     GIS layers); by default the network of the first scenario is loaded (from its cache).
     """
+    data = load_batch(batch_dir, baseline=baseline)
+    final = Path(out_dir) if out_dir is not None else data.batch_dir / "report"
+    check_output_dir(final, what="report folder")
+    with staged_dir(final, kind="report") as out:
+        _report_files(data, out, network=network, baseline=baseline, dpi=dpi,
+                      progress=progress)
+    return final / "report.html"
+
+
+def _report_files(data: BatchData, out: Path, *, network: Any, baseline: str, dpi: int,
+                  progress: ProgressCallback | None) -> Path:
+    """The report files of ``data`` written into the folder ``out``."""
     from kl_mobility.report import plots
 
-    data = load_batch(batch_dir, baseline=baseline)
-    out = Path(out_dir) if out_dir is not None else data.batch_dir / "report"
-    out.mkdir(parents=True, exist_ok=True)
     steps = 8
     report(progress, "report", 0, steps)
     write_atomic_csv(data.summary, out / "kpis.csv")
     for t in ("trips", "vehicles"):
-        tmp = out / f".{t}.parquet.tmp"
-        data.tables[t].to_parquet(tmp, index=False)
-        os.replace(tmp, out / f"{t}.parquet")
+        with atomic_file(out / f"{t}.parquet") as tmp:
+            data.tables[t].to_parquet(tmp, index=False)
     report(progress, "report", 1, steps)
     trips, edges = data.tables["trips"], data.tables["edges"]
     coords = _node_coords(data, network) if (len(edges) or len(trips)) else None
@@ -417,9 +424,6 @@ def write_report(
            f"<title>kl-mobility report {html.escape(data.batch_dir.name)}</title>"
            f"<style>{_CSS}</style></head><body>\n" + "\n".join(b for b in body if b)
            + "\n</body></html>\n")
-    path = out / "report.html"
-    tmp = out / ".report.html.tmp"
-    tmp.write_text(doc, encoding="utf-8")
-    os.replace(tmp, path)
+    path = write_text(out / "report.html", doc)
     report(progress, "report", steps, steps)
     return path

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -120,8 +119,9 @@ def versus_baseline(summary: pd.DataFrame, baseline: str = BASELINE) -> pd.DataF
 
 def write_atomic_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """Write ``df`` as CSV through a temporary file and a rename (never half-written)."""
+    from kl_mobility.io import atomic_file
+
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    df.to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        df.to_csv(tmp, index=False)
     return path

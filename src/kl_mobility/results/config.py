@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kl_mobility.config import check_range
+from kl_mobility.config import check_finite_fields, check_range
 
 __all__ = ["OutputConfig"]
 
@@ -23,4 +23,5 @@ class OutputConfig:
     figure_dpi: int = 100
 
     def __post_init__(self) -> None:
+        check_finite_fields(self)
         check_range("figure_dpi", self.figure_dpi, 50, 600)

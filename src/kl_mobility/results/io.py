@@ -1,88 +1,39 @@
-"""Writing and reading a run directory (atomically: temp dir + rename)."""
+"""Writing and reading a run directory (atomically, through :mod:`kl_mobility.io`)."""
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from kl_mobility.io import staged_dir, write_json
 from kl_mobility.results.kpis import compute_kpis
 from kl_mobility.results.records import SimulationResult
 
-__all__ = ["read_run", "staged_dir", "write_run"]
+__all__ = ["read_run", "write_run"]
 
 _TABLES = ("trips", "vehicles", "edges", "occupancy", "events")
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    if hasattr(x, "item"):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, int | float | str | bool) or x is None:
-        return x
-    return str(x)
-
-
-@contextmanager
-def staged_dir(out_dir: str | Path) -> Iterator[Path]:
-    """A fresh folder to fill that replaces ``out_dir`` in one rename when the block ends
-    without an error, so readers see the old folder or the complete new one, never half of
-    one; on an error ``out_dir`` stays as it was. The staging folder is a hidden sibling."""
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        d = staging / "run"
-        d.mkdir()
-        yield d
-        if out.exists():
-            os.replace(out, staging / "old")
-        os.replace(d, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_run(result: SimulationResult, out_dir: str | Path, *, events: bool = True) -> Path:
     """Write ``trips/vehicles/edges/occupancy/events.parquet``, ``kpis.json`` and
     ``meta.json`` to ``out_dir``.
 
-    Files are written into a temporary sibling directory that then replaces ``out_dir`` in
-    one rename, so readers never see half a run. An existing ``out_dir`` is replaced.
-    ``events=False`` skips the event log.
+    Written through :func:`kl_mobility.io.staged_dir`: the files go into a staging folder
+    that replaces ``out_dir`` in one rename, so readers never see half a run. An existing
+    ``out_dir`` is replaced only when kl-mobility wrote it (its marker file); anything else
+    raises :class:`kl_mobility.io.OutputError`. ``events=False`` skips the event log.
     """
     out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with staged_dir(out) as tmp:
         for name in _TABLES:
             if name == "events" and not events:
                 continue
             getattr(result, name).to_parquet(tmp / f"{name}.parquet", index=False)
-        (tmp / "kpis.json").write_text(json.dumps(_jsonable(result.kpis), indent=2) + "\n")
-        (tmp / "meta.json").write_text(json.dumps(_jsonable(result.meta), indent=2) + "\n")
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        write_json(tmp / "kpis.json", result.kpis)
+        write_json(tmp / "meta.json", result.meta)
     return out
 
 

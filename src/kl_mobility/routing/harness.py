@@ -163,11 +163,11 @@ def summarize(rows: Sequence[BenchRow]) -> dict[str, dict[str, float]]:
 
 def rows_to_csv(rows: Sequence[BenchRow], path: str | Path) -> Path:
     """Write the rows as CSV (one column per :class:`BenchRow` field)."""
+    from kl_mobility.io import atomic_file
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
     fields = list(BenchRow.__dataclass_fields__)
-    with tmp.open("w", newline="") as fh:
+    with atomic_file(path) as tmp, tmp.open("w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=fields)
         w.writeheader()
         for r in rows:
@@ -176,5 +176,4 @@ def rows_to_csv(rows: Sequence[BenchRow], path: str | Path) -> Path:
             d["gap_pct"] = "" if math.isnan(r.gap_pct) else f"{r.gap_pct:.3f}"
             d["time_s"] = f"{r.time_s:.2f}"
             w.writerow(d)
-    tmp.replace(path)
     return path

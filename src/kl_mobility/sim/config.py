@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kl_mobility.config import check_choice, check_range
-from kl_mobility.service import DAY_S, ServiceConfig, type_hours
+from kl_mobility.config import check_choice, check_finite_fields, check_range
+from kl_mobility.service import DAY_S, ServiceConfig, type_hours, type_rules
 
 __all__ = ["DAY_S", "ServiceConfig", "VehicleTypeConfig"]
 
@@ -50,6 +50,10 @@ class VehicleTypeConfig:
       type's vehicles take no new requests and finish their schedules; outside its hours
       a vehicle is not rebalanced. ``end_s`` past 86400 (e.g. 90000 = 01:00) serves the
       early morning at the end of the day, as for the service's ``end_s``.
+    - ``max_wait_s``, ``detour_factor``, ``detour_const_s``: this type's own service rules
+      (unset = the service's, see :meth:`rules`): a request offered to the type gets the
+      type's pickup deadline and drop-off deadline, so a night service keeps its 15-minute
+      deadline inside a package whose daytime service promises 10 minutes.
     """
 
     name: str
@@ -66,8 +70,12 @@ class VehicleTypeConfig:
     stops_latlon: tuple[tuple[float, float], ...] = ()
     start_s: int | None = None
     end_s: int | None = None
+    max_wait_s: int | None = None
+    detour_factor: float | None = None
+    detour_const_s: int | None = None
 
     def __post_init__(self) -> None:
+        check_finite_fields(self)
         if not self.name:
             raise ValueError("name must not be empty")
         check_range("count", self.count, 0)
@@ -95,6 +103,17 @@ class VehicleTypeConfig:
         if self.end_s is not None:
             check_range("end_s", self.end_s, 0 if self.start_s is None else self.start_s,
                         2 * DAY_S, lo_open=self.start_s is not None)
+        if self.max_wait_s is not None:
+            check_range("max_wait_s", self.max_wait_s, 0, DAY_S, lo_open=True)
+        if self.detour_factor is not None:
+            check_range("detour_factor", self.detour_factor, 1.0, 10.0)
+        if self.detour_const_s is not None:
+            check_range("detour_const_s", self.detour_const_s, 0, DAY_S)
+
+    def rules(self, service: ServiceConfig) -> tuple[int, float, int]:
+        """``(max_wait_s, detour_factor, detour_const_s)`` of this type: its own, else the
+        service's (:func:`kl_mobility.service.type_rules`)."""
+        return type_rules(self.max_wait_s, self.detour_factor, self.detour_const_s, service)
 
     def hours(self, service: ServiceConfig) -> tuple[int, int]:
         """``(start_s, end_s)`` of this type: its own, else the service's

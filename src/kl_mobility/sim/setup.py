@@ -120,9 +120,10 @@ def make_requests(requests: pd.DataFrame, network: Any, base: TypeTables,
         o[ti] = np.where(ok, so, -1)
         d[ti] = np.where(ok, sd, -1)
         early[ti] = early0 + wo
-        late_pick[ti] = pickup_deadline(service, early[ti])
-        late_drop[ti] = dropoff_deadline(service, late_pick[ti], np.where(ok, direct, 0),
-                                         latest - wd, has_latest)
+        max_wait, detour_factor, detour_const = vt.rules(service)  # the type's own rules
+        late_pick[ti] = pickup_deadline(max_wait, early[ti])
+        late_drop[ti] = dropoff_deadline(late_pick[ti], np.where(ok, direct, 0),
+                                         detour_factor, detour_const, latest - wd, has_latest)
         walk[ti] = wo + wd
 
     direct_s = base.tt[origin, dest].astype(np.int64)

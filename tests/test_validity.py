@@ -1,0 +1,36 @@
+"""The validity table of README.md is the one the model computes today."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kl_mobility.network import default_osm_path
+
+pytestmark = pytest.mark.skipif(not default_osm_path().is_file(), reason="no shared OSM extract")
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_validity_table_is_recomputed():
+    from kl_mobility.demand.generate import load_zones
+    from kl_mobility.runner import prepare_network
+    from kl_mobility.scenario import default_scenario_path, scenario_from_file
+    from kl_mobility.validity import validity_markdown, validity_table
+
+    sc = scenario_from_file(default_scenario_path().with_name("baseline.toml"))
+    net, oracle = prepare_network(sc)
+    table = validity_table(net, oracle, sc.demand, load_zones(net, sc.demand))
+    assert validity_markdown(table) in README.read_text(encoding="utf-8")
+    rows = table.set_index("item")
+    # calibrated split: 50 / 33.3 / 8.3 / 8.5 normalised by their sum 100.1
+    assert rows.loc["modal split: car", "modelled"] == pytest.approx(50.0 / 1.001, abs=0.1)
+    # published trips: 101,486 x 3.2 = 324,755.2
+    assert rows.loc["trips per day", "published"] == pytest.approx(324_755.2)
+    # the calibrated access term closes the door-to-door gap of the published pair exactly
+    free = rows.loc["car, campus -> Fruchthalle, free flow", "modelled"]
+    assert rows.loc["car access term calibrated on the published pair", "modelled"] \
+        == pytest.approx(17.0 - free)
+    assert rows.loc["car, campus -> Fruchthalle, door to door", "modelled"] \
+        == pytest.approx(free + sc.demand.car_access_min)
