@@ -17,7 +17,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
     ("batch", "runner", "samedemand", "sensitivity"),
     ("planning", "report"),
-    ("calibration", "citywide", "context", "scenario"),
+    ("calibration", "citywide", "context", "scenario", "validity"),
     ("sim", "dispatch", "routing", "emissions"),
     ("results",),
     ("demand", "network"),
