@@ -185,8 +185,7 @@ def test_a_type_keeps_its_own_pickup_deadline():
                         "dest_node": [3], "passengers": [1]})
     oracle = build_oracle(net)
     tables = type_tables(net, oracle, fleet)
-    state = make_requests(req, net.n_nodes, tables[0], tables, fleet, service,
-                          np.asarray(net.node_x), np.asarray(net.node_y), None)
+    state = make_requests(req, net, tables[0], tables, fleet, service, None)
     # direct 3 edges x 20 s = 60 s
     assert state.late_pick[:, 0].tolist() == [1600, 1900]
     assert state.late_drop[:, 0].tolist() == [1600 + 90 + 300, 1900 + 120 + 100]
