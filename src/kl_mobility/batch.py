@@ -90,7 +90,7 @@ RUN_FILE = "run.json"
 SCENARIO_FILE = "scenario.json"
 
 
-_PRESENTATION = ("cli/", "batch.py", "results/report.py", "results/plots.py", "results/gis.py")
+_PRESENTATION = ("cli/", "batch.py", "report/html.py", "report/plots.py", "report/gis.py")
 """Modules that do not change what a run computes; left out of the code version."""
 
 
