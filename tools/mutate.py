@@ -201,6 +201,15 @@ EQUIVALENT: dict[str, str] = {
         "the initial value is overwritten in the first iteration (max_iter >= 1)",
     "demand/modechoice.py:calibrate_asc:if np.max(np.abs(shares - target)) < tol:@43:<><=":
         "differs only when the gap equals the tolerance exactly",
+    "kernels/routing_insertion.py:ride_duration_ok:if maxride[x] < np.inf:@30:<><=":
+        "counts every pickup as a limit: only more passes are allowed; a feasible system "
+        "reaches its fixed point as before and an infeasible one still ends False",
+    "kernels/routing_insertion.py:ride_duration_ok:if b[kp] < need - EPS:@25:<><=":
+        "differs only when a start equals the needed bound minus the tolerance exactly",
+    "kernels/routing_insertion.py:scan_insertion:return i, j, 0.0@41:0.0>1.0":
+        "the cost returned in mode 2 (first found) is never read by a caller",
+    "kernels/routing_insertion.py:scan_insertion:break@16:break>continue":
+        "this break is at j = n + 1, the last iteration of the loop: continue ends it too",
     "batch.py:execute_run:tmp.mkdir(parents=True, exist_ok=True)@26:True>False":
         "the temporary folder's parent was created two lines before",
     "batch.py:run_batch:futures = {client.submit(execute_run, specs[i], run_fn, pure=False,"
