@@ -208,7 +208,7 @@ EQUIVALENT: dict[str, str] = {
         "differs only when a start equals the needed bound minus the tolerance exactly",
     "kernels/routing_insertion.py:scan_insertion:return i, j, 0.0@41:0.0>1.0":
         "the cost returned in mode 2 (first found) is never read by a caller",
-    "kernels/routing_insertion.py:scan_insertion:break@16:break>continue":
+    "kernels/routing_insertion.py:scan_insertion:break#0@16:break>continue":
         "this break is at j = n + 1, the last iteration of the loop: continue ends it too",
     "batch.py:execute_run:tmp.mkdir(parents=True, exist_ok=True)@26:True>False":
         "the temporary folder's parent was created two lines before",
@@ -234,12 +234,16 @@ class Mutant:
     new: str
     before: str
     after: str
+    occurrence: int = -1  # k-th line of this text in the function, when the text repeats
 
     @property
     def id(self) -> str:
         """Stable while the function's body does not change: the function, the line's text
+        (with its occurrence number when the function repeats that line, e.g. ``break``)
         and the token's column in it."""
-        return f"{self.path}:{self.function}:{self.before.strip()}@{self.col}:{self.old}>{self.new}"
+        occ = f"#{self.occurrence}" if self.occurrence >= 0 else ""
+        return (f"{self.path}:{self.function}:{self.before.strip()}{occ}@{self.col}:"
+                f"{self.old}>{self.new}")
 
 
 def _functions(tree: ast.AST, wanted: tuple[str, ...]) -> list[tuple[str, int, int]]:
@@ -318,8 +322,18 @@ def candidates(target: Target, root: Path = ROOT) -> list[Mutant]:
             except SyntaxError:
                 continue
             out.append(Mutant(target.name, rel, owner, ln, col, tok.string, new,
-                              line.rstrip("\n"), after.rstrip("\n")))
+                              line.rstrip("\n"), after.rstrip("\n"),
+                              _occurrence(lines, funcs, owner, ln)))
     return out
+
+
+def _occurrence(lines: list[str], funcs: list[tuple[str, int, int]], owner: str,
+                ln: int) -> int:
+    """Index of line ``ln`` among the lines of ``owner`` with the same text, -1 if unique."""
+    a, b = next((a, b) for q, a, b in funcs if q == owner)
+    text = lines[ln - 1].strip()
+    same = [k for k in range(a, b + 1) if lines[k - 1].strip() == text]
+    return same.index(ln) if len(same) > 1 else -1
 
 
 def draw(target: Target, seed: int, n: int | None = None, root: Path = ROOT) -> list[Mutant]:
