@@ -174,8 +174,10 @@ EQUIVALENT: dict[str, str] = {
     " > late_pick[r]:@39:+>-": _WEAKER_BOUND,
     "kernels/insertion.py:_best_insertion_at:reach = st_time[k] + to_o[st_node[k]]@27:+>-":
         _WEAKER_BOUND,
-    "kernels/insertion.py:_best_insertion_at:if cost_kind == 2:@28:2>3": _WEAKER_BOUND,
-    "kernels/insertion.py:_best_insertion_at:lb += wait@19:+=>-=": _WEAKER_BOUND,
+    "kernels/insertion.py:_best_insertion_at:if cost_kind == 2:#0@28:2>3": _WEAKER_BOUND,
+    "kernels/insertion.py:_best_insertion_at:if cost_kind == 2:#1@28:2>3": _WEAKER_BOUND,
+    "kernels/insertion.py:_best_insertion_at:lb += wait#0@19:+=>-=": _WEAKER_BOUND,
+    "kernels/insertion.py:_best_insertion_at:lb += wait#1@19:+=>-=": _WEAKER_BOUND,
     "kernels/insertion.py:_best_insertion_at:for q in range(1, nk):@19:1>2":
         "changes only which vehicle gives the first upper bound; all vehicles whose bound "
         "does not exceed the best are evaluated after it, ties broken by vehicle id",
@@ -208,6 +210,8 @@ EQUIVALENT: dict[str, str] = {
         "differs only when a start equals the needed bound minus the tolerance exactly",
     "kernels/routing_insertion.py:scan_insertion:return i, j, 0.0@41:0.0>1.0":
         "the cost returned in mode 2 (first found) is never read by a caller",
+    "routing/ges.py:_scan_insertion:break#0@16:break>continue":
+        "this break is at j = n + 1, the last iteration of the loop: continue ends it too",
     "kernels/routing_insertion.py:scan_insertion:break#0@16:break>continue":
         "this break is at j = n + 1, the last iteration of the loop: continue ends it too",
     "batch.py:execute_run:tmp.mkdir(parents=True, exist_ok=True)@26:True>False":
