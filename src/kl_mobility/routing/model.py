@@ -80,6 +80,9 @@ HOPELESS_UNSERVED = 3
 #: stops and the rest goes to distance (on the shared Li & Lim files the last removal
 #: that succeeded took at most 5.1 s of a 20 s budget, lr112; most under 1.5 s).
 GES_ATTEMPT_SHARE = 0.35
+#: The first construction runs at least this long, even when the ejection search before
+#: it used the budget up (compiling its kernels on a cold cache takes tens of seconds).
+MIN_CONSTRUCT_S = 1.0
 #: Share of the budget for the first attempt at each vehicle count (then 2x, 3x).
 REDUCE_ATTEMPT_SHARE = 0.08
 #: During route reduction, time windows become soft: lateness costs this many distance
@@ -326,9 +329,12 @@ def _construct(run: _Run, best: _Best, initial_routes: Sequence[Sequence[int]] |
     for k, strategy in enumerate(strategies):
         if k and run.left() < 1.0:
             break
+        seconds = min(construct_s, run.left())
+        if k == 0:  # a plan a little after the budget beats none (e.g. after a cold JIT)
+            seconds = max(seconds, MIN_CONSTRUCT_S)
         model = OrToolsModel(p, p.n_vehicles, run.ts, run.cs, p.fixed_cost, run.penalty)
-        a = model.solve(replace(run.opts, first_solution=strategy),
-                        min(construct_s, run.left()), initial_routes if k == 0 else None)
+        a = model.solve(replace(run.opts, first_solution=strategy), seconds,
+                        initial_routes if k == 0 else None)
         best.status = model.status()
         if a is None:
             run.phases.append(f"construct {strategy}: {best.status}")
