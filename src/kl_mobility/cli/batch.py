@@ -19,7 +19,8 @@ _SHOWN = (
     ("occupancy", "occup."),
     ("vehicle_km", "vkm"),
     ("co2_fleet_co2_kg", "fleet_kgCO2"),
-    ("co2_net_co2_kg", "net_kgCO2"),
+    ("co2_city_net_kg", "net_city_kgCO2"),
+    ("co2_net_co2_kg", "per_rider_kgCO2"),
 )
 
 
@@ -73,11 +74,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--baseline", default="baseline", metavar="NAME",
                    help="scenario every other one is compared with (default baseline)")
     r.add_argument("--dpi", type=options.int_at_least(10, 1200), default=100, help="PNG resolution (default 100)")
+    r.add_argument("--sensitivity", action="append", default=[], metavar="DIR",
+                   help="sensitivity folder (sensitivity.json) whose band the headline "
+                   "shows next to the net CO2 (repeatable; default: the <scenario>-"
+                   "sensitivity folders beside the batch folder)")
     r.set_defaults(func=_report)
 
 
 def _fmt(v: float) -> str:
-    from kl_mobility.results.report import fmt
+    from kl_mobility.report.html import fmt
 
     return fmt(v)
 
@@ -150,7 +155,7 @@ def _batch(args: argparse.Namespace) -> int:
           f"{c['failed']} failed in {time.perf_counter() - t0:.1f} s -> {batch_dir}")
     _print_summary(batch_dir / "summary.csv")
     if args.report and c["done"] + c["skipped"] > 0:
-        from kl_mobility.results.report import write_report
+        from kl_mobility.report.html import write_report
 
         path = write_report(batch_dir, progress=TqdmProgress())
         print(f"report: {path}")
@@ -160,14 +165,14 @@ def _batch(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.errors import InputError
-    from kl_mobility.results.report import write_report
+    from kl_mobility.report.html import write_report
 
     if not Path(args.batch_dir).is_dir():
         raise InputError(f"{args.batch_dir}: batch folder not found")
     bar = TqdmProgress()
     try:
         path = write_report(args.batch_dir, args.out, baseline=args.baseline, dpi=args.dpi,
-                            progress=bar)
+                            progress=bar, sensitivity=args.sensitivity)
     finally:
         bar.close()
     print(f"report: {path}")
