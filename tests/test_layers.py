@@ -29,10 +29,9 @@ lazy public namespace of ``__init__.py``)."""
 
 RANK = {name: k for k, layer in enumerate(LAYERS) for name in layer}
 
-TYPE_ONLY_EXCEPTIONS = {("kl_mobility.routing.ortools_model", "kl_mobility.routing.model")}
-"""Imports under ``TYPE_CHECKING`` that close a circle and are known, to be removed: the
-solver's OR-Tools model names ``SearchOptions`` of the model that builds it (no import at
-run time)."""
+TYPE_ONLY_EXCEPTIONS: set[tuple[str, str]] = set()
+"""Imports under ``TYPE_CHECKING`` that close a circle and are known, to be removed (none
+now)."""
 
 
 def _top(module: str) -> str:
