@@ -141,3 +141,35 @@ def test_fleet_factors_by_kind_and_drivetrain():
     assert "diesel_shuttle_l_per_100km" in f["ds"].assumptions
     assert f["dx"].assumptions == ("fuel_use_missing",)
     assert f["dx"].g_per_vkm == pytest.approx(EmissionsConfig().car_g_per_vkm)
+
+
+def test_account_counts_parties_by_mode():
+    """A party of 2 that would have driven (4 km) replaces one car: 4.0 car-km x 215.6 g
+    (154 g/pkm x 1.4) = 862.4 g; a party of 3 that would have taken the bus (2 km) diverts
+    6.0 bus pkm x 83 g = 498 g; a party of 2 that would have walked 1.5 km induces 3.0 pkm;
+    a rejected car trip counts nothing. Two vehicle types, rows sorted by type name."""
+    import pandas as pd
+
+    from kl_mobility.emissions import co2_account
+
+    trips = pd.DataFrame({"passengers": [2, 3, 2, 1], "alt_mode": ["car", "bus", "walk", "car"],
+                          "status": ["served", "served", "served", "rejected"],
+                          "direct_m": [4000.0, 2000.0, 1500.0, 9000.0]})
+    vehicles = pd.DataFrame({"vehicle_type": ["van", "shuttle", "van"],
+                             "km_total": [3.0, 2.0, 1.0], "km_occupied": [2.0, 2.0, 1.0],
+                             "km_empty": [1.0, 0.0, 0.0], "passenger_km": [5.0, 4.0, 1.0]})
+    factors = {"van": vehicle_factor("van", "electric", energy_kwh_per_km=0.281),
+               "shuttle": vehicle_factor("shuttle", "electric", energy_kwh_per_km=0.147)}
+    acc = co2_account(trips, vehicles, factors)
+    t = acc.totals
+    assert t["uba_car_g_per_pkm"] == 154.0 and t["uba_bus_g_per_pkm"] == 83.0
+    assert t["car_km_replaced"] == pytest.approx(4.0)
+    assert t["car_co2_avoided_kg"] == pytest.approx(0.8624)
+    assert t["bus_pkm_diverted"] == pytest.approx(6.0)
+    assert t["bus_co2_avoided_kg"] == pytest.approx(0.498)
+    assert t["walk_pkm_induced"] == pytest.approx(3.0)
+    assert acc.by_type["vehicle_type"].tolist() == ["shuttle", "van"]
+    # van 4 km x 102.003 g + shuttle 2 km x 53.361 g = 408.012 + 106.722 = 514.734 g
+    assert t["fleet_co2_kg"] == pytest.approx(0.514734)
+    assert t["fleet_vkm"] == pytest.approx(6.0) and t["fleet_pkm"] == pytest.approx(10.0)
+    assert t["net_co2_kg"] == pytest.approx(0.514734 - 0.8624 - 0.498)

@@ -124,9 +124,10 @@ TARGETS: tuple[Target, ...] = (
             "Engine.cost_matrix"),
            ("tests/sim/test_handchecked.py", "tests/sim/test_external_zones.py",
             "tests/sim/test_type_hours.py", "tests/sim/test_service_rules.py"), _NOJIT, n=12),
-    Target("emissions", "emissions.py", ("*",), ("tests/test_emissions.py",), n=25),
+    Target("emissions", "emissions.py", ("*",),
+           ("tests/test_emissions.py", "tests/test_emissions_factors.py"), n=25),
     Target("citywide", "citywide.py", ("served_pkm_by_alt_mode", "city_co2"),
-           ("tests/test_citywide.py", "tests/test_emissions.py"), n=12),
+           ("tests/test_citywide.py", "tests/test_citywide_entries.py"), n=12),
     Target("checker", "routing/checker.py", ("*",),
            ("tests/routing/test_routing_checker.py", "tests/routing/test_insertion_scan.py",
             "tests/routing/test_routing_ges.py::test_insertion_check_agrees_with_checker"),
@@ -157,7 +158,7 @@ TARGETS: tuple[Target, ...] = (
     Target("batch", "batch.py",
            ("_package_digest", "code_version", "run_key", "default_batch_name", "plan_batch",
             "_finished", "_json_safe", "execute_run", "run_batch", "BatchResult.counts"),
-           ("tests/test_batch.py",), n=20, skip=r"traceback|tb\[|indent=|detail|hexdigest"),
+           ("tests/test_batch_resume.py", "tests/test_batch.py"), n=20, skip=r"traceback|tb\[|indent=|detail|hexdigest"),
 )
 
 _WEAKER_BOUND = ("only weakens a lower bound or a pruning test of the search; every vehicle "

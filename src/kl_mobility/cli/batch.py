@@ -19,7 +19,8 @@ _SHOWN = (
     ("occupancy", "occup."),
     ("vehicle_km", "vkm"),
     ("co2_fleet_co2_kg", "fleet_kgCO2"),
-    ("co2_net_co2_kg", "net_kgCO2"),
+    ("co2_city_net_kg", "net_city_kgCO2"),
+    ("co2_net_co2_kg", "per_rider_kgCO2"),
 )
 
 
@@ -73,6 +74,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--baseline", default="baseline", metavar="NAME",
                    help="scenario every other one is compared with (default baseline)")
     r.add_argument("--dpi", type=options.int_at_least(10, 1200), default=100, help="PNG resolution (default 100)")
+    r.add_argument("--sensitivity", action="append", default=[], metavar="DIR",
+                   help="sensitivity folder (sensitivity.json) whose band the headline "
+                   "shows next to the net CO2 (repeatable; default: the <scenario>-"
+                   "sensitivity folders beside the batch folder)")
     r.set_defaults(func=_report)
 
 
@@ -167,7 +172,7 @@ def _report(args: argparse.Namespace) -> int:
     bar = TqdmProgress()
     try:
         path = write_report(args.batch_dir, args.out, baseline=args.baseline, dpi=args.dpi,
-                            progress=bar)
+                            progress=bar, sensitivity=args.sensitivity)
     finally:
         bar.close()
     print(f"report: {path}")

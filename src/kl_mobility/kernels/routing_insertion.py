@@ -80,31 +80,69 @@ def schedule(seq, n, T, s, e, l, q, d0, d1, cap, a, z, ld):
 
 @njit
 def ride_duration_ok(seq, n, T, s, e, l, q, d0, d1, cap, maxride, maxdur, mate):
-    """Earliest-start schedule check with ride-time and route-duration limits."""
-    start = np.empty(n, dtype=np.float64)
-    prev = d0
-    t = e[d0]
-    t0 = t
+    """Exact test: does route ``d0 seq[:n] d1`` have a schedule meeting capacity, windows,
+    ride-time and route-duration limits?
+
+    The schedule constraints are difference constraints between service starts ``B``
+    (``B_k+1 >= B_k + s + T``, ``e <= B <= l``, ``B_d - (B_p + s_p) <= L``,
+    ``B_end - B_start <= maxdur``). Their least solution is found by raising lower bounds:
+    a forward pass gives the earliest starts; a ride time above its limit raises the
+    pickup's lower bound to ``B_d - s_p - L`` and a duration above the limit raises the
+    depot departure's to ``B_end - maxdur`` (any schedule is at least these values, so
+    nothing feasible is lost), and the pass repeats. A fixed point meets every constraint
+    (feasible); a window exceeded on the way, or raising still going on after one pass more
+    than there are limits (a positive cycle: the limits contradict each other), proves
+    that no schedule exists. Each pass is O(n); forward time slack in the sense of Cordeau
+    & Laporte (2003) is what these raises consume.
+    """
+    m = n + 2
+    lb = np.empty(m, dtype=np.float64)
+    b = np.empty(m, dtype=np.float64)
+    where = np.empty(e.size, dtype=np.int64)
     load = 0
-    for k in range(n + 1):
-        x = seq[k] if k < n else d1
-        t = max(e[x], t + s[prev] + T[prev, x])
-        if t > l[x] + EPS:
-            return False
-        if k < n:
-            start[k] = t
+    n_lim = 1
+    for k in range(m):
+        x = d0 if k == 0 else (seq[k - 1] if k <= n else d1)
+        lb[k] = e[x]
+        if 0 < k <= n:
             load += q[x]
             if load > cap:
                 return False
-            if q[x] < 0:  # delivery: ride time from its pickup
+            if q[x] > 0:
+                where[x] = k
+                if maxride[x] < np.inf:
+                    n_lim += 1
+    for _ in range(n_lim + 2):
+        t = lb[0]
+        if t > l[d0] + EPS:
+            return False
+        b[0] = t
+        prev = d0
+        for k in range(1, m):
+            x = seq[k - 1] if k <= n else d1
+            t = max(lb[k], t + s[prev] + T[prev, x])
+            if t > l[x] + EPS:
+                return False
+            b[k] = t
+            prev = x
+        raised = False
+        for k in range(1, n + 1):
+            x = seq[k - 1]
+            if q[x] < 0:
                 pu = mate[x]
-                for kk in range(k):
-                    if seq[kk] == pu:
-                        if t - (start[kk] + s[pu]) > maxride[pu] + EPS:
-                            return False
-                        break
-        prev = x
-    return t - t0 <= maxdur + EPS
+                if maxride[pu] == np.inf:
+                    continue
+                need = b[k] - s[pu] - maxride[pu]
+                kp = where[pu]
+                if b[kp] < need - EPS:
+                    lb[kp] = need
+                    raised = True
+        if b[m - 1] - b[0] > maxdur + EPS:
+            lb[0] = b[m - 1] - maxdur
+            raised = True
+        if not raised:
+            return True
+    return False
 
 
 @njit

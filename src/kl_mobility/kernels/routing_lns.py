@@ -13,21 +13,147 @@ import numpy as np
 from kl_mobility.kernels._options import njit
 from kl_mobility.kernels.routing_insertion import insert, remove, route_dist, scan_insertion
 
-__all__ = ["lns_chunk"]
+__all__ = ["N_OPERATORS", "lns_chunk", "removal_gains", "ruin"]
+
+#: Removal operators, in this order: random, related (Shaw), worst, route, string (SISR).
+N_OPERATORS = 5
+#: Score of an operator's step (Ropke & Pisinger 2006): a new best plan, a better current
+#: plan, a worse plan accepted.
+SCORE_BEST, SCORE_BETTER, SCORE_ACCEPTED = 33.0, 9.0, 13.0
+
+
+@njit
+def removal_gains(R, L, nr, req_of, q, D, d0, d1, gain):
+    """``gain[r]``: distance saved by taking request ``r`` out of its route (``-inf`` for a
+    request on no route)."""
+    gain[:] = -np.inf
+    for k in range(nr):
+        n = L[k]
+        seq = R[k]
+        for i in range(n):
+            x = seq[i]
+            if q[x] <= 0:
+                continue
+            r = req_of[x]
+            j = i + 1
+            while req_of[seq[j]] != r:
+                j += 1
+            a = seq[i - 1] if i >= 1 else d0
+            b = seq[i + 1]
+            f = seq[j + 1] if j + 1 < n else d1
+            if j == i + 1:
+                gain[r] = D[a, x] + D[x, b] + D[b, f] - D[a, f]
+            else:
+                c = seq[j - 1]
+                y = seq[j]
+                gain[r] = (D[a, x] + D[x, b] - D[a, b]) + (D[c, y] + D[y, f] - D[c, f])
+    return gain
+
+
+@njit
+def ruin(op, nq, R, L, nr, rt, related, req_of, q, D, d0, d1, out, gain):
+    """Choose up to ``nq`` requests on routes with operator ``op`` (see ``N_OPERATORS``);
+    writes them to ``out`` and returns their number.
+
+    0 random; 1 related: a random request and the ones closest to it (pickups and
+    deliveries near its own), with a little noise; 2 worst: the requests whose removal
+    saves the most distance, drawn with a bias ``u**3`` towards the top (Ropke & Pisinger
+    2006); 3 route: the requests of a random route; 4 string: around a random request and
+    its closest neighbours, strings of consecutive stops of their routes, at most one
+    string per route (Christiaens & Vanden Berghe 2020).
+    """
+    nreq = rt.size
+    nout = 0
+    if op == 1:
+        r0 = np.random.randint(nreq)
+        for t in range(nreq):
+            r = related[r0, t]
+            if rt[r] >= 0 and np.random.random() < 0.8:  # a little noise
+                out[nout] = r
+                nout += 1
+                if nout == nq:
+                    break
+    elif op == 2:
+        removal_gains(R, L, nr, req_of, q, D, d0, d1, gain)
+        order = np.argsort(-gain)
+        m = 0
+        while m < nreq and gain[order[m]] > -np.inf:
+            m += 1
+        while nout < nq and m > 0:
+            u = np.random.random()
+            pick = int(u * u * u * m)
+            out[nout] = order[pick]
+            nout += 1
+            for t in range(pick, m - 1):
+                order[t] = order[t + 1]
+            m -= 1
+    elif op == 3:
+        used = 0
+        for k in range(nr):
+            if L[k] > 0:
+                used += 1
+        if used > 0:
+            c = np.random.randint(used)
+            for k in range(nr):
+                if L[k] > 0:
+                    if c == 0:
+                        for x in range(L[k]):
+                            v = R[k, x]
+                            if q[v] > 0 and nout < nq:
+                                out[nout] = req_of[v]
+                                nout += 1
+                        break
+                    c -= 1
+    elif op == 4:
+        done_route = np.zeros(nr, dtype=np.bool_)
+        taken = np.zeros(nreq, dtype=np.bool_)
+        r0 = np.random.randint(nreq)
+        for t in range(nreq):
+            if nout >= nq:
+                break
+            r = related[r0, t]
+            k = rt[r]
+            if k < 0 or done_route[k]:
+                continue
+            done_route[k] = True
+            n = L[k]
+            ls = 1 + np.random.randint(min(n, max(2, 2 * (nq - nout))))
+            pos = 0
+            while req_of[R[k, pos]] != r:
+                pos += 1
+            lo = max(0, min(pos - np.random.randint(ls), n - ls))
+            for x in range(lo, lo + ls):
+                v = req_of[R[k, x]]
+                if not taken[v] and nout < nq:
+                    taken[v] = True
+                    out[nout] = v
+                    nout += 1
+    else:
+        perm = np.random.permutation(nreq)
+        for t in range(nreq):
+            if rt[perm[t]] >= 0:
+                out[nout] = perm[t]
+                nout += 1
+                if nout == nq:
+                    break
+    return nout
 
 
 @njit
 def lns_chunk(R, L, nr, m_routes, rt, bank, nbank, BR, BL, best_cost, cur_cost, pick, dele,
-              related, fixed, bank_pen, open_pen, q_lo, q_hi, rel_share, blink, temp0, temp1, iters, seed,
-              T, D, s, e, l, q, d0, d1, cap, side, maxride, maxdur, mate):
+              related, req_of, weights, scores, uses, fixed, bank_pen, open_pen, q_lo, q_hi,
+              blink, temp0, temp1, iters, seed, T, D, s, e, l, q, d0, d1, cap, side, maxride,
+              maxdur, mate):
     """``iters`` ruin-and-recreate steps; temperature falls from temp0 to temp1.
 
-    Requests that fit nowhere during a recreate wait in the *bank* (``bank[:nbank[0]]``) at
-    ``bank_pen`` each and are tried again by every later step; the best plan (``BR``/``BL``)
-    is only taken from steps whose bank is empty. Of the ``nr`` rows, up to ``m_routes``
-    routes cost the fixed cost each; a route beyond them costs ``open_pen`` (a spare route
-    the search may open for a while) and such plans never count as the best. Returns
-    (current cost, best cost, accepted steps).
+    Each step draws a removal operator with probability proportional to ``weights`` and
+    adds its score to ``scores[op]`` (``uses[op]`` counts its steps), for the caller's
+    adaptive weights. Requests that fit nowhere during a recreate wait in the *bank*
+    (``bank[:nbank[0]]``) at ``bank_pen`` each and are tried again by every later step; the
+    best plan (``BR``/``BL``) is only taken from steps whose bank is empty. Of the ``nr``
+    rows, up to ``m_routes`` routes cost the fixed cost each; a route beyond them costs
+    ``open_pen`` (a spare route the search may open for a while) and such plans never count
+    as the best. Returns (current cost, best cost, accepted steps).
     """
     np.random.seed(seed)
     nreq = pick.size
@@ -41,6 +167,8 @@ def lns_chunk(R, L, nr, m_routes, rt, bank, nbank, BR, BL, best_cost, cur_cost, 
     rt2 = rt.copy()
     out = np.empty(nreq, dtype=np.int64)
     bank2 = np.empty(nreq, dtype=np.int64)
+    gain = np.empty(nreq, dtype=np.float64)
+    cum = np.cumsum(weights)
     accepted = 0
     q_hi = min(q_hi, nreq)
     q_lo = min(q_lo, q_hi)
@@ -51,24 +179,12 @@ def lns_chunk(R, L, nr, m_routes, rt, bank, nbank, BR, BL, best_cost, cur_cost, 
         L2[:nr] = L[:nr]
         rt2[:] = rt
         nq = q_lo + np.random.randint(q_hi - q_lo + 1)
-        nout = 0
-        if np.random.random() < rel_share:
-            r0 = np.random.randint(nreq)
-            for t in range(nreq):
-                r = related[r0, t]
-                if rt2[r] >= 0 and np.random.random() < 0.8:  # a little noise
-                    out[nout] = r
-                    nout += 1
-                    if nout == nq:
-                        break
-        else:
-            perm = np.random.permutation(nreq)
-            for t in range(nreq):
-                if rt2[perm[t]] >= 0:
-                    out[nout] = perm[t]
-                    nout += 1
-                    if nout == nq:
-                        break
+        u = np.random.random() * cum[-1]
+        op = 0
+        while op < cum.size - 1 and u >= cum[op]:
+            op += 1
+        uses[op] += 1
+        nout = ruin(op, nq, R2, L2, nr, rt2, related, req_of, q, D, d0, d1, out, gain)
         for t in range(nout):
             r = out[t]
             remove(R2, L2, rt2[r], pick[r], dele[r])
@@ -112,6 +228,7 @@ def lns_chunk(R, L, nr, m_routes, rt, bank, nbank, BR, BL, best_cost, cur_cost, 
         if used2 > m_routes:
             cost += open_pen * (used2 - m_routes)
         if cost < cur_cost - temp * math.log(np.random.random() + 1e-300):
+            score = SCORE_BETTER if cost < cur_cost - 1e-9 else SCORE_ACCEPTED
             R[:nr] = R2[:nr]
             L[:nr] = L2[:nr]
             rt[:] = rt2
@@ -123,4 +240,6 @@ def lns_chunk(R, L, nr, m_routes, rt, bank, nbank, BR, BL, best_cost, cur_cost, 
                 best_cost = cost
                 BR[:nr] = R[:nr]
                 BL[:nr] = L[:nr]
+                score = SCORE_BEST
+            scores[op] += score
     return cur_cost, best_cost, accepted

@@ -25,6 +25,7 @@ import io
 import json
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -347,8 +348,13 @@ def write_report(
     baseline: str = BASELINE,
     dpi: int = 100,
     progress: ProgressCallback | None = None,
+    sensitivity: Sequence[str | Path] = (),
 ) -> Path:
     """Write the report files of a batch (see module doc); returns the HTML path.
+
+    ``sensitivity``: ``sensitivity.json`` files (or their folders) whose band the headline
+    shows next to each scenario's net CO2; default: ``<scenario>-sensitivity/`` folders
+    beside the batch folder (:mod:`kl_mobility.results.headline`).
 
     ``network``: a :class:`~kl_mobility.network.RoadNetwork` for node coordinates (map and
     GIS layers); by default the network of the first scenario is loaded (from its cache).
@@ -358,14 +364,16 @@ def write_report(
     check_output_dir(final, what="report folder")
     with staged_dir(final, kind="report") as out:
         _report_files(data, out, network=network, baseline=baseline, dpi=dpi,
-                      progress=progress)
+                      progress=progress, sensitivity=sensitivity)
     return final / "report.html"
 
 
 def _report_files(data: BatchData, out: Path, *, network: Any, baseline: str, dpi: int,
-                  progress: ProgressCallback | None) -> Path:
+                  progress: ProgressCallback | None,
+                  sensitivity: Sequence[str | Path] = ()) -> Path:
     """The report files of ``data`` written into the folder ``out``."""
     from kl_mobility.results import plots
+    from kl_mobility.results.headline import find_sensitivity, headline_html
 
     steps = 8
     report(progress, "report", 0, steps)
@@ -416,6 +424,8 @@ def _report_files(data: BatchData, out: Path, *, network: Any, baseline: str, dp
         f"<p>Scenarios ({len(data.scenarios)}), compared with <b>{html.escape(baseline)}"
         f"</b>:</p><ul>{desc}</ul>",
         f"<h2>Failed runs</h2><ul>{failed}</ul>" if failed else "",
+        headline_html(data.summary, data.scenarios, data.batch_dir,
+                      find_sensitivity(data.batch_dir, sensitivity)),
         _kpi_tables(data), _co2_pkm_table(data), _vkm_by_type(data), fig_html,
         factor_html, _assumption_list(used),
         "<p>Tables: kpis.csv, trips.parquet, vehicles.parquet; GIS: edges_vkm.geojson, "

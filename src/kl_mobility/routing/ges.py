@@ -18,11 +18,13 @@ with time windows", EvoCOP 2010, LNCS 6022, 202-213):
 
 Every plan the search holds is feasible: insertions are checked with earliest-start /
 latest-start tables of the route (``O(segment)`` per candidate position) and, when the
-problem has ride-time or route-duration limits, with a full schedule check of the candidate
-route (an earliest-start schedule: sound, so a plan accepted here is feasible; it may miss a
-plan that needs a later departure). :func:`minimise_routes` is the entry point;
-:func:`kl_mobility.routing.model.solve` uses it for problems with a fixed vehicle cost
-(vehicles first) and gives the rest of the budget to OR-Tools' distance search.
+problem has ride-time or route-duration limits, with the exact schedule test of the
+candidate route (:func:`kl_mobility.kernels.routing_insertion.ride_duration_ok`: waiting is
+shifted as far as the limits need, so an insertion is accepted exactly when a feasible
+schedule exists). :func:`minimise_routes` is the entry point;
+:func:`kl_mobility.routing.model.solve` uses it to remove routes (vehicles first) or, for
+dial-a-ride problems without a vehicle cost, to reach the fleet size, and gives the rest of
+the budget to ruin and recreate (:mod:`kl_mobility.routing.lns`).
 
 Determinism: the kernels draw from numba's generator seeded per chunk of iterations from
 ``seed``; the time limit only decides after which chunk the search stops.
@@ -53,6 +55,9 @@ class GesOptions:
     ``seed`` and the chunk number, so runs are reproducible up to the chunk where the time
     limit stops them). ``max_iterations``: stop after this many pool pops (whole chunks),
     which makes a run reproducible bit for bit whatever the machine's speed.
+    ``attempt_share``: share of the time limit one route removal may take; when it fails
+    within that time the search stops and leaves the rest of the budget to the caller
+    (1.0: the attempt may take all the time left).
     """
 
     k_max: int = 2
@@ -60,8 +65,11 @@ class GesOptions:
     chunk: int = 200
     seed: int = 0
     max_iterations: int | None = None
+    attempt_share: float = 1.0
 
     def __post_init__(self) -> None:
+        if not 0.0 < self.attempt_share <= 1.0:
+            raise ValueError(f"attempt_share must be in (0, 1], got {self.attempt_share}")
         if not 1 <= self.k_max <= 3:
             raise ValueError(f"k_max must be in 1..3, got {self.k_max}")
         if self.perturb_moves < 0:
@@ -87,11 +95,14 @@ def minimise_routes(problem: RoutingProblem, routes: Sequence[Sequence[int]],
                     time_limit_s: float, options: GesOptions | None = None, *,
                     tw_early: np.ndarray | None = None,
                     tw_late: np.ndarray | None = None,
-                    target_routes: int = 1) -> GesResult:
+                    target_routes: int = 1, stop_at_load_bound: bool = True) -> GesResult:
     """Remove routes from the complete, feasible plan ``routes`` while time remains.
 
-    Stops at ``target_routes`` routes, at the load bound (total load over the capacity),
-    at ``options.max_iterations`` or when the time is up.
+    Stops at ``target_routes`` routes, at ``options.max_iterations`` or when the time is up;
+    with ``stop_at_load_bound`` also at the total load over the capacity. That count is
+    no lower bound (a vehicle unloads and loads again), but on Li & Lim instances it is
+    often the best-known count, and stopping there leaves the time to the distance search;
+    dial-a-ride problems (capacity 3-6, many requests per route) pass False.
 
     ``problem`` must have identical vehicles (one depot pair, capacity, duration limit).
     ``tw_early``/``tw_late`` may pass windows tightened by preprocessing (they must admit
@@ -102,7 +113,7 @@ def minimise_routes(problem: RoutingProblem, routes: Sequence[Sequence[int]],
     p = problem
     t0 = _time.perf_counter()
     arr = kernel_arrays(p, p.tw_early if tw_early is None else tw_early,
-                  p.tw_late if tw_late is None else tw_late)
+                        p.tw_late if tw_late is None else tw_late)
     nreq = p.n_requests
     used, R, L, rt = plan_arrays(p, routes, 0, "minimise_routes")
     req_of = p.request_of()
@@ -113,9 +124,9 @@ def minimise_routes(problem: RoutingProblem, routes: Sequence[Sequence[int]],
     iterations = 0
     deletions = 0
     history: list[tuple[int, float]] = []
-    # no plan has fewer routes than the total load over the capacity
-    lower = max(1, -(-int(p.load[p.pickups].sum()) // max(1, arr["cap"])))
-    lower = max(lower, target_routes)
+    lower = max(1, target_routes)
+    if stop_at_load_bound:
+        lower = max(lower, -(-int(p.load[p.pickups].sum()) // max(1, arr["cap"])))
     cap_it = opts.max_iterations if opts.max_iterations is not None else np.iinfo(np.int64).max
 
     def go_on() -> bool:
@@ -140,12 +151,13 @@ def minimise_routes(problem: RoutingProblem, routes: Sequence[Sequence[int]],
         L[last] = 0
         nr -= 1
         pen = np.ones(nreq, dtype=np.int64)
-        while ep_n > 0 and go_on():
+        attempt_end = _time.perf_counter() + opts.attempt_share * time_limit_s
+        while ep_n > 0 and go_on() and _time.perf_counter() < attempt_end:
             seed = (opts.seed * 1_000_003 + chunk_no) % (2**31 - 1)
             chunk_no += 1
             ep_n, done = ges_chunk(R, L, nr, rt, pen, ep, ep_n, p.pickups, p.deliveries,
                                    req_of, opts.k_max, opts.perturb_moves, opts.chunk, seed,
-                                    **arr)
+                                   **arr)
             iterations += int(done)
         if ep_n == 0:
             deletions += 1
@@ -156,4 +168,5 @@ def minimise_routes(problem: RoutingProblem, routes: Sequence[Sequence[int]],
             nr += 1
             break
     return GesResult(routes=best, n_routes_start=len(used), iterations=iterations,
-                     wall_time_s=_time.perf_counter() - t0, deletions=deletions, history=tuple(history))
+                     wall_time_s=_time.perf_counter() - t0, deletions=deletions,
+                     history=tuple(history))

@@ -27,25 +27,36 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from kl_mobility.kernels.routing_insertion import route_dist
-from kl_mobility.kernels.routing_lns import lns_chunk
+from kl_mobility.kernels.routing_lns import N_OPERATORS, lns_chunk
 from kl_mobility.routing.arrays import kernel_arrays, plan_arrays
 from kl_mobility.routing.types import RoutingProblem
 
-__all__ = ["LnsOptions", "LnsResult", "improve_distance"]
+__all__ = ["OPERATORS", "LnsOptions", "LnsResult", "improve_distance"]
+
+#: Removal operators of ruin and recreate (see :func:`kl_mobility.kernels.routing_lns.ruin`).
+OPERATORS = ("random", "related", "worst", "route", "string")
+#: Largest ruin of a small instance (see ``LnsOptions.max_removed``).
+SMALL_RUIN = 12
+#: An operator's adaptive weight stays at least this share of the mean weight.
+MIN_WEIGHT_SHARE = 0.05
 
 
 @dataclass(frozen=True)
 class LnsOptions:
     """Parameters of the ruin-and-recreate search.
 
-    ``min_removed``/``max_removed``: requests taken out per iteration (capped at the
-    number of requests). ``related_share``: share of iterations removing related requests
-    (else random ones). ``blink``: probability of skipping a candidate position.
+    ``min_removed``/``max_removed``: requests taken out per iteration, drawn uniformly
+    (``max_removed`` is capped at ``max(SMALL_RUIN, n // 3)`` for ``n`` requests: a third
+    of a small instance at most). ``operators``: the removal operators used (names of
+    ``OPERATORS``); ``adaptive``: each operator's probability follows its recent success
+    (adaptive large neighbourhood search: after each chunk, weight = (1 - ``reaction``) x
+    weight + ``reaction`` x mean score per use, scores 33 / 9 / 13 for a new best, a better,
+    an accepted plan), else all are drawn equally often. ``blink``: probability of skipping a candidate position.
     ``t_start``/``t_end``: annealing temperature as a share of the mean arc length.
     ``bank_penalty``: cost of a request left in the bank (unplaced for now), in mean arc
     lengths; ``inf`` = every step must place every request. ``spare_routes``: routes the
@@ -57,14 +68,16 @@ class LnsOptions:
     """
 
     min_removed: int = 2
-    max_removed: int = 12
-    related_share: float = 0.7
+    max_removed: int = 30
+    operators: tuple[str, ...] = ("random", "related", "worst", "route", "string")
+    adaptive: bool = True
+    reaction: float = 0.1
     blink: float = 0.01
     t_start: float = 0.1
     t_end: float = 0.001
     bank_penalty: float = 10.0
     spare_routes: int = 1
-    open_penalty: float = 10.0
+    open_penalty: float = 100.0
     chunk: int = 500
     seed: int = 0
     max_iterations: int | None = None
@@ -73,7 +86,11 @@ class LnsOptions:
         if not 1 <= self.min_removed <= self.max_removed:
             raise ValueError("min_removed must be >= 1 and <= max_removed, got "
                              f"{self.min_removed} and {self.max_removed}")
-        for name in ("related_share", "blink"):
+        bad = [o for o in self.operators if o not in OPERATORS]
+        if bad or not self.operators:
+            raise ValueError(f"operators must be a non-empty subset of {OPERATORS}, got "
+                             f"{self.operators}")
+        for name in ("reaction", "blink"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {v}")
@@ -99,13 +116,19 @@ class LnsResult:
     iterations: int
     accepted: int
     wall_time_s: float
+    #: steps of each removal operator, and its weight at the end
+    operator_uses: dict[str, int] = field(default_factory=dict)
+    operator_weights: dict[str, float] = field(default_factory=dict)
 
 
 def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
                      time_limit_s: float, options: LnsOptions | None = None, *,
                      tw_early: np.ndarray | None = None,
-                     tw_late: np.ndarray | None = None) -> LnsResult:
-    """Lower the distance of the complete, feasible plan ``routes`` without adding routes.
+                     tw_late: np.ndarray | None = None,
+                     max_routes: int | None = None) -> LnsResult:
+    """Lower the distance of the complete, feasible plan ``routes`` using at most
+    ``max(len(routes), max_routes)`` routes (``max_routes``: the vehicles a problem without
+    a fixed vehicle cost may use; ``None``: never more routes than the plan has).
 
     Same conditions as :func:`kl_mobility.routing.ges.minimise_routes` (identical
     vehicles; windows may be pre-tightened). Returns the best plan found.
@@ -114,10 +137,12 @@ def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
     p = problem
     t0 = _time.perf_counter()
     arr = kernel_arrays(p, p.tw_early if tw_early is None else tw_early,
-                  p.tw_late if tw_late is None else tw_late)
+                        p.tw_late if tw_late is None else tw_late)
     nreq = p.n_requests
-    used, R, L, rt = plan_arrays(p, routes, opts.spare_routes, "improve_distance")
-    nr = len(used)
+    n_start = sum(1 for r in routes if len(r))
+    nr = max(n_start, max_routes or 0)
+    used, R, L, rt = plan_arrays(p, routes, opts.spare_routes + nr - n_start,
+                                 "improve_distance")
     pu, de = p.pickups, p.deliveries
     rel = p.dist[pu][:, pu] + p.dist[de][:, de]
     related = np.argsort(rel, axis=1, kind="stable").astype(np.int64)
@@ -137,6 +162,11 @@ def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
     bank = np.zeros(nreq, dtype=np.int64)
     nbank = np.zeros(1, dtype=np.int64)
     cap_it = opts.max_iterations
+    req_of = p.request_of()
+    max_removed = max(opts.min_removed, min(opts.max_removed, max(SMALL_RUIN, nreq // 3)))
+    on = np.array([name in opts.operators for name in OPERATORS])
+    weights = np.where(on, 1.0, 0.0)
+    op_uses = np.zeros(N_OPERATORS, dtype=np.int64)  # over the whole run
     while nreq and nr and (el := _time.perf_counter() - t0) < time_limit_s and (
             cap_it is None or iterations < cap_it):
         seed = (opts.seed * 1_000_003 + chunk_no) % (2**31 - 1)
@@ -149,17 +179,36 @@ def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
             f1 = min(1.0, f0 + opts.chunk * pace / time_limit_s)
         temp0 = t_hi * (t_lo / t_hi) ** f0
         temp1 = t_hi * (t_lo / t_hi) ** f1
+        scores = np.zeros(N_OPERATORS)
+        uses = np.zeros(N_OPERATORS, dtype=np.int64)
         cur, best, acc = lns_chunk(R, L, R.shape[0], nr, rt, bank, nbank, BR, BL, best, cur,
-                                   pu, de, related, float(p.fixed_cost),
-                                   opts.bank_penalty * mean_arc, opts.open_penalty * mean_arc,
-                                   opts.min_removed, opts.max_removed,
-                                   opts.related_share, opts.blink, temp0, temp1, opts.chunk,
+                                   pu, de, related, req_of, weights, scores, uses,
+                                   float(p.fixed_cost), opts.bank_penalty * mean_arc,
+                                   opts.open_penalty * mean_arc, opts.min_removed,
+                                   max_removed, opts.blink, temp0, temp1, opts.chunk,
                                    seed, **arr)
+        op_uses += uses
+        if opts.adaptive:
+            weights = _adapt(weights, scores, uses, on, opts.reaction)
         chunk_no += 1
         iterations += opts.chunk
         accepted += int(acc)
     out = [list(map(int, BR[k, :BL[k]])) for k in range(BR.shape[0]) if BL[k] > 0]
     n_used = len(out)
-    return LnsResult(routes=out, distance_start=start - p.fixed_cost * nr,
+    return LnsResult(routes=out, distance_start=start - p.fixed_cost * n_start,
                      distance=best - p.fixed_cost * n_used, iterations=iterations,
-                     accepted=accepted, wall_time_s=_time.perf_counter() - t0)
+                     accepted=accepted, wall_time_s=_time.perf_counter() - t0,
+                     operator_uses={name: int(op_uses[i]) for i, name in enumerate(OPERATORS)
+                                    if on[i]},
+                     operator_weights={name: float(weights[i])
+                                       for i, name in enumerate(OPERATORS) if on[i]})
+
+
+def _adapt(weights: np.ndarray, scores: np.ndarray, uses: np.ndarray, on: np.ndarray,
+           reaction: float) -> np.ndarray:
+    """The weights after a chunk: each used operator's weight moves ``reaction`` of the way
+    towards its mean score per use; none falls below ``MIN_WEIGHT_SHARE`` of the mean."""
+    mean_score = np.divide(scores, uses, out=np.zeros_like(scores), where=uses > 0)
+    new = np.where(uses > 0, (1 - reaction) * weights + reaction * mean_score, weights)
+    floor = MIN_WEIGHT_SHARE * float(new[on].mean())
+    return np.where(on, np.maximum(new, floor), 0.0)
