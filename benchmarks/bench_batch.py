@@ -41,7 +41,7 @@ def busy_run(scenario, seed, out_dir, progress=None):
 
 def _warm() -> None:
     import kl_mobility.batch  # noqa: F401
-    import kl_mobility.results.summary  # noqa: F401
+    import kl_mobility.report.summary  # noqa: F401
 
 
 def test_batch_speedup_and_resume(benchmark, tmp_path):

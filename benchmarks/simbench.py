@@ -60,14 +60,13 @@ def run_level(mult: float, policy: str = "insertion", seed: int = 1) -> dict:
     import time
 
     from kl_mobility.dispatch import DispatchConfig
-    from kl_mobility.sim import ServiceConfig, VehicleTypeConfig, simulate
+    from kl_mobility.sim import ServiceConfig, SimInputs, VehicleTypeConfig, simulate
 
     net, oracle = kaiserslautern()
     req = weekday_requests(net, int(round(20_000 * mult)))
     fleet = [VehicleTypeConfig("van", int(round(200 * mult)), 6)]
     wall, cpu = time.perf_counter(), time.process_time()
-    res = simulate(net, oracle, req, ServiceConfig(), fleet, DispatchConfig(policy=policy),
-                   seed=seed)
+    res = simulate(SimInputs(net, oracle, req, ServiceConfig(), fleet, DispatchConfig(policy=policy), seed=seed))
     return {
         "mult": mult, "policy": policy, "requests": len(req), "vehicles": fleet[0].count,
         "wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu,

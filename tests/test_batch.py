@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from kl_mobility.batch import plan_batch, run_batch
-from kl_mobility.results.summary import collect_runs, summarize
+from kl_mobility.report.summary import collect_runs, summarize
 
 DATA = Path(__file__).parent / "data" / "scenarios"
 

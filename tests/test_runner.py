@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from kl_mobility.cli import main
+from kl_mobility.context import RunContext
 from kl_mobility.network import default_osm_path
 from kl_mobility.runner import run_scenario
 from kl_mobility.scenario import scenario_from_file
@@ -227,16 +228,16 @@ def test_rebalancing_forecast_comes_from_the_demand_model_not_the_day(small, tmp
                     + '[dispatch]\npolicy = "rebalancing"\n')
     sc = scenario_from_file(path)
     net, oracle = prepare_network(sc)
-    assert rebalancing_forecast(small, net, oracle, seed=3) is None
+    assert rebalancing_forecast(RunContext.of(small, net, oracle), seed=3) is None
     assert forecast_seed(3) == forecast_seed(3) != forecast_seed(4)
     assert forecast_seed(3) != 3
 
     seen = []
     real = kl_mobility.sim.simulate
 
-    def spy(*args, **kw):
-        seen.append((args[2], kw["forecast"]))
-        return real(*args, **kw)
+    def spy(inputs, **kw):
+        seen.append((inputs.requests, inputs.forecast))
+        return real(inputs, **kw)
 
     monkeypatch.setattr(kl_mobility.sim, "simulate", spy)
     kpis_a = run_scenario(sc, 3, tmp_path / "a")
@@ -249,7 +250,7 @@ def test_rebalancing_forecast_comes_from_the_demand_model_not_the_day(small, tmp
     assert (fc_a.sort_values(list(fc_a.columns)).to_numpy().tolist()
             != realised.sort_values(list(realised.columns)).to_numpy().tolist())
     # the forecast is the demand model's day under the forecast seed
-    expected, _ = scenario_requests(sc, net, oracle, seed=forecast_seed(3))
+    expected, _ = scenario_requests(RunContext.of(sc, net, oracle), seed=forecast_seed(3))
     assert fc_a["time_s"].tolist() == expected["request_time_s"].tolist()
     pd.testing.assert_frame_equal(fc_a, fc_b)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a" / "events.parquet"),
@@ -360,7 +361,7 @@ def test_requests_file_is_one_round_in_agreement(small, tmp_path, capsys):
     from kl_mobility.runner import prepare_network, scenario_requests
 
     net, oracle = prepare_network(small)
-    req, _ = scenario_requests(small, net, oracle, seed=3)
+    req, _ = scenario_requests(RunContext.of(small, net, oracle), seed=3)
     requests_to_parquet(req, tmp_path / "req.parquet")
     path = tmp_path / "file.toml"
     path.write_text(ROUNDS.replace('name = "rounds"', 'name = "file"').replace(
@@ -397,7 +398,7 @@ def test_settle_demand_is_the_runs_last_round(rounds_run):
 
     sc, out, kpis = rounds_run
     net, oracle = prepare_network(sc)
-    settled = settle_demand(sc, net, oracle, seed=3)
+    settled = settle_demand(RunContext.of(sc, net, oracle), seed=3)
     trips = pd.read_parquet(out / "trips.parquet").sort_values("request_id")
     req = settled.requests.sort_values("request_id")
     assert req["request_id"].tolist() == trips["request_id"].tolist()
@@ -411,8 +412,31 @@ def test_settle_demand_is_the_runs_last_round(rounds_run):
     assert settled.summary["requests"] == demand["summary"]["requests"] == len(req)
     assert settled.result.kpis["n_served"] == kpis["n_served"]
     assert settled.service_level.share_served == pytest.approx(kpis["share_served"])
-    first, _ = scenario_requests(sc, net, oracle, seed=3)
+    first, _ = scenario_requests(RunContext.of(sc, net, oracle), seed=3)
     assert len(first) == demand["iterations"][0]["requests"] > len(req)
+
+
+def test_demand_generate_writes_the_settled_day_of_the_run(rounds_run, tmp_path, capsys):
+    """``kl-mobility demand generate`` writes the demand a run simulates: the last round's
+    requests (the run's trips table, request by request), not the first round's (the
+    assumed level asks for more: demand.json's round 0), and says which round it is."""
+    sc, out, _ = rounds_run
+    path = tmp_path / "rounds.toml"
+    path.write_text(ROUNDS)
+    req_path, summary_path = tmp_path / "req.parquet", tmp_path / "summary.json"
+    assert main(["demand", "generate", "--scenario", str(path), "--seed", "3",
+                 "--out", str(req_path), "--summary-json", str(summary_path)]) == 0
+    printed = capsys.readouterr().out
+    demand = json.loads((out / "demand.json").read_text())
+    req = pd.read_parquet(req_path).sort_values("request_id")
+    trips = pd.read_parquet(out / "trips.parquet").sort_values("request_id")
+    assert req["request_id"].tolist() == trips["request_id"].tolist()
+    for col in ("request_time_s", "origin_node", "dest_node", "passengers"):
+        assert req[col].tolist() == trips[col].tolist(), col
+    assert len(req) < demand["iterations"][0]["requests"]
+    assert json.loads(summary_path.read_text())["requests"] == len(req)
+    n = demand["rounds"]
+    assert f"settled demand, as kl-mobility run simulates it: round {n} of {n} run" in printed
 
 
 def test_requests_from_a_run_isolates_the_drivetrain(small, run_a, tmp_path):

@@ -90,7 +90,7 @@ RUN_FILE = "run.json"
 SCENARIO_FILE = "scenario.json"
 
 
-_PRESENTATION = ("cli/", "batch.py", "results/report.py", "results/plots.py", "results/gis.py")
+_PRESENTATION = ("cli/", "batch.py", "report/html.py", "report/plots.py", "report/gis.py")
 """Modules that do not change what a run computes; left out of the code version."""
 
 
@@ -238,7 +238,7 @@ def _finished(spec: RunSpec) -> dict[str, Any] | None:
 
 
 def _default_run(scenario: Scenario, seed: int, out_dir: Path, progress: Any = None):
-    from kl_mobility.runner import run_scenario  # the lead's runner; imported on the worker
+    from kl_mobility.runner import run_scenario  # imported on the worker
 
     return run_scenario(scenario, seed, out_dir, progress=progress)
 
@@ -340,7 +340,7 @@ def _add_co2(kpis: dict[str, Any], scenario: Scenario, run_dir: Path) -> dict[st
     wrote trips and vehicles tables and the run function did not report them itself."""
     if any(k.startswith("co2_") for k in kpis):
         return kpis
-    from kl_mobility.results.summary import run_co2_kpis
+    from kl_mobility.report.summary import run_co2_kpis
 
     extra = run_co2_kpis(scenario, run_dir)
     return {**kpis, **extra}
@@ -565,7 +565,7 @@ def _run_specs(specs: list[RunSpec], batch_dir: Path, *, run_fn: RunFunction | N
 
 
 def _write_batch_tables(result: BatchResult, version: str) -> None:
-    from kl_mobility.results.summary import collect_runs, summarize, write_atomic_csv
+    from kl_mobility.report.summary import collect_runs, summarize, write_atomic_csv
 
     batch_json = {"code_version": version, "counts": result.counts(),
                   "runs": [{k: v for k, v in asdict(o).items() if k != "files"}

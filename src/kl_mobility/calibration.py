@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kl_mobility.context import prepare_network
 from kl_mobility.network.config import NetworkConfig
 from kl_mobility.progress import ProgressCallback
 from kl_mobility.scenario import CalibrationBase, Scenario
@@ -90,7 +91,6 @@ def scenario_calibration(scenario: Scenario, *, cache_dir: str | Path | None = N
                            "own network, demand.calibration = 'scenario')",
                            note="calibrated when the demand is generated")
     from kl_mobility.demand.generate import calibrated_constants
-    from kl_mobility.runner import prepare_network
 
     base = reference_case(scenario)
     ref = Scenario(name="reference", network=base.network, demand=base.demand)

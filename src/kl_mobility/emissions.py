@@ -310,7 +310,7 @@ def vehicle_factor(
     raise ValueError(f"drivetrain must be one of ['electric', 'diesel', 'petrol'], got {drivetrain!r}")
 
 
-# Reference vehicle types of the issue, each with the FACTS.md source of its energy use.
+# Reference vehicle types of the scenarios, each with the FACTS.md source of its energy use.
 _ADAC_ENV200 = ("Nissan e-NV200 (van) 28.1 kWh/100 km, ADAC Ecotest incl. charging losses – "
                 "https://www.elektroauto-news.net/news/elektroautos-adac-ecotest-hyundai-ioniq-"
                 "am-sparsamsten")

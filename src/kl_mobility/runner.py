@@ -42,7 +42,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,8 +50,8 @@ import numpy as np
 import pandas as pd
 
 from kl_mobility import __version__
-from kl_mobility.errors import InputError
-from kl_mobility.network import RoadNetwork, TravelTimeOracle, build_oracle, load_network
+from kl_mobility.context import MAX_STOP_SNAP_M, RunContext, prepare_network, scenario_stops
+from kl_mobility.network import RoadNetwork, TravelTimeOracle
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.scenario import Scenario
 
@@ -60,15 +60,14 @@ if TYPE_CHECKING:
     from kl_mobility.demand.generate import Demand
     from kl_mobility.demand.modechoice import DemandRounds, ServiceLevel
     from kl_mobility.demand.servicearea import ServiceArea
+    from kl_mobility.planning.options import HindsightWindow
+    from kl_mobility.planning.window import HindsightRun
     from kl_mobility.results.records import SimulationResult
 
-__all__ = ["FORECAST_SEED_TAG", "ROUND_KPIS", "SettledDemand", "demand_feedback", "forecast_seed",
-           "measured_local_level", "structural_warnings",
-           "prepare_network", "rebalancing_forecast", "run_scenario", "scenario_requests",
-           "scenario_stops", "service_area", "settle_demand"]
-
-MAX_STOP_SNAP_M = 500.0
-"""A stop of ``fleet.stops_latlon`` farther than this from every network node is an error."""
+__all__ = ["FORECAST_SEED_TAG", "MAX_STOP_SNAP_M", "ROUND_KPIS", "RunContext", "SettledDemand",
+           "demand_feedback", "forecast_seed", "measured_local_level", "prepare_network",
+           "rebalancing_forecast", "run_hindsight", "run_scenario", "scenario_requests",
+           "scenario_stops", "service_area", "settle_demand", "structural_warnings"]
 
 FORECAST_SEED_TAG = 0x666F7265  # "fore"
 """Mixed with the run's seed into the forecast's own seed (:func:`forecast_seed`)."""
@@ -92,55 +91,6 @@ them to ``rejects.csv`` (every rejected row, none dropped silently) and counts t
 KPI ``requests_rejected``."""
 
 log = logging.getLogger(__name__)
-
-
-def prepare_network(
-    scenario: Scenario,
-    *,
-    cache_dir: str | Path | None = None,
-    progress: ProgressCallback | None = None,
-) -> tuple[RoadNetwork, TravelTimeOracle]:
-    """The scenario's road network (with its speed caps) and travel-time oracle."""
-    cfg = scenario.network
-    net = load_network(
-        cfg.osm_file or None,
-        place=cfg.place or None,
-        cache_dir=cache_dir,
-        speed_caps=cfg.speed_caps,
-        progress=progress,
-    )
-    for i, node in enumerate(scenario.service.depot_nodes):
-        if not 0 <= node < net.n_nodes:
-            raise InputError(f"scenario {scenario.name!r}: key 'service.depot_nodes[{i}]': "
-                             f"{node} is not a node of the network (0..{net.n_nodes - 1})")
-    return net, build_oracle(net, cache_dir=cache_dir, progress=progress)
-
-
-def scenario_stops(scenario: Scenario, network: RoadNetwork) -> dict[str, np.ndarray]:
-    """Stop nodes (int64) of every stop-based vehicle type with ``stops_latlon``, by type name.
-
-    Each stop is snapped to the nearest network node (:func:`kl_mobility.network.snap`);
-    :class:`~kl_mobility.errors.InputError` names the type and the stop when one lies
-    farther than :data:`MAX_STOP_SNAP_M` from the network.
-    """
-    from kl_mobility.network import SnapError, nearest_nodes, snap
-
-    out: dict[str, np.ndarray] = {}
-    for vt in scenario.fleet:
-        if not (vt.stop_based and vt.stops_latlon):
-            continue
-        lat = np.array([p[0] for p in vt.stops_latlon], np.float64)
-        lon = np.array([p[1] for p in vt.stops_latlon], np.float64)
-        try:
-            out[vt.name] = snap(network, lat, lon, max_dist_m=MAX_STOP_SNAP_M).astype(np.int64)
-        except SnapError:
-            _, dist = nearest_nodes(network, lat, lon)
-            k = int(np.argmax(dist > MAX_STOP_SNAP_M))
-            raise InputError(
-                f"scenario {scenario.name!r}: key 'fleet.{vt.name}.stops_latlon[{k}]': stop "
-                f"({lat[k]}, {lon[k]}) is {dist[k]:.0f} m from the road network "
-                f"(at most {MAX_STOP_SNAP_M:.0f} m)") from None
-    return out
 
 
 def service_area(scenario: Scenario, network: RoadNetwork,
@@ -176,26 +126,21 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def scenario_requests(
-    scenario: Scenario,
-    network: RoadNetwork,
-    oracle: TravelTimeOracle,
+    ctx: RunContext,
     *,
     seed: int,
     service_level: Any = None,
-    stops: Mapping[str, np.ndarray] | None = None,
-    cache_dir: str | Path | None = None,
-    progress: ProgressCallback | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The on-demand requests of a scenario and a summary of the demand behind them.
+    """The on-demand requests of ``ctx.scenario`` and a summary of the demand behind them
+    (the first round's, at ``service_level``: default the assumed level).
 
-    Generated requests lie inside the :func:`service_area` (``stops``: the snapped stops,
-    default :func:`scenario_stops`)."""
+    Generated requests lie inside the :func:`service_area` of ``ctx.stops``."""
     from kl_mobility.demand import requests_from_file
 
-    cfg = scenario.demand
+    cfg = ctx.scenario.demand
     if cfg.requests_file:
         requests, rejects = requests_from_file(
-            cfg.requests_file, network=network, skip_invalid=cfg.requests_skip_invalid
+            cfg.requests_file, network=ctx.network, skip_invalid=cfg.requests_skip_invalid
         )
         summary: dict[str, Any] = {
             "source": cfg.requests_file,
@@ -207,28 +152,27 @@ def scenario_requests(
         return requests, summary
     from kl_mobility.calibration import calibrated_scenario
 
-    scenario, calibration = calibrated_scenario(scenario, cache_dir=cache_dir, progress=progress)
-    demand = _scenario_demand(scenario, network, oracle, seed=seed,
-                              service_level=service_level, stops=stops, cache_dir=cache_dir,
-                              progress=progress)
+    scenario, calibration = calibrated_scenario(ctx.scenario, cache_dir=ctx.cache_dir,
+                                                progress=ctx.progress)
+    demand = _scenario_demand(replace(ctx, scenario=scenario), seed=seed,
+                              service_level=service_level)
     return demand.requests, {**demand.summary(), "calibration": calibration.to_dict()}
 
 
-def _scenario_demand(scenario: Scenario, network: RoadNetwork, oracle: TravelTimeOracle, *,
-                     seed: int, service_level: Any, stops: Mapping[str, np.ndarray] | None,
-                     cache_dir: str | Path | None, progress: ProgressCallback | None,
+def _scenario_demand(ctx: RunContext, *, seed: int, service_level: Any,
                      area: Any = False) -> Demand:
     """The generated demand of a scenario (``area``: a prepared :func:`service_area`)."""
     from kl_mobility.demand import generate_demand
 
+    scenario = ctx.scenario
     has_service = any(v.count > 0 for v in scenario.fleet)
     if area is False:
-        area = service_area(scenario, network, stops) if has_service else None
+        area = service_area(scenario, ctx.network, ctx.stops) if has_service else None
     return generate_demand(
-        network, oracle, scenario.demand, seed=seed, service_level=service_level,
+        ctx.network, ctx.oracle, scenario.demand, seed=seed, service_level=service_level,
         ondemand=has_service,
         service_hours=(scenario.service.start_s, scenario.service.end_s),
-        service_area=area, cache_dir=cache_dir, progress=progress,
+        service_area=area, cache_dir=ctx.cache_dir, progress=ctx.progress,
     )
 
 
@@ -240,15 +184,10 @@ def forecast_seed(seed: int) -> int:
 
 
 def rebalancing_forecast(
-    scenario: Scenario,
-    network: RoadNetwork,
-    oracle: TravelTimeOracle,
+    ctx: RunContext,
     *,
     seed: int,
     service_level: Any = None,
-    stops: Mapping[str, np.ndarray] | None = None,
-    cache_dir: str | Path | None = None,
-    progress: ProgressCallback | None = None,
 ) -> pd.DataFrame | None:
     """Expected demand for the ``rebalancing`` policy (``None`` for other policies).
 
@@ -256,17 +195,17 @@ def rebalancing_forecast(
     service area as the realised requests, but seed :func:`forecast_seed(seed)
     <forecast_seed>`), so the rebalancer knows where and when demand is *expected* without
     seeing the day's actual requests. Columns ``time_s`` (its ``request_time_s``: the
-    desired departure) and ``origin_node``, as ``simulate(..., forecast=)`` takes them.
+    desired departure) and ``origin_node``, as ``SimInputs(..., forecast=)`` takes them.
     Scenarios reading ``demand.requests_file`` get their forecast from the demand model too.
     """
-    if scenario.dispatch.policy != "rebalancing":
+    if ctx.scenario.dispatch.policy != "rebalancing":
         return None
     from kl_mobility.calibration import calibrated_scenario
 
-    scenario, _ = calibrated_scenario(scenario, cache_dir=cache_dir, progress=progress)
-    demand = _scenario_demand(scenario, network, oracle, seed=forecast_seed(seed),
-                              service_level=service_level, stops=stops, cache_dir=cache_dir,
-                              progress=progress)
+    scenario, _ = calibrated_scenario(ctx.scenario, cache_dir=ctx.cache_dir,
+                                      progress=ctx.progress)
+    demand = _scenario_demand(replace(ctx, scenario=scenario), seed=forecast_seed(seed),
+                              service_level=service_level)
     return _forecast_table(demand)
 
 
@@ -300,17 +239,16 @@ def run_scenario(
 
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
-    net, oracle = prepare_network(scenario, cache_dir=cache_dir, progress=progress)
-    stops = scenario_stops(scenario, net)
+    ctx = RunContext.prepare(scenario, cache_dir=cache_dir, progress=progress)
+    net = ctx.network
     warnings = structural_warnings(scenario, net, cache_dir=cache_dir)
     for w in warnings:
         log.warning("scenario %s: %s", scenario.name, w)
     from kl_mobility.samedemand import compare_same_demand, source_run
 
-    source = source_run(scenario, seed, requests_from, net, cache_dir=cache_dir,
-                        progress=progress)
-    settled = settle_demand(scenario, net, oracle, seed=seed, stops=stops,
-                            cache_dir=cache_dir, progress=progress,
+    source = source_run(scenario, seed, requests_from, net, settle=settle_demand,
+                        cache_dir=cache_dir, progress=progress)
+    settled = settle_demand(ctx, seed=seed,
                             requests=None if source is None else source.requests,
                             requests_summary=None if source is None else source.summary)
     result, demand_summary, rounds = settled.result, settled.summary, settled.rounds
@@ -326,7 +264,7 @@ def run_scenario(
     demand_summary = dict(demand_summary)
     rejects = demand_summary.pop(REJECTS_KEY, None)
     account = co2_account(result.trips, result.vehicles, scenario.fleet, scenario.emissions)
-    city = run_city_co2(scenario, settled, net, oracle, account, cache_dir=cache_dir,
+    city = run_city_co2(scenario, settled, net, ctx.oracle, account, cache_dir=cache_dir,
                         progress=progress)
     kpis = dict(result.kpis)
     if rejects is not None:
@@ -422,7 +360,9 @@ class SettledDemand:
     :class:`~kl_mobility.demand.modechoice.DemandRounds` with every round booked
     (``rounds.rounds``: the rows of ``demand.json`` "iterations"); ``feedback``: whether
     the requests respond to the service at all (:func:`demand_feedback`; without it there
-    is one round, in agreement by definition).
+    is one round, in agreement by definition); ``demand``: the last round's generated
+    :class:`~kl_mobility.demand.generate.Demand` (every resident's trip with its mode;
+    ``None`` when the requests come from ``demand.requests_file``).
     """
 
     requests: pd.DataFrame
@@ -470,35 +410,26 @@ def demand_feedback(scenario: Scenario) -> bool:
     return any(v.count > 0 for v in scenario.fleet) and not scenario.demand.requests_file
 
 
-def settle_demand(
-    scenario: Scenario,
-    net: RoadNetwork,
-    oracle: TravelTimeOracle,
-    *,
-    seed: int,
-    stops: Mapping[str, np.ndarray] | None = None,
-    cache_dir: str | Path | None = None,
-    progress: ProgressCallback | None = None,
-    requests: pd.DataFrame | None = None,
-    requests_summary: dict[str, Any] | None = None,
-) -> SettledDemand:
-    """Demand and simulation of ``scenario``'s day iterated to agreement (module docstring,
-    step 2), exactly as :func:`run_scenario` does it: every round simulates the whole day;
-    the last round's requests, level, forecast and simulation are returned with every
-    round booked. ``stops``: the snapped stops (default :func:`scenario_stops`).
+def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None = None,
+                  requests_summary: dict[str, Any] | None = None) -> SettledDemand:
+    """Demand and simulation of ``ctx.scenario``'s day iterated to agreement (module
+    docstring, step 2), exactly as :func:`run_scenario` does it: every round simulates the
+    whole day; the last round's requests, level, forecast and simulation are returned with
+    every round booked. ``requests`` (with ``requests_summary``): another run's settled
+    requests, simulated as they are (one round, no demand of this scenario's own).
     Deterministic in ``seed``; the result is the one ``run_scenario(scenario, seed, ...)``
     writes. Logs nothing; an unconverged result says so in ``converged``."""
     from kl_mobility.calibration import calibrated_scenario
     from kl_mobility.demand import ServiceLevel
     from kl_mobility.demand.modechoice import DemandRounds
-    from kl_mobility.sim import simulate
+    from kl_mobility.sim import SimInputs, simulate
 
-    if stops is None:
-        stops = scenario_stops(scenario, net)
     calibration = None
-    if not scenario.demand.requests_file or scenario.dispatch.policy == "rebalancing":
-        scenario, calibration = calibrated_scenario(scenario, cache_dir=cache_dir,
-                                                    progress=progress)
+    if not ctx.scenario.demand.requests_file or ctx.scenario.dispatch.policy == "rebalancing":
+        scenario, calibration = calibrated_scenario(ctx.scenario, cache_dir=ctx.cache_dir,
+                                                    progress=ctx.progress)
+        ctx = replace(ctx, scenario=scenario)
+    scenario, net, stops = ctx.scenario, ctx.network, ctx.stops
     cfg = scenario.demand
     svc = scenario.service
     has_service = any(v.count > 0 for v in scenario.fleet)
@@ -507,39 +438,37 @@ def settle_demand(
                                       else 1)
     rebalancing = scenario.dispatch.policy == "rebalancing"
     area = service_area(scenario, net, stops) if has_service else None
-    gen = {"network": net, "oracle": oracle, "stops": stops, "cache_dir": cache_dir,
-           "progress": progress, "area": area}
+    gen = {"area": area}
     fc_seed = forecast_seed(seed)
     expected = ServiceLevel.assumed(cfg, start_s=svc.start_s, end_s=svc.end_s)
-    demand = fc_demand = fixed_demand = None
+    demand = fc_demand = day = None
     if requests is not None:  # another run's settled requests (the same demand)
         summary = dict(requests_summary or {})
         summary.setdefault("requests", len(requests))
     elif feedback:
-        demand = _scenario_demand(scenario, seed=seed, service_level=None, **gen)
+        demand = day = _scenario_demand(ctx, seed=seed, service_level=None, **gen)
         requests, summary = demand.requests, demand.summary()
-    elif not cfg.requests_file:  # generated demand that does not respond to a service
-        fixed_demand = _scenario_demand(scenario, seed=seed, service_level=None, **gen)
-        requests, summary = fixed_demand.requests, fixed_demand.summary()
-    else:
-        requests, summary = scenario_requests(scenario, net, oracle, seed=seed, stops=stops,
-                                              cache_dir=cache_dir, progress=progress)
+    elif cfg.requests_file:
+        requests, summary = scenario_requests(ctx, seed=seed)
+    else:  # generated demand that does not respond to a service: one round
+        day = _scenario_demand(ctx, seed=seed, service_level=None, **gen)
+        requests, summary = day.requests, day.summary()
     if rebalancing:
-        fc_demand = _scenario_demand(scenario, seed=fc_seed, service_level=None, **gen)
+        fc_demand = _scenario_demand(ctx, seed=fc_seed, service_level=None, **gen)
     while True:
         it = len(rounds.rounds)
-        report(progress, "demand rounds", it, rounds.max_rounds)
+        report(ctx.progress, "demand rounds", it, rounds.max_rounds)
         forecast = None if fc_demand is None else _forecast_table(fc_demand)
-        result = simulate(
-            net, oracle, requests, scenario.service, scenario.fleet, scenario.dispatch,
-            seed=seed, progress=progress, cache_dir=cache_dir, stops=stops or None,
-            external_speed_kmh=cfg.external_speed_kmh, forecast=forecast,
-        )
+        result = simulate(SimInputs(net, ctx.oracle, requests, scenario.service, scenario.fleet,
+                                    scenario.dispatch, seed=seed, stops=stops or None,
+                                    external_speed_kmh=cfg.external_speed_kmh,
+                                    forecast=forecast),
+                          progress=ctx.progress, cache_dir=ctx.cache_dir)
         level = expected.with_kpis(result.kpis)  # nothing measured: as expected
         level = measured_local_level(level, requests, result.trips, cfg)
         response = response_fc = None
         if demand is not None:
-            response = _scenario_demand(scenario, seed=seed, service_level=level, **gen)
+            response = _scenario_demand(ctx, seed=seed, service_level=level, **gen)
             row = rounds.record(len(requests), len(response.requests), level, expected)
         else:  # the requests do not depend on the service: agreement by definition
             row = rounds.record(len(requests), len(requests), level, level)
@@ -550,17 +479,16 @@ def settle_demand(
         if rounds.done:
             break
         assert demand is not None and response is not None
-        demand = _next_demand(rounds, demand, response)
+        demand = day = _next_demand(rounds, demand, response)
         requests, summary = demand.requests, demand.summary()
         if fc_demand is not None:
-            response_fc = _scenario_demand(scenario, seed=fc_seed, service_level=level, **gen)
+            response_fc = _scenario_demand(ctx, seed=fc_seed, service_level=level, **gen)
             fc_demand = _next_demand(rounds, fc_demand, response_fc)
         expected = level
-    report(progress, "demand rounds", rounds.max_rounds, rounds.max_rounds)
+    report(ctx.progress, "demand rounds", rounds.max_rounds, rounds.max_rounds)
     return SettledDemand(requests=requests, summary=summary, service_level=level,
                          forecast=forecast, result=result, rounds=rounds, feedback=feedback,
-                         calibration=calibration, scenario=scenario,
-                         demand=demand if demand is not None else fixed_demand)
+                         calibration=calibration, scenario=scenario, demand=day)
 
 
 def structural_warnings(scenario: Scenario, network: RoadNetwork, *,
@@ -641,3 +569,34 @@ def _next_demand(rounds: Any, current: Demand, response: Demand) -> Demand:
         raise ValueError("demand without per-trip on-demand probabilities")
     return response.with_ondemand_probability(rounds.next_probability(
         current.ondemand_probability, response.ondemand_probability))
+
+
+def run_hindsight(scenario: Scenario, seed: int, window: HindsightWindow | None = None, *,
+                  first_round: bool = False, cache_dir: str | Path | None = None,
+                  progress: ProgressCallback | None = None) -> HindsightRun:
+    """The hindsight benchmark of a window of ``scenario``'s day
+    (:func:`kl_mobility.planning.window.hindsight_window`, ``window`` default
+    :class:`~kl_mobility.planning.window.HindsightWindow`).
+
+    The day is the settled one (:func:`settle_demand`, the day ``kl-mobility run``
+    reports), or with ``first_round`` the demand model's first round (assumed service
+    level, no full-day simulation); a requests file is the day either way (no rounds are
+    run). The result's ``demand`` records which."""
+    from kl_mobility.planning.options import HindsightWindow, demand_source
+    from kl_mobility.planning.window import hindsight_window
+
+    window = HindsightWindow() if window is None else window
+    ctx = RunContext.prepare(scenario, cache_dir=cache_dir, progress=progress)
+    forecast: pd.DataFrame | None
+    if demand_feedback(scenario) and not first_round:
+        settled = settle_demand(ctx, seed=seed)
+        day, forecast = settled.requests, settled.forecast
+        source = demand_source(settled)
+    else:  # the first round, or requests that do not depend on the service
+        day, _summary = scenario_requests(ctx, seed=seed)
+        forecast = rebalancing_forecast(ctx, seed=seed)
+        first = first_round and demand_feedback(scenario)
+        source = demand_source(first_round=first, max_rounds=(
+            scenario.demand.service_iterations if first else 1))
+    return hindsight_window(ctx, day, seed=seed, window=window, forecast=forecast,
+                            demand=source)

@@ -40,7 +40,8 @@ from kl_mobility.dispatch.config import DispatchConfig
 from kl_mobility.emissions import EmissionsConfig
 from kl_mobility.network.config import NetworkConfig
 from kl_mobility.results.config import OutputConfig
-from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
+from kl_mobility.service import ServiceConfig
+from kl_mobility.sim.config import VehicleTypeConfig
 
 __all__ = [
     "DEFAULT_SCENARIO",

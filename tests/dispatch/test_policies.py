@@ -71,7 +71,7 @@ def test_rebalancing_flows_by_hand():
 
 def test_registry_accepts_a_user_policy():
     """A policy registered under a new name is accepted by the config and used by simulate."""
-    from kl_mobility.sim import ServiceConfig, VehicleTypeConfig, simulate
+    from kl_mobility.sim import ServiceConfig, SimInputs, VehicleTypeConfig, simulate
 
     calls = []
 
@@ -85,9 +85,7 @@ def test_registry_accepts_a_user_policy():
         net, oracle = grid(2, 2)
         req = pd.DataFrame({"request_id": [1, 2], "request_time_s": [100, 200],
                             "origin_node": [0, 1], "dest_node": [3, 2], "passengers": [1, 1]})
-        res = simulate(net, oracle, req, ServiceConfig(start_s=0),
-                       [VehicleTypeConfig("van", 1, 2)], DispatchConfig(policy="counting"),
-                       seed=0)
+        res = simulate(SimInputs(net, oracle, req, ServiceConfig(start_s=0), [VehicleTypeConfig("van", 1, 2)], DispatchConfig(policy="counting"), seed=0))
         assert calls == [1, 1]
         assert res.kpis["n_served"] == 2
     finally:
@@ -105,7 +103,7 @@ def test_rebalancing_moves_idle_vehicles_toward_demand():
     """Line of 10 nodes; two idle vans at depot node 0; all requests start at the far end
     (node 9) from 09:00. The rebalancing policy moves the vans there beforehand (rebalance
     events), so waits are shorter than with plain insertion."""
-    from kl_mobility.sim import ServiceConfig, VehicleTypeConfig, simulate
+    from kl_mobility.sim import ServiceConfig, SimInputs, VehicleTypeConfig, simulate
 
     net, oracle = grid(1, 10)
     req = pd.DataFrame({"request_id": np.arange(6), "request_time_s": 9 * 3600 + 300 *
@@ -114,10 +112,8 @@ def test_rebalancing_moves_idle_vehicles_toward_demand():
                             initial_positions="depot")
     cfg = dict(rebalance_interval_s=600, rebalance_horizon_s=3600, rebalance_zone_m=500.0)
     fleet = [VehicleTypeConfig("van", 2, 4)]
-    reb = simulate(net, oracle, req, service, fleet, DispatchConfig(policy="rebalancing", **cfg),
-                   seed=0)
-    ins = simulate(net, oracle, req, service, fleet, DispatchConfig(policy="insertion", **cfg),
-                   seed=0)
+    reb = simulate(SimInputs(net, oracle, req, service, fleet, DispatchConfig(policy="rebalancing", **cfg), seed=0))
+    ins = simulate(SimInputs(net, oracle, req, service, fleet, DispatchConfig(policy="insertion", **cfg), seed=0))
     assert (reb.events["kind"] == "rebalance").any()
     assert reb.kpis["n_served"] == ins.kpis["n_served"] == 6
     assert reb.kpis["wait_mean_s"] < ins.kpis["wait_mean_s"]
@@ -126,7 +122,7 @@ def test_rebalancing_moves_idle_vehicles_toward_demand():
 def test_rebalancing_follows_a_given_forecast():
     """With a forecast that puts all demand at node 0 (where the vans already are), the
     rebalancing policy moves nobody."""
-    from kl_mobility.sim import ServiceConfig, VehicleTypeConfig, simulate
+    from kl_mobility.sim import ServiceConfig, SimInputs, VehicleTypeConfig, simulate
 
     net, oracle = grid(1, 10)
     req = pd.DataFrame({"request_id": [0], "request_time_s": [9 * 3600], "origin_node": [9],
@@ -134,8 +130,6 @@ def test_rebalancing_follows_a_given_forecast():
     service = ServiceConfig(start_s=8 * 3600, end_s=10 * 3600, depot_nodes=(0,),
                             initial_positions="depot")
     forecast = pd.DataFrame({"time_s": 8 * 3600 + 60 * np.arange(30), "origin_node": 0})
-    res = simulate(net, oracle, req, service, [VehicleTypeConfig("van", 2, 4)],
-                   DispatchConfig(policy="rebalancing", rebalance_interval_s=600), seed=0,
-                   forecast=forecast)
+    res = simulate(SimInputs(net, oracle, req, service, [VehicleTypeConfig("van", 2, 4)], DispatchConfig(policy="rebalancing", rebalance_interval_s=600), seed=0, forecast=forecast))
     assert not (res.events["kind"] == "rebalance").any()
     assert res.kpis["n_served"] == 1

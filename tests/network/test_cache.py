@@ -20,7 +20,7 @@ from kl_mobility.dispatch import DispatchConfig
 from kl_mobility.io import file_sha256, write_json
 from kl_mobility.network import build_oracle, grid_network, load_network
 from kl_mobility.network.cache import manifest_path
-from kl_mobility.sim import ServiceConfig, VehicleTypeConfig, simulate
+from kl_mobility.sim import ServiceConfig, SimInputs, VehicleTypeConfig, simulate
 
 
 def _tables(cache: Path) -> dict[str, Path]:
@@ -69,8 +69,7 @@ def _kpis(net, oracle) -> dict:
                         "request_time_s": np.sort(rng.integers(8 * 3600, 9 * 3600, n)),
                         "origin_node": o.astype(np.int32), "dest_node": d.astype(np.int32),
                         "passengers": np.ones(n, np.int16)})
-    res = simulate(net, oracle, req, ServiceConfig(start_s=7 * 3600, end_s=10 * 3600),
-                   [VehicleTypeConfig("van", 3, 4)], DispatchConfig(), seed=1)
+    res = simulate(SimInputs(net, oracle, req, ServiceConfig(start_s=7 * 3600, end_s=10 * 3600), [VehicleTypeConfig("van", 3, 4)], DispatchConfig(), seed=1))
     return res.kpis
 
 

@@ -20,7 +20,7 @@ from kl_mobility.results.schema import (
     column_names,
     dtypes,
 )
-from kl_mobility.sim import ServiceConfig, VehicleTypeConfig, simulate
+from kl_mobility.sim import ServiceConfig, SimInputs, VehicleTypeConfig, simulate
 
 
 def _result():
@@ -29,8 +29,7 @@ def _result():
     req = pd.DataFrame({"request_id": [7, 8, 9], "request_time_s": [3600, 3700, 3800],
                         "origin_node": [0, 2, 4], "dest_node": [8, 6, 4], "passengers": [1, 2, 1],
                         "alt_mode": ["car", "bus", "walk"]})
-    return simulate(net, oracle, req, ServiceConfig(start_s=0),
-                    [VehicleTypeConfig("van", 2, 4)], DispatchConfig(), seed=3)
+    return simulate(SimInputs(net, oracle, req, ServiceConfig(start_s=0), [VehicleTypeConfig("van", 2, 4)], DispatchConfig(), seed=3))
 
 
 def test_result_tables_follow_the_schema():

@@ -6,7 +6,7 @@ import pandas as pd
 from simhelpers import grid
 
 from kl_mobility.dispatch import DispatchConfig
-from kl_mobility.sim import ServiceConfig, VehicleTypeConfig, simulate
+from kl_mobility.sim import ServiceConfig, SimInputs, VehicleTypeConfig, simulate
 
 
 def test_progress_and_event_callbacks(capsys):
@@ -20,9 +20,7 @@ def test_progress_and_event_callbacks(capsys):
         def on_event(self, time_s, kind, vehicle_id, request_id, node):
             seen.append((time_s, kind, vehicle_id, request_id, node))
 
-    res = simulate(net, oracle, req, ServiceConfig(start_s=0), [VehicleTypeConfig("van", 1, 2)],
-                   DispatchConfig(), seed=0, callbacks=Callbacks(),
-                   progress=lambda task, done, total: reports.append((task, done, total)))
+    res = simulate(SimInputs(net, oracle, req, ServiceConfig(start_s=0), [VehicleTypeConfig("van", 1, 2)], DispatchConfig(), seed=0), callbacks=Callbacks(), progress=lambda task, done, total: reports.append((task, done, total)))
     logged = sorted(seen, key=lambda e: e[0])  # the log is sorted stably by time
     assert [tuple(r) for r in res.events.itertuples(index=False)] == logged
     assert ("requests", 2, 2) in reports

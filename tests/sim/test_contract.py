@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from simhelpers import grid, random_requests
 
 from kl_mobility.dispatch import DISPATCH_POLICIES, DispatchConfig
-from kl_mobility.sim import ServiceConfig, VehicleTypeConfig, simulate
+from kl_mobility.sim import ServiceConfig, SimInputs, VehicleTypeConfig, simulate
 
 POLICIES = sorted(DISPATCH_POLICIES)
 
@@ -118,9 +118,7 @@ def test_contract(policy, inst):
     service = ServiceConfig(start_s=7 * 3600, end_s=10 * 3600, max_wait_s=max_wait,
                             unserved=unserved)
     fleet = [VehicleTypeConfig("van", n_veh, cap)]
-    res = simulate(net, oracle, requests, service, fleet,
-                   DispatchConfig(policy=policy, rebalance_interval_s=120), seed=seed,
-                   record_legs=True)
+    res = simulate(SimInputs(net, oracle, requests, service, fleet, DispatchConfig(policy=policy, rebalance_interval_s=120), seed=seed), record_legs=True)
     check_contract(res, requests, service, oracle, fleet)
 
 
@@ -142,9 +140,7 @@ def test_contract_external_zones(policy, inst):
     service = ServiceConfig(start_s=7 * 3600, end_s=10 * 3600, max_wait_s=max_wait,
                             unserved=unserved)
     fleet = [VehicleTypeConfig("van", n_veh, cap)]
-    res = simulate(net, oracle, requests, service, fleet,
-                   DispatchConfig(policy=policy, rebalance_interval_s=120), seed=seed,
-                   record_legs=True)
+    res = simulate(SimInputs(net, oracle, requests, service, fleet, DispatchConfig(policy=policy, rebalance_interval_s=120), seed=seed), record_legs=True)
     check_contract(res, requests, service, oracle, fleet)
 
 
@@ -153,8 +149,7 @@ def _busy_day(policy: str, seed: int):
     rng = np.random.default_rng(7)
     requests = random_requests(rng, 60, net.n_nodes, 8 * 3600, 9 * 3600)
     service = ServiceConfig(start_s=7 * 3600, end_s=10 * 3600, unserved="keep")
-    return simulate(net, oracle, requests, service, [VehicleTypeConfig("van", 4, 4)],
-                    DispatchConfig(policy=policy, rebalance_interval_s=120), seed=seed)
+    return simulate(SimInputs(net, oracle, requests, service, [VehicleTypeConfig("van", 4, 4)], DispatchConfig(policy=policy, rebalance_interval_s=120), seed=seed))
 
 
 @pytest.mark.parametrize("policy", POLICIES)

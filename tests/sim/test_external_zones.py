@@ -18,7 +18,7 @@ from simhelpers import grid
 
 from kl_mobility.demand.config import DemandConfig
 from kl_mobility.dispatch import DispatchConfig
-from kl_mobility.sim import ServiceConfig, VehicleTypeConfig, simulate
+from kl_mobility.sim import ServiceConfig, SimInputs, VehicleTypeConfig, simulate
 from kl_mobility.sim.setup import DEFAULT_EXTERNAL_SPEED_KMH
 
 SERVICE = ServiceConfig(start_s=0, end_s=7200, max_wait_s=600, stop_dwell_s=10,
@@ -30,7 +30,7 @@ def _run(rows, columns, **kw):
     net, oracle = grid(1, 5)
     req = pd.DataFrame(rows, columns=["request_id", "request_time_s", "origin_node",
                                       "dest_node", "passengers", *columns])
-    return simulate(net, oracle, req, SERVICE, [VAN], DispatchConfig(), seed=0, **kw)
+    return simulate(SimInputs(net, oracle, req, SERVICE, [VAN], DispatchConfig(), seed=0, **kw))
 
 
 def test_pickup_in_external_zone_offset_120s():
@@ -116,8 +116,7 @@ def test_stop_based_types_do_not_serve_external_zones():
                         "origin_node": [1, 1], "dest_node": [3, 3], "passengers": [1, 1],
                         "dest_offset_s": [0, 90]})
     shuttle = VehicleTypeConfig("shuttle", 1, 4, kind="shuttle", stop_based=True)
-    res = simulate(net, oracle, req, SERVICE, [shuttle], DispatchConfig(), seed=0,
-                   stops={"shuttle": np.array([1, 3])})
+    res = simulate(SimInputs(net, oracle, req, SERVICE, [shuttle], DispatchConfig(), seed=0, stops={"shuttle": np.array([1, 3])}))
     assert res.trips["reason"].tolist() == ["", "no_stop"]
     assert math.isclose(res.vehicles["km_external"].sum(), 0.0)
 

@@ -15,7 +15,7 @@ import pytest
 from simhelpers import grid
 
 from kl_mobility.dispatch import DispatchConfig
-from kl_mobility.sim import ServiceConfig, VehicleTypeConfig, simulate
+from kl_mobility.sim import ServiceConfig, SimInputs, VehicleTypeConfig, simulate
 
 SERVICE = ServiceConfig(start_s=0, end_s=7200, max_wait_s=600, stop_dwell_s=10,
                         board_s_per_passenger=0, depot_nodes=(0,), initial_positions="depot")
@@ -29,8 +29,7 @@ def _requests(rows):
 def _run(capacity, policy="insertion"):
     net, oracle = grid(1, 5)
     req = _requests([(1, 1000, 1, 4, 1), (2, 1025, 2, 3, 1)])
-    return simulate(net, oracle, req, SERVICE, [VehicleTypeConfig("van", 1, capacity)],
-                    DispatchConfig(policy=policy), seed=0)
+    return simulate(SimInputs(net, oracle, req, SERVICE, [VehicleTypeConfig("van", 1, capacity)], DispatchConfig(policy=policy), seed=0))
 
 
 def test_two_requests_share_one_vehicle():
@@ -95,8 +94,7 @@ def test_replan_mid_edge_from_next_node():
     dwell to 1090), 3 at 1110 (drop A, 1120), 1 at 1160 (pickup B, 1170), 0 at 1190."""
     net, oracle = grid(1, 5)
     req = _requests([(1, 1000, 4, 3, 1), (2, 1030, 1, 0, 1)])
-    res = simulate(net, oracle, req, SERVICE, [VehicleTypeConfig("van", 1, 2)],
-                   DispatchConfig(), seed=0)
+    res = simulate(SimInputs(net, oracle, req, SERVICE, [VehicleTypeConfig("van", 1, 2)], DispatchConfig(), seed=0))
     t = res.trips.set_index("request_id")
     assert t.loc[1, ["pickup_time_s", "dropoff_time_s"]].tolist() == [1080, 1110]
     assert t.loc[2, ["pickup_time_s", "dropoff_time_s"]].tolist() == [1160, 1190]
@@ -110,8 +108,7 @@ def test_rejections_carry_reasons():
                      (4, 100, 4, 0, 1)])
     service = ServiceConfig(start_s=0, end_s=7200, max_wait_s=60, stop_dwell_s=10,
                             depot_nodes=(0,), initial_positions="depot")
-    res = simulate(net, oracle, req, service, [VehicleTypeConfig("van", 1, 4)],
-                   DispatchConfig(), seed=0)
+    res = simulate(SimInputs(net, oracle, req, service, [VehicleTypeConfig("van", 1, 4)], DispatchConfig(), seed=0))
     t = res.trips.set_index("request_id")
     assert t["reason"].to_dict() == {1: "outside_hours", 2: "same_node",
                                      3: "too_many_passengers", 4: "no_vehicle"}

@@ -13,7 +13,7 @@ import pytest
 from simhelpers import grid
 
 from kl_mobility.dispatch import DispatchConfig
-from kl_mobility.sim import ServiceConfig, VehicleTypeConfig, simulate
+from kl_mobility.sim import ServiceConfig, SimInputs, VehicleTypeConfig, simulate
 from kl_mobility.sim.setup import in_service_hours, make_requests
 from kl_mobility.sim.travel import type_tables
 
@@ -43,7 +43,7 @@ def test_kept_request_is_cancelled_at_the_first_tick_past_its_deadline():
     reason deadline_passed."""
     net, oracle = grid(1, 5)
     req = _requests([(1, 1000, 1, 4, 1), (2, 1005, 4, 3, 1)])
-    res = simulate(net, oracle, req, KEEP, [VAN], DispatchConfig(retry_interval_s=50), seed=0)
+    res = simulate(SimInputs(net, oracle, req, KEEP, [VAN], DispatchConfig(retry_interval_s=50), seed=0))
     t = res.trips.set_index("request_id")
     assert t.loc[1, ["status", "pickup_time_s", "dropoff_time_s"]].tolist() == [
         "served", 1020, 1090]
@@ -58,7 +58,7 @@ def test_cancel_tick_follows_the_retry_interval():
     the first tick past the deadline is 1080."""
     net, oracle = grid(1, 5)
     req = _requests([(1, 1000, 1, 4, 1), (2, 1005, 4, 3, 1)])
-    res = simulate(net, oracle, req, KEEP, [VAN], DispatchConfig(retry_interval_s=30), seed=0)
+    res = simulate(SimInputs(net, oracle, req, KEEP, [VAN], DispatchConfig(retry_interval_s=30), seed=0))
     assert _cancel_events(res) == [[1080, 2]]
 
 
@@ -68,7 +68,7 @@ def test_deadline_exactly_at_a_tick_is_still_retried():
     infeasible) and cancelled at the next tick, 1100."""
     net, oracle = grid(1, 5)
     req = _requests([(1, 980, 1, 4, 1), (2, 990, 4, 3, 1)])
-    res = simulate(net, oracle, req, KEEP, [VAN], DispatchConfig(retry_interval_s=50), seed=0)
+    res = simulate(SimInputs(net, oracle, req, KEEP, [VAN], DispatchConfig(retry_interval_s=50), seed=0))
     assert _cancel_events(res) == [[1100, 2]]
 
 
@@ -78,7 +78,7 @@ def test_external_origin_deadline_is_at_the_boundary_node():
     it, one tick earlier than without the offset."""
     net, oracle = grid(1, 5)
     req = _requests([(1, 1000, 1, 4, 1, 0), (2, 1005, 4, 3, 1, 30)], ["origin_offset_s"])
-    res = simulate(net, oracle, req, KEEP, [VAN], DispatchConfig(retry_interval_s=50), seed=0)
+    res = simulate(SimInputs(net, oracle, req, KEEP, [VAN], DispatchConfig(retry_interval_s=50), seed=0))
     assert _cancel_events(res) == [[1050, 2]]
     assert res.trips.set_index("request_id").loc[2, "reason"] == "deadline_passed"
 
@@ -90,7 +90,7 @@ def test_reject_policy_rejects_at_once_instead():
     service = ServiceConfig(start_s=0, end_s=7200, max_wait_s=60, stop_dwell_s=10,
                             board_s_per_passenger=0, depot_nodes=(0,),
                             initial_positions="depot")
-    res = simulate(net, oracle, req, service, [VAN], DispatchConfig(), seed=0)
+    res = simulate(SimInputs(net, oracle, req, service, [VAN], DispatchConfig(), seed=0))
     ev = res.events
     assert ev.loc[ev["kind"] == "reject", ["time_s", "request_id"]].values.tolist() == [
         [1005, 2]]
@@ -107,8 +107,7 @@ def test_dwell_grows_with_the_party():
                             board_s_per_passenger=5, depot_nodes=(0,),
                             initial_positions="depot")
     req = _requests([(1, 1000, 1, 2, 3), (2, 1100, 2, 3, 1)])
-    res = simulate(net, oracle, req, service, [VehicleTypeConfig("van", 1, 4)],
-                   DispatchConfig(), seed=0)
+    res = simulate(SimInputs(net, oracle, req, service, [VehicleTypeConfig("van", 1, 4)], DispatchConfig(), seed=0))
     t = res.trips.set_index("request_id")
     assert t.loc[1, ["pickup_time_s", "dropoff_time_s"]].tolist() == [1020, 1065]
     assert t.loc[2, ["pickup_time_s", "dropoff_time_s"]].tolist() == [1100, 1135]
@@ -131,8 +130,7 @@ def _state(rows, service=WINDOWS, fleet=VANS):
                                       "latest_dropoff_s", "booking_time_s"])
     for c in ("earliest_pickup_s", "latest_dropoff_s", "booking_time_s"):
         req[c] = req[c].astype("Int64")
-    return make_requests(req, net.n_nodes, tables[0], tables, fleet, service,
-                         np.asarray(net.node_x), np.asarray(net.node_y), None)
+    return make_requests(req, net, tables[0], tables, fleet, service, None)
 
 
 NA = pd.NA
@@ -202,8 +200,7 @@ def test_external_offsets_enter_direct_time_and_deadline():
     fleet = (VehicleTypeConfig("van", 2, 4),)
     tables = type_tables(net, oracle, fleet)
     req = _requests([(1, 4000, 1, 2, 1, 30, 40)], ["origin_offset_s", "dest_offset_s"])
-    st = make_requests(req, net.n_nodes, tables[0], tables, fleet, WINDOWS,
-                       np.asarray(net.node_x), np.asarray(net.node_y), None)
+    st = make_requests(req, net, tables[0], tables, fleet, WINDOWS, None)
     assert st.direct_s.tolist() == [91]
     assert st.late_drop[0].tolist() == [5037]
     assert st.direct_m[0] == pytest.approx(210.0 + 70 * 50 / 3.6)
@@ -224,9 +221,7 @@ def test_stop_based_windows_by_hand():
     req = pd.DataFrame({"request_id": [1, 2], "request_time_s": [4000, 4000],
                         "origin_node": [1, 1], "dest_node": [4, 0], "passengers": [1, 1],
                         "latest_dropoff_s": pd.array([5300, NA], dtype="Int64")})
-    st = make_requests(req, net.n_nodes, tables[0], tables, fleet, WINDOWS,
-                       np.asarray(net.node_x), np.asarray(net.node_y),
-                       {"shuttle": np.array([0, 3])})
+    st = make_requests(req, net, tables[0], tables, fleet, WINDOWS, {"shuttle": np.array([0, 3])})
     assert (st.o[0].tolist(), st.d[0].tolist()) == ([0, -1], [3, -1])
     assert st.early[0, 0] == 4219 and st.late_pick[0, 0] == 4819
     assert st.late_drop[0, 0] == 5081
@@ -244,7 +239,7 @@ def test_stop_based_without_explicit_stops_uses_virtual_stops():
     tables = type_tables(net, oracle, fleet)
     x, y = np.asarray(net.node_x), np.asarray(net.node_y)
     req = _requests([(1, 4000, 0, 14, 1)])
-    st = make_requests(req, net.n_nodes, tables[0], tables, fleet, WINDOWS, x, y, None)
+    st = make_requests(req, net, tables[0], tables, fleet, WINDOWS, None)
     virtual = set(virtual_stops(x, y, 400.0).tolist())
     assert st.o[0, 0] in virtual and st.d[0, 0] in virtual and st.o[0, 0] != st.d[0, 0]
 
@@ -290,8 +285,7 @@ def test_missing_offset_distance_counts_zero():
     tables = type_tables(net, oracle, fleet)
     req = _requests([(1, 4000, 1, 2, 1, 30), (2, 4000, 1, 2, 1, 30)], ["origin_offset_s"])
     req["origin_offset_m"] = pd.array([NA, 500.0], dtype="Float64")
-    st = make_requests(req, net.n_nodes, tables[0], tables, fleet, WINDOWS,
-                       np.asarray(net.node_x), np.asarray(net.node_y), None)
+    st = make_requests(req, net, tables[0], tables, fleet, WINDOWS, None)
     assert st.direct_m.tolist() == [210.0, 710.0]
 
 
@@ -315,8 +309,7 @@ def test_external_drop_off_keeps_the_van_out_and_back(policy, times):
     drop-off for dwell + 2 x offset (out to the zone and back) before it can take B."""
     net, oracle = grid(1, 5)
     req = _requests([(1, 1000, 1, 4, 1, 100), (2, 1100, 4, 3, 1, 0)], ["dest_offset_s"])
-    res = simulate(net, oracle, req, EXT, [VehicleTypeConfig("van", 1, 4)],
-                   DispatchConfig(policy=policy), seed=0, external_speed_kmh=36.0)
+    res = simulate(SimInputs(net, oracle, req, EXT, [VehicleTypeConfig("van", 1, 4)], DispatchConfig(policy=policy), seed=0, external_speed_kmh=36.0))
     t = res.trips.set_index("request_id")
     for rid, (pick, drop) in times.items():
         assert t.loc[rid, ["pickup_time_s", "dropoff_time_s"]].tolist() == [pick, drop]
@@ -334,8 +327,7 @@ def test_external_pickup_window_and_dwell_decide_feasibility(policy, latest, ser
     and one second less is not (rejected at once, no_vehicle)."""
     net, oracle = grid(1, 5)
     req = _requests([(1, 1000, 4, 1, 1, 120, latest)], ["origin_offset_s", "latest_dropoff_s"])
-    res = simulate(net, oracle, req, EXT, [VehicleTypeConfig("van", 1, 4)],
-                   DispatchConfig(policy=policy), seed=0, external_speed_kmh=36.0)
+    res = simulate(SimInputs(net, oracle, req, EXT, [VehicleTypeConfig("van", 1, 4)], DispatchConfig(policy=policy), seed=0, external_speed_kmh=36.0))
     t = res.trips.set_index("request_id").loc[1]
     if served:
         assert t["status"] == "served" and t["dropoff_time_s"] == latest
@@ -368,8 +360,7 @@ def test_batch_insertion_before_a_booked_stop_counts_the_external_dwell(b_early,
                         "dest_offset_s": [50, 0],
                         "earliest_pickup_s": pd.array([NA, b_early], dtype="Int64"),
                         "latest_dropoff_s": pd.array([NA, b_latest], dtype="Int64")})
-    res = simulate(net, oracle, req, EXT, [VehicleTypeConfig("van", 1, 4)],
-                   DispatchConfig(policy="batch"), seed=0, external_speed_kmh=36.0)
+    res = simulate(SimInputs(net, oracle, req, EXT, [VehicleTypeConfig("van", 1, 4)], DispatchConfig(policy="batch"), seed=0, external_speed_kmh=36.0))
     t = res.trips.set_index("request_id")
     assert t.loc[1, ["pickup_time_s", "dropoff_time_s"]].tolist() == a_times
     assert t.loc[2, ["pickup_time_s", "dropoff_time_s"]].tolist() == b_times

@@ -9,7 +9,7 @@ import numpy as np
 from simhelpers import grid, random_requests
 
 from kl_mobility.dispatch import DispatchConfig
-from kl_mobility.sim import ServiceConfig, VehicleTypeConfig, simulate
+from kl_mobility.sim import ServiceConfig, SimInputs, VehicleTypeConfig, simulate
 from kl_mobility.sim.setup import depot_nodes, make_fleet
 from kl_mobility.sim.simulate import STREAMS
 
@@ -19,7 +19,7 @@ FLEET = [VehicleTypeConfig("van", 3, 4), VehicleTypeConfig("night", 2, 6, start_
 def _run(service: ServiceConfig, seed: int):
     net, oracle = grid(5, 5)
     req = random_requests(np.random.default_rng(3), 20, net.n_nodes, 8 * 3600, 8 * 3600 + 1200)
-    return net, req, simulate(net, oracle, req, service, FLEET, DispatchConfig(), seed=seed)
+    return net, req, simulate(SimInputs(net, oracle, req, service, FLEET, DispatchConfig(), seed=seed))
 
 
 def test_random_start_nodes_are_the_fleet_streams_draw():

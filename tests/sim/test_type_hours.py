@@ -13,7 +13,7 @@ import pytest
 from simhelpers import grid, random_requests
 
 from kl_mobility.dispatch import DispatchConfig
-from kl_mobility.sim import ServiceConfig, VehicleTypeConfig, simulate
+from kl_mobility.sim import ServiceConfig, SimInputs, VehicleTypeConfig, simulate
 
 H = 3600
 SERVICE = ServiceConfig(start_s=5 * H, end_s=24 * H, max_wait_s=600, stop_dwell_s=10,
@@ -34,8 +34,7 @@ def test_day_request_goes_to_the_day_type_not_the_night_type():
     (40 s), drop-off 36090; wait 40 s. Request 2: the same trip at 20:00 (72000 s) is the
     night van's (the day van is off since 19:00): pickup 72040, drop-off 72090."""
     net, oracle = grid(3, 3)
-    res = simulate(net, oracle, _req([(1, 36_000, 2, 8, 1), (2, 72_000, 2, 8, 1)]), SERVICE,
-                   [NIGHT, DAY], DispatchConfig(), seed=0)
+    res = simulate(SimInputs(net, oracle, _req([(1, 36_000, 2, 8, 1), (2, 72_000, 2, 8, 1)]), SERVICE, [NIGHT, DAY], DispatchConfig(), seed=0))
     t = res.trips.set_index("request_id")
     assert list(t["status"]) == ["served", "served"]
     assert list(t["vehicle_type"]) == ["day", "night"]
@@ -52,8 +51,7 @@ def test_without_own_hours_the_night_van_would_take_it():
     the tie at 10:00."""
     net, oracle = grid(3, 3)
     night = VehicleTypeConfig("night", 1, 6)
-    res = simulate(net, oracle, _req([(1, 36_000, 2, 8, 1)]), SERVICE, [night, DAY],
-                   DispatchConfig(), seed=0)
+    res = simulate(SimInputs(net, oracle, _req([(1, 36_000, 2, 8, 1)]), SERVICE, [night, DAY], DispatchConfig(), seed=0))
     assert res.trips.iloc[0]["vehicle_type"] == "night"
 
 
@@ -62,8 +60,7 @@ def test_no_active_type_covers_the_request_outside_hours():
     ``outside_hours`` although the service runs 05-24 h; a 20:00 request is served."""
     net, oracle = grid(3, 3)
     day_off = VehicleTypeConfig("day", 0, 6, start_s=5 * H, end_s=19 * H)
-    res = simulate(net, oracle, _req([(1, 36_000, 2, 8, 1), (2, 72_000, 2, 8, 1)]), SERVICE,
-                   [NIGHT, day_off], DispatchConfig(), seed=0)
+    res = simulate(SimInputs(net, oracle, _req([(1, 36_000, 2, 8, 1), (2, 72_000, 2, 8, 1)]), SERVICE, [NIGHT, day_off], DispatchConfig(), seed=0))
     t = res.trips.set_index("request_id")
     assert (t.loc[1, "status"], t.loc[1, "reason"]) == ("rejected", "outside_hours")
     assert t.loc[2, "status"] == "served"
@@ -77,8 +74,7 @@ def test_a_type_past_its_end_takes_no_new_requests_but_finishes_its_schedule():
     tick at 68400, when the day type is off: no vehicle takes it (the night type's hours do
     not cover 68390 either) -> rejected ``no_vehicle``."""
     net, oracle = grid(3, 3)
-    res = simulate(net, oracle, _req([(1, 68_300, 0, 8, 1), (2, 68_390, 2, 8, 1)]), SERVICE,
-                   [NIGHT, DAY], DispatchConfig(policy="batch", batch_interval_s=30), seed=0)
+    res = simulate(SimInputs(net, oracle, _req([(1, 68_300, 0, 8, 1), (2, 68_390, 2, 8, 1)]), SERVICE, [NIGHT, DAY], DispatchConfig(policy="batch", batch_interval_s=30), seed=0))
     t = res.trips.set_index("request_id")
     assert (t.loc[1, "status"], t.loc[1, "vehicle_type"]) == ("served", "day")
     assert (t.loc[1, "pickup_time_s"], t.loc[1, "dropoff_time_s"]) == (68_310, 68_400)
@@ -92,8 +88,7 @@ def test_off_duty_vehicles_are_not_rebalanced():
     req = random_requests(np.random.default_rng(5), 40, net.n_nodes, 10 * H, 12 * H)
     fleet = [VehicleTypeConfig("night", 2, 6, start_s=19 * H, end_s=24 * H),
              VehicleTypeConfig("day", 2, 6, start_s=5 * H, end_s=19 * H)]
-    res = simulate(net, oracle, req, SERVICE, fleet,
-                   DispatchConfig(policy="rebalancing", rebalance_zone_m=400.0), seed=1)
+    res = simulate(SimInputs(net, oracle, req, SERVICE, fleet, DispatchConfig(policy="rebalancing", rebalance_zone_m=400.0), seed=1))
     night = res.vehicles[res.vehicles["vehicle_type"] == "night"]
     assert night["km_total"].sum() == 0.0
     assert (res.trips["vehicle_type"] != "night").all()
@@ -132,8 +127,7 @@ def test_hours_past_midnight_serve_the_early_morning_at_the_end_of_the_day():
     service and 24 h later past its end: outside_hours. The night van is in service 6 h."""
     net, oracle = grid(3, 3)
     req = _req([(1, 1800, 2, 8, 1), (2, 5400, 2, 8, 1), (3, 17_940, 2, 8, 1)])
-    res = simulate(net, oracle, req, SERVICE_PAST, [NIGHT_PAST, DAY], DispatchConfig(),
-                   seed=0)
+    res = simulate(SimInputs(net, oracle, req, SERVICE_PAST, [NIGHT_PAST, DAY], DispatchConfig(), seed=0))
     t = res.trips.set_index("request_id")
     assert list(t["status"]) == ["served", "rejected", "rejected"]
     assert list(t["reason"]) == ["", "outside_hours", "outside_hours"]
@@ -145,7 +139,7 @@ def test_hours_past_midnight_serve_the_early_morning_at_the_end_of_the_day():
     assert req["request_time_s"].tolist() == [1800, 5400, 17_940]  # the input is untouched
     # control: the same with hours ending at 24:00 rejects request 1 as outside_hours
     night24 = VehicleTypeConfig("night", 1, 6, start_s=19 * H, end_s=24 * H)
-    res24 = simulate(net, oracle, req, SERVICE, [night24, DAY], DispatchConfig(), seed=0)
+    res24 = simulate(SimInputs(net, oracle, req, SERVICE, [night24, DAY], DispatchConfig(), seed=0))
     assert res24.trips.set_index("request_id").loc[1, "reason"] == "outside_hours"
 
 
@@ -191,8 +185,7 @@ def test_a_type_keeps_its_own_pickup_deadline():
                         "dest_node": [3], "passengers": [1]})
     oracle = build_oracle(net)
     tables = type_tables(net, oracle, fleet)
-    state = make_requests(req, net.n_nodes, tables[0], tables, fleet, service,
-                          np.asarray(net.node_x), np.asarray(net.node_y), None)
+    state = make_requests(req, net, tables[0], tables, fleet, service, None)
     # direct 3 edges x 20 s = 60 s
     assert state.late_pick[:, 0].tolist() == [1600, 1900]
     assert state.late_drop[:, 0].tolist() == [1600 + 90 + 300, 1900 + 120 + 100]

@@ -10,7 +10,7 @@ import pytest
 from simhelpers import grid, random_requests
 
 from kl_mobility.dispatch import DispatchConfig
-from kl_mobility.sim import ServiceConfig, VehicleTypeConfig, simulate
+from kl_mobility.sim import ServiceConfig, SimInputs, VehicleTypeConfig, simulate
 
 SERVICE = ServiceConfig(start_s=0, end_s=7200, max_wait_s=600, stop_dwell_s=10,
                         board_s_per_passenger=0, depot_nodes=(0,), initial_positions="depot")
@@ -29,9 +29,7 @@ def test_speed_capped_stop_based_shuttle(tmp_path):
     net, oracle = grid(3, 3)
     shuttle = VehicleTypeConfig("shuttle", 1, 6, kind="shuttle", speed_cap_kmh=18.0,
                                 stop_based=True)
-    res = simulate(net, oracle, _req([(1, 1000, 1, 7, 1)]), SERVICE, [shuttle],
-                   DispatchConfig(), seed=0, stops={"shuttle": np.array([0, 8])},
-                   cache_dir=tmp_path)
+    res = simulate(SimInputs(net, oracle, _req([(1, 1000, 1, 7, 1)]), SERVICE, [shuttle], DispatchConfig(), seed=0, stops={"shuttle": np.array([0, 8])}), cache_dir=tmp_path)
     t = res.trips.iloc[0]
     assert t["status"] == "served" and t["vehicle_type"] == "shuttle"
     assert (t["pickup_time_s"], t["dropoff_time_s"]) == (1208, 1378)
@@ -46,9 +44,7 @@ def test_stop_too_far_is_rejected(tmp_path):
     net, oracle = grid(3, 3)
     shuttle = VehicleTypeConfig("shuttle", 1, 6, kind="shuttle", stop_based=True)
     service = ServiceConfig(start_s=0, end_s=7200, max_walk_m=100.0)
-    res = simulate(net, oracle, _req([(1, 1000, 4, 8, 1)]), service, [shuttle],
-                   DispatchConfig(), seed=0, stops={"shuttle": np.array([0, 8])},
-                   cache_dir=tmp_path)
+    res = simulate(SimInputs(net, oracle, _req([(1, 1000, 4, 8, 1)]), service, [shuttle], DispatchConfig(), seed=0, stops={"shuttle": np.array([0, 8])}), cache_dir=tmp_path)
     assert res.trips.iloc[0]["reason"] == "no_stop"
 
 
@@ -62,8 +58,7 @@ def test_mixed_fleet_every_request_final(policy, tmp_path):
              VehicleTypeConfig("shuttle", 2, 8, kind="shuttle", speed_cap_kmh=20.0,
                                stop_based=True, stop_spacing_m=400.0)]
     service = ServiceConfig(start_s=0, end_s=4 * 3600, max_walk_m=400.0)
-    res = simulate(net, oracle, req, service, fleet, DispatchConfig(policy=policy), seed=1,
-                   cache_dir=tmp_path)
+    res = simulate(SimInputs(net, oracle, req, service, fleet, DispatchConfig(policy=policy), seed=1), cache_dir=tmp_path)
     assert res.trips["request_id"].is_unique and len(res.trips) == 80
     served = res.trips[res.trips["status"] == "served"]
     assert set(served["vehicle_type"]) == {"van", "shuttle"}
@@ -82,7 +77,7 @@ def test_electric_vehicle_charges_at_depot():
     service = ServiceConfig(start_s=0, end_s=7200, max_wait_s=900, stop_dwell_s=10,
                             depot_nodes=(0,), initial_positions="depot", charge_time_s=600)
     van = VehicleTypeConfig("van", 1, 4, battery_kwh=1.0, energy_kwh_per_km=0.281)
-    res = simulate(net, oracle, _req(rows), service, [van], DispatchConfig(), seed=0)
+    res = simulate(SimInputs(net, oracle, _req(rows), service, [van], DispatchConfig(), seed=0))
     v = res.vehicles.iloc[0]
     assert v["n_charges"] >= 1
     assert math.isclose(v["energy_kwh"], v["km_total"] * 0.281)
@@ -100,8 +95,7 @@ def test_diesel_fuel_accounting():
     """A diesel van uses fuel_l_per_100km x km and no electricity."""
     net, oracle = grid(1, 5)
     van = VehicleTypeConfig("van", 1, 4, drivetrain="diesel", fuel_l_per_100km=9.0)
-    res = simulate(net, oracle, _req([(1, 1000, 1, 4, 1)]), SERVICE, [van], DispatchConfig(),
-                   seed=0)
+    res = simulate(SimInputs(net, oracle, _req([(1, 1000, 1, 4, 1)]), SERVICE, [van], DispatchConfig(), seed=0))
     v = res.vehicles.iloc[0]
     assert math.isclose(v["km_total"], 0.8)
     assert math.isclose(v["fuel_l"], 0.8 * 0.09)

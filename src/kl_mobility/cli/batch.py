@@ -82,7 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _fmt(v: float) -> str:
-    from kl_mobility.results.report import fmt
+    from kl_mobility.report.html import fmt
 
     return fmt(v)
 
@@ -155,7 +155,7 @@ def _batch(args: argparse.Namespace) -> int:
           f"{c['failed']} failed in {time.perf_counter() - t0:.1f} s -> {batch_dir}")
     _print_summary(batch_dir / "summary.csv")
     if args.report and c["done"] + c["skipped"] > 0:
-        from kl_mobility.results.report import write_report
+        from kl_mobility.report.html import write_report
 
         path = write_report(batch_dir, progress=TqdmProgress())
         print(f"report: {path}")
@@ -165,7 +165,7 @@ def _batch(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.errors import InputError
-    from kl_mobility.results.report import write_report
+    from kl_mobility.report.html import write_report
 
     if not Path(args.batch_dir).is_dir():
         raise InputError(f"{args.batch_dir}: batch folder not found")

@@ -22,7 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Generate the synthetic Kaiserslautern weekday demand of a scenario (trips of all "
             "residents with their modes, calibrated to the 2023 modal split) and write the "
-            "on-demand request table. Prints a summary by mode and by hour."
+            "on-demand request table. The requests written are the settled demand that "
+            "kl-mobility run simulates: with demand.service_iterations > 1, demand and "
+            "service are iterated to agreement (kl_mobility.runner.settle_demand; every "
+            "round simulates the whole day) and the last round is written, not the first "
+            "round's demand at the assumed service level. Prints which round that is and "
+            "a summary by mode and by hour."
         ),
     )
     g.add_argument("--scenario", metavar="FILE", type=Path, required=True,
@@ -34,7 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--trips", metavar="FILE", type=Path,
                    help="also write every trip with its mode (.parquet or .csv)")
     g.add_argument("--no-ondemand", action="store_true",
-                   help="base case without an on-demand service (no requests)")
+                   help="base case without an on-demand service (the scenario without its "
+                   "fleet: no requests, one round)")
     g.add_argument("--summary-json", metavar="FILE", type=Path,
                    help="also write the summary as JSON")
     g.add_argument("--cache-dir", metavar="DIR", type=Path,
@@ -79,10 +85,13 @@ def _write_table(df, path: Path) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from kl_mobility.cli.progress import TqdmProgress
-    from kl_mobility.demand import ServiceLevel, generate_demand
+    from kl_mobility.context import RunContext
+    from kl_mobility.errors import InputError
     from kl_mobility.io import atomic_file, check_output_file, write_json
-    from kl_mobility.runner import prepare_network, service_area
+    from kl_mobility.runner import settle_demand
     from kl_mobility.scenario import scenario_from_file
 
     sc = scenario_from_file(args.scenario)
@@ -90,34 +99,51 @@ def _generate(args: argparse.Namespace) -> int:
     for path in (args.out, args.trips, args.summary_json):
         if path is not None:
             check_output_file(path)
+    has_service = any(v.count > 0 for v in sc.fleet)
+    if args.no_ondemand:
+        sc = replace(sc, fleet=())
+    if sc.demand.requests_file and args.trips is not None:
+        raise InputError(f"{args.scenario}: key 'demand.requests_file': the scenario reads "
+                         "its requests from a file, so there are no generated trips for "
+                         "--trips")
     progress = TqdmProgress()
     try:
-        net, oracle = prepare_network(sc, cache_dir=args.cache_dir, progress=progress)
-        has_service = any(v.count > 0 for v in sc.fleet)
-        level = ServiceLevel.assumed(sc.demand, start_s=sc.service.start_s,
-                                     end_s=sc.service.end_s)
-        ondemand = has_service and not args.no_ondemand
-        demand = generate_demand(net, oracle, sc.demand, seed=seed, service_level=level,
-                                 ondemand=ondemand,
-                                 service_area=service_area(sc, net) if ondemand else None,
-                                 cache_dir=args.cache_dir, progress=progress)
+        ctx = RunContext.prepare(sc, cache_dir=args.cache_dir, progress=progress)
+        settled = settle_demand(ctx, seed=seed)
     finally:
         progress.close()
-    _write_table(demand.requests, args.out)
-    if args.trips is not None:
+    _write_table(settled.requests, args.out)
+    demand = settled.demand
+    if args.trips is not None and demand is not None:
         with atomic_file(args.trips) as tmp:
             if args.trips.suffix.lower() == ".csv":
                 demand.trips.to_csv(tmp, index=False)
             else:
                 demand.trips.to_parquet(tmp, index=False)
-    summary = demand.summary()
     if args.summary_json is not None:
-        write_json(args.summary_json, summary)
-    print(f"scenario {sc.name}, seed {seed}: wrote {len(demand.requests):,} requests to {args.out}")
+        write_json(args.summary_json, settled.summary)
+    print(f"scenario {sc.name}, seed {seed}: wrote {len(settled.requests):,} requests to "
+          f"{args.out}")
+    print(_rounds_line(settled))
     if not has_service and not args.no_ondemand:
         print("(the scenario has no on-demand fleet: base case without on-demand)")
-    print(demand.summary_text())
+    if demand is not None:
+        print(demand.summary_text())
     return 0
+
+
+def _rounds_line(settled) -> str:
+    """Which demand <-> service round the written requests are (the run's last one)."""
+    if not settled.feedback:
+        return "demand rounds: 1 (the requests do not depend on the service)"
+    last = settled.history[-1]
+    where = (f"round {settled.final_round + 1} of {settled.n_rounds} run (at most "
+             f"{settled.rounds.max_rounds}): requests gap {abs(last['requests_gap']):.1%}, "
+             f"service-level change {last['level_gap']:.1%}")
+    if settled.converged:
+        return f"settled demand, as kl-mobility run simulates it: {where}"
+    return (f"WARNING: the last round's demand, {where}; demand and service did NOT agree "
+            "(raise demand.service_iterations)")
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -171,29 +171,6 @@ def _bench_routing(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plan_vehicle_type(scenario, name: str | None):
-    """The scenario's vehicle type ``name``, else its first door-to-door type without a
-    speed cap (the static plan drives door to door at the network's speeds)."""
-    from kl_mobility.errors import InputError
-
-    types = {vt.name: vt for vt in scenario.fleet}
-    if name is not None:
-        if name not in types:
-            raise InputError(f"--vehicle-type: scenario {scenario.name!r} has no type "
-                             f"{name!r}; its types: {', '.join(types) or 'none'}")
-        vt = types[name]
-        if vt.stop_based or vt.speed_cap_kmh > 0:
-            raise InputError(f"--vehicle-type: {name!r} is stop-based or speed-capped; the "
-                             "static plan serves door to door at the network's speeds")
-        return vt
-    for vt in scenario.fleet:
-        if not vt.stop_based and vt.speed_cap_kmh == 0:
-            return vt
-    from kl_mobility.sim.config import VehicleTypeConfig
-
-    return VehicleTypeConfig(name="van", count=1)
-
-
 PLAN_ROWS = ("vehicle_km", "km_external", "vehicle_hours", "passenger_km", "occupancy",
              "empty_km_share", "wait_mean_s", "wait_p95_s", "ride_mean_s", "detour_mean",
              "shared_share", "passengers_per_vehicle_hour", "energy_kwh", "fuel_l",
@@ -205,7 +182,12 @@ def _plan(args: argparse.Namespace) -> int:
     from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.config import ConfigError
     from kl_mobility.io import check_output_dir, staged_dir, write_json
-    from kl_mobility.routing.plan import plan_requests, read_plan_requests
+    from kl_mobility.planning.plan import (
+        PlanSetup,
+        plan_requests,
+        plan_vehicle_type,
+        read_plan_requests,
+    )
     from kl_mobility.scenario import default_scenario_path, scenario_from_file
 
     if args.fleet < 1:
@@ -216,7 +198,7 @@ def _plan(args: argparse.Namespace) -> int:
     from kl_mobility.runner import prepare_network
 
     scenario = scenario_from_file(args.scenario or default_scenario_path())
-    vtype = _plan_vehicle_type(scenario, args.vehicle_type)
+    vtype = plan_vehicle_type(scenario, args.vehicle_type)
     capacity = vtype.capacity if args.capacity is None else args.capacity
     opts = _options(args)
     if args.out:
@@ -234,13 +216,12 @@ def _plan(args: argparse.Namespace) -> int:
                               f"{network.n_nodes - 1}], got {args.depot_node}")
         requests = read_plan_requests(args.requests, network)
         service_kw = {} if args.max_wait is None else {"max_wait_s": args.max_wait}
-        result = plan_requests(requests, oracle, fleet=args.fleet, capacity=capacity,
-                               depot_node=args.depot_node, network=network,
-                               service=scenario.service, return_to_depot=not args.no_return,
-                               options=opts, service_overrides=service_kw,
-                               vehicle_type=vtype, emissions=scenario.emissions,
-                               external_speed_kmh=scenario.demand.external_speed_kmh,
-                               progress=bar)
+        setup = PlanSetup(fleet=args.fleet, capacity=capacity, depot_node=args.depot_node,
+                          network=network, service=scenario.service,
+                          service_overrides=service_kw, return_to_depot=not args.no_return,
+                          vehicle_type=vtype, emissions=scenario.emissions,
+                          external_speed_kmh=scenario.demand.external_speed_kmh)
+        result = plan_requests(requests, oracle, setup, options=opts, progress=bar)
     finally:
         bar.close()
     k = result.kpis

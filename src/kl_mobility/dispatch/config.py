@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kl_mobility.config import check_choice, check_finite_fields, check_range
+from kl_mobility.dispatch.registry import DISPATCH_POLICIES
 
 __all__ = ["DispatchConfig"]
 
@@ -38,8 +39,6 @@ class DispatchConfig:
 
     def __post_init__(self) -> None:
         check_finite_fields(self)
-        from kl_mobility.dispatch.registry import DISPATCH_POLICIES
-
         check_choice("policy", self.policy, sorted(DISPATCH_POLICIES))
         check_choice("cost", self.cost, ("added_time", "wait", "added_time_plus_wait"))
         check_range("batch_interval_s", self.batch_interval_s, 1, 3600)

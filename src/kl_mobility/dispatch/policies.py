@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    from kl_mobility.dispatch.config import DispatchConfig
-    from kl_mobility.dispatch.registry import DispatchContext
+from kl_mobility.dispatch.base import DispatchContext, PolicyOptions
 
 __all__ = ["BatchPolicy", "InsertionPolicy", "RebalancingPolicy", "assign_min_cost",
            "rebalancing_flows"]
@@ -24,7 +20,7 @@ assignment first maximises the number served, then minimises the summed cost."""
 class InsertionPolicy:
     """Immediate dispatch: each request goes to its cheapest feasible insertion at once."""
 
-    def __init__(self, config: DispatchConfig) -> None:
+    def __init__(self, config: PolicyOptions) -> None:
         self.config = config
         self.batch_interval_s = 0
         self.rebalance_interval_s = 0
@@ -90,7 +86,7 @@ class BatchPolicy:
     (with ``service.unserved = "keep"``) or are rejected.
     """
 
-    def __init__(self, config: DispatchConfig) -> None:
+    def __init__(self, config: PolicyOptions) -> None:
         self.config = config
         self.batch_interval_s = config.batch_interval_s
         self.rebalance_interval_s = 0
@@ -174,7 +170,7 @@ class RebalancingPolicy(InsertionPolicy):
     (OR-Tools min-cost flow between zone centres).
     """
 
-    def __init__(self, config: DispatchConfig) -> None:
+    def __init__(self, config: PolicyOptions) -> None:
         super().__init__(config)
         self.rebalance_interval_s = config.rebalance_interval_s
 

@@ -7,7 +7,8 @@ A run directory written by :func:`kl_mobility.results.io.write_run` holds:
 - ``edges.parquet``      one row per road edge driven at least once (:data:`EDGES_COLUMNS`),
                          plus one ``vkm_total__<vehicle_type>`` column per vehicle type
 - ``occupancy.parquet``  one row per time bin (:data:`OCCUPANCY_COLUMNS`)
-- ``events.parquet``     the event log (:data:`EVENTS_COLUMNS`, kinds in :data:`EVENT_KINDS`)
+- ``events.parquet``     the event log (:data:`EVENTS_COLUMNS`; its kinds are the engine's
+                         vocabulary, :data:`kl_mobility.sim.events.EVENT_KINDS`)
 - ``kpis.json``          the key figures (:data:`KPI_KEYS`)
 
 Every column is described by a :class:`Column` (name, dtype, unit, meaning). Times are integer
@@ -25,10 +26,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kl_mobility.service import REASONS
+
 __all__ = [
     "EDGES_COLUMNS",
     "EVENTS_COLUMNS",
-    "EVENT_KINDS",
     "KPI_KEYS",
     "OCCUPANCY_COLUMNS",
     "REASONS",
@@ -53,20 +55,6 @@ class Column:
 
 TRIP_STATUSES = ("served", "rejected", "cancelled")
 """Final state of every request (exactly one each)."""
-
-REASONS: dict[str, str] = {
-    "": "served",
-    "outside_hours": "rejected: the request (or its pickup window) lies outside operating hours",
-    "no_vehicle": "rejected at once: no vehicle could serve it within its deadlines",
-    "deadline_passed": "cancelled: kept for later batches but no vehicle found before its "
-    "pickup deadline passed",
-    "too_many_passengers": "rejected: more passengers than the largest vehicle holds",
-    "no_stop": "rejected: no stop of a stop-based vehicle type within walking distance",
-    "unreachable": "rejected: destination cannot be reached from the origin on the network",
-    "same_node": "rejected: origin and destination are the same network node",
-    "end_of_day": "cancelled: still waiting for a vehicle when the simulation ended",
-}
-"""``reason`` values of ``trips.parquet`` and what they mean."""
 
 TRIPS_COLUMNS: tuple[Column, ...] = (
     Column("request_id", "int64", "", "request id from the request table"),
@@ -150,22 +138,9 @@ OCCUPANCY_COLUMNS: tuple[Column, ...] = (
 OCCUPANCY_BIN_S = 900
 """Width of the occupancy time bins (15 minutes)."""
 
-EVENT_KINDS = (
-    "request",  # a request enters dispatch (pre-booked: prebook_release_s before its pickup)
-    "assign",  # assigned to a vehicle
-    "reject",  # rejected (final)
-    "cancel",  # cancelled (final)
-    "pickup",  # party boarded
-    "dropoff",  # party alighted
-    "arrive",  # vehicle reached a node where it stops (stop, depot, rebalancing target)
-    "rebalance",  # idle vehicle sent toward demand
-    "charge_start",
-    "charge_end",
-)
-
 EVENTS_COLUMNS: tuple[Column, ...] = (
     Column("time_s", "int64", "s", "simulated time"),
-    Column("kind", "str", "", "one of EVENT_KINDS"),
+    Column("kind", "str", "", "one of kl_mobility.sim.events.EVENT_KINDS"),
     Column("vehicle_id", "int32", "", "-1 if none"),
     Column("request_id", "int64", "", "-1 if none"),
     Column("node", "int32", "", "network node, -1 if none"),

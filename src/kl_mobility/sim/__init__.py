@@ -4,7 +4,8 @@ Importing this package stays light (no simpy, scipy or numba kernels until ``sim
 runs), so reading a scenario's service and fleet sections is quick.
 """
 
-from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
-from kl_mobility.sim.simulate import simulate
+from kl_mobility.service import ServiceConfig
+from kl_mobility.sim.config import VehicleTypeConfig
+from kl_mobility.sim.simulate import SimInputs, simulate
 
-__all__ = ["ServiceConfig", "VehicleTypeConfig", "simulate"]
+__all__ = ["ServiceConfig", "SimInputs", "VehicleTypeConfig", "simulate"]

@@ -1,7 +1,10 @@
-"""Service and fleet sections of a scenario.
+"""The fleet section of a scenario (:class:`VehicleTypeConfig`); the service section,
+:class:`~kl_mobility.service.ServiceConfig`, and its rules live in :mod:`kl_mobility.service`
+(re-exported here).
 
-Figures not taken from /work/shared/data/FACTS.md are named *assumptions*: scenario
-parameters with a default that a scenario file can and should override.
+Figures not taken from FACTS.md (the project's table of sourced figures) are named
+*assumptions*: scenario parameters with a default that a scenario file can and should
+override.
 """
 
 from __future__ import annotations
@@ -9,88 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kl_mobility.config import check_choice, check_finite_fields, check_range
+from kl_mobility.service import DAY_S, ServiceConfig, type_hours, type_rules
 
-__all__ = ["ServiceConfig", "VehicleTypeConfig"]
-
-DAY_S = 24 * 3600
-
-
-@dataclass(frozen=True)
-class ServiceConfig:
-    """Service rules of the on-demand operator.
-
-    Times are integer seconds since midnight of the simulated day.
-
-    - ``start_s``, ``end_s``: operating hours. A request whose earliest pickup lies outside
-      ``[start_s, end_s)`` is rejected (``outside_hours``); vehicles finish their schedules
-      after ``end_s`` but take no new requests. ``end_s`` may pass midnight (up to 48 h):
-      with 19:00-01:00 (68400, 90000) a request for 00:30 is served at 24:30, at the end of
-      the simulated day (the demand model wraps the hours the same way).
-    - ``max_wait_s``: pickup deadline = earliest pickup + ``max_wait_s``.
-    - ``detour_factor``, ``detour_const_s``: drop-off deadline = pickup deadline +
-      ``ceil(detour_factor x direct time) + detour_const_s`` (or the request's
-      ``latest_dropoff_s`` when earlier). Assumption defaults 1.5 and 300 s.
-    - ``unserved``: ``"reject"`` rejects a request no vehicle can take at once;
-      ``"keep"`` keeps it and retries at every dispatch round until its pickup deadline
-      passes (then it is cancelled, reason ``deadline_passed``).
-    - ``prebook_release_s``: a pre-booked request (``booking_time_s`` set) enters dispatch this
-      long before its earliest pickup (assumption 1800 s), so vehicles do not idle for hours.
-    - ``stop_dwell_s`` + ``board_s_per_passenger`` x party: time a vehicle stands at a pickup
-      or drop-off (assumptions 20 s and 5 s).
-    - ``walk_speed_kmh``, ``walk_detour_factor``, ``max_walk_m``: walking to and from stops of
-      stop-based vehicle types; walk time = straight-line metres x detour factor / speed
-      (assumptions 4.5 km/h, 1.3, 600 m).
-    - ``depot_nodes``: network nodes of depots (charging); empty = the node nearest the
-      network's centre. ``initial_positions``: ``"random"`` (vehicles spread over random
-      nodes, from the seed) or ``"depot"``.
-    - ``charge_threshold``: an electric vehicle whose state of charge falls below this share
-      of its battery drives to the nearest depot once idle and charges for
-      ``charge_time_s`` (back to full); assumptions 0.2 and 3600 s.
-    - ``max_stops``: room for planned stops per vehicle schedule (an insertion needing more
-      is infeasible).
-    - ``occupancy_bin_s``: width of the time bins of ``occupancy.parquet``.
-    """
-
-    start_s: int = 5 * 3600
-    end_s: int = 24 * 3600
-    max_wait_s: int = 600
-    detour_factor: float = 1.5
-    detour_const_s: int = 300
-    unserved: str = "reject"
-    prebook_release_s: int = 1800
-    stop_dwell_s: int = 20
-    board_s_per_passenger: int = 5
-    walk_speed_kmh: float = 4.5
-    walk_detour_factor: float = 1.3
-    max_walk_m: float = 600.0
-    depot_nodes: tuple[int, ...] = ()
-    initial_positions: str = "random"
-    charge_threshold: float = 0.2
-    charge_time_s: int = 3600
-    max_stops: int = 16
-    occupancy_bin_s: int = 900
-
-    def __post_init__(self) -> None:
-        check_finite_fields(self)
-        check_range("start_s", self.start_s, 0, 2 * DAY_S)
-        check_range("end_s", self.end_s, self.start_s, 2 * DAY_S)
-        check_range("max_wait_s", self.max_wait_s, 0, DAY_S, lo_open=True)
-        check_range("detour_factor", self.detour_factor, 1.0, 10.0)
-        check_range("detour_const_s", self.detour_const_s, 0, DAY_S)
-        check_choice("unserved", self.unserved, ("reject", "keep"))
-        check_range("prebook_release_s", self.prebook_release_s, 0, DAY_S)
-        check_range("stop_dwell_s", self.stop_dwell_s, 0, 3600)
-        check_range("board_s_per_passenger", self.board_s_per_passenger, 0, 600)
-        check_range("walk_speed_kmh", self.walk_speed_kmh, 0.0, 20.0, lo_open=True)
-        check_range("walk_detour_factor", self.walk_detour_factor, 1.0, 5.0)
-        check_range("max_walk_m", self.max_walk_m, 0.0, 10_000.0)
-        for n in self.depot_nodes:
-            check_range("depot_nodes", n, 0)
-        check_choice("initial_positions", self.initial_positions, ("random", "depot"))
-        check_range("charge_threshold", self.charge_threshold, 0.0, 1.0)
-        check_range("charge_time_s", self.charge_time_s, 0, DAY_S)
-        check_range("max_stops", self.max_stops, 2, 1000)
-        check_range("occupancy_bin_s", self.occupancy_bin_s, 60, DAY_S)
+__all__ = ["DAY_S", "ServiceConfig", "VehicleTypeConfig"]
 
 
 @dataclass(frozen=True)
@@ -188,13 +112,10 @@ class VehicleTypeConfig:
 
     def rules(self, service: ServiceConfig) -> tuple[int, float, int]:
         """``(max_wait_s, detour_factor, detour_const_s)`` of this type: its own, else the
-        service's."""
-        return (service.max_wait_s if self.max_wait_s is None else self.max_wait_s,
-                service.detour_factor if self.detour_factor is None else self.detour_factor,
-                service.detour_const_s if self.detour_const_s is None else self.detour_const_s)
+        service's (:func:`kl_mobility.service.type_rules`)."""
+        return type_rules(self.max_wait_s, self.detour_factor, self.detour_const_s, service)
 
     def hours(self, service: ServiceConfig) -> tuple[int, int]:
-        """``(start_s, end_s)`` of this type: its own, else the service's."""
-        start = service.start_s if self.start_s is None else self.start_s
-        end = service.end_s if self.end_s is None else self.end_s
-        return start, end
+        """``(start_s, end_s)`` of this type: its own, else the service's
+        (:func:`kl_mobility.service.type_hours`)."""
+        return type_hours(self.start_s, self.end_s, service)

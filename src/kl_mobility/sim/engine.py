@@ -29,12 +29,13 @@ road edge, so ``km_total`` = edge vehicle-km + ``km_external``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import simpy
 
-from kl_mobility.dispatch.registry import DispatchPolicy
+from kl_mobility.dispatch.base import DispatchPolicy
 from kl_mobility.kernels.insertion import (
     COST_KINDS,
     INFEASIBLE,
@@ -45,8 +46,9 @@ from kl_mobility.kernels.insertion import (
 )
 from kl_mobility.kernels.movement import drive
 from kl_mobility.progress import ProgressCallback, report
-from kl_mobility.results.schema import EVENT_KINDS
-from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
+from kl_mobility.service import ServiceConfig, at_boundary, dwell_s
+from kl_mobility.sim.config import VehicleTypeConfig
+from kl_mobility.sim.events import EV
 from kl_mobility.sim.setup import fleet_arrays
 from kl_mobility.sim.state import (
     ST_CANCELLED,
@@ -58,33 +60,60 @@ from kl_mobility.sim.state import (
 )
 from kl_mobility.sim.travel import TypeTables
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "EngineSetup"]
 
-EV = {k: i for i, k in enumerate(EVENT_KINDS)}
 _FAR = np.iinfo(np.int64).max // 4
+
+
+@dataclass(frozen=True, eq=False)
+class EngineSetup:
+    """Everything an :class:`Engine` runs on, packed by :func:`kl_mobility.sim.simulate`.
+
+    ``network``: the road network; ``tables``: travel-time tables per vehicle type (fleet
+    order), ``base``: those of the network's own speeds; ``req``: the requests as flat
+    arrays (:func:`kl_mobility.sim.setup.make_requests`); ``fleet_cfg``: the vehicle types;
+    ``fleet``: the vehicles' state (:func:`kl_mobility.sim.setup.make_fleet`); ``service``:
+    the service rules; ``policy``: the dispatch policy; ``cost``: the insertion cost (a key
+    of :data:`kl_mobility.kernels.insertion.COST_KINDS`); ``retry_interval_s``: how often
+    kept requests are retried; ``depots``: depot nodes; ``rng``: the dispatch stream;
+    ``t0``: the clock's start; ``record_legs``: keep the driven legs.
+    """
+
+    network: Any
+    tables: Sequence[TypeTables]
+    base: TypeTables
+    req: RequestState
+    fleet_cfg: Sequence[VehicleTypeConfig]
+    fleet: FleetState
+    service: ServiceConfig
+    policy: DispatchPolicy
+    cost: str
+    retry_interval_s: int
+    depots: np.ndarray
+    rng: np.random.Generator
+    t0: int
+    record_legs: bool = False
 
 
 class Engine:
     """One simulation run; implements :class:`kl_mobility.dispatch.DispatchContext`."""
 
-    def __init__(self, network: Any, tables: Sequence[TypeTables], base: TypeTables,
-                 req: RequestState, fleet_cfg: Sequence[VehicleTypeConfig], fleet: FleetState,
-                 service: ServiceConfig, policy: DispatchPolicy, cost: str,
-                 retry_interval_s: int, depots: np.ndarray, rng: np.random.Generator,
-                 t0: int, progress: ProgressCallback | None = None, callbacks: Any = None,
-                 record_legs: bool = False) -> None:
+    def __init__(self, setup: EngineSetup, *, progress: ProgressCallback | None = None,
+                 callbacks: Any = None) -> None:
+        network, fleet_cfg, fleet = setup.network, setup.fleet_cfg, setup.fleet
+        service, t0, record_legs = setup.service, setup.t0, setup.record_legs
         self.network = network
-        self.tables = list(tables)
-        self.base = base
-        self.req = req
+        self.tables = list(setup.tables)
+        self.base = setup.base
+        self.req = setup.req
         self.fleet_cfg = list(fleet_cfg)
         self.f = fleet
         self.service = service
-        self.policy = policy
-        self.cost_kind = COST_KINDS[cost]
-        self.retry_interval_s = retry_interval_s
-        self.depots = depots
-        self.rng = rng
+        self.policy = setup.policy
+        self.cost_kind = COST_KINDS[setup.cost]
+        self.retry_interval_s = setup.retry_interval_s
+        self.depots = setup.depots
+        self.rng = setup.rng
         self.progress = progress
         self.on_event: Callable[..., None] | None = getattr(callbacks, "on_event", None)
         self.env = simpy.Environment(initial_time=t0)
@@ -192,7 +221,7 @@ class Engine:
             now = self.now
             still = []
             for r in self.pending:
-                if now > int(self.req.late_pick[:, r].max() - self.req.off_o[r]):
+                if now > self._pickup_deadline(r):
                     self._finalize(r, ST_CANCELLED, "deadline_passed")
                 else:
                     still.append(r)
@@ -358,6 +387,12 @@ class Engine:
         hours do not cover are not offered to it at all, see ``make_requests``)."""
         return self.now < self.type_end_s[ti]
 
+    def _pickup_deadline(self, r: int) -> int:
+        """The latest time any type could still start the pickup of a waiting request
+        ``r``, at the node it is served from (the boundary node of an outer district:
+        :func:`kl_mobility.service.at_boundary`)."""
+        return int(self.req.late_pick[:, r].max() - self.req.off_o[r])
+
     def _candidates(self, ti: int) -> np.ndarray:
         f = self.f
         if not self._taking_requests(ti):
@@ -367,16 +402,16 @@ class Engine:
 
     def _req_args(self, ti: int, r: int) -> dict[str, int]:
         """The request as the kernels see it: windows at the served nodes (boundary nodes
-        for external zones, shifted by the offsets) and dwell incl. out-and-back drives."""
-        req, s = self.req, self.service
+        for external zones, shifted by the offsets) and dwell incl. out-and-back drives
+        (:func:`kl_mobility.service.at_boundary`)."""
+        req = self.req
         pax = int(req.passengers[r])
-        dw = s.stop_dwell_s + s.board_s_per_passenger * pax
-        oo, od = int(req.off_o[r]), int(req.off_d[r])
-        return {"origin": int(req.o[ti, r]), "dest": int(req.d[ti, r]),
-                "early": int(req.early[ti, r]) - oo,
-                "late_pick": int(req.late_pick[ti, r]) - oo,
-                "late_drop": int(req.late_drop[ti, r]) - od, "passengers": pax,
-                "dwell_pick": dw + 2 * oo, "dwell_drop": dw + 2 * od}
+        early, late_pick, late_drop, dwell_pick, dwell_drop = at_boundary(
+            int(req.early[ti, r]), int(req.late_pick[ti, r]), int(req.late_drop[ti, r]),
+            dwell_s(self.service, pax), int(req.off_o[r]), int(req.off_d[r]))
+        return {"origin": int(req.o[ti, r]), "dest": int(req.d[ti, r]), "early": early,
+                "late_pick": late_pick, "late_drop": late_drop, "passengers": pax,
+                "dwell_pick": dwell_pick, "dwell_drop": dwell_drop}
 
     def best_insertion(self, req: int) -> tuple[int, int, int, int]:
         f = self.f
@@ -396,11 +431,11 @@ class Engine:
         return best
 
     def cost_matrix(self, reqs: np.ndarray):
-        f, rq, s = self.f, self.req, self.service
+        f, rq = self.f, self.req
         reqs = np.asarray(reqs, np.int64)
         costs, vehicles, iis, jjs = [], [], [], []
         pax = rq.passengers[reqs]
-        dw = s.stop_dwell_s + s.board_s_per_passenger * pax
+        dw = dwell_s(self.service, pax)
         oo, od = rq.off_o[reqs], rq.off_d[reqs]  # external zones, see _req_args
         for ti, tb in enumerate(self.tables):
             cand = self._candidates(ti)
@@ -414,12 +449,14 @@ class Engine:
             jj = np.full(c.shape, -1, np.int64)
             if ok.any():
                 sub = reqs[ok]
+                early, late_pick, late_drop, dwell_pick, dwell_drop = at_boundary(
+                    rq.early[ti, sub], rq.late_pick[ti, sub], rq.late_drop[ti, sub], dw[ok],
+                    oo[ok], od[ok])
                 c2, i2, j2 = insertion_cost_matrix(
                     tb.tt, cand, sn, st, f.load, f.capacity, f.sched_len, f.sched_node,
                     f.sched_early, f.sched_late, f.sched_delta, f.sched_dwell, rq.o[ti, sub],
-                    rq.d[ti, sub], rq.early[ti, sub] - oo[ok], rq.late_pick[ti, sub] - oo[ok],
-                    rq.late_drop[ti, sub] - od[ok], pax[ok], dw[ok] + 2 * oo[ok],
-                    dw[ok] + 2 * od[ok], self.cost_kind, ttT=tb.ttT)
+                    rq.d[ti, sub], early, late_pick, late_drop, pax[ok], dwell_pick,
+                    dwell_drop, self.cost_kind, ttT=tb.ttT)
                 c[ok], ii[ok], jj[ok] = c2, i2, j2
             costs.append(c)
             vehicles.append(cand)

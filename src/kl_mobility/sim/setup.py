@@ -1,4 +1,10 @@
-"""Turning the request table and fleet section into the engine's flat arrays."""
+"""Turning the request table and fleet section into the engine's flat arrays.
+
+The service rules applied here (deadlines, hours, outer-district offsets, depots, reasons)
+are :mod:`kl_mobility.service`'s; the names re-exported from there (``in_service_hours``,
+``past_midnight``, ``wrap_past_midnight``, ``depot_nodes``, ``DEFAULT_EXTERNAL_SPEED_KMH``,
+``TIME_COLUMNS``) keep their old import path.
+"""
 
 from __future__ import annotations
 
@@ -8,39 +14,38 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kl_mobility.sim.config import DAY_S, ServiceConfig, VehicleTypeConfig
+from kl_mobility.service import (
+    DEFAULT_EXTERNAL_SPEED_KMH,
+    TIME_COLUMNS,
+    ServiceConfig,
+    depot_nodes,
+    dropoff_deadline,
+    external_offsets,
+    in_service_hours,
+    optional_times,
+    past_midnight,
+    pickup_deadline,
+    structural_reasons,
+    wrap_past_midnight,
+)
+from kl_mobility.sim.config import VehicleTypeConfig
 from kl_mobility.sim.state import ST_OPEN, FleetState, RequestState
 from kl_mobility.sim.travel import TypeTables, nearest_stop, virtual_stops
 
-__all__ = ["REQUIRED_COLUMNS", "TIME_COLUMNS", "depot_nodes", "in_service_hours",
-           "make_fleet", "make_requests", "past_midnight", "wrap_past_midnight"]
+__all__ = ["DEFAULT_EXTERNAL_SPEED_KMH", "REQUIRED_COLUMNS", "TIME_COLUMNS", "depot_nodes",
+           "in_service_hours", "make_fleet", "make_requests", "past_midnight",
+           "wrap_past_midnight"]
 
 REQUIRED_COLUMNS = ("request_id", "request_time_s", "origin_node", "dest_node", "passengers")
-TIME_COLUMNS = ("request_time_s", "earliest_pickup_s", "latest_dropoff_s", "booking_time_s")
-"""Time columns of the request table (seconds since midnight of the simulated day)."""
 INF_TIME = np.iinfo(np.int32).max
-DEFAULT_EXTERNAL_SPEED_KMH = 50.0
-"""Speed between an external zone and its boundary node when no distance column is given:
-the demand model's default ``DemandConfig.external_speed_kmh`` (the runner passes the
-scenario's value)."""
 
 
-def _opt_int(df: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
-    """(values int64 with 0 where missing, mask of present values)."""
-    if col not in df.columns:
-        return np.zeros(len(df), np.int64), np.zeros(len(df), bool)
-    s = pd.to_numeric(df[col], errors="raise")
-    present = s.notna().to_numpy()
-    vals = s.fillna(0).to_numpy().astype(np.int64)
-    return vals, present
-
-
-def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
+def make_requests(requests: pd.DataFrame, network: Any, base: TypeTables,
                   tables: Sequence[TypeTables], fleet: Sequence[VehicleTypeConfig],
-                  service: ServiceConfig, node_x: np.ndarray, node_y: np.ndarray,
-                  stops: Mapping[str, np.ndarray] | None,
+                  service: ServiceConfig, stops: Mapping[str, np.ndarray] | None,
                   external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH) -> RequestState:
-    """Validate the request table and derive every per-type window (see ServiceConfig).
+    """Validate the request table and derive every per-type window (see ServiceConfig) on
+    ``network`` (its ``n_nodes`` and node coordinates ``node_x``/``node_y``).
 
     A type whose own hours (:meth:`VehicleTypeConfig.hours`) do not cover a request's
     earliest pickup gets ``o = d = -1`` for it (not offered); a request no active type's
@@ -56,6 +61,8 @@ def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
     and the drop-off deadline grows with it. Stop-based types are not offered a request
     with an external end (no stop within walking distance of an Ortsbezirk).
     """
+    n_nodes, node_x, node_y = (network.n_nodes, np.asarray(network.node_x, np.float64),
+                               np.asarray(network.node_y, np.float64))
     missing = [c for c in REQUIRED_COLUMNS if c not in requests.columns]
     if missing:
         raise ValueError(f"requests lack columns {missing} (have {list(requests.columns)})")
@@ -72,14 +79,14 @@ def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
     if n and pax.min() < 1:
         raise ValueError("requests: passengers must be >= 1")
     t_req = requests["request_time_s"].to_numpy(np.int64)
-    earliest, has_earliest = _opt_int(requests, "earliest_pickup_s")
-    latest, has_latest = _opt_int(requests, "latest_dropoff_s")
-    booking, prebooked = _opt_int(requests, "booking_time_s")
+    earliest, has_earliest = optional_times(requests, "earliest_pickup_s")
+    latest, has_latest = optional_times(requests, "latest_dropoff_s")
+    booking, prebooked = optional_times(requests, "booking_time_s")
     early0 = np.where(has_earliest, earliest, t_req)
     release = np.where(prebooked, np.maximum(booking, early0 - service.prebook_release_s), t_req)
     release = np.minimum(release, np.maximum(early0, t_req))
-    off_o, off_o_m = _offsets(requests, "origin", external_speed_kmh)
-    off_d, off_d_m = _offsets(requests, "dest", external_speed_kmh)
+    off_o, off_o_m = external_offsets(requests, "origin", external_speed_kmh)
+    off_d, off_d_m = external_offsets(requests, "dest", external_speed_kmh)
     external = (off_o > 0) | (off_d > 0)
 
     n_types = len(fleet)
@@ -114,22 +121,20 @@ def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
         d[ti] = np.where(ok, sd, -1)
         early[ti] = early0 + wo
         max_wait, detour_factor, detour_const = vt.rules(service)  # the type's own rules
-        late_pick[ti] = early[ti] + max_wait
-        ld = late_pick[ti] + np.ceil(detour_factor * np.where(ok, direct, 0)).astype(
-            np.int64) + detour_const
-        late_drop[ti] = np.where(has_latest, np.minimum(ld, latest - wd), ld)
+        late_pick[ti] = pickup_deadline(max_wait, early[ti])
+        late_drop[ti] = dropoff_deadline(late_pick[ti], np.where(ok, direct, 0),
+                                         detour_factor, detour_const, latest - wd, has_latest)
         walk[ti] = wo + wd
 
     direct_s = base.tt[origin, dest].astype(np.int64)
     direct_m = base.dist[origin, dest].astype(np.float64)
-    reason = np.full(n, "", dtype=object)
     max_cap = max((vt.capacity for vt in fleet if vt.count > 0), default=0)
-    reason[(o < 0).all(axis=0) if n_types else np.ones(n, bool)] = "no_stop"
-    reason[direct_s >= INF_TIME] = "unreachable"
-    reason[origin == dest] = "same_node"
-    reason[pax > max_cap] = "too_many_passengers"
     hours = [vt.hours(service) for vt in fleet if vt.count > 0]
-    reason[~in_service_hours(early0, service, hours)] = "outside_hours"
+    reason = structural_reasons(
+        n, no_stop=(o < 0).all(axis=0) if n_types else np.ones(n, bool),
+        unreachable=direct_s >= INF_TIME, same_node=origin == dest,
+        too_many_passengers=pax > max_cap,
+        outside_hours=~in_service_hours(early0, service, hours))
     return RequestState(
         n=n, request_id=rid, release_s=release, passengers=pax, origin=origin, dest=dest,
         direct_s=np.where(direct_s < INF_TIME, direct_s + off_o + off_d, direct_s),
@@ -140,77 +145,6 @@ def make_requests(requests: pd.DataFrame, n_nodes: int, base: TypeTables,
         pickup_s=np.full(n, -1, np.int64), dropoff_s=np.full(n, -1, np.int64),
         shared=np.zeros(n, bool), earliest_s=early0,
     )
-
-
-def in_service_hours(t: np.ndarray, service: ServiceConfig,
-                     hours: Sequence[tuple[int, int]]) -> np.ndarray:
-    """bool[n]: whether earliest pickups ``t`` lie in the service's ``[start_s, end_s)`` and
-    in the ``[start, end)`` of some active vehicle type (``hours``, e.g.
-    :meth:`VehicleTypeConfig.hours`; none given = the service's hours only). A request
-    outside is rejected as ``outside_hours``."""
-    t = np.asarray(t, np.int64)
-    ok = (t >= service.start_s) & (t < service.end_s)
-    if hours:
-        ok &= np.logical_or.reduce([(t >= a) & (t < b) for a, b in hours])
-    return ok
-
-
-def past_midnight(t: np.ndarray, service: ServiceConfig,
-                  hours: Sequence[tuple[int, int]]) -> np.ndarray:
-    """bool[n]: earliest pickups ``t`` (seconds since midnight) outside the hours
-    (:func:`in_service_hours`) that ``t + 24 h`` lies inside: early-morning requests that a
-    service running past midnight (``end_s`` > 86400, e.g. 19:00-01:00 = 68400-90000) takes
-    at the end of the simulated day, as the demand model counts them in its hours
-    (``kl_mobility.demand.servicearea.in_window`` wraps windows past midnight)."""
-    t = np.asarray(t, np.int64)
-    return ~in_service_hours(t, service, hours) & in_service_hours(t + DAY_S, service, hours)
-
-
-def wrap_past_midnight(requests: pd.DataFrame, service: ServiceConfig,
-                       hours: Sequence[tuple[int, int]]) -> pd.DataFrame:
-    """``requests`` with every time column (:data:`TIME_COLUMNS`) of the
-    :func:`past_midnight` rows moved 24 h later (00:30 -> 24:30), so a typical day's early
-    morning is served by the evening service that runs into it; the table itself when no
-    row moves. The desired pickup is ``earliest_pickup_s``, else ``request_time_s``."""
-    t_req = requests["request_time_s"].to_numpy(np.int64)
-    earliest, has_e = _opt_int(requests, "earliest_pickup_s")
-    move = past_midnight(np.where(has_e, earliest, t_req), service, hours)
-    if not move.any():
-        return requests
-    out = requests.copy()
-    for col in TIME_COLUMNS:
-        if col in out.columns:
-            out.loc[move, col] = out.loc[move, col] + DAY_S
-    return out
-
-
-def _offsets(df: pd.DataFrame, end: str, speed_kmh: float) -> tuple[np.ndarray, np.ndarray]:
-    """One-way ``(seconds int64, metres float64)`` between an external zone and its node."""
-    n = len(df)
-    col = f"{end}_offset_s"
-    off = (pd.to_numeric(df[col], errors="raise").fillna(0).to_numpy().astype(np.int64)
-           if col in df.columns else np.zeros(n, np.int64))
-    if n and off.min() < 0:
-        raise ValueError(f"requests: {col} must be >= 0")
-    col_m = f"{end}_offset_m"
-    if col_m in df.columns:
-        off_m = pd.to_numeric(df[col_m], errors="raise").fillna(0).to_numpy(np.float64)
-        if n and not (off_m >= 0).all():
-            raise ValueError(f"requests: {col_m} must be >= 0")
-    else:
-        off_m = off * (speed_kmh / 3.6)
-    return off, off_m
-
-
-def depot_nodes(service: ServiceConfig, node_x: np.ndarray, node_y: np.ndarray) -> np.ndarray:
-    """Depot nodes of the service, or the node nearest the network's centre."""
-    if service.depot_nodes:
-        dep = np.asarray(service.depot_nodes, np.int64)
-        if dep.max() >= node_x.shape[0]:
-            raise ValueError("depot_nodes must be network node ids")
-        return dep
-    cx, cy = float(np.mean(node_x)), float(np.mean(node_y))
-    return np.array([int(np.argmin((node_x - cx) ** 2 + (node_y - cy) ** 2))], np.int64)
 
 
 def make_fleet(fleet: Sequence[VehicleTypeConfig], service: ServiceConfig, n_nodes: int,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ import pandas as pd
 from kl_mobility.dispatch.config import DispatchConfig
 from kl_mobility.dispatch.registry import DISPATCH_POLICIES
 from kl_mobility.progress import ProgressCallback
-from kl_mobility.results.records import SimulationResult, events_frame, occupancy_frame
+from kl_mobility.results.records import SimulationResult
 from kl_mobility.results.schema import (
     EDGES_COLUMNS,
     EDGES_TYPE_COLUMN_PREFIX,
@@ -21,68 +22,96 @@ from kl_mobility.results.schema import (
     VEHICLES_COLUMNS,
     column_names,
 )
-from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
+from kl_mobility.service import (
+    DEFAULT_EXTERNAL_SPEED_KMH,
+    ServiceConfig,
+    depot_nodes,
+    wrap_past_midnight,
+)
+from kl_mobility.sim.config import VehicleTypeConfig
+from kl_mobility.sim.events import events_frame, occupancy_frame
 from kl_mobility.sim.state import ST_CANCELLED, ST_REJECTED, ST_SERVED
 
 if TYPE_CHECKING:
     from kl_mobility.sim.engine import Engine
 
-__all__ = ["simulate"]
+__all__ = ["SimInputs", "simulate"]
 
 STREAMS = ("fleet", "dispatch")
 """Named random streams spawned from ``np.random.SeedSequence(seed)``, in this order."""
 
 
-def simulate(network: Any, oracle: Any, requests: pd.DataFrame, service: ServiceConfig,
-             fleet: Sequence[VehicleTypeConfig], dispatch: DispatchConfig, *, seed: int,
-             progress: ProgressCallback | None = None, callbacks: Any = None,
-             stops: Mapping[str, np.ndarray] | None = None,
-             type_oracles: Mapping[str, Any] | None = None,
-             cache_dir: str | Path | None = None,
-             record_legs: bool = False,
-             forecast: pd.DataFrame | None = None,
-             external_speed_kmh: float | None = None) -> SimulationResult:
-    """Simulate one day of on-demand service.
+@dataclass(frozen=True, eq=False)
+class SimInputs:
+    """What one simulated day is made of (the argument of :func:`simulate`).
 
     ``network``: a :class:`~kl_mobility.network.RoadNetwork`; ``oracle``: its dense
     :class:`~kl_mobility.network.TravelTimeOracle`; ``requests``: the request table
     (:mod:`kl_mobility.demand.schema` columns; ``request_id, request_time_s, origin_node,
-    dest_node, passengers`` required). ``seed`` feeds the named streams :data:`STREAMS`
-    (initial vehicle positions, policy randomness).
+    dest_node, passengers`` required); ``service``: the service rules
+    (:class:`~kl_mobility.service.ServiceConfig`); ``fleet``: the vehicle types
+    (:class:`~kl_mobility.sim.config.VehicleTypeConfig`, scenario order); ``dispatch``: the
+    policy and its options. ``seed`` feeds the named streams :data:`STREAMS` (initial
+    vehicle positions, policy randomness).
 
-    Optional: ``callbacks.on_event(time_s, kind, vehicle_id, request_id, node)`` is called for
-    every logged event; ``stops`` maps a stop-based vehicle type's name to its stop nodes
-    (else virtual stops); ``type_oracles`` maps a type name to a ready oracle (else a
-    speed-capped type gets one built and cached under ``cache_dir``); ``record_legs`` keeps
-    the driven legs in ``result.legs``; ``forecast`` (columns ``time_s``, ``origin_node``) is
-    the expected demand the ``rebalancing`` policy steers toward, e.g. the demand model's
-    expected trips (default: the request table itself, a perfect forecast).
+    Optional: ``stops`` maps a stop-based vehicle type's name to its stop nodes (else
+    virtual stops); ``type_oracles`` maps a type name to a ready oracle (else a
+    speed-capped type gets one built and cached under ``simulate``'s ``cache_dir``);
+    ``forecast`` (columns ``time_s``, ``origin_node``) is the expected demand the
+    ``rebalancing`` policy steers toward, e.g. the demand model's expected trips (default:
+    the request table itself, a perfect forecast); ``external_speed_kmh``: the speed
+    between an outer district and its boundary node when the table has no distance
+    column (default :data:`kl_mobility.service.DEFAULT_EXTERNAL_SPEED_KMH`).
+    """
+
+    network: Any
+    oracle: Any
+    requests: pd.DataFrame
+    service: ServiceConfig
+    fleet: Sequence[VehicleTypeConfig]
+    dispatch: DispatchConfig
+    seed: int
+    stops: Mapping[str, np.ndarray] | None = None
+    type_oracles: Mapping[str, Any] | None = None
+    forecast: pd.DataFrame | None = None
+    external_speed_kmh: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fleet", tuple(self.fleet))
+
+
+def simulate(inputs: SimInputs, *, progress: ProgressCallback | None = None,
+             callbacks: Any = None, cache_dir: str | Path | None = None,
+             record_legs: bool = False) -> SimulationResult:
+    """Simulate one day of on-demand service: the day of ``inputs`` (:class:`SimInputs`).
+
+    ``callbacks.on_event(time_s, kind, vehicle_id, request_id, node)`` is called for every
+    logged event; ``progress`` receives progress reports; ``cache_dir`` holds the
+    travel-time tables built for speed-capped types; ``record_legs`` keeps the driven legs
+    in ``result.legs``.
 
     Service past midnight: when the service's and a type's hours run past 24:00 (e.g.
     ``end_s`` = 90000 for 01:00), a request whose desired pickup lies outside the hours but
     24 h later inside them (00:30 with hours 19:00-25:00) is simulated 24 h later, at the end
-    of the day (:func:`kl_mobility.sim.setup.wrap_past_midnight`; its ``request_time_s`` in
+    of the day (:func:`kl_mobility.service.wrap_past_midnight`; its ``request_time_s`` in
     the trips table is then past 86400), as the demand model counts such trips in the hours.
 
     External zones: requests with ``origin_offset_s`` / ``dest_offset_s`` > 0 (Ortsbezirke
     outside the network, attached to a boundary node) are served door to door at the zone:
     the vehicle drives from the boundary node out to the zone and back at each such stop
     (see :mod:`kl_mobility.sim.engine`); the one-way distance is ``*_offset_m`` when the
-    table has it, else ``offset_s x external_speed_kmh / 3.6`` (default: the demand
-    model's default speed, :data:`kl_mobility.sim.setup.DEFAULT_EXTERNAL_SPEED_KMH`).
+    table has it, else ``offset_s x external_speed_kmh / 3.6``.
     """
-    from kl_mobility.sim.engine import Engine
-    from kl_mobility.sim.setup import (
-        DEFAULT_EXTERNAL_SPEED_KMH,
-        depot_nodes,
-        make_fleet,
-        make_requests,
-        wrap_past_midnight,
-    )
+    from kl_mobility.sim.engine import Engine, EngineSetup
+    from kl_mobility.sim.setup import make_fleet, make_requests
     from kl_mobility.sim.travel import TypeTables, type_tables
 
     wall = time.perf_counter()
-    fleet = tuple(fleet)
+    network, oracle, requests = inputs.network, inputs.oracle, inputs.requests
+    service, dispatch, seed = inputs.service, inputs.dispatch, inputs.seed
+    fleet = tuple(inputs.fleet)
+    stops, external_speed_kmh = inputs.stops, inputs.external_speed_kmh
+    type_oracles = inputs.type_oracles
     if not all(isinstance(vt, VehicleTypeConfig) for vt in fleet):
         raise TypeError("fleet must be a sequence of VehicleTypeConfig")
     if dispatch.policy not in DISPATCH_POLICIES:
@@ -103,15 +132,19 @@ def simulate(network: Any, oracle: Any, requests: pd.DataFrame, service: Service
         raise ValueError(f"external_speed_kmh must be > 0, got {external_speed_kmh}")
     requests = wrap_past_midnight(requests, service,
                                   [vt.hours(service) for vt in fleet if vt.count > 0])
-    req = make_requests(requests, network.n_nodes, base, tables, fleet, service, node_x,
-                        node_y, stops, external_speed_kmh)
+    req = make_requests(requests, network, base, tables, fleet, service, stops,
+                        external_speed_kmh)
     depots = depot_nodes(service, node_x, node_y)
     t0 = int(min(service.start_s, req.release_s.min() if req.n else service.start_s))
     fl = make_fleet(fleet, service, network.n_nodes, depots, rng_fleet, t0)
     policy = DISPATCH_POLICIES[dispatch.policy](dispatch)
-    engine = Engine(network, tables, base, req, fleet, fl, service, policy, dispatch.cost,
-                    dispatch.retry_interval_s, depots, rng_dispatch, t0, progress, callbacks,
-                    record_legs)
+    engine = Engine(EngineSetup(network=network, tables=tuple(tables), base=base, req=req,
+                                fleet_cfg=fleet, fleet=fl, service=service, policy=policy,
+                                cost=dispatch.cost,
+                                retry_interval_s=dispatch.retry_interval_s, depots=depots,
+                                rng=rng_dispatch, t0=t0, record_legs=record_legs),
+                    progress=progress, callbacks=callbacks)
+    forecast = inputs.forecast
     if forecast is not None:
         ft = forecast["time_s"].to_numpy(np.int64)
         fo = forecast["origin_node"].to_numpy(np.int64)

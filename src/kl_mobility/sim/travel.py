@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
-from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
+from kl_mobility.service import ServiceConfig
+from kl_mobility.sim.config import VehicleTypeConfig
 
 __all__ = ["TypeTables", "capped_oracle", "nearest_stop", "type_tables", "virtual_stops"]
 

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from kl_mobility.network import build_oracle, grid_network
+from kl_mobility.planning.hindsight import hindsight_plan
+from kl_mobility.planning.plan import PlanSetup, plan_requests, problem_from_requests
 from kl_mobility.routing import SearchOptions, check_routes
-from kl_mobility.routing.hindsight import hindsight_plan
-from kl_mobility.routing.plan import plan_requests, problem_from_requests
 from kl_mobility.sim.config import ServiceConfig
 
 FAST = SearchOptions(time_limit_s=1.0)
@@ -44,8 +44,7 @@ def test_problem_windows_follow_service_rules(grid):
     net, orc = grid
     req = pd.DataFrame({"request_id": [7], "request_time_s": [28800], "origin_node": [0],
                         "dest_node": [4], "passengers": [2]})
-    p, loc_node = problem_from_requests(req, orc, fleet=1, capacity=4, depot_node=12,
-                                        service=ServiceConfig())
+    p, loc_node = problem_from_requests(req, orc, PlanSetup(fleet=1, capacity=4, service=ServiceConfig()), depot_node=12)
     pu, de = int(p.pickups[0]), int(p.deliveries[0])
     assert loc_node[pu] == 0 and loc_node[de] == 4
     assert p.time[pu, de] == 80
@@ -58,7 +57,7 @@ def test_problem_windows_follow_service_rules(grid):
 def test_plan_serves_all_and_kpis_add_up(grid):
     net, orc = grid
     req = _requests(10)
-    res = plan_requests(req, orc, fleet=2, capacity=4, network=net, options=FAST)
+    res = plan_requests(req, orc, PlanSetup(fleet=2, capacity=4, network=net), options=FAST)
     sol = res.solution
     assert sol.feasible and sol.dropped == ()
     assert res.kpis["n_served"] == 10 and res.kpis["share_served"] == 1.0
@@ -80,7 +79,7 @@ def test_oversized_party_is_not_planned(grid):
     net, orc = grid
     req = _requests(4)
     req.loc[1, "passengers"] = 9
-    res = plan_requests(req, orc, fleet=1, capacity=4, network=net, options=FAST)
+    res = plan_requests(req, orc, PlanSetup(fleet=1, capacity=4, network=net), options=FAST)
     assert res.solution.feasible
     row = res.trips.set_index("request_id").loc[101]
     assert row["status"] == "rejected" and row["vehicle_id"] == -1
@@ -95,8 +94,7 @@ def test_hindsight_plans_only_served_requests(grid):
     req = _requests(8)
     trips = pd.DataFrame({"request_id": req["request_id"],
                           "status": ["served"] * 6 + ["rejected"] * 2})
-    res = hindsight_plan(req, orc, 2, 4, trips=trips, start_nodes=[0, 24], network=net,
-                         time_limit_s=1.0)
+    res = hindsight_plan(req, orc, PlanSetup(fleet=2, capacity=4, return_to_depot=False, start_nodes=[0, 24], network=net), trips=trips, options=SearchOptions(time_limit_s=1.0))
     assert len(res.trips) == 6 and res.solution.feasible
     for _, g in res.stops.groupby("vehicle_id"):
         assert g["node"].iloc[0] in (0, 24)
@@ -109,15 +107,14 @@ def test_hindsight_compare_with_a_simulated_day(grid):
     online day (the online plan is one feasible static plan: same windows, same depot
     start; on 12 requests the search finds one at least as good)."""
     from kl_mobility.dispatch.config import DispatchConfig
-    from kl_mobility.routing.hindsight import hindsight_compare
+    from kl_mobility.planning.hindsight import hindsight_compare
     from kl_mobility.sim.config import VehicleTypeConfig
-    from kl_mobility.sim.simulate import simulate
+    from kl_mobility.sim.simulate import SimInputs, simulate
 
     net, orc = grid
     req = _requests(12)
     svc = ServiceConfig(initial_positions="depot")
-    run = simulate(net, orc, req, svc, [VehicleTypeConfig(name="van", count=2, capacity=4)],
-                   DispatchConfig(), seed=1)
+    run = simulate(SimInputs(net, orc, req, svc, [VehicleTypeConfig(name="van", count=2, capacity=4)], DispatchConfig(), seed=1))
     cmp = hindsight_compare(run, req, orc, service=svc, network=net, time_limit_s=1.0)
     assert cmp["hindsight_feasible"] == 1.0
     assert cmp["hindsight_served"] == cmp["n_served"] > 0
@@ -140,8 +137,7 @@ def test_external_offsets_extend_stop_time_and_shift_windows(grid):
     [28680, 29280]; stop times 30 + 2 * 120 = 270 s and 30 + 2 * 60 = 150 s."""
     net, orc = grid
     req = _external_request(origin_offset_s=120, dest_offset_s=60)
-    p, loc_node = problem_from_requests(req, orc, fleet=1, capacity=4, depot_node=12,
-                                        service=ServiceConfig())
+    p, loc_node = problem_from_requests(req, orc, PlanSetup(fleet=1, capacity=4, service=ServiceConfig()), depot_node=12)
     pu, de = int(p.pickups[0]), int(p.deliveries[0])
     assert loc_node[pu] == 0 and loc_node[de] == 4
     assert (p.tw_early[pu], p.tw_late[pu]) == (28680, 29280)
@@ -159,12 +155,11 @@ def test_plan_drives_external_offsets_like_the_simulation(grid):
     leave early) has no wait; ride = 150 s of dwell and the way back + 80 s = 230 s."""
     from kl_mobility.dispatch.config import DispatchConfig
     from kl_mobility.sim.config import VehicleTypeConfig
-    from kl_mobility.sim.simulate import simulate
+    from kl_mobility.sim.simulate import SimInputs, simulate
 
     net, orc = grid
     req = _external_request(origin_offset_s=120)
-    res = plan_requests(req, orc, fleet=1, capacity=4, network=net, return_to_depot=False,
-                        options=FAST)
+    res = plan_requests(req, orc, PlanSetup(fleet=1, capacity=4, network=net, return_to_depot=False), options=FAST)
     assert res.solution.feasible and res.kpis["n_served"] == 1
     v = res.vehicles.iloc[0]
     ext = 2 * 120 * 50 / 3.6 / 1000
@@ -180,8 +175,7 @@ def test_plan_drives_external_offsets_like_the_simulation(grid):
     assert t["direct_m"] == pytest.approx(800 + ext * 1000 / 2)
 
     svc = ServiceConfig(initial_positions="depot")
-    run = simulate(net, orc, req, svc, [VehicleTypeConfig(name="van", count=1, capacity=4)],
-                   DispatchConfig(), seed=1)
+    run = simulate(SimInputs(net, orc, req, svc, [VehicleTypeConfig(name="van", count=1, capacity=4)], DispatchConfig(), seed=1))
     sv = run.vehicles.iloc[0]
     for col in ("km_total", "km_external", "km_occupied", "passenger_km"):
         assert v[col] == pytest.approx(sv[col]), col
@@ -199,8 +193,7 @@ def test_plan_energy_and_co2_use_the_simulations_factors(grid):
     for vt in (VehicleTypeConfig(name="e-van", count=2),
                VehicleTypeConfig(name="d-van", count=2, drivetrain="diesel",
                                  fuel_l_per_100km=8.0)):
-        res = plan_requests(req, orc, fleet=2, capacity=4, network=net, options=FAST,
-                            vehicle_type=vt)
+        res = plan_requests(req, orc, PlanSetup(fleet=2, capacity=4, network=net, vehicle_type=vt), options=FAST)
         km = res.kpis["vehicle_km"]
         assert km > 0 and set(res.vehicles["vehicle_type"]) == {vt.name}
         if vt.drivetrain == "electric":
@@ -234,13 +227,12 @@ def test_requests_outside_service_hours_are_rejected_as_in_the_simulation(grid):
     3 rejected. The simulation of the same table classifies the same three the same way."""
     from kl_mobility.dispatch.config import DispatchConfig
     from kl_mobility.sim.config import VehicleTypeConfig
-    from kl_mobility.sim.simulate import simulate
+    from kl_mobility.sim.simulate import SimInputs, simulate
 
     net, orc = grid
     req = _hours_requests()
     van = VehicleTypeConfig(name="van", count=1, capacity=4, start_s=6 * 3600)
-    res = plan_requests(req, orc, fleet=1, capacity=4, network=net, options=FAST,
-                        vehicle_type=van)
+    res = plan_requests(req, orc, PlanSetup(fleet=1, capacity=4, network=net, vehicle_type=van), options=FAST)
     t = res.trips
     assert t["request_id"].tolist() == [1, 2, 3, 4, 5]  # table order kept
     assert t["status"].tolist() == ["rejected", "rejected", "served", "served", "rejected"]
@@ -253,8 +245,7 @@ def test_requests_outside_service_hours_are_rejected_as_in_the_simulation(grid):
     assert (k["n_requests"], k["n_served"], k["n_rejected"]) == (5, 2, 3)
     assert k["share_served"] == pytest.approx(0.4)
 
-    run = simulate(net, orc, req, ServiceConfig(initial_positions="depot"), [van],
-                   DispatchConfig(), seed=1)
+    run = simulate(SimInputs(net, orc, req, ServiceConfig(initial_positions="depot"), [van], DispatchConfig(), seed=1))
     sim = run.trips.set_index("request_id")
     out = t.loc[t["reason"] == "outside_hours", "request_id"].tolist()
     assert sim.loc[out, "reason"].tolist() == ["outside_hours"] * 3
@@ -272,8 +263,7 @@ def test_types_with_different_hours_must_cover_the_same_requests(grid):
     types = [VehicleTypeConfig(name="late", count=1, start_s=6 * 3600),
              VehicleTypeConfig(name="early", count=1)]
     with pytest.raises(InputError, match=r"request 2: .*'late'"):
-        plan_requests(_hours_requests(), orc, fleet=2, capacity=4, network=net,
-                      options=FAST, vehicle_type=types)
+        plan_requests(_hours_requests(), orc, PlanSetup(fleet=2, capacity=4, network=net, vehicle_type=types), options=FAST)
 
 
 def test_plan_takes_early_morning_requests_of_a_service_past_midnight(grid):
@@ -288,8 +278,7 @@ def test_plan_takes_early_morning_requests_of_a_service_past_midnight(grid):
                         "origin_node": [0, 0], "dest_node": [4, 4], "passengers": [1, 1]})
     svc = ServiceConfig(start_s=5 * 3600, end_s=25 * 3600)
     night = VehicleTypeConfig(name="night", count=1, start_s=19 * 3600, end_s=25 * 3600)
-    res = plan_requests(req, orc, fleet=1, capacity=4, depot_node=0, service=svc,
-                        options=FAST, vehicle_type=night)
+    res = plan_requests(req, orc, PlanSetup(fleet=1, capacity=4, depot_node=0, service=svc, vehicle_type=night), options=FAST)
     t = res.trips.set_index("request_id")
     assert list(t["reason"]) == ["", "outside_hours"]
     assert list(t["request_time_s"]) == [88_200, 5400]

@@ -14,7 +14,7 @@ writes into ``<batch_dir>/report/``:
   delta_vs_baseline``; every number of the HTML tables comes from it (``data-value``).
 - ``trips.parquet``, ``vehicles.parquet``: every run's table with ``scenario`` and ``seed``.
 - ``edges_vkm.geojson``, ``stops.geojson``: road-segment vehicle-km and boarding/alighting
-  nodes (see :mod:`kl_mobility.results.gis`), RFC 7946 lon/lat.
+  nodes (see :mod:`kl_mobility.report.gis`), RFC 7946 lon/lat.
 """
 
 from __future__ import annotations
@@ -42,14 +42,15 @@ from kl_mobility.emissions import (
 from kl_mobility.errors import InputError
 from kl_mobility.io import atomic_file, check_output_dir, staged_dir, write_text
 from kl_mobility.progress import ProgressCallback, report
-from kl_mobility.results.gis import edges_geojson, stops_geojson, write_geojson
-from kl_mobility.results.summary import (
+from kl_mobility.report.gis import edges_geojson, stops_geojson, write_geojson
+from kl_mobility.report.summary import (
     BASELINE,
     collect_runs,
     summarize,
     versus_baseline,
     write_atomic_csv,
 )
+from kl_mobility.scenario import scenario_from_mapping
 
 __all__ = ["MAIN_KPIS", "BatchData", "fmt", "load_batch", "write_report"]
 
@@ -284,8 +285,6 @@ def _reference_table(config: EmissionsConfig, diesel_van_l: float | None) -> str
 
 
 def _factor_table(data: BatchData) -> tuple[str, set[str]]:
-    from kl_mobility.scenario import scenario_from_mapping
-
     rows: list[str] = []
     used: set[str] = set()
     config: EmissionsConfig | None = None
@@ -354,7 +353,7 @@ def write_report(
 
     ``sensitivity``: ``sensitivity.json`` files (or their folders) whose band the headline
     shows next to each scenario's net CO2; default: ``<scenario>-sensitivity/`` folders
-    beside the batch folder (:mod:`kl_mobility.results.headline`).
+    beside the batch folder (:mod:`kl_mobility.report.headline`).
 
     ``network``: a :class:`~kl_mobility.network.RoadNetwork` for node coordinates (map and
     GIS layers); by default the network of the first scenario is loaded (from its cache).
@@ -372,8 +371,8 @@ def _report_files(data: BatchData, out: Path, *, network: Any, baseline: str, dp
                   progress: ProgressCallback | None,
                   sensitivity: Sequence[str | Path] = ()) -> Path:
     """The report files of ``data`` written into the folder ``out``."""
-    from kl_mobility.results import plots
-    from kl_mobility.results.headline import find_sensitivity, headline_html
+    from kl_mobility.report import plots
+    from kl_mobility.report.headline import find_sensitivity, headline_html
 
     steps = 8
     report(progress, "report", 0, steps)

@@ -1,6 +1,6 @@
 """Figures of a batch report (matplotlib, Agg backend); each function returns a Figure.
 
-Inputs are the tidy tables of :mod:`kl_mobility.results.report` (``scenario`` and ``seed``
+Inputs are the tidy tables of :mod:`kl_mobility.report.html` (``scenario`` and ``seed``
 columns added to the run tables of :mod:`kl_mobility.results.schema`).
 """
 

@@ -15,17 +15,20 @@ import pandas as pd
 import pytest
 
 from kl_mobility.cli import main
+from kl_mobility.context import RunContext
 from kl_mobility.dispatch.config import DispatchConfig
 from kl_mobility.network import build_oracle, default_osm_path, grid_network
-from kl_mobility.routing.hindsight import (
+from kl_mobility.planning.hindsight import (
     hindsight_compare,
     hindsight_plan,
     hindsight_table,
     select_window,
     simulated_start_nodes,
 )
+from kl_mobility.planning.plan import PlanSetup
+from kl_mobility.routing import SearchOptions
 from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
-from kl_mobility.sim.simulate import simulate
+from kl_mobility.sim.simulate import SimInputs, simulate
 
 TINY_OSM = Path(__file__).resolve().parents[1] / "data" / "tiny.osm"
 
@@ -55,7 +58,7 @@ def day(grid):
     req = _requests(14)
     svc = ServiceConfig()
     fleet = [VehicleTypeConfig(name="van", count=3, capacity=4)]
-    return req, svc, fleet, simulate(net, orc, req, svc, fleet, DispatchConfig(), seed=4)
+    return req, svc, fleet, simulate(SimInputs(net, orc, req, svc, fleet, DispatchConfig(), seed=4))
 
 
 def test_window_keeps_the_earliest_in_window_and_accounts_for_all():
@@ -114,8 +117,7 @@ def test_table_rows_and_gaps(grid, day):
     net, orc = grid
     req, svc, fleet, run = day
     start = simulated_start_nodes(run)
-    plan = hindsight_plan(req, orc, 3, 4, service=svc, network=net, trips=run.trips,
-                          start_nodes=start.tolist(), time_limit_s=2.0)
+    plan = hindsight_plan(req, orc, PlanSetup(fleet=3, capacity=4, return_to_depot=False, service=svc, network=net, start_nodes=start.tolist()), trips=run.trips, options=SearchOptions(time_limit_s=2.0))
     table = hindsight_table(run, plan).set_index("key")
     assert list(table.index) == ["n_served", "vehicles_used", "vehicle_km", "km_external",
                                  "vkm_per_served", "vehicle_hours", "wait_mean_s",
@@ -141,15 +143,12 @@ def test_turned_away_requests_are_planned_too(grid):
     net, orc = grid
     req = _requests(14)
     svc = ServiceConfig()
-    run = simulate(net, orc, req, svc, [VehicleTypeConfig(name="van", count=1, capacity=4)],
-                   DispatchConfig(), seed=4)
+    run = simulate(SimInputs(net, orc, req, svc, [VehicleTypeConfig(name="van", count=1, capacity=4)], DispatchConfig(), seed=4))
     trips = run.trips
     served = int((trips["status"] == "served").sum())
     turned = int(trips["reason"].isin(["no_vehicle", "deadline_passed", "end_of_day"]).sum())
     assert turned > 0 and served + turned == len(req)
-    plan = hindsight_plan(req, orc, 1, 4, service=svc, network=net, trips=trips,
-                          start_nodes=simulated_start_nodes(run).tolist(),
-                          time_limit_s=2.0, include_turned_away=True)
+    plan = hindsight_plan(req, orc, PlanSetup(fleet=1, capacity=4, return_to_depot=False, service=svc, network=net, start_nodes=simulated_start_nodes(run).tolist()), trips=trips, options=SearchOptions(time_limit_s=2.0), include_turned_away=True)
     assert len(plan.trips) == served + turned
     assert plan.solution.feasible
     assert plan.kpis["n_served"] >= served
@@ -253,8 +252,8 @@ def test_cli_hindsight_takes_the_settled_day_and_records_the_round(tmp_path, cap
 
     sc = scenario_from_file(sc_path)
     net, oracle = prepare_network(sc)
-    day = settle_demand(sc, net, oracle, seed=3)
-    first, _ = scenario_requests(sc, net, oracle, seed=3)
+    day = settle_demand(RunContext.of(sc, net, oracle), seed=3)
+    first, _ = scenario_requests(RunContext.of(sc, net, oracle), seed=3)
     assert settled["accounting"]["day_day"] == len(day.requests) < len(first)
     assert d["round"] == day.final_round and abs(d["requests_gap"]) <= 0.1
     window = pd.read_csv(tmp_path / "settled" / "requests.csv")

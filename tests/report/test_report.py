@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from kl_mobility.emissions import fleet_factors
-from kl_mobility.results.report import fmt, load_batch, write_report
+from kl_mobility.report.html import fmt, load_batch, write_report
 from kl_mobility.scenario import scenario_from_file
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",

@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from kl_mobility.results.gis import edges_geojson, stops_geojson
-from kl_mobility.results.report import write_report
+from kl_mobility.report.gis import edges_geojson, stops_geojson
+from kl_mobility.report.html import write_report
 
 
 def test_edge_features_are_lines_in_lon_lat_order(grid):

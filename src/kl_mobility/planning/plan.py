@@ -2,7 +2,8 @@
 
 :func:`problem_from_requests` turns a request table (:mod:`kl_mobility.demand.schema`
 columns) into a :class:`RoutingProblem` on the travel-time oracle, using the *same* service
-rules as the simulation (:class:`kl_mobility.sim.config.ServiceConfig`):
+rules as the simulation (:class:`kl_mobility.service.ServiceConfig` and the rules of
+:mod:`kl_mobility.service`):
 
 - pickup window ``[e, e + max_wait_s]`` with ``e = earliest_pickup_s`` (else
   ``request_time_s``);
@@ -13,7 +14,7 @@ rules as the simulation (:class:`kl_mobility.sim.config.ServiceConfig`):
   network's centre) and return to it unless ``return_to_depot=False``;
 - (in :func:`plan_requests`) a request whose desired pickup lies outside the service's
   ``[start_s, end_s)`` or outside every vehicle type's own hours is not planned and is
-  ``rejected`` as ``outside_hours`` (:func:`kl_mobility.sim.setup.in_service_hours`, the
+  ``rejected`` as ``outside_hours`` (:func:`kl_mobility.service.in_service_hours`, the
   simulation's rule).
 
 External zones (Ortsbezirke outside the network, attached to a boundary node with a one-way
@@ -35,7 +36,7 @@ vehicles, KPIs via :func:`kl_mobility.results.kpis.compute_kpis`; energy or fuel
 vehicle from the vehicle type's consumption and, with an emissions config, the CO2 account
 of :func:`kl_mobility.emissions.co2_account`, the simulation's). The hindsight benchmark
 of a simulated day (``kl-mobility hindsight``) builds on it in
-:mod:`kl_mobility.routing.hindsight`.
+:mod:`kl_mobility.planning.hindsight`.
 """
 
 from __future__ import annotations
@@ -54,15 +55,31 @@ from kl_mobility.errors import InputError
 from kl_mobility.progress import ProgressCallback
 from kl_mobility.routing.model import SearchOptions, solve
 from kl_mobility.routing.types import RoutingProblem, Solution
-from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
-from kl_mobility.sim.setup import DEFAULT_EXTERNAL_SPEED_KMH, wrap_past_midnight
+from kl_mobility.service import (
+    DEFAULT_EXTERNAL_SPEED_KMH,
+    ServiceConfig,
+    at_boundary,
+    depot_nodes,
+    desired_pickup_s,
+    dropoff_deadline,
+    dwell_s,
+    in_service_hours,
+    optional_times,
+    pickup_deadline,
+    structural_reasons,
+    wrap_past_midnight,
+)
+from kl_mobility.service import external_offsets as _external_offsets
+from kl_mobility.sim.config import VehicleTypeConfig
 
 __all__ = [
     "PlanResult",
+    "PlanSetup",
     "default_depot",
     "desired_pickup_s",
     "external_offsets",
     "plan_requests",
+    "plan_vehicle_type",
     "problem_from_requests",
     "read_plan_requests",
 ]
@@ -71,6 +88,39 @@ __all__ = [
 UNREACHABLE_S = 10 * 86_400
 #: Distance standing in for "unreachable" (m).
 UNREACHABLE_M = 1e7
+
+
+@dataclass(frozen=True, eq=False)
+class PlanSetup:
+    """The vehicles and rules of a static plan (:func:`plan_requests`,
+    :func:`~kl_mobility.planning.hindsight.hindsight_plan`, :func:`problem_from_requests`).
+
+    ``fleet`` vehicles of ``capacity`` seats (one for all, or one per vehicle);
+    ``depot_node``: where they leave from and return to (default
+    ``service.depot_nodes[0]``, else the node nearest the centre of ``network``);
+    ``service``: the service rules (default :class:`~kl_mobility.service.ServiceConfig`),
+    with ``service_overrides`` (field -> value, e.g. ``{"max_wait_s": 300}``) applied;
+    ``start_nodes``: one start node per vehicle (default the depot);
+    ``return_to_depot``: end at the depot (else at the last drop-off); ``max_ride_s``: a
+    ride-time limit on top of the drop-off deadlines (the simulation has none);
+    ``vehicle_type``: one type for all, or one per vehicle (default the simulation's
+    default electric van), for type names, drivetrain and consumption; ``emissions``: the
+    CO2 factors (default factors); ``external_speed_kmh``: speed between an outer district
+    and its boundary node when the table has no distance column.
+    """
+
+    fleet: int
+    capacity: int | Sequence[int]
+    depot_node: int | None = None
+    network: Any | None = None
+    service: ServiceConfig | None = None
+    service_overrides: Mapping[str, Any] | None = None
+    start_nodes: Sequence[int] | None = None
+    return_to_depot: bool = True
+    max_ride_s: float | None = None
+    vehicle_type: VehicleTypeConfig | Sequence[VehicleTypeConfig] | None = None
+    emissions: EmissionsConfig | None = None
+    external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,42 +158,39 @@ def read_plan_requests(path: str | Path, network: Any) -> pd.DataFrame:
     return requests
 
 
-def _opt(requests: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
-    if col not in requests.columns:
-        n = len(requests)
-        return np.zeros(n, np.int64), np.zeros(n, bool)
-    s = requests[col]
-    has = s.notna().to_numpy()
-    return s.fillna(0).to_numpy(np.int64), has
-
-
-def desired_pickup_s(requests: pd.DataFrame) -> np.ndarray:
-    """int64[n]: each request's desired pickup, ``earliest_pickup_s`` where set, else
-    ``request_time_s`` (the simulation's earliest pickup)."""
-    earliest, has_e = _opt(requests, "earliest_pickup_s")
-    return np.where(has_e, earliest, requests["request_time_s"].to_numpy(np.int64))
+def plan_vehicle_type(scenario: Any, name: str | None = None) -> VehicleTypeConfig:
+    """The vehicle type a plan of ``scenario`` uses: its type ``name``, else its first
+    door-to-door type without a speed cap (the static plan drives door to door at the
+    network's speeds), else the simulation's default van. A missing, stop-based or
+    speed-capped ``name`` raises :class:`~kl_mobility.errors.InputError` (as
+    ``--vehicle-type``)."""
+    types = {vt.name: vt for vt in scenario.fleet}
+    if name is not None:
+        if name not in types:
+            raise InputError(f"--vehicle-type: scenario {scenario.name!r} has no type "
+                             f"{name!r}; its types: {', '.join(types) or 'none'}")
+        vt = types[name]
+        if vt.stop_based or vt.speed_cap_kmh > 0:
+            raise InputError(f"--vehicle-type: {name!r} is stop-based or speed-capped; the "
+                             "static plan serves door to door at the network's speeds")
+        return vt
+    for vt in scenario.fleet:
+        if not vt.stop_based and vt.speed_cap_kmh == 0:
+            return vt
+    return VehicleTypeConfig(name="van", count=1)
 
 
 def external_offsets(requests: pd.DataFrame, end: str,
                      speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH,
                      ) -> tuple[np.ndarray, np.ndarray]:
     """One-way ``(seconds int64, metres float64)`` between the ``end`` ("origin" or "dest")
-    of each request and its network node: ``*_offset_s`` (0 when absent) and
-    ``*_offset_m``, else ``offset_s x speed_kmh / 3.6`` (as the simulation derives it)."""
-    if not speed_kmh > 0:
-        raise ValueError(f"external_speed_kmh must be > 0, got {speed_kmh}")
-    n = len(requests)
-    col = f"{end}_offset_s"
-    off = (pd.to_numeric(requests[col]).fillna(0).to_numpy().astype(np.int64)
-           if col in requests.columns else np.zeros(n, np.int64))
-    if n and off.min() < 0:
-        raise InputError(f"requests: {col} must be >= 0")
-    col_m = f"{end}_offset_m"
-    if col_m in requests.columns:
-        off_m = pd.to_numeric(requests[col_m]).fillna(0).to_numpy(np.float64)
-    else:
-        off_m = off * (speed_kmh / 3.6)
-    return off, off_m
+    of each request and its network node, as the simulation derives them
+    (:func:`kl_mobility.service.external_offsets`); a bad column raises
+    :class:`~kl_mobility.errors.InputError`."""
+    try:
+        return _external_offsets(requests, end, speed_kmh)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
 
 
 def default_depot(service: ServiceConfig, network: Any | None) -> int:
@@ -152,20 +199,18 @@ def default_depot(service: ServiceConfig, network: Any | None) -> int:
         return int(service.depot_nodes[0])
     if network is None:
         raise ValueError("depot_node is required when no network is given")
-    x, y = np.asarray(network.node_x), np.asarray(network.node_y)
-    return int(np.argmin((x - x.mean()) ** 2 + (y - y.mean()) ** 2))
+    return int(depot_nodes(service, np.asarray(network.node_x, np.float64),
+                           np.asarray(network.node_y, np.float64))[0])
 
 
-def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
-                          capacity: int | Sequence[int],
-                          depot_node: int, service: ServiceConfig | None = None,
-                          start_nodes: Sequence[int] | None = None,
-                          return_to_depot: bool = True,
-                          max_ride_s: float | None = None,
-                          fixed_cost_m: float = 0.0,
-                          external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH,
+def problem_from_requests(requests: pd.DataFrame, oracle: Any, setup: PlanSetup, *,
+                          depot_node: int, fixed_cost_m: float = 0.0,
                           ) -> tuple[RoutingProblem, np.ndarray]:
-    """The routing problem of ``requests``; also returns the network node of each location.
+    """The routing problem of ``requests`` with the vehicles and rules of ``setup`` (its
+    ``fleet``, ``capacity``, ``service``, ``start_nodes``, ``return_to_depot``,
+    ``max_ride_s``, ``external_speed_kmh``; the depot is ``depot_node``, the overrides and
+    vehicle types are :func:`plan_requests`'); also returns the network node of each
+    location.
 
     Locations: the start nodes (one per distinct start), the end (the depot, or a virtual
     location at zero time and distance from everywhere when ``return_to_depot`` is false;
@@ -175,7 +220,10 @@ def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     lengthen the stop time by ``2 x offset`` and shift the windows back by the offset (see
     the module doc); ``external_speed_kmh`` is only checked here (distances: :func:`_tables`).
     """
-    svc = service or ServiceConfig()
+    svc = setup.service or ServiceConfig()
+    fleet, capacity, start_nodes = setup.fleet, setup.capacity, setup.start_nodes
+    return_to_depot, max_ride_s = setup.return_to_depot, setup.max_ride_s
+    external_speed_kmh = setup.external_speed_kmh
     n = len(requests)
     if fleet < 1 or int(np.min(capacity)) < 1:
         raise ValueError("fleet and capacity must be >= 1")
@@ -187,8 +235,8 @@ def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     pax = (requests["passengers"].to_numpy(np.int64) if "passengers" in requests.columns
            else np.ones(n, np.int64))
     t_req = requests["request_time_s"].to_numpy(np.int64)
-    earliest, has_e = _opt(requests, "earliest_pickup_s")
-    latest, has_l = _opt(requests, "latest_dropoff_s")
+    earliest, has_e = optional_times(requests, "earliest_pickup_s")
+    latest, has_l = optional_times(requests, "latest_dropoff_s")
     early0 = np.where(has_e, earliest, t_req)
     off_o, _ = external_offsets(requests, "origin", external_speed_kmh)
     off_d, _ = external_offsets(requests, "dest", external_speed_kmh)
@@ -217,14 +265,15 @@ def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     pu = n_start + 1 + np.arange(n)
     de = pu + n
     direct = tt[pu, de] + off_o + off_d  # door to door
-    late_pick = early0 + svc.max_wait_s
-    late_drop = late_pick + np.ceil(svc.detour_factor * direct).astype(np.int64) \
-        + svc.detour_const_s
-    late_drop = np.where(has_l, np.minimum(late_drop, latest), late_drop)
-    stop_s = svc.stop_dwell_s + svc.board_s_per_passenger * pax
+    late_pick = pickup_deadline(svc.max_wait_s, early0)
+    late_drop = dropoff_deadline(late_pick, direct, svc.detour_factor, svc.detour_const_s,
+                                 latest, has_l)
+    # at the boundary node of an outer district: out to the district and back while there
+    early_b, late_pick_b, late_drop_b, dwell_pick, dwell_drop = at_boundary(
+        early0, late_pick, late_drop, dwell_s(svc, pax), off_o, off_d)
     stop_time = np.zeros(m)
-    stop_time[pu] = stop_s + 2 * off_o  # out to the zone and back at the boundary node
-    stop_time[de] = stop_s + 2 * off_d
+    stop_time[pu] = dwell_pick
+    stop_time[de] = dwell_drop
     load = np.zeros(m, np.int64)
     load[pu] = pax
     load[de] = -pax
@@ -235,10 +284,10 @@ def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     lt = np.full(m, horizon)
     # windows on the service start at the boundary node: the rider boards off_o later and
     # alights off_d after the arrival there
-    e[pu] = np.maximum(early0 - off_o, 0)
-    lt[pu] = np.maximum(np.minimum(late_pick - off_o, horizon), e[pu])
+    e[pu] = np.maximum(early_b, 0)
+    lt[pu] = np.maximum(np.minimum(late_pick_b, horizon), e[pu])
     e[de] = e[pu]
-    lt[de] = np.minimum(np.maximum(late_drop - off_d, e[pu]), horizon)
+    lt[de] = np.minimum(np.maximum(late_drop_b, e[pu]), horizon)
     penalty = 100.0 * float(dist_r[dist_r < UNREACHABLE_M].max(initial=1000.0)) + 1e6
     problem = RoutingProblem(
         time=tt, dist=dist, service=stop_time, load=load, tw_early=e, tw_late=lt,
@@ -253,13 +302,14 @@ def problem_from_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
 def _unplanned_reasons(problem: RoutingProblem, loc_node: np.ndarray,
                        served: np.ndarray) -> np.ndarray:
     """Reason per request: "" when served; else the simulation's structural reasons
-    (:func:`kl_mobility.sim.setup.make_requests`: ``unreachable``, ``same_node``,
+    (:func:`kl_mobility.service.structural_reasons`: ``unreachable``, ``same_node``,
     ``too_many_passengers``, in that order of precedence), else ``not_planned``."""
     pu, de = problem.pickups, problem.deliveries
-    reason = np.full(problem.n_requests, "not_planned", dtype=object)
-    reason[problem.time[pu, de] >= UNREACHABLE_S] = "unreachable"
-    reason[loc_node[pu] == loc_node[de]] = "same_node"
-    reason[problem.load[pu] > int(problem.capacity.max())] = "too_many_passengers"
+    reason = structural_reasons(
+        problem.n_requests, unreachable=problem.time[pu, de] >= UNREACHABLE_S,
+        same_node=loc_node[pu] == loc_node[de],
+        too_many_passengers=problem.load[pu] > int(problem.capacity.max()),
+        default="not_planned")
     reason[served] = ""
     return reason
 
@@ -321,8 +371,7 @@ def _tables(problem: RoutingProblem, sol: Solution, loc_node: np.ndarray,
     served = veh >= 0
     direct_s = problem.time[problem.pickups, problem.deliveries] + off_o + off_d
     direct_m = problem.dist[problem.pickups, problem.deliveries] + off_o_m + off_d_m
-    earliest, has_e = _opt(requests, "earliest_pickup_s")
-    early0 = np.where(has_e, earliest, requests["request_time_s"].to_numpy(np.int64))
+    early0 = desired_pickup_s(requests)
     ride = np.where(served, t_de - t_pu, -1.0)
     alt = (requests["alt_mode"].astype(str).to_numpy(object) if "alt_mode" in requests.columns
            else np.full(n, "", object))
@@ -372,11 +421,9 @@ def _vehicle_types(vehicle_type: VehicleTypeConfig | Sequence[VehicleTypeConfig]
 def _in_hours(requests: pd.DataFrame, service: ServiceConfig,
               types: Sequence[VehicleTypeConfig]) -> np.ndarray:
     """bool[n]: the requests the simulation would not reject as ``outside_hours`` with
-    these vehicles (:func:`kl_mobility.sim.setup.in_service_hours`). The static model
+    these vehicles (:func:`kl_mobility.service.in_service_hours`). The static model
     cannot offer a request to only some vehicles, so a request that the hours of some but
     not all of the types cover is an error."""
-    from kl_mobility.sim.setup import in_service_hours
-
     t = desired_pickup_s(requests)
     hours = sorted({vt.hours(service) for vt in types})
     inside = in_service_hours(t, service, hours)
@@ -422,42 +469,37 @@ def _unplanned_trips(requests: pd.DataFrame, oracle: Any, reason: str,
     })
 
 
-def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
-                  capacity: int | Sequence[int],
-                  depot_node: int | None = None, network: Any | None = None,
-                  service: ServiceConfig | None = None,
-                  service_overrides: Mapping[str, Any] | None = None,
-                  start_nodes: Sequence[int] | None = None, return_to_depot: bool = True,
-                  max_ride_s: float | None = None, options: SearchOptions | None = None,
-                  vehicle_type: VehicleTypeConfig | Sequence[VehicleTypeConfig] | None = None,
-                  emissions: EmissionsConfig | None = None,
-                  external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH,
+def plan_requests(requests: pd.DataFrame, oracle: Any, setup: PlanSetup, *,
+                  options: SearchOptions | None = None,
                   progress: ProgressCallback | None = None) -> PlanResult:
-    """Plan ``requests`` with ``fleet`` vehicles of ``capacity`` seats; see the module doc.
+    """Plan ``requests`` with the vehicles and rules of ``setup`` (:class:`PlanSetup`);
+    see the module doc. ``options``: the search (default 60 s).
 
     Requests whose desired pickup lies outside the service's hours or the vehicle types'
     (:meth:`VehicleTypeConfig.hours`) are not planned: their trip rows are ``rejected``
     with reason ``outside_hours``, as in the simulation, and count in the KPIs
     (``n_requests``, ``share_served``); ``result.problem`` holds the planned requests only.
     Hours past midnight work as in the simulation: an early-morning request that 24 h later
-    lies in the hours is planned 24 h later (:func:`kl_mobility.sim.setup.wrap_past_midnight`).
+    lies in the hours is planned 24 h later (:func:`kl_mobility.service.wrap_past_midnight`).
 
-    ``vehicle_type`` (one for all, or one per vehicle; default the simulation's default
+    ``setup.vehicle_type`` (one for all, or one per vehicle; default the simulation's default
     electric van, 0.281 kWh/km) gives the vehicles' type name, drivetrain and consumption:
     ``energy_kwh`` / ``fuel_l`` per vehicle as the simulation accounts them (km_total x
     consumption, external km included), and the CO2 KPIs (``co2_*``) of
-    :func:`kl_mobility.emissions.co2_account` with ``emissions`` (default factors).
+    :func:`kl_mobility.emissions.co2_account` with ``setup.emissions`` (default factors).
     """
     from kl_mobility.emissions import co2_account
     from kl_mobility.results.kpis import compute_kpis
 
-    svc = service or ServiceConfig()
+    fleet, network, external_speed_kmh = setup.fleet, setup.network, setup.external_speed_kmh
+    service_overrides, depot_node = setup.service_overrides, setup.depot_node
+    svc = setup.service or ServiceConfig()
     if service_overrides:
         try:
             svc = replace(svc, **dict(service_overrides))
         except (TypeError, ValueError) as exc:
             raise InputError(f"service: {exc}") from exc
-    types = _vehicle_types(vehicle_type, fleet)
+    types = _vehicle_types(setup.vehicle_type, fleet)
     depot = int(depot_node) if depot_node is not None else default_depot(svc, network)
     n_nodes = int(getattr(oracle, "n_nodes", depot + 1))
     if not 0 <= depot < n_nodes:
@@ -467,9 +509,7 @@ def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     planned = requests[inside].reset_index(drop=True) if not inside.all() else requests
     t0 = _time.perf_counter()
     problem, loc_node = problem_from_requests(
-        planned, oracle, fleet=fleet, capacity=capacity, depot_node=depot, service=svc,
-        start_nodes=start_nodes, return_to_depot=return_to_depot, max_ride_s=max_ride_s,
-        external_speed_kmh=external_speed_kmh)
+        planned, oracle, replace(setup, service=svc, service_overrides=None), depot_node=depot)
     opts = options or SearchOptions(time_limit_s=60.0)
     sol = solve(problem, opts, progress=progress)
     trips, stops, vehicles = _tables(problem, sol, loc_node, planned, types,
@@ -483,7 +523,7 @@ def plan_requests(requests: pd.DataFrame, oracle: Any, *, fleet: int,
     kpis: dict[str, float] = dict(compute_kpis(trips, vehicles))
     kpis["km_external"] = float(vehicles["km_external"].sum())
     distinct = {vt.name: vt for vt in types}
-    kpis.update(co2_account(trips, vehicles, list(distinct.values()), emissions).kpis())
+    kpis.update(co2_account(trips, vehicles, list(distinct.values()), setup.emissions).kpis())
     kpis.update({"vehicles_used": float(sol.n_vehicles_used), "distance_m": sol.distance,
                  "feasible": float(sol.feasible), "solve_s": _time.perf_counter() - t0})
     return PlanResult(solution=sol, problem=problem, loc_node=loc_node, trips=trips,

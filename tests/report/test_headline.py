@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from kl_mobility.results.headline import find_sensitivity, headline_html
+from kl_mobility.report.headline import find_sensitivity, headline_html
 
 
 def test_headline_shows_terms_band_and_assumptions(tmp_path):

@@ -2,12 +2,12 @@
 
 A simulated day (:func:`kl_mobility.sim.simulate`) is compared with the static plan of the
 same requests made with every request known in advance (:func:`hindsight_plan`, a
-:func:`kl_mobility.routing.plan.plan_requests` with the run's vehicles, started where the
+:func:`kl_mobility.planning.plan.plan_requests` with the run's vehicles, started where the
 run's vehicles started, :func:`simulated_start_nodes`). :func:`select_window` keeps a small
 window of a day's requests (a static solve of thousands is out of scope),
 :func:`hindsight_table` tabulates online against hindsight (served, vehicle-km, active
 vehicle-hours, waits, rides, detours and the gap in %), and :func:`hindsight_compare` does
-it all for one run. ``kl-mobility hindsight`` (:mod:`kl_mobility.cli.hindsight`) is the
+it all for one run. ``kl-mobility hindsight`` (:mod:`kl_mobility.planning.window`) is the
 command: it takes its window from the day ``kl-mobility run`` reports (the last demand <->
 service round, :func:`kl_mobility.runner.settle_demand`) and simulates the window online
 on its own.
@@ -21,12 +21,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kl_mobility.emissions import EmissionsConfig
+from kl_mobility.planning.plan import PlanResult, PlanSetup, plan_requests
 from kl_mobility.progress import ProgressCallback
 from kl_mobility.routing.model import SearchOptions
-from kl_mobility.routing.plan import PlanResult, desired_pickup_s, plan_requests
-from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
-from kl_mobility.sim.setup import DEFAULT_EXTERNAL_SPEED_KMH
+from kl_mobility.service import (
+    DEFAULT_EXTERNAL_SPEED_KMH,
+    DISPATCH_REASONS,
+    ServiceConfig,
+    desired_pickup_s,
+)
+from kl_mobility.sim.config import VehicleTypeConfig
 
 __all__ = [
     "DISPATCH_REASONS",
@@ -40,21 +44,11 @@ __all__ = [
     "simulated_start_nodes",
 ]
 
-#: Reasons of online rejects and cancellations that a better dispatch could have avoided.
-DISPATCH_REASONS = ("no_vehicle", "deadline_passed", "end_of_day")
 
 
-def hindsight_plan(requests: pd.DataFrame, oracle: Any, fleet: int,
-                   capacity: int | Sequence[int], *,
-                   service: ServiceConfig | None = None, depot_node: int | None = None,
-                   network: Any | None = None, start_nodes: Sequence[int] | None = None,
-                   trips: pd.DataFrame | None = None, return_to_depot: bool = False,
-                   time_limit_s: float = 60.0,
+def hindsight_plan(requests: pd.DataFrame, oracle: Any, setup: PlanSetup, *,
+                   trips: pd.DataFrame | None = None, include_turned_away: bool = False,
                    options: SearchOptions | None = None,
-                   vehicle_type: VehicleTypeConfig | Sequence[VehicleTypeConfig] | None = None,
-                   emissions: EmissionsConfig | None = None,
-                   external_speed_kmh: float = DEFAULT_EXTERNAL_SPEED_KMH,
-                   include_turned_away: bool = False,
                    progress: ProgressCallback | None = None) -> PlanResult:
     """The static optimum of a simulated day, with every request known in advance.
 
@@ -64,8 +58,10 @@ def hindsight_plan(requests: pd.DataFrame, oracle: Any, fleet: int,
     the requests that online dispatch turned away (reasons :data:`DISPATCH_REASONS`) are
     planned too, so hindsight may serve more (served count first, then vehicle-km); those
     rejected for what no vehicle could change (hours, party size, no stop, unreachable,
-    same node) stay out. By default vehicles need not return to a depot (as in the
-    simulation). Compare ``result.kpis["vehicle_km"]`` with the run's KPI.
+    same node) stay out. For the simulation's rules, let vehicles end anywhere
+    (``setup.return_to_depot = False``, as :func:`hindsight_compare` does). Compare
+    ``result.kpis["vehicle_km"]`` with the run's KPI. ``options``: the search (default
+    60 s).
     """
     req = requests
     if trips is not None:
@@ -74,12 +70,8 @@ def hindsight_plan(requests: pd.DataFrame, oracle: Any, fleet: int,
             take |= trips["reason"].isin(DISPATCH_REASONS)
         ids = trips.loc[take, "request_id"].to_numpy()
         req = requests[requests["request_id"].isin(ids)].reset_index(drop=True)
-    opts = options or SearchOptions(time_limit_s=time_limit_s)
-    return plan_requests(req, oracle, fleet=fleet, capacity=capacity, depot_node=depot_node,
-                         network=network, service=service, start_nodes=start_nodes,
-                         return_to_depot=return_to_depot, options=opts,
-                         vehicle_type=vehicle_type, emissions=emissions,
-                         external_speed_kmh=external_speed_kmh, progress=progress)
+    opts = options or SearchOptions(time_limit_s=60.0)
+    return plan_requests(req, oracle, setup, options=opts, progress=progress)
 
 
 def select_window(requests: pd.DataFrame, *, from_s: int | None = None,
@@ -206,7 +198,7 @@ def hindsight_table(result: Any, plan: PlanResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def hindsight_compare(result: Any, requests: pd.DataFrame, oracle: Any, *,
+def hindsight_compare(result: Any, requests: pd.DataFrame, oracle: Any, *,  # noqa: PLR0913
                       service: ServiceConfig | None = None, network: Any | None = None,
                       start_nodes: Sequence[int] | None = None,
                       time_limit_s: float = 60.0,
@@ -234,10 +226,11 @@ def hindsight_compare(result: Any, requests: pd.DataFrame, oracle: Any, *,
     if vehicle_types is not None:
         by_name = {vt.name: vt for vt in vehicle_types}
         per_vehicle = [by_name[str(t)] for t in result.vehicles["vehicle_type"]]
-    plan = hindsight_plan(requests, oracle, int(caps.size), caps, service=svc,
-                          network=network, start_nodes=start_nodes, trips=result.trips,
-                          time_limit_s=time_limit_s, vehicle_type=per_vehicle,
-                          external_speed_kmh=external_speed_kmh)
+    setup = PlanSetup(fleet=int(caps.size), capacity=caps, network=network, service=svc,
+                      start_nodes=start_nodes, return_to_depot=False,
+                      vehicle_type=per_vehicle, external_speed_kmh=external_speed_kmh)
+    plan = hindsight_plan(requests, oracle, setup, trips=result.trips,
+                          options=SearchOptions(time_limit_s=time_limit_s))
     table = hindsight_table(result, plan).set_index("key")
     online_km = float(table.loc["vehicle_km", "online"])
     hind_km = float(table.loc["vehicle_km", "hindsight"])
