@@ -108,3 +108,15 @@ def test_every_assumption_has_a_value_and_a_source(direct_m):
     assert all(set(v) == {"value", "source"} and v["source"]
                for v in record["assumptions"].values())
     assert "in-commuters" in record["outside_the_model"]
+
+
+def test_demand_and_fleet_assumptions_are_listed(direct_m):
+    """The assumptions that move net CO2 most besides the factors: on-demand constant,
+    rejection penalty, the van's battery (charging), with their values."""
+    _, city = _account("car", direct_m)
+    a = city.to_dict()["assumptions"]
+    assert a["demand.asc_ondemand_minus_bus"]["value"] == -1.0
+    assert "plausible range -2 to 0" in a["demand.asc_ondemand_minus_bus"]["source"]
+    assert a["demand.beta_reject"]["value"] == -2.0
+    assert a["fleet.van.battery_kwh"]["value"] == 40.0
+    assert "charging" in a["fleet.van.battery_kwh"]["source"]

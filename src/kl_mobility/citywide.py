@@ -127,6 +127,54 @@ def _entry(value: Any, source: str) -> dict[str, Any]:
     return {"value": value, "source": source}
 
 
+_DEMAND_ASSUMPTIONS = (
+    ("asc_ondemand_minus_bus", "on-demand constant relative to the bus (new, booked service)"),
+    ("beta_reject", "utility per unit rejection probability of the on-demand service"),
+    ("fare_eur", "on-demand fare per trip (EUR)"),
+    ("car_access_min", "access, parking search and junction delays of a car trip (min)"),
+    ("beta_ivt_per_min", "logit coefficient of in-vehicle time"),
+    ("beta_wait_per_min", "logit coefficient of waiting time"),
+    ("beta_cost_per_eur", "logit coefficient of cost"),
+    ("gravity_decay_per_min", "distance decay of the destination choice"),
+    ("assumed_wait_s", "on-demand wait assumed before the first simulation (s)"),
+    ("service_step", "damping of the demand <-> service rounds"),
+    ("service_local_prior", "fallback weight of the district feedback (requests)"),
+)
+
+
+def demand_assumptions(scenario: Scenario) -> dict[str, dict[str, Any]]:
+    """The demand-side and fleet assumptions that move the net CO2 (on-demand constant,
+    rejection penalty, fare, car access, logit coefficients; the vehicles' battery, which
+    sets the charging stops, and energy use), each with its value and "assumption", plus
+    its plausible range where :data:`kl_mobility.sensitivity.ASSUMPTION_RANGES` has one."""
+    from kl_mobility.sensitivity import ASSUMPTION_RANGES
+
+    ranges = {a.key: a for a in ASSUMPTION_RANGES.values()}
+    out: dict[str, dict[str, Any]] = {}
+    for name, what in _DEMAND_ASSUMPTIONS:
+        r = ranges.get(f"demand.{name}")
+        extra = f"; plausible range {r.low:g} to {r.high:g} ({r.source})" if r else ""
+        out[f"demand.{name}"] = _entry(getattr(scenario.demand, name),
+                                       f"assumption: {what}{extra}")
+    for vt in scenario.fleet:
+        if vt.count <= 0:
+            continue
+        if vt.drivetrain == "electric":
+            r = ranges.get(f"fleet.{vt.kind}.battery_kwh")
+            extra = f"; plausible range {r.low:g} to {r.high:g}" if r else ""
+            out[f"fleet.{vt.name}.battery_kwh"] = _entry(
+                vt.battery_kwh, "assumption: usable battery, sets the charging stops "
+                f"(0 = no state of charge){extra}")
+            out[f"fleet.{vt.name}.energy_kwh_per_km"] = _entry(
+                vt.energy_kwh_per_km, "e-NV200 0.281 kWh/km (ADAC, FACTS.md section 6)"
+                if vt.energy_kwh_per_km == 0.281 else "scenario value (see its comment)")
+        else:
+            out[f"fleet.{vt.name}.fuel_l_per_100km"] = _entry(
+                vt.fuel_l_per_100km, "assumption: FACTS.md has no fuel use of a van or "
+                "shuttle (diesel_van_l_per_100km)")
+    return out
+
+
 def city_co2(scenario: Scenario, travel: ExpectedTravel, reference: ExpectedTravel,
              served_pkm: dict[str, float], fleet_kg: float, per_rider_net_kg: float, *,
              reference_name: str) -> CityCO2:
@@ -207,6 +255,7 @@ def city_co2(scenario: Scenario, travel: ExpectedTravel, reference: ExpectedTrav
                                         UPSTREAM_SHARE["petrol"][1]),
         "walk_bike_g_per_pkm": _entry(0.0, "convention: no operating emissions"),
     }
+    assumptions.update(demand_assumptions(scenario))
     notes = []
     if cfg.grid_g_per_kwh == 0 and cfg.grid_year not in GRID_G_PER_KWH:  # pragma: no cover
         notes.append("grid year without a factor")
