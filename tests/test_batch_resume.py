@@ -253,3 +253,24 @@ def test_a_leftover_that_cannot_be_removed_does_not_fail_the_run(tmp_path):
     odd.write_text("x")
     assert execute_run(spec, writes_marker).status == "done"
     assert (final / "marker.txt").exists()
+
+
+def test_failed_run_reports_its_own_seconds(tmp_path):
+    out = execute_run(_spec(tmp_path), fails_early)
+    assert out.status == "failed" and 0.0 <= out.seconds < 60.0
+
+
+def test_shipped_run_leaves_no_worker_folder(tmp_path, monkeypatch):
+    """ship=True: the run is written into a temporary folder of the worker, returned as
+    bytes and the folder removed (nothing left in the temporary directory)."""
+    import tempfile
+
+    work = tmp_path / "worker-tmp"
+    work.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(work))
+    spec = _spec(tmp_path)
+    out = execute_run(spec, writes_marker, ship=True)
+    assert out.status == "done", out.error
+    assert out.files["marker.txt"] == b"pooling 0"
+    assert list(work.iterdir()) == []
+    assert not Path(spec.out_dir).exists()  # the client writes it, not the worker
