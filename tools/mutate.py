@@ -214,6 +214,8 @@ EQUIVALENT: dict[str, str] = {
         "this break is at j = n + 1, the last iteration of the loop: continue ends it too",
     "kernels/routing_insertion.py:scan_insertion:break#0@16:break>continue":
         "this break is at j = n + 1, the last iteration of the loop: continue ends it too",
+    "dispatch/policies.py:_largest_remainder:if total <= 0 or weights.sum() <= 0:@13:<=><":
+        "with total = 0 the shares are 0 and nothing is left over: zeros either way",
     "batch.py:execute_run:tmp.mkdir(parents=True, exist_ok=True)@26:True>False":
         "the temporary folder's parent was created two lines before",
     "batch.py:run_batch:futures = {client.submit(execute_run, specs[i], run_fn, pure=False,"
