@@ -275,6 +275,11 @@ def test_depot_nodes_are_checked():
         depot_nodes(ServiceConfig(depot_nodes=(5,)), x, y)
     # none given: the node nearest the centre (node 2 of 0..4)
     assert depot_nodes(ServiceConfig(), x, y).tolist() == [2]
+    # an uneven layout: centre = mean (480, 500); squared distances 90,400, 54,400,
+    # 154,400, 256,400, 192,400 m^2 -> node 1 (600, 300)
+    x = np.array([500.0, 600.0, 100.0, 400.0, 800.0])
+    y = np.array([800.0, 300.0, 600.0, 0.0, 800.0])
+    assert depot_nodes(ServiceConfig(), x, y).tolist() == [1]
 
 
 def test_missing_offset_distance_counts_zero():
