@@ -187,6 +187,14 @@ EQUIVALENT: dict[str, str] = {
     "sim/setup.py:make_requests:vehicle=np.full(n, -1, np.int64), assigned_type=np.full(n, "
     "-1, np.int64),@27:->+":
         "the initial vehicle is read only for served requests, whose vehicle commit sets",
+    "sim/setup.py:make_requests:vehicle=np.full(n, -1, np.int64), assigned_type=np.full(n, "
+    "-1, np.int64),@28:1>2":
+        "the initial vehicle is read only for served requests, whose vehicle commit sets",
+    "sim/setup.py:make_requests:pickup_s=np.full(n, -1, np.int64), dropoff_s=np.full(n, "
+    "-1, np.int64),@28:->+":
+        "the initial pickup time is read only for served requests, set at their pickup",
+    "sim/setup.py:make_requests:d = np.full(shape, -1, np.int64)@24:1>2":
+        "every type's row of d is overwritten in the loop below (np.where(ok, sd, -1))",
     "sim/engine.py:Engine._serve_stop:if delta > 0:@17:>>>=":
         "a stop's delta is +party or -party, never 0",
     "routing/checker.py:check_routes:elif a[1] > b[1]:@18:>>>=":

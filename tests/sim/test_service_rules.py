@@ -261,6 +261,10 @@ def test_node_ids_outside_the_network_are_errors(col, node):
     rows[col] = node
     with pytest.raises(ValueError, match=f"{col} must be network node ids 0..4"):
         _state([(1, 4000, rows["origin_node"], rows["dest_node"], 1, NA, NA, NA)])
+    # the bad one among good ones (neither the least nor the greatest id alone decides)
+    with pytest.raises(ValueError, match=f"{col} must be network node ids 0..4"):
+        _state([(1, 4000, 2, 3, 1, NA, NA, NA),
+                (2, 4000, rows["origin_node"], rows["dest_node"], 1, NA, NA, NA)])
     _state([(1, 4000, 0, 4, 1, NA, NA, NA), (2, 4000, 4, 0, 1, NA, NA, NA)])
 
 
