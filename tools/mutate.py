@@ -193,6 +193,9 @@ EQUIVALENT: dict[str, str] = {
     "sim/setup.py:make_requests:pickup_s=np.full(n, -1, np.int64), dropoff_s=np.full(n, "
     "-1, np.int64),@28:->+":
         "the initial pickup time is read only for served requests, set at their pickup",
+    "sim/setup.py:make_requests:pickup_s=np.full(n, -1, np.int64), dropoff_s=np.full(n, "
+    "-1, np.int64),@64:->+":
+        "the initial drop-off time is read only for served requests, set at their drop-off",
     "sim/setup.py:make_requests:d = np.full(shape, -1, np.int64)@24:1>2":
         "every type's row of d is overwritten in the loop below (np.where(ok, sd, -1))",
     "sim/engine.py:Engine._serve_stop:if delta > 0:@17:>>>=":
