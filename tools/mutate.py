@@ -198,6 +198,11 @@ EQUIVALENT: dict[str, str] = {
         "the initial drop-off time is read only for served requests, set at their drop-off",
     "sim/setup.py:make_requests:d = np.full(shape, -1, np.int64)@24:1>2":
         "every type's row of d is overwritten in the loop below (np.where(ok, sd, -1))",
+    "sim/engine.py:Engine._serve_stop:off_m = float(req.off_o_m[r] if delta > 0 else "
+    "req.off_d_m[r])@46:>>>=": "a stop's delta is +party or -party, never 0",
+    "sim/engine.py:Engine._serve_stop:if off_m > 0:  # out to the external zone with the "
+    "load before the stop, back after@17:>>>=":
+        "an out-and-back drive of 0 m adds exactly 0.0 to every counter",
     "sim/engine.py:Engine._serve_stop:if delta > 0:@17:>>>=":
         "a stop's delta is +party or -party, never 0",
     "routing/checker.py:check_routes:elif a[1] > b[1]:@18:>>>=":
