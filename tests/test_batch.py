@@ -37,8 +37,8 @@ def client():
     """One local Dask cluster of two worker processes for the module."""
     from dask.distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as cluster, Client(cluster) as c:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as c:
         yield c
 
 
@@ -182,3 +182,73 @@ def test_batch_refuses_a_folder_of_user_files(tmp_path):
         run_batch([DATA / "pooling.toml"], [0], tmp_path / "b", run_fn=tiny_run,
                   workers=1, version="t")
     assert [p.name for p in (tmp_path / "b").iterdir()] == ["thesis.docx"]
+
+
+_PROBE = """
+import json, os, sys, urllib.error, urllib.request
+from urllib.parse import urlparse
+
+import psutil
+
+from kl_mobility.batch import _client
+
+
+def listeners(pids):
+    out = []
+    for pid in pids:
+        proc = psutil.Process(pid)
+        conns = (proc.net_connections(kind="inet") if hasattr(proc, "net_connections")
+                 else proc.connections(kind="inet"))
+        out += [(c.laddr.ip, c.laddr.port) for c in conns if c.status == psutil.CONN_LISTEN]
+    return out
+
+
+if __name__ == "__main__":
+    client, cluster = _client(None, 1, dashboard=sys.argv[1] == "1")
+    try:
+        try:
+            with urllib.request.urlopen(cluster.dashboard_link, timeout=10) as r:
+                page = r.status
+        except urllib.error.HTTPError as exc:
+            page = exc.code
+        pids = [os.getpid()] + [c.pid for c in psutil.Process().children(recursive=True)]
+        print(json.dumps({"listen": listeners(pids), "page": page,
+                          "scheduler": cluster.scheduler_address,
+                          "link": cluster.dashboard_link}))
+    finally:
+        client.close()
+        cluster.close()
+"""
+
+
+@pytest.mark.parametrize("dashboard,page", [(False, 404), (True, 200)])
+def test_local_cluster_is_bound_to_loopback_and_has_no_dashboard_by_default(
+        tmp_path, dashboard, page):
+    """Every socket the batch's own cluster listens on (scheduler, nanny, worker, the
+    scheduler's HTTP server) is on 127.0.0.1; the dashboard page exists only on request.
+    In a fresh process (as ``kl-mobility batch`` is): nothing else listens there."""
+    import os
+    import subprocess
+
+    probe = tmp_path / "probe.py"
+    probe.write_text(_PROBE)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(__file__).resolve().parents[1] / "src"), os.environ.get("PYTHONPATH", "")]))
+    out = subprocess.run([sys.executable, str(probe), "1" if dashboard else "0"], env=env,
+                         capture_output=True, text=True, timeout=120, check=True)
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    ips = {ip for ip, _ in got["listen"]}
+    assert len(got["listen"]) >= 4 and ips == {"127.0.0.1"}, got["listen"]
+    assert got["scheduler"].startswith("tcp://127.0.0.1:")
+    assert got["link"].startswith("http://127.0.0.1:")
+    assert got["page"] == page
+
+
+def test_tls_warning_only_for_a_remote_plain_scheduler():
+    from kl_mobility.batch import tls_warning
+
+    assert tls_warning("tcp://127.0.0.1:8786") is None
+    assert tls_warning("tcp://localhost:8786") is None
+    assert tls_warning("tls://sched.example.org:8786") is None
+    msg = tls_warning("tcp://sched.example.org:8786")
+    assert msg is not None and "without TLS" in msg and "pickled" in msg

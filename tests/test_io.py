@@ -222,3 +222,21 @@ def test_run_refuses_a_bad_out_before_computing(tmp_path, capsys, kind):
     assert len(err) == 1 and err[0].startswith("kl-mobility: error: ") and str(out) in err[0]
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_run_folder_of_an_earlier_version_is_recognised(tmp_path):
+    """Before the marker, a run folder held run.json (scenario, seed) and kpis.json: it is
+    replaced like a marked one; the same files without those keys are not."""
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "run.json").write_text(json.dumps({"scenario": "s", "seed": 1}))
+    (old / "kpis.json").write_text("{}")
+    with staged_dir(old) as d:
+        (d / "new.txt").write_text("1")
+    assert sorted(p.name for p in old.iterdir()) == [MARKER, "new.txt"]
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "run.json").write_text(json.dumps({"my": "notes"}))
+    (mine / "kpis.json").write_text("{}")
+    with pytest.raises(OutputError), staged_dir(mine):
+        pass

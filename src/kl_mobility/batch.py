@@ -367,6 +367,17 @@ def check_scheduler_address(address: str) -> tuple[str, str, int]:
     return scheme, host, port
 
 
+def tls_warning(address: str) -> str | None:
+    """The warning for a scheduler on another machine reached without TLS (``None`` for
+    ``tls://`` or a loopback address)."""
+    scheme, host, _ = check_scheduler_address(address)
+    if scheme == "tls" or host in _LOOPBACK or host.startswith("127."):
+        return None
+    return (f"the Dask scheduler {address} is reached without TLS: Dask exchanges pickled "
+            "data with it, so whoever can reach it can run code on the workers and read or "
+            "alter the runs; use tls:// with certificates outside a trusted network")
+
+
 def connect_scheduler(address: str, *, timeout_s: float = 10.0) -> Any:
     """A ``dask.distributed.Client`` of the scheduler at ``address``, after checking the
     address (:func:`check_scheduler_address`), that something listens there, and that it
@@ -383,11 +394,9 @@ def connect_scheduler(address: str, *, timeout_s: float = 10.0) -> Any:
     except OSError as exc:
         raise InputError(f"--scheduler {address}: cannot reach {host}:{port} "
                          f"({exc.strerror or exc})") from None
-    if scheme == "tcp" and host not in _LOOPBACK:
-        log.warning("the Dask scheduler %s is reached without TLS: Dask exchanges pickled "
-                    "data with it, so whoever can reach it can run code on the workers and "
-                    "read or alter the runs; use tls:// with certificates outside a "
-                    "trusted network", address)
+    warning = tls_warning(address)
+    if warning:
+        log.warning("%s", warning)
     try:
         return Client(address, timeout=f"{timeout_s:g}s")
     except Exception as exc:  # noqa: BLE001 - whatever the handshake raises
@@ -404,9 +413,11 @@ def _client(scheduler: str | None, workers: int | None, dashboard: bool = False)
     if scheduler:
         return connect_scheduler(scheduler), None
     n = workers or os.cpu_count() or 1
+    # the scheduler's HTTP server (health and metrics; the dashboard only when asked) on a
+    # free loopback port, like every other listener of the cluster
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           host="127.0.0.1",
-                           dashboard_address="127.0.0.1:0" if dashboard else None,
+                           host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                           scheduler_kwargs={"dashboard": dashboard},
                            silence_logs=logging.ERROR)
     if dashboard:
         log.warning("Dask dashboard of the batch: %s", cluster.dashboard_link)

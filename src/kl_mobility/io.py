@@ -183,9 +183,21 @@ def glob_escape(name: str) -> str:
 
 # ----------------------------------------------------------------------------- checks
 def is_kl_folder(path: str | Path) -> bool:
-    """Whether ``path`` is a folder written by kl-mobility (it holds :data:`MARKER`)."""
+    """Whether ``path`` is a folder written by kl-mobility: it holds :data:`MARKER`, or it
+    is a run folder of a version before the marker (``run.json`` naming the scenario and
+    seed beside ``kpis.json``)."""
     p = Path(path)
-    return p.is_dir() and not p.is_symlink() and (p / MARKER).is_file()
+    if not p.is_dir() or p.is_symlink():
+        return False
+    if (p / MARKER).is_file():
+        return True
+    if (p / "run.json").is_file() and (p / "kpis.json").is_file():
+        try:
+            info = json.loads((p / "run.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(info, dict) and {"scenario", "seed"} <= set(info)
+    return False
 
 
 def _check_parent(path: Path, what: str) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kl_mobility.io import atomic_file, file_sha256, write_json
+from kl_mobility.io import atomic_file, file_sha256, remove_stale, write_json
 
 __all__ = ["CACHE_ENV_VAR", "LOAD_ERRORS", "cache_file_ok", "default_cache_dir", "file_sha256",
            "manifest_path", "report_damaged", "write_cache_file"]
@@ -82,8 +82,10 @@ def _problem(path: Path) -> str | None:
 
 def cache_file_ok(path: str | Path) -> bool:
     """Whether the cache file ``path`` exists and matches its manifest; a damaged one is
-    reported (:func:`report_damaged`) and ``False`` returned, so the caller rebuilds it."""
+    reported (:func:`report_damaged`) and ``False`` returned, so the caller rebuilds it.
+    Temporary files of a killed build of ``path`` are removed first."""
     path = Path(path)
+    remove_stale(path)  # temporary files of a build that was killed
     if not path.is_file():
         return False
     problem = _problem(path)

@@ -49,14 +49,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from ortools.constraint_solver import routing_enums_pb2
 
-from kl_mobility.config import check_choice, check_range
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.routing.arrays import tightened_windows
 from kl_mobility.routing.checker import check_routes
 from kl_mobility.routing.ges import GesOptions, minimise_routes
 from kl_mobility.routing.lns import LnsOptions, improve_distance
+from kl_mobility.routing.options import (
+    FIRST_SOLUTION_STRATEGIES,
+    METAHEURISTICS,
+    ROUTE_MINIMISERS,
+    SearchOptions,
+)
 from kl_mobility.routing.ortools_model import OrToolsModel, auto_scale
 from kl_mobility.routing.types import RoutingProblem, Solution, SolveStats
 
@@ -80,15 +84,15 @@ HOPELESS_UNSERVED = 3
 #: stops and the rest goes to distance (on the shared Li & Lim files the last removal
 #: that succeeded took at most 5.1 s of a 20 s budget, lr112; most under 1.5 s).
 GES_ATTEMPT_SHARE = 0.35
+#: The first construction runs at least this long, even when the ejection search before
+#: it used the budget up (compiling its kernels on a cold cache takes tens of seconds).
+MIN_CONSTRUCT_S = 1.0
 #: Share of the budget for the first attempt at each vehicle count (then 2x, 3x).
 REDUCE_ATTEMPT_SHARE = 0.08
 #: During route reduction, time windows become soft: lateness costs this many distance
 #: units per time unit, so the search can pass through slightly late plans.
 SOFT_LATE_COST = 10.0
 
-FIRST_SOLUTION_STRATEGIES = tuple(
-    k for k in routing_enums_pb2.FirstSolutionStrategy.Value.keys() if k != "UNSET"
-)
 #: Construction heuristics tried in turn until one yields a plan serving every request.
 FALLBACK_STRATEGIES = (
     "LOCAL_CHEAPEST_INSERTION",
@@ -97,59 +101,6 @@ FALLBACK_STRATEGIES = (
     "SEQUENTIAL_CHEAPEST_INSERTION",
     "GLOBAL_CHEAPEST_ARC",
 )
-METAHEURISTICS = tuple(
-    k for k in routing_enums_pb2.LocalSearchMetaheuristic.Value.keys() if k != "UNSET"
-)
-#: ``ges``: guided ejection search (:mod:`kl_mobility.routing.ges`); ``ortools``: remove a
-#: route and let OR-Tools re-insert its requests (the earlier pass, kept for comparison).
-ROUTE_MINIMISERS = ("ges", "ortools")
-
-
-@dataclass(frozen=True)
-class SearchOptions:
-    """Search parameters of the OR-Tools solver.
-
-    ``time_limit_s``: wall-clock budget of the whole solve (all phases).
-    ``first_solution``: an OR-Tools ``FirstSolutionStrategy`` name; ``None`` = measured
-    defaults: ``PARALLEL_CHEAPEST_INSERTION`` for problems with a fixed vehicle cost (it
-    builds plans with fewer vehicles on Li & Lim), else ``LOCAL_CHEAPEST_INSERTION`` (it
-    completes tight dial-a-ride instances where the parallel variant leaves requests out).
-    Other strategies are tried in turn while a plan leaves requests unserved.
-    ``metaheuristic``: an OR-Tools ``LocalSearchMetaheuristic`` name.
-    ``num_workers``: OR-Tools' routing search is single-threaded; only 1 is accepted (kept
-    as a named option so a parallel backend can be added without changing callers).
-    ``vehicle_reduction``: run the route-reduction pass; ``None`` = when the problem has a
-    fixed vehicle cost. ``reduction_share``: share of the budget for the first solve and the
-    reduction pass, the rest polishes distance.
-    ``time_scale`` / ``cost_scale``: integer scaling of times and costs; ``None`` = 1 when
-    all values are integral, else 1000.
-    """
-
-    time_limit_s: float = 10.0
-    first_solution: str | None = None
-    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-    num_workers: int = 1
-    vehicle_reduction: bool | None = None
-    route_minimiser: str = "ges"
-    reduction_share: float = 0.7
-    seed: int = 0
-    time_scale: float | None = None
-    cost_scale: float | None = None
-    log_search: bool = False
-
-    def __post_init__(self) -> None:
-        check_range("time_limit_s", self.time_limit_s, 0.0, lo_open=True)
-        if self.first_solution is not None:
-            check_choice("first_solution", self.first_solution, FIRST_SOLUTION_STRATEGIES)
-        check_choice("metaheuristic", self.metaheuristic, METAHEURISTICS)
-        check_range("num_workers", self.num_workers, 1, 1)
-        check_range("reduction_share", self.reduction_share, 0.0, 1.0)
-        check_choice("route_minimiser", self.route_minimiser, ROUTE_MINIMISERS)
-        if self.time_scale is not None:
-            check_range("time_scale", self.time_scale, 0.0, lo_open=True)
-        if self.cost_scale is not None:
-            check_range("cost_scale", self.cost_scale, 0.0, lo_open=True)
-
 
 def _served_all(p: RoutingProblem, routes: list[list[int]]) -> bool:
     return sum(len(r) for r in routes) == 2 * p.n_requests
@@ -326,9 +277,12 @@ def _construct(run: _Run, best: _Best, initial_routes: Sequence[Sequence[int]] |
     for k, strategy in enumerate(strategies):
         if k and run.left() < 1.0:
             break
+        seconds = min(construct_s, run.left())
+        if k == 0:  # a plan a little after the budget beats none (e.g. after a cold JIT)
+            seconds = max(seconds, MIN_CONSTRUCT_S)
         model = OrToolsModel(p, p.n_vehicles, run.ts, run.cs, p.fixed_cost, run.penalty)
-        a = model.solve(replace(run.opts, first_solution=strategy),
-                        min(construct_s, run.left()), initial_routes if k == 0 else None)
+        a = model.solve(replace(run.opts, first_solution=strategy), seconds,
+                        initial_routes if k == 0 else None)
         best.status = model.status()
         if a is None:
             run.phases.append(f"construct {strategy}: {best.status}")

@@ -6,16 +6,13 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from kl_mobility.routing.arrays import tightened_windows
+from kl_mobility.routing.options import SearchOptions
 from kl_mobility.routing.types import RoutingProblem
-
-if TYPE_CHECKING:
-    from kl_mobility.routing.model import SearchOptions
 
 __all__ = ["OrToolsModel", "auto_scale"]
 
