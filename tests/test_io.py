@@ -240,3 +240,18 @@ def test_a_run_folder_of_an_earlier_version_is_recognised(tmp_path):
     (mine / "kpis.json").write_text("{}")
     with pytest.raises(OutputError), staged_dir(mine):
         pass
+
+
+def test_check_output_file_keeps_an_existing_file_unless_replace(tmp_path):
+    """``replace=False`` (a file named on the command line without --overwrite) refuses an
+    existing file and leaves it as it was; the default replaces it (files inside
+    kl-mobility's own folders)."""
+    from kl_mobility.io import OutputError, check_output_file
+
+    f = tmp_path / "table.csv"
+    assert check_output_file(f, replace=False) == f  # absent: fine
+    f.write_text("mine")
+    with pytest.raises(OutputError, match="exists already"):
+        check_output_file(f, replace=False)
+    assert f.read_text() == "mine"
+    assert check_output_file(f) == f

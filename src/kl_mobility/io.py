@@ -244,15 +244,21 @@ def check_output_dir(path: str | Path, *, what: str = "result folder") -> Path:
     return path
 
 
-def check_output_file(path: str | Path, *, what: str = "output file") -> Path:
+def check_output_file(path: str | Path, *, what: str = "output file",
+                      replace: bool = True) -> Path:
     """Check, before computing, that ``path`` can be written: its parent can be created
-    and written and ``path`` is not a folder. An existing regular file at ``path`` (the
-    file named) is replaced atomically when the output is written."""
+    and written and ``path`` is not a folder. An existing regular file at ``path`` is
+    replaced atomically when the output is written if ``replace`` is true; with
+    ``replace=False`` (a file the user named on the command line, without ``--overwrite``)
+    it raises :class:`OutputError` and the file is left untouched."""
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"{path}: is a folder; the {what} must be a file path")
     if path.exists() and not path.is_file():
         raise OutputError(f"{path}: is not a regular file; it is left untouched")
+    if path.exists() and not replace:
+        raise OutputError(f"{path}: the {what} exists already; it is left untouched "
+                          "(choose another path, or pass --overwrite to replace it)")
     _check_parent(path, what)
     return path
 

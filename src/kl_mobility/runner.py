@@ -519,8 +519,8 @@ def structural_warnings(scenario: Scenario, network: RoadNetwork, *,
             if off > wait:
                 out.append(f"district {name}: the drive from the network's edge takes "
                            f"{int(off)} s, longer than the longest pickup deadline "
-                           f"{key} = {wait} s of the door-to-door types, so its requests "
-                           f"can never be served (raise {key})")
+                           f"{key} = {wait} s of the door-to-door types, so trips "
+                           f"starting there can never be picked up in time (raise {key})")
     for vt in active:
         if not (vt.stop_based and vt.stops_latlon):
             continue

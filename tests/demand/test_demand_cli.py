@@ -59,3 +59,22 @@ def test_generate_writes_requests_and_prints_summary(capsys, tmp_path):
     assert rej.empty and len(req) > 0
     # (75,848 + 22,498) x 3.2 x 0.05 = 15,735.4 -> 15,735 trips
     assert len(pd.read_parquet(trips)) == 15_735
+
+
+def test_an_existing_output_file_is_kept_unless_overwrite(capsys, tmp_path):
+    """A request file the user named is never replaced silently: without --overwrite the
+    command stops before computing (one line, exit 2) and the file keeps its bytes; with
+    --overwrite it is replaced by the accepted rows."""
+    rejects = tmp_path / "rej.csv"
+    accepted = tmp_path / "ok.parquet"
+    accepted.write_bytes(b"my own file")
+    code = main(["demand", "validate", str(DATA / "requests_bad.csv"), "--skip-invalid",
+                 "--rejects", str(rejects), "--out", str(accepted)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "exists already" in err and "--overwrite" in err
+    assert accepted.read_bytes() == b"my own file" and not rejects.exists()
+    assert main(["demand", "validate", str(DATA / "requests_bad.csv"), "--skip-invalid",
+                 "--rejects", str(rejects), "--out", str(accepted), "--overwrite"]) == 2
+    ok, rej = requests_from_file(accepted)
+    assert len(ok) == 2 and rej.empty  # 12 rows - 10 rejected = 2 accepted

@@ -45,6 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also write the summary as JSON")
     g.add_argument("--cache-dir", metavar="DIR", type=Path,
                    help="cache folder (default: $KL_MOBILITY_CACHE or ./networks)")
+    g.add_argument("--overwrite", action="store_true",
+                   help="replace output files that exist already (default: refuse)")
     g.set_defaults(func=_generate)
 
     v = dsub.add_parser(
@@ -71,6 +73,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="largest distance of a point from a road node (default 500 m)")
     v.add_argument("--cache-dir", metavar="DIR", type=Path,
                    help="cache folder (default: $KL_MOBILITY_CACHE or ./networks)")
+    v.add_argument("--overwrite", action="store_true",
+                   help="replace a rejects or --out file that exists already (default: "
+                   "refuse)")
     v.set_defaults(func=_validate)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
@@ -98,7 +103,7 @@ def _generate(args: argparse.Namespace) -> int:
     seed = sc.seed if args.seed is None else args.seed
     for path in (args.out, args.trips, args.summary_json):
         if path is not None:
-            check_output_file(path)
+            check_output_file(path, replace=args.overwrite)
     has_service = any(v.count > 0 for v in sc.fleet)
     if args.no_ondemand:
         sc = replace(sc, fleet=())
@@ -164,7 +169,7 @@ def _validate(args: argparse.Namespace) -> int:
 
         for path in (args.rejects or args.file.with_suffix(".rejects.csv"), args.out):
             if path is not None:
-                check_output_file(path)
+                check_output_file(path, replace=args.overwrite)
     net = load_network(osm, place=place, cache_dir=args.cache_dir, speed_caps=caps)
     accepted, rejects = requests_from_file(args.file, network=net, skip_invalid=True,
                                            max_snap_m=args.max_snap_m)

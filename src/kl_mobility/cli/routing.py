@@ -86,6 +86,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--csv", metavar="FILE", help="also write the table as CSV (after every "
                    "instance)")
     p.add_argument("--bks", metavar="FILE", help="best-known values (bks.csv layout)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a --csv file that exists already (default: refuse)")
     p.set_defaults(func=_bench_routing)
 
     p = sub.add_parser(
@@ -142,7 +144,7 @@ def _bench_routing(args: argparse.Namespace) -> int:
     if args.csv:
         from kl_mobility.io import check_output_file
 
-        check_output_file(args.csv)
+        check_output_file(args.csv, replace=args.overwrite)
     done = []
 
     def on_row(row) -> None:

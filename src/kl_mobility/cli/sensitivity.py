@@ -77,11 +77,11 @@ def format_sensitivity(record: dict) -> str:
              f"{record['runs']} runs, {record['trajectories']} trajectories x "
              f"{len(record['assumptions']) + 1}; failed: {len(record['failed'])}",
              f"{'output':<62} {'min':>10} {'5 %':>10} {'95 %':>10} {'max':>10}"]
-    for entry in record["outputs"].values():
+    for kpi, entry in record["outputs"].items():
         if "min" not in entry:
             continue
-        fmt = ("{:>10.1%}" if "share" in entry["label"] else
-               "{:>+10,.0f}" if "CO2" in entry["label"] else "{:>10,.0f}")
+        fmt = ("{:>10.1%}" if "share" in kpi else
+               "{:>+10,.0f}" if kpi.startswith("co2") else "{:>10,.0f}")
         vals = " ".join(fmt.format(entry[k]) for k in ("min", "p05", "p95", "max"))
         lines.append(f"{entry['label']:<62} {vals}")
     net = record["outputs"].get("co2_city_net_kg", {})
