@@ -166,6 +166,10 @@ TARGETS: tuple[Target, ...] = (
 _WEAKER_BOUND = ("only weakens a lower bound or a pruning test of the search; every vehicle "
                  "that can be best is still evaluated exactly, same result")
 
+_UNREAD_POSITION = ("the insertion positions of a request the type does not offer stay with an "
+                    "INFEASIBLE cost, and the assignment never takes an INFEASIBLE pair: "
+                    "never read")
+
 #: Mutants judged equivalent (same behaviour), by id, with the reason.
 EQUIVALENT: dict[str, str] = {
     "kernels/insertion.py:_detour_bound:if c < x:@13:<><=":
@@ -203,6 +207,14 @@ EQUIVALENT: dict[str, str] = {
     "sim/engine.py:Engine._serve_stop:if off_m > 0:  # out to the external zone with the "
     "load before the stop, back after@17:>>>=":
         "an out-and-back drive of 0 m adds exactly 0.0 to every counter",
+    "sim/engine.py:Engine.cost_matrix:ii = np.full(c.shape, -1, np.int64)@34:->+":
+        _UNREAD_POSITION,
+    "sim/engine.py:Engine.cost_matrix:ii = np.full(c.shape, -1, np.int64)@35:1>0":
+        _UNREAD_POSITION,
+    "sim/engine.py:Engine.cost_matrix:ii = np.full(c.shape, -1, np.int64)@35:1>2":
+        _UNREAD_POSITION,
+    "sim/engine.py:Engine.cost_matrix:jj = np.full(c.shape, -1, np.int64)@34:->+":
+        _UNREAD_POSITION,
     "sim/engine.py:Engine._serve_stop:if delta > 0:@17:>>>=":
         "a stop's delta is +party or -party, never 0",
     "routing/checker.py:check_routes:elif a[1] > b[1]:@18:>>>=":
