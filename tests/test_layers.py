@@ -21,7 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim", "dispatch", "routing", "emissions"),
     ("results",),
     ("demand", "network"),
-    ("service", "config", "errors", "progress", "io", "_lazy", ""),
+    ("service", "config", "errors", "progress", "io", "assumptions", "_lazy", ""),
     ("kernels",),
 )
 """Top-level names of ``kl_mobility`` by layer, top first (``""``: the package itself, the
@@ -34,10 +34,8 @@ TYPE_ONLY_EXCEPTIONS: set[tuple[str, str]] = set()
 now)."""
 
 
-UPWARD_EXCEPTIONS = {("kl_mobility.citywide", "kl_mobility.sensitivity")}
-"""Known upward imports, to be removed: the city-wide CO2 account reads the plausible
-ranges of its assumptions (``sensitivity.ASSUMPTION_RANGES``, a table of data) from the
-sensitivity command's module, which sits above it; the table belongs below both."""
+UPWARD_EXCEPTIONS: set[tuple[str, str]] = set()
+"""Known upward imports, to be removed (none now)."""
 
 
 def _top(module: str) -> str:
@@ -69,8 +67,7 @@ def test_nothing_imports_upward(graph):
 
 
 def test_no_circles_between_packages_or_modules(graph):
-    """(The known upward import closes a circle through batch and report: it is left out
-    here as above.)"""
+    """(Known upward imports, if any, are left out here as above.)"""
     modules = graph.copy()
     modules.remove_edges_from(TYPE_ONLY_EXCEPTIONS | UPWARD_EXCEPTIONS)
     packages = nx.DiGraph((_top(a), _top(b)) for a, b in modules.edges if _top(a) != _top(b))

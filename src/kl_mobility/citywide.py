@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from kl_mobility.assumptions import ASSUMPTION_RANGES
 from kl_mobility.emissions import (
     ASSUMPTIONS,
     FACTOR_SETS,
@@ -146,9 +147,7 @@ def demand_assumptions(scenario: Scenario) -> dict[str, dict[str, Any]]:
     """The demand-side and fleet assumptions that move the net CO2 (on-demand constant,
     rejection penalty, fare, car access, logit coefficients; the vehicles' battery, which
     sets the charging stops, and energy use), each with its value and "assumption", plus
-    its plausible range where :data:`kl_mobility.sensitivity.ASSUMPTION_RANGES` has one."""
-    from kl_mobility.sensitivity import ASSUMPTION_RANGES
-
+    its plausible range where :data:`kl_mobility.assumptions.ASSUMPTION_RANGES` has one."""
     ranges = {a.key: a for a in ASSUMPTION_RANGES.values()}
     out: dict[str, dict[str, Any]] = {}
     for name, what in _DEMAND_ASSUMPTIONS:

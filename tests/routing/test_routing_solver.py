@@ -86,9 +86,10 @@ def test_search_options_validate(kw, field):
 
 def test_a2_16_proven_optimum(shared_benchmarks):
     """a2-16: proven optimum 294.25 (Gaul, Klamroth & Stiglmayr 2022, via bks.csv); the
-    solver must be within 0.5 % in a few seconds, serving all 16 requests feasibly."""
+    solver must be within 0.5 % in a few seconds, serving all 16 requests feasibly (10 s:
+    the search is time-limited, so a loaded machine gets fewer iterations out of it)."""
     p = read_cordeau(shared_benchmarks / "darp" / "a2-16.txt").problem
-    sol = solve(p, SearchOptions(time_limit_s=6.0))
+    sol = solve(p, SearchOptions(time_limit_s=10.0))
     assert sol.feasible, sol.violations
     assert sol.dropped == ()
     assert sol.distance <= 294.248 * 1.005
