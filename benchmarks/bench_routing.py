@@ -1,7 +1,7 @@
 """Static solver on the public benchmarks: Cordeau DARP (a2-16 ... a4-32) and Li & Lim
 PDPTW (lc1*, lr1*), against the best-known values in ``../shared/benchmarks/*/bks.csv``.
 
-Targets on a 2-core machine (issue 5): Cordeau feasible on all, mean gap <= 1 % and none
+Targets on a 2-core machine: Cordeau feasible on all, mean gap <= 1 % and none
 above 3 % at 30 s per instance; Li & Lim best-known vehicle count on >= 80 % of instances,
 mean distance gap <= 2 % where reached, at 60 s per instance. Each benchmark solves one
 instance once and asserts what it computed: a plan the independent checker accepts,
