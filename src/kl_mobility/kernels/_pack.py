@@ -27,10 +27,16 @@ they describe. numba passes a named tuple into an ``@njit`` function as a typed 
    (cursors, accumulators) is a pack of arrays updated in place by the kernel.
 6. Packs are plain data: no methods that compute inside kernels, no Python objects as
    fields. A constructor helper (``Cursor.new``) lives on the class, outside numba.
+7. **At the boundary from Python into numba packs travel as plain tuples**: the wrapper
+   calls the entry kernel with ``tuple(pack)`` and the entry kernel names them again in
+   its first line (``fleet = Fleet(*fleet)``; free inside numba). numba types a plain
+   tuple of arrays through its fast fingerprint path, a named tuple through a slower
+   Python path (several microseconds per call with ~30 fields, a tenth of a simulated
+   day's CPU time when kernels are called per request and per drive). Kernels called
+   only from other kernels take the named packs directly.
 
-Dispatching a call with a named tuple costs numba a little more than with flat arrays
-(about a tenth of a microsecond per field to type it); benchmarks/bench_packing.py
-measures the packed kernels against the positional ones on a simulated day.
+``benchmarks/bench_packing.py`` measures the packed kernels against the positional ones
+they replaced on simulated days (same results required).
 """
 
 from __future__ import annotations

@@ -1,8 +1,14 @@
 """Insertion of one request (pickup + drop-off) into vehicle schedules, over flat arrays.
 
+Arguments are packs of flat arrays (:mod:`kl_mobility.kernels._pack`, where the convention
+and every field are documented): the travel-time oracle (:class:`Tables`), the vehicles
+(:class:`Fleet`), their remaining schedules (:class:`Schedules`), the request
+(:class:`Request`) and the search's rules (:class:`Rules`).
+
 A vehicle's *start state* is the node it reaches next (``start_node``), the time it is there
 and free to move on (``start_time``) and the persons on board then (``start_load``). Its
-remaining schedule is row ``v`` of the stop arrays (``m = sched_len[v]`` stops):
+remaining schedule is row ``v`` of the stop arrays (``m = sched_len[v]`` stops, the fields
+of :class:`Schedules`, bound inside the kernels to these local names):
 
 ``sched_node``   network node of the stop
 ``sched_early``  earliest service start (a pre-booked pickup window; 0 for drop-offs)
@@ -16,7 +22,7 @@ Driving a sequence of stops: arrive ``a = t + tt[node, stop]``; infeasible when
 
 Inserting the request puts its pickup before old stop ``i`` and its drop-off before old stop
 ``j`` (``0 <= i <= j <= m``; ``j == i`` means right after the pickup). The cost of an
-insertion is selected by ``cost_kind``:
+insertion is selected by ``Rules.cost_kind``:
 
 ``COST_ADDED_TIME`` (0)  added vehicle time: new finish time - old finish time (default)
 ``COST_WAIT`` (1)        the new request's wait: pickup service start - its earliest time
@@ -248,6 +254,8 @@ def _insert_vehicle(tab, sch, v, start, req, cost_kind, leg):
 
 @njit
 def _best_insertion(tab, cand, fleet, sch, req, rules):
+    tab, fleet, sch, req, rules = (Tables(*tab), Fleet(*fleet), Schedules(*sch),
+                                   Request(*req), Rules(*rules))
     ttT = tab.ttT
     start_node, start_time, start_load, capacity = (fleet.node, fleet.time, fleet.load,
                                                     fleet.capacity)
@@ -280,6 +288,7 @@ def _best_insertion(tab, cand, fleet, sch, req, rules):
 def _cost_matrix(tab, cand, fleet, sch, reqs, cost_kind, out):
     """Best insertion of each request of the batch ``reqs`` into each vehicle ``cand[k]``,
     into ``out`` = ``(cost, i, j)`` arrays ``[R, K]``."""
+    tab, fleet, sch, reqs = Tables(*tab), Fleet(*fleet), Schedules(*sch), Request(*reqs)
     ttT = tab.ttT
     start_node, start_time, start_load, capacity = (fleet.node, fleet.time, fleet.load,
                                                     fleet.capacity)
@@ -316,6 +325,7 @@ def _start_states(t, tab, cand, fleet, cursor, out_node, out_time, by_position):
     ``out_*[k]`` (``by_position``) or ``out_*[cand[k]]``. Hop times come from the transposed
     table: ``tt[u, tgt] - tt[w, tgt]`` = ``ttT[tgt, u] - ttT[tgt, w]``.
     """
+    tab, fleet, cursor = Tables(*tab), Fleet(*fleet), Cursor(*cursor)
     pos_node, pos_time, target = fleet.node, fleet.time, fleet.target
     version, cur_node, cur_time, cur_ver = cursor.version, cursor.node, cursor.time, cursor.ver
     ttT, nxt = tab.ttT, tab.nxt
@@ -363,6 +373,8 @@ def _best_insertion_at(t, tab, cand, fleet, cursor, sch, req, rules):
     vehicle drives a fastest path toward its next stop or stands at a stop: the legs between
     planned stops, the arrival at the first stop, the old finish time and total waiting.
     """
+    tab, fleet, cursor, sch, req, rules = (Tables(*tab), Fleet(*fleet), Cursor(*cursor),
+                                           Schedules(*sch), Request(*req), Rules(*rules))
     available, start_load, capacity = fleet.available, fleet.load, fleet.capacity
     version, end_time, end_ver, legs, leg_ver, end_wait, arr0 = (
         cursor.version, cursor.end_time, cursor.end_ver, cursor.legs, cursor.leg_ver,
@@ -511,6 +523,12 @@ class Cursor(NamedTuple):
                    np.zeros(n, np.int64), np.zeros(n, np.int64))
 
 
+def _plain(*args: Any) -> tuple[Any, ...]:
+    """The arguments with every pack as a plain tuple, as entry kernels take them (see
+    rule 7 of :mod:`kl_mobility.kernels._pack`)."""
+    return tuple(tuple(a) if isinstance(a, tuple) else a for a in args)
+
+
 def _tables(tables: Tables) -> Tables:
     return tables if tables.ttT is not None else tables._replace(ttT=tables.tt.T)
 
@@ -552,8 +570,8 @@ def best_insertion(tables: Tables, cand, fleet: Fleet, sched: Schedules, req: Re
         if rules.cost_kind not in COST_KINDS.values():
             raise ValueError(f"cost_kind must be one of {sorted(COST_KINDS.values())}")
     req = req._replace(**{k: np.int64(getattr(req, k)) for k in _REQUEST_INTS})
-    c, v, i, j = _best_insertion(_tables(tables), np.asarray(cand, np.int64), fleet, sched,
-                                 req, rules)
+    c, v, i, j = _best_insertion(*_plain(_tables(tables), np.asarray(cand, np.int64), fleet,
+                                         sched, req, rules))
     return int(c), int(v), int(i), int(j)
 
 
@@ -580,8 +598,8 @@ def best_insertion_at(t: int, tables: Tables, cand, fleet: Fleet, sched: Schedul
     if cursor is None:
         cursor = Cursor.new(np.zeros(np.asarray(fleet.node).shape[0], np.int64),
                             sched.node.shape[1])
-    c, v, i, j = _best_insertion_at(np.int64(t), _tables(tables), cand, fleet, cursor, sched,
-                                    req, _fused_rules(rules, sched))
+    c, v, i, j = _best_insertion_at(*_plain(np.int64(t), _tables(tables), cand, fleet, cursor,
+                                            sched, req, _fused_rules(rules, sched)))
     return int(c), int(v), int(i), int(j)
 
 
@@ -601,7 +619,8 @@ def insertion_cost_matrix(tables: Tables, cand, fleet: Fleet, sched: Schedules, 
     cost = np.empty((r, cand.shape[0]), np.int64)
     oi = np.empty_like(cost)
     oj = np.empty_like(cost)
-    _cost_matrix(_tables(tables), cand, fleet, sched, reqs, rules.cost_kind, (cost, oi, oj))
+    _cost_matrix(*_plain(_tables(tables), cand, fleet, sched, reqs, rules.cost_kind,
+                         (cost, oi, oj)))
     return cost, oi, oj
 
 
@@ -619,5 +638,6 @@ def start_states(t: int, tables: Tables, cand, fleet: Fleet, cursor: Cursor | No
     out_time = np.asarray(fleet.time, np.int64).copy()
     if cursor is None:
         cursor = Cursor.new(np.zeros(out_node.shape[0], np.int64), 1)
-    _start_states(np.int64(t), _tables(tables), cand, fleet, cursor, out_node, out_time, False)
+    _start_states(*_plain(np.int64(t), _tables(tables), cand, fleet, cursor, out_node,
+                          out_time, False))
     return out_node, out_time

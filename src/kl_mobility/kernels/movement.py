@@ -26,6 +26,7 @@ def _drive(tab, edges, acc, move):
     ``tt[u, target]``), which stays in cache along the path. Returns ``(node, time, metres,
     occupied metres, passenger metres)``.
     """
+    tab, edges, acc, move = Tables(*tab), Edges(*edges), Accounts(*acc), Move(*move)
     ttT, nxt = tab.ttT, tab.nxt
     indptr, head, length_m = edges.indptr, edges.head, edges.length_m
     edge_vkm, edge_vkm_occ, edge_pkm, edge_count, edge_vkm_type = (
@@ -64,5 +65,5 @@ def drive(tables: Tables, edges: Edges, acc: Accounts,
     """
     if tables.ttT is None:
         tables = tables._replace(ttT=tables.tt.T)
-    n, tr, a, b, c = _drive(tables, edges, acc, move)
+    n, tr, a, b, c = _drive(tuple(tables), tuple(edges), tuple(acc), tuple(move))
     return int(n), int(tr), float(a), float(b), float(c)
