@@ -18,7 +18,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("batch", "runner", "samedemand", "sensitivity"),
     ("planning", "report"),
     ("calibration", "citywide", "context", "scenario", "validity"),
-    ("sim", "dispatch", "routing", "emissions"),
+    ("sim", "dispatch", "routing", "emissions", "economics"),
     ("results",),
     ("demand", "network"),
     ("service", "config", "errors", "progress", "io", "assumptions", "_lazy", ""),

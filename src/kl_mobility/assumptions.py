@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ASSUMPTION_RANGES", "AssumptionRange"]
+__all__ = ["ASSUMPTION_RANGES", "ECONOMICS_RANGES", "AssumptionRange"]
 
 
 @dataclass(frozen=True)
@@ -60,3 +60,70 @@ ASSUMPTION_RANGES: dict[str, AssumptionRange] = {
         "diesel upstream 12-24 % (FACTS.md section 11: TREMOD 16 %, VCOe 24 %)"),
 }
 """Assumptions the sensitivity analysis can vary (name -> key, range, source)."""
+
+
+# --- Operator economics (kl_mobility.economics, the scenario's [costs] table) ------------
+# Cost inputs without a FACTS.md figure, or a sourced figure with a spread worth varying.
+# Defaults are the values of kl_mobility.economics.CostsConfig / VehicleCosts /
+# ShuttleCosts.
+ECONOMICS_RANGES: dict[str, AssumptionRange] = {
+    "driver_eur_per_h": AssumptionRange(
+        "costs.driver_eur_per_h", 13.23, 22.0,
+        "20 EUR/h by default: TV-N EG 5 ca. 3,100-3,800 EUR/month (FACTS.md section 7a) / "
+        "169.6 h; private RLP operators 13.23 EUR/h (2020), Hessen 20.14 EUR/h by 2027 "
+        "(section 7a)"),
+    "employer_cost_factor": AssumptionRange(
+        "costs.employer_cost_factor", 1.2, 1.35,
+        "assumption: employer's cost per gross wage, 1.25 by default (Lohnnebenkosten NOT "
+        "FOUND, FACTS.md section 7a)"),
+    "paid_hours_factor": AssumptionRange(
+        "costs.paid_hours_factor", 1.05, 1.4,
+        "assumption: paid staff-hours per vehicle-hour in service (breaks, shift changes, "
+        "leave, sickness), 1.15 by default"),
+    "electricity_eur_per_kwh": AssumptionRange(
+        "costs.electricity_eur_per_kwh", 0.2016, 0.3052,
+        "Gewerbe 30.52 ct/kWh by default, industry 20.16 ct/kWh (1 April 2024, FACTS.md "
+        "section 7c)"),
+    "overhead_share": AssumptionRange(
+        "costs.overhead_share", 0.05, 0.25,
+        "assumption: management, dispatch software, booking and customer service as a "
+        "share of the direct costs, 0.10 by default"),
+    "van_lifetime_years": AssumptionRange(
+        "costs.van.lifetime_years", 4.0, 8.0,
+        "assumption: 6 years by default; the eVito battery certificate covers 8 years / "
+        "160,000 km (FACTS.md section 7b)"),
+    "van_interest_pct": AssumptionRange(
+        "costs.van.interest_pct", 0.0, 6.0,
+        "assumption: interest on the vehicle capital, 3 % a year by default"),
+    "van_maintenance_eur_per_km": AssumptionRange(
+        "costs.van.maintenance_eur_per_km", 0.05, 0.20,
+        "assumption: 0.10 EUR/km by default (maintenance per km NOT FOUND, FACTS.md "
+        "section 7b)"),
+    "van_depot_eur_per_vehicle_day": AssumptionRange(
+        "costs.van.depot_eur_per_vehicle_day", 5.0, 20.0,
+        "assumption: parking place, charger and cleaning, 10 EUR per van and day by default"),
+    "shuttle_price_eur": AssumptionRange(
+        "costs.shuttle.price_eur", 200_000.0, 250_000.0,
+        "Navya 200,000 EUR (2016) by default, EasyMile EZ10 ~250,000 EUR (FACTS.md "
+        "section 7b)"),
+    "shuttle_lifetime_years": AssumptionRange(
+        "costs.shuttle.lifetime_years", 6.0, 12.0,
+        "assumption: 8 years by default; city buses 10-12 years (FACTS.md section 7b)"),
+    "shuttle_interest_pct": AssumptionRange(
+        "costs.shuttle.interest_pct", 0.0, 6.0,
+        "assumption: interest on the vehicle capital, 3 % a year by default"),
+    "shuttle_staff_share": AssumptionRange(
+        "costs.shuttle.staff_share", 0.1, 1.0,
+        "assumption: supervision / teleoperation staff-hours per shuttle-hour, 0.25 by "
+        "default (one teleoperator for four shuttles); 1 = an on-board safety operator; "
+        "the local trials run a control room (FACTS.md section 4)"),
+    "shuttle_maintenance_eur_per_km": AssumptionRange(
+        "costs.shuttle.maintenance_eur_per_km", 0.15, 0.60,
+        "assumption: 0.30 EUR/km by default (NOT FOUND, FACTS.md section 7b)"),
+    "shuttle_depot_eur_per_vehicle_day": AssumptionRange(
+        "costs.shuttle.depot_eur_per_vehicle_day", 8.0, 30.0,
+        "assumption: 15 EUR per shuttle and day by default"),
+}
+"""Cost assumptions of :mod:`kl_mobility.economics` (also in :data:`ASSUMPTION_RANGES`)."""
+
+ASSUMPTION_RANGES.update(ECONOMICS_RANGES)
