@@ -245,7 +245,7 @@ _CONVENTIONS = {
 
 def _range_note(name: str) -> str:
     r = ASSUMPTION_RANGES.get(name)
-    return f"; plausible range {r.low:g} to {r.high:g} ({r.source})" if r else ""
+    return f"; {r.describe()}" if r else ""
 
 
 def cost_assumptions(costs: CostsConfig, kinds: tuple[str, ...] = ("van", "shuttle")
