@@ -20,7 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("calibration", "citywide", "context", "scenario", "validity"),
     ("sim", "dispatch", "routing", "emissions", "economics"),
     ("results",),
-    ("demand", "network"),
+    ("demand", "network", "pt"),
     ("service", "config", "errors", "progress", "io", "assumptions", "_lazy", ""),
     ("kernels",),
 )
