@@ -18,9 +18,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("batch", "runner", "samedemand", "sensitivity"),
     ("planning", "report", "testing"),
     ("calibration", "citywide", "context", "scenario", "validity"),
-    ("sim", "dispatch", "routing", "emissions"),
+    ("sim", "dispatch", "routing", "emissions", "economics"),
     ("results",),
-    ("demand", "network"),
+    ("demand", "network", "pt"),
     ("service", "config", "errors", "progress", "io", "assumptions", "_lazy", ""),
     ("kernels",),
 )
