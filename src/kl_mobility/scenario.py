@@ -1,7 +1,7 @@
 """Scenario files: TOML read into frozen, validating dataclasses.
 
 A scenario composes the sections owned by the packages below it (network, demand, service,
-fleet, dispatch, emissions, outputs, pt); ``scenarios/README.md`` documents every key.
+fleet, dispatch, emissions, costs, outputs, pt); ``scenarios/README.md`` documents every key.
 
 ``extends = "other.toml"`` or ``extends = ["a.toml", "b.toml"]`` (relative to the file)
 loads base scenarios first, merged in order; the extending file overrides only the keys it
@@ -37,6 +37,7 @@ from kl_mobility.config import (
 )
 from kl_mobility.demand.config import DemandConfig
 from kl_mobility.dispatch.config import DispatchConfig
+from kl_mobility.economics import CostsConfig
 from kl_mobility.emissions import EmissionsConfig
 from kl_mobility.network.config import NetworkConfig
 from kl_mobility.pt.config import PtConfig
@@ -97,6 +98,7 @@ class Scenario:
     fleet: tuple[VehicleTypeConfig, ...] = ()
     dispatch: DispatchConfig = field(default_factory=DispatchConfig)
     emissions: EmissionsConfig = field(default_factory=EmissionsConfig)
+    costs: CostsConfig = field(default_factory=CostsConfig)
     outputs: OutputConfig = field(default_factory=OutputConfig)
     pt: PtConfig = field(default_factory=PtConfig)
     """Public transport feed and routing (``[pt]``)."""
