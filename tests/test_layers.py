@@ -16,7 +16,7 @@ import pytest
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
     ("batch", "runner", "samedemand", "sensitivity"),
-    ("planning", "report"),
+    ("planning", "report", "testing"),
     ("calibration", "citywide", "context", "scenario", "validity"),
     ("sim", "dispatch", "routing", "emissions", "economics"),
     ("results",),
