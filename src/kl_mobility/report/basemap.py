@@ -46,7 +46,7 @@ campus by its former name (Technische Universität Kaiserslautern)."""
 
 _MAIN_ROADS = {"motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
                "secondary", "secondary_link", "tertiary", "tertiary_link"}
-_DISPLAY_NAMES = {"Moelschbach": "Mölschbach"}
+_DISPLAY_NAMES = {"Moelschbach": "Mölschbach", "Erzhuetten-Wiesenthalerhof": "Erzhütten-Wiesenthalerhof"}
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def build_context(network: Any, *, zones_file: str | Path | None, osm_file: str 
                       landmarks, missing)
 
 
-def extent(ctx: MapContext, pad: float = 0.004) -> tuple[float, float, float, float]:
+def extent(ctx: MapContext, pad: float = 0.012) -> tuple[float, float, float, float]:
     """lon_min, lon_max, lat_min, lat_max around the network and the outer districts."""
     lons = np.concatenate([ctx.node_lon, [o[2] for o in ctx.outer]])
     lats = np.concatenate([ctx.node_lat, [o[1] for o in ctx.outer]])

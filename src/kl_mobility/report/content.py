@@ -35,6 +35,9 @@ __all__ = ["MODES", "derived_kpis", "num", "scenario_changes"]
 
 MODES = ("walk", "bike", "bus", "car", "ondemand")
 
+CI_OPEN, CI_CLOSE = "<ci>", "</ci>"
+"""Markers around an interval in a cell (the template puts it on a line of its own)."""
+
 _IGNORED = {"name", "description", "seed", "outputs", "calibration_base", "requests_source"}
 
 
@@ -77,13 +80,13 @@ class Tables:
     """Lookup of the summary (``kpis``) and paired (``paired``) tables of a batch."""
 
     def __init__(self, summary: pd.DataFrame, paired: pd.DataFrame, lang: str):
-        self.s = summary.set_index(["scenario", "kpi"]) if len(summary) else None
-        self.p = paired.set_index(["scenario", "kpi"]) if len(paired) else None
+        self.s = summary.set_index(["scenario", "kpi"])
+        self.p = paired.set_index(["scenario", "kpi"])
         self.lang = lang
 
     def has(self, scen: str, kpi: str, *, paired: bool = False) -> bool:
         t = self.p if paired else self.s
-        if t is None or (scen, kpi) not in t.index:
+        if (scen, kpi) not in t.index:
             return False
         col = "delta_mean" if paired else "mean"
         return bool(np.isfinite(float(t.loc[(scen, kpi), col])))
@@ -95,9 +98,10 @@ class Tables:
         r = self.s.loc[(scen, kpi)]
         parts: list[Any] = [num("kpis", scen, kpi, "mean", r["mean"], unit, self.lang)]
         if np.isfinite(r["ci95_low"]):
-            parts += [" [", num("kpis", scen, kpi, "ci95_low", r["ci95_low"], unit, self.lang),
+            parts += [CI_OPEN, "[", num("kpis", scen, kpi, "ci95_low", r["ci95_low"], unit,
+                                        self.lang),
                       "; ", num("kpis", scen, kpi, "ci95_high", r["ci95_high"], unit,
-                                self.lang), "]"]
+                                self.lang), "]", CI_CLOSE]
         return parts
 
     def change(self, scen: str, kpi: str, unit: str) -> list[Any]:
@@ -108,14 +112,14 @@ class Tables:
         parts: list[Any] = [num("paired", scen, kpi, "delta_mean", r["delta_mean"], unit,
                                 self.lang, signed=True)]
         if np.isfinite(r["ci95_low"]):
-            parts += [" [", num("paired", scen, kpi, "ci95_low", r["ci95_low"], unit,
-                                self.lang, signed=True), "; ",
+            parts += [CI_OPEN, "[", num("paired", scen, kpi, "ci95_low", r["ci95_low"], unit,
+                                        self.lang, signed=True), "; ",
                       num("paired", scen, kpi, "ci95_high", r["ci95_high"], unit, self.lang,
-                          signed=True), "]"]
+                          signed=True), "]", CI_CLOSE]
         return parts
 
     def n_pairs(self, scen: str, kpi: str) -> int:
-        if self.p is None or (scen, kpi) not in self.p.index:
+        if (scen, kpi) not in self.p.index:
             return 0
         return int(self.p.loc[(scen, kpi), "n_pairs"])
 
@@ -137,7 +141,7 @@ def modal_table(tb: Tables, scenarios: list[str], baseline: str, t: dict[str, st
         for k in kpis:
             cell = tb.level(s, k, "pct")[:1]
             if s != baseline and tb.has(s, k, paired=True):
-                cell += ["<br>", *tb.change(s, k, "pct")]
+                cell += [CI_OPEN, *tb.change(s, k, "pct"), CI_CLOSE]
             cells.append(cell)
         rows.append({"label": s, "cells": cells})
     return {"id": "modal", "title": t["modal_split"],
@@ -160,10 +164,11 @@ def car_co2_table(tb: Tables, scenarios: list[str], baseline: str, t: dict[str, 
     rows = []
     for s in scenarios:
         if s == baseline:
-            cells = [tb.level(s, cols[0][1], "km")] + [[t["baseline_row"]]] * (len(cols) - 1)
-        else:
-            cells = [tb.level(s, k, u) if kind == "level" else tb.change(s, k, u)
-                     for _, k, u, kind in cols]
+            rows.append({"label": s, "cells": [tb.level(s, cols[0][1], "km")],
+                         "rest": t["baseline_row"], "span": len(cols) - 1})
+            continue
+        cells = [tb.level(s, k, u) if kind == "level" else tb.change(s, k, u)
+                 for _, k, u, kind in cols]
         rows.append({"label": s, "cells": cells})
     return {"id": "car_co2", "title": t["car_co2"], "note": t["car_co2_note"].format(
         base=baseline), "head": head, "rows": rows}
@@ -186,17 +191,19 @@ def with_service(tb: Tables, scenarios: list[str]) -> list[str]:
 
 def service_table(tb: Tables, scenarios: list[str], t: dict[str, str],
                   lang: str) -> dict[str, Any]:
+    """One row per service KPI, one column per scenario with a service (mean [interval])."""
     served = with_service(tb, scenarios)
     none = [s for s in scenarios if s not in served]
     if not served:
         return {"id": "service", "title": t["service"], "note": t["no_service_at_all"],
                 "head": [], "rows": []}
     cols = [c for c in SERVICE_COLS if any(tb.has(s, c[1]) for s in served)]
-    head = [t["scenario"]] + [_unit_head(t, key, unit, lang) for key, _, unit in cols]
-    rows = [{"label": s, "cells": [tb.level(s, k, u) for _, k, u in cols]} for s in served]
+    rows = [{"label": _unit_head(t, key, unit, lang), "cells": [tb.level(s, k, unit)
+                                                                for s in served]}
+            for key, k, unit in cols]
     return {"id": "service", "title": t["service"],
-            "note": t["service_note"].format(none=", ".join(none) or "–"), "head": head,
-            "rows": rows}
+            "note": t["service_note"].format(none=", ".join(none) or "–"),
+            "head": [""] + served, "rows": rows}
 
 
 def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
@@ -282,11 +289,12 @@ def key_assumptions(scenario_maps: dict[str, dict[str, Any]], scenarios: list[st
             continue
         value = next(iter(values)) if len(values) == 1 else "; ".join(
             f"{v} ({', '.join(ss)})" for v, ss in values.items())
-        rows.append({"name": name, "key": a.key, "value": value,
+        rows.append({"name": getattr(a, "what", "") or name, "key": name, "param": a.key,
+                     "value": value,
                      "range": f"{_fmt_value(a.low, lang)} – {_fmt_value(a.high, lang)}",
                      "source": a.source})
     lo, hi = WEEKDAY_EQUIVALENTS_RANGE
-    rows.append({"name": t["annualisation"], "key": "report", "value": _fmt_value(
+    rows.append({"name": t["annualisation"], "key": "weekday_equivalents_per_year", "param": "", "value": _fmt_value(
         WEEKDAY_EQUIVALENTS_PER_YEAR, lang), "range": f"{_fmt_value(lo, lang)} – "
         f"{_fmt_value(hi, lang)}", "source": t["annualisation_src"]})
     return rows

@@ -46,7 +46,7 @@ from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.report import content as C
 from kl_mobility.report.gis import edges_geojson, stops_geojson, write_geojson
 from kl_mobility.report.i18n import LANGS, texts
-from kl_mobility.report.paired import PAIRED_METHOD, paired_differences
+from kl_mobility.report.paired import paired_differences
 from kl_mobility.report.summary import (
     BASELINE,
     RUNS_COLUMNS,
@@ -212,6 +212,17 @@ def sensitivity_table(records: dict[str, dict[str, Any]], scenarios: Sequence[st
     return pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)
 
 
+def _with_number(template: str, part: dict[str, Any]) -> list[Any]:
+    """``template`` with its ``{n}`` replaced by the number ``part``."""
+    before, _, after = template.partition("{n}")
+    return [before, part, after]
+
+
+def _bare(parts: list[Any]) -> list[Any]:
+    """``parts`` without the interval markers of a table cell."""
+    return [p for p in parts if p not in (C.CI_OPEN, C.CI_CLOSE)]
+
+
 def _sign(row: pd.Series, t: dict[str, str]) -> str:
     if row["max"] < 0:
         return t["sign_robust_neg"]
@@ -229,8 +240,9 @@ def _card(data: BatchData, tb: C.Tables, scen: str, sens: pd.DataFrame, t: dict[
     card: dict[str, Any] = {
         "scenario": scen, "description": str(data.scenario_maps.get(scen, {}).get(
             "description", "")),
-        "net_day": net_day[:1], "net_day_ci": net_day[1:], "net_year": net_year[:1],
-        "net_year_ci": net_year[1:], "ci_text": t["ci_seeds"].format(n=n), "band": None,
+        "net_day": net_day[:1], "net_day_ci": _bare(net_day[1:]), "net_year": net_year[:1],
+        "net_year_ci": _bare(net_year[1:]), "ci_text": _with_number(t["ci_seeds"], C.num(
+            "paired", scen, "co2_city_net_kg", "n_pairs", n, "count", lang)), "band": None,
         "sign": "", "changes": C.scenario_changes(data.scenario_maps.get(scen, {}),
                                                   data.scenario_maps.get(base, {}))}
     srow = sens[sens["scenario"] == scen]
@@ -254,7 +266,8 @@ def _card(data: BatchData, tb: C.Tables, scen: str, sens: pd.DataFrame, t: dict[
             continue
         sym = UNITS["pct"].label(lang, delta=True) if unit == "pct_d" else \
             UNITS[unit].label(lang)
-        card["facts"].append({"label": f"{label} ({sym})", "cell": cell})
+        card["facts"].append({"label": f"{label} ({sym})", "cell": [
+            " " if p == C.CI_OPEN else p for p in cell if p != C.CI_CLOSE]})
     return card
 
 
@@ -362,8 +375,8 @@ def write_report(
     return final / "report.html"
 
 
-def _figures(data: BatchData, tb: C.Tables, t: dict[str, str], out: Path, dpi: int
-             ) -> list[dict[str, Any]]:
+def _figures(data: BatchData, tb: C.Tables, t: dict[str, str], lang: str, out: Path,
+             dpi: int) -> list[dict[str, Any]]:
     from kl_mobility.report import plots
 
     base = data.baseline
@@ -371,14 +384,14 @@ def _figures(data: BatchData, tb: C.Tables, t: dict[str, str], out: Path, dpi: i
     served = C.with_service(tb, data.scenarios)
     figs: list[tuple[str, Any, str]] = []
     if others and len(data.paired):
-        figs.append(("co2", plots.co2_change_figure(data.paired, others, t, base),
+        figs.append(("co2", plots.co2_change_figure(data.paired, others, t, base, lang),
                      t["fig_co2_cap"].format(base=base)))
     if served:
         trips, occ = data.tables["trips"], data.tables["occupancy"]
-        figs += [("service", plots.service_figure(data.summary, served, t),
+        figs += [("service", plots.service_figure(data.summary, served, t, lang),
                   t["fig_service_cap"]),
-                 ("wait_detour", plots.wait_detour_figure(trips, served, t), t["fig_wait_cap"]),
-                 ("occupancy", plots.occupancy_figure(occ, served, t), t["fig_occ_cap"])]
+                 ("wait_detour", plots.wait_detour_figure(trips, served, t, lang), t["fig_wait_cap"]),
+                 ("occupancy", plots.occupancy_figure(occ, served, t, lang), t["fig_occ_cap"])]
     return [{"id": name, "caption": cap, "b64": _png(fig, out / f"{name}.png", dpi)}
             for name, fig, cap in figs]
 
@@ -404,11 +417,11 @@ def _context(data: BatchData, tb: C.Tables, sens: pd.DataFrame, t: dict[str, str
         "unit_day": UNITS["t_day"].label(lang), "unit_year": UNITS["t_year"].label(lang),
         "band_caveat": len(sens) > 0,
         "method_text": t["method_text"].format(base=base, days=format_number(
-            WEEKDAY_EQUIVALENTS_PER_YEAR, 0, lang)) + f" ({PAIRED_METHOD})",
+            WEEKDAY_EQUIVALENTS_PER_YEAR, 0, lang)),
         "key_assumptions": key, "tables": tables,
         "other_assumptions": C.other_assumptions(
             co2_rec.get("assumptions", {}), co2_rec.get("conventions", {}),
-            {r["name"] for r in key}),
+            {r["key"] for r in key} | {r["param"] for r in key}),
         "factors": _factor_rows(data, lang),
         "failed": [f"{r['scenario']} seed {r['seed']}: {r.get('error', '')}"
                    for r in data.failed],
@@ -454,7 +467,7 @@ def _report_files(data: BatchData, out: Path, *, network: Any, dpi: int,
         write_geojson(stops_geojson(trips, lat, lon), out / "stops.geojson")
     report(progress, "report", 2, steps)
     ctx = _context(data, tb, sens, t, lang)
-    ctx["figures"] = _figures(data, tb, t, out, dpi)
+    ctx["figures"] = _figures(data, tb, t, lang, out, dpi)
     report(progress, "report", 3, steps)
     ctx["maps"], ctx["map_missing"] = _maps(data, net, tb, t, lang, out, dpi)
     report(progress, "report", 4, steps)

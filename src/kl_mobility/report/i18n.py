@@ -98,7 +98,8 @@ _T: dict[str, tuple[str, str]] = {
         "shares in %, their changes in percentage points (pp)."),
     "seeds_used": ("Seeds: {seeds}", "Seeds: {seeds}"),
     "scenario": ("Szenario", "Scenario"),
-    "baseline_row": ("Referenz", "reference"),
+    "baseline_row": ("Referenzfall: die Änderungen der anderen Zeilen sind gegen ihn gerechnet",
+                     "reference case: the other rows' changes are taken against it"),
     "modal_split": ("Verkehrsmittelwahl (Modal Split) der Wege der Einwohner",
                     "Modal split of the residents' trips"),
     "modal_note": ("Anteil an allen Wegen des simulierten Tages (Stichprobe der Nachfrage); "

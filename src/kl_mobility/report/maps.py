@@ -43,6 +43,20 @@ def _legend_handles(ctx: MapContext, t: dict[str, str]) -> list[Line2D]:
     return h
 
 
+def _context_legend(ax, ctx: MapContext, t: dict[str, str]) -> None:
+    """The legend of the map context, below the map (it covers no data there)."""
+    ax.legend(handles=_legend_handles(ctx, t), loc="upper center", fontsize=8,
+              bbox_to_anchor=(0.5, -0.01), ncol=4, frameon=False)
+
+
+def _num_formatter(lang: str, decimals: int = 0):
+    from matplotlib.ticker import FuncFormatter
+
+    from kl_mobility.report.units import format_number
+
+    return FuncFormatter(lambda v, _pos: format_number(v, decimals, lang))
+
+
 def segment_vkm(edges: pd.DataFrame) -> pd.DataFrame:
     """``a, b, vkm`` per undirected street segment (``a < b``): the seeds' mean of the
     vehicle-km of both directions (a seed in which a segment was not driven counts 0)."""
@@ -81,8 +95,10 @@ def vkm_map(ctx: MapContext, edges: pd.DataFrame, title: str, t: dict[str, str],
         ax.add_collection(lc)
         sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
         cb = fig.colorbar(sm, ax=ax, shrink=0.7, pad=0.02, spacing="uniform")
+        cb.set_ticks(bounds)
+        cb.ax.yaxis.set_major_formatter(_num_formatter(lang, 0))
         cb.set_label(t["cb_vkm"] + " (km)")
-    ax.legend(handles=_legend_handles(ctx, t), loc="upper left", fontsize=8, framealpha=0.9)
+    _context_legend(ax, ctx, t)
     ax.set_title(title, fontsize=12, wrap=True)
     fig.tight_layout()
     return fig
@@ -122,8 +138,9 @@ def requests_map(ctx: MapContext, trips: pd.DataFrame, title: str, t: dict[str, 
                         vmin=0, vmax=100, alpha=0.8, edgecolors="0.2", linewidths=0.4,
                         zorder=4)
         cb = fig.colorbar(sc, ax=ax, shrink=0.7, pad=0.02)
+        cb.ax.yaxis.set_major_formatter(_num_formatter(lang, 0))
         cb.set_label(t["cb_served"])
-        refs = [r for r in _nice_steps(rmax)]
+        refs = _nice_steps(rmax)
         handles = [plt.scatter([], [], s=600.0 * r / rmax, color="0.7", edgecolors="0.2",
                                linewidths=0.4, label=t["lg_req_size"].format(
                                    n=f"{r:g}".replace(".", ",") if lang == "de" else f"{r:g}"))
@@ -131,17 +148,16 @@ def requests_map(ctx: MapContext, trips: pd.DataFrame, title: str, t: dict[str, 
         leg2 = ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9,
                          borderpad=1.0, labelspacing=1.3, bbox_to_anchor=(1.0, 0.04))
         ax.add_artist(leg2)
-    ax.legend(handles=_legend_handles(ctx, t), loc="upper left", fontsize=8, framealpha=0.9)
+    _context_legend(ax, ctx, t)
     ax.set_title(title, fontsize=12, wrap=True)
     fig.tight_layout()
     return fig
 
 
 def _nice_steps(rmax: float) -> list[float]:
-    """Up to three round reference sizes below ``rmax`` for the circle legend."""
+    """Three round reference sizes up to ``rmax`` for the circle legend (1-2-5 steps)."""
     if rmax <= 0:
         return []
-    p = 10 ** math.floor(math.log10(rmax))
-    top = max(x * p for x in (1, 2, 5) if x * p <= rmax)
-    return sorted({top, top / 5 if top / 5 >= 1 else top / 2, top / 25 if top / 25 >= 1
-                   else top / 10} - {0.0})
+    p = 10.0 ** math.floor(math.log10(rmax))
+    top = max(x * p for x in (1.0, 2.0, 5.0) if x * p <= rmax)
+    return [top / 25.0, top / 5.0, top]

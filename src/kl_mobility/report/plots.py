@@ -28,6 +28,16 @@ CO2_TERMS = (("co2_city_car_scenario_kg", "lg_car", "#d62728"),
 """KPIs of the CO2 figure (paired differences against the baseline, kg -> t per day)."""
 
 
+def _decimal_comma(ax, lang: str) -> None:
+    """German axes: decimal comma on the y axis (``2,5`` not ``2.5``)."""
+    if lang != "de":
+        return
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(
+        lambda v, _pos: f"{v:g}".replace("-", "\u2212").replace(".", ",")))
+
+
 def _colors(n: int) -> list:
     cmap = plt.get_cmap("tab10")
     return [cmap(i % 10) for i in range(n)]
@@ -47,7 +57,7 @@ def _labels(ax, names: Sequence[str]) -> None:
 
 
 def co2_change_figure(paired: pd.DataFrame, scenarios: Sequence[str], t: dict[str, str],
-                      baseline: str) -> Figure:
+                      baseline: str, lang: str = "en") -> Figure:
     """Grouped bars per scenario: change of car, bus and fleet CO2 and the net change
     against the baseline (t CO2e per weekday) with their 95 % intervals."""
     fig, ax = plt.subplots(figsize=(max(6.5, 1.9 * len(scenarios) + 2.5), 4.6))
@@ -68,6 +78,7 @@ def co2_change_figure(paired: pd.DataFrame, scenarios: Sequence[str], t: dict[st
     ax.axhline(0, color="grey", lw=0.8)
     _labels(ax, scenarios)
     ax.set_ylabel(t["ax_t_day"])
+    _decimal_comma(ax, lang)
     ax.set_title(t["t_co2"].format(base=baseline), fontsize=11)
     ax.legend(fontsize=8, loc="best", ncol=2)
     fig.tight_layout()
@@ -75,7 +86,7 @@ def co2_change_figure(paired: pd.DataFrame, scenarios: Sequence[str], t: dict[st
 
 
 def service_figure(summary: pd.DataFrame, scenarios: Sequence[str],
-                   t: dict[str, str]) -> Figure:
+                   t: dict[str, str], lang: str = "en") -> Figure:
     """Share served (%) and mean wait (min) per scenario, mean over seeds with 95 %
     intervals."""
     fig, axes = plt.subplots(1, 2, figsize=(max(8.0, 2.2 * len(scenarios) + 3), 4.0))
@@ -95,6 +106,7 @@ def service_figure(summary: pd.DataFrame, scenarios: Sequence[str],
                yerr=_err(lo, vals, hi), capsize=4, ecolor="0.2")
         _labels(ax, scenarios)
         ax.set_ylabel(t[ylabel])
+        _decimal_comma(ax, lang)
         if kpi == "share_served":
             ax.set_ylim(0, 100)
     fig.suptitle(t["t_service"], fontsize=11)
@@ -103,7 +115,7 @@ def service_figure(summary: pd.DataFrame, scenarios: Sequence[str],
 
 
 def wait_detour_figure(trips: pd.DataFrame, scenarios: Sequence[str],
-                       t: dict[str, str]) -> Figure:
+                       t: dict[str, str], lang: str = "en") -> Figure:
     """Box plots (whiskers 5-95 %) of wait (min) and detour factor of served trips."""
     fig, axes = plt.subplots(1, 2, figsize=(max(8.0, 2.0 * len(scenarios) + 3), 4.0))
     served = trips[trips["status"].astype(str) == "served"] if len(trips) else trips
@@ -123,13 +135,14 @@ def wait_detour_figure(trips: pd.DataFrame, scenarios: Sequence[str],
                        showmeans=True)
             _labels(ax, names)
         ax.set_ylabel(t[ylabel])
+        _decimal_comma(ax, lang)
         ax.set_title(t[title], fontsize=11)
     fig.tight_layout()
     return fig
 
 
 def occupancy_figure(occupancy: pd.DataFrame, scenarios: Sequence[str],
-                     t: dict[str, str]) -> Figure:
+                     t: dict[str, str], lang: str = "en") -> Figure:
     """Vehicles busy and passengers on board over the day (mean over seeds)."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.0), sharex=True)
     drawn = False
@@ -149,6 +162,7 @@ def occupancy_figure(occupancy: pd.DataFrame, scenarios: Sequence[str],
                               (axes[1], "ax_pax", "t_pax")):
         ax.set_xlabel(t["ax_hour"])
         ax.set_ylabel(t[ylabel])
+        _decimal_comma(ax, lang)
         ax.set_title(t[title], fontsize=11)
         ax.set_xlim(0, 24)
         ax.set_xticks(range(0, 25, 3))
