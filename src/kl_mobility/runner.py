@@ -20,7 +20,8 @@
    gaps, step, service figures; ``converged``), the CO2 account and the operator costs
    (``costs.json``, :mod:`kl_mobility.economics`), the who-gains tables by district and
    hour (``districts.csv``, ``district_dest.csv``, ``hours.csv``, ``accessibility.csv``,
-   :mod:`kl_mobility.results.districts`) into a staging folder
+   :mod:`kl_mobility.results.districts`) and the GeoPackage ``run.gpkg``
+   (``outputs.gpkg``, :mod:`kl_mobility.report.gis`) into a staging folder
    that is renamed onto ``out_dir`` at the end, so a run folder is either complete or
    absent.
 
@@ -155,12 +156,18 @@ def run_scenario(
                            co2_city_net_kg=city.terms["net_kg"],
                            co2_per_rider_net_kg=float(account.totals["net_co2_kg"]))
     kpis.update(costs.kpis())
-    from kl_mobility.results.districts import who_gains
+    from kl_mobility.results.districts import (
+        default_districts_path,
+        district_map_from_geojson,
+        who_gains,
+    )
 
-    gains = who_gains(result.trips, settled.requests,
-                      settled.demand.zones if settled.demand is not None else None,
-                      ctx.oracle, scenario.demand,
-                      door_to_door=any(v.count > 0 and not v.stop_based for v in scenario.fleet))
+    zones = settled.demand.zones if settled.demand is not None else None
+    districts = district_map_from_geojson(default_districts_path(),
+                                          scenario.demand.external_zones)
+    gains = who_gains(result.trips, settled.requests, zones, ctx.oracle, scenario.demand,
+                      door_to_door=any(v.count > 0 and not v.stop_based for v in scenario.fleet),
+                      districts=districts)
     same = None if source is None else compare_same_demand(source, scenario, result, account)
     if same is not None:
         kpis.update(same.kpis())
@@ -182,6 +189,9 @@ def run_scenario(
         _write_json(run_dir / "costs.json", costs.to_dict())
         for name, table in gains.items():
             table.to_csv(run_dir / f"{name}.csv", index=False)
+        if scenario.outputs.gpkg:
+            _write_run_gpkg(run_dir / "run.gpkg", ctx, result, settled, zones, gains,
+                            districts)
         from kl_mobility.demand import requests_to_parquet
 
         requests_to_parquet(settled.requests, run_dir / "requests.parquet")
@@ -203,6 +213,20 @@ def run_scenario(
             rejects.to_csv(run_dir / "rejects.csv", index=False)
     log.info("run %s seed %d done in %.1f s", scenario.name, seed, kpis["runtime_s"])
     return kpis
+
+
+def _write_run_gpkg(path: Path, ctx: RunContext, result: Any, settled: SettledDemand,
+                    zones: Any, gains: dict[str, pd.DataFrame], districts: Any) -> None:
+    """``run.gpkg`` of a run (:func:`kl_mobility.report.gis.run_gpkg_layers`)."""
+    from kl_mobility.report.gis import network_ways, run_gpkg_layers, write_gpkg
+    from kl_mobility.service import depot_nodes
+
+    sc, net = ctx.scenario, ctx.network
+    layers = run_gpkg_layers(
+        net, network_ways(net), result, requests=settled.requests, zones=zones,
+        who=(districts, gains), depots=depot_nodes(sc.service, net.node_x, net.node_y),
+        stops=dict(ctx.stops))
+    write_gpkg(path, layers, title=f"kl-mobility run {sc.name}")
 
 
 def run_city_co2(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,
