@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ASSUMPTION_RANGES", "NOT_ASSUMPTIONS", "AssumptionRange"]
+__all__ = ["ASSUMPTION_RANGES", "ECONOMICS_RANGES", "NOT_ASSUMPTIONS", "AssumptionRange"]
 
 
 @dataclass(frozen=True)
@@ -324,6 +324,77 @@ ASSUMPTION_RANGES: dict[str, AssumptionRange] = {
 }
 """Every unsourced figure of the model (name -> scenario key, plausible range, reasoning):
 the sensitivity analysis can vary each one whose key holds a single number."""
+
+
+# --- Operator economics (kl_mobility.economics, the scenario's [costs] table) ------------
+# Cost inputs without a FACTS.md figure, or a sourced figure with a spread worth varying.
+# Defaults are the values of kl_mobility.economics.CostsConfig / VehicleCosts /
+# ShuttleCosts.
+ECONOMICS_RANGES: dict[str, AssumptionRange] = {
+    "driver_eur_per_h": AssumptionRange(
+        "costs.driver_eur_per_h", 13.23, 22.0,
+        "20 EUR/h by default: TV-N EG 5 ca. 3,100-3,800 EUR/month (FACTS.md section 7a) / "
+        "169.6 h; private RLP operators 13.23 EUR/h (2020), Hessen 20.14 EUR/h by 2027 "
+        "(section 7a)", "gross driver wage per paid hour (EUR)"),
+    "employer_cost_factor": AssumptionRange(
+        "costs.employer_cost_factor", 1.2, 1.35,
+        "1.25 by default; Lohnnebenkosten NOT FOUND (FACTS.md section 7a)",
+        "employer's cost per gross wage"),
+    "paid_hours_factor": AssumptionRange(
+        "costs.paid_hours_factor", 1.05, 1.4,
+        "1.15 by default: breaks, shift changes, leave and sickness cover; no local figure",
+        "paid staff-hours per vehicle-hour in service"),
+    "electricity_eur_per_kwh": AssumptionRange(
+        "costs.electricity_eur_per_kwh", 0.2016, 0.3052,
+        "Gewerbe 30.52 ct/kWh by default, industry 20.16 ct/kWh (1 April 2024, FACTS.md "
+        "section 7c)", "electricity price, net (EUR/kWh)"),
+    "overhead_share": AssumptionRange(
+        "costs.overhead_share", 0.05, 0.25,
+        "0.10 by default; no figure in FACTS.md", "management, dispatch software, booking "
+        "and customer service as a share of the direct costs"),
+    "van_lifetime_years": AssumptionRange(
+        "costs.van.lifetime_years", 4.0, 8.0,
+        "6 years by default; the eVito battery certificate covers 8 years / 160,000 km "
+        "(FACTS.md section 7b)", "service life of a van (years)"),
+    "van_interest_pct": AssumptionRange(
+        "costs.van.interest_pct", 0.0, 6.0, "3 % a year by default; no figure in FACTS.md",
+        "interest on the van capital (% a year)"),
+    "van_maintenance_eur_per_km": AssumptionRange(
+        "costs.van.maintenance_eur_per_km", 0.05, 0.20,
+        "0.10 EUR/km by default; maintenance per km NOT FOUND (FACTS.md section 7b)",
+        "maintenance of a van (EUR/km)"),
+    "van_depot_eur_per_vehicle_day": AssumptionRange(
+        "costs.van.depot_eur_per_vehicle_day", 5.0, 20.0,
+        "10 EUR by default; no figure in FACTS.md",
+        "parking place, charger and cleaning per van and day (EUR)"),
+    "shuttle_price_eur": AssumptionRange(
+        "costs.shuttle.price_eur", 200_000.0, 250_000.0,
+        "Navya 200,000 EUR (2016) by default, EasyMile EZ10 ~250,000 EUR (FACTS.md "
+        "section 7b)", "price of an automated shuttle (EUR)"),
+    "shuttle_lifetime_years": AssumptionRange(
+        "costs.shuttle.lifetime_years", 6.0, 12.0,
+        "8 years by default; city buses 10-12 years (FACTS.md section 7b)",
+        "service life of a shuttle (years)"),
+    "shuttle_interest_pct": AssumptionRange(
+        "costs.shuttle.interest_pct", 0.0, 6.0, "3 % a year by default; no figure in "
+        "FACTS.md", "interest on the shuttle capital (% a year)"),
+    "shuttle_staff_share": AssumptionRange(
+        "costs.shuttle.staff_share", 0.1, 1.0,
+        "0.25 by default (one teleoperator for four shuttles); 1 = an on-board safety "
+        "operator; the local trials run a control room (FACTS.md section 4)",
+        "supervision / teleoperation staff-hours per shuttle-hour"),
+    "shuttle_maintenance_eur_per_km": AssumptionRange(
+        "costs.shuttle.maintenance_eur_per_km", 0.15, 0.60,
+        "0.30 EUR/km by default; NOT FOUND (FACTS.md section 7b)",
+        "maintenance of a shuttle (EUR/km)"),
+    "shuttle_depot_eur_per_vehicle_day": AssumptionRange(
+        "costs.shuttle.depot_eur_per_vehicle_day", 8.0, 30.0,
+        "15 EUR by default; no figure in FACTS.md",
+        "parking place, charger and cleaning per shuttle and day (EUR)"),
+}
+"""Cost assumptions of :mod:`kl_mobility.economics` (also in :data:`ASSUMPTION_RANGES`)."""
+
+ASSUMPTION_RANGES.update(ECONOMICS_RANGES)
 
 _NO_HEADWAY = ("Morlautern", "Siegelbach", "Erfenbach", "Erzhuetten-Wiesenthalerhof",
                "Dansenberg", "Erlenbach")
