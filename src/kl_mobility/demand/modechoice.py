@@ -264,6 +264,15 @@ class ZoneLos:
     car_search_min: np.ndarray | None = None
     """Parking search at the destination (``None``: none, a hand-made table)."""
 
+    @property
+    def car_door_to_door_min(self) -> np.ndarray:
+        """The car's door-to-door time: driving time + walks + parking search (minutes)."""
+        out = self.car_min.copy()
+        for part in (self.car_walk_min, self.car_search_min):
+            if part is not None:
+                out += part
+        return out
+
 
 def zone_los(zones: ZoneTable, oracle, config: DemandConfig) -> ZoneLos:
     """Zone-to-zone level of service from the oracle's tables (see the module docstring)."""
