@@ -147,7 +147,7 @@ SHUTTLE = """\
 name = "shuttle-small"
 seed = 3
 [demand]
-scale = 0.3
+scale = 1.0
 [service]
 start_s = 25200
 end_s = 32400
