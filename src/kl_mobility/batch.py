@@ -95,7 +95,9 @@ RUN_FILE = "run.json"
 SCENARIO_FILE = "scenario.json"
 
 
-_PRESENTATION = ("cli/", "batch.py", "report/html.py", "report/plots.py", "report/gis.py")
+_PRESENTATION = ("cli/", "batch.py", "report/html.py", "report/plots.py", "report/gis.py",
+                 "report/basemap.py", "report/content.py", "report/i18n.py", "report/maps.py",
+                 "report/paired.py", "report/units.py")
 """Modules that do not change what a run computes; left out of the code version."""
 
 
