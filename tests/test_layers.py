@@ -17,7 +17,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
     ("batch", "runner", "samedemand", "sensitivity"),
     ("planning", "report", "testing"),
-    ("calibration", "citywide", "context", "scenario", "validity"),
+    ("calibration", "citywide", "context", "instance", "scenario", "validity"),
     ("sim", "dispatch", "routing", "emissions", "economics"),
     ("results",),
     ("demand", "network", "pt"),
