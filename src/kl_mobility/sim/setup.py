@@ -81,8 +81,8 @@ def make_requests(requests: pd.DataFrame, network: Any, base: TypeTables,
         raise ValueError("requests: passengers must be >= 1")
     t_req = requests["request_time_s"].to_numpy(np.int64)
     earliest, has_earliest = optional_times(requests, "earliest_pickup_s")
-    latest, has_latest = optional_times(requests, "latest_dropoff_s")
-    latest_pick, has_latest_pick = optional_times(requests, "latest_pickup_s")
+    (latest, has_latest), (latest_pick, has_latest_pick) = (
+        optional_times(requests, c) for c in ("latest_dropoff_s", "latest_pickup_s"))
     booking, prebooked = optional_times(requests, "booking_time_s")
     early0 = np.where(has_earliest, earliest, t_req)
     release = np.where(prebooked, np.maximum(booking, early0 - service.prebook_release_s), t_req)
