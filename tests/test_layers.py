@@ -15,7 +15,7 @@ import pytest
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
-    ("batch", "dispatchbench", "runner", "samedemand", "sensitivity"),
+    ("batch", "dispatchbench", "runner", "rounds", "samedemand", "sensitivity"),
     ("planning", "report", "testing"),
     ("calibration", "citywide", "context", "instance", "scenario", "validity"),
     ("sim", "dispatch", "routing", "emissions", "economics"),
