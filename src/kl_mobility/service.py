@@ -266,7 +266,6 @@ def pickup_deadline(max_wait_s: int, early: Any) -> Any:
     return early + max_wait_s
 
 
-<<<<<<< HEAD
 def own_deadline(rule: np.ndarray, own: np.ndarray, has_own: np.ndarray,
                  service: ServiceConfig) -> np.ndarray:
     """int64[n]: a deadline from the rule ``rule`` combined with the requests' own values
@@ -275,7 +274,8 @@ def own_deadline(rule: np.ndarray, own: np.ndarray, has_own: np.ndarray,
     if service.request_windows == "replace":
         return np.where(has_own, own, rule)
     return np.where(has_own, np.minimum(rule, own), rule)
-=======
+
+
 def unreachable_offsets(offset_s: Any, max_wait_s: int) -> Any:
     """bool: outer-district origins ``offset_s`` (one-way seconds from the network's edge)
     that no vehicle dispatched at the request can pick up in time: at the boundary node
@@ -286,7 +286,6 @@ def unreachable_offsets(offset_s: Any, max_wait_s: int) -> Any:
     _, late_pick, _, _, _ = at_boundary(early, pickup_deadline(max_wait_s, early), early,
                                         early, off, early)
     return late_pick < early
->>>>>>> main
 
 
 def dropoff_deadline(late_pick: np.ndarray, direct_s: np.ndarray, detour_factor: float,
