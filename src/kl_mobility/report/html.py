@@ -22,6 +22,9 @@ tidy tables and GeoJSON.
   ``map_requests_<s>.png``: the figures and maps.
 - ``trips.parquet``, ``vehicles.parquet``: every run's table with ``scenario`` and ``seed``.
 - ``edges_vkm.geojson``, ``stops.geojson``: see :mod:`kl_mobility.report.gis`.
+- ``report.gpkg``: the GeoPackage (EPSG:25832) for QGIS, per scenario street segments
+  (one feature per segment, vehicle-km per direction, OSM way ids and names), stops and,
+  with the batch's who-gains tables, districts (:func:`kl_mobility.report.gis.write_report_gpkg`).
 """
 
 from __future__ import annotations
@@ -44,7 +47,12 @@ from kl_mobility.errors import InputError
 from kl_mobility.io import atomic_file, check_output_dir, staged_dir, write_text
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.report import content as C
-from kl_mobility.report.gis import edges_geojson, stops_geojson, write_geojson
+from kl_mobility.report.gis import (
+    edges_geojson,
+    stops_geojson,
+    write_geojson,
+    write_report_gpkg,
+)
 from kl_mobility.report.i18n import LANGS, texts
 from kl_mobility.report.paired import paired_differences
 from kl_mobility.report.summary import (
@@ -495,6 +503,8 @@ def _report_files(data: BatchData, out: Path, *, network: Any, dpi: int,
         lat, lon = np.asarray(net.node_lat, float), np.asarray(net.node_lon, float)
         write_geojson(edges_geojson(edges, lat, lon), out / "edges_vkm.geojson")
         write_geojson(stops_geojson(trips, lat, lon), out / "stops.geojson")
+        write_report_gpkg(out / "report.gpkg", net, edges, trips, batch_dir=data.batch_dir,
+                          scenarios=data.scenarios, scenario_maps=data.scenario_maps)
     report(progress, "report", 2, steps)
     ctx = _context(data, tb, sens, t, lang)
     ctx["figures"] = _figures(data, tb, t, lang, out, dpi)
