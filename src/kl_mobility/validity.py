@@ -25,6 +25,13 @@ test checks that the two agree. Rows:
   one *calibrated* term (:func:`calibrated_centre_search_min`): the value that closes the
   gap to the published 17 min given the other terms, so the door-to-door row agrees by
   construction; the table shows the terms one by one.
+- with the timetable (``transit``, ``pt.mode_choice = "router"``): the bus time of the
+  same pair is the router's mean door-to-door time over departures every
+  ``pt.sample_step_s`` from 07:00 to 09:00 (the published test gives no hour), with its
+  parts; line 117's in-vehicle time to PRE-Park (published 11 min Hauptbahnhof ->
+  PRE-Park on the route of 2019, section 5; the 2013 relations run Rathaus -> PRE-Park
+  (Luxemburger Straße), so the row shows that ride); the feed's bus vehicle-km of a weekday
+  against SWK's ~3.0 M vehicle-km a year (section 4, derived) / 365.
 
 Driver-experience terms and Tempo 30: the walks and the parking search do not depend on
 the network, and the waits at signals do not change with a speed cap; the braking and
@@ -64,14 +71,15 @@ def _zone_of(zones: Any, lat: float, lon: float) -> int:
     return int(np.searchsorted(np.asarray(zones.point_ptr), p, side="right") - 1)
 
 
-def validity_table(network: Any, oracle: Any, config: Any, zones: Any) -> pd.DataFrame:
+def validity_table(network: Any, oracle: Any, config: Any, zones: Any, *,
+                   transit: Any = None) -> pd.DataFrame:
     """The validity rows (module docstring) for the baseline ``network`` and demand
     ``config`` (constants calibrated when ``config.calibrate``). Columns: ``item``,
     ``modelled``, ``published``, ``unit``, ``source``, ``note``."""
     from kl_mobility.demand.generate import expected_travel
     from kl_mobility.demand.modechoice import zone_los
 
-    travel = expected_travel(network, oracle, config, zones=zones)
+    travel = expected_travel(network, oracle, config, zones=zones, transit=transit)
     total = sum(travel.trips.values())
     target = config.target_shares
     rows: list[dict[str, Any]] = []
@@ -124,9 +132,12 @@ def validity_table(network: Any, oracle: Any, config: Any, zones: Any) -> pd.Dat
                  "modelled": calibrated_centre_search_min(network, oracle, config, zones),
                  "published": float("nan"), "unit": "min", "source": src,
                  "note": "17 min - the other terms; one pair only"})
-    rows.append({"item": "bus, campus -> Fruchthalle", "modelled": bus_min,
-                 "published": PUBLISHED_MIN["bus"], "unit": "min", "source": src,
-                 "note": "walk to/from stops + half headway + 1.3 x driving time"})
+    if transit is None:
+        rows.append({"item": "bus, campus -> Fruchthalle", "modelled": bus_min,
+                     "published": PUBLISHED_MIN["bus"], "unit": "min", "source": src,
+                     "note": "walk to/from stops + half headway + 1.3 x driving time"})
+    else:
+        rows.extend(_timetable_rows(transit, src))
     rows.append({"item": "bike, campus -> Fruchthalle", "modelled": dist_km
                  / config.bike_speed_kmh * 60.0, "published": PUBLISHED_MIN["bike"],
                  "unit": "min", "source": src,
@@ -171,10 +182,54 @@ def calibrated_centre_search_min(network: Any, oracle: Any, config: Any, zones: 
     return PUBLISHED_MIN["car"] - (car["door_to_door_min"] - car["search_min"])
 
 
+SWK_VKM_YEAR = 895_000 / 0.30  # FACTS.md section 4 (derived: +895,000 vkm is +30 %)
+LINE_117_MIN = 11.0  # FACTS.md section 5: Hbf -> PRE-Park on line 117 (route of 2019)
+
+
+def _timetable_rows(transit: Any, src: str) -> list[dict[str, Any]]:
+    from kl_mobility.pt.router import earliest_arrival, walk_links
+
+    tt, feed = transit.timetable, transit.feed
+    ptr, stop, walk = walk_links(tt, np.array([CAMPUS[0], FRUCHTHALLE[0]]),
+                                 np.array([CAMPUS[1], FRUCHTHALLE[1]]))
+    acc = (stop[ptr[0]:ptr[1]], walk[ptr[0]:ptr[1]])
+    eg = (stop[ptr[1]:ptr[2]], walk[ptr[1]:ptr[2]])
+    js = [j for t0 in range(7 * 3600, 9 * 3600, tt.config.sample_step_s)
+          if (j := earliest_arrival(tt, acc, eg, t0)) is not None]
+    parts = {k: float(np.mean([getattr(j, k) for j in js])) / 60.0 if js else float("nan")
+             for k in ("door_to_door_s", "access_s", "wait_s", "in_vehicle_s", "transfer_s",
+                       "egress_s")}
+    rows = [{"item": "bus, campus -> Fruchthalle, timetable", "modelled": parts["door_to_door_s"],
+             "published": PUBLISHED_MIN["bus"], "unit": "min", "source": src,
+             "note": (f"mean of departures 07:00-09:00: walk {parts['access_s']:.1f} + wait "
+                      f"{parts['wait_s']:.1f} + ride {parts['in_vehicle_s']:.1f} + change "
+                      f"{parts['transfer_s']:.1f} + walk {parts['egress_s']:.1f} min "
+                      f"({len(js)} departures found)")}]
+    rathaus = np.flatnonzero(feed.stop_name == "Rathaus")
+    pre = np.flatnonzero(feed.stop_name == "Luxemburger Straße")
+    ride = float("nan")
+    if rathaus.size and pre.size:
+        zero_a, zero_p = np.zeros(rathaus.size, np.int64), np.zeros(pre.size, np.int64)
+        rides = [j.in_vehicle_s / 60.0 for t0 in range(7 * 3600, 9 * 3600, 600)
+                 if (j := earliest_arrival(tt, (rathaus, zero_a), (pre, zero_p), t0))
+                 is not None and j.boardings == 1]
+        ride = min(rides) if rides else float("nan")
+    rows.append({"item": "line 117 in-vehicle to PRE-Park", "modelled": ride,
+                 "published": LINE_117_MIN, "unit": "min", "source": "FACTS.md 5",
+                 "note": "model: 2013 route Rathaus -> PRE-Park (Luxemburger Straße); "
+                         "published: Hbf -> Volkspark -> PRE-Park, route since 2019"})
+    rows.append({"item": "bus vehicle-km per weekday", "modelled": feed.vehicle_km((3,)),
+                 "published": SWK_VKM_YEAR / 365.0, "unit": "vehicle-km",
+                 "source": "SWK ~3.0 M vkm/yr (FACTS.md 4, derived) / 365",
+                 "note": "model: synthetic feed, routes clipped to the extract; SWK: whole "
+                         "network, all days"})
+    return rows
+
+
 def _fmt(v: float, unit: str) -> str:
     if not np.isfinite(v):
         return "–"
-    if unit == "trips":
+    if unit in ("trips", "vehicle-km"):
         return f"{v:,.0f}"
     return f"{v:.1f}"
 
