@@ -450,7 +450,8 @@ NOT_ASSUMPTIONS: dict[str, str] = {
     # service: the measure's rules
     **{f"service.{k}": "setting: the measure's service rule" for k in (
         "start_s", "end_s", "max_wait_s", "detour_factor", "detour_const_s", "unserved",
-        "prebook_release_s", "max_walk_m", "depot_nodes", "initial_positions", "max_stops")},
+        "prebook_release_s", "max_walk_m", "depot_nodes", "initial_positions", "max_stops",
+        "request_windows")},
     "service.occupancy_bin_s": "setting: output resolution",
     # emissions
     "emissions.factor_set": "FACTS.md section 6 (UBA factors)",
@@ -462,7 +463,8 @@ NOT_ASSUMPTIONS: dict[str, str] = {
     # fleet: the measure's vehicles
     **{f"fleet.*.{k}": "setting: the measure's vehicles" for k in (
         "name", "count", "capacity", "kind", "drivetrain", "stop_based", "stop_spacing_m",
-        "stops_latlon", "start_s", "end_s", "max_wait_s", "detour_factor", "detour_const_s")},
+        "stops_latlon", "start_s", "end_s", "max_wait_s", "detour_factor", "detour_const_s",
+        "start_nodes")},
     "fleet.*.speed_cap_kmh": "FACTS.md section 7 (Navya shuttle usually 25 km/h)",
 }
 """The scenario keys that are *not* unsourced assumptions, each with why (a FACTS.md
