@@ -6,7 +6,7 @@ route-duration limit on some problems). For each random route and request, every
 insertion positions is judged by the kernels the searches use and by
 :func:`check_routes`; they must agree on every one, and both outcomes must occur. Loosening
 a window or a ride-time limit inside the kernels by a few seconds makes these tests fail
-(the mutation check in the module's last test).
+(the mutation check in :mod:`test_routing_limits_mutation`).
 """
 
 from __future__ import annotations
