@@ -15,12 +15,12 @@ import pytest
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
-    ("batch", "runner", "samedemand", "sensitivity"),
-    ("planning", "report"),
-    ("calibration", "citywide", "context", "scenario", "validity"),
-    ("sim", "dispatch", "routing", "emissions"),
+    ("batch", "dispatchbench", "runner", "rounds", "samedemand", "sensitivity"),
+    ("planning", "report", "testing"),
+    ("calibration", "citywide", "context", "instance", "scenario", "validity"),
+    ("sim", "dispatch", "routing", "emissions", "economics"),
     ("results",),
-    ("demand", "network"),
+    ("demand", "network", "pt"),
     ("service", "config", "errors", "progress", "io", "assumptions", "_lazy", ""),
     ("kernels",),
 )

@@ -52,8 +52,8 @@ def run_a(small, tmp_path_factory):
 def test_run_writes_every_output_and_accounts_every_request(run_a):
     out, kpis = run_a
     for name in ("trips.parquet", "vehicles.parquet", "edges.parquet", "occupancy.parquet",
-                 "events.parquet", "kpis.json", "co2.json", "demand.json", "run.json",
-                 "scenario.json"):
+                 "events.parquet", "kpis.json", "co2.json", "costs.json", "demand.json",
+                 "run.json", "scenario.json"):
         assert (out / name).is_file(), name
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no staging left
     trips = pd.read_parquet(out / "trips.parquet")
@@ -69,6 +69,27 @@ def test_run_writes_every_output_and_accounts_every_request(run_a):
     assert vehicles["km_total"].sum() == pytest.approx(kpis["vehicle_km"])
     run = json.loads((out / "run.json").read_text())
     assert run["seed"] == 3 and run["scenario"] == "small"
+
+
+def test_run_costs_follow_from_its_own_tables(run_a):
+    """costs.json of the small run: 5 electric vans at the default prices. Staff per
+    vehicle-hour 20 x 1.25 x 1.15 = 28.75 EUR; capital 53,990 x annuity(3 %, 6 y)
+    0.184598 / 365 = 27.305 EUR per van-day; the fare 2.5 EUR / 1.07 per served person."""
+    out, kpis = run_a
+    costs = json.loads((out / "costs.json").read_text())
+    vehicles = pd.read_parquet(out / "vehicles.parquet")
+    trips = pd.read_parquet(out / "trips.parquet")
+    (van,) = costs["by_type"]
+    assert van["count"] == 5
+    assert van["capital_eur"] == pytest.approx(5 * 27.305, rel=1e-4)
+    assert van["staff_eur"] == pytest.approx(vehicles["hours_in_service"].sum() * 28.75)
+    assert van["energy_eur"] == pytest.approx(vehicles["energy_kwh"].sum() * 0.3052)
+    assert van["maintenance_eur"] == pytest.approx(vehicles["km_total"].sum() * 0.10)
+    persons = trips.loc[trips["status"] == "served", "passengers"].sum()
+    t = costs["totals"]
+    assert t["fare_revenue_eur"] == pytest.approx(persons * 2.5 / 1.07)
+    assert t["cost_eur_per_trip"] == pytest.approx(t["cost_total_eur"] / persons)
+    assert kpis["econ_subsidy_eur"] == pytest.approx(t["cost_total_eur"] - t["fare_revenue_eur"])
 
 
 def test_same_seed_same_results_other_seed_differs(small, run_a, tmp_path):
@@ -553,3 +574,50 @@ def test_depot_node_outside_the_network_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "key 'service.depot_nodes[1]': 999999999 is not a node" in err[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_run_who_gains_tables_sum_to_the_city_totals(run_a):
+    """districts.csv (by origin), district_dest.csv and hours.csv of the small run: their
+    rows add up to the run's requests, served requests and served persons, and the served
+    persons by base mode add up to the served persons; accessibility.csv has the same
+    districts with the same residents, every share in [0, 1]."""
+    out, kpis = run_a
+    trips = pd.read_parquet(out / "trips.parquet")
+    persons = trips.loc[trips["status"] == "served", "passengers"].sum()
+    for name in ("districts", "district_dest", "hours"):
+        t = pd.read_csv(out / f"{name}.csv")
+        assert t["requests"].sum() == kpis["n_requests"], name
+        assert t["served"].sum() == kpis["n_served"], name
+        assert t["served_persons"].sum() == persons, name
+        assert (t["from_car"] + t["from_bus"] + t["from_walk"] + t["from_bike"]).sum() \
+            == persons, name
+    d = pd.read_csv(out / "districts.csv")
+    acc = pd.read_csv(out / "accessibility.csv")
+    assert list(acc["district"]) == list(d["district"])
+    assert acc["residents"].sum() == pytest.approx(d["residents"].sum())
+    shares = acc.filter(like="_share").to_numpy()
+    assert np.nanmin(shares) >= 0.0 and np.nanmax(shares) <= 1.0
+
+
+def test_run_geopackage_opens_with_its_layers_crs_and_attributes(run_a):
+    """run.gpkg of the small run: the layers a planner opens in QGIS, all in EPSG:25832;
+    street segments carry OSM way ids (every one found) and names, their vehicle-km add up
+    to edges.parquet; the districts carry the who-gains KPIs of districts.csv."""
+    import pyogrio
+
+    out, _kpis = run_a
+    path = out / "run.gpkg"
+    names = [n for n, _ in pyogrio.list_layers(path)]
+    assert names == ["segments", "stops", "districts", "ortsbezirke", "zones", "depots"]
+    for n in names:
+        assert pyogrio.read_info(path, layer=n)["crs"] == "EPSG:25832", n
+    seg = pyogrio.read_dataframe(path, layer="segments", read_geometry=False)
+    assert (seg["osm_way_id"] > 0).all() and (seg["name"] != "").mean() > 0.9
+    assert seg[["u", "v"]].duplicated().sum() == 0 and (seg["u"] < seg["v"]).all()
+    edges = pd.read_parquet(out / "edges.parquet")
+    assert seg["vkm_total"].sum() == pytest.approx(edges["vkm_total"].sum())
+    dist = pyogrio.read_dataframe(path, layer="districts", read_geometry=False)
+    table = pd.read_csv(out / "districts.csv").set_index("district")
+    for _, row in dist.iterrows():
+        assert row["requests"] == table.loc[row["district"], "requests"]
+    assert "acc_car_hbf_share" in dist.columns

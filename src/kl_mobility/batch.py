@@ -13,6 +13,10 @@ Layout under ``batch_dir`` (``results/<batch>/``)::
     batch.json                every run's outcome of the last invocation (done/skipped/failed)
     runs.csv                  tidy KPIs: scenario, seed, kpi, value (one row per figure)
     summary.csv               per scenario and KPI: n, mean, std, ci95_low, ci95_high
+    districts.csv, district_dest.csv, hours.csv, accessibility.csv
+                              who gains, mean over seeds per scenario and district / hour
+                              (``*_runs.csv``: every run's rows with scenario and seed;
+                              :mod:`kl_mobility.results.districts`)
 
 A run is written into a staging folder beside its target (:func:`kl_mobility.io.staged_dir`)
 and renamed into place only after it finished, so ``<scenario>/<seed>/run.json`` exists
@@ -52,6 +56,7 @@ from pathlib import Path
 from typing import Any
 
 from kl_mobility import __version__
+from kl_mobility.dispatch.registry import policy_identity
 from kl_mobility.errors import InputError
 from kl_mobility.io import (
     LOCK_NAME,
@@ -90,7 +95,9 @@ RUN_FILE = "run.json"
 SCENARIO_FILE = "scenario.json"
 
 
-_PRESENTATION = ("cli/", "batch.py", "report/html.py", "report/plots.py", "report/gis.py")
+_PRESENTATION = ("cli/", "batch.py", "report/html.py", "report/plots.py", "report/gis.py",
+                 "report/basemap.py", "report/content.py", "report/i18n.py", "report/maps.py",
+                 "report/paired.py", "report/units.py")
 """Modules that do not change what a run computes; left out of the code version."""
 
 
@@ -114,8 +121,12 @@ def code_version() -> str:
 
 
 def run_key(scenario: Scenario, seed: int, version: str) -> str:
-    """Identity of one run: hash of the resolved scenario content, the seed and the code."""
-    blob = f"{scenario.content_hash()}|{seed}|{version}"
+    """Identity of one run: hash of the resolved scenario content, the seed, the code and
+    the dispatch policy's identity (:func:`~kl_mobility.dispatch.registry.policy_identity`:
+    an outside policy's package version and a digest of its source files), so a run is
+    repeated when an outside policy's code changes."""
+    policy = policy_identity(scenario.dispatch.policy)
+    blob = f"{scenario.content_hash()}|{seed}|{version}|{policy}"
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
@@ -256,6 +267,7 @@ def _write_run(spec: RunSpec, run_fn: RunFunction, final: Path) -> tuple[dict[st
         info = _read_json(tmp / RUN_FILE)  # what the run function recorded, if anything
         info.update({"key": spec.key, "scenario": spec.scenario_name, "seed": spec.seed,
                      "code_version": spec.code_version, "scenario_file": spec.scenario_file,
+                     "policy": policy_identity(scenario.dispatch.policy),
                      "seconds": seconds, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
                      "host": socket.gethostname(), "kpis": json_safe(kpis)})
         write_json(tmp / SCENARIO_FILE, spec.scenario_mapping, indent=1)
@@ -574,3 +586,10 @@ def _write_batch_tables(result: BatchResult, version: str) -> None:
     runs = collect_runs(result.batch_dir)
     write_atomic_csv(runs, result.batch_dir / "runs.csv")
     write_atomic_csv(summarize(runs), result.batch_dir / "summary.csv")
+    from kl_mobility.results.districts import WHO_GAINS_TABLES, collect_who_gains, mean_over_seeds
+
+    for name in WHO_GAINS_TABLES:
+        stacked = collect_who_gains(result.batch_dir, name)
+        if len(stacked):
+            write_atomic_csv(stacked, result.batch_dir / f"{name}_runs.csv")
+            write_atomic_csv(mean_over_seeds(stacked), result.batch_dir / f"{name}.csv")
