@@ -132,7 +132,10 @@ _DEMAND_ASSUMPTIONS = (
     ("asc_ondemand_minus_bus", "on-demand constant relative to the bus (new, booked service)"),
     ("beta_reject", "utility per unit rejection probability of the on-demand service"),
     ("fare_eur", "on-demand fare per trip (EUR)"),
-    ("car_access_min", "access, parking search and junction delays of a car trip (min)"),
+    ("car_park_search_centre_min", "parking search in the centre (calibrated, min)"),
+    ("car_walk_centre_min", "walk between the car and a trip end in the centre (min)"),
+    ("car_signal_wait_s", "mean wait of a car stopped at a signal (s)"),
+    ("car_give_way_speed_kmh", "speed a car slows to where it gives way (km/h)"),
     ("beta_ivt_per_min", "logit coefficient of in-vehicle time"),
     ("beta_wait_per_min", "logit coefficient of waiting time"),
     ("beta_cost_per_eur", "logit coefficient of cost"),
@@ -145,7 +148,7 @@ _DEMAND_ASSUMPTIONS = (
 
 def demand_assumptions(scenario: Scenario) -> dict[str, dict[str, Any]]:
     """The demand-side and fleet assumptions that move the net CO2 (on-demand constant,
-    rejection penalty, fare, car access, logit coefficients; the vehicles' battery, which
+    rejection penalty, fare, the car's driver-experience terms, logit coefficients; the vehicles' battery, which
     sets the charging stops, and energy use), each with its value and "assumption", plus
     its plausible range where :data:`kl_mobility.assumptions.ASSUMPTION_RANGES` has one."""
     ranges = {a.key: a for a in ASSUMPTION_RANGES.values()}
@@ -264,19 +267,23 @@ def city_co2(scenario: Scenario, travel: ExpectedTravel, reference: ExpectedTrav
 def scenario_city_co2(scenario: Scenario, trips: pd.DataFrame, network: Any, oracle: Any,
                       fleet_kg: float, per_rider_net_kg: float, *, reference_name: str,
                       reference_network: tuple[Any, Any], reference_demand: Any,
-                      zones: Any = None, cache_dir: str | Path | None = None) -> CityCO2:
+                      zones: Any = None, cache_dir: str | Path | None = None,
+                      transit: Any = None, reference_transit: Any = None) -> CityCO2:
     """:func:`city_co2` of a run: the expected travel on the scenario's network (its demand
     section with the constants used; ``zones``: the run's demand zones, else built) and on
     the reference network (its own zones, ``reference_demand``), the run's served
-    requests (``trips``)."""
+    requests (``trips``); ``transit`` / ``reference_transit``: the public transport supply
+    of each side when the bus is priced by the timetable (``pt.mode_choice = "router"``)."""
     from kl_mobility.demand.generate import expected_travel, load_zones
 
     if zones is None:
         zones = load_zones(network, scenario.demand, cache_dir=cache_dir)
-    travel = expected_travel(network, oracle, scenario.demand, zones=zones)
+    travel = expected_travel(network, oracle, scenario.demand, zones=zones, transit=transit,
+                             cache_dir=cache_dir)
     ref_net, ref_oracle = reference_network
     ref_zones = load_zones(ref_net, reference_demand, cache_dir=cache_dir)
-    reference = expected_travel(ref_net, ref_oracle, reference_demand, zones=ref_zones)
+    reference = expected_travel(ref_net, ref_oracle, reference_demand, zones=ref_zones,
+                                transit=reference_transit, cache_dir=cache_dir)
     served = served_pkm_by_alt_mode(trips)
     return city_co2(scenario, travel, reference, served, fleet_kg, per_rider_net_kg,
                     reference_name=reference_name)

@@ -133,6 +133,7 @@ def _scenario_demand(ctx: RunContext, *, seed: int, service_level: Any,
         ondemand=has_service,
         service_hours=(scenario.service.start_s, scenario.service.end_s),
         service_area=area, cache_dir=ctx.cache_dir, progress=ctx.progress,
+        transit=ctx.transit,
     )
 
 

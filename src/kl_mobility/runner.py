@@ -41,7 +41,14 @@ import numpy as np
 import pandas as pd
 
 from kl_mobility import __version__
-from kl_mobility.context import MAX_STOP_SNAP_M, RunContext, prepare_network, scenario_stops
+from kl_mobility.context import (
+    MAX_STOP_SNAP_M,
+    RunContext,
+    prepare_network,
+    pt_supply,
+    reference_supply,
+    scenario_stops,
+)
 from kl_mobility.network import RoadNetwork, TravelTimeOracle
 from kl_mobility.progress import ProgressCallback
 from kl_mobility.rounds import (
@@ -193,11 +200,13 @@ def run_scenario(
             _write_run_gpkg(run_dir / "run.gpkg", ctx, result, settled, zones, gains,
                             districts)
         from kl_mobility.demand import requests_to_parquet
+        from kl_mobility.demand.driving import driver_terms
 
         requests_to_parquet(settled.requests, run_dir / "requests.parquet")
         _write_json(run_dir / "demand.json", {
             "summary": demand_summary, "iterations": rounds.rounds,
             "structural_warnings": warnings,
+            "car_terms": driver_terms(scenario.demand),
             "calibration": (None if settled.calibration is None
                             else settled.calibration.to_dict()),
             "converged": rounds.converged, "rounds": len(rounds.rounds),
@@ -223,9 +232,9 @@ def _write_run_gpkg(path: Path, ctx: RunContext, result: Any, settled: SettledDe
 
     sc, net = ctx.scenario, ctx.network
     layers = run_gpkg_layers(
-        net, network_ways(net), result, requests=settled.requests, zones=zones,
-        who=(districts, gains), depots=depot_nodes(sc.service, net.node_x, net.node_y),
-        stops=dict(ctx.stops))
+        net, network_ways(net, cache_dir=ctx.cache_dir), result, requests=settled.requests,
+        zones=zones, who=(districts, gains),
+        depots=depot_nodes(sc.service, net.node_x, net.node_y), stops=dict(ctx.stops))
     write_gpkg(path, layers, title=f"kl-mobility run {sc.name}")
 
 
@@ -251,11 +260,14 @@ def run_city_co2(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,
     ref = prepare_network(Scenario(name="reference", network=base.network, demand=ref_demand),
                           cache_dir=cache_dir, progress=progress)
     zones = settled.demand.zones if settled.demand is not None else None
+    transit = pt_supply(ran.pt, ran.network.osm_file, net, oracle, cache_dir=cache_dir)
+    ref_transit = reference_supply(base, *ref, cache_dir=cache_dir)
     return scenario_city_co2(ran, settled.result.trips, net, oracle,
                              float(account.totals["fleet_co2_kg"]),
                              float(account.totals["net_co2_kg"]), reference_name=base.name,
                              reference_network=ref, reference_demand=ref_demand, zones=zones,
-                             cache_dir=cache_dir)
+                             cache_dir=cache_dir, transit=transit,
+                             reference_transit=ref_transit)
 
 
 def structural_warnings(scenario: Scenario, network: RoadNetwork, *,

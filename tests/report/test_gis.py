@@ -125,3 +125,40 @@ def test_gpkg_opens_with_gdal_ogrinfo(tmp_path):
     out = subprocess.run(["ogrinfo", "-ro", "-so", str(path), "segments"], check=True,
                          capture_output=True, text=True).stdout
     assert "Feature Count: 5" in out and "UTM zone 32N" in out and "osm_way_id" in out
+
+
+def test_report_writes_a_geopackage_per_scenario(fake_batch, tmp_path, grid):
+    """The fake batch (scenarios base, pooling, pooling-more on a 3 x 3 grid: 2 x 3 x 2 =
+    12 street segments, each two-way, 24 directed edges) gets <scenario>_segments and <scenario>_stops layers in EPSG:25832; the grid has no OSM
+    file, so its way ids are -1 and the layer says why."""
+    import pyogrio
+
+    write_report(fake_batch, tmp_path, network=grid, baseline="base")
+    path = tmp_path / "report.gpkg"
+    names = [n for n, _ in pyogrio.list_layers(path)]
+    assert "pooling_segments" in names and "pooling-more_stops" in names
+    info = pyogrio.read_info(path, layer="pooling_segments")
+    assert info["crs"] == "EPSG:25832" and info["features"] == 12
+    seg = pyogrio.read_dataframe(path, layer="pooling_segments", read_geometry=False)
+    assert (seg["osm_way_id"] == -1).all() and (seg["oneway"] == 0).all()
+    assert "no OSM way ids" in info["layer_metadata"]["DESCRIPTION"]
+
+
+def test_way_table_is_cached_beside_the_network_and_rebuilt_when_damaged(tmp_path):
+    """The first call writes ways-<key>.npz with a manifest; the second reads the same ids
+    and names; a truncated cache file is reported and rebuilt with the same answer."""
+    from kl_mobility.network import network_from_osm
+    from kl_mobility.network.ways import cached_edge_ways, edge_ways
+
+    net = network_from_osm(TINY)
+    direct = edge_ways(net, TINY)
+    first = cached_edge_ways(net, TINY, tmp_path)
+    (entry,) = tmp_path.glob("ways-*.npz")
+    again = cached_edge_ways(net, TINY, tmp_path)
+    for w in (first, again):
+        assert list(w.way_id) == list(direct.way_id) and list(w.name) == list(direct.name)
+    entry.write_bytes(entry.read_bytes()[:20])
+    rebuilt = cached_edge_ways(net, TINY, tmp_path)
+    assert list(rebuilt.way_id) == list(direct.way_id)
+    assert (entry.parent / (entry.name + ".manifest.json")).is_file() or any(
+        tmp_path.glob("*.manifest.json"))

@@ -22,7 +22,7 @@ the street's drawn shape).
 from __future__ import annotations
 
 import math
-import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["GPKG_CRS", "OSM_ATTRIBUTION", "SEGMENT_COLUMNS", "district_layers", "edges_geojson",
-           "network_ways", "node_point_layer", "run_gpkg_layers", "segment_layer", "stop_layer", "stops_geojson", "write_geojson",
-           "write_gpkg", "zone_layer"]
+           "network_ways", "node_point_layer", "run_gpkg_layers", "segment_layer",
+           "stop_layer", "stops_geojson", "write_geojson", "write_gpkg", "write_report_gpkg",
+           "zone_layer"]
 
 _EDGE_VALUES = ("vkm_total", "vkm_occupied", "passenger_km", "n_traversals")
 
@@ -310,13 +311,8 @@ def write_gpkg(path: str | Path, layers: dict[str, tuple[Any, str]], *,
     from kl_mobility.io import atomic_file
 
     path = Path(path)
-    with atomic_file(path) as tmp:
-        work = tmp.with_name(tmp.name + ".gpkg")  # GDAL wants the .gpkg extension
-        try:
-            _write_layers(work, layers, title)
-            os.replace(work, tmp)
-        finally:
-            work.unlink(missing_ok=True)
+    with atomic_file(path, suffix=".gpkg") as tmp:  # GDAL wants the .gpkg extension
+        _write_layers(tmp, layers, title)
     return path
 
 
@@ -342,30 +338,20 @@ def _write_layers(work: Path, layers: dict[str, tuple[Any, str]], title: str) ->
             dataset_options={"VERSION": "1.2"} if k == 0 else None)  # QGIS/GDAL < 3.9 too
 
 
-_WAYS_CACHE: dict[tuple[str, int, int, str], Any] = {}
-"""The last network's ways (speed caps change speeds, not the edges, so a scenario with
-Tempo 30 shares the entry of its base network)."""
-
-
-def network_ways(network: Any, osm_path: str | Path | None = None) -> Any:
-    """:func:`kl_mobility.network.ways.edge_ways` of ``network`` from ``osm_path`` (default:
-    the file the network was built from, ``network.meta["source"]``); kept per process for
-    the same file and network, so the runs of a batch worker read the ways once. A network
-    without a source file is a ``ValueError`` saying so."""
-    from kl_mobility.network.ways import edge_ways
+def network_ways(network: Any, osm_path: str | Path | None = None, *,
+                 cache_dir: str | Path | None = None) -> Any:
+    """:func:`kl_mobility.network.ways.cached_edge_ways` of ``network`` from ``osm_path``
+    (default: the file the network was built from, ``network.meta["source"]``), cached in
+    ``cache_dir`` beside the network. A network without a source file is a
+    ``ValueError`` saying so."""
+    from kl_mobility.network.ways import cached_edge_ways
 
     src = osm_path if osm_path is not None else network.meta.get("source", "")
     path = Path(str(src))
     if not src or not path.is_file():
         raise ValueError(f"the OSM way ids of the GeoPackage need the network's OSM file; "
                          f"{src or 'none'} is not a file")
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns,
-           f"{network.n_nodes}/{network.n_edges}")
-    if key not in _WAYS_CACHE:
-        _WAYS_CACHE.clear()
-        _WAYS_CACHE[key] = edge_ways(network, path)
-    return _WAYS_CACHE[key]
+    return cached_edge_ways(network, path, cache_dir)
 
 
 def run_gpkg_layers(network: Any, ways: Any, result: Any, *,
@@ -411,3 +397,80 @@ def run_gpkg_layers(network: Any, ways: Any, result: Any, *,
                                                     {"vehicle_type": types.astype(str)}),
                                    "Stops of the stop-based vehicle types (snapped to nodes)")
     return layers
+
+
+def _no_ways(network: Any) -> Any:
+    from kl_mobility.network.ways import EdgeWays
+
+    n = network.n_edges
+    return EdgeWays(np.full(n, -1, np.int64), np.full(n, "", dtype=object),
+                    np.full(n, "", dtype=object))
+
+
+def write_report_gpkg(path: str | Path, network: Any, edges: pd.DataFrame,
+                      trips: pd.DataFrame, *, batch_dir: str | Path | None = None,
+                      scenarios: list[str] | None = None,
+                      scenario_maps: dict[str, dict[str, Any]] | None = None) -> Path:
+    """The GeoPackage of a report: per scenario ``<scenario>_segments`` and
+    ``<scenario>_stops`` (mean over its seeds, from the tidy ``edges`` and ``trips`` tables
+    of all runs with ``scenario`` and ``seed``) and, where the batch has the who-gains
+    tables (``districts_runs.csv``, ``accessibility_runs.csv`` in ``batch_dir``),
+    ``<scenario>_districts`` and ``<scenario>_ortsbezirke`` with the means over seeds.
+    OSM way ids and names come from the network's OSM file; a network without one (a
+    synthetic grid) gets way id -1 and no names, and its segment layers say so."""
+    from kl_mobility.results.districts import (
+        default_districts_path,
+        district_map_from_geojson,
+        mean_over_seeds,
+    )
+
+    try:
+        ways, way_note = network_ways(network), ""
+    except ValueError as exc:
+        ways, way_note = _no_ways(network), f"; no OSM way ids or names: {exc}"
+    if scenarios is None:
+        scenarios = sorted(set(trips["scenario"]) | set(edges["scenario"])) if len(trips) \
+            else sorted(set(edges["scenario"])) if len(edges) else []
+    tables: dict[str, pd.DataFrame] = {}
+    for name in ("districts", "accessibility"):
+        p = Path(batch_dir) / f"{name}_runs.csv" if batch_dir is not None else None
+        if p is not None and p.is_file():
+            tables[name] = mean_over_seeds(pd.read_csv(p))
+    layers: dict[str, tuple[Any, str]] = {}
+    for s in scenarios:
+        es = edges[edges["scenario"] == s] if len(edges) else edges
+        ts = trips[trips["scenario"] == s] if len(trips) else trips
+        seeds = set(ts["seed"]) if len(ts) else set()
+        seeds |= set(es["seed"]) if len(es) else set()
+        k = max(len(seeds), 1)
+        layers[f"{s}_segments"] = (
+            segment_layer(network, es, ways, n_seeds=k),
+            f"{s}: street segments, one feature per node pair (both directions on one "
+            f"feature); vehicle-km per day per direction vkm_uv / vkm_vu, mean over {k} "
+            f"seed(s){way_note}")
+        layers[f"{s}_stops"] = (stop_layer(network, ts, n_seeds=k),
+                                f"{s}: boardings and alightings per day, mean over {k} "
+                                "seed(s)")
+        if "districts" in tables:
+            ext = ((scenario_maps or {}).get(s, {}).get("demand") or {}).get(
+                "external_zones") or []
+            zones_ = [_Zone(z["name"], z["lat"], z["lon"]) for z in ext]
+            dmap = district_map_from_geojson(default_districts_path(), zones_)
+            d = tables["districts"]
+            a = tables.get("accessibility")
+            poly, pts = district_layers(
+                dmap, d[d["scenario"] == s].drop(columns=["scenario"]),
+                None if a is None else a[a["scenario"] == s].drop(columns=["scenario"]),
+                dmap.points)
+            layers[f"{s}_districts"] = (poly, f"{s}: who gains by Kernstadt PLZ area, mean "
+                                        "over seeds (districts.csv, accessibility.csv)")
+            layers[f"{s}_ortsbezirke"] = (pts, f"{s}: who gains by Ortsbezirk, mean over "
+                                          "seeds")
+    return write_gpkg(path, layers, title="kl-mobility report")
+
+
+@dataclass(frozen=True)
+class _Zone:
+    name: str
+    lat: float
+    lon: float

@@ -38,6 +38,7 @@ _T: dict[str, tuple[str, str]] = {
                  "interval"),
     "band": ("Spanne über die Annahmen (Morris-Screening, 5–95 % von {runs} Läufen)",
              "Band over the assumptions (Morris screening, 5–95 % of {runs} runs)"),
+    "band_varied": ("Variiert: {names} (Seed {seed}).", "Varied: {names} (seed {seed})."),
     "band_none": ("keine Sensitivitätsanalyse vorhanden (kl-mobility sensitivity)",
                   "no sensitivity analysis available (kl-mobility sensitivity)"),
     "band_caveat": ("Die Spanne ist über die Versuchspunkte genommen, kein "
@@ -147,12 +148,63 @@ _T: dict[str, tuple[str, str]] = {
     "k_pax_vh": ("Fahrgäste je Fahrzeugstunde", "passengers per vehicle-hour"),
     "k_fleet_gpkm": ("Flotte CO2 je Pkm", "fleet CO2 per pkm"),
     "cost": ("Kosten des Betreibers", "Operator cost"),
-    "cost_none": ("Noch keine Kostenrechnung in diesen Läufen (cost.json fehlt).",
-                  "No cost figures in these runs yet (no cost.json)."),
+    "cost_none": ("Keine Kostenrechnung in diesen Läufen (keine econ_*-Kennzahlen; Läufe "
+                  "einer älteren Version).",
+                  "No cost figures in these runs (no econ_* KPIs; runs of an older "
+                  "version)."),
+    "cost_note": ("Betreiberkosten pro Werktag ohne MwSt. (Kapital, Personal, Energie, "
+                  "Wartung, Depot, Verwaltung; kl_mobility.economics, Annahmen im Anhang und "
+                  "in costs.json jedes Laufs), Mittel über die Seeds [95-%-Intervall]. Je "
+                  "Fahrt = je bedienter Personenfahrt. Zuschuss = Kosten − Fahrgeldeinnahmen. "
+                  "€ je t CO2e vermieden: Zuschuss ÷ Netto-Einsparung der Stadt (leer, wenn "
+                  "nichts eingespart wird). Pro Jahr: × Werktags-Äquivalente (Annahme).",
+                  "Operator cost per weekday net of VAT (capital, staff, energy, maintenance, "
+                  "depot, overhead; kl_mobility.economics, assumptions in the appendix and in "
+                  "every run's costs.json), mean over the seeds [95 % interval]. Per trip = "
+                  "per served person trip. Subsidy = cost − fare revenue. € per t CO2e "
+                  "avoided: subsidy ÷ the city's net saving (empty when nothing is saved). "
+                  "Per year: × weekday equivalents (assumption)."),
+    "k_cost_total": ("Kosten", "cost"),
+    "k_revenue": ("Fahrgeldeinnahmen", "fare revenue"),
+    "k_subsidy": ("Zuschussbedarf", "subsidy"),
+    "k_subsidy_year": ("Zuschussbedarf pro Jahr", "subsidy per year"),
+    "k_cost_trip": ("Kosten je Fahrt", "cost per trip"),
+    "k_subsidy_trip": ("Zuschuss je Fahrt", "subsidy per trip"),
+    "k_cost_vh": ("Kosten je Fahrzeugstunde", "cost per vehicle-hour"),
+    "k_farebox": ("Kostendeckungsgrad", "farebox recovery"),
+    "k_eur_t": ("Kosten je t CO2e vermieden", "cost per t CO2e avoided"),
     "districts": ("Ergebnisse nach Stadtteil", "Results by district"),
-    "districts_none": ("Noch keine Ergebnisse nach Stadtteil in diesen Läufen "
-                       "(districts.parquet fehlt).",
-                       "No results by district in these runs yet (no districts.parquet)."),
+    "district": ("Stadtteil", "District"),
+    "districts_note": ("Nach Startort der Anfrage: Kernstadt nach PLZ-Gebiet (Einwohnerzahlen "
+                       "der Stadtteile der Kernstadt liegen nicht vor, FACTS.md Abschnitt 1), "
+                       "die neun Ortsbezirke, Punkte außerhalb der PLZ-Flächen als eigene "
+                       "Zeile; die Zeilen summieren sich zur Stadt. Einwohner: die des "
+                       "Nachfragemodells. Vom Pkw: bediente Personen, die sonst Pkw gefahren "
+                       "wären. Hbf in 30 min: Anteil der Einwohner, die den Hbf von Tür zu "
+                       "Tür in 30 Minuten erreichen (Bus wie im Nachfragemodell, ohne "
+                       "Fahrplan; On-Demand mit der mittleren Wartezeit des Stadtteils). "
+                       "Mittel über die Seeds [95-%-Intervall].",
+                       "By origin of the request: the Kernstadt by postcode area (per-district "
+                       "populations of the Kernstadt are not available, FACTS.md section 1), "
+                       "the nine Ortsbezirke, points outside the postcode areas as their own "
+                       "row; the rows sum to the city. Residents: those of the demand model. "
+                       "From car: served persons who would otherwise have driven. Hbf in 30 "
+                       "min: share of residents reaching the Hbf door to door within 30 "
+                       "minutes (bus as in the demand model, no timetable; on-demand with "
+                       "the district's mean wait). Mean over the seeds [95 % interval]."),
+    "districts_empty": ("Ohne Einwohner und ohne Anfragen, daher nicht aufgeführt: {names}.",
+                        "Without residents and without requests, so not listed: {names}."),
+    "no_saving": ("– (keine gesicherte CO2-Einsparung)", "– (no certain CO2 saving)"),
+    "cost_assumptions": ("Annahmen der Kostenrechnung", "Assumptions of the cost model"),
+    "k_residents": ("Einwohner", "residents"),
+    "k_req_per_1000": ("Anfragen", "requests"),
+    "k_from_car": ("vom Pkw (Personen/Tag)", "from car (persons/day)"),
+    "k_hbf_bus": ("Hbf in 30 min, Bus", "Hbf within 30 min, bus"),
+    "k_hbf_ondemand": ("Hbf in 30 min, On-Demand", "Hbf within 30 min, on-demand"),
+    "districts_none": ("Keine Ergebnisse nach Stadtteil in diesen Läufen "
+                       "(districts.csv fehlt: Läufe einer älteren Version).",
+                       "No results by district in these runs (no districts.csv: runs of an "
+                       "older version)."),
     "maps": ("Karten", "Maps"),
     "map_vkm_q": ("Wo fahren die Fahrzeuge? – {scen}", "Where do the vehicles drive? – {scen}"),
     "map_vkm_cap": ("Fahrzeug-km pro Werktag je Straßenabschnitt (beide Richtungen, Mittel über "
