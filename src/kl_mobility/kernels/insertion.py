@@ -89,6 +89,25 @@ class Start(NamedTuple):
     capacity: Any
 
 
+class Stops(NamedTuple):
+    """One vehicle's remaining stops inside a kernel: its row of each :class:`Schedules`
+    field (``length`` a scalar, the others 1-D views)."""
+
+    length: Any
+    node: Any
+    early: Any
+    late: Any
+    delta: Any
+    dwell: Any
+
+
+@njit
+def _stops(sch, v):
+    """Row ``v`` of the schedules as :class:`Stops`."""
+    return Stops(sch.length[v], sch.node[v], sch.early[v], sch.late[v], sch.delta[v],
+                 sch.dwell[v])
+
+
 @njit
 def _legs(tt, s_node, m, sn, leg):
     """``leg[k]`` = travel time into old stop ``k`` (from the start for ``k = 0``)."""
@@ -156,19 +175,20 @@ def _detour_bound(s_node, m, leg, sn, rows, t_od):
 
 
 @njit
-def _insert_vehicle(tab, sch, v, start, req, cost_kind, leg):
-    """Best insertion of ``req`` into vehicle ``v`` from ``start``: (cost, i, j), cost
-    INFEASIBLE when none.
+def _insert_vehicle(tt, ttT, start, stops, req, cost_kind, leg):
+    """Best insertion of ``req`` into a vehicle with remaining ``stops`` (:func:`_stops`)
+    from ``start``: (cost, i, j), cost INFEASIBLE when none. Takes the tables and one
+    vehicle's rows, not whole packs: called per vehicle (per request and vehicle in the
+    cost matrix), where passing the packs of 2-D arrays by value costs time.
 
     Memory-friendly: every travel time used is a leg of the old route (``leg``, filled by
     the caller with :func:`_legs`), a row of ``tt`` from ``o`` or ``d``, or a row of ``ttT``
     (the transpose) to ``o`` or ``d``; so the search touches O(m) scattered table entries,
     not O(m^3).
     """
-    tt, ttT = tab.tt, tab.ttT
     s_node, s_time, s_load, cap = start.node, start.time, start.load, start.capacity
-    m, sn, se, sl, sd, sw = (sch.length[v], sch.node[v], sch.early[v], sch.late[v],
-                             sch.delta[v], sch.dwell[v])
+    m, sn, se, sl, sd, sw = (stops.length, stops.node, stops.early, stops.late, stops.delta,
+                             stops.dwell)
     o, d, early, late_pick, late_drop = (req.origin, req.dest, req.early, req.late_pick,
                                          req.late_drop)
     pax, dwell_pick, dwell_drop = req.passengers, req.dwell_pick, req.dwell_drop
@@ -275,7 +295,7 @@ def _best_insertion(tab, cand, fleet, sch, req, rules):
             continue
         _legs(tab.tt, start_node[v], sched_len[v], sched_node[v], leg)
         start = Start(start_node[v], start_time[v], start_load[v], capacity[v])
-        c, i, j = _insert_vehicle(tab, sch, v, start, req, cost_kind, leg)
+        c, i, j = _insert_vehicle(tab.tt, ttT, start, _stops(sch, v), req, cost_kind, leg)
         if c < best:
             best = c
             bv = v
@@ -308,7 +328,8 @@ def _cost_matrix(tab, cand, fleet, sch, reqs, cost_kind, out):
                 continue
             _legs(tab.tt, start_node[v], sched_len[v], sched_node[v], leg)
             start = Start(start_node[v], start_time[v], start_load[v], capacity[v])
-            c, i, j = _insert_vehicle(tab, sch, v, start, row(reqs, r), cost_kind, leg)
+            c, i, j = _insert_vehicle(tab.tt, ttT, start, _stops(sch, v), row(reqs, r),
+                                      cost_kind, leg)
             out_cost[r, k] = c
             out_i[r, k] = i
             out_j[r, k] = j
@@ -473,7 +494,8 @@ def _best_insertion_at(t, tab, cand, fleet, cursor, sch, req, rules):
             if m > 0:
                 legs[v, 0] = arr0[v] - st_time[k]
             start = Start(st_node[k], st_time[k], start_load[v], capacity[v])
-            c, i, j = _insert_vehicle(tab, sch, v, start, req, cost_kind, legs[v])
+            c, i, j = _insert_vehicle(tt, ttT, start, _stops(sch, v), req, cost_kind,
+                                      legs[v])
             if c < best or (c == best and c != INFEASIBLE and v < bv):
                 best = c
                 bv = v
