@@ -155,6 +155,10 @@ def run_scenario(
                         out_dir / "rejects.csv")
     kpis.update(account.kpis())
     kpis.update({f"co2_{k}": v for k, v in city.kpis().items()})
+    if ctx.transit is not None:
+        from kl_mobility.pt.supply import pt_kpis
+
+        kpis.update(pt_kpis(ctx.transit, scenario.emissions.bus_g_per_vkm))
     from kl_mobility.economics import operator_costs
 
     costs = operator_costs(result.vehicles, result.trips, scenario.costs,
