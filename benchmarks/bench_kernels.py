@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "kernels"))
 
@@ -61,6 +62,7 @@ def _kernel_all(veh, reqs):
                            check=False)[0] for o, d, e, lp, ld in reqs]
 
 
+@pytest.mark.smoke
 def test_kernel_vs_reference(benchmark):
     veh, reqs = _instance()
     _kernel_all(veh, reqs)  # compile / load from cache

@@ -1,7 +1,10 @@
 """Benchmarks (pytest-benchmark): run with ``python -m pytest benchmarks/``.
 
-Not collected by the default test run. Each benchmark asserts what it computed and reports
-ratios against a reference computed in the same run.
+The files are ``bench_*.py`` (``python_files`` in pyproject.toml); the default test run
+(``testpaths = ["tests"]``) does not collect them. ``-m smoke`` selects the quick subset
+that CI runs (a couple of minutes on two cores, the network loaded from its cache). Each
+benchmark asserts what it computed and reports ratios against a reference computed in the
+same run.
 """
 
 import pytest

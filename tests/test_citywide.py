@@ -120,3 +120,16 @@ def test_demand_and_fleet_assumptions_are_listed(direct_m):
     assert a["demand.beta_reject"]["value"] == -2.0
     assert a["fleet.van.battery_kwh"]["value"] == 40.0
     assert "charging" in a["fleet.van.battery_kwh"]["source"]
+
+
+def test_each_assumption_reads_once(direct_m):
+    """A listed source names the word "assumption" and its range at most once (the range
+    table's text is not nested inside another "assumption: ..." line)."""
+    _, city = _account("car", direct_m)
+    for key, v in city.to_dict()["assumptions"].items():
+        src = v["source"].lower()
+        assert src.count("assumption") <= 1, (key, src)
+        assert src.count("plausible range") <= 1, (key, src)
+    a = city.to_dict()["assumptions"]["demand.asc_ondemand_minus_bus"]["source"]
+    assert a.startswith("assumption: on-demand constant relative to the bus; plausible "
+                        "range -2 to 0: ")

@@ -16,11 +16,11 @@ import pytest
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
     ("batch", "runner", "samedemand", "sensitivity"),
-    ("planning", "report"),
+    ("planning", "report", "testing"),
     ("calibration", "citywide", "context", "scenario", "validity"),
-    ("sim", "dispatch", "routing", "emissions"),
+    ("sim", "dispatch", "routing", "emissions", "economics"),
     ("results",),
-    ("demand", "network"),
+    ("demand", "network", "pt"),
     ("service", "config", "errors", "progress", "io", "assumptions", "_lazy", ""),
     ("kernels",),
 )

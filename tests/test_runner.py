@@ -52,8 +52,8 @@ def run_a(small, tmp_path_factory):
 def test_run_writes_every_output_and_accounts_every_request(run_a):
     out, kpis = run_a
     for name in ("trips.parquet", "vehicles.parquet", "edges.parquet", "occupancy.parquet",
-                 "events.parquet", "kpis.json", "co2.json", "demand.json", "run.json",
-                 "scenario.json"):
+                 "events.parquet", "kpis.json", "co2.json", "costs.json", "demand.json",
+                 "run.json", "scenario.json"):
         assert (out / name).is_file(), name
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no staging left
     trips = pd.read_parquet(out / "trips.parquet")
@@ -69,6 +69,27 @@ def test_run_writes_every_output_and_accounts_every_request(run_a):
     assert vehicles["km_total"].sum() == pytest.approx(kpis["vehicle_km"])
     run = json.loads((out / "run.json").read_text())
     assert run["seed"] == 3 and run["scenario"] == "small"
+
+
+def test_run_costs_follow_from_its_own_tables(run_a):
+    """costs.json of the small run: 5 electric vans at the default prices. Staff per
+    vehicle-hour 20 x 1.25 x 1.15 = 28.75 EUR; capital 53,990 x annuity(3 %, 6 y)
+    0.184598 / 365 = 27.305 EUR per van-day; the fare 2.5 EUR / 1.07 per served person."""
+    out, kpis = run_a
+    costs = json.loads((out / "costs.json").read_text())
+    vehicles = pd.read_parquet(out / "vehicles.parquet")
+    trips = pd.read_parquet(out / "trips.parquet")
+    (van,) = costs["by_type"]
+    assert van["count"] == 5
+    assert van["capital_eur"] == pytest.approx(5 * 27.305, rel=1e-4)
+    assert van["staff_eur"] == pytest.approx(vehicles["hours_in_service"].sum() * 28.75)
+    assert van["energy_eur"] == pytest.approx(vehicles["energy_kwh"].sum() * 0.3052)
+    assert van["maintenance_eur"] == pytest.approx(vehicles["km_total"].sum() * 0.10)
+    persons = trips.loc[trips["status"] == "served", "passengers"].sum()
+    t = costs["totals"]
+    assert t["fare_revenue_eur"] == pytest.approx(persons * 2.5 / 1.07)
+    assert t["cost_eur_per_trip"] == pytest.approx(t["cost_total_eur"] / persons)
+    assert kpis["econ_subsidy_eur"] == pytest.approx(t["cost_total_eur"] - t["fare_revenue_eur"])
 
 
 def test_same_seed_same_results_other_seed_differs(small, run_a, tmp_path):

@@ -118,8 +118,10 @@ def test_schema_documentation_names_every_key():
 
     from kl_mobility.demand.config import DemandConfig
     from kl_mobility.dispatch.config import DispatchConfig
+    from kl_mobility.economics import CostsConfig, VehicleCosts
     from kl_mobility.emissions import EmissionsConfig
     from kl_mobility.network.config import NetworkConfig, SpeedCapConfig
+    from kl_mobility.pt.config import PtConfig
     from kl_mobility.results.config import OutputConfig
     from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
 
@@ -127,7 +129,7 @@ def test_schema_documentation_names_every_key():
     missing = [f"{cls.__name__}.{f.name}"
                for cls in (Scenario, NetworkConfig, SpeedCapConfig, DemandConfig,
                            ServiceConfig, VehicleTypeConfig, DispatchConfig, EmissionsConfig,
-                           OutputConfig)
+                           OutputConfig, PtConfig, CostsConfig, VehicleCosts)
                for f in dataclasses.fields(cls)
                if f"`{f.name}`" not in doc and f"[{f.name}]" not in doc]
     assert missing == []

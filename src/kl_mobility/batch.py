@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from kl_mobility import __version__
+from kl_mobility.dispatch.registry import policy_identity
 from kl_mobility.errors import InputError
 from kl_mobility.io import (
     LOCK_NAME,
@@ -114,8 +115,12 @@ def code_version() -> str:
 
 
 def run_key(scenario: Scenario, seed: int, version: str) -> str:
-    """Identity of one run: hash of the resolved scenario content, the seed and the code."""
-    blob = f"{scenario.content_hash()}|{seed}|{version}"
+    """Identity of one run: hash of the resolved scenario content, the seed, the code and
+    the dispatch policy's identity (:func:`~kl_mobility.dispatch.registry.policy_identity`:
+    an outside policy's package version and a digest of its source files), so a run is
+    repeated when an outside policy's code changes."""
+    policy = policy_identity(scenario.dispatch.policy)
+    blob = f"{scenario.content_hash()}|{seed}|{version}|{policy}"
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
@@ -256,6 +261,7 @@ def _write_run(spec: RunSpec, run_fn: RunFunction, final: Path) -> tuple[dict[st
         info = _read_json(tmp / RUN_FILE)  # what the run function recorded, if anything
         info.update({"key": spec.key, "scenario": spec.scenario_name, "seed": spec.seed,
                      "code_version": spec.code_version, "scenario_file": spec.scenario_file,
+                     "policy": policy_identity(scenario.dispatch.policy),
                      "seconds": seconds, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
                      "host": socket.gethostname(), "kpis": json_safe(kpis)})
         write_json(tmp / SCENARIO_FILE, spec.scenario_mapping, indent=1)

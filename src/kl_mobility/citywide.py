@@ -152,18 +152,16 @@ def demand_assumptions(scenario: Scenario) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name, what in _DEMAND_ASSUMPTIONS:
         r = ranges.get(f"demand.{name}")
-        extra = f"; plausible range {r.low:g} to {r.high:g} ({r.source})" if r else ""
-        out[f"demand.{name}"] = _entry(getattr(scenario.demand, name),
-                                       f"assumption: {what}{extra}")
+        text = r.describe() if r else what
+        out[f"demand.{name}"] = _entry(getattr(scenario.demand, name), f"assumption: {text}")
     for vt in scenario.fleet:
         if vt.count <= 0:
             continue
         if vt.drivetrain == "electric":
             r = ranges.get(f"fleet.{vt.kind}.battery_kwh")
-            extra = f"; plausible range {r.low:g} to {r.high:g}" if r else ""
+            text = r.describe() if r else "usable battery, sets the charging stops"
             out[f"fleet.{vt.name}.battery_kwh"] = _entry(
-                vt.battery_kwh, "assumption: usable battery, sets the charging stops "
-                f"(0 = no state of charge){extra}")
+                vt.battery_kwh, f"assumption: {text} (0 = no state of charge)")
             out[f"fleet.{vt.name}.energy_kwh_per_km"] = _entry(
                 vt.energy_kwh_per_km, "e-NV200 0.281 kWh/km (ADAC, FACTS.md section 6)"
                 if vt.energy_kwh_per_km == 0.281 else "scenario value (see its comment)")

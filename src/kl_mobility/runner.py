@@ -28,7 +28,8 @@
 4. writes the output files the scenario's ``[outputs]`` asks for (the event log and the
    road-segment table can be switched off) plus the resolved scenario, the demand summary
    (with every round in ``demand.json``: requests, the requests its measured level gives,
-   gaps, step, service figures; ``converged``) and the CO2 account into a staging folder
+   gaps, step, service figures; ``converged``), the CO2 account and the operator costs
+   (``costs.json``, :mod:`kl_mobility.economics`) into a staging folder
    that is renamed onto ``out_dir`` at the end, so a run folder is either complete or
    absent.
 
@@ -277,6 +278,14 @@ def run_scenario(
                         out_dir / "rejects.csv")
     kpis.update(account.kpis())
     kpis.update({f"co2_{k}": v for k, v in city.kpis().items()})
+    from kl_mobility.economics import operator_costs
+
+    costs = operator_costs(result.vehicles, result.trips, scenario.costs,
+                           fare_eur=scenario.demand.fare_eur,
+                           fare_per_km_eur=scenario.demand.fare_per_km_eur,
+                           co2_city_net_kg=city.terms["net_kg"],
+                           co2_per_rider_net_kg=float(account.totals["net_co2_kg"]))
+    kpis.update(costs.kpis())
     same = None if source is None else compare_same_demand(source, scenario, result, account)
     if same is not None:
         kpis.update(same.kpis())
@@ -295,6 +304,7 @@ def run_scenario(
         if same is not None:
             co2["same_demand"] = same.to_dict()
         _write_json(run_dir / "co2.json", co2)
+        _write_json(run_dir / "costs.json", costs.to_dict())
         from kl_mobility.demand import requests_to_parquet
 
         requests_to_parquet(settled.requests, run_dir / "requests.parquet")

@@ -1,7 +1,7 @@
 """Scenario files: TOML read into frozen, validating dataclasses.
 
 A scenario composes the sections owned by the packages below it (network, demand, service,
-fleet, dispatch, emissions, outputs); ``scenarios/README.md`` documents every key.
+fleet, dispatch, emissions, costs, outputs, pt); ``scenarios/README.md`` documents every key.
 
 ``extends = "other.toml"`` or ``extends = ["a.toml", "b.toml"]`` (relative to the file)
 loads base scenarios first, merged in order; the extending file overrides only the keys it
@@ -37,8 +37,10 @@ from kl_mobility.config import (
 )
 from kl_mobility.demand.config import DemandConfig
 from kl_mobility.dispatch.config import DispatchConfig
+from kl_mobility.economics import CostsConfig
 from kl_mobility.emissions import EmissionsConfig
 from kl_mobility.network.config import NetworkConfig
+from kl_mobility.pt.config import PtConfig
 from kl_mobility.results.config import OutputConfig
 from kl_mobility.service import ServiceConfig
 from kl_mobility.sim.config import VehicleTypeConfig
@@ -96,7 +98,10 @@ class Scenario:
     fleet: tuple[VehicleTypeConfig, ...] = ()
     dispatch: DispatchConfig = field(default_factory=DispatchConfig)
     emissions: EmissionsConfig = field(default_factory=EmissionsConfig)
+    costs: CostsConfig = field(default_factory=CostsConfig)
     outputs: OutputConfig = field(default_factory=OutputConfig)
+    pt: PtConfig = field(default_factory=PtConfig)
+    """Public transport feed and routing (``[pt]``)."""
     calibration_base: CalibrationBase | None = None
     """The reference case of ``demand.calibration = "baseline"`` (see
     :class:`CalibrationBase`); ``None``: the scenario itself without its measures."""

@@ -16,7 +16,7 @@ policies all build on it, none on each other in a circle.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -50,6 +50,14 @@ class PolicyOptions(Protocol):
 
     @property
     def rebalance_zone_m(self) -> float: ...
+
+    @property
+    def options(self) -> dict[str, Any]: ...
+
+    def policy_options(self) -> Any:
+        """The policy's own options: an instance of its factory's ``Options`` dataclass
+        (``None`` when it declares none)."""
+        ...
 
 
 class DispatchContext(Protocol):
@@ -119,4 +127,6 @@ class DispatchPolicy(Protocol):
 
 PolicyFactory = Callable[[PolicyOptions], DispatchPolicy]
 """What :data:`~kl_mobility.dispatch.registry.DISPATCH_POLICIES` holds: options -> policy
-(a policy class is one)."""
+(a policy class is one). A factory may carry an ``Options`` attribute, a frozen dataclass of
+the policy's own options: the scenario's ``[dispatch.options]`` table is checked against it
+and ``options.policy_options()`` returns it built."""

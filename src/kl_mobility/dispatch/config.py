@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
 
-from kl_mobility.config import check_choice, check_finite_fields, check_range
-from kl_mobility.dispatch.registry import DISPATCH_POLICIES
+from kl_mobility.config import (
+    ConfigError,
+    check_choice,
+    check_finite_fields,
+    check_range,
+    from_mapping,
+)
+from kl_mobility.dispatch.registry import policy_factory
 
 __all__ = ["DispatchConfig"]
 
@@ -15,7 +23,14 @@ class DispatchConfig:
     """Which registered dispatch policy runs, and its options.
 
     - ``policy``: a key of :data:`kl_mobility.dispatch.DISPATCH_POLICIES`
-      (``insertion``, ``batch``, ``rebalancing``, or one a user registered).
+      (``insertion``, ``batch``, ``rebalancing``, or one a user registered) or the name of
+      an entry point of group ``kl_mobility.policies`` of an installed package (see
+      :mod:`kl_mobility.dispatch.registry`).
+    - ``options``: the policy's own options (the scenario's ``[dispatch.options]`` table).
+      A policy that takes options declares them as a dataclass in its factory's ``Options``
+      attribute; the table is checked against it (unknown keys, types, the dataclass's own
+      checks) and :meth:`policy_options` builds it. A policy without ``Options`` takes none
+      (the built-ins read the fields below), so a non-empty table is an error.
     - ``cost``: what an insertion costs: ``added_time`` (added vehicle seconds, default),
       ``wait`` (the new request's wait) or ``added_time_plus_wait``.
     - ``batch_interval_s``: the ``batch`` policy collects requests this long (30 s) and
@@ -36,10 +51,12 @@ class DispatchConfig:
     rebalance_interval_s: int = 300
     rebalance_horizon_s: int = 900
     rebalance_zone_m: float = 1000.0
+    options: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         check_finite_fields(self)
-        check_choice("policy", self.policy, sorted(DISPATCH_POLICIES))
+        policy_factory(self.policy)  # "policy must be one of ..." or why it cannot load
+        self.policy_options()
         check_choice("cost", self.cost, ("added_time", "wait", "added_time_plus_wait"))
         check_range("batch_interval_s", self.batch_interval_s, 1, 3600)
         check_range("max_rounds", self.max_rounds, 1, 1000)
@@ -47,3 +64,24 @@ class DispatchConfig:
         check_range("rebalance_interval_s", self.rebalance_interval_s, 1, 24 * 3600)
         check_range("rebalance_horizon_s", self.rebalance_horizon_s, 1, 24 * 3600)
         check_range("rebalance_zone_m", self.rebalance_zone_m, 50.0, 100_000.0)
+
+    def policy_options(self) -> Any:
+        """The policy's options: its ``Options`` dataclass built from :attr:`options`
+        (``None`` for a policy that declares none). Raises ``ValueError`` starting with
+        ``options`` (so a scenario error names ``dispatch.options``) for a key the policy
+        does not know, a wrong type or a value its checks reject."""
+        factory = policy_factory(self.policy)
+        schema = getattr(factory, "Options", None)
+        if schema is None:
+            if self.options:
+                raise ValueError(f"options of policy {self.policy!r}: it takes none (its "
+                                 f"factory declares no Options dataclass), got "
+                                 f"{', '.join(sorted(map(str, self.options)))}")
+            return None
+        if not (dataclasses.is_dataclass(schema) and isinstance(schema, type)):
+            raise ValueError(f"options of policy {self.policy!r}: its Options attribute is "
+                             f"not a dataclass")
+        try:
+            return from_mapping(schema, self.options)
+        except ConfigError as exc:
+            raise ValueError(f"options of policy {self.policy!r}: {exc}") from None

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from kl_mobility.dispatch.config import DispatchConfig
-from kl_mobility.dispatch.registry import DISPATCH_POLICIES
+from kl_mobility.dispatch.registry import policy_factory
 from kl_mobility.progress import ProgressCallback
 from kl_mobility.results.records import SimulationResult
 from kl_mobility.results.schema import (
@@ -114,9 +114,7 @@ def simulate(inputs: SimInputs, *, progress: ProgressCallback | None = None,
     type_oracles = inputs.type_oracles
     if not all(isinstance(vt, VehicleTypeConfig) for vt in fleet):
         raise TypeError("fleet must be a sequence of VehicleTypeConfig")
-    if dispatch.policy not in DISPATCH_POLICIES:
-        raise ValueError(f"policy must be one of {sorted(DISPATCH_POLICIES)}, "
-                         f"got {dispatch.policy!r}")
+    factory = policy_factory(dispatch.policy)  # a registered name or an entry point
     ss = np.random.SeedSequence(seed)
     rng_fleet, rng_dispatch = (np.random.default_rng(s) for s in ss.spawn(len(STREAMS)))
     tables = type_tables(network, oracle, fleet, type_oracles, cache_dir)
@@ -137,7 +135,7 @@ def simulate(inputs: SimInputs, *, progress: ProgressCallback | None = None,
     depots = depot_nodes(service, node_x, node_y)
     t0 = int(min(service.start_s, req.release_s.min() if req.n else service.start_s))
     fl = make_fleet(fleet, service, network.n_nodes, depots, rng_fleet, t0)
-    policy = DISPATCH_POLICIES[dispatch.policy](dispatch)
+    policy = factory(dispatch)
     engine = Engine(EngineSetup(network=network, tables=tuple(tables), base=base, req=req,
                                 fleet_cfg=fleet, fleet=fl, service=service, policy=policy,
                                 cost=dispatch.cost,
