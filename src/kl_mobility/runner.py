@@ -450,7 +450,7 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
                                       else 1)
     rebalancing = scenario.dispatch.policy == "rebalancing"
     area = service_area(scenario, net, stops) if has_service else None
-    gen = {"area": area}
+    gen: dict[str, Any] = {"area": area}
     fc_seed = forecast_seed(seed)
     expected = ServiceLevel.assumed(cfg, start_s=svc.start_s, end_s=svc.end_s)
     demand = fc_demand = day = None
