@@ -96,7 +96,7 @@ SWEEP_FILE = "sweep.csv"
 """Beside ``runs.csv`` when the batch holds sweep files: one row per grid point."""
 
 
-_PRESENTATION = ("cli/", "batch.py", "sweep.py", "report/html.py",
+_PRESENTATION = ("cli/", "batch.py", "sweep.py", "size.py", "report/html.py",
                  "report/plots.py", "report/gis.py")
 """Modules that do not change what a run computes; left out of the code version."""
 
