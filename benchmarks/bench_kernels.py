@@ -17,7 +17,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "kernels"
 
 from insertion_reference import metric, reference_best  # noqa: E402
 
-from kl_mobility.kernels.insertion import best_insertion  # noqa: E402
+from kl_mobility.kernels.insertion import (  # noqa: E402
+    Fleet,
+    Request,
+    Schedules,
+    Tables,
+    best_insertion,
+)
 
 
 def _instance(seed=1, n=400, nv=200, n_req=50):
@@ -56,10 +62,11 @@ def _instance(seed=1, n=400, nv=200, n_req=50):
 
 
 def _kernel_all(veh, reqs):
-    tt, cand, *rest = veh
-    return [best_insertion(tt, cand, *rest, origin=o, dest=d, early=e, late_pick=lp,
-                           late_drop=ld, passengers=1, dwell_pick=10, dwell_drop=10,
-                           check=False)[0] for o, d, e, lp, ld in reqs]
+    tt, cand, start_node, start_time, start_load, capacity, *sched = veh
+    tables, fleet = Tables(tt), Fleet(start_node, start_time, start_load, capacity)
+    return [best_insertion(tables, cand, fleet, Schedules(*sched),
+                           Request(o, d, e, lp, ld, 1, 10, 10), check=False)[0]
+            for o, d, e, lp, ld in reqs]
 
 
 @pytest.mark.smoke

@@ -574,3 +574,26 @@ def test_depot_node_outside_the_network_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "key 'service.depot_nodes[1]': 999999999 is not a node" in err[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_run_who_gains_tables_sum_to_the_city_totals(run_a):
+    """districts.csv (by origin), district_dest.csv and hours.csv of the small run: their
+    rows add up to the run's requests, served requests and served persons, and the served
+    persons by base mode add up to the served persons; accessibility.csv has the same
+    districts with the same residents, every share in [0, 1]."""
+    out, kpis = run_a
+    trips = pd.read_parquet(out / "trips.parquet")
+    persons = trips.loc[trips["status"] == "served", "passengers"].sum()
+    for name in ("districts", "district_dest", "hours"):
+        t = pd.read_csv(out / f"{name}.csv")
+        assert t["requests"].sum() == kpis["n_requests"], name
+        assert t["served"].sum() == kpis["n_served"], name
+        assert t["served_persons"].sum() == persons, name
+        assert (t["from_car"] + t["from_bus"] + t["from_walk"] + t["from_bike"]).sum() \
+            == persons, name
+    d = pd.read_csv(out / "districts.csv")
+    acc = pd.read_csv(out / "accessibility.csv")
+    assert list(acc["district"]) == list(d["district"])
+    assert acc["residents"].sum() == pytest.approx(d["residents"].sum())
+    shares = acc.filter(like="_share").to_numpy()
+    assert np.nanmin(shares) >= 0.0 and np.nanmax(shares) <= 1.0

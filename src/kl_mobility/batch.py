@@ -15,6 +15,10 @@ Layout under ``batch_dir`` (``results/<batch>/``)::
     summary.csv               per scenario and KPI: n, mean, std, ci95_low, ci95_high
     sweep.csv                 with sweep files (:mod:`kl_mobility.sweep`): per grid point
                               (scenario), its grid values
+    districts.csv, district_dest.csv, hours.csv, accessibility.csv
+                              who gains, mean over seeds per scenario and district / hour
+                              (``*_runs.csv``: every run's rows with scenario and seed;
+                              :mod:`kl_mobility.results.districts`)
 
 A run is written into a staging folder beside its target (:func:`kl_mobility.io.staged_dir`)
 and renamed into place only after it finished, so ``<scenario>/<seed>/run.json`` exists
@@ -97,7 +101,8 @@ SWEEP_FILE = "sweep.csv"
 
 
 _PRESENTATION = ("cli/", "batch.py", "sweep.py", "size.py", "report/html.py",
-                 "report/plots.py", "report/gis.py")
+                 "report/plots.py", "report/gis.py", "report/basemap.py", "report/content.py",
+                 "report/i18n.py", "report/maps.py", "report/paired.py", "report/units.py")
 """Modules that do not change what a run computes; left out of the code version."""
 
 
@@ -599,3 +604,10 @@ def _write_batch_tables(result: BatchResult, version: str) -> None:
     runs = collect_runs(result.batch_dir)
     write_atomic_csv(runs, result.batch_dir / "runs.csv")
     write_atomic_csv(summarize(runs), result.batch_dir / "summary.csv")
+    from kl_mobility.results.districts import WHO_GAINS_TABLES, collect_who_gains, mean_over_seeds
+
+    for name in WHO_GAINS_TABLES:
+        stacked = collect_who_gains(result.batch_dir, name)
+        if len(stacked):
+            write_atomic_csv(stacked, result.batch_dir / f"{name}_runs.csv")
+            write_atomic_csv(mean_over_seeds(stacked), result.batch_dir / f"{name}.csv")

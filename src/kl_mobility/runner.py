@@ -29,7 +29,9 @@
    road-segment table can be switched off) plus the resolved scenario, the demand summary
    (with every round in ``demand.json``: requests, the requests its measured level gives,
    gaps, step, service figures; ``converged``), the CO2 account and the operator costs
-   (``costs.json``, :mod:`kl_mobility.economics`) into a staging folder
+   (``costs.json``, :mod:`kl_mobility.economics`), the who-gains tables by district and
+   hour (``districts.csv``, ``district_dest.csv``, ``hours.csv``, ``accessibility.csv``,
+   :mod:`kl_mobility.results.districts`) into a staging folder
    that is renamed onto ``out_dir`` at the end, so a run folder is either complete or
    absent.
 
@@ -286,6 +288,12 @@ def run_scenario(
                            co2_city_net_kg=city.terms["net_kg"],
                            co2_per_rider_net_kg=float(account.totals["net_co2_kg"]))
     kpis.update(costs.kpis())
+    from kl_mobility.results.districts import who_gains
+
+    gains = who_gains(result.trips, settled.requests,
+                      settled.demand.zones if settled.demand is not None else None,
+                      ctx.oracle, scenario.demand,
+                      door_to_door=any(v.count > 0 and not v.stop_based for v in scenario.fleet))
     same = None if source is None else compare_same_demand(source, scenario, result, account)
     if same is not None:
         kpis.update(same.kpis())
@@ -305,6 +313,8 @@ def run_scenario(
             co2["same_demand"] = same.to_dict()
         _write_json(run_dir / "co2.json", co2)
         _write_json(run_dir / "costs.json", costs.to_dict())
+        for name, table in gains.items():
+            table.to_csv(run_dir / f"{name}.csv", index=False)
         from kl_mobility.demand import requests_to_parquet
 
         requests_to_parquet(settled.requests, run_dir / "requests.parquet")

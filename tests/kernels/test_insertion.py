@@ -16,6 +16,11 @@ from insertion_reference import random_instance, reference_best
 from kl_mobility.kernels.insertion import (
     COST_KINDS,
     INFEASIBLE,
+    Fleet,
+    Request,
+    Rules,
+    Schedules,
+    Tables,
     best_insertion,
     best_insertion_at,
     insertion_cost_matrix,
@@ -25,12 +30,16 @@ from kl_mobility.kernels.insertion import (
 N_EXAMPLES = int(os.environ.get("KL_INSERTION_EXAMPLES", "2500"))
 
 
+def _request(req, wrap=lambda x: x):
+    return Request(*(wrap(req[k]) for k in ("o", "d", "early", "late_pick", "late_drop", "pax",
+                                            "dwell_pick", "dwell_drop")))
+
+
 def _kernel(veh, req, cost_kind=0, prune=True):
-    tt, cand, *rest = veh
-    return best_insertion(tt, cand, *rest, origin=req["o"], dest=req["d"], early=req["early"],
-                          late_pick=req["late_pick"], late_drop=req["late_drop"],
-                          passengers=req["pax"], dwell_pick=req["dwell_pick"],
-                          dwell_drop=req["dwell_drop"], cost_kind=cost_kind, prune=prune)
+    tt, cand, start_node, start_time, start_load, capacity, *sched = veh
+    return best_insertion(Tables(tt), cand, Fleet(start_node, start_time, start_load, capacity),
+                          Schedules(*sched), _request(req),
+                          rules=Rules(cost_kind=cost_kind, prune=prune))
 
 
 def _fused(veh, req, cost_kind=0):
@@ -38,12 +47,10 @@ def _fused(veh, req, cost_kind=0):
     tt, cand, start_node, start_time, start_load, capacity, *sched = veh
     nxt = np.zeros_like(tt)
     target = np.full(start_node.shape, -1, np.int64)
-    return best_insertion_at(0, cand, start_node, start_time, target, tt, nxt, start_load,
-                             capacity, *sched, origin=req["o"], dest=req["d"],
-                             early=req["early"], late_pick=req["late_pick"],
-                             late_drop=req["late_drop"], passengers=req["pax"],
-                             dwell_pick=req["dwell_pick"], dwell_drop=req["dwell_drop"],
-                             cost_kind=cost_kind)
+    return best_insertion_at(0, Tables(tt, nxt=nxt), cand,
+                             Fleet(start_node, start_time, start_load, capacity, target),
+                             Schedules(*sched), _request(req),
+                             rules=Rules(cost_kind=cost_kind))
 
 
 def _reference(veh, req, cost_kind=0):
@@ -101,12 +108,11 @@ def test_cost_matrix_matches_single_vehicle_search():
     """Each cost-matrix entry equals the best insertion into that one vehicle."""
     for seed in range(200):
         veh, req = random_instance(seed)
-        tt, cand, *rest = veh
+        tt, cand, start_node, start_time, start_load, capacity, *sched = veh
         one = lambda a: np.array([a], np.int64)  # noqa: E731
         cost, ii, jj = insertion_cost_matrix(
-            tt, cand, *rest, one(req["o"]), one(req["d"]), one(req["early"]),
-            one(req["late_pick"]), one(req["late_drop"]), one(req["pax"]),
-            one(req["dwell_pick"]), one(req["dwell_drop"]))
+            Tables(tt), cand, Fleet(start_node, start_time, start_load, capacity),
+            Schedules(*sched), _request(req, one))
         for k, v in enumerate(cand):
             sub = list(veh)
             sub[1] = np.array([v])
@@ -119,14 +125,16 @@ def test_insertion_by_hand():
     dwell 5 s each: pickup at 10, leave 15, drop at 35, finish 40 -> added time 40."""
     tt = np.abs(np.subtract.outer(np.arange(4), np.arange(4))).astype(np.int32) * 10
     z = np.zeros((1, 4), np.int64)
-    res = best_insertion(tt, [0], np.array([0]), np.array([0]), np.array([0]), np.array([2]),
-                         np.array([0]), z, z, z, z, z, origin=1, dest=3, early=0, late_pick=100,
-                         late_drop=100, passengers=1, dwell_pick=5, dwell_drop=5)
+    fleet = Fleet(np.array([0]), np.array([0]), np.array([0]), np.array([2]))
+    sched = Schedules(np.array([0]), z, z, z, z, z)
+    res = best_insertion(Tables(tt), [0], fleet, sched,
+                         Request(origin=1, dest=3, early=0, late_pick=100, late_drop=100,
+                                 passengers=1, dwell_pick=5, dwell_drop=5))
     assert res == (40, 0, 0, 0)
     # pickup deadline 9 < 10 s needed to reach node 1: infeasible
-    res = best_insertion(tt, [0], np.array([0]), np.array([0]), np.array([0]), np.array([2]),
-                         np.array([0]), z, z, z, z, z, origin=1, dest=3, early=0, late_pick=9,
-                         late_drop=100, passengers=1, dwell_pick=5, dwell_drop=5)
+    res = best_insertion(Tables(tt), [0], fleet, sched,
+                         Request(origin=1, dest=3, early=0, late_pick=9, late_drop=100,
+                                 passengers=1, dwell_pick=5, dwell_drop=5))
     assert res == (INFEASIBLE, -1, -1, -1)
 
 
@@ -134,10 +142,12 @@ def test_wrapper_rejects_bad_shapes():
     tt = np.zeros((3, 3), np.int32)
     z = np.zeros((2, 4), np.int64)
     with pytest.raises(ValueError, match="start_node"):
-        best_insertion(tt, [0], np.zeros(3, np.int64), np.zeros(2, np.int64),
-                       np.zeros(2, np.int64), np.ones(2, np.int64), np.zeros(2, np.int64),
-                       z, z, z, z, z, origin=0, dest=1, early=0, late_pick=1, late_drop=2,
-                       passengers=1, dwell_pick=0, dwell_drop=0)
+        best_insertion(Tables(tt), [0],
+                       Fleet(np.zeros(3, np.int64), np.zeros(2, np.int64),
+                             np.zeros(2, np.int64), np.ones(2, np.int64)),
+                       Schedules(np.zeros(2, np.int64), z, z, z, z, z),
+                       Request(origin=0, dest=1, early=0, late_pick=1, late_drop=2,
+                               passengers=1, dwell_pick=0, dwell_drop=0))
 
 
 def test_start_states_next_node():
@@ -149,12 +159,14 @@ def test_start_states_next_node():
     nxt = np.where(idx[None, :] > idx[:, None], idx[:, None] + 1,
                    np.where(idx[None, :] < idx[:, None], idx[:, None] - 1, idx[:, None]))
     nxt = nxt.astype(np.int32)
-    pos = np.array([0]), np.array([1000]), np.array([4])
+    one = np.array([0]), np.array([1])  # load, capacity (not read)
+    pos = Fleet(np.array([0]), np.array([1000]), *one, target=np.array([4]))
     for t, want in ((1000, (0, 1000)), (1030, (2, 1040)), (1040, (2, 1040)),
                     (1041, (3, 1060)), (5000, (4, 5000))):
-        node, time = start_states(t, [0], *pos, tt, nxt)
+        node, time = start_states(t, Tables(tt, nxt=nxt), [0], pos)
         assert (node[0], time[0]) == want
-    node, time = start_states(1030, [0], np.array([3]), np.array([900]), np.array([-1]), tt, nxt)
+    node, time = start_states(1030, Tables(tt, nxt=nxt), [0],
+                              Fleet(np.array([3]), np.array([900]), *one, np.array([-1])))
     assert (node[0], time[0]) == (3, 1030)  # parked
 
 

@@ -10,19 +10,29 @@ from __future__ import annotations
 import numpy as np
 from insertion_reference import random_instance, reference_best
 
-from kl_mobility.kernels.insertion import INFEASIBLE, best_insertion_at
+from kl_mobility.kernels.insertion import (
+    INFEASIBLE,
+    Fleet,
+    Request,
+    Rules,
+    Schedules,
+    Tables,
+    best_insertion_at,
+)
 
 
 def _fused(veh, req, available, max_len):
     tt, cand, start_node, start_time, start_load, capacity, *sched = veh
     nxt = np.zeros_like(tt)
     target = np.full(start_node.shape, -1, np.int64)
-    return best_insertion_at(0, cand, start_node, start_time, target, tt, nxt, start_load,
-                             capacity, *sched, origin=req["o"], dest=req["d"],
-                             early=req["early"], late_pick=req["late_pick"],
-                             late_drop=req["late_drop"], passengers=req["pax"],
-                             dwell_pick=req["dwell_pick"], dwell_drop=req["dwell_drop"],
-                             available=available, max_len=max_len)
+    return best_insertion_at(0, Tables(tt, nxt=nxt), cand,
+                             Fleet(start_node, start_time, start_load, capacity, target,
+                                   available), Schedules(*sched),
+                             Request(origin=req["o"], dest=req["d"], early=req["early"],
+                                     late_pick=req["late_pick"], late_drop=req["late_drop"],
+                                     passengers=req["pax"], dwell_pick=req["dwell_pick"],
+                                     dwell_drop=req["dwell_drop"]),
+                             rules=Rules(max_len=max_len))
 
 
 def _reference(veh, req, allowed):
@@ -60,11 +70,13 @@ def test_party_larger_than_a_vehicle_is_never_placed_in_it():
     3-seat vehicle (id 1) qualifies, though vehicle 0 is listed first and as close."""
     tt = (np.abs(np.subtract.outer(np.arange(3), np.arange(3))) * 10).astype(np.int32)
     z = np.zeros((2, 4), np.int64)
-    got = best_insertion_at(0, [0, 1], np.array([0, 0]), np.array([0, 0]),
-                            np.array([-1, -1]), tt, np.zeros_like(tt), np.array([0, 0]),
-                            np.array([2, 3]), np.array([0, 0]), z, z, z, z, z, origin=0,
-                            dest=2, early=0, late_pick=100, late_drop=100, passengers=3,
-                            dwell_pick=0, dwell_drop=0, available=np.array([True, True]),
-                            max_len=2)
+    got = best_insertion_at(0, Tables(tt, nxt=np.zeros_like(tt)), [0, 1],
+                            Fleet(np.array([0, 0]), np.array([0, 0]), np.array([0, 0]),
+                                  np.array([2, 3]), np.array([-1, -1]),
+                                  np.array([True, True])),
+                            Schedules(np.array([0, 0]), z, z, z, z, z),
+                            Request(origin=0, dest=2, early=0, late_pick=100, late_drop=100,
+                                    passengers=3, dwell_pick=0, dwell_drop=0),
+                            rules=Rules(max_len=2))
     # 0 -> 2 takes 20 s: added time 20, vehicle 1, i = j = 0
     assert got == (20, 1, 0, 0)

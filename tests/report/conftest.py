@@ -2,7 +2,9 @@
 
 ``fake_run`` writes hand-made run tables in the layout of ``kl_mobility.results.schema``
 on a 3 x 3 grid network (node 0 at the Kaiserslautern centre, 200 m spacing): per vehicle
-type one vehicle driving the edges 0->1->2 (0.2 km each); three requests per run.
+type one vehicle driving the edges 0->1->2 (0.2 km each); three requests per run. With k
+vehicle types and seed s the city-wide KPIs are: car vehicle-km 1000 - 2k - s, car share
+0.5 - 0.01k, net CO2 k x (-50 + 10s) kg.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 
 from kl_mobility.batch import execute_run, plan_batch
 from kl_mobility.network import grid_network
+from kl_mobility.report.summary import run_co2_kpis
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 GRID = grid_network(3, 3)
@@ -70,10 +73,16 @@ def fake_run(scenario, seed, out_dir, progress=None):
                         "passengers_on_board": np.where(bins == 28800, 2.0, 0.0)})
     occ.to_parquet(out / "occupancy.parquet")
     n_served = int((trips["status"] == "served").sum())
-    return {"n_requests": n, "n_served": n_served, "share_served": n_served / n,
+    kpis = {"n_requests": n, "n_served": n_served, "share_served": n_served / n,
             "wait_mean_s": float(trips.loc[trips.status == "served", "wait_s"].mean())
             if served else float("nan"),
-            "vehicle_km": 0.4 * len(types)}
+            "vehicle_km": 0.4 * len(types),
+            # city-wide figures (hand-made): k = number of vehicle types
+            "co2_city_car_vkm_scenario": 1000.0 - 2.0 * len(types) - seed,
+            "co2_city_car_share_scenario": 0.5 - 0.01 * len(types),
+            "co2_city_net_kg": len(types) * (-50.0 + 10.0 * seed)}
+    # the per-rider CO2 account, as the batch adds it to a run that reports no co2_* KPIs
+    return {**kpis, **run_co2_kpis(scenario, out)}
 
 
 @pytest.fixture(scope="session")

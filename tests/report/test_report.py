@@ -1,133 +1,229 @@
-"""The batch report: valid HTML, every scenario named, numbers equal to kpis.csv."""
+"""The batch report: valid self-contained HTML in German and English, and every number it
+shows equal to the report's tables (kpis.csv, paired.csv, sensitivity.csv)."""
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
 
-from kl_mobility.emissions import fleet_factors
 from kl_mobility.report.html import fmt, load_batch, write_report
-from kl_mobility.scenario import scenario_from_file
+from kl_mobility.report.units import shown
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}
 
 
-class StrictParser(HTMLParser):
-    """Checks that every non-void element is closed in order; collects data-value cells."""
+class ReportParser(HTMLParser):
+    """Checks that every element is closed in order; collects the number spans and, per
+    result-table cell and summary fact, the text outside number spans."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
+        self.stack: list[tuple[str, dict]] = []
         self.errors: list[str] = []
-        self.cells: list[tuple[dict, str]] = []
-        self._cell: dict | None = None
-        self._text: list[str] = []
+        self.nums: list[tuple[dict, str]] = []
+        self.loose: list[str] = []  # text of checked cells outside number spans
         self.doctype = False
         self.text: list[str] = []
+        self._num: dict | None = None
+        self._buf: list[str] = []
 
     def handle_decl(self, decl):
         self.doctype = decl.lower() == "doctype html"
 
+    def _inside_checked(self) -> bool:
+        tags = [(t, a) for t, a in self.stack]
+        in_table = any(t == "section" and "table" in a.get("class", "") for t, a in tags)
+        in_card = any(t == "div" and "card" in a.get("class", "") for t, a in tags)
+        cell = any(t in ("td", "dd") for t, _ in tags) or any(
+            t == "div" and a.get("class") in ("big", "ci") for t, a in tags)
+        return (in_table or in_card) and cell
+
     def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
         if tag not in VOID:
-            self.stack.append(tag)
-        if tag == "td" and any(k == "data-value" for k, _ in attrs):
-            self._cell, self._text = dict(attrs), []
+            self.stack.append((tag, a))
+        if tag == "span" and a.get("class") == "num":
+            self._num, self._buf = a, []
 
     def handle_endtag(self, tag):
         if tag in VOID:
             return
-        if not self.stack or self.stack[-1] != tag:
+        if not self.stack or self.stack[-1][0] != tag:
             self.errors.append(f"</{tag}> closes {self.stack[-1:]!r} at {self.getpos()}")
             return
         self.stack.pop()
-        if tag == "td" and self._cell is not None:
-            self.cells.append((self._cell, "".join(self._text)))
-            self._cell = None
+        if tag == "span" and self._num is not None:
+            self.nums.append((self._num, "".join(self._buf)))
+            self._num = None
 
     def handle_data(self, data):
         self.text.append(data)
-        if self._cell is not None:
-            self._text.append(data)
+        if self._num is not None:
+            self._buf.append(data)
+        elif self._inside_checked() and not any(t == "summary" for t, _ in self.stack):
+            self.loose.append(data)
 
 
-@pytest.fixture(scope="module")
-def report(fake_batch, grid):
-    path = write_report(fake_batch, network=grid, baseline="base")
-    parser = StrictParser()
-    parser.feed(path.read_text(encoding="utf-8"))
-    parser.close()
-    return path, parser
+def _parse(path):
+    p = ReportParser()
+    p.feed(path.read_text(encoding="utf-8"))
+    p.close()
+    return p
+
+
+@pytest.fixture(scope="module", params=["de", "en"])
+def report(request, fake_batch, grid, tmp_path_factory):
+    out = tmp_path_factory.mktemp(f"report-{request.param}")
+    path = write_report(fake_batch, out, network=grid, baseline="base", lang=request.param,
+                        dpi=40)
+    return path, _parse(path), request.param
 
 
 def test_report_is_valid_self_contained_html(report):
-    """Doctype, balanced tags, no external resources, images embedded as base64 PNG."""
-    path, parser = report
+    """Doctype, balanced tags, no external resources, figures and maps embedded as PNG."""
+    path, parser, lang = report
     assert parser.doctype
     assert parser.errors == [] and parser.stack == []
     doc = path.read_text(encoding="utf-8")
     assert 'src="http' not in doc and "<link" not in doc and "<script" not in doc
-    assert doc.count('src="data:image/png;base64,') == 4
-    for name in ("co2", "wait_detour", "occupancy", "map"):
-        png = path.parent / f"{name}.png"
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f'<html lang="{lang}">' in doc
+    # co2, service, wait_detour, occupancy + 2 maps for each of pooling, pooling-more, base
+    # (base's fake runs have 3 requests, none served, so it counts as a scenario with
+    # requests)
+    names = ["co2", "service", "wait_detour", "occupancy"] + [
+        f"map_{m}_{s}" for s in ("base", "pooling", "pooling-more") for m in ("vkm", "requests")]
+    assert doc.count('src="data:image/png;base64,') == len(names)
+    for name in names:
+        assert (path.parent / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
 
 
-def test_report_names_every_scenario(report, fake_batch):
-    _, parser = report
+def test_every_number_shown_comes_from_a_table(report):
+    """Each number span carries table, row and field; its value equals that CSV cell bit
+    for bit and its text is units.shown() of it. No digit appears in a result-table cell or
+    summary figure outside a number span."""
+    path, parser, lang = report
+    tables = {"kpis": pd.read_csv(path.parent / "kpis.csv").set_index(["scenario", "kpi"]),
+              "paired": pd.read_csv(path.parent / "paired.csv").set_index(["scenario", "kpi"]),
+              "sensitivity": pd.read_csv(path.parent / "sensitivity.csv").set_index(
+                  ["scenario", "kpi"])}
+    assert len(parser.nums) > 50
+    seen_tables = set()
+    for attrs, text in parser.nums:
+        expected = float(tables[attrs["data-table"]].loc[
+            (attrs["data-scenario"], attrs["data-kpi"]), attrs["data-field"]])
+        value = float(attrs["data-value"])
+        assert (math.isnan(value) and math.isnan(expected)) or value == expected, attrs
+        assert text == shown(value, attrs["data-unit"], lang,
+                             signed=attrs["data-signed"] == "1"), attrs
+        seen_tables.add(attrs["data-table"])
+    assert seen_tables == {"kpis", "paired"}  # no sensitivity record beside the fake batch
+    # the headline of pooling: -45 kg/day = -0.045 t -> "-0.04" or "-0,04"; per year
+    # -45 x 300 / 1000 = -13.5 t -> "-14" (rounded half away from zero by the format)
+    big = [t for a, t in parser.nums if a["data-scenario"] == "pooling" and
+           a["data-kpi"] == "co2_city_net_kg" and a["data-field"] == "delta_mean"]
+    assert big[:2] == ["\u22120" + ("," if lang == "de" else ".") + "04", "\u221214"]
+    # digits allowed outside number spans: the names "CO2"/"CO2e" and the "95 %" of an
+    # interval's name
+    stray = [s for s in parser.loose
+             if re.search(r"\d", re.sub(r"CO2e?|95[ -]?-?%", "", s))]
+    assert stray == []
+
+
+def test_paired_numbers_by_hand(report):
+    """pooling vs base, seeds 0 and 1 each: the fake van drives 0.4 km (base: no fleet, 0)
+    -> vehicle_km difference 0.4 in both seeds, mean 0.4, std 0 -> interval [0.4, 0.4].
+    Net CO2 (per-rider account): 40.8012 g fleet - 86.24 g car - 132.8 g bus = -178.2388 g
+    in both seeds (see the CO2 test below), base 0 -> paired mean -0.1782388 kg."""
+    path, _, _ = report
+    p = pd.read_csv(path.parent / "paired.csv").set_index(["scenario", "kpi"])
+    r = p.loc[("pooling", "vehicle_km")]
+    assert r["n_pairs"] == 2 and r["delta_mean"] == pytest.approx(0.4)
+    assert r["delta_std"] == pytest.approx(0.0, abs=1e-12)
+    assert r["ci95_low"] == pytest.approx(0.4) and r["ci95_high"] == pytest.approx(0.4)
+    assert p.loc[("pooling", "co2_net_co2_kg"), "delta_mean"] == pytest.approx(-0.1782388)
+    assert "base" not in p.index.get_level_values(0)
+    # city-wide (conftest): car-km pooling 1000 - 2 - s vs base 1000 - s -> -2 in both seeds
+    assert p.loc[("pooling", "co2_city_car_vkm_scenario"), "delta_mean"] == -2.0
+    # net CO2: pooling -50, -40 vs base 0, 0 -> diffs -50, -40: mean -45, std sqrt(50) =
+    # 7.0711, t(0.975, 1) = 12.7062 -> half width 12.7062 x 7.0711 / sqrt(2) = 63.531
+    r = p.loc[("pooling", "co2_city_net_kg")]
+    assert r["delta_mean"] == -45.0
+    assert r["ci95_low"] == pytest.approx(-108.531, abs=1e-3)
+    assert r["ci95_high"] == pytest.approx(18.531, abs=1e-3)
+
+
+def test_language_of_the_text(report):
+    path, parser, lang = report
     text = " ".join(parser.text)
+    if lang == "de":
+        assert "Zusammenfassung" in text and "Wichtigste Annahmen" in text
+        assert "Summary" not in text
+    else:
+        assert "Summary" in text and "Key assumptions" in text
+        assert "Zusammenfassung" not in text
     for scen in ("base", "pooling", "pooling-more"):
         assert scen in text
-    assert "ASSUMPTION" in text  # the flagged assumptions are shown
+    assert "© OpenStreetMap contributors, ODbL" in text
+    assert "car_occupancy" in text and "weekday_equivalents_per_year" in text
 
 
-def test_report_numbers_equal_kpis_csv(report):
-    """Every table cell with a number carries data-value equal to kpis.csv (bit for bit)
-    and shows fmt() of it; both KPI tables cover every scenario."""
-    path, parser = report
-    kpis = pd.read_csv(path.parent / "kpis.csv").set_index(["scenario", "kpi"])
-    assert parser.cells
-    seen = set()
-    for attrs, shown in parser.cells:
-        expected = kpis.loc[(attrs["data-scenario"], attrs["data-kpi"]), attrs["data-field"]]
-        value = float(attrs["data-value"])
-        assert (math.isnan(value) and math.isnan(expected)) or value == expected
-        assert shown.startswith(fmt(value))
-        seen.add((attrs["data-scenario"], attrs["data-field"]))
-    for scen in ("base", "pooling", "pooling-more"):
-        assert (scen, "mean") in seen and (scen, "delta_vs_baseline") in seen
+def test_summary_states_one_interval_method(report):
+    """Two seeds -> intervals over 2 seed pairs, named with the method."""
+    _, parser, lang = report
+    text = " ".join(parser.text)
+    assert ("t-Intervall" if lang == "de" else "t-interval") in text
 
 
 def test_kpis_and_co2_by_hand(report, scenario_dir):
     """pooling: one e-van drives 0.4 km at 0.281 kWh/km x 363 g/kWh = 40.8012 g; the car
     trip replaces 0.4 km x 215.6 g = 86.24 g; the bus trip diverts 2 x 0.8 = 1.6 pkm x 83 g =
     132.8 g; net = 40.8012 - 86.24 - 132.8 = -178.2388 g, same for both seeds. The mean wait
-    over seeds: seed 0 (60+240)/2 = 150, seed 1 (90+240)/2 = 165 -> 157.5, delta to base
-    (NaN, no service) is NaN."""
-    path, _ = report
+    over seeds: seed 0 (60+240)/2 = 150, seed 1 (90+240)/2 = 165 -> 157.5."""
+    from kl_mobility.emissions import fleet_factors
+    from kl_mobility.scenario import scenario_from_file
+
+    path, _, _ = report
     k = pd.read_csv(path.parent / "kpis.csv").set_index(["scenario", "kpi"])
     assert k.loc[("pooling", "co2_fleet_co2_kg"), "mean"] == pytest.approx(0.0408012)
     assert k.loc[("pooling", "co2_net_co2_kg"), "mean"] == pytest.approx(-0.1782388)
-    assert k.loc[("pooling", "co2_net_co2_kg"), "delta_vs_baseline"] == pytest.approx(
-        -0.1782388)
     assert k.loc[("pooling", "wait_mean_s"), "mean"] == 157.5
     assert k.loc[("pooling", "wait_mean_s"), "n"] == 2
     assert k.loc[("base", "co2_net_co2_kg"), "mean"] == 0.0
-    shuttle = fleet_factors(scenario_from_file(scenario_dir / "pooling-more.toml").fleet)["shuttle"]
+    shuttle = fleet_factors(scenario_from_file(scenario_dir / "pooling-more.toml").fleet)[
+        "shuttle"]
     assert k.loc[("pooling-more", "co2_kg__shuttle"), "mean"] == pytest.approx(
         0.4 * shuttle.g_per_vkm / 1000)
 
 
 def test_tidy_tables_have_scenario_and_seed(report):
-    path, _ = report
+    path, _, _ = report
     trips = pd.read_parquet(path.parent / "trips.parquet")
     vehicles = pd.read_parquet(path.parent / "vehicles.parquet")
     assert len(trips) == 3 * 3 * 2 and set(trips["seed"]) == {0, 1}
     assert set(vehicles["scenario"]) == {"pooling", "pooling-more"}
+
+
+def test_sensitivity_band_on_the_summary(fake_batch, grid, tmp_path):
+    """A sensitivity record of 'pooling' is shown as its 5-95 % band (kg -> t: -900 kg ->
+    -0.90 t) with the sign statement; its numbers come from sensitivity.csv."""
+    sens = tmp_path / "pooling-sensitivity"
+    sens.mkdir()
+    (sens / "sensitivity.json").write_text(json.dumps({
+        "scenario": "pooling", "runs": 36, "outputs": {"co2_city_net_kg": {
+            "min": -1100.0, "p05": -900.0, "median": -300.0, "p95": 250.0, "max": 400.0}}}))
+    path = write_report(fake_batch, tmp_path / "out", network=grid, baseline="base",
+                        lang="en", sensitivity=[sens], dpi=40)
+    parser = _parse(path)
+    band = {a["data-field"]: t for a, t in parser.nums if a["data-table"] == "sensitivity"}
+    assert band == {"p05": "\u22120.90", "p95": "+0.25"}
+    text = " ".join(parser.text)
+    assert "Sign NOT robust" in text and "36 runs" in text
 
 
 def test_fmt():
@@ -139,3 +235,10 @@ def test_scenario_order_puts_baseline_first(fake_batch):
     data = load_batch(fake_batch, baseline="base")
     assert data.scenarios[0] == "base"
     assert set(data.scenarios) == {"base", "pooling", "pooling-more"}
+
+
+def test_bad_language_is_an_input_error(fake_batch, tmp_path):
+    from kl_mobility.errors import InputError
+
+    with pytest.raises(InputError, match="--lang"):
+        write_report(fake_batch, tmp_path / "x", lang="fr")

@@ -69,8 +69,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "report",
         help="HTML report, tidy tables and GeoJSON of a batch",
         description="Write RESULTS/<batch>/report/: report.html (self-contained, figures "
-        "embedded), the PNG figures, kpis.csv, trips.parquet, vehicles.parquet, "
-        "edges_vkm.geojson and stops.geojson (open in QGIS).",
+        "embedded; German or English), the PNG figures and maps, kpis.csv (levels over "
+        "seeds), paired.csv (paired differences against the baseline), sensitivity.csv, "
+        "trips.parquet, vehicles.parquet, edges_vkm.geojson and stops.geojson (open in QGIS).",
     )
     r.add_argument("batch_dir", metavar="results/<batch>", help="batch folder")
     r.add_argument("--out", default=None, metavar="DIR", help="output folder "
@@ -82,6 +83,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="sensitivity folder (sensitivity.json) whose band the headline "
                    "shows next to the net CO2 (repeatable; default: the <scenario>-"
                    "sensitivity folders beside the batch folder)")
+    r.add_argument("--lang", choices=("de", "en"), default="de",
+                   help="language of the report's text (default de)")
     r.set_defaults(func=_report)
 
 
@@ -176,12 +179,12 @@ def _report(args: argparse.Namespace) -> int:
     bar = TqdmProgress()
     try:
         path = write_report(args.batch_dir, args.out, baseline=args.baseline, dpi=args.dpi,
-                            progress=bar, sensitivity=args.sensitivity)
+                            progress=bar, sensitivity=args.sensitivity, lang=args.lang)
     finally:
         bar.close()
     print(f"report: {path}")
-    for name in ("kpis.csv", "trips.parquet", "vehicles.parquet", "edges_vkm.geojson",
-                 "stops.geojson"):
+    for name in ("kpis.csv", "paired.csv", "trips.parquet", "vehicles.parquet",
+                 "edges_vkm.geojson", "stops.geojson"):
         if (path.parent / name).is_file():
             print(f"        {path.parent / name}")
     return 0

@@ -1,8 +1,14 @@
 """Insertion of one request (pickup + drop-off) into vehicle schedules, over flat arrays.
 
+Arguments are packs of flat arrays (:mod:`kl_mobility.kernels._pack`, where the convention
+and every field are documented): the travel-time oracle (:class:`Tables`), the vehicles
+(:class:`Fleet`), their remaining schedules (:class:`Schedules`), the request
+(:class:`Request`) and the search's rules (:class:`Rules`).
+
 A vehicle's *start state* is the node it reaches next (``start_node``), the time it is there
 and free to move on (``start_time``) and the persons on board then (``start_load``). Its
-remaining schedule is row ``v`` of the stop arrays (``m = sched_len[v]`` stops):
+remaining schedule is row ``v`` of the stop arrays (``m = sched_len[v]`` stops, the fields
+of :class:`Schedules`, bound inside the kernels to these local names):
 
 ``sched_node``   network node of the stop
 ``sched_early``  earliest service start (a pre-booked pickup window; 0 for drop-offs)
@@ -16,7 +22,7 @@ Driving a sequence of stops: arrive ``a = t + tt[node, stop]``; infeasible when
 
 Inserting the request puts its pickup before old stop ``i`` and its drop-off before old stop
 ``j`` (``0 <= i <= j <= m``; ``j == i`` means right after the pickup). The cost of an
-insertion is selected by ``cost_kind``:
+insertion is selected by ``Rules.cost_kind``:
 
 ``COST_ADDED_TIME`` (0)  added vehicle time: new finish time - old finish time (default)
 ``COST_WAIT`` (1)        the new request's wait: pickup service start - its earliest time
@@ -39,11 +45,12 @@ so a search touches few scattered entries of the (n x n) tables.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from kl_mobility.kernels._options import njit
+from kl_mobility.kernels._pack import Fleet, Request, Rules, Schedules, Tables, row
 
 __all__ = [
     "COST_ADDED_TIME",
@@ -52,6 +59,11 @@ __all__ = [
     "COST_WAIT",
     "INFEASIBLE",
     "Cursor",
+    "Fleet",
+    "Request",
+    "Rules",
+    "Schedules",
+    "Tables",
     "best_insertion",
     "best_insertion_at",
     "insertion_cost_matrix",
@@ -65,6 +77,16 @@ COST_KINDS = {"added_time": COST_ADDED_TIME, "wait": COST_WAIT,
               "added_time_plus_wait": COST_ADDED_TIME_PLUS_WAIT}
 INFEASIBLE = np.iinfo(np.int64).max
 """Cost returned when no insertion is feasible."""
+
+
+class Start(NamedTuple):
+    """A vehicle's start state inside a kernel (scalars): the node it reaches next, the
+    time it is free there, persons on board then, and its seats."""
+
+    node: Any
+    time: Any
+    load: Any
+    capacity: Any
 
 
 @njit
@@ -101,7 +123,7 @@ def _finish_waits(t, m, leg, se, sw):
 
 
 @njit
-def _detour_bound(s_node, m, leg, sn, to_o, from_o, to_d, from_d, t_od):
+def _detour_bound(s_node, m, leg, sn, rows, t_od):
     """Least extra driving to fit both ``o`` and ``d`` into a schedule of ``m >= 1`` stops.
 
     Putting ``o`` between ``P`` and ``Q`` delays ``Q`` by ``tt[P, o] + tt[o, Q] - tt[P, Q]``
@@ -109,8 +131,9 @@ def _detour_bound(s_node, m, leg, sn, to_o, from_o, to_d, from_d, t_od):
     between two old stops (or ``tt[P_m, d]`` appended) or, right after the pickup, ``tt[o, d]
     + tt[d, Q] - tt[o, Q]`` (``tt[o, d]`` appended): all >= 0 by the triangle inequality,
     and the two add up. Reads only the route's nodes and legs and four table rows shared by
-    all vehicles.
+    all vehicles: ``rows`` = ``(to_o, from_o, to_d, from_d)``.
     """
+    to_o, from_o, to_d, from_d = rows
     last = sn[m - 1]
     det_o = np.int64(to_o[last])
     x = np.int64(to_d[last])
@@ -133,16 +156,22 @@ def _detour_bound(s_node, m, leg, sn, to_o, from_o, to_d, from_d, t_od):
 
 
 @njit
-def _insert_vehicle(tt, ttT, s_node, s_time, s_load, cap, m, sn, se, sl, sd, sw,
-                    o, d, early, late_pick, late_drop, pax, dwell_pick, dwell_drop, cost_kind,
-                    leg):
-    """Best insertion into one vehicle: (cost, i, j), cost INFEASIBLE when none.
+def _insert_vehicle(tab, sch, v, start, req, cost_kind, leg):
+    """Best insertion of ``req`` into vehicle ``v`` from ``start``: (cost, i, j), cost
+    INFEASIBLE when none.
 
     Memory-friendly: every travel time used is a leg of the old route (``leg``, filled by
     the caller with :func:`_legs`), a row of ``tt`` from ``o`` or ``d``, or a row of ``ttT``
     (the transpose) to ``o`` or ``d``; so the search touches O(m) scattered table entries,
     not O(m^3).
     """
+    tt, ttT = tab.tt, tab.ttT
+    s_node, s_time, s_load, cap = start.node, start.time, start.load, start.capacity
+    m, sn, se, sl, sd, sw = (sch.length[v], sch.node[v], sch.early[v], sch.late[v],
+                             sch.delta[v], sch.dwell[v])
+    o, d, early, late_pick, late_drop = (req.origin, req.dest, req.early, req.late_pick,
+                                         req.late_drop)
+    pax, dwell_pick, dwell_drop = req.passengers, req.dwell_pick, req.dwell_drop
     best = INFEASIBLE
     bi = -1
     bj = -1
@@ -224,10 +253,15 @@ def _insert_vehicle(tt, ttT, s_node, s_time, s_load, cap, m, sn, se, sl, sd, sw,
 
 
 @njit
-def _best_insertion(tt, ttT, cand, start_node, start_time, start_load, capacity, sched_len,
-                    sched_node, sched_early, sched_late, sched_delta, sched_dwell,
-                    o, d, early, late_pick, late_drop, pax, dwell_pick, dwell_drop,
-                    cost_kind, prune):
+def _best_insertion(tab, cand, fleet, sch, req, rules):
+    tab, fleet, sch, req, rules = (Tables(*tab), Fleet(*fleet), Schedules(*sch),
+                                   Request(*req), Rules(*rules))
+    ttT = tab.ttT
+    start_node, start_time, start_load, capacity = (fleet.node, fleet.time, fleet.load,
+                                                    fleet.capacity)
+    sched_len, sched_node = sch.length, sch.node
+    o, late_pick, pax = req.origin, req.late_pick, req.passengers
+    cost_kind, prune = rules.cost_kind, rules.prune
     best = INFEASIBLE
     bv = -1
     bi = -1
@@ -239,12 +273,9 @@ def _best_insertion(tt, ttT, cand, start_node, start_time, start_load, capacity,
             continue
         if prune and np.int64(start_time[v]) + ttT[o, start_node[v]] > late_pick:
             continue
-        _legs(tt, start_node[v], sched_len[v], sched_node[v], leg)
-        c, i, j = _insert_vehicle(tt, ttT, start_node[v], start_time[v], start_load[v],
-                                  capacity[v], sched_len[v], sched_node[v], sched_early[v],
-                                  sched_late[v], sched_delta[v], sched_dwell[v], o, d, early,
-                                  late_pick, late_drop, pax, dwell_pick, dwell_drop, cost_kind,
-                                  leg)
+        _legs(tab.tt, start_node[v], sched_len[v], sched_node[v], leg)
+        start = Start(start_node[v], start_time[v], start_load[v], capacity[v])
+        c, i, j = _insert_vehicle(tab, sch, v, start, req, cost_kind, leg)
         if c < best:
             best = c
             bv = v
@@ -254,10 +285,16 @@ def _best_insertion(tt, ttT, cand, start_node, start_time, start_load, capacity,
 
 
 @njit
-def _cost_matrix(tt, ttT, cand, start_node, start_time, start_load, capacity, sched_len,
-                 sched_node, sched_early, sched_late, sched_delta, sched_dwell,
-                 o, d, early, late_pick, late_drop, pax, dwell_pick, dwell_drop, cost_kind,
-                 out_cost, out_i, out_j):
+def _cost_matrix(tab, cand, fleet, sch, reqs, cost_kind, out):
+    """Best insertion of each request of the batch ``reqs`` into each vehicle ``cand[k]``,
+    into ``out`` = ``(cost, i, j)`` arrays ``[R, K]``."""
+    tab, fleet, sch, reqs = Tables(*tab), Fleet(*fleet), Schedules(*sch), Request(*reqs)
+    ttT = tab.ttT
+    start_node, start_time, start_load, capacity = (fleet.node, fleet.time, fleet.load,
+                                                    fleet.capacity)
+    sched_len, sched_node = sch.length, sch.node
+    o, late_pick, pax = reqs.origin, reqs.late_pick, reqs.passengers
+    out_cost, out_i, out_j = out
     leg = np.empty(sched_node.shape[1], np.int64)
     for r in range(o.shape[0]):
         for k in range(cand.shape[0]):
@@ -269,28 +306,29 @@ def _cost_matrix(tt, ttT, cand, start_node, start_time, start_load, capacity, sc
                 continue
             if np.int64(start_time[v]) + ttT[o[r], start_node[v]] > late_pick[r]:
                 continue
-            _legs(tt, start_node[v], sched_len[v], sched_node[v], leg)
-            c, i, j = _insert_vehicle(tt, ttT, start_node[v], start_time[v], start_load[v],
-                                      capacity[v], sched_len[v], sched_node[v], sched_early[v],
-                                      sched_late[v], sched_delta[v], sched_dwell[v], o[r], d[r],
-                                      early[r], late_pick[r], late_drop[r], pax[r],
-                                      dwell_pick[r], dwell_drop[r], cost_kind, leg)
+            _legs(tab.tt, start_node[v], sched_len[v], sched_node[v], leg)
+            start = Start(start_node[v], start_time[v], start_load[v], capacity[v])
+            c, i, j = _insert_vehicle(tab, sch, v, start, row(reqs, r), cost_kind, leg)
             out_cost[r, k] = c
             out_i[r, k] = i
             out_j[r, k] = j
 
 
 @njit
-def _start_states(t, cand, pos_node, pos_time, target, version, cur_node, cur_time, cur_ver,
-                  ttT, nxt, out_node, out_time, by_position):
-    """Next node each vehicle in ``cand`` reaches at or after ``t`` heading to ``target``.
+def _start_states(t, tab, cand, fleet, cursor, out_node, out_time, by_position):
+    """Next node each vehicle in ``cand`` reaches at or after ``t`` heading to its target.
 
-    ``cur_*`` cache each vehicle's walk along its current leg (valid while ``cur_ver`` equals
+    ``fleet.node``/``fleet.time``/``fleet.target``: position and target. The cursor's
+    ``node``/``time``/``ver`` (``cur_*``) cache each vehicle's walk along its current leg (valid while ``cur_ver`` equals
     the vehicle's plan ``version``): times only grow, so the walk resumes where it stopped
     and every leg is walked once in total, not once per request. Results go to
     ``out_*[k]`` (``by_position``) or ``out_*[cand[k]]``. Hop times come from the transposed
     table: ``tt[u, tgt] - tt[w, tgt]`` = ``ttT[tgt, u] - ttT[tgt, w]``.
     """
+    tab, fleet, cursor = Tables(*tab), Fleet(*fleet), Cursor(*cursor)
+    pos_node, pos_time, target = fleet.node, fleet.time, fleet.target
+    version, cur_node, cur_time, cur_ver = cursor.version, cursor.node, cursor.time, cursor.ver
+    ttT, nxt = tab.ttT, tab.nxt
     for k in range(cand.shape[0]):
         v = cand[k]
         tgt = target[v]
@@ -314,11 +352,7 @@ def _start_states(t, cand, pos_node, pos_time, target, version, cur_node, cur_ti
 
 
 @njit
-def _best_insertion_at(t, cand, available, max_len, pos_node, pos_time, target, version,
-                       cur_node, cur_time, cur_ver, end_time, end_ver, legs, leg_ver, end_wait,
-                       arr0, tt, ttT, nxt, start_load, capacity, sched_len, sched_node,
-                       sched_early, sched_late, sched_delta, sched_dwell, o, d, early,
-                       late_pick, late_drop, pax, dwell_pick, dwell_drop, cost_kind):
+def _best_insertion_at(t, tab, cand, fleet, cursor, sch, req, rules):
     """Start states, reachability pruning and best-first search by lower bound, fused.
 
     Lower bounds of a vehicle's cost (all from the triangle inequality of fastest paths):
@@ -339,6 +373,17 @@ def _best_insertion_at(t, cand, available, max_len, pos_node, pos_time, target, 
     vehicle drives a fastest path toward its next stop or stands at a stop: the legs between
     planned stops, the arrival at the first stop, the old finish time and total waiting.
     """
+    tab, fleet, cursor, sch, req, rules = (Tables(*tab), Fleet(*fleet), Cursor(*cursor),
+                                           Schedules(*sch), Request(*req), Rules(*rules))
+    available, start_load, capacity = fleet.available, fleet.load, fleet.capacity
+    version, end_time, end_ver, legs, leg_ver, end_wait, arr0 = (
+        cursor.version, cursor.end_time, cursor.end_ver, cursor.legs, cursor.leg_ver,
+        cursor.end_wait, cursor.arr0)
+    tt, ttT = tab.tt, tab.ttT
+    sched_len, sched_node, sched_early, sched_dwell = sch.length, sch.node, sch.early, sch.dwell
+    o, d, early, late_pick = req.origin, req.dest, req.early, req.late_pick
+    pax, dwell_pick, dwell_drop = req.passengers, req.dwell_pick, req.dwell_drop
+    cost_kind, max_len = rules.cost_kind, rules.max_len
     elig = np.empty(cand.shape[0], np.int64)
     nc = 0
     for k in range(cand.shape[0]):
@@ -349,8 +394,7 @@ def _best_insertion_at(t, cand, available, max_len, pos_node, pos_time, target, 
     cand = elig[:nc]
     st_node = np.empty(nc, np.int64)
     st_time = np.empty(nc, np.int64)
-    _start_states(t, cand, pos_node, pos_time, target, version, cur_node, cur_time, cur_ver,
-                  ttT, nxt, st_node, st_time, True)
+    _start_states(t, tab, cand, fleet, cursor, st_node, st_time, True)
     lbs = np.empty(nc, np.int64)
     keep = np.empty(nc, np.int64)
     to_o = ttT[o]
@@ -359,6 +403,7 @@ def _best_insertion_at(t, cand, available, max_len, pos_node, pos_time, target, 
     from_o = tt[o]
     to_d = ttT[d]
     from_d = tt[d]
+    rows = (to_o, from_o, to_d, from_d)
     for k in range(nc):
         v = cand[k]
         reach = st_time[k] + to_o[st_node[k]]
@@ -387,8 +432,7 @@ def _best_insertion_at(t, cand, available, max_len, pos_node, pos_time, target, 
                 lb = wait
             else:
                 lb = pick + dwell_pick + t_od + dwell_drop - end_time[v]
-                det = _detour_bound(st_node[k], m, legs[v], sched_node[v], to_o, from_o, to_d,
-                                    from_d, t_od)
+                det = _detour_bound(st_node[k], m, legs[v], sched_node[v], rows, t_od)
                 lb2 = det + dwell_pick + dwell_drop - end_wait[v]
                 if lb2 > lb:
                     lb = lb2
@@ -428,11 +472,8 @@ def _best_insertion_at(t, cand, available, max_len, pos_node, pos_time, target, 
             m = sched_len[v]
             if m > 0:
                 legs[v, 0] = arr0[v] - st_time[k]
-            c, i, j = _insert_vehicle(tt, ttT, st_node[k], st_time[k], start_load[v],
-                                      capacity[v], m, sched_node[v], sched_early[v],
-                                      sched_late[v], sched_delta[v], sched_dwell[v], o, d, early,
-                                      late_pick, late_drop, pax, dwell_pick, dwell_drop,
-                                      cost_kind, legs[v])
+            start = Start(st_node[k], st_time[k], start_load[v], capacity[v])
+            c, i, j = _insert_vehicle(tab, sch, v, start, req, cost_kind, legs[v])
             if c < best or (c == best and c != INFEASIBLE and v < bv):
                 best = c
                 bv = v
@@ -482,117 +523,121 @@ class Cursor(NamedTuple):
                    np.zeros(n, np.int64), np.zeros(n, np.int64))
 
 
-def _transpose(tt, ttT):
-    return tt.T if ttT is None else ttT
+def _plain(*args: Any) -> tuple[Any, ...]:
+    """The arguments with every pack as a plain tuple, as entry kernels take them (see
+    rule 7 of :mod:`kl_mobility.kernels._pack`)."""
+    return tuple(tuple(a) if isinstance(a, tuple) else a for a in args)
 
 
-def best_insertion(tt, cand, start_node, start_time, start_load, capacity, sched_len,
-                   sched_node, sched_early, sched_late, sched_delta, sched_dwell, *,
-                   origin: int, dest: int, early: int, late_pick: int, late_drop: int,
-                   passengers: int, dwell_pick: int, dwell_drop: int,
-                   cost_kind: int = COST_ADDED_TIME, prune: bool = True,
-                   check: bool = True, ttT=None) -> tuple[int, int, int, int]:
-    """Cheapest feasible insertion of one request into the vehicles ``cand``.
+def _tables(tables: Tables) -> Tables:
+    return tables if tables.ttT is not None else tables._replace(ttT=tables.tt.T)
 
+
+#: The default :class:`Rules`: added vehicle time, pruning on, room for two more stops.
+DEFAULT_RULES = Rules()
+
+#: Integer fields of a :class:`Request`: wrappers pass them to kernels as int64.
+_REQUEST_INTS = ("origin", "dest", "early", "late_pick", "late_drop", "passengers",
+                 "dwell_pick", "dwell_drop")
+
+
+def best_insertion(tables: Tables, cand, fleet: Fleet, sched: Schedules, req: Request, *,
+                   rules: Rules = DEFAULT_RULES, check: bool = True) -> tuple[int, int, int, int]:
+    """Cheapest feasible insertion of the request ``req`` into the vehicles ``cand``.
+
+    ``fleet.node``/``fleet.time`` are the vehicles' start states (see :class:`Fleet`).
     Returns ``(cost, vehicle, i, j)``; ``(INFEASIBLE, -1, -1, -1)`` when none is feasible.
-    Vehicle arrays are indexed by vehicle id (``start_*`` too). ``check=False`` skips the
-    shape checks (the engine packs the arrays itself). ``ttT``: a C-contiguous transpose of
-    ``tt`` (faster on big tables; default a transposed view).
+    Uses ``rules.cost_kind`` and ``rules.prune``. ``check=False`` skips the shape checks
+    (the engine packs the arrays itself).
     """
+    tt = tables.tt
     if check:
         n = tt.shape[0]
         if tt.ndim != 2 or tt.shape[1] != n:
             raise ValueError(f"tt must be square, got {tt.shape}")
-        nv = capacity.shape[0]
-        for name, a in (("start_node", start_node), ("start_time", start_time),
-                        ("start_load", start_load), ("sched_len", sched_len)):
+        nv = fleet.capacity.shape[0]
+        for name, a in (("start_node", fleet.node), ("start_time", fleet.time),
+                        ("start_load", fleet.load), ("sched_len", sched.length)):
             if a.shape != (nv,):
                 raise ValueError(f"{name} must have shape ({nv},), got {a.shape}")
-        width = _check_sched(nv, {"sched_node": sched_node, "sched_early": sched_early,
-                                  "sched_late": sched_late, "sched_delta": sched_delta,
-                                  "sched_dwell": sched_dwell})
-        if np.any(sched_len > width) or np.any(sched_len < 0):
+        width = _check_sched(nv, {"sched_node": sched.node, "sched_early": sched.early,
+                                  "sched_late": sched.late, "sched_delta": sched.delta,
+                                  "sched_dwell": sched.dwell})
+        if np.any(sched.length > width) or np.any(sched.length < 0):
             raise ValueError("sched_len must be within 0..max_stops")
-        if not (0 <= origin < n and 0 <= dest < n):
+        if not (0 <= req.origin < n and 0 <= req.dest < n):
             raise ValueError("origin and dest must be node ids of tt")
-        if cost_kind not in COST_KINDS.values():
+        if rules.cost_kind not in COST_KINDS.values():
             raise ValueError(f"cost_kind must be one of {sorted(COST_KINDS.values())}")
-    c, v, i, j = _best_insertion(tt, _transpose(tt, ttT), np.asarray(cand, np.int64),
-                                 start_node, start_time, start_load, capacity, sched_len,
-                                 sched_node, sched_early, sched_late, sched_delta, sched_dwell,
-                                 origin, dest, np.int64(early), np.int64(late_pick),
-                                 np.int64(late_drop), passengers, np.int64(dwell_pick),
-                                 np.int64(dwell_drop), cost_kind, prune)
+    req = req._replace(**{k: np.int64(getattr(req, k)) for k in _REQUEST_INTS})
+    c, v, i, j = _best_insertion(*_plain(_tables(tables), np.asarray(cand, np.int64), fleet,
+                                         sched, req, rules))
     return int(c), int(v), int(i), int(j)
 
 
-def best_insertion_at(t: int, cand, pos_node, pos_time, target, tt, nxt, start_load, capacity,
-                      sched_len, sched_node, sched_early, sched_late, sched_delta, sched_dwell,
-                      *, origin: int, dest: int, early: int, late_pick: int, late_drop: int,
-                      passengers: int, dwell_pick: int, dwell_drop: int,
-                      cost_kind: int = COST_ADDED_TIME, cursor: Cursor | None = None,
-                      ttT=None, available=None,
-                      max_len: int | None = None) -> tuple[int, int, int, int]:
+def _fused_rules(rules: Rules | None, sched: Schedules) -> Rules:
+    rules = Rules() if rules is None else rules
+    if rules.max_len is None:
+        rules = rules._replace(max_len=sched.node.shape[1] - 2)
+    return rules
+
+
+def best_insertion_at(t: int, tables: Tables, cand, fleet: Fleet, sched: Schedules,
+                      req: Request, *, rules: Rules | None = None,
+                      cursor: Cursor | None = None) -> tuple[int, int, int, int]:
     """:func:`best_insertion` for vehicles re-planned at time ``t`` (see :func:`start_states`),
     searching vehicles best-first by a lower bound of their cost; same result.
 
-    Only vehicles with ``available[v]`` (default all) and at most ``max_len`` planned stops
-    (default: room for two more) are considered. ``cursor``: see :class:`Cursor`. Inputs are
-    not checked (engine use).
+    Only vehicles with ``fleet.available[v]`` (None: all) and at most ``rules.max_len``
+    planned stops (None: room for two more) are considered. ``cursor``: see
+    :class:`Cursor`. Inputs are not checked (engine use); ``req`` holds int scalars.
     """
     cand = np.asarray(cand, np.int64)
-    if available is None:
-        available = np.ones(np.asarray(pos_node).shape[0], np.bool_)
-    if max_len is None:
-        max_len = sched_node.shape[1] - 2
+    if fleet.available is None:
+        fleet = fleet._replace(available=np.ones(np.asarray(fleet.node).shape[0], np.bool_))
     if cursor is None:
-        cursor = Cursor.new(np.zeros(np.asarray(pos_node).shape[0], np.int64),
-                            sched_node.shape[1])
-    c, v, i, j = _best_insertion_at(
-        np.int64(t), cand, available, np.int64(max_len), pos_node, pos_time, target, *cursor, tt, _transpose(tt, ttT), nxt,
-        start_load, capacity, sched_len, sched_node, sched_early, sched_late, sched_delta,
-        sched_dwell, origin, dest, np.int64(early), np.int64(late_pick), np.int64(late_drop),
-        passengers, np.int64(dwell_pick), np.int64(dwell_drop), cost_kind)
+        cursor = Cursor.new(np.zeros(np.asarray(fleet.node).shape[0], np.int64),
+                            sched.node.shape[1])
+    c, v, i, j = _best_insertion_at(*_plain(np.int64(t), _tables(tables), cand, fleet, cursor,
+                                            sched, req, _fused_rules(rules, sched)))
     return int(c), int(v), int(i), int(j)
 
 
-def insertion_cost_matrix(tt, cand, start_node, start_time, start_load, capacity, sched_len,
-                          sched_node, sched_early, sched_late, sched_delta, sched_dwell,
-                          origin, dest, early, late_pick, late_drop, passengers, dwell_pick,
-                          dwell_drop, cost_kind: int = COST_ADDED_TIME, ttT=None):
-    """Best insertion of each request ``r`` into each vehicle ``cand[k]`` on its own.
+def insertion_cost_matrix(tables: Tables, cand, fleet: Fleet, sched: Schedules, reqs: Request,
+                          *, rules: Rules = DEFAULT_RULES):
+    """Best insertion of each request ``r`` of the batch ``reqs`` (a :class:`Request` of
+    arrays ``[R]``) into each vehicle ``cand[k]`` on its own (start states as in
+    :func:`best_insertion`).
 
     Returns ``(cost int64[R, K], i int64[R, K], j int64[R, K])`` with ``INFEASIBLE`` cost
     where request ``r`` cannot be inserted into vehicle ``cand[k]``.
     """
     cand = np.asarray(cand, np.int64)
-    r = len(origin)
+    reqs = reqs._replace(**{k: np.ascontiguousarray(getattr(reqs, k), np.int64)
+                            for k in _REQUEST_INTS})
+    r = reqs.origin.shape[0]
     cost = np.empty((r, cand.shape[0]), np.int64)
     oi = np.empty_like(cost)
     oj = np.empty_like(cost)
-    as64 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
-    _cost_matrix(tt, _transpose(tt, ttT), cand, start_node, start_time, start_load, capacity,
-                 sched_len, sched_node, sched_early, sched_late, sched_delta, sched_dwell,
-                 as64(origin), as64(dest), as64(early), as64(late_pick), as64(late_drop),
-                 as64(passengers), as64(dwell_pick), as64(dwell_drop), cost_kind, cost, oi, oj)
+    _cost_matrix(*_plain(_tables(tables), cand, fleet, sched, reqs, rules.cost_kind,
+                         (cost, oi, oj)))
     return cost, oi, oj
 
 
-def start_states(t: int, cand, pos_node, pos_time, target, tt, nxt,
-                 cursor: Cursor | None = None, ttT=None):
+def start_states(t: int, tables: Tables, cand, fleet: Fleet, cursor: Cursor | None = None):
     """``(node int64[V], time int64[V])``: where each vehicle in ``cand`` can be re-planned.
 
-    A vehicle at ``pos_node`` since ``pos_time`` heading to ``target`` (-1: parked) is
-    re-planned from the first node of its fastest path it reaches at or after ``t`` (and not
-    before ``t``). Entries of vehicles not in ``cand`` hold ``pos_node``/``pos_time``.
+    A vehicle at ``fleet.node`` since ``fleet.time`` heading to ``fleet.target`` (-1:
+    parked) is re-planned from the first node of its fastest path it reaches at or after
+    ``t`` (and not before ``t``). Entries of vehicles not in ``cand`` hold the position.
     A :class:`Cursor` lets repeated calls with non-decreasing ``t`` resume each vehicle's
-    walk; without it every call walks from ``pos_node``.
+    walk; without it every call walks from the position. Reads ``tables.nxt``.
     """
     cand = np.asarray(cand, np.int64)
-    out_node = np.asarray(pos_node, np.int64).copy()
-    out_time = np.asarray(pos_time, np.int64).copy()
+    out_node = np.asarray(fleet.node, np.int64).copy()
+    out_time = np.asarray(fleet.time, np.int64).copy()
     if cursor is None:
         cursor = Cursor.new(np.zeros(out_node.shape[0], np.int64), 1)
-    _start_states(np.int64(t), cand, pos_node, pos_time, target, cursor.version, cursor.node,
-                  cursor.time, cursor.ver, _transpose(tt, ttT), nxt, out_node, out_time, False)
+    _start_states(*_plain(np.int64(t), _tables(tables), cand, fleet, cursor, out_node,
+                          out_time, False))
     return out_node, out_time

@@ -5,27 +5,34 @@ A vehicle drives from ``node`` (left at ``t``) toward ``target`` along the next-
 ``tt[u, target] - tt[w, target]`` (the oracle's paths are consistent: sub-paths of fastest
 paths are fastest). Every hop adds the edge's length to the per-edge accumulators (total,
 occupied when ``load > 0``, passenger-km ``length x load``, and the vehicle type's column).
+Arguments are packs (:mod:`kl_mobility.kernels._pack`): :class:`Tables`, :class:`Edges`,
+:class:`Accounts`, :class:`Move`.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from kl_mobility.kernels._options import njit
+from kl_mobility.kernels._pack import Accounts, Edges, Move, Tables
 from kl_mobility.kernels.shortest_path import edge_id
 
-__all__ = ["drive"]
+__all__ = ["Accounts", "Edges", "Move", "drive"]
 
 
 @njit
-def _drive(ttT, nxt, indptr, head, length_m, node, t, target, until, load, type_idx,
-           edge_vkm, edge_vkm_occ, edge_pkm, edge_count, edge_vkm_type):
+def _drive(tab, edges, acc, move):
     """Drive until reaching ``target`` or the first node at/after ``until``.
 
     Hop times come from row ``target`` of the transposed table (``ttT[target, u]`` =
     ``tt[u, target]``), which stays in cache along the path. Returns ``(node, time, metres,
     occupied metres, passenger metres)``.
     """
+    tab, edges, acc, move = Tables(*tab), Edges(*edges), Accounts(*acc), Move(*move)
+    ttT, nxt = tab.ttT, tab.nxt
+    indptr, head, length_m = edges.indptr, edges.head, edges.length_m
+    edge_vkm, edge_vkm_occ, edge_pkm, edge_count, edge_vkm_type = (
+        acc.vkm, acc.vkm_occ, acc.pkm, acc.count, acc.vkm_type)
+    node, t, target, until = move.node, move.time, move.target, move.until
+    load, type_idx = move.load, move.type_idx
     m_total = 0.0
     m_occ = 0.0
     m_pax = 0.0
@@ -47,18 +54,16 @@ def _drive(ttT, nxt, indptr, head, length_m, node, t, target, until, load, type_
     return node, t, m_total, m_occ, m_pax
 
 
-def drive(tt, nxt, indptr, head, length_m, node: int, t: int, target: int, until: int,
-          load: int, type_idx: int, edge_vkm, edge_vkm_occ, edge_pkm, edge_count,
-          edge_vkm_type, ttT=None) -> tuple[int, int, float, float, float]:
-    """Drive a vehicle toward ``target`` until it gets there or passes time ``until``.
+def drive(tables: Tables, edges: Edges, acc: Accounts,
+          move: Move) -> tuple[int, int, float, float, float]:
+    """Drive a vehicle as ``move`` says, along ``tables.nxt``.
 
     Returns ``(node reached, time there, metres, occupied metres, passenger-metres)``; the
-    edge accumulators (float64 metres; ``edge_count`` int64; ``edge_vkm_type`` [types, m])
-    are updated in place. ``ttT``: a C-contiguous transpose of ``tt`` (faster; default a
-    transposed view).
+    edge accumulators ``acc`` (float64 metres; ``count`` int64; ``vkm_type`` [types, m])
+    are updated in place. ``move`` holds int scalars. ``tables.ttT`` None: a transposed
+    view of ``tt`` (slower).
     """
-    n, tr, a, b, c = _drive(tt.T if ttT is None else ttT, nxt, indptr, head, length_m,
-                            np.int64(node), np.int64(t), np.int64(target), np.int64(until),
-                            np.int64(load), np.int64(type_idx), edge_vkm, edge_vkm_occ,
-                            edge_pkm, edge_count, edge_vkm_type)
+    if tables.ttT is None:
+        tables = tables._replace(ttT=tables.tt.T)
+    n, tr, a, b, c = _drive(tuple(tables), tuple(edges), tuple(acc), tuple(move))
     return int(n), int(tr), float(a), float(b), float(c)

@@ -29,7 +29,7 @@ import numpy as np
 
 from kl_mobility.kernels._options import njit, njit_parallel
 
-__all__ = ["UNREACHED", "csa_scan", "csa_zone_matrix"]
+__all__ = ["UNREACHED", "csa_scan", "csa_zone_matrix", "csa_zone_periods"]
 
 UNREACHED = np.iinfo(np.int64).max // 4
 """Label time of a stop that cannot be reached."""
@@ -149,3 +149,42 @@ def csa_zone_matrix(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips, n
                 _best_egress(veh, z_stop, z_s, z_ptr[d], z_ptr[d + 1], row)
                 for j in range(7):
                     out[ti, o, d, j] = row[j]
+
+
+@njit_parallel
+def csa_zone_periods(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips, n_stops,
+                     fp_ptr, fp_to, fp_s, z_ptr, z_stop, z_s, dep_times, dep_period,
+                     horizon_s, transfer_s, sums, counts):
+    """Like :func:`csa_zone_matrix`, summed by period instead of kept per departure:
+    ``sums[p, o, d, :]`` += door-to-door, access, wait, in-vehicle, transfer, egress (s)
+    and boardings of every found journey departing in period ``dep_period[ti]``;
+    ``counts[p, o, d]`` += 1 per found journey. Both must be zero on entry."""
+    k = z_ptr.shape[0] - 1
+    n_t = dep_times.shape[0]
+    for o in numba.prange(k):
+        ready = np.empty((n_stops, 6), np.int64)
+        veh = np.empty((n_stops, 6), np.int64)
+        board = np.empty((n_trips, 6), np.int64)
+        row = np.empty(7, np.int64)
+        acc_stop = z_stop[z_ptr[o]:z_ptr[o + 1]]
+        acc_s = z_s[z_ptr[o]:z_ptr[o + 1]]
+        for ti in range(n_t):
+            t0 = dep_times[ti]
+            p = dep_period[ti]
+            csa_scan(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips,
+                     fp_ptr, fp_to, fp_s, acc_stop, acc_s, t0, horizon_s,
+                     transfer_s, ready, veh, board)
+            for d in range(k):
+                _best_egress(veh, z_stop, z_s, z_ptr[d], z_ptr[d + 1], row)
+                if row[0] == UNREACHED:
+                    continue
+                door = row[0] - t0
+                wait = row[4] - t0 - row[5]
+                sums[p, o, d, 0] += door
+                sums[p, o, d, 1] += row[5]
+                sums[p, o, d, 2] += wait
+                sums[p, o, d, 3] += row[1]
+                sums[p, o, d, 4] += door - row[5] - wait - row[1] - row[6]
+                sums[p, o, d, 5] += row[6]
+                sums[p, o, d, 6] += row[3]
+                counts[p, o, d] += 1

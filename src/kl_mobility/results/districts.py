@@ -9,6 +9,10 @@ as coarse zones). A point belongs to its Ortsbezirk when the demand model placed
 (``origin_zone`` / ``dest_zone`` not ``"core"``), else to the PLZ polygon containing it
 ("Kernstadt 67655"), else to :data:`OUTSIDE` (kept as its own row, never dropped).
 
+Batch: :func:`collect_who_gains` stacks a table over the runs of a batch
+(``<name>_runs.csv``), :func:`mean_over_seeds` averages it per scenario
+(``<name>.csv``).
+
 Tables (every count is of the simulated day; the rows of a table sum to the city totals)
 --------------------------------------------------------------------------------------
 :func:`district_table` and :func:`hour_table`: one row per district of the request's
@@ -26,10 +30,16 @@ proxy for jobs and services, FACTS.md has no job counts by place) reachable with
 - **car**: fastest network time + ``demand.car_access_min``;
 - **bus** as modelled by the demand model: walk to and from the stop + half the headway +
   ``bus_ivt_factor`` x car time (no timetable);
-- **on-demand**: the run's mean wait of the requests from that district (city-wide mean
-  where the district had no served request) + the run's mean detour ratio x car time; only
-  where the service was offered (the service area's nodes); the district's share served is
-  given beside it (a rejected request reaches nothing).
+- **on-demand**: the run's mean wait of the served requests from the district of most of
+  the zone's residents + the run's mean detour ratio (ride / direct time) x car time; a
+  district without a served request reaches nothing; only where the service was offered
+  (``ondemand_nodes``); the district's share served is given beside it (a rejected request
+  reaches nothing, so the share is an upper bound).
+
+Residents are those of the demand model's points (each point in its own district, as in
+:func:`district_table`); the ``bus`` of an Ortsbezirk waits half its headway (60 min for
+Hohenecken and Einsiedlerhof: 30 min of waiting alone), so the bus reaches nothing from
+there within 30 min: a property of the model's bus, not of the timetable.
 """
 
 from __future__ import annotations
@@ -47,12 +57,16 @@ __all__ = [
     "ACCESS_TARGETS",
     "OUTSIDE",
     "SERVICE_COLUMNS",
+    "WHO_GAINS_TABLES",
     "DistrictMap",
     "accessibility_table",
+    "collect_who_gains",
     "default_districts_path",
     "district_map_from_geojson",
     "district_table",
     "hour_table",
+    "mean_over_seeds",
+    "who_gains",
 ]
 
 OUTSIDE = "outside PLZ areas"
@@ -267,9 +281,12 @@ def accessibility_table(zones: Any, oracle: Any, config: Any, districts: Distric
     car = los.car_min + config.car_access_min
     bus = los.bus_access_min + los.bus_wait_min + config.bus_ivt_factor * los.car_min
     reach = los.reachable
-    zname = np.asarray(zones.name).astype(str)
-    zdist = districts.locate(zones.lat, zones.lon, np.where(zones.is_external, zname, "core"))
-    pop = np.asarray(zones.pop, np.float64)
+    # residents of each zone by the district of each of its points (as district_table)
+    per_zone = np.diff(zones.point_ptr)
+    point_zone = np.repeat(np.arange(zones.n_zones), per_zone)
+    zname = np.repeat(np.asarray(zones.name).astype(str), per_zone)
+    pdist = districts.locate(zones.point_lat, zones.point_lon,
+                             np.where(np.repeat(zones.is_external, per_zone), zname, "core"))
     attr = np.asarray(zones.attr, np.float64)
     targets = {}
     for tname, (tlat, tlon) in ACCESS_TARGETS.items():
@@ -283,17 +300,20 @@ def accessibility_table(zones: Any, oracle: Any, config: Any, districts: Distric
         lat, lon, zone = _ends(trips, requests, "origin")
         key = districts.locate(lat, lon, zone)
         wait = trips["wait_s"].to_numpy(np.float64) / 60.0
-        city_wait = float(wait[served].mean())
         ratio = (trips["ride_s"].to_numpy(np.float64)[served]
                  / np.maximum(trips["direct_s"].to_numpy(np.float64)[served], 1.0))
         detour = float(ratio.mean())
         for n in districts.names:
             m = key == n
             wait_by_district[n] = float(wait[m & served].mean()) if (m & served).any() \
-                else city_wait
+                else math.nan
             share_by_district[n] = float((m & served).sum() / m.sum()) if m.any() else math.nan
-        zwait = np.array([wait_by_district[d] for d in zdist])
-        od = zwait[:, None] + detour * los.car_min
+        # a zone's wait: that of the district of most of its residents (ties: first point)
+        zone_district = pd.Series(pdist).groupby(point_zone).agg(lambda d: d.mode().iloc[0])
+        zwait = np.array([wait_by_district.get(str(d), math.nan)
+                          for d in zone_district.reindex(range(zones.n_zones)).fillna(OUTSIDE)])
+        # no served request from the district: the service reached nothing from there
+        od = np.where(np.isnan(zwait), np.inf, zwait)[:, None] + detour * los.car_min
         offered = np.ones(zones.n_zones, bool) if ondemand_nodes is None else \
             np.asarray(ondemand_nodes, bool)[zones.node]
         od = np.where(offered[:, None] & offered[None, :] & los.distinct_nodes, od, np.inf)
@@ -301,8 +321,10 @@ def accessibility_table(zones: Any, oracle: Any, config: Any, districts: Distric
     total_attr = float(attr.sum())
     rows = []
     for n in districts.names:
-        m = zdist == n
-        w = pop[m]
+        pm = pdist == n
+        w_all = np.bincount(point_zone[pm], zones.point_pop[pm], zones.n_zones)
+        m = w_all > 0
+        w = w_all[m]
         wsum = float(w.sum())
         row: dict[str, Any] = {"district": n, "kind": districts.kind(n), "residents": wsum}
         for mode in ("car", "bus", "ondemand"):
@@ -326,3 +348,65 @@ def accessibility_table(zones: Any, oracle: Any, config: Any, districts: Distric
         row["threshold_min"] = threshold_min
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+WHO_GAINS_TABLES = ("districts", "district_dest", "hours", "accessibility")
+"""Tables :func:`who_gains` returns (``<name>.csv`` in a run folder)."""
+
+
+def who_gains(trips: pd.DataFrame, requests: pd.DataFrame | None, zones: Any, oracle: Any,
+              config: Any, *, door_to_door: bool,
+              districts: DistrictMap | None = None) -> dict[str, pd.DataFrame]:
+    """The who-gains tables of a run (:data:`WHO_GAINS_TABLES`): by district of the origin
+    (``districts``) and of the destination (``district_dest``), by hour, and the
+    accessibility by district (only with the demand's ``zones``; its on-demand columns only
+    when a door-to-door type ran, ``door_to_door``: stop-based shuttles reach only their
+    corridors). ``districts``: default the shared PLZ polygons and ``config``'s
+    Ortsbezirke."""
+    if districts is None:
+        districts = district_map_from_geojson(
+            default_districts_path(), [z.name for z in config.external_zones])
+    out = {"districts": district_table(trips, districts, requests=requests, zones=zones),
+           "district_dest": district_table(trips, districts, requests=requests, by="dest",
+                                           zones=zones),
+           "hours": hour_table(trips)}
+    if zones is not None:
+        out["accessibility"] = accessibility_table(
+            zones, oracle, config, districts, trips=trips if door_to_door else None,
+            requests=requests)
+    return out
+
+
+def collect_who_gains(batch_dir: str | Path, name: str) -> pd.DataFrame:
+    """Table ``name`` (:data:`WHO_GAINS_TABLES`) of every finished run under ``batch_dir``
+    (``<scenario>/<seed>/run.json``), stacked with ``scenario`` and ``seed`` first; runs
+    written before the table existed contribute no rows (an empty frame when none has it)."""
+    if name not in WHO_GAINS_TABLES:
+        raise ValueError(f"unknown table {name!r}; known: {', '.join(WHO_GAINS_TABLES)}")
+    frames = []
+    for path in sorted(Path(batch_dir).glob("*/*/run.json")):
+        csv = path.parent / f"{name}.csv"
+        if not csv.is_file():
+            continue
+        info = json.loads(path.read_text(encoding="utf-8"))
+        t = pd.read_csv(csv)
+        t.insert(0, "seed", int(info["seed"]))
+        t.insert(0, "scenario", str(info["scenario"]))
+        frames.append(t)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def mean_over_seeds(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean over seeds of every numeric column of a :func:`collect_who_gains` table per
+    scenario and key (``district`` or ``hour``), with ``n_seeds``. A seed without a row
+    for a key (an hour without requests) counts as absent, not as zero."""
+    if table.empty:
+        return table
+    key = "hour" if "hour" in table.columns else "district"
+    keys = ["scenario", key] + (["kind"] if "kind" in table.columns else [])
+    num = [c for c in table.columns if c not in (*keys, "seed")
+           and pd.api.types.is_numeric_dtype(table[c])]
+    g = table.groupby(keys, sort=False)
+    out = g[num].mean().reset_index()
+    out.insert(len(keys), "n_seeds", g["seed"].nunique().to_numpy())
+    return out

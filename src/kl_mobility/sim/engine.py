@@ -40,11 +40,16 @@ from kl_mobility.kernels.insertion import (
     COST_KINDS,
     INFEASIBLE,
     Cursor,
+    Fleet,
+    Request,
+    Rules,
+    Schedules,
+    Tables,
     best_insertion_at,
     insertion_cost_matrix,
     start_states,
 )
-from kl_mobility.kernels.movement import drive
+from kl_mobility.kernels.movement import Accounts, Edges, Move, drive
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.service import ServiceConfig, at_boundary, dwell_s
 from kl_mobility.sim.clock import Clock
@@ -105,6 +110,7 @@ class Engine:
         service, t0, record_legs = setup.service, setup.t0, setup.record_legs
         self.network = network
         self.tables = list(setup.tables)
+        self.kernel_tables = [Tables(tb.tt, tb.ttT, tb.nxt) for tb in self.tables]
         self.base = setup.base
         self.req = setup.req
         self.fleet_cfg = list(fleet_cfg)
@@ -112,6 +118,7 @@ class Engine:
         self.service = service
         self.policy = setup.policy
         self.cost_kind = COST_KINDS[setup.cost]
+        self.rules = Rules(cost_kind=self.cost_kind, max_len=fleet.max_stops - 2)
         self.retry_interval_s = setup.retry_interval_s
         self.depots = setup.depots
         self.rng = setup.rng
@@ -128,6 +135,9 @@ class Engine:
         self.edge_pkm = np.zeros(m)
         self.edge_count = np.zeros(m, np.int64)
         self.edge_vkm_type = np.zeros((len(fleet_cfg), m))
+        self.edges = Edges(self.indptr, self.head, self.length)
+        self.accounts = Accounts(self.edge_vkm, self.edge_vkm_occ, self.edge_pkm,
+                                 self.edge_count, self.edge_vkm_type)
         self.record_legs = record_legs
         self.legs: list[tuple[int, int, int]] = []
         self.ev: tuple[list[int], list[int], list[int], list[int], list[int]] = (
@@ -265,12 +275,10 @@ class Engine:
     def _drive(self, v: int, target: int, until: int) -> None:
         f = self.f
         ti = int(f.type_idx[v])
-        tb = self.tables[ti]
         start = int(f.pos_node[v])
         node, t, m_tot, m_occ, m_pax = drive(
-            tb.tt, tb.nxt, self.indptr, self.head, self.length, start, int(f.pos_time[v]),
-            target, until, int(f.load[v]), ti, self.edge_vkm, self.edge_vkm_occ, self.edge_pkm,
-            self.edge_count, self.edge_vkm_type, ttT=tb.ttT)
+            self.kernel_tables[ti], self.edges, self.accounts,
+            Move(start, int(f.pos_time[v]), target, until, int(f.load[v]), ti))
         if node != start:
             if self.record_legs:
                 self.legs.append((start, node, ti))
@@ -414,19 +422,26 @@ class Engine:
                 "late_pick": late_pick, "late_drop": late_drop, "passengers": pax,
                 "dwell_pick": dwell_pick, "dwell_drop": dwell_drop}
 
-    def best_insertion(self, req: int) -> tuple[int, int, int, int]:
+    def _positions(self) -> Fleet:
+        """The fleet's positions, loads and seats as the insertion kernels take them."""
         f = self.f
+        return Fleet(f.pos_node, f.pos_time, f.load, f.capacity, f.target, f.available)
+
+    def _schedules(self) -> Schedules:
+        f = self.f
+        return Schedules(f.sched_len, f.sched_node, f.sched_early, f.sched_late, f.sched_delta,
+                         f.sched_dwell)
+
+    def best_insertion(self, req: int) -> tuple[int, int, int, int]:
         best = (int(INFEASIBLE), -1, -1, -1)
-        for ti, tb in enumerate(self.tables):
+        fleet, sched = self._positions(), self._schedules()
+        for ti, tables in enumerate(self.kernel_tables):
             if (self.req.o[ti, req] < 0 or self.type_vehicles[ti].size == 0
                     or not self._taking_requests(ti)):
                 continue
-            res = best_insertion_at(self.now, self.type_vehicles[ti], f.pos_node, f.pos_time,
-                                    f.target, tb.tt, tb.nxt, f.load, f.capacity, f.sched_len,
-                                    f.sched_node, f.sched_early, f.sched_late, f.sched_delta,
-                                    f.sched_dwell, cost_kind=self.cost_kind, cursor=self.cursor,
-                                    ttT=tb.ttT, available=f.available,
-                                    max_len=f.max_stops - 2, **self._req_args(ti, req))
+            res = best_insertion_at(self.now, tables, self.type_vehicles[ti], fleet, sched,
+                                    Request(**self._req_args(ti, req)), rules=self.rules,
+                                    cursor=self.cursor)
             if res[0] < best[0]:
                 best = res
         return best
@@ -438,12 +453,11 @@ class Engine:
         pax = rq.passengers[reqs]
         dw = dwell_s(self.service, pax)
         oo, od = rq.off_o[reqs], rq.off_d[reqs]  # external zones, see _req_args
-        for ti, tb in enumerate(self.tables):
+        for ti, tables in enumerate(self.kernel_tables):
             cand = self._candidates(ti)
             if cand.size == 0:
                 continue
-            sn, st = start_states(self.now, cand, f.pos_node, f.pos_time, f.target, tb.tt,
-                                  tb.nxt, self.cursor, ttT=tb.ttT)
+            sn, st = start_states(self.now, tables, cand, self._positions(), self.cursor)
             ok = rq.o[ti, reqs] >= 0
             c = np.full((reqs.size, cand.size), INFEASIBLE, np.int64)
             ii = np.full(c.shape, -1, np.int64)
@@ -454,10 +468,9 @@ class Engine:
                     rq.early[ti, sub], rq.late_pick[ti, sub], rq.late_drop[ti, sub], dw[ok],
                     oo[ok], od[ok])
                 c2, i2, j2 = insertion_cost_matrix(
-                    tb.tt, cand, sn, st, f.load, f.capacity, f.sched_len, f.sched_node,
-                    f.sched_early, f.sched_late, f.sched_delta, f.sched_dwell, rq.o[ti, sub],
-                    rq.d[ti, sub], early, late_pick, late_drop, pax[ok], dwell_pick,
-                    dwell_drop, self.cost_kind, ttT=tb.ttT)
+                    tables, cand, Fleet(sn, st, f.load, f.capacity), self._schedules(),
+                    Request(rq.o[ti, sub], rq.d[ti, sub], early, late_pick, late_drop, pax[ok],
+                            dwell_pick, dwell_drop), rules=self.rules)
                 c[ok], ii[ok], jj[ok] = c2, i2, j2
             costs.append(c)
             vehicles.append(cand)

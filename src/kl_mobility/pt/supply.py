@@ -1,0 +1,68 @@
+"""A scenario's public transport supply: the feed (a given GTFS feed, or the synthetic
+Kaiserslautern feed built once into the network cache) read and validated, and the
+router's timetable.
+
+The synthetic feed is cached as ``gtfs-<osm name>-<key>.zip`` beside the network (with a
+manifest, :mod:`kl_mobility.network.cache`), keyed by the road network (source and speed
+caps: they change the bus running times), the build options of ``[pt]`` and
+:data:`FEED_FORMAT`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from pathlib import Path
+
+from kl_mobility.network import RoadNetwork, TravelTimeOracle, default_osm_path
+from kl_mobility.network.cache import cache_file_ok, default_cache_dir, write_cache_file
+from kl_mobility.pt.build import BuildReport, build_feed, write_feed_zip
+from kl_mobility.pt.config import PtConfig
+from kl_mobility.pt.gtfs import TransitFeed, read_gtfs
+from kl_mobility.pt.router import Timetable, timetable_from_feed
+
+__all__ = ["FEED_FORMAT", "BUILD_KEYS", "load_transit", "synthetic_feed_path"]
+
+FEED_FORMAT = 1
+"""Version of the synthetic feed's build rules (a change rebuilds cached feeds)."""
+
+BUILD_KEYS = ("bus_time_factor", "dwell_s", "service_scale", "bus_first_departure_s",
+              "bus_last_departure_s")
+"""The ``[pt]`` keys the synthetic feed depends on."""
+
+
+def _key(network: RoadNetwork, cfg: PtConfig) -> str:
+    blob = json.dumps({"network": network.key, "format": FEED_FORMAT,
+                       **{k: getattr(cfg, k) for k in BUILD_KEYS}}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def synthetic_feed_path(network: RoadNetwork, oracle: TravelTimeOracle, cfg: PtConfig, *,
+                        osm_file: str | Path | None = None,
+                        cache_dir: str | Path | None = None, rebuild: bool = False
+                        ) -> tuple[Path, BuildReport | None]:
+    """The cached synthetic feed for this network and ``cfg`` (built when missing, damaged
+    or ``rebuild``); the report is ``None`` when the cached file was used."""
+    osm = Path(osm_file) if osm_file else default_osm_path()
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    target = cache / f"gtfs-{osm.name.split('.')[0]}-{_key(network, cfg)}.zip"
+    if not rebuild and target.is_file() and cache_file_ok(target):
+        return target, None
+    tables, report = build_feed(osm, network, oracle, cfg)
+    cache.mkdir(parents=True, exist_ok=True)
+    write_cache_file(target, functools.partial(write_feed_zip, tables))
+    return target, report
+
+
+def load_transit(cfg: PtConfig, network: RoadNetwork, oracle: TravelTimeOracle, *,
+                 osm_file: str | Path | None = None, cache_dir: str | Path | None = None
+                 ) -> tuple[TransitFeed, Timetable]:
+    """The scenario's feed (``cfg.feed`` or the synthetic one) and its timetable; stops far
+    outside the network's area are in ``feed.warnings``."""
+    path = Path(cfg.feed) if cfg.feed else synthetic_feed_path(
+        network, oracle, cfg, osm_file=osm_file, cache_dir=cache_dir)[0]
+    bbox = (float(network.node_lat.min()), float(network.node_lon.min()),
+            float(network.node_lat.max()), float(network.node_lon.max()))
+    feed = read_gtfs(path, service_date=cfg.service_date, area_bbox=bbox)
+    return feed, timetable_from_feed(feed, cfg)

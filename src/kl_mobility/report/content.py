@@ -1,0 +1,322 @@
+"""What the report says: the summary page, the tables and the assumption list, as plain
+data for the template (:mod:`kl_mobility.report.html` renders it).
+
+Every number is a :func:`num` part: the stored value, the table and row it comes from
+(``kpis`` = ``kpis.csv``, mean over seeds; ``paired`` = ``paired.csv``, paired differences
+against the baseline; ``sensitivity`` = ``sensitivity.csv``) and its unit, so the rendered
+text can be recomputed from the tables (:func:`kl_mobility.report.units.shown`).
+
+Derived KPIs added to every run before the summaries (:func:`derived_kpis`):
+``mode_share_<mode>`` for walk, bike, bus, car and on-demand: the share of the simulated
+day's sampled trips (``demand.json`` ``summary.trips_by_mode``) by the mode actually used:
+the served on-demand requests count as on-demand, the unserved ones return to their usual
+mode (``trips.parquet`` ``alt_mode``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kl_mobility.report.i18n import MODE_LABELS
+from kl_mobility.report.units import (
+    UNITS,
+    WEEKDAY_EQUIVALENTS_PER_YEAR,
+    WEEKDAY_EQUIVALENTS_RANGE,
+    shown,
+)
+
+__all__ = ["MODES", "derived_kpis", "num", "scenario_changes"]
+
+MODES = ("walk", "bike", "bus", "car", "ondemand")
+
+CI_OPEN, CI_CLOSE = "<ci>", "</ci>"
+"""Markers around an interval in a cell (the template puts it on a line of its own)."""
+
+_IGNORED = {"name", "description", "seed", "outputs", "calibration_base", "requests_source"}
+
+
+def derived_kpis(run_dir: Path) -> dict[str, float]:
+    """``mode_share_<mode>`` of one run folder (module docstring); ``{}`` without
+    ``demand.json``."""
+    dj = run_dir / "demand.json"
+    if not dj.is_file():
+        return {}
+    summ = json.loads(dj.read_text(encoding="utf-8")).get("summary", {})
+    by_mode = {m: float(summ.get("trips_by_mode", {}).get(m, 0)) for m in MODES}
+    total = sum(by_mode.values())
+    if total <= 0:
+        return {}
+    tp = run_dir / "trips.parquet"
+    if by_mode["ondemand"] > 0 and tp.is_file():
+        t = pd.read_parquet(tp, columns=["status", "alt_mode", "passengers"])
+        back = t[t["status"].astype(str) != "served"]
+        returned = back.groupby(back["alt_mode"].astype(str))["passengers"].sum()
+        served = float(t.loc[t["status"].astype(str) == "served", "passengers"].sum())
+        # the sampled on-demand trips are the requests' persons (one trip per person)
+        if abs(float(t["passengers"].sum()) - by_mode["ondemand"]) < 0.5:
+            for m, n in returned.items():
+                if m in by_mode:
+                    by_mode[m] += float(n)
+            by_mode["ondemand"] = served
+    return {f"mode_share_{m}": by_mode[m] / total for m in MODES}
+
+
+def num(table: str, scenario: str, kpi: str, field: str, value: float, unit: str, lang: str,
+        *, signed: bool = False) -> dict[str, Any]:
+    """A number part of a cell (module docstring)."""
+    v = float(value) if value is not None else math.nan
+    return {"num": True, "table": table, "scenario": scenario, "kpi": kpi, "field": field,
+            "value": repr(v), "unit": unit, "signed": signed,
+            "text": shown(v, unit, lang, signed=signed)}
+
+
+class Tables:
+    """Lookup of the summary (``kpis``) and paired (``paired``) tables of a batch."""
+
+    def __init__(self, summary: pd.DataFrame, paired: pd.DataFrame, lang: str):
+        self.s = summary.set_index(["scenario", "kpi"])
+        self.p = paired.set_index(["scenario", "kpi"])
+        self.lang = lang
+
+    def has(self, scen: str, kpi: str, *, paired: bool = False) -> bool:
+        t = self.p if paired else self.s
+        if (scen, kpi) not in t.index:
+            return False
+        col = "delta_mean" if paired else "mean"
+        return bool(np.isfinite(float(t.loc[(scen, kpi), col])))
+
+    def level(self, scen: str, kpi: str, unit: str) -> list[Any]:
+        """Mean over seeds with its 95 % interval (``kpis.csv``)."""
+        if not self.has(scen, kpi):
+            return ["–"]
+        r = self.s.loc[(scen, kpi)]
+        parts: list[Any] = [num("kpis", scen, kpi, "mean", r["mean"], unit, self.lang)]
+        if np.isfinite(r["ci95_low"]):
+            parts += [CI_OPEN, "[", num("kpis", scen, kpi, "ci95_low", r["ci95_low"], unit,
+                                        self.lang),
+                      "; ", num("kpis", scen, kpi, "ci95_high", r["ci95_high"], unit,
+                                self.lang), "]", CI_CLOSE]
+        return parts
+
+    def change(self, scen: str, kpi: str, unit: str) -> list[Any]:
+        """Paired mean difference against the baseline with its 95 % interval."""
+        if not self.has(scen, kpi, paired=True):
+            return ["–"]
+        r = self.p.loc[(scen, kpi)]
+        parts: list[Any] = [num("paired", scen, kpi, "delta_mean", r["delta_mean"], unit,
+                                self.lang, signed=True)]
+        if np.isfinite(r["ci95_low"]):
+            parts += [CI_OPEN, "[", num("paired", scen, kpi, "ci95_low", r["ci95_low"], unit,
+                                        self.lang, signed=True), "; ",
+                      num("paired", scen, kpi, "ci95_high", r["ci95_high"], unit, self.lang,
+                          signed=True), "]", CI_CLOSE]
+        return parts
+
+    def n_pairs(self, scen: str, kpi: str) -> int:
+        if (scen, kpi) not in self.p.index:
+            return 0
+        return int(self.p.loc[(scen, kpi), "n_pairs"])
+
+
+def _unit_head(t: dict[str, str], key: str, unit: str, lang: str, *, delta: bool = False) -> str:
+    sym = UNITS[unit].label(lang, delta=delta)
+    return f"{t[key]} ({sym})" if sym else t[key]
+
+
+def modal_table(tb: Tables, scenarios: list[str], baseline: str, t: dict[str, str],
+                lang: str) -> dict[str, Any] | None:
+    kpis = [f"mode_share_{m}" for m in MODES]
+    if not any(tb.has(s, k) for s in scenarios for k in kpis):
+        return None
+    head = [t["scenario"]] + [f"{MODE_LABELS[lang][m]} (%)" for m in MODES]
+    rows = []
+    for s in scenarios:
+        cells = []
+        for k in kpis:
+            cell = tb.level(s, k, "pct")[:1]
+            if s != baseline and tb.has(s, k, paired=True):
+                cell += [CI_OPEN, *tb.change(s, k, "pct"), CI_CLOSE]
+            cells.append(cell)
+        rows.append({"label": s, "cells": cells})
+    return {"id": "modal", "title": t["modal_split"],
+            "note": t["modal_note"].format(base=baseline), "head": head, "rows": rows}
+
+
+def car_co2_table(tb: Tables, scenarios: list[str], baseline: str, t: dict[str, str],
+                  lang: str) -> dict[str, Any] | None:
+    if not any(tb.has(s, "co2_city_car_vkm_scenario") for s in scenarios):
+        return None
+    cols = [("car_vkm", "co2_city_car_vkm_scenario", "km", "level"),
+            ("car_vkm_change", "co2_city_car_vkm_scenario", "km", "change"),
+            ("co2_car", "co2_city_car_scenario_kg", "t_day", "change"),
+            ("co2_bus", "co2_city_bus_change_kg", "t_day", "change"),
+            ("co2_fleet", "co2_city_fleet_kg", "t_day", "change"),
+            ("co2_net", "co2_city_net_kg", "t_day", "change"),
+            ("co2_net_year", "co2_city_net_kg", "t_year", "change")]
+    head = [t["scenario"]] + [_unit_head(t, key, unit, lang, delta=kind == "change" and
+                                         unit == "pct") for key, _, unit, kind in cols]
+    rows = []
+    for s in scenarios:
+        if s == baseline:
+            rows.append({"label": s, "cells": [tb.level(s, cols[0][1], "km")],
+                         "rest": t["baseline_row"], "span": len(cols) - 1})
+            continue
+        cells = [tb.level(s, k, u) if kind == "level" else tb.change(s, k, u)
+                 for _, k, u, kind in cols]
+        rows.append({"label": s, "cells": cells})
+    return {"id": "car_co2", "title": t["car_co2"], "note": t["car_co2_note"].format(
+        base=baseline), "head": head, "rows": rows}
+
+
+SERVICE_COLS = (("k_requests", "n_requests", "count"), ("k_share_served", "share_served", "pct"),
+                ("k_wait_mean", "wait_mean_s", "min"), ("k_wait_p95", "wait_p95_s", "min"),
+                ("k_detour", "detour_mean", "ratio"), ("k_shared", "shared_share", "pct"),
+                ("k_occupancy", "occupancy", "pkm_vkm"), ("k_empty", "empty_km_share", "pct"),
+                ("k_vkm", "vehicle_km", "km"),
+                ("k_pax_vh", "passengers_per_vehicle_hour", "pax_vh"),
+                ("k_fleet_gpkm", "co2_fleet_g_per_pkm", "g_pkm"))
+
+
+def with_service(tb: Tables, scenarios: list[str]) -> list[str]:
+    """Scenarios whose runs had on-demand requests."""
+    return [s for s in scenarios if tb.has(s, "n_requests") and
+            float(tb.s.loc[(s, "n_requests"), "mean"]) > 0]
+
+
+def service_table(tb: Tables, scenarios: list[str], t: dict[str, str],
+                  lang: str) -> dict[str, Any]:
+    """One row per service KPI, one column per scenario with a service (mean [interval])."""
+    served = with_service(tb, scenarios)
+    none = [s for s in scenarios if s not in served]
+    if not served:
+        return {"id": "service", "title": t["service"], "note": t["no_service_at_all"],
+                "head": [], "rows": []}
+    cols = [c for c in SERVICE_COLS if any(tb.has(s, c[1]) for s in served)]
+    rows = [{"label": _unit_head(t, key, unit, lang), "cells": [tb.level(s, k, unit)
+                                                                for s in served]}
+            for key, k, unit in cols]
+    return {"id": "service", "title": t["service"],
+            "note": t["service_note"].format(none=", ".join(none) or "–"),
+            "head": [""] + served, "rows": rows}
+
+
+def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if isinstance(d, dict):
+        for k, v in d.items():
+            if not prefix and k in _IGNORED:
+                continue
+            out.update(_flatten(v, f"{prefix}{k}."))
+    else:
+        out[prefix[:-1]] = d
+    return out
+
+
+def _fleet_text(fleet: Any) -> str:
+    if not fleet:
+        return "–"
+    return ", ".join(f"{v.get('count')} × {v.get('name')} ({v.get('drivetrain')}, "
+                     f"{v.get('capacity')})" for v in fleet)
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+        names = [str(x.get("name", "")) for x in v]
+        return f"{len(v)}: " + "; ".join(n for n in names if n)
+    txt = json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
+    return txt if len(txt) <= 60 else txt[:57] + "…"
+
+
+def scenario_changes(scen_map: dict[str, Any], base_map: dict[str, Any]) -> list[str]:
+    """Lines ``key: baseline -> scenario`` of the inputs that differ (fleet as a summary)."""
+    lines = []
+    if scen_map.get("fleet") != base_map.get("fleet"):
+        lines.append(f"fleet: {_fleet_text(base_map.get('fleet'))} → "
+                     f"{_fleet_text(scen_map.get('fleet'))}")
+    a = _flatten({k: v for k, v in base_map.items() if k != "fleet"})
+    b = _flatten({k: v for k, v in scen_map.items() if k != "fleet"})
+    for k in sorted(set(a) | set(b)):
+        if a.get(k) != b.get(k):
+            lines.append(f"{k}: {_short(a.get(k, '–'))} → {_short(b.get(k, '–'))}")
+    return lines
+
+
+def _get_key(scen_map: dict[str, Any], key: str) -> Any:
+    """Value of an assumption key (``emissions.car_occupancy``, ``fleet.van.battery_kwh``)."""
+    parts = key.split(".")
+    if parts[0] == "fleet" and len(parts) == 3:
+        vals = [v.get(parts[2]) for v in scen_map.get("fleet", []) if v.get("name") ==
+                parts[1]]
+        return vals[0] if vals else None
+    cur: Any = scen_map
+    for p in parts:
+        if not isinstance(cur, dict) or p not in cur:
+            return None
+        cur = cur[p]
+    return cur
+
+
+def key_assumptions(scenario_maps: dict[str, dict[str, Any]], scenarios: list[str],
+                    co2_assumptions: dict[str, dict[str, Any]], t: dict[str, str],
+                    lang: str) -> list[dict[str, str]]:
+    """One row per named assumption of :data:`kl_mobility.assumptions.ASSUMPTION_RANGES`
+    (value in the scenarios, several values listed by scenario), then the annualisation."""
+    from kl_mobility.assumptions import ASSUMPTION_RANGES
+
+    rows = []
+    for name, a in ASSUMPTION_RANGES.items():
+        values: dict[str, list[str]] = {}
+        for s in scenarios:
+            v = _get_key(scenario_maps.get(s, {}), a.key)
+            if v is None:
+                entry = co2_assumptions.get(name) or co2_assumptions.get(a.key)
+                v = entry.get("value") if entry else None
+            if v is None:
+                continue
+            if name == "grid_g_per_kwh" and float(v) == 0.0:
+                v = co2_assumptions.get("grid_g_per_kwh", {}).get("value", v)
+            if name == "fuel_wtw_factor" and float(v) == 0.0:
+                share = co2_assumptions.get("diesel_upstream_share", {}).get("value")
+                v = 1.0 + float(share) if share is not None else v
+            values.setdefault(_fmt_value(v, lang), []).append(s)
+        if not values:
+            continue
+        value = next(iter(values)) if len(values) == 1 else "; ".join(
+            f"{v} ({', '.join(ss)})" for v, ss in values.items())
+        rows.append({"name": getattr(a, "what", "") or name, "key": name, "param": a.key,
+                     "value": value,
+                     "range": f"{_fmt_value(a.low, lang)} – {_fmt_value(a.high, lang)}",
+                     "source": a.source})
+    lo, hi = WEEKDAY_EQUIVALENTS_RANGE
+    rows.append({"name": t["annualisation"], "key": "weekday_equivalents_per_year", "param": "", "value": _fmt_value(
+        WEEKDAY_EQUIVALENTS_PER_YEAR, lang), "range": f"{_fmt_value(lo, lang)} – "
+        f"{_fmt_value(hi, lang)}", "source": t["annualisation_src"]})
+    return rows
+
+
+def _fmt_value(v: Any, lang: str) -> str:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return str(v)
+    txt = f"{float(v):g}"
+    return txt.replace(".", ",") if lang == "de" else txt
+
+
+def other_assumptions(co2_assumptions: dict[str, dict[str, Any]],
+                      conventions: dict[str, dict[str, Any]],
+                      shown_names: set[str]) -> list[dict[str, str]]:
+    """The co2.json assumptions and conventions not already among the key assumptions."""
+    rows = []
+    for part in (conventions, co2_assumptions):
+        for k, v in part.items():
+            short = k.split(".", 1)[1] if k.startswith("demand.") else k
+            if k in shown_names or short in shown_names:
+                continue
+            rows.append({"name": k, "value": str(v.get("value")),
+                         "source": str(v.get("source"))})
+    return rows

@@ -1,0 +1,248 @@
+"""The report's words in German and English (``--lang de|en``).
+
+:data:`TEXT` maps a key to its German and English text; :func:`texts` gives one language's
+table (a missing key in either language is a ``KeyError`` at import, checked by a test).
+Scenario names and the scenario files' descriptions are shown as written.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LANGS", "MODE_LABELS", "TEXT", "texts"]
+
+LANGS = ("de", "en")
+
+MODE_LABELS = {
+    "de": {"walk": "zu Fuß", "bike": "Rad", "bus": "Bus (SWK)", "car": "Pkw",
+           "ondemand": "On-Demand (bedient)"},
+    "en": {"walk": "walk", "bike": "bike", "bus": "bus (SWK)", "car": "car",
+           "ondemand": "on-demand (served)"},
+}
+
+_T: dict[str, tuple[str, str]] = {
+    # key: (German, English)
+    "title": ("Mobilitätsbericht Kaiserslautern", "Mobility report Kaiserslautern"),
+    "subtitle": ("Simulation eines Werktags: {n} Szenarien verglichen mit „{base}“",
+                 "Simulation of one weekday: {n} scenarios compared with '{base}'"),
+    "summary": ("Zusammenfassung", "Summary"),
+    "headline_q": ("Was ändert die Maßnahme gegenüber „{base}“?",
+                   "What does the measure change against '{base}'?"),
+    "headline_net": ("Netto-Änderung der CO2-Emissionen aus dem Verkehr der Einwohner "
+                     "(Pkw + Bus + On-Demand-Flotte)",
+                     "Net change of the residents' transport CO2 (car + bus + on-demand "
+                     "fleet)"),
+    "per_day": ("pro Werktag", "per weekday"),
+    "per_year": ("pro Jahr", "per year"),
+    "ci_seeds": ("95-%-Intervall über {n} Seeds (gepaarte Differenzen, t-Intervall)",
+                 "95 % interval over {n} seeds (paired differences, t-interval)"),
+    "one_seed": ("nur ein Seed: kein Konfidenzintervall", "one seed only: no confidence "
+                 "interval"),
+    "band": ("Spanne über die Annahmen (Morris-Screening, 5–95 % von {runs} Läufen)",
+             "Band over the assumptions (Morris screening, 5–95 % of {runs} runs)"),
+    "band_none": ("keine Sensitivitätsanalyse vorhanden (kl-mobility sensitivity)",
+                  "no sensitivity analysis available (kl-mobility sensitivity)"),
+    "band_caveat": ("Die Spanne ist über die Versuchspunkte genommen, kein "
+                    "Wahrscheinlichkeitsintervall.",
+                    "The band is taken over the design points, not a probability "
+                    "interval."),
+    "sign_robust_neg": ("Vorzeichen robust: in allen Läufen eine Einsparung.",
+                        "Sign robust: a saving in every run."),
+    "sign_robust_pos": ("Vorzeichen robust: in allen Läufen ein Anstieg.",
+                        "Sign robust: an increase in every run."),
+    "sign_not_robust": ("Vorzeichen NICHT robust: je nach Annahmen Einsparung oder Anstieg.",
+                        "Sign NOT robust: a saving or an increase depending on the "
+                        "assumptions."),
+    "car_km_change": ("Pkw-Kilometer der Einwohner", "Residents' car-km"),
+    "car_share_change": ("Pkw-Anteil an den Wegen", "Car share of trips"),
+    "served_share": ("Bediente Anfragen", "Requests served"),
+    "requests": ("On-Demand-Anfragen", "On-demand requests"),
+    "what_changes": ("Was die Maßnahme ändert (Unterschiede der Szenariodatei zu „{base}“)",
+                     "What the measure changes (differences of the scenario file to "
+                     "'{base}')"),
+    "description": ("Beschreibung", "Description"),
+    "no_diff": ("keine Unterschiede in den Eingaben", "no differences in the inputs"),
+    "key_assumptions": ("Wichtigste Annahmen", "Key assumptions"),
+    "assumption": ("Annahme", "Assumption"),
+    "value": ("Wert", "Value"),
+    "range": ("plausible Spanne", "plausible range"),
+    "source": ("Quelle / Begründung", "Source / reason"),
+    "annualisation": ("Hochrechnung auf ein Jahr: Werktags-Äquivalente pro Jahr",
+                      "Annualisation: weekday equivalents per year"),
+    "annualisation_src": ("ANNAHME: das Modell simuliert einen Werktag; Wochenenden und "
+                          "Feiertage tragen weniger Verkehr. FACTS.md nennt keinen Faktor.",
+                          "ASSUMPTION: the model simulates one weekday; weekends and "
+                          "holidays carry less traffic. FACTS.md gives no factor."),
+    "outside": ("Nicht im Modell: Einpendler (58,4 % der in der Stadt Beschäftigten, "
+                "FACTS.md Abschnitt 9), Durchgangs- und Wirtschaftsverkehr, Wege der "
+                "Einwohner aus der Stadt hinaus, Bahn, Tempo-Effekte auf den Pkw-Faktor je km "
+                "und die Fahrzeugherstellung.",
+                "Outside the model: in-commuters (58.4 % of the employees working in the "
+                "city, FACTS.md section 9), through and commercial traffic, residents' trips "
+                "leaving the city, rail, speed effects on the per-km car factor and vehicle "
+                "manufacture."),
+    "method": ("Methode", "Method"),
+    "method_text": (
+        "Jedes Szenario läuft mit denselben Seeds wie „{base}“ (gleiche Zufallszahlen für "
+        "Nachfrage und Flotte). Änderungen sind gepaarte Differenzen Szenario − {base} je "
+        "Seed; angegeben sind deren Mittelwert und das 95-%-t-Intervall über die "
+        "Seed-Paare [untere; obere Grenze]. Niveaus (z. B. Wartezeit) sind Mittelwerte über "
+        "die Seeds mit 95-%-t-Intervall. Bei nur einem Seed gibt es kein Intervall. "
+        "CO2-Werte sind Tonnen CO2-Äquivalente pro simuliertem Werktag bzw. pro Jahr "
+        "(× {days} Werktags-Äquivalente, Annahme); Zeiten in Minuten; Anteile in %, deren "
+        "Änderungen in Prozentpunkten (%-Pkt.).",
+        "Every scenario runs with the same seeds as '{base}' (the same random numbers for "
+        "demand and fleet). Changes are paired differences scenario − {base} per seed; shown "
+        "are their mean and the 95 % t-interval over the seed pairs [lower; upper]. Levels "
+        "(e.g. waiting time) are means over the seeds with a 95 % t-interval. With one seed "
+        "there is no interval. CO2 is in tonnes of CO2 equivalents per simulated weekday "
+        "or per year (× {days} weekday equivalents, an assumption); times in minutes; "
+        "shares in %, their changes in percentage points (pp)."),
+    "seeds_used": ("Seeds: {seeds}", "Seeds: {seeds}"),
+    "scenario": ("Szenario", "Scenario"),
+    "baseline_row": ("Referenzfall: die Änderungen der anderen Zeilen sind gegen ihn gerechnet",
+                     "reference case: the other rows' changes are taken against it"),
+    "modal_split": ("Verkehrsmittelwahl (Modal Split) der Wege der Einwohner",
+                    "Modal split of the residents' trips"),
+    "modal_note": ("Anteil an allen Wegen des simulierten Tages (Stichprobe der Nachfrage); "
+                   "On-Demand = bediente Anfragen, nicht bediente Anfragen bleiben beim "
+                   "gewohnten Verkehrsmittel. Darunter: Änderung gegenüber „{base}“ in "
+                   "%-Pkt. [95-%-Intervall].",
+                   "Share of all trips of the simulated day (the demand sample); on-demand = "
+                   "served requests, unserved requests stay with their usual mode. Below: "
+                   "change against '{base}' in pp [95 % interval]."),
+    "car_co2": ("Pkw-Kilometer und CO2 nach Verkehrsmittel", "Car-km and CO2 by mode"),
+    "car_co2_note": ("Pkw-km: erwartete Pkw-Wege des Nachfragemodells × kürzeste Wege im "
+                     "Netz des Szenarios ÷ Besetzungsgrad, abzüglich der bedienten "
+                     "On-Demand-Anfragen, die sonst mit dem Pkw gefahren wären. CO2: "
+                     "Änderung gegenüber „{base}“; Bus nach der Konvention des Szenarios "
+                     "(marginal: Busse fahren ihren Fahrplan); Flotte well-to-wheel.",
+                     "Car-km: expected car trips of the demand model × fastest paths on the "
+                     "scenario's network ÷ car occupancy, minus the served on-demand "
+                     "requests whose usual mode is car. CO2: change against '{base}'; bus "
+                     "by the scenario's convention (marginal: the buses run their "
+                     "timetable); fleet well to wheel."),
+    "car_vkm": ("Pkw-km der Einwohner", "residents' car-km"),
+    "car_vkm_change": ("Änderung Pkw-km", "change of car-km"),
+    "co2_car": ("CO2 Pkw", "CO2 car"),
+    "co2_bus": ("CO2 Bus", "CO2 bus"),
+    "co2_fleet": ("CO2 On-Demand-Flotte", "CO2 on-demand fleet"),
+    "co2_net": ("CO2 netto", "CO2 net"),
+    "co2_net_year": ("CO2 netto pro Jahr", "CO2 net per year"),
+    "service": ("Servicequalität des On-Demand-Angebots", "Service quality of the on-demand "
+                "service"),
+    "service_note": ("Mittelwert über die Seeds [95-%-Intervall]. Szenarien ohne "
+                     "On-Demand-Angebot sind nicht aufgeführt: {none}.",
+                     "Mean over the seeds [95 % interval]. Scenarios without an on-demand "
+                     "service are not listed: {none}."),
+    "no_service_at_all": ("Kein Szenario enthält ein On-Demand-Angebot.",
+                          "No scenario has an on-demand service."),
+    "k_requests": ("Anfragen", "requests"),
+    "k_share_served": ("bedient", "served"),
+    "k_wait_mean": ("Wartezeit Mittel", "mean wait"),
+    "k_wait_p95": ("Wartezeit 95-%-Perzentil", "wait, 95th percentile"),
+    "k_detour": ("Umwegfaktor (Fahrzeit/Direktzeit)", "detour factor (ride/direct time)"),
+    "k_shared": ("geteilte Fahrten", "shared rides"),
+    "k_occupancy": ("Besetzung", "occupancy"),
+    "k_empty": ("Leerkilometer", "empty km"),
+    "k_vkm": ("Fahrzeug-km", "vehicle-km"),
+    "k_pax_vh": ("Fahrgäste je Fahrzeugstunde", "passengers per vehicle-hour"),
+    "k_fleet_gpkm": ("Flotte CO2 je Pkm", "fleet CO2 per pkm"),
+    "cost": ("Kosten des Betreibers", "Operator cost"),
+    "cost_none": ("Noch keine Kostenrechnung in diesen Läufen (cost.json fehlt).",
+                  "No cost figures in these runs yet (no cost.json)."),
+    "districts": ("Ergebnisse nach Stadtteil", "Results by district"),
+    "districts_none": ("Noch keine Ergebnisse nach Stadtteil in diesen Läufen "
+                       "(districts.parquet fehlt).",
+                       "No results by district in these runs yet (no districts.parquet)."),
+    "maps": ("Karten", "Maps"),
+    "map_vkm_q": ("Wo fahren die Fahrzeuge? – {scen}", "Where do the vehicles drive? – {scen}"),
+    "map_vkm_cap": ("Fahrzeug-km pro Werktag je Straßenabschnitt (beide Richtungen, Mittel über "
+                    "{n} Seeds). Fahrten zu den Ortsbezirken außerhalb des Straßennetzes "
+                    "sind nicht auf Straßen verteilt.",
+                    "Vehicle-km per weekday per road segment (both directions, mean over {n} "
+                    "seeds). Drives to the outer districts beyond the road network are not "
+                    "on any street."),
+    "map_req_q": ("Woher kommen die Anfragen und wie gut werden sie bedient? – {scen}",
+                  "Where do requests come from and how well are they served? – {scen}"),
+    "map_req_cap": ("Anfragen pro Werktag nach Startort (Rasterzellen von {cell} m; "
+                    "Ortsbezirke außerhalb des Netzes an ihrem Mittelpunkt), Fläche ∝ Anfragen, "
+                    "Farbe = Anteil bedient. Mittel über {n} Seeds.",
+                    "Requests per weekday by origin (grid cells of {cell} m; outer districts "
+                    "beyond the network at their centre), area ∝ requests, colour = share "
+                    "served. Mean over {n} seeds."),
+    "map_missing": ("Nicht in den OSM-Daten gefunden und daher nicht eingezeichnet: {names}.",
+                    "Not found in the OSM data and therefore not drawn: {names}."),
+    "map_none": ("Keine Karte: das Straßennetz der Läufe ließ sich nicht laden.",
+                 "No map: the runs' road network could not be loaded."),
+    "figures": ("Diagramme", "Figures"),
+    "fig_co2_cap": ("CO2-Änderung pro Werktag gegenüber „{base}“ nach Verkehrsmittel; "
+                    "Fehlerbalken: 95-%-Intervall über die Seed-Paare.",
+                    "CO2 change per weekday against '{base}' by mode; error bars: 95 % "
+                    "interval over the seed pairs."),
+    "fig_service_cap": ("Bediente Anfragen und mittlere Wartezeit, Mittel über die Seeds; "
+                        "Fehlerbalken: 95-%-Intervall.",
+                        "Requests served and mean wait, mean over the seeds; error bars: 95 % "
+                        "interval."),
+    "fig_wait_cap": ("Verteilung der Wartezeit und des Umwegfaktors der bedienten Fahrten "
+                     "(Box 25–75 %, Antennen 5–95 %, Dreieck = Mittelwert).",
+                     "Distribution of wait and detour factor of the served trips (box "
+                     "25–75 %, whiskers 5–95 %, triangle = mean)."),
+    "fig_occ_cap": ("Fahrzeuge im Einsatz und Fahrgäste an Bord über den Tag (Mittel über "
+                    "die Seeds, 15-Minuten-Intervalle).",
+                    "Vehicles busy and passengers on board over the day (mean over seeds, "
+                    "15-minute bins)."),
+    "appendix": ("Anhang", "Appendix"),
+    "all_assumptions": ("Alle weiteren Annahmen und Konventionen der CO2-Rechnung",
+                        "All further assumptions and conventions of the CO2 account"),
+    "factors": ("Emissionsfaktoren der Fahrzeugtypen", "Emission factors of the vehicle "
+                "types"),
+    "vehicle_type": ("Fahrzeugtyp", "vehicle type"),
+    "drivetrain": ("Antrieb", "drivetrain"),
+    "energy": ("Energie je km", "energy per km"),
+    "g_vkm": ("g CO2e/Fzkm", "g CO2e/vkm"),
+    "failed": ("Fehlgeschlagene Läufe (nicht in den Ergebnissen)",
+               "Failed runs (not in the results)"),
+    "files": ("Dateien dieses Berichts: {files}.", "Files of this report: {files}."),
+    "attribution": ("Kartendaten © OpenStreetMap contributors, ODbL 1.0 "
+                    "(openstreetmap.org/copyright). PLZ-Grenzen aus OSM abgeleitet, "
+                    "Herkunft nicht amtlich geprüft.",
+                    "Map data © OpenStreetMap contributors, ODbL 1.0 "
+                    "(openstreetmap.org/copyright). Postcode boundaries derived from OSM, "
+                    "provenance not officially verified."),
+    "lang_other": ("English version: --lang en", "Deutsche Fassung: --lang de"),
+    # figure and map texts
+    "ax_t_day": ("t CO2e pro Werktag", "t CO2e per weekday"),
+    "ax_served_pct": ("bediente Anfragen (%)", "requests served (%)"),
+    "ax_wait_min": ("mittlere Wartezeit (min)", "mean wait (min)"),
+    "ax_wait_box": ("Wartezeit (min)", "wait (min)"),
+    "ax_detour": ("Fahrzeit / Direktzeit (–)", "ride time / direct time (–)"),
+    "ax_hour": ("Uhrzeit (h)", "hour of day (h)"),
+    "ax_vehicles": ("Fahrzeuge im Einsatz (Anzahl)", "vehicles busy (number)"),
+    "ax_pax": ("Fahrgäste an Bord (Personen)", "passengers on board (persons)"),
+    "t_co2": ("CO2-Änderung gegenüber {base}", "CO2 change against {base}"),
+    "t_service": ("Bedienung und Wartezeit", "Service and waiting time"),
+    "t_wait": ("Wartezeit", "Waiting time"),
+    "t_detour": ("Umweg", "Detour"),
+    "t_busy": ("Fahrzeuge im Einsatz", "Vehicles busy"),
+    "t_pax": ("Fahrgäste an Bord", "Passengers on board"),
+    "lg_car": ("Pkw", "car"),
+    "lg_bus": ("Bus", "bus"),
+    "lg_fleet": ("On-Demand-Flotte", "on-demand fleet"),
+    "lg_net": ("netto", "net"),
+    "lg_streets": ("Straßennetz (Hauptstraßen dicker)", "road network (main roads wider)"),
+    "lg_plz": ("PLZ-Gebiet", "postcode area"),
+    "lg_outer": ("Ortsbezirk (außerhalb des Netzes)", "outer district (beyond the network)"),
+    "lg_landmark": ("Orientierungspunkt (OSM)", "landmark (OSM)"),
+    "cb_vkm": ("Fahrzeug-km pro Werktag je Abschnitt", "vehicle-km per weekday per segment"),
+    "cb_served": ("Anteil bedient (%)", "share served (%)"),
+    "lg_req_size": ("{n} Anfragen/Tag", "{n} requests/day"),
+}
+
+TEXT: dict[str, dict[str, str]] = {lang: {k: v[i] for k, v in _T.items()}
+                                   for i, lang in enumerate(LANGS)}
+
+
+def texts(lang: str) -> dict[str, str]:
+    """The text table of ``lang`` (``de`` or ``en``); ``ValueError`` for another."""
+    if lang not in TEXT:
+        raise ValueError(f"language must be one of {', '.join(LANGS)}, got {lang!r}")
+    return TEXT[lang]
