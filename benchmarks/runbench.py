@@ -71,7 +71,7 @@ def reference_path():
     """Swap the reference pieces in (module docstring) for the duration."""
     import importlib
 
-    from kl_mobility import runner
+    from kl_mobility import rounds as runner
 
     engine = importlib.import_module("kl_mobility.sim.engine")
     travel = importlib.import_module("kl_mobility.sim.travel")

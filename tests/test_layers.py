@@ -15,7 +15,7 @@ import pytest
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
-    ("batch", "runner", "samedemand", "sensitivity"),
+    ("batch", "runner", "rounds", "samedemand", "sensitivity"),
     ("planning", "report", "testing"),
     ("calibration", "citywide", "context", "scenario", "validity"),
     ("sim", "dispatch", "routing", "emissions", "economics"),

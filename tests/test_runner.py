@@ -597,3 +597,27 @@ def test_run_who_gains_tables_sum_to_the_city_totals(run_a):
     assert acc["residents"].sum() == pytest.approx(d["residents"].sum())
     shares = acc.filter(like="_share").to_numpy()
     assert np.nanmin(shares) >= 0.0 and np.nanmax(shares) <= 1.0
+
+
+def test_run_geopackage_opens_with_its_layers_crs_and_attributes(run_a):
+    """run.gpkg of the small run: the layers a planner opens in QGIS, all in EPSG:25832;
+    street segments carry OSM way ids (every one found) and names, their vehicle-km add up
+    to edges.parquet; the districts carry the who-gains KPIs of districts.csv."""
+    import pyogrio
+
+    out, _kpis = run_a
+    path = out / "run.gpkg"
+    names = [n for n, _ in pyogrio.list_layers(path)]
+    assert names == ["segments", "stops", "districts", "ortsbezirke", "zones", "depots"]
+    for n in names:
+        assert pyogrio.read_info(path, layer=n)["crs"] == "EPSG:25832", n
+    seg = pyogrio.read_dataframe(path, layer="segments", read_geometry=False)
+    assert (seg["osm_way_id"] > 0).all() and (seg["name"] != "").mean() > 0.9
+    assert seg[["u", "v"]].duplicated().sum() == 0 and (seg["u"] < seg["v"]).all()
+    edges = pd.read_parquet(out / "edges.parquet")
+    assert seg["vkm_total"].sum() == pytest.approx(edges["vkm_total"].sum())
+    dist = pyogrio.read_dataframe(path, layer="districts", read_geometry=False)
+    table = pd.read_csv(out / "districts.csv").set_index("district")
+    for _, row in dist.iterrows():
+        assert row["requests"] == table.loc[row["district"], "requests"]
+    assert "acc_car_hbf_share" in dist.columns

@@ -205,13 +205,22 @@ def in_service_hours(t: np.ndarray, service: ServiceConfig,
     return ok
 
 
+def in_daily_window(t: np.ndarray, start_s: int, end_s: int) -> np.ndarray:
+    """bool[n]: whether times of day ``t`` fall in the window ``[start_s, end_s)`` on the
+    day or 24 h later (a window past midnight, ``end_s`` > 86400, takes 00:30 as 24:30: the
+    rule of :func:`past_midnight`); a window of 24 h or more takes every time."""
+    if end_s - start_s >= DAY_S:
+        return np.ones(t.shape, bool)
+    return ((t >= start_s) & (t < end_s)) | ((t + DAY_S >= start_s) & (t + DAY_S < end_s))
+
+
 def past_midnight(t: np.ndarray, service: ServiceConfig,
                   hours: Sequence[tuple[int, int]]) -> np.ndarray:
     """bool[n]: earliest pickups ``t`` (seconds since midnight) outside the hours
     (:func:`in_service_hours`) that ``t + 24 h`` lies inside: early-morning requests that a
     service running past midnight (``end_s`` > 86400, e.g. 19:00-01:00 = 68400-90000) takes
     at the end of the simulated day, as the demand model counts them in its hours
-    (``kl_mobility.demand.servicearea.in_window`` wraps windows past midnight)."""
+    (:func:`in_daily_window`: the same 24 h shift for one window)."""
     t = np.asarray(t, np.int64)
     return ~in_service_hours(t, service, hours) & in_service_hours(t + DAY_S, service, hours)
 
@@ -248,6 +257,18 @@ def pickup_deadline(max_wait_s: int, early: Any) -> Any:
     """Latest pickup: the earliest pickup ``early`` (at the rider's door or stop) +
     ``max_wait_s`` (the service's, or a vehicle type's own, :func:`type_rules`)."""
     return early + max_wait_s
+
+
+def unreachable_offsets(offset_s: Any, max_wait_s: int) -> Any:
+    """bool: outer-district origins ``offset_s`` (one-way seconds from the network's edge)
+    that no vehicle dispatched at the request can pick up in time: at the boundary node
+    (:func:`at_boundary`) the pickup deadline (:func:`pickup_deadline` with ``max_wait_s``)
+    falls before the desired pickup itself, i.e. ``offset_s > max_wait_s``."""
+    off = np.asarray(offset_s)
+    early = np.zeros_like(off)
+    _, late_pick, _, _, _ = at_boundary(early, pickup_deadline(max_wait_s, early), early,
+                                        early, off, early)
+    return late_pick < early
 
 
 def dropoff_deadline(late_pick: np.ndarray, direct_s: np.ndarray, detour_factor: float,

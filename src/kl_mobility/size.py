@@ -2,7 +2,7 @@
 demand re-settled at every size.
 
 Each size evaluated is a whole run of the scenario with that type's ``count`` changed: the
-demand <-> service rounds of :func:`kl_mobility.runner.settle_demand` (so a better service
+demand <-> service rounds of :func:`kl_mobility.rounds.settle_demand` (so a better service
 draws more requests, exactly as ``kl-mobility run`` would at that size), then the KPIs of
 the last round and its CO2 account (:func:`kl_mobility.emissions.co2_account`).
 
@@ -130,9 +130,9 @@ def with_count(scenario: Scenario, vtype: str, count: int) -> Scenario:
 def evaluate_size(ctx: Any, vtype: str, count: int, seed: int) -> dict[str, Any]:
     """One row of the curve (:data:`CURVE_COLUMNS` without ``meets_target``): the scenario
     of ``ctx`` (a :class:`~kl_mobility.context.RunContext`) with ``count`` vehicles of
-    ``vtype``, its demand settled (:func:`~kl_mobility.runner.settle_demand`)."""
+    ``vtype``, its demand settled (:func:`~kl_mobility.rounds.settle_demand`)."""
     from kl_mobility.emissions import co2_account
-    from kl_mobility.runner import settle_demand
+    from kl_mobility.rounds import settle_demand
 
     c0 = time.process_time()
     scenario = with_count(ctx.scenario, vtype, count)

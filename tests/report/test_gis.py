@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -53,3 +54,74 @@ def test_report_writes_geojson_files(fake_batch, tmp_path, grid):
     scen = {f["properties"]["scenario"] for f in json.loads(
         (tmp_path / "edges_vkm.geojson").read_text())["features"]}
     assert scen == {"pooling", "pooling-more"}
+
+
+# ------------------------------------------------------------------ GeoPackage
+TINY = Path(__file__).resolve().parents[1] / "data" / "tiny.osm"
+
+
+def _tiny_gpkg(tmp_path):
+    """The tiny OSM fixture (tests/data/tiny.osm): ways 10 (1-2-3, two-way), 11 (3->4->1,
+    one-way), 15 (3-5, two-way): 8 directed edges on 5 street segments. Nodes are numbered
+    by OSM id (1 -> 0, 2 -> 1, ...). Driven: 1->2 0.6 vkm, 2->1 0.4 vkm (one feature),
+    3->4 0.5 vkm."""
+    from kl_mobility.network import network_from_osm
+    from kl_mobility.network.ways import edge_ways
+    from kl_mobility.report.gis import node_point_layer, segment_layer, stop_layer, write_gpkg
+
+    net = network_from_osm(TINY)
+    ways = edge_ways(net, TINY)
+    e = [net.edge_id(0, 1), net.edge_id(1, 0), net.edge_id(2, 3)]
+    edges = pd.DataFrame({"edge_id": e, "u": [0, 1, 2], "v": [1, 0, 3],
+                          "vkm_total": [0.6, 0.4, 0.5], "vkm_occupied": [0.3, 0.0, 0.5],
+                          "passenger_km": [0.3, 0.0, 1.0], "n_traversals": [3, 2, 1]})
+    trips = pd.DataFrame({"status": ["served"], "passengers": [2], "origin_node": [0],
+                          "dest_node": [3]})
+    layers = {"segments": (segment_layer(net, edges, ways), "street segments"),
+              "stops": (stop_layer(net, trips), "stops"),
+              "depots": (node_point_layer(net, [1], {"depot": [0]}), "depots")}
+    path = write_gpkg(tmp_path / "run.gpkg", layers, title="tiny")
+    return net, path
+
+
+def test_gpkg_layers_crs_and_one_feature_per_street_segment(tmp_path):
+    """5 segments (not 8 directed edges); segment 1-2 carries 0.6 vkm along the drawn
+    direction (OSM node 1 -> 2) and 0.4 against it; 3->4 is one-way; way ids from OSM."""
+    import pyogrio
+
+    _net, path = _tiny_gpkg(tmp_path)
+    assert [name for name, _ in pyogrio.list_layers(path)] == ["segments", "stops", "depots"]
+    info = pyogrio.read_info(path, layer="segments")
+    assert info["crs"] == "EPSG:25832" and info["geometry_type"] == "LineString"
+    assert info["features"] == 5
+    seg = pyogrio.read_dataframe(path, layer="segments")
+    assert seg.crs.to_epsg() == 25832
+    s12 = seg[(seg["u_osm"] == 1) & (seg["v_osm"] == 2)].iloc[0]
+    assert s12["vkm_uv"] == pytest.approx(0.6) and s12["vkm_vu"] == pytest.approx(0.4)
+    assert s12["vkm_total"] == pytest.approx(1.0) and s12["oneway"] == 0
+    assert s12["osm_way_id"] == 10 and s12["n_traversals"] == 5
+    s34 = seg[(seg["u_osm"] == 3) & (seg["v_osm"] == 4)].iloc[0]
+    assert s34["oneway"] == 1 and s34["osm_way_id"] == 11 and s34["vkm_vu"] == 0.0
+    assert set(seg["osm_way_id"]) == {10, 11, 15}
+    assert seg["vkm_total"].sum() == pytest.approx(1.5)  # 0.6 + 0.4 + 0.5, nothing lost
+    # UTM 32N: 7.7 E lies ~94 km west of the 9 E central meridian (easting ~406 km)
+    x0 = seg.geometry.iloc[0].coords[0][0]
+    assert 400_000 < x0 < 410_000
+    stops = pyogrio.read_dataframe(path, layer="stops")
+    assert sorted(stops["boardings"]) == [0.0, 2.0] and stops.crs.to_epsg() == 25832
+    meta = pyogrio.read_info(path, layer="segments")
+    assert "ATTRIBUTION" in (meta.get("layer_metadata") or {})
+
+
+def test_gpkg_opens_with_gdal_ogrinfo(tmp_path):
+    """The command-line GDAL of the system lists the three layers and the CRS (skipped
+    when ogrinfo is not installed)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("ogrinfo") is None:
+        pytest.skip("ogrinfo not installed")
+    _net, path = _tiny_gpkg(tmp_path)
+    out = subprocess.run(["ogrinfo", "-ro", "-so", str(path), "segments"], check=True,
+                         capture_output=True, text=True).stdout
+    assert "Feature Count: 5" in out and "UTM zone 32N" in out and "osm_way_id" in out

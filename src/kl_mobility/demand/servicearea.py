@@ -5,7 +5,8 @@ take, so that on-demand requests are not generated where no vehicle type would s
 
 - every entry is one active vehicle type (``count > 0``) with its operating hours
   ``[start_s, end_s)`` (seconds since midnight; windows may pass midnight as in
-  :class:`~kl_mobility.demand.modechoice.ServiceLevel`) and either its stops (``stops_xy``,
+  :class:`~kl_mobility.demand.modechoice.ServiceLevel`, the rule of
+  :func:`kl_mobility.service.in_daily_window`) and either its stops (``stops_xy``,
   local metres of the network, the frame of ``network.node_x``/``node_y``) or ``None``;
 - a trip is *available* to a type with stops when both of its ends lie within
   ``max_walk_m`` of a stop, measured as the simulation does
@@ -20,7 +21,7 @@ take, so that on-demand requests are not generated where no vehicle type would s
   time; its access time is the least over those types.
 
 The runner builds the area from the scenario's fleet and service section
-(``kl_mobility.runner.service_area``); :func:`~kl_mobility.demand.generate_demand` takes it as
+(``kl_mobility.rounds.service_area``); :func:`~kl_mobility.demand.generate_demand` takes it as
 ``service_area=``. Without an area, the alternative is available everywhere in the service
 level's hours (the behaviour for door-to-door fleets).
 """
@@ -32,14 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
+from kl_mobility.service import in_daily_window as in_window
+
 __all__ = ["ServiceArea"]
-
-
-def in_window(t: np.ndarray, start_s: int, end_s: int) -> np.ndarray:
-    """Whether times of day ``t`` fall in ``[start_s, end_s)`` (windows may pass midnight)."""
-    if end_s - start_s >= 86_400:
-        return np.ones(t.shape, bool)
-    return ((t >= start_s) & (t < end_s)) | ((t + 86_400 >= start_s) & (t + 86_400 < end_s))
 
 
 @dataclass(frozen=True, eq=False)

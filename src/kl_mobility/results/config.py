@@ -16,10 +16,14 @@ class OutputConfig:
     ``event_log``: write ``events.parquet`` (the full event log; large for busy days).
     ``edges``: write ``edges.parquet`` (vehicle-km per road segment, for maps and GIS).
     ``figure_dpi``: resolution of the PNG figures of reports.
+    ``gpkg``: write ``run.gpkg`` (GeoPackage for QGIS, EPSG:25832: street segments with
+    vehicle-km per direction, OSM way ids and names; stops; districts, zones, depots;
+    :mod:`kl_mobility.report.gis`).
     """
 
     event_log: bool = True
     edges: bool = True
+    gpkg: bool = True
     figure_dpi: int = 100
 
     def __post_init__(self) -> None:

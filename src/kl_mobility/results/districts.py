@@ -114,12 +114,15 @@ class DistrictMap:
     """Kernstadt PLZ polygons (WGS84 shapely geometries) and the Ortsbezirk names.
 
     ``areas``: ``(name, geometry)`` of the Kernstadt areas (parts of one postcode merged);
-    ``ortsbezirke``: names of the demand model's external zones.
+    ``ortsbezirke``: names of the demand model's external zones; ``points``: their
+    ``(lat, lon)`` where known (for maps).
     """
 
-    def __init__(self, areas: Sequence[tuple[str, Any]], ortsbezirke: Sequence[str]):
+    def __init__(self, areas: Sequence[tuple[str, Any]], ortsbezirke: Sequence[str],
+                 points: dict[str, tuple[float, float]] | None = None):
         self.areas = list(areas)
         self.ortsbezirke = list(ortsbezirke)
+        self.points = dict(points or {})
 
     @property
     def names(self) -> list[str]:
@@ -152,9 +155,10 @@ class DistrictMap:
         return out
 
 
-def district_map_from_geojson(path: str | Path, ortsbezirke: Sequence[str]) -> DistrictMap:
+def district_map_from_geojson(path: str | Path, ortsbezirke: Sequence[Any]) -> DistrictMap:
     """The :class:`DistrictMap` of a PLZ GeoJSON file (property ``plz_code``); a missing or
-    unreadable file is a ``ValueError`` naming it."""
+    unreadable file is a ``ValueError`` naming it. ``ortsbezirke``: names, or the demand's
+    external zones (with ``name``, ``lat``, ``lon``)."""
     import shapely
     from shapely.geometry import shape
 
@@ -169,7 +173,9 @@ def district_map_from_geojson(path: str | Path, ortsbezirke: Sequence[str]) -> D
         raise ValueError(f"{path}: not a readable PLZ GeoJSON file ({exc})") from None
     areas = [(f"Kernstadt {code}", shapely.union_all(geoms))
              for code, geoms in sorted(parts.items())]
-    return DistrictMap(areas, ortsbezirke)
+    names = [z if isinstance(z, str) else z.name for z in ortsbezirke]
+    points = {z.name: (z.lat, z.lon) for z in ortsbezirke if not isinstance(z, str)}
+    return DistrictMap(areas, names, points)
 
 
 def _ends(trips: pd.DataFrame, requests: pd.DataFrame | None, by: str
@@ -364,8 +370,8 @@ def who_gains(trips: pd.DataFrame, requests: pd.DataFrame | None, zones: Any, or
     corridors). ``districts``: default the shared PLZ polygons and ``config``'s
     Ortsbezirke."""
     if districts is None:
-        districts = district_map_from_geojson(
-            default_districts_path(), [z.name for z in config.external_zones])
+        districts = district_map_from_geojson(default_districts_path(),
+                                              config.external_zones)
     out = {"districts": district_table(trips, districts, requests=requests, zones=zones),
            "district_dest": district_table(trips, districts, requests=requests, by="dest",
                                            zones=zones),
