@@ -15,9 +15,9 @@ import pytest
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
-    ("batch", "runner", "rounds", "samedemand", "sensitivity"),
+    ("batch", "dispatchbench", "runner", "rounds", "samedemand", "sensitivity"),
     ("planning", "report", "testing"),
-    ("calibration", "citywide", "context", "scenario", "validity"),
+    ("calibration", "citywide", "context", "instance", "scenario", "validity"),
     ("sim", "dispatch", "routing", "emissions", "economics"),
     ("results",),
     ("demand", "network", "pt"),

@@ -35,9 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kl_mobility.context import prepare_network
+from kl_mobility.context import prepare_network, reference_supply
 from kl_mobility.network.config import NetworkConfig
 from kl_mobility.progress import ProgressCallback
+from kl_mobility.pt.config import PtConfig
 from kl_mobility.scenario import CalibrationBase, Scenario
 
 __all__ = ["Calibration", "calibrated_scenario", "reference_case", "scenario_calibration"]
@@ -74,9 +75,11 @@ def reference_case(scenario: Scenario) -> CalibrationBase:
     if scenario.calibration_base is not None:
         return scenario.calibration_base
     net = scenario.network
+    pt = scenario.pt
     return CalibrationBase(f"{scenario.name} without its measures",
                            NetworkConfig(osm_file=net.osm_file, place=net.place),
-                           scenario.demand)
+                           scenario.demand, PtConfig(feed=pt.feed, service_date=pt.service_date,
+                                                     mode_choice=pt.mode_choice))
 
 
 def scenario_calibration(scenario: Scenario, *, cache_dir: str | Path | None = None,
@@ -95,7 +98,9 @@ def scenario_calibration(scenario: Scenario, *, cache_dir: str | Path | None = N
     base = reference_case(scenario)
     ref = Scenario(name="reference", network=base.network, demand=base.demand)
     net, oracle = prepare_network(ref, cache_dir=cache_dir, progress=progress)
-    asc, shares = calibrated_constants(net, oracle, base.demand, cache_dir=cache_dir)
+    transit = reference_supply(base, net, oracle, cache_dir=cache_dir)
+    asc, shares = calibrated_constants(net, oracle, base.demand, cache_dir=cache_dir,
+                                       transit=transit)
     return Calibration("baseline", asc, base.name, network_key=net.key,
                        expected_base_shares=shares,
                        note="calibrated once on the reference case (no on-demand service) "

@@ -264,19 +264,23 @@ def city_co2(scenario: Scenario, travel: ExpectedTravel, reference: ExpectedTrav
 def scenario_city_co2(scenario: Scenario, trips: pd.DataFrame, network: Any, oracle: Any,
                       fleet_kg: float, per_rider_net_kg: float, *, reference_name: str,
                       reference_network: tuple[Any, Any], reference_demand: Any,
-                      zones: Any = None, cache_dir: str | Path | None = None) -> CityCO2:
+                      zones: Any = None, cache_dir: str | Path | None = None,
+                      transit: Any = None, reference_transit: Any = None) -> CityCO2:
     """:func:`city_co2` of a run: the expected travel on the scenario's network (its demand
     section with the constants used; ``zones``: the run's demand zones, else built) and on
     the reference network (its own zones, ``reference_demand``), the run's served
-    requests (``trips``)."""
+    requests (``trips``); ``transit`` / ``reference_transit``: the public transport supply
+    of each side when the bus is priced by the timetable (``pt.mode_choice = "router"``)."""
     from kl_mobility.demand.generate import expected_travel, load_zones
 
     if zones is None:
         zones = load_zones(network, scenario.demand, cache_dir=cache_dir)
-    travel = expected_travel(network, oracle, scenario.demand, zones=zones)
+    travel = expected_travel(network, oracle, scenario.demand, zones=zones, transit=transit,
+                             cache_dir=cache_dir)
     ref_net, ref_oracle = reference_network
     ref_zones = load_zones(ref_net, reference_demand, cache_dir=cache_dir)
-    reference = expected_travel(ref_net, ref_oracle, reference_demand, zones=ref_zones)
+    reference = expected_travel(ref_net, ref_oracle, reference_demand, zones=ref_zones,
+                                transit=reference_transit, cache_dir=cache_dir)
     served = served_pkm_by_alt_mode(trips)
     return city_co2(scenario, travel, reference, served, fleet_kg, per_rider_net_kg,
                     reference_name=reference_name)

@@ -27,9 +27,12 @@ from kl_mobility.network import (
     snap,
 )
 from kl_mobility.progress import ProgressCallback
-from kl_mobility.scenario import Scenario
+from kl_mobility.pt.config import PtConfig
+from kl_mobility.pt.supply import PtSupply, scenario_supply
+from kl_mobility.scenario import CalibrationBase, Scenario
 
-__all__ = ["MAX_STOP_SNAP_M", "RunContext", "prepare_network", "scenario_stops"]
+__all__ = ["MAX_STOP_SNAP_M", "RunContext", "prepare_network", "pt_supply",
+           "reference_supply", "scenario_stops"]
 
 MAX_STOP_SNAP_M = 500.0
 """A stop of ``fleet.stops_latlon`` farther than this from every network node is an error."""
@@ -82,6 +85,22 @@ def scenario_stops(scenario: Scenario, network: RoadNetwork) -> dict[str, np.nda
     return out
 
 
+def pt_supply(pt: PtConfig, osm_file: str, network: RoadNetwork, oracle: TravelTimeOracle,
+              *, cache_dir: str | Path | None = None) -> PtSupply | None:
+    """The public transport supply the mode choice routes on (``pt.mode_choice =
+    "router"``), else ``None``: the feed of ``pt.feed`` or the synthetic one of the
+    network's OSM extract (``osm_file``, empty = the default extract)."""
+    if pt.mode_choice != "router":
+        return None
+    return scenario_supply(pt, network, oracle, osm_file=osm_file or None, cache_dir=cache_dir)
+
+
+def reference_supply(base: CalibrationBase, network: RoadNetwork, oracle: TravelTimeOracle,
+                     *, cache_dir: str | Path | None = None) -> PtSupply | None:
+    """:func:`pt_supply` of a reference case (the pivot point of the calibration)."""
+    return pt_supply(base.pt, base.network.osm_file, network, oracle, cache_dir=cache_dir)
+
+
 @dataclass(frozen=True, eq=False)
 class RunContext:
     """A scenario with its prepared network, oracle and stops.
@@ -101,6 +120,8 @@ class RunContext:
     stops: Mapping[str, np.ndarray]
     cache_dir: str | Path | None = None
     progress: ProgressCallback | None = None
+    transit: PtSupply | None = None
+    """The public transport supply of the mode choice (:func:`pt_supply`)."""
 
     @classmethod
     def prepare(cls, scenario: Scenario, *, cache_dir: str | Path | None = None,
@@ -118,4 +139,6 @@ class RunContext:
         (``stops``: default :func:`scenario_stops`)."""
         if stops is None:
             stops = scenario_stops(scenario, network)
-        return cls(scenario, network, oracle, stops, cache_dir, progress)
+        transit = pt_supply(scenario.pt, scenario.network.osm_file, network, oracle,
+                            cache_dir=cache_dir)
+        return cls(scenario, network, oracle, stops, cache_dir, progress, transit)

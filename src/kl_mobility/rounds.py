@@ -134,7 +134,8 @@ def _scenario_demand(ctx: RunContext, *, seed: int, service_level: Any,
         ctx.network, ctx.oracle, scenario.demand, seed=seed, service_level=service_level,
         ondemand=has_service,
         service_hours=(scenario.service.start_s, scenario.service.end_s),
-        service_area=area, cache_dir=ctx.cache_dir, progress=ctx.progress, same_day=same_day,
+        service_area=area, cache_dir=ctx.cache_dir, progress=ctx.progress,
+        transit=ctx.transit, same_day=same_day,
     )
 
 

@@ -41,7 +41,14 @@ import numpy as np
 import pandas as pd
 
 from kl_mobility import __version__
-from kl_mobility.context import MAX_STOP_SNAP_M, RunContext, prepare_network, scenario_stops
+from kl_mobility.context import (
+    MAX_STOP_SNAP_M,
+    RunContext,
+    prepare_network,
+    pt_supply,
+    reference_supply,
+    scenario_stops,
+)
 from kl_mobility.network import RoadNetwork, TravelTimeOracle
 from kl_mobility.progress import ProgressCallback
 from kl_mobility.rounds import (
@@ -251,11 +258,14 @@ def run_city_co2(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,
     ref = prepare_network(Scenario(name="reference", network=base.network, demand=ref_demand),
                           cache_dir=cache_dir, progress=progress)
     zones = settled.demand.zones if settled.demand is not None else None
+    transit = pt_supply(ran.pt, ran.network.osm_file, net, oracle, cache_dir=cache_dir)
+    ref_transit = reference_supply(base, *ref, cache_dir=cache_dir)
     return scenario_city_co2(ran, settled.result.trips, net, oracle,
                              float(account.totals["fleet_co2_kg"]),
                              float(account.totals["net_co2_kg"]), reference_name=base.name,
                              reference_network=ref, reference_demand=ref_demand, zones=zones,
-                             cache_dir=cache_dir)
+                             cache_dir=cache_dir, transit=transit,
+                             reference_transit=ref_transit)
 
 
 def structural_warnings(scenario: Scenario, network: RoadNetwork, *,

@@ -83,6 +83,9 @@ class CalibrationBase:
     name: str
     network: NetworkConfig = field(default_factory=NetworkConfig)
     demand: DemandConfig = field(default_factory=DemandConfig)
+    pt: PtConfig = field(default_factory=PtConfig)
+    """The reference case's public transport (its timetable prices the bus in the mode
+    choice when ``pt.mode_choice = "router"``)."""
 
 
 @dataclass(frozen=True)
@@ -300,4 +303,4 @@ def with_calibration_base(scenario: Scenario, path: str | Path) -> Scenario:
     else:
         base = scenario_from_mapping(resolve_scenario_mapping(base_path), file=base_path)
     return dataclasses.replace(scenario, calibration_base=CalibrationBase(
-        base.name, base.network, base.demand))
+        base.name, base.network, base.demand, base.pt))

@@ -42,13 +42,14 @@ __all__ = ["DAY_S", "DEFAULT_EXTERNAL_SPEED_KMH", "DISPATCH_REASONS", "REASONS",
            "STRUCTURAL_REASONS",
            "TIME_COLUMNS", "ServiceConfig", "at_boundary", "depot_nodes", "desired_pickup_s",
            "dropoff_deadline", "dwell_s", "external_offsets", "in_service_hours",
-           "optional_times", "past_midnight", "pickup_deadline", "structural_reasons",
+           "optional_times", "own_deadline", "past_midnight", "pickup_deadline", "structural_reasons",
            "type_hours", "type_rules", "wrap_past_midnight"]
 
 DAY_S = 24 * 3600
 """Seconds of a day."""
 
-TIME_COLUMNS = ("request_time_s", "earliest_pickup_s", "latest_dropoff_s", "booking_time_s")
+TIME_COLUMNS = ("request_time_s", "earliest_pickup_s", "latest_pickup_s", "latest_dropoff_s",
+                "booking_time_s")
 """Time columns of the request table (seconds since midnight of the simulated day)."""
 
 DEFAULT_EXTERNAL_SPEED_KMH = 50.0
@@ -119,6 +120,10 @@ class ServiceConfig:
       ``charge_time_s`` (back to full); assumptions 0.2 and 3600 s.
     - ``max_stops``: room for planned stops per vehicle schedule (an insertion needing more
       is infeasible).
+    - ``request_windows``: how a request's own ``latest_pickup_s`` / ``latest_dropoff_s``
+      combine with the rules: ``"tighten"`` (default) takes the earlier of the request's
+      and the rule's deadline; ``"replace"`` takes the request's where it gives one (the
+      rule only where it gives none), as an instance with its own windows needs.
     - ``occupancy_bin_s``: width of the time bins of ``occupancy.parquet``.
     """
 
@@ -140,6 +145,7 @@ class ServiceConfig:
     charge_time_s: int = 3600
     max_stops: int = 16
     occupancy_bin_s: int = 900
+    request_windows: str = "tighten"
 
     def __post_init__(self) -> None:
         check_finite_fields(self)
@@ -158,6 +164,7 @@ class ServiceConfig:
         for n in self.depot_nodes:
             check_range("depot_nodes", n, 0)
         check_choice("initial_positions", self.initial_positions, ("random", "depot"))
+        check_choice("request_windows", self.request_windows, ("tighten", "replace"))
         check_range("charge_threshold", self.charge_threshold, 0.0, 1.0)
         check_range("charge_time_s", self.charge_time_s, 0, DAY_S)
         check_range("max_stops", self.max_stops, 2, 1000)
@@ -257,6 +264,16 @@ def pickup_deadline(max_wait_s: int, early: Any) -> Any:
     """Latest pickup: the earliest pickup ``early`` (at the rider's door or stop) +
     ``max_wait_s`` (the service's, or a vehicle type's own, :func:`type_rules`)."""
     return early + max_wait_s
+
+
+def own_deadline(rule: np.ndarray, own: np.ndarray, has_own: np.ndarray,
+                 service: ServiceConfig) -> np.ndarray:
+    """int64[n]: a deadline from the rule ``rule`` combined with the requests' own values
+    ``own`` where ``has_own``: the earlier of the two (``request_windows = "tighten"``) or
+    the request's (``"replace"``)."""
+    if service.request_windows == "replace":
+        return np.where(has_own, own, rule)
+    return np.where(has_own, np.minimum(rule, own), rule)
 
 
 def unreachable_offsets(offset_s: Any, max_wait_s: int) -> Any:

@@ -22,6 +22,13 @@ test checks that the two agree. Rows:
   is the free-flow network time plus ``car_access_min`` (a named term for walking to and
   from the car, parking search and junction delays). The row "car access term calibrated
   on the published pair" gives the value that closes the gap (17 min - free-flow time).
+- with the timetable (``transit``, ``pt.mode_choice = "router"``): the bus time of the
+  same pair is the router's mean door-to-door time over departures every
+  ``pt.sample_step_s`` from 07:00 to 09:00 (the published test gives no hour), with its
+  parts; line 117's in-vehicle time to PRE-Park (published 11 min Hauptbahnhof ->
+  PRE-Park on the route of 2019, section 5; the 2013 relations run Rathaus -> PRE-Park
+  (Luxemburger Straße), so the row shows that ride); the feed's bus vehicle-km of a weekday
+  against SWK's ~3.0 M vehicle-km a year (section 4, derived) / 365.
 
 Driver-experience terms and Tempo 30: a per-trip additive term such as ``car_access_min``
 shifts every car utility alike, and the logit (and the gravity model, whose rows are
@@ -62,7 +69,8 @@ def _zone_of(zones: Any, lat: float, lon: float) -> int:
     return int(np.searchsorted(np.asarray(zones.point_ptr), p, side="right") - 1)
 
 
-def validity_table(network: Any, oracle: Any, config: Any, zones: Any) -> pd.DataFrame:
+def validity_table(network: Any, oracle: Any, config: Any, zones: Any, *,
+                   transit: Any = None) -> pd.DataFrame:
     """The validity rows (module docstring) for the baseline ``network`` and demand
     ``config`` (constants calibrated when ``config.calibrate``). Columns: ``item``,
     ``modelled``, ``published``, ``unit``, ``source``, ``note``."""
@@ -70,7 +78,7 @@ def validity_table(network: Any, oracle: Any, config: Any, zones: Any) -> pd.Dat
     from kl_mobility.demand.modechoice import zone_los
     from kl_mobility.network import snap
 
-    travel = expected_travel(network, oracle, config, zones=zones)
+    travel = expected_travel(network, oracle, config, zones=zones, transit=transit)
     total = sum(travel.trips.values())
     target = config.target_shares
     rows: list[dict[str, Any]] = []
@@ -114,9 +122,12 @@ def validity_table(network: Any, oracle: Any, config: Any, zones: Any) -> pd.Dat
                  "modelled": PUBLISHED_MIN["car"] - free_min, "published": float("nan"),
                  "unit": "min", "source": src, "note": "17 min - free-flow time; one pair "
                  "only, default kept at 3 min, sensitivity range 1-12 min"})
-    rows.append({"item": "bus, campus -> Fruchthalle", "modelled": bus_min,
-                 "published": PUBLISHED_MIN["bus"], "unit": "min", "source": src,
-                 "note": "walk to/from stops + half headway + 1.3 x car time"})
+    if transit is None:
+        rows.append({"item": "bus, campus -> Fruchthalle", "modelled": bus_min,
+                     "published": PUBLISHED_MIN["bus"], "unit": "min", "source": src,
+                     "note": "walk to/from stops + half headway + 1.3 x car time"})
+    else:
+        rows.extend(_timetable_rows(transit, src))
     rows.append({"item": "bike, campus -> Fruchthalle", "modelled": dist_km
                  / config.bike_speed_kmh * 60.0, "published": PUBLISHED_MIN["bike"],
                  "unit": "min", "source": src,
@@ -124,10 +135,54 @@ def validity_table(network: Any, oracle: Any, config: Any, zones: Any) -> pd.Dat
     return pd.DataFrame(rows)
 
 
+SWK_VKM_YEAR = 895_000 / 0.30  # FACTS.md section 4 (derived: +895,000 vkm is +30 %)
+LINE_117_MIN = 11.0  # FACTS.md section 5: Hbf -> PRE-Park on line 117 (route of 2019)
+
+
+def _timetable_rows(transit: Any, src: str) -> list[dict[str, Any]]:
+    from kl_mobility.pt.router import earliest_arrival, walk_links
+
+    tt, feed = transit.timetable, transit.feed
+    ptr, stop, walk = walk_links(tt, np.array([CAMPUS[0], FRUCHTHALLE[0]]),
+                                 np.array([CAMPUS[1], FRUCHTHALLE[1]]))
+    acc = (stop[ptr[0]:ptr[1]], walk[ptr[0]:ptr[1]])
+    eg = (stop[ptr[1]:ptr[2]], walk[ptr[1]:ptr[2]])
+    js = [j for t0 in range(7 * 3600, 9 * 3600, tt.config.sample_step_s)
+          if (j := earliest_arrival(tt, acc, eg, t0)) is not None]
+    parts = {k: float(np.mean([getattr(j, k) for j in js])) / 60.0 if js else float("nan")
+             for k in ("door_to_door_s", "access_s", "wait_s", "in_vehicle_s", "transfer_s",
+                       "egress_s")}
+    rows = [{"item": "bus, campus -> Fruchthalle, timetable", "modelled": parts["door_to_door_s"],
+             "published": PUBLISHED_MIN["bus"], "unit": "min", "source": src,
+             "note": (f"mean of departures 07:00-09:00: walk {parts['access_s']:.1f} + wait "
+                      f"{parts['wait_s']:.1f} + ride {parts['in_vehicle_s']:.1f} + change "
+                      f"{parts['transfer_s']:.1f} + walk {parts['egress_s']:.1f} min "
+                      f"({len(js)} departures found)")}]
+    rathaus = np.flatnonzero(feed.stop_name == "Rathaus")
+    pre = np.flatnonzero(feed.stop_name == "Luxemburger Straße")
+    ride = float("nan")
+    if rathaus.size and pre.size:
+        zero_a, zero_p = np.zeros(rathaus.size, np.int64), np.zeros(pre.size, np.int64)
+        rides = [j.in_vehicle_s / 60.0 for t0 in range(7 * 3600, 9 * 3600, 600)
+                 if (j := earliest_arrival(tt, (rathaus, zero_a), (pre, zero_p), t0))
+                 is not None and j.boardings == 1]
+        ride = min(rides) if rides else float("nan")
+    rows.append({"item": "line 117 in-vehicle to PRE-Park", "modelled": ride,
+                 "published": LINE_117_MIN, "unit": "min", "source": "FACTS.md 5",
+                 "note": "model: 2013 route Rathaus -> PRE-Park (Luxemburger Straße); "
+                         "published: Hbf -> Volkspark -> PRE-Park, route since 2019"})
+    rows.append({"item": "bus vehicle-km per weekday", "modelled": feed.vehicle_km((3,)),
+                 "published": SWK_VKM_YEAR / 365.0, "unit": "vehicle-km",
+                 "source": "SWK ~3.0 M vkm/yr (FACTS.md 4, derived) / 365",
+                 "note": "model: synthetic feed, routes clipped to the extract; SWK: whole "
+                         "network, all days"})
+    return rows
+
+
 def _fmt(v: float, unit: str) -> str:
     if not np.isfinite(v):
         return "–"
-    if unit == "trips":
+    if unit in ("trips", "vehicle-km"):
         return f"{v:,.0f}"
     return f"{v:.1f}"
 

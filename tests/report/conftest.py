@@ -81,6 +81,11 @@ def fake_run(scenario, seed, out_dir, progress=None):
             "co2_city_car_vkm_scenario": 1000.0 - 2.0 * len(types) - seed,
             "co2_city_car_share_scenario": 0.5 - 0.01 * len(types),
             "co2_city_net_kg": len(types) * (-50.0 + 10.0 * seed)}
+    if served:  # operator cost (hand-made): 100 EUR per vehicle type + seed, fare 2 x 2.5
+        kpis.update({"econ_cost_total_eur": 100.0 * len(types) + seed,
+                     "econ_fare_revenue_eur": 5.0,
+                     "econ_subsidy_eur": 100.0 * len(types) + seed - 5.0,
+                     "econ_cost_eur_per_trip": (100.0 * len(types) + seed) / 2.0})
     # the per-rider CO2 account, as the batch adds it to a run that reports no co2_* KPIs
     return {**kpis, **run_co2_kpis(scenario, out)}
 

@@ -125,3 +125,20 @@ def test_gpkg_opens_with_gdal_ogrinfo(tmp_path):
     out = subprocess.run(["ogrinfo", "-ro", "-so", str(path), "segments"], check=True,
                          capture_output=True, text=True).stdout
     assert "Feature Count: 5" in out and "UTM zone 32N" in out and "osm_way_id" in out
+
+
+def test_report_writes_a_geopackage_per_scenario(fake_batch, tmp_path, grid):
+    """The fake batch (scenarios base, pooling, pooling-more on a 3 x 3 grid: 2 x 3 x 2 =
+    12 street segments, each two-way, 24 directed edges) gets <scenario>_segments and <scenario>_stops layers in EPSG:25832; the grid has no OSM
+    file, so its way ids are -1 and the layer says why."""
+    import pyogrio
+
+    write_report(fake_batch, tmp_path, network=grid, baseline="base")
+    path = tmp_path / "report.gpkg"
+    names = [n for n, _ in pyogrio.list_layers(path)]
+    assert "pooling_segments" in names and "pooling-more_stops" in names
+    info = pyogrio.read_info(path, layer="pooling_segments")
+    assert info["crs"] == "EPSG:25832" and info["features"] == 12
+    seg = pyogrio.read_dataframe(path, layer="pooling_segments", read_geometry=False)
+    assert (seg["osm_way_id"] == -1).all() and (seg["oneway"] == 0).all()
+    assert "no OSM way ids" in info["layer_metadata"]["DESCRIPTION"]

@@ -41,7 +41,7 @@ class ReportParser(HTMLParser):
         in_table = any(t == "section" and "table" in a.get("class", "") for t, a in tags)
         in_card = any(t == "div" and "card" in a.get("class", "") for t, a in tags)
         cell = any(t in ("td", "dd") for t, _ in tags) or any(
-            t == "div" and a.get("class") in ("big", "ci") for t, a in tags)
+            t == "div" and a.get("class") in ("big", "ci", "mid") for t, a in tags)
         return (in_table or in_card) and cell
 
     def handle_starttag(self, tag, attrs):
@@ -123,8 +123,13 @@ def test_every_number_shown_comes_from_a_table(report):
                              signed=attrs["data-signed"] == "1"), attrs
         seen_tables.add(attrs["data-table"])
     assert seen_tables == {"kpis", "paired"}  # no sensitivity record beside the fake batch
+    # the cost table of the fake runs' econ_* KPIs: pooling 100 + s EUR -> mean 100.5,
+    # shown without decimals, rounded half to even -> "100"
+    cost = [t for a, t in parser.nums if a["data-scenario"] == "pooling" and
+            a["data-kpi"] == "econ_cost_total_eur" and a["data-field"] == "mean"]
+    assert cost == ["100"]
     # the headline of pooling: -45 kg/day = -0.045 t -> "-0.04" or "-0,04"; per year
-    # -45 x 300 / 1000 = -13.5 t -> "-14" (rounded half away from zero by the format)
+    # -45 x 300 / 1000 = -13.5 t -> "-14" (rounded half to even: 14)
     big = [t for a, t in parser.nums if a["data-scenario"] == "pooling" and
            a["data-kpi"] == "co2_city_net_kg" and a["data-field"] == "delta_mean"]
     assert big[:2] == ["\u22120" + ("," if lang == "de" else ".") + "04", "\u221214"]

@@ -46,18 +46,22 @@ import pandas as pd
 from kl_mobility.demand.config import DemandConfig
 from kl_mobility.demand.modechoice import (
     ServiceLevel,
+    ZoneLos,
+    bus_slot,
     calibrate_asc,
     expected_shares,
     mode_probabilities,
+    slot_masses,
     zone_los,
 )
 from kl_mobility.demand.osmfeatures import osm_features
-from kl_mobility.demand.profile import mass_between, sample_times
+from kl_mobility.demand.profile import sample_times
 from kl_mobility.demand.schema import ALT_MODES, MODES, REQUEST_COLUMNS, REQUEST_DTYPES
 from kl_mobility.demand.servicearea import ServiceArea, in_window
 from kl_mobility.demand.zones import ZoneTable, build_zones
 from kl_mobility.errors import InputError
 from kl_mobility.progress import ProgressCallback, report
+from kl_mobility.pt.supply import PtSupply
 
 __all__ = ["Demand", "ExpectedTravel", "calibrated_constants", "expected_travel", "generate_demand",
            "load_zones"]
@@ -207,16 +211,33 @@ def _gravity(zones: ZoneTable, los, config: DemandConfig) -> np.ndarray:
     return np.divide(w, rows, out=np.zeros_like(w), where=rows > 0) * legs[:, None]
 
 
-def _calibration_weights(out: np.ndarray, config: DemandConfig) -> np.ndarray:
-    """Expected trips ``[bus_available, i, j]`` (outbound legs ``out`` and their returns),
-    split by whether the bus runs at their departure time."""
-    m_out = mass_between(config.outbound_profile, config.bus_start_s, config.bus_end_s)
-    m_ret = mass_between(config.return_profile, config.bus_start_s, config.bus_end_s)
-    return np.stack([out * (1 - m_out) + out.T * (1 - m_ret), out * m_out + out.T * m_ret])
+def _calibration_weights(out: np.ndarray, config: DemandConfig, los: ZoneLos) -> np.ndarray:
+    """Expected trips ``[slot, i, j]`` (outbound legs ``out`` and their returns), split by
+    the bus slot of their departure time (:func:`~kl_mobility.demand.modechoice.bus_slot`:
+    whether the bus runs, or the period of the timetable)."""
+    m_out = slot_masses(los, config, config.outbound_profile)
+    m_ret = slot_masses(los, config, config.return_profile)
+    return out[None] * m_out[:, None, None] + out.T[None] * m_ret[:, None, None]
+
+
+def _zone_los(zones: ZoneTable, oracle, config: DemandConfig, transit: PtSupply | None,
+              cache_dir: str | Path | None) -> ZoneLos:
+    """:func:`zone_los`, with the timetable's per-period times when ``transit`` is given
+    (``pt.mode_choice = "router"``)."""
+    if transit is None:
+        return zone_los(zones, oracle, config)
+    from kl_mobility.pt.zonetimes import zone_pt_los
+
+    pt = zone_pt_los(transit.timetable, zones.lat, zones.lon,
+                     tuple(config.service_period_bounds_s), feed_path=transit.path,
+                     cache_dir=cache_dir)
+    return zone_los(zones, oracle, config, pt=pt,
+                    transfer_penalty_min=transit.config.transfer_penalty_min)
 
 
 def calibrated_constants(network, oracle, config: DemandConfig, *,
-                         zones: ZoneTable | None = None, cache_dir: str | Path | None = None
+                         zones: ZoneTable | None = None, cache_dir: str | Path | None = None,
+                         transit: PtSupply | None = None
                          ) -> tuple[dict[str, float], dict[str, float]]:
     """The constants of walk, bike and bus calibrated to ``config.target_shares`` on
     ``network`` (no on-demand service), and the expected 4-mode shares they reach: the
@@ -224,9 +245,9 @@ def calibrated_constants(network, oracle, config: DemandConfig, *,
     of the scenarios (``demand.calibration = "baseline"``) calls it on the reference case."""
     if zones is None:
         zones = load_zones(network, config, cache_dir=cache_dir)
-    los = zone_los(zones, oracle, config)
+    los = _zone_los(zones, oracle, config, transit, cache_dir)
     asc, shares = calibrate_asc(los, config, _calibration_weights(_gravity(zones, los, config),
-                                                                  config))
+                                                                  config, los))
     return asc, dict(zip(ALT_MODES, map(float, shares)))
 
 
@@ -247,15 +268,16 @@ class ExpectedTravel:
 
 
 def expected_travel(network, oracle, config: DemandConfig, *, zones: ZoneTable | None = None,
-                    cache_dir: str | Path | None = None) -> ExpectedTravel:
+                    cache_dir: str | Path | None = None, transit: PtSupply | None = None
+                    ) -> ExpectedTravel:
     """Expected trips and person-km by base mode of a day on ``network`` with the constants
     of ``config`` (calibrated first when ``config.calibrate``): the gravity matrix times the
     4-mode logit probabilities (bus within its hours) times the zone-to-zone distances.
     Expected values, not a draw: two networks compare without sampling noise."""
     if zones is None:
         zones = load_zones(network, config, cache_dir=cache_dir)
-    los = zone_los(zones, oracle, config)
-    weights = _calibration_weights(_gravity(zones, los, config), config)
+    los = _zone_los(zones, oracle, config, transit, cache_dir)
+    weights = _calibration_weights(_gravity(zones, los, config), config, los)
     if config.calibrate:
         asc, _ = calibrate_asc(los, config, weights)
     else:
@@ -286,6 +308,7 @@ class _Day:
     config: DemandConfig
     seed: int
     service_area: ServiceArea | None
+    transit: PtSupply | None
     zones: ZoneTable
     los: Any
     asc: dict[str, float]
@@ -306,7 +329,7 @@ class _Day:
 def _draw_day(network, oracle, config: DemandConfig, *, seed: int,
               service_area: ServiceArea | None, zones: ZoneTable | None,
               osm_file: str | Path | None, cache_dir: str | Path | None,
-              progress: ProgressCallback | None) -> _Day:
+              progress: ProgressCallback | None, transit: PtSupply | None) -> _Day:
     """Steps 1-4 and 6 of the module docstring: zones, trip matrix, departures, base modes,
     trip ends (the streams counts, times, modes, points of ``seed``)."""
     rng = _streams(seed)
@@ -315,10 +338,10 @@ def _draw_day(network, oracle, config: DemandConfig, *, seed: int,
     if zones is None:
         zones = load_zones(network, config, osm_file=osm_file, cache_dir=cache_dir)
     report(progress, _TASK, 1, total_steps)
-    los = zone_los(zones, oracle, config)
+    los = _zone_los(zones, oracle, config, transit, cache_dir)
     out = _gravity(zones, los, config)
     k = zones.n_zones
-    weights = _calibration_weights(out, config)
+    weights = _calibration_weights(out, config, los)
     if config.calibrate:
         asc, shares = calibrate_asc(los, config, weights)
     else:
@@ -345,7 +368,7 @@ def _draw_day(network, oracle, config: DemandConfig, *, seed: int,
     report(progress, _TASK, 3, total_steps)
 
     # base mode (the on-demand switch compares u[:, 1] with its probability later)
-    bus_ok = _in_window(depart, config.bus_start_s, config.bus_end_s).astype(np.int64)
+    bus_ok = bus_slot(los, config, depart)
     probs = p4[bus_ok, o, d]
     u = rng["modes"].random((n_trips, 2))
     base = np.minimum((u[:, :1] > np.cumsum(probs, axis=1)[:, :3]).sum(axis=1), 3)
@@ -377,8 +400,8 @@ def _draw_day(network, oracle, config: DemandConfig, *, seed: int,
         "car_s": np.rint(los.car_min[o, d] * 60.0).astype(np.int32),
         "dist_m": los.dist_m[o, d].astype(np.float32),
     })
-    return _Day(network, oracle, config, seed, service_area, zones, los, asc, shares, p4,
-                depart, o, d, bus_ok, u, base, onode, dnode, trips)
+    return _Day(network, oracle, config, seed, service_area, transit, zones, los, asc,
+                shares, p4, depart, o, d, bus_ok, u, base, onode, dnode, trips)
 
 
 def generate_demand(
@@ -395,6 +418,7 @@ def generate_demand(
     osm_file: str | Path | None = None,
     cache_dir: str | Path | None = None,
     progress: ProgressCallback | None = None,
+    transit: PtSupply | None = None,
     same_day: Demand | None = None,
 ) -> Demand:
     """One weekday of demand on ``network`` (see the module docstring).
@@ -408,8 +432,10 @@ def generate_demand(
     walk to and from the stops replaces ``access_walk_s`` in its on-demand utility (its
     odds are scaled by ``exp(beta_access_per_min x (walk - access_walk_s) / 60)``).
     ``zones``: prepared zones (default: built from the OSM extract, cached).
+    ``transit``: the public transport supply (``pt.mode_choice = "router"``): the bus
+    alternative then takes the timetable's per-period times (default: the approximation).
     ``same_day``: a demand generated by this function with the same network, oracle,
-    config, seed and service area object (any service level): its trips, departures, base
+    config, seed, service area and transit objects (any service level): its trips, departures, base
     modes, trip ends and draws are taken over instead of drawn again (they do not depend on
     the service level), so only the on-demand switch is recomputed; the result is the one
     drawing everything anew gives. Another day raises ``ValueError``.
@@ -425,9 +451,10 @@ def generate_demand(
     if same_day is None:
         day = _draw_day(network, oracle, config, seed=seed, service_area=service_area,
                         zones=zones, osm_file=osm_file, cache_dir=cache_dir,
-                        progress=progress)
+                        progress=progress, transit=transit)
     else:
-        day = _reusable_day(same_day, network, oracle, config, seed, service_area, zones)
+        day = _reusable_day(same_day, network, oracle, config, seed, service_area, zones,
+                            transit)
     zones, los = day.zones, day.los
     rng_requests = _streams(seed)["requests"]
     p_od = mode_probabilities(los, config, day.asc, service_level)[1]
@@ -468,7 +495,8 @@ def generate_demand(
 
 
 def _reusable_day(same_day: Demand, network, oracle, config: DemandConfig, seed: int,
-                  service_area: ServiceArea | None, zones: ZoneTable | None) -> _Day:
+                  service_area: ServiceArea | None, zones: ZoneTable | None,
+                  transit: PtSupply | None) -> _Day:
     """The level-independent day of ``same_day`` after checking it is this day."""
     day = same_day.day
     what = None
@@ -484,6 +512,8 @@ def _reusable_day(same_day: Demand, network, oracle, config: DemandConfig, seed:
         what = "another service area"
     elif zones is not None and zones is not day.zones:
         what = "other zones"
+    elif day.transit is not transit:
+        what = "another public transport supply"
     if what is not None:
         raise ValueError(f"same_day is not the same day: {what}")
     assert day is not None
@@ -560,6 +590,7 @@ def _requests(trips: pd.DataFrame, zones: ZoneTable, config: DemandConfig,
         "dest_node": sel["dest_node"].to_numpy(),
         "passengers": np.full(n, config.passengers_per_request, np.int16),
         "earliest_pickup_s": earliest,
+        "latest_pickup_s": pd.array([pd.NA] * n, dtype="Int64"),
         "latest_dropoff_s": pd.array([pd.NA] * n, dtype="Int64"),
         "booking_time_s": booking,
         "alt_mode": pd.Categorical(sel["base_mode"].astype(str).to_numpy(), categories=ALT_MODES),

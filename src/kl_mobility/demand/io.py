@@ -321,7 +321,7 @@ def requests_from_file(
     t = _int_column(raw, rows, "request_time_s", required=True, lo=0, hi=MAX_TIME_S,
                     what="a whole number of seconds")
     opt_t = {}
-    for col in ("earliest_pickup_s", "latest_dropoff_s", "booking_time_s"):
+    for col in ("earliest_pickup_s", "latest_pickup_s", "latest_dropoff_s", "booking_time_s"):
         opt_t[col] = (_int_column(raw, rows, col, required=False, lo=0, hi=MAX_TIME_S,
                                   what="a whole number of seconds")
                       if col in cols else np.full(n, np.nan))
@@ -395,6 +395,12 @@ def requests_from_file(
              "latest_dropoff_s {v} is not after earliest_pickup_s", "latest_dropoff_s")
     rows.add(np.isfinite(ld) & np.isfinite(t) & (ld <= t),
              "latest_dropoff_s {v} is not after request_time_s", "latest_dropoff_s")
+    lp = opt_t["latest_pickup_s"]
+    rows.add(np.isfinite(lp) & np.isfinite(np.where(np.isfinite(ep), ep, t))
+             & (lp < np.where(np.isfinite(ep), ep, t)),
+             "latest_pickup_s {v} is before the earliest pickup", "latest_pickup_s")
+    rows.add(np.isfinite(lp) & np.isfinite(ld) & (ld <= lp),
+             "latest_dropoff_s {v} is not after latest_pickup_s", "latest_dropoff_s")
     if "alt_mode" in cols:
         am = raw["alt_mode"].astype(str).str.strip().str.lower()
         am = am.where(~_empty(raw["alt_mode"]), "car")
@@ -442,7 +448,8 @@ def requests_from_file(
         "origin_node": np.nan_to_num(nodes["origin"][good], nan=-1).astype(np.int32),
         "dest_node": np.nan_to_num(nodes["dest"][good], nan=-1).astype(np.int32),
         "passengers": pax[good].astype(np.int16),
-        "earliest_pickup_s": nullable(ep), "latest_dropoff_s": nullable(ld),
+        "earliest_pickup_s": nullable(ep), "latest_pickup_s": nullable(lp),
+        "latest_dropoff_s": nullable(ld),
         "booking_time_s": nullable(bt),
         "alt_mode": pd.Categorical(am.to_numpy()[good], categories=ALT_MODES),
         "origin_zone": zone("origin"), "dest_zone": zone("dest"),

@@ -10,6 +10,15 @@ Level of service (per zone pair, minutes and euros)
   walk to and from the nearest stop (``bus_access_m`` of both zones), wait half the larger
   headway of the two zones, ride ``bus_ivt_factor`` x car time, pay ``bus_fare_eur``;
   available from ``bus_start_s`` to ``bus_end_s`` (last buses 23:15).
+- bus with ``pt.mode_choice = "router"`` (:mod:`kl_mobility.pt.zonetimes`): per period of
+  the day (``service_period_bounds_s``) the timetable's mean access + egress walk, wait for
+  the first vehicle, in-vehicle time, transfer time (walks and waits between vehicles, at
+  ``beta_wait_per_min``) and ``transfer_penalty_min`` of in-vehicle time per change;
+  available in a period where the router finds journeys for most departures. Pairs where
+  a zone has no stop within the access radius (the outer districts beyond the extract,
+  whose bus routes are not in it) keep the approximation above, available in the periods
+  that lie mostly within ``bus_start_s``-``bus_end_s``; their count is in
+  :func:`pt_coverage`.
 - on-demand (from :class:`ServiceLevel`, the simulated or assumed service): wait
   ``wait_s``, ride ``detour_factor`` x car time, fare ``fare_eur + fare_per_km_eur x km``,
   ``access_walk_s`` for stop-based services, and ``beta_reject x (1 - share_served)``;
@@ -73,10 +82,11 @@ from kl_mobility.demand.config import DemandConfig
 from kl_mobility.demand.schema import ALT_MODES
 from kl_mobility.demand.zones import ZoneTable
 from kl_mobility.kernels.shortest_path import INF_TIME
+from kl_mobility.pt.zonetimes import ZonePtLos
 
-__all__ = ["DemandRounds", "LocalService", "ServiceLevel", "ZoneLos", "calibrate_asc",
-           "expected_shares", "local_service",
-           "level_change", "mode_probabilities", "relative_change", "zone_los"]
+__all__ = ["DemandRounds", "LocalService", "ServiceLevel", "ZoneLos", "bus_slot",
+           "calibrate_asc", "expected_shares", "local_service", "level_change",
+           "mode_probabilities", "pt_coverage", "relative_change", "slot_masses", "zone_los"]
 
 CAR, WALK, BIKE, BUS = range(4)
 
@@ -252,10 +262,21 @@ class ZoneLos:
     distinct_nodes: np.ndarray  # bool: representative nodes differ (on-demand possible)
     bus_access_min: np.ndarray  # walk to + from stops
     bus_wait_min: np.ndarray
+    pt: ZonePtLos | None = None
+    """Timetable times per period (``pt.mode_choice = "router"``), else ``None``."""
+    pt_transfer_penalty_min: float = 0.0
+
+    @property
+    def n_slots(self) -> int:
+        """Bus situations a trip can be in: 0 = no bus; then 1 = bus running (factor
+        model) or 1 + p = period p of the timetable (router)."""
+        return 2 if self.pt is None else 1 + self.pt.n_periods
 
 
-def zone_los(zones: ZoneTable, oracle, config: DemandConfig) -> ZoneLos:
-    """Zone-to-zone level of service from the oracle's tables (see the module docstring)."""
+def zone_los(zones: ZoneTable, oracle, config: DemandConfig, *, pt: ZonePtLos | None = None,
+             transfer_penalty_min: float = 0.0) -> ZoneLos:
+    """Zone-to-zone level of service from the oracle's tables (see the module docstring);
+    ``pt``: the timetable's zone-to-zone times for the router bus alternative."""
     tt, dist = oracle.submatrix(zones.node)
     tt = np.asarray(tt)
     reachable = tt != INF_TIME
@@ -272,7 +293,82 @@ def zone_los(zones: ZoneTable, oracle, config: DemandConfig) -> ZoneLos:
     walk_mpm = config.walk_speed_kmh * 1000.0 / 60.0
     access = (zones.bus_access_m[:, None] + zones.bus_access_m[None, :]) / walk_mpm
     wait = np.maximum(zones.bus_headway_min[:, None], zones.bus_headway_min[None, :]) / 2.0
-    return ZoneLos(car_s / 60.0, dist_m, reachable, distinct, access, wait)
+    return ZoneLos(car_s / 60.0, dist_m, reachable, distinct, access, wait, pt,
+                   transfer_penalty_min)
+
+
+def _fallback_periods(bounds_s: tuple[int, ...], config: DemandConfig) -> np.ndarray:
+    """Per period: at least half of it (within the day) lies in the bus hours."""
+    out = []
+    for lo, hi in zip(bounds_s[:-1], bounds_s[1:]):
+        hi = min(hi, 86_400)
+        inside = max(0, min(hi, config.bus_end_s) - max(lo, config.bus_start_s))
+        out.append(hi > lo and inside >= 0.5 * (hi - lo))
+    return np.array(out, bool)
+
+
+def _bus_slots(los: ZoneLos, config: DemandConfig, factor_bus: np.ndarray, const: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Bus utilities (constant and fare ``const`` included) and availability
+    ``[n_slots, k, k]`` (slot 0: no bus)."""
+    k = los.car_min.shape[0]
+    v = np.zeros((los.n_slots, k, k))
+    ok = np.zeros((los.n_slots, k, k), bool)
+    if los.pt is None:
+        v[1], ok[1] = factor_bus, True
+        return v, ok
+    pt = los.pt
+    routed = pt.has_stop[:, None] & pt.has_stop[None, :]
+    fallback = _fallback_periods(pt.bounds_s, config)
+    val = pt.values
+    for p in range(pt.n_periods):
+        u = (const + config.beta_ivt_per_min * (val["ivt"][p] + los.pt_transfer_penalty_min
+                                        * np.maximum(val["boardings"][p] - 1.0, 0.0))
+             + config.beta_access_per_min * (val["access"][p] + val["egress"][p])
+             + config.beta_wait_per_min * (val["wait"][p] + val["transfer"][p]))
+        avail = routed & pt.available[p]
+        v[1 + p] = np.where(avail, u, factor_bus)
+        ok[1 + p] = avail | (~routed & fallback[p])
+    return v, ok
+
+
+def pt_coverage(los: ZoneLos) -> dict[str, float]:
+    """Zone pairs by how their bus time is made: ``routed_pairs`` (both zones have a stop
+    within the access radius), ``fallback_pairs`` (the approximation), and per period the
+    share of routed pairs with a journey (``available_share_p<p>``)."""
+    if los.pt is None:
+        return {"routed_pairs": 0.0, "fallback_pairs": float(los.car_min.size)}
+    routed = los.pt.has_stop[:, None] & los.pt.has_stop[None, :]
+    out = {"routed_pairs": float(routed.sum()), "fallback_pairs": float((~routed).sum())}
+    for p in range(los.pt.n_periods):
+        out[f"available_share_p{p}"] = float((los.pt.available[p] & routed).sum()
+                                             / max(1, routed.sum()))
+    return out
+
+
+def slot_masses(los: ZoneLos, config: DemandConfig, profile: Any) -> np.ndarray:
+    """Share of a departure-time profile in each bus slot (sums to 1)."""
+    from kl_mobility.demand.profile import mass_between
+
+    if los.pt is None:
+        m = mass_between(profile, config.bus_start_s, config.bus_end_s)
+        return np.array([1.0 - m, m])
+    b = los.pt.bounds_s
+    # departures lie within one day: a period past midnight counts up to 24:00
+    return np.array([0.0] + [mass_between(profile, lo, min(hi, 86_400))
+                             for lo, hi in zip(b[:-1], b[1:])])
+
+
+def bus_slot(los: ZoneLos, config: DemandConfig, depart_s: np.ndarray) -> np.ndarray:
+    """Bus slot of each departure (int64): factor model 1 within the bus hours else 0;
+    router 1 + the period of the departure."""
+    depart_s = np.asarray(depart_s)
+    if los.pt is None:
+        from kl_mobility.demand.servicearea import in_window
+
+        return in_window(depart_s, config.bus_start_s, config.bus_end_s).astype(np.int64)
+    b = np.asarray(los.pt.bounds_s)
+    return 1 + np.clip(np.searchsorted(b, depart_s, side="right") - 1, 0, len(b) - 2)
 
 
 def _base_utilities(los: ZoneLos, config: DemandConfig, asc: Mapping[str, float]) -> np.ndarray:
@@ -303,23 +399,26 @@ def _ondemand_utility(los: ZoneLos, config: DemandConfig, asc: Mapping[str, floa
 
 def mode_probabilities(los: ZoneLos, config: DemandConfig, asc: Mapping[str, float],
                        sl: ServiceLevel) -> tuple[np.ndarray, np.ndarray]:
-    """Base-mode probabilities ``p4[bus_available, k, k, 4]`` (car, walk, bike, bus) and
-    on-demand probabilities ``p_od[bus_available, k, k]`` when on-demand is offered."""
+    """Base-mode probabilities ``p4[slot, k, k, 4]`` (car, walk, bike, bus) and on-demand
+    probabilities ``p_od[slot, k, k]`` when on-demand is offered, for each bus slot
+    (:attr:`ZoneLos.n_slots`: 0 = no bus)."""
     v = _base_utilities(los, config, asc)
-    vmax = v.max(axis=0)
-    e = np.exp(v - vmax)
-    p4 = np.empty((2, *los.car_min.shape, 4))
-    p_od = np.zeros((2, *los.car_min.shape))
+    v_bus, bus_ok = _bus_slots(los, config, v[BUS].copy(),
+                               asc["bus"] + config.beta_cost_per_eur * config.bus_fare_eur)
+    p4 = np.empty((los.n_slots, *los.car_min.shape, 4))
+    p_od = np.zeros((los.n_slots, *los.car_min.shape))
     v_od = _ondemand_utility(los, config, asc, sl) if sl.available else None
-    for bus in (0, 1):
-        eb = e.copy()
-        if not bus:
-            eb[BUS] = 0.0
+    for slot in range(los.n_slots):
+        if slot >= 1 and los.pt is not None:
+            v[BUS] = v_bus[slot]
+        vmax = v.max(axis=0)
+        eb = np.exp(v - vmax)
+        eb[BUS] = np.where(bus_ok[slot], eb[BUS], 0.0)
         denom = eb.sum(axis=0)
-        p4[bus] = np.moveaxis(eb / denom, 0, -1)
+        p4[slot] = np.moveaxis(eb / denom, 0, -1)
         if v_od is not None:
             e_od = np.where(los.distinct_nodes, np.exp(v_od - vmax), 0.0)
-            p_od[bus] = e_od / (e_od + denom)
+            p_od[slot] = e_od / (e_od + denom)
     return p4, p_od
 
 

@@ -15,6 +15,7 @@ origin_node         int32         network node of the origin (0..n_nodes-1)
 dest_node           int32         network node of the destination
 passengers          int16         party size, >= 1
 earliest_pickup_s   Int64 (null)  earliest pickup time, seconds since midnight
+latest_pickup_s     Int64 (null)  latest pickup time (the request's own pickup deadline)
 latest_dropoff_s    Int64 (null)  latest drop-off time, seconds since midnight
 booking_time_s      Int64 (null)  when a pre-booked request was booked (<= request_time_s);
                                   null = immediate request
@@ -61,6 +62,7 @@ REQUEST_DTYPES: dict[str, str] = {
     "dest_node": "int32",
     "passengers": "int16",
     "earliest_pickup_s": "Int64",
+    "latest_pickup_s": "Int64",
     "latest_dropoff_s": "Int64",
     "booking_time_s": "Int64",
     "alt_mode": "category",

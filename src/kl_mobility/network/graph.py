@@ -192,10 +192,13 @@ def network_from_edges(
     name: str,
     key: str,
     meta: dict[str, Any] | None = None,
+    time_s: np.ndarray | None = None,
 ) -> RoadNetwork:
     """Assemble a :class:`RoadNetwork` from edge lists (node ids already ``0..n-1``).
 
-    Self-loops are dropped; of parallel edges the fastest (then shortest) is kept.
+    Travel times: ``time_s`` (whole seconds >= 1) when given, else computed from the
+    lengths and speeds. Self-loops are dropped; of parallel edges the fastest (then
+    shortest) is kept.
     """
     node_lat = np.asarray(node_lat, np.float64)
     node_lon = np.asarray(node_lon, np.float64)
@@ -204,7 +207,12 @@ def network_from_edges(
     length_m = np.asarray(length_m, np.float64)
     speed_kmh = np.asarray(speed_kmh, np.float64)
     hw = np.asarray(highway, dtype=object)
-    time_s = edge_times_s(length_m, speed_kmh)
+    if time_s is None:
+        time_s = edge_times_s(length_m, speed_kmh)
+    else:
+        time_s = np.asarray(time_s, np.int64)
+        if time_s.shape != tail.shape or (time_s.size and time_s.min() < 1):
+            raise ValueError("time_s must give one whole number of seconds >= 1 per edge")
     keep = tail != head
     tail, head, length_m, speed_kmh, hw, time_s = (
         a[keep] for a in (tail, head, length_m, speed_kmh, hw, time_s)

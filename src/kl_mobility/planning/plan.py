@@ -237,6 +237,9 @@ def problem_from_requests(requests: pd.DataFrame, oracle: Any, setup: PlanSetup,
     t_req = requests["request_time_s"].to_numpy(np.int64)
     earliest, has_e = optional_times(requests, "earliest_pickup_s")
     latest, has_l = optional_times(requests, "latest_dropoff_s")
+    if optional_times(requests, "latest_pickup_s")[1].any():
+        raise InputError("requests: latest_pickup_s (a request's own pickup deadline) is not "
+                         "modelled by static plans; plan those requests without it")
     early0 = np.where(has_e, earliest, t_req)
     off_o, _ = external_offsets(requests, "origin", external_speed_kmh)
     off_d, _ = external_offsets(requests, "dest", external_speed_kmh)

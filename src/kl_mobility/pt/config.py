@@ -57,6 +57,9 @@ class PtConfig:
     """Last regular departures from the Stadtmitte: 23:15 (FACTS.md section 5)."""
     bus_first_departure_s: int = 5 * 3600 + 30 * 60
     """Assumption: first departures 05:30 (NOT FOUND in FACTS.md; range 04:30-06:30)."""
+    transfer_penalty_min: float = 5.0
+    """Assumption: each change of vehicle weighs like this many minutes in the vehicle,
+    besides the transfer time itself (range 3-10 min)."""
     bus_drive: str = "diesel"
     """``"diesel"`` (40 l/100 km) or ``"electric"`` (115 kWh/100 km) buses, FACTS.md
     section 6 (12-m city bus, BVG)."""
@@ -77,6 +80,7 @@ class PtConfig:
         check_range("sample_step_s", self.sample_step_s, 60, 3600)
         check_range("bus_time_factor", self.bus_time_factor, 1.0, 3.0)
         check_range("dwell_s", self.dwell_s, 0, 300)
+        check_range("transfer_penalty_min", self.transfer_penalty_min, 0.0, 60.0)
         check_range("service_scale", self.service_scale, 0.2, 5.0)
         check_range("bus_first_departure_s", self.bus_first_departure_s, 0, 12 * 3600)
         check_range("bus_last_departure_s", self.bus_last_departure_s,
@@ -95,6 +99,7 @@ PT_ASSUMPTIONS: dict[str, tuple[str, tuple[float, float]]] = {
     "transfer_s": ("least change time at a stop, s", (60.0, 300.0)),
     "bus_time_factor": ("bus running time / free-flow car time", (1.15, 1.5)),
     "dwell_s": ("dwell per intermediate stop, s", (10.0, 40.0)),
+    "transfer_penalty_min": ("extra weight of a change, in-vehicle minutes", (3.0, 10.0)),
     "bus_first_departure_s": ("first bus departures, s after midnight", (16200.0, 23400.0)),
 }
 """Named assumptions of the public transport model: what, and the plausible range."""

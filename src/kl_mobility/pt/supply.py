@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from dataclasses import dataclass
+from dataclasses import replace as dataclass_replace
 from pathlib import Path
 
 from kl_mobility.network import RoadNetwork, TravelTimeOracle, default_osm_path
@@ -22,7 +24,8 @@ from kl_mobility.pt.config import PtConfig
 from kl_mobility.pt.gtfs import TransitFeed, read_gtfs
 from kl_mobility.pt.router import Timetable, timetable_from_feed
 
-__all__ = ["FEED_FORMAT", "BUILD_KEYS", "load_transit", "synthetic_feed_path"]
+__all__ = ["BUILD_KEYS", "FEED_FORMAT", "PtSupply", "load_transit", "scenario_supply",
+           "synthetic_feed_path"]
 
 FEED_FORMAT = 1
 """Version of the synthetic feed's build rules (a change rebuilds cached feeds)."""
@@ -66,3 +69,28 @@ def load_transit(cfg: PtConfig, network: RoadNetwork, oracle: TravelTimeOracle, 
             float(network.node_lat.max()), float(network.node_lon.max()))
     feed = read_gtfs(path, service_date=cfg.service_date, area_bbox=bbox)
     return feed, timetable_from_feed(feed, cfg)
+
+
+@dataclass(frozen=True, eq=False)
+class PtSupply:
+    """A scenario's public transport: the feed, its timetable, and the feed file (which
+    keys the cached zone-to-zone times)."""
+
+    feed: TransitFeed
+    timetable: Timetable
+    path: Path
+
+    @property
+    def config(self) -> PtConfig:
+        return self.timetable.config
+
+
+def scenario_supply(cfg: PtConfig, network: RoadNetwork, oracle: TravelTimeOracle, *,
+                    osm_file: str | Path | None = None, cache_dir: str | Path | None = None
+                    ) -> PtSupply:
+    """:func:`load_transit` with the feed file kept (see :class:`PtSupply`)."""
+    path = Path(cfg.feed) if cfg.feed else synthetic_feed_path(
+        network, oracle, cfg, osm_file=osm_file, cache_dir=cache_dir)[0]
+    feed, tt = load_transit(dataclass_replace(cfg, feed=str(path)), network, oracle,
+                            osm_file=osm_file, cache_dir=cache_dir)
+    return PtSupply(feed, tt, path)

@@ -206,6 +206,34 @@ def service_table(tb: Tables, scenarios: list[str], t: dict[str, str],
             "head": [""] + served, "rows": rows}
 
 
+COST_COLS = (("k_cost_total", "econ_cost_total_eur", "eur_day"),
+             ("k_revenue", "econ_fare_revenue_eur", "eur_day"),
+             ("k_subsidy", "econ_subsidy_eur", "eur_day"),
+             ("k_subsidy_year", "econ_subsidy_eur", "eur_year"),
+             ("k_cost_trip", "econ_cost_eur_per_trip", "eur"),
+             ("k_subsidy_trip", "econ_subsidy_eur_per_trip", "eur"),
+             ("k_cost_vh", "econ_cost_eur_per_vehicle_hour", "eur"),
+             ("k_farebox", "econ_farebox_recovery", "pct"),
+             ("k_eur_t", "econ_eur_per_t_co2_avoided", "eur_t"))
+
+
+def cost_table(tb: Tables, scenarios: list[str], t: dict[str, str],
+               lang: str) -> dict[str, Any]:
+    """Operator cost per scenario with a service (``econ_*`` KPIs), one row per figure."""
+    served = [s for s in with_service(tb, scenarios) if tb.has(s, "econ_cost_total_eur")]
+    if not served:
+        return {"id": "cost", "title": t["cost"], "note": t["cost_none"], "head": [],
+                "rows": []}
+    rows = []
+    for key, k, unit in COST_COLS:
+        if not any(tb.has(s, k) for s in served):
+            continue
+        rows.append({"label": _unit_head(t, key, unit, lang),
+                     "cells": [tb.level(s, k, unit) for s in served]})
+    return {"id": "cost", "title": t["cost"], "note": t["cost_note"], "head": [""] + served,
+            "rows": rows}
+
+
 def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     if isinstance(d, dict):

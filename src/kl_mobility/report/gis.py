@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ import pandas as pd
 
 __all__ = ["GPKG_CRS", "OSM_ATTRIBUTION", "SEGMENT_COLUMNS", "district_layers", "edges_geojson",
            "network_ways", "node_point_layer", "run_gpkg_layers", "segment_layer", "stop_layer", "stops_geojson", "write_geojson",
-           "write_gpkg", "zone_layer"]
+           "write_gpkg", "write_report_gpkg", "zone_layer"]
 
 _EDGE_VALUES = ("vkm_total", "vkm_occupied", "passenger_km", "n_traversals")
 
@@ -411,3 +412,80 @@ def run_gpkg_layers(network: Any, ways: Any, result: Any, *,
                                                     {"vehicle_type": types.astype(str)}),
                                    "Stops of the stop-based vehicle types (snapped to nodes)")
     return layers
+
+
+def _no_ways(network: Any) -> Any:
+    from kl_mobility.network.ways import EdgeWays
+
+    n = network.n_edges
+    return EdgeWays(np.full(n, -1, np.int64), np.full(n, "", dtype=object),
+                    np.full(n, "", dtype=object))
+
+
+def write_report_gpkg(path: str | Path, network: Any, edges: pd.DataFrame,
+                      trips: pd.DataFrame, *, batch_dir: str | Path | None = None,
+                      scenarios: list[str] | None = None,
+                      scenario_maps: dict[str, dict[str, Any]] | None = None) -> Path:
+    """The GeoPackage of a report: per scenario ``<scenario>_segments`` and
+    ``<scenario>_stops`` (mean over its seeds, from the tidy ``edges`` and ``trips`` tables
+    of all runs with ``scenario`` and ``seed``) and, where the batch has the who-gains
+    tables (``districts_runs.csv``, ``accessibility_runs.csv`` in ``batch_dir``),
+    ``<scenario>_districts`` and ``<scenario>_ortsbezirke`` with the means over seeds.
+    OSM way ids and names come from the network's OSM file; a network without one (a
+    synthetic grid) gets way id -1 and no names, and its segment layers say so."""
+    from kl_mobility.results.districts import (
+        default_districts_path,
+        district_map_from_geojson,
+        mean_over_seeds,
+    )
+
+    try:
+        ways, way_note = network_ways(network), ""
+    except ValueError as exc:
+        ways, way_note = _no_ways(network), f"; no OSM way ids or names: {exc}"
+    if scenarios is None:
+        scenarios = sorted(set(trips["scenario"]) | set(edges["scenario"])) if len(trips) \
+            else sorted(set(edges["scenario"])) if len(edges) else []
+    tables: dict[str, pd.DataFrame] = {}
+    for name in ("districts", "accessibility"):
+        p = Path(batch_dir) / f"{name}_runs.csv" if batch_dir is not None else None
+        if p is not None and p.is_file():
+            tables[name] = mean_over_seeds(pd.read_csv(p))
+    layers: dict[str, tuple[Any, str]] = {}
+    for s in scenarios:
+        es = edges[edges["scenario"] == s] if len(edges) else edges
+        ts = trips[trips["scenario"] == s] if len(trips) else trips
+        seeds = set(ts["seed"]) if len(ts) else set()
+        seeds |= set(es["seed"]) if len(es) else set()
+        k = max(len(seeds), 1)
+        layers[f"{s}_segments"] = (
+            segment_layer(network, es, ways, n_seeds=k),
+            f"{s}: street segments, one feature per node pair (both directions on one "
+            f"feature); vehicle-km per day per direction vkm_uv / vkm_vu, mean over {k} "
+            f"seed(s){way_note}")
+        layers[f"{s}_stops"] = (stop_layer(network, ts, n_seeds=k),
+                                f"{s}: boardings and alightings per day, mean over {k} "
+                                "seed(s)")
+        if "districts" in tables:
+            ext = ((scenario_maps or {}).get(s, {}).get("demand") or {}).get(
+                "external_zones") or []
+            zones_ = [_Zone(z["name"], z["lat"], z["lon"]) for z in ext]
+            dmap = district_map_from_geojson(default_districts_path(), zones_)
+            d = tables["districts"]
+            a = tables.get("accessibility")
+            poly, pts = district_layers(
+                dmap, d[d["scenario"] == s].drop(columns=["scenario"]),
+                None if a is None else a[a["scenario"] == s].drop(columns=["scenario"]),
+                dmap.points)
+            layers[f"{s}_districts"] = (poly, f"{s}: who gains by Kernstadt PLZ area, mean "
+                                        "over seeds (districts.csv, accessibility.csv)")
+            layers[f"{s}_ortsbezirke"] = (pts, f"{s}: who gains by Ortsbezirk, mean over "
+                                          "seeds")
+    return write_gpkg(path, layers, title="kl-mobility report")
+
+
+@dataclass(frozen=True)
+class _Zone:
+    name: str
+    lat: float
+    lon: float

@@ -22,6 +22,9 @@ tidy tables and GeoJSON.
   ``map_requests_<s>.png``: the figures and maps.
 - ``trips.parquet``, ``vehicles.parquet``: every run's table with ``scenario`` and ``seed``.
 - ``edges_vkm.geojson``, ``stops.geojson``: see :mod:`kl_mobility.report.gis`.
+- ``report.gpkg``: the GeoPackage (EPSG:25832) for QGIS, per scenario street segments
+  (one feature per segment, vehicle-km per direction, OSM way ids and names), stops and,
+  with the batch's who-gains tables, districts (:func:`kl_mobility.report.gis.write_report_gpkg`).
 """
 
 from __future__ import annotations
@@ -44,7 +47,12 @@ from kl_mobility.errors import InputError
 from kl_mobility.io import atomic_file, check_output_dir, staged_dir, write_text
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.report import content as C
-from kl_mobility.report.gis import edges_geojson, stops_geojson, write_geojson
+from kl_mobility.report.gis import (
+    edges_geojson,
+    stops_geojson,
+    write_geojson,
+    write_report_gpkg,
+)
 from kl_mobility.report.i18n import LANGS, texts
 from kl_mobility.report.paired import paired_differences
 from kl_mobility.report.summary import (
@@ -62,7 +70,8 @@ __all__ = ["BatchData", "fmt", "load_batch", "write_report"]
 log = logging.getLogger(__name__)
 
 _TABLES = ("trips", "vehicles", "edges", "occupancy")
-SENSITIVITY_COLUMNS = ["scenario", "kpi", "runs", "min", "p05", "median", "p95", "max"]
+SENSITIVITY_COLUMNS = ["scenario", "kpi", "runs", "seed", "varied", "min", "p05", "median",
+                       "p95", "max"]
 
 
 def fmt(value: float) -> str:
@@ -97,6 +106,8 @@ class BatchData:
     paired: pd.DataFrame = field(default_factory=pd.DataFrame)
     co2_records: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per scenario the ``citywide`` record of its first seed's ``co2.json``."""
+    cost_records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per scenario its first seed's ``costs.json`` (runs with an operator cost account)."""
 
 
 def _read_table(path: Path, scenario: str, seed: int) -> pd.DataFrame | None:
@@ -131,6 +142,7 @@ def load_batch(batch_dir: str | Path, *, baseline: str = BASELINE) -> BatchData:
     order, failed = _batch_order(batch_dir)
     maps: dict[str, dict[str, Any]] = {}
     co2: dict[str, dict[str, Any]] = {}
+    costs: dict[str, dict[str, Any]] = {}
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in _TABLES}
     derived: list[dict[str, Any]] = []
     n_nodes = 0
@@ -143,6 +155,9 @@ def load_batch(batch_dir: str | Path, *, baseline: str = BASELINE) -> BatchData:
             maps[scen] = json.loads(sj.read_text(encoding="utf-8"))
         if scen not in co2 and cj.is_file():
             co2[scen] = json.loads(cj.read_text(encoding="utf-8")).get("citywide", {})
+        kj = rf.parent / "costs.json"
+        if scen not in costs and kj.is_file():
+            costs[scen] = json.loads(kj.read_text(encoding="utf-8"))
         for t in _TABLES:
             df = _read_table(rf.parent / f"{t}.parquet", scen, seed)
             if df is not None:
@@ -163,7 +178,7 @@ def load_batch(batch_dir: str | Path, *, baseline: str = BASELINE) -> BatchData:
     tables = {t: (pd.concat(p, ignore_index=True) if p else pd.DataFrame(
         columns=["scenario", "seed"])) for t, p in parts.items()}
     return BatchData(batch_dir, scenarios, maps, runs, summary, tables, failed, baseline,
-                     n_nodes, paired_differences(runs, baseline), co2)
+                     n_nodes, paired_differences(runs, baseline), co2, costs)
 
 
 def _load_network(data: BatchData, network: Any) -> Any:
@@ -207,6 +222,8 @@ def sensitivity_table(records: dict[str, dict[str, Any]], scenarios: Sequence[st
         if "p05" in net:
             rows.append({"scenario": s, "kpi": "co2_city_net_kg",
                          "runs": int(records[s].get("runs", net.get("n", 0))),
+                         "seed": records[s].get("seed", ""),
+                         "varied": ";".join(records[s].get("assumptions", {})),
                          **{k: float(net.get(k, math.nan))
                             for k in ("min", "p05", "median", "p95", "max")}})
     return pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)
@@ -253,8 +270,11 @@ def _card(data: BatchData, tb: C.Tables, scen: str, sens: pd.DataFrame, t: dict[
                         C.num("sensitivity", scen, "co2_city_net_kg", "p95", r["p95"],
                               "t_day", lang, signed=True)]
         card["sign"] = _sign(r, t)
-        t = dict(t, band=t["band"].format(runs=int(r["runs"])))
-        card["band_label"] = t["band"]
+        card["band_label"] = t["band"].format(runs=int(r["runs"]))
+        if isinstance(r["varied"], str) and r["varied"]:
+            seed = int(r["seed"]) if pd.notna(r["seed"]) else "?"
+            card["band_label"] += ". " + t["band_varied"].format(
+                names=", ".join(r["varied"].split(";")), seed=seed)
     facts = [(t["car_km_change"], tb.change(scen, "co2_city_car_vkm_scenario", "km"), "km"),
              (t["car_share_change"], tb.change(scen, "co2_city_car_share_scenario", "pct"),
               "pct_d"),
@@ -406,7 +426,8 @@ def _context(data: BatchData, tb: C.Tables, sens: pd.DataFrame, t: dict[str, str
                             co2_rec.get("assumptions", {}), t, lang)
     tables = [x for x in (C.modal_table(tb, data.scenarios, base, t, lang),
                           C.car_co2_table(tb, data.scenarios, base, t, lang),
-                          C.service_table(tb, data.scenarios, t, lang)) if x]
+                          C.service_table(tb, data.scenarios, t, lang),
+                          C.cost_table(tb, data.scenarios, t, lang)) if x]
     return {
         "lang": lang, "t": t, "batch_name": data.batch_dir.name,
         "subtitle": t["subtitle"].format(n=len(data.scenarios), base=base),
@@ -420,12 +441,29 @@ def _context(data: BatchData, tb: C.Tables, sens: pd.DataFrame, t: dict[str, str
             WEEKDAY_EQUIVALENTS_PER_YEAR, 0, lang)),
         "key_assumptions": key, "tables": tables,
         "other_assumptions": C.other_assumptions(
-            co2_rec.get("assumptions", {}), co2_rec.get("conventions", {}),
+            {**co2_rec.get("assumptions", {}), **_cost_assumptions(data)},
+            {**co2_rec.get("conventions", {}), **_cost_conventions(data)},
             {r["key"] for r in key} | {r["param"] for r in key}),
         "factors": _factor_rows(data, lang),
         "failed": [f"{r['scenario']} seed {r['seed']}: {r.get('error', '')}"
                    for r in data.failed],
     }
+
+
+def _first_cost_record(data: BatchData) -> dict[str, Any]:
+    return next((data.cost_records[s] for s in data.scenarios if s in data.cost_records), {})
+
+
+def _cost_assumptions(data: BatchData) -> dict[str, dict[str, Any]]:
+    """The cost account's assumptions (``costs.json``), keys prefixed ``costs.``."""
+    rec = _first_cost_record(data).get("assumptions", {})
+    return {k if k.startswith("costs.") else f"costs.{k}": v for k, v in rec.items()
+            if isinstance(v, dict)}
+
+
+def _cost_conventions(data: BatchData) -> dict[str, dict[str, Any]]:
+    rec = _first_cost_record(data).get("conventions", {})
+    return {f"costs.{k}": {"value": "", "source": str(v)} for k, v in rec.items()}
 
 
 def render_html(context: dict[str, Any]) -> str:
@@ -465,6 +503,8 @@ def _report_files(data: BatchData, out: Path, *, network: Any, dpi: int,
         lat, lon = np.asarray(net.node_lat, float), np.asarray(net.node_lon, float)
         write_geojson(edges_geojson(edges, lat, lon), out / "edges_vkm.geojson")
         write_geojson(stops_geojson(trips, lat, lon), out / "stops.geojson")
+        write_report_gpkg(out / "report.gpkg", net, edges, trips, batch_dir=data.batch_dir,
+                          scenarios=data.scenarios, scenario_maps=data.scenario_maps)
     report(progress, "report", 2, steps)
     ctx = _context(data, tb, sens, t, lang)
     ctx["figures"] = _figures(data, tb, t, lang, out, dpi)

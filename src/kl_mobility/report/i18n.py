@@ -38,6 +38,7 @@ _T: dict[str, tuple[str, str]] = {
                  "interval"),
     "band": ("Spanne über die Annahmen (Morris-Screening, 5–95 % von {runs} Läufen)",
              "Band over the assumptions (Morris screening, 5–95 % of {runs} runs)"),
+    "band_varied": ("Variiert: {names} (Seed {seed}).", "Varied: {names} (seed {seed})."),
     "band_none": ("keine Sensitivitätsanalyse vorhanden (kl-mobility sensitivity)",
                   "no sensitivity analysis available (kl-mobility sensitivity)"),
     "band_caveat": ("Die Spanne ist über die Versuchspunkte genommen, kein "
@@ -147,8 +148,31 @@ _T: dict[str, tuple[str, str]] = {
     "k_pax_vh": ("Fahrgäste je Fahrzeugstunde", "passengers per vehicle-hour"),
     "k_fleet_gpkm": ("Flotte CO2 je Pkm", "fleet CO2 per pkm"),
     "cost": ("Kosten des Betreibers", "Operator cost"),
-    "cost_none": ("Noch keine Kostenrechnung in diesen Läufen (cost.json fehlt).",
-                  "No cost figures in these runs yet (no cost.json)."),
+    "cost_none": ("Keine Kostenrechnung in diesen Läufen (keine econ_*-Kennzahlen; Läufe "
+                  "einer älteren Version).",
+                  "No cost figures in these runs (no econ_* KPIs; runs of an older "
+                  "version)."),
+    "cost_note": ("Betreiberkosten pro Werktag ohne MwSt. (Kapital, Personal, Energie, "
+                  "Wartung, Depot, Verwaltung; kl_mobility.economics, Annahmen im Anhang und "
+                  "in costs.json jedes Laufs), Mittel über die Seeds [95-%-Intervall]. Je "
+                  "Fahrt = je bedienter Personenfahrt. Zuschuss = Kosten − Fahrgeldeinnahmen. "
+                  "€ je t CO2e vermieden: Zuschuss ÷ Netto-Einsparung der Stadt (leer, wenn "
+                  "nichts eingespart wird). Pro Jahr: × Werktags-Äquivalente (Annahme).",
+                  "Operator cost per weekday net of VAT (capital, staff, energy, maintenance, "
+                  "depot, overhead; kl_mobility.economics, assumptions in the appendix and in "
+                  "every run's costs.json), mean over the seeds [95 % interval]. Per trip = "
+                  "per served person trip. Subsidy = cost − fare revenue. € per t CO2e "
+                  "avoided: subsidy ÷ the city's net saving (empty when nothing is saved). "
+                  "Per year: × weekday equivalents (assumption)."),
+    "k_cost_total": ("Kosten", "cost"),
+    "k_revenue": ("Fahrgeldeinnahmen", "fare revenue"),
+    "k_subsidy": ("Zuschussbedarf", "subsidy"),
+    "k_subsidy_year": ("Zuschussbedarf pro Jahr", "subsidy per year"),
+    "k_cost_trip": ("Kosten je Fahrt", "cost per trip"),
+    "k_subsidy_trip": ("Zuschuss je Fahrt", "subsidy per trip"),
+    "k_cost_vh": ("Kosten je Fahrzeugstunde", "cost per vehicle-hour"),
+    "k_farebox": ("Kostendeckungsgrad", "farebox recovery"),
+    "k_eur_t": ("Kosten je t CO2e vermieden", "cost per t CO2e avoided"),
     "districts": ("Ergebnisse nach Stadtteil", "Results by district"),
     "districts_none": ("Noch keine Ergebnisse nach Stadtteil in diesen Läufen "
                        "(districts.parquet fehlt).",

@@ -62,6 +62,8 @@ UNITS: dict[str, Unit] = {
     "g_pkm": Unit("g_pkm", 1.0, 0, {"de": "g CO2e/Pkm", "en": "g CO2e/pkm"}),
     "eur": Unit("eur", 1.0, 2, _same("€")),
     "eur_day": Unit("eur_day", 1.0, 0, {"de": "€/Tag", "en": "€/day"}),
+    "eur_year": Unit("eur_year", WEEKDAY_EQUIVALENTS_PER_YEAR, 0,
+                     {"de": "€/Jahr", "en": "€/year"}),
     "eur_t": Unit("eur_t", 1.0, 0, {"de": "€/t CO2e", "en": "€/t CO2e"}),
 }
 

@@ -8,11 +8,11 @@ log, vehicles, edges, driven legs), without using the engine's own state:
   lost or served twice; a served request has one pickup and one drop-off, by its vehicle,
   pickup before drop-off;
 - deadlines: pickup within ``[earliest, latest pickup]`` and drop-off by the latest drop-off,
-  taken from the trips table's deadline columns when it has them (``earliest_pickup_s``,
-  ``latest_pickup_s``, ``latest_dropoff_s``) and otherwise recomputed from the service rules
-  (:mod:`kl_mobility.service`: desired pickup + ``max_wait_s``; pickup deadline +
-  ``ceil(detour_factor x direct) + detour_const_s`` or the request's own
-  ``latest_dropoff_s`` when earlier); the direct times are recomputed from the table;
+  recomputed from the service rules (:mod:`kl_mobility.service`: desired pickup +
+  ``max_wait_s``; pickup deadline + ``ceil(detour_factor x direct) + detour_const_s``; the
+  request's own ``latest_pickup_s`` / ``latest_dropoff_s`` tighten or replace them as
+  ``service.request_windows`` says), and the trips table's deadline columns must equal
+  them; the direct times are recomputed from the table;
 - capacity: the boardings replayed per vehicle in time order never exceed its seats and
   every vehicle ends empty;
 - vehicle-km: the vehicles' network km equal the edges table's and, when the result holds
@@ -20,9 +20,9 @@ log, vehicles, edges, driven legs), without using the engine's own state:
   agree;
 - the KPI counts agree with the trips table.
 
-The rules are the service's for door-to-door vehicle types; per-type rule overrides
-(``VehicleTypeConfig.max_wait_s`` ...) are not modelled here unless the trips table carries
-the deadlines. The result is a list of :class:`Violation` (empty: nothing found).
+The rules are the service's for door-to-door vehicle types; with per-type rule overrides
+(``VehicleTypeConfig.max_wait_s`` ...) or stop-based types, ``per_type_rules=True`` takes the
+deadlines from the trips table instead. The result is a list of :class:`Violation` (empty: nothing found).
 """
 
 from __future__ import annotations
@@ -77,20 +77,33 @@ def _int_col(df: pd.DataFrame, col: str, default: np.ndarray) -> np.ndarray:
 
 
 def _deadlines(trips: pd.DataFrame, req: pd.DataFrame, service: ServiceConfig,
-               direct: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(earliest, latest pickup, latest drop-off)`` of the served rows: the trips table's
-    columns when present, else the service rules."""
+               direct: np.ndarray, c: _Collector,
+               per_type_rules: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(earliest, latest pickup, latest drop-off)`` of the served rows recomputed from the
+    service rules and the requests' own windows (``service.request_windows``); the trips
+    table's deadline columns must agree. With ``per_type_rules`` (vehicle types with their
+    own rules or stops) the trips table's columns are taken as they are."""
+    rid = req["request_id"].to_numpy(np.int64)
+    if per_type_rules and "latest_pickup_s" in trips:
+        return (trips["earliest_pickup_s"].to_numpy(np.int64),
+                trips["latest_pickup_s"].to_numpy(np.int64),
+                trips["latest_dropoff_s"].to_numpy(np.int64))
     t_req = req["request_time_s"].to_numpy(np.int64)
     early = _int_col(req, "earliest_pickup_s", t_req)
-    late_pick = early + service.max_wait_s
-    late_drop = (late_pick + np.ceil(service.detour_factor * direct).astype(np.int64)
+    replace = service.request_windows == "replace"
+    rule_pick = early + service.max_wait_s
+    own_pick = _int_col(req, "latest_pickup_s", rule_pick)
+    late_pick = own_pick if replace else np.minimum(rule_pick, own_pick)
+    rule_drop = (late_pick + np.ceil(service.detour_factor * direct).astype(np.int64)
                  + service.detour_const_s)
-    own = _int_col(req, "latest_dropoff_s", late_drop)
-    late_drop = np.minimum(late_drop, own)
+    own_drop = _int_col(req, "latest_dropoff_s", rule_drop)
+    late_drop = own_drop if replace else np.minimum(rule_drop, own_drop)
     if "latest_pickup_s" in trips:
-        early = trips["earliest_pickup_s"].to_numpy(np.int64)
-        late_pick = trips["latest_pickup_s"].to_numpy(np.int64)
-        late_drop = trips["latest_dropoff_s"].to_numpy(np.int64)
+        for col, mine in (("earliest_pickup_s", early), ("latest_pickup_s", late_pick),
+                          ("latest_dropoff_s", late_drop)):
+            got = trips[col].to_numpy(np.int64)
+            c.rows(f"trips {col} = the rules", got != mine, rid,
+                   lambda k, got=got, mine=mine: f"{got[k]} s != {mine[k]} s")
     return early, late_pick, late_drop
 
 
@@ -122,7 +135,8 @@ def _check_states(c: _Collector, trips: pd.DataFrame, ev: pd.DataFrame,
 
 
 def _check_served(c: _Collector, served: pd.DataFrame, ev: pd.DataFrame,
-                  requests: pd.DataFrame, service: ServiceConfig, tt: np.ndarray) -> None:
+                  requests: pd.DataFrame, service: ServiceConfig, tt: np.ndarray,
+                  per_type_rules: bool) -> None:
     rid = served["request_id"].to_numpy(np.int64)
     picks = ev[ev["kind"] == "pickup"].drop_duplicates("request_id").set_index("request_id")
     drops = ev[ev["kind"] == "dropoff"].drop_duplicates("request_id").set_index("request_id")
@@ -153,7 +167,8 @@ def _check_served(c: _Collector, served: pd.DataFrame, ev: pd.DataFrame,
     got = served["direct_s"].to_numpy(np.int64)
     c.rows("direct time = travel-time table (+ offsets)", got != direct, rid,
            lambda k: f"{got[k]} s != {direct[k]} s")
-    early, late_pick, late_drop = _deadlines(served, req.reset_index(), service, direct)
+    early, late_pick, late_drop = _deadlines(served, req.reset_index(), service, direct, c,
+                                             per_type_rules)
     c.rows("pickup not before the earliest pickup", pt < early, rid,
            lambda k: f"{pt[k]} s < {early[k]} s")
     c.rows("pickup by the latest pickup", pt > late_pick, rid,
@@ -214,16 +229,19 @@ def _check_km(c: _Collector, res: Any, trips: pd.DataFrame, dist: np.ndarray | N
 
 
 def check_outputs(result: Any, requests: pd.DataFrame, service: ServiceConfig,
-                  tt: np.ndarray, dist: np.ndarray | None = None) -> list[Violation]:
+                  tt: np.ndarray, dist: np.ndarray | None = None, *,
+                  per_type_rules: bool = False) -> list[Violation]:
     """Every invariant of the module docstring checked on ``result`` (a
     :class:`~kl_mobility.results.records.SimulationResult`) of simulating ``requests`` under
     ``service`` on the travel-time table ``tt`` (seconds, node x node) and distance table
-    ``dist`` (metres; needed to check the driven legs). Returns the violations found."""
+    ``dist`` (metres; needed to check the driven legs). ``per_type_rules``: the fleet has
+    types with their own rules or stops, so the deadlines are read from the trips table
+    instead of recomputed. Returns the violations found."""
     c = _Collector()
     trips, ev = result.trips, result.events
     served = _check_states(c, trips, ev, requests)
     if not served.empty:
-        _check_served(c, served, ev, requests, service, np.asarray(tt))
+        _check_served(c, served, ev, requests, service, np.asarray(tt), per_type_rules)
     _check_capacity(c, ev, requests, result.vehicles)
     _check_km(c, result, trips, None if dist is None else np.asarray(dist))
     k = result.kpis

@@ -76,6 +76,14 @@ TRIPS_COLUMNS: tuple[Column, ...] = (
     Column("dropoff_time_s", "int64", "s", "vehicle arrives at the drop-off stop, -1 if not; "
            "external destination: at the boundary node + dest_offset_s"),
     Column("wait_s", "int64", "s", "pickup_time_s - earliest possible pickup; -1 if not served"),
+    Column("earliest_pickup_s", "int64", "s", "earliest pickup the rules gave the request (of "
+           "the serving type; unserved: of the first type offered it, else the desired "
+           "pickup); at the rider's door or, stop-based, at the stop"),
+    Column("latest_pickup_s", "int64", "s", "pickup deadline (same type as "
+           "earliest_pickup_s): the rule max_wait_s or the request's own latest_pickup_s "
+           "(service.request_windows); -1 when no type was offered the request"),
+    Column("latest_dropoff_s", "int64", "s", "drop-off deadline (same type): the detour rule "
+           "or the request's own latest_dropoff_s; -1 when no type was offered it"),
     Column("ride_s", "int64", "s", "dropoff_time_s - pickup_time_s; -1 if not served"),
     Column("direct_s", "int64", "s", "fastest direct car time origin -> destination node, "
            "plus origin_offset_s and dest_offset_s (door to door)"),

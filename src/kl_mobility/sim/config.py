@@ -54,6 +54,9 @@ class VehicleTypeConfig:
       (unset = the service's, see :meth:`rules`): a request offered to the type gets the
       type's pickup deadline and drop-off deadline, so a night service keeps its 15-minute
       deadline inside a package whose daytime service promises 10 minutes.
+    - ``start_nodes``: where each of the ``count`` vehicles starts the day (network node
+      ids, one per vehicle); empty = ``service.initial_positions`` (random nodes or the
+      depots). Unlike ``service.depot_nodes`` they are not charging depots.
     """
 
     name: str
@@ -73,6 +76,7 @@ class VehicleTypeConfig:
     max_wait_s: int | None = None
     detour_factor: float | None = None
     detour_const_s: int | None = None
+    start_nodes: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         check_finite_fields(self)
@@ -109,6 +113,12 @@ class VehicleTypeConfig:
             check_range("detour_factor", self.detour_factor, 1.0, 10.0)
         if self.detour_const_s is not None:
             check_range("detour_const_s", self.detour_const_s, 0, DAY_S)
+        if self.start_nodes:
+            if len(self.start_nodes) != self.count:
+                raise ValueError(f"start_nodes must give one node per vehicle ({self.count}),"
+                                 f" got {len(self.start_nodes)}")
+            for n in self.start_nodes:
+                check_range("start_nodes", n, 0)
 
     def rules(self, service: ServiceConfig) -> tuple[int, float, int]:
         """``(max_wait_s, detour_factor, detour_const_s)`` of this type: its own, else the

@@ -23,6 +23,7 @@ from kl_mobility.service import (
     external_offsets,
     in_service_hours,
     optional_times,
+    own_deadline,
     past_midnight,
     pickup_deadline,
     structural_reasons,
@@ -80,7 +81,8 @@ def make_requests(requests: pd.DataFrame, network: Any, base: TypeTables,
         raise ValueError("requests: passengers must be >= 1")
     t_req = requests["request_time_s"].to_numpy(np.int64)
     earliest, has_earliest = optional_times(requests, "earliest_pickup_s")
-    latest, has_latest = optional_times(requests, "latest_dropoff_s")
+    (latest, has_latest), (latest_pick, has_latest_pick) = (
+        optional_times(requests, c) for c in ("latest_dropoff_s", "latest_pickup_s"))
     booking, prebooked = optional_times(requests, "booking_time_s")
     early0 = np.where(has_earliest, earliest, t_req)
     release = np.where(prebooked, np.maximum(booking, early0 - service.prebook_release_s), t_req)
@@ -121,9 +123,12 @@ def make_requests(requests: pd.DataFrame, network: Any, base: TypeTables,
         d[ti] = np.where(ok, sd, -1)
         early[ti] = early0 + wo
         max_wait, detour_factor, detour_const = vt.rules(service)  # the type's own rules
-        late_pick[ti] = pickup_deadline(max_wait, early[ti])
-        late_drop[ti] = dropoff_deadline(late_pick[ti], np.where(ok, direct, 0),
-                                         detour_factor, detour_const, latest - wd, has_latest)
+        # the request's own deadlines (at its door: a stop-based type's walk moves them)
+        late_pick[ti] = own_deadline(pickup_deadline(max_wait, early[ti]), latest_pick + wo,
+                                     has_latest_pick, service)
+        late_drop[ti] = own_deadline(
+            dropoff_deadline(late_pick[ti], np.where(ok, direct, 0), detour_factor,
+                             detour_const), latest - wd, has_latest, service)
         walk[ti] = wo + wd
 
     direct_s = base.tt[origin, dest].astype(np.int64)
@@ -150,7 +155,9 @@ def make_requests(requests: pd.DataFrame, network: Any, base: TypeTables,
 def make_fleet(fleet: Sequence[VehicleTypeConfig], service: ServiceConfig, n_nodes: int,
                depots: np.ndarray, rng: np.random.Generator, t0: int) -> FleetState:
     """Vehicles of every type in scenario order, placed at random nodes (from ``rng``) or
-    depots; ``start_node`` keeps where each one starts the day."""
+    depots, or at their type's ``start_nodes`` when it gives them (the random draw is made
+    for every vehicle either way, so the other types' positions do not change);
+    ``start_node`` keeps where each one starts the day."""
     type_idx = np.concatenate([np.full(vt.count, ti, np.int64) for ti, vt in enumerate(fleet)]
                               or [np.zeros(0, np.int64)])
     cap = np.array([fleet[t].capacity for t in type_idx], np.int64)
@@ -161,6 +168,15 @@ def make_fleet(fleet: Sequence[VehicleTypeConfig], service: ServiceConfig, n_nod
         state.pos_node[:] = rng.integers(0, n_nodes, size=state.n)
     else:
         state.pos_node[:] = depots[np.arange(state.n) % depots.size]
+    first = 0
+    for vt in fleet:  # a type's own start nodes, one per vehicle, win over both
+        if vt.start_nodes:
+            nodes = np.asarray(vt.start_nodes, np.int64)
+            if nodes.max() >= n_nodes:
+                raise ValueError(f"fleet type {vt.name!r}: start_nodes must be network node "
+                                 f"ids 0..{n_nodes - 1}")
+            state.pos_node[first:first + vt.count] = nodes
+        first += vt.count
     state.start_node[:] = state.pos_node
     state.pos_time[:] = t0
     state.available[:] = True

@@ -177,6 +177,18 @@ def _tabulate(eng: Engine, requests: pd.DataFrame, network: Any,
     ti = np.where(served, req.assigned_type, -1)
     cols = np.arange(req.n)
     early = np.where(served, req.early[np.maximum(ti, 0), cols] if req.early.size else 0, 0)
+    # the deadlines of the serving type, else of the first type offered the request
+    offered = req.o >= 0
+    dti = np.where(served, ti, np.argmax(offered, axis=0) if req.o.size else 0)
+    has = served | (offered.any(axis=0) if req.o.size else np.zeros(req.n, bool))
+    dti = np.maximum(dti, 0)
+    if req.early.size:
+        d_early = np.where(has, req.early[dti, cols], req.earliest_s)
+        d_pick = np.where(has, req.late_pick[dti, cols], -1)
+        d_drop = np.where(has, req.late_drop[dti, cols], -1)
+    else:
+        d_early = req.earliest_s
+        d_pick = d_drop = np.full(req.n, -1, np.int64)
     walk = np.where(served, req.walk_s[np.maximum(ti, 0), cols] if req.walk_s.size else 0, 0)
     pickup = np.where(served, req.pickup_s, -1)
     dropoff = np.where(served, req.dropoff_s, -1)
@@ -202,6 +214,9 @@ def _tabulate(eng: Engine, requests: pd.DataFrame, network: Any,
         "pickup_time_s": pickup.astype(np.int64),
         "dropoff_time_s": dropoff.astype(np.int64),
         "wait_s": np.where(served, pickup - early, -1).astype(np.int64),
+        "earliest_pickup_s": d_early.astype(np.int64),
+        "latest_pickup_s": d_pick.astype(np.int64),
+        "latest_dropoff_s": d_drop.astype(np.int64),
         "ride_s": ride.astype(np.int64),
         "direct_s": req.direct_s.astype(np.int64),
         "direct_m": req.direct_m.astype(np.float64),

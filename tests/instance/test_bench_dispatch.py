@@ -1,0 +1,118 @@
+"""``kl-mobility bench dispatch`` and ``kl-mobility instance export|check``."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sim"))
+from simhelpers import grid, random_requests  # noqa: E402
+
+from kl_mobility.cli import main  # noqa: E402
+from kl_mobility.dispatch import DISPATCH_POLICIES, DispatchConfig  # noqa: E402
+from kl_mobility.dispatch.policies import InsertionPolicy  # noqa: E402
+from kl_mobility.instance import instance_of_day, write_instance  # noqa: E402
+from kl_mobility.network import default_osm_path  # noqa: E402
+from kl_mobility.sim import ServiceConfig, SimInputs, VehicleTypeConfig, simulate  # noqa: E402
+
+
+class FrontOfVehicleZero(InsertionPolicy):
+    """Every request at the front of vehicle 0's schedule, feasible or not."""
+
+    def dispatch(self, ctx, reqs):
+        for r in reqs:
+            ctx.commit(int(r), 0, 0, 0)
+        return np.ones(len(reqs), bool)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """A 4 x 4 grid day (30 requests 08:00-08:30, 3 vans of 4 seats) as an instance, with
+    what insertion dispatch serves on it (seed 1)."""
+    net, oracle = grid(4, 4)
+    req = random_requests(np.random.default_rng(3), 30, net.n_nodes, 8 * 3600, 8 * 3600 + 1800)
+    service = ServiceConfig(start_s=7 * 3600, end_s=10 * 3600)
+    fleet = [VehicleTypeConfig("van", 3, 4)]
+    res = simulate(SimInputs(net, oracle, req, service, fleet, DispatchConfig(), seed=1))
+    path = tmp_path_factory.mktemp("bench") / "grid-day"
+    write_instance(path, instance_of_day("grid-day", net, req, fleet,
+                                         res.vehicles["start_node"].to_numpy(), service))
+    return path, res
+
+
+def _rows(path):
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_bench_dispatch_table_and_csv(folder, tmp_path, capsys):
+    path, res = folder
+    out = tmp_path / "bench.csv"
+    rc = main(["bench", "dispatch", "--instances", str(path), "--policies", "insertion",
+               "batch", "--csv", str(out)])
+    printed = capsys.readouterr().out
+    assert rc == 0
+    rows = _rows(out)
+    assert [r["policy"] for r in rows] == ["insertion", "batch"]
+    ins = rows[0]
+    # the instance keeps the day: the same served count and km as the run it came from
+    assert int(ins["served"]) == res.kpis["n_served"] and int(ins["requests"]) == 30
+    assert float(ins["vehicle_km"]) == pytest.approx(res.kpis["vehicle_km"], rel=1e-5)
+    assert all(r["violations"] == "0" and r["first_violation"] == "" for r in rows)
+    assert float(ins["empty_km"]) <= float(ins["vehicle_km"])
+    assert "cpu_s_per_day" in printed and "VIOLATION" not in printed
+    # the file named is not replaced without --overwrite
+    rc = main(["bench", "dispatch", "--instances", str(path), "--csv", str(out)])
+    assert rc == 2 and "--overwrite" in capsys.readouterr().err
+
+
+def test_bench_dispatch_reports_a_broken_policys_violations(folder, tmp_path, capsys,
+                                                            monkeypatch):
+    path, _ = folder
+    monkeypatch.setitem(DISPATCH_POLICIES, "front0", FrontOfVehicleZero)
+    out = tmp_path / "b.csv"
+    rc = main(["bench", "dispatch", "--instances", str(path), "--policies", "front0",
+               "--csv", str(out)])
+    printed = capsys.readouterr().out
+    row = _rows(out)[0]
+    assert rc == 1 and int(row["violations"]) > 0 and int(row["violation_cases"]) > 0
+    assert "VIOLATION grid-day / front0: " in printed
+    # on 30 requests the front of one schedule overflows its 16 stops: the run raises
+    assert ("by the latest" in row["first_violation"] or "capacity" in row["first_violation"]
+            or "the simulation raised ValueError: cannot insert" in row["first_violation"])
+
+
+def test_unknown_policy_is_one_line(folder, capsys):
+    path, _ = folder
+    rc = main(["bench", "dispatch", "--instances", str(path), "--policies", "nope"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and "policy must be one of" in err
+
+
+@pytest.mark.skipif(not default_osm_path().is_file(), reason="no shared OSM extract")
+def test_export_a_kaiserslautern_day_and_bench_it_identically(tmp_path, capsys):
+    """A small Kaiserslautern scenario (2 % of the demand, 07:00-08:00, 3 vans) exported as
+    an instance: checking it lists nothing as not given; benchmarking the folder and the
+    scenario itself gives the same row (the round trip keeps the day)."""
+    sc = tmp_path / "small.toml"
+    sc.write_text('name = "small"\nseed = 3\n[demand]\nscale = 0.02\n[service]\n'
+                  'start_s = 25200\nend_s = 28800\n[[fleet]]\nname = "van"\ncount = 3\n'
+                  'capacity = 6\n')
+    folder = tmp_path / "small-day"
+    assert main(["instance", "export", str(sc), "--seed", "3", "--out", str(folder)]) == 0
+    assert main(["instance", "check", str(folder)]) == 0
+    printed = capsys.readouterr().out
+    assert "not given" not in printed and "rounding" not in printed
+    out = tmp_path / "kl.csv"
+    rc = main(["bench", "dispatch", "--instances", str(folder), str(sc), "--policies",
+               "insertion", "--seed", "3", "--csv", str(out)])
+    assert rc == 0
+    a, b = _rows(out)
+    assert int(a["requests"]) > 0
+    for col in ("requests", "served", "wait_mean_s", "wait_p95_s", "ride_mean_s",
+                "detour_mean", "vehicle_km", "empty_km", "occupancy", "violations"):
+        assert a[col] == b[col], col
