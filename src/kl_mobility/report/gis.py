@@ -22,7 +22,6 @@ the street's drawn shape).
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -311,13 +310,8 @@ def write_gpkg(path: str | Path, layers: dict[str, tuple[Any, str]], *,
     from kl_mobility.io import atomic_file
 
     path = Path(path)
-    with atomic_file(path) as tmp:
-        work = tmp.with_name(tmp.name + ".gpkg")  # GDAL wants the .gpkg extension
-        try:
-            _write_layers(work, layers, title)
-            os.replace(work, tmp)
-        finally:
-            work.unlink(missing_ok=True)
+    with atomic_file(path, suffix=".gpkg") as tmp:  # GDAL wants the .gpkg extension
+        _write_layers(tmp, layers, title)
     return path
 
 
