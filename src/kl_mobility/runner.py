@@ -230,9 +230,9 @@ def _write_run_gpkg(path: Path, ctx: RunContext, result: Any, settled: SettledDe
 
     sc, net = ctx.scenario, ctx.network
     layers = run_gpkg_layers(
-        net, network_ways(net), result, requests=settled.requests, zones=zones,
-        who=(districts, gains), depots=depot_nodes(sc.service, net.node_x, net.node_y),
-        stops=dict(ctx.stops))
+        net, network_ways(net, cache_dir=ctx.cache_dir), result, requests=settled.requests,
+        zones=zones, who=(districts, gains),
+        depots=depot_nodes(sc.service, net.node_x, net.node_y), stops=dict(ctx.stops))
     write_gpkg(path, layers, title=f"kl-mobility run {sc.name}")
 
 

@@ -140,6 +140,10 @@ class Engine:
                                  self.edge_count, self.edge_vkm_type)
         self.record_legs = record_legs
         self.legs: list[tuple[int, int, int]] = []
+        # vehicles passed over because their schedule has no room for two more stops
+        # (service.max_stops): counted per request offered, never silently
+        self.max_stops_skips = 0
+        self.max_stops_full = np.zeros(setup.fleet.n, bool)
         self.ev: tuple[list[int], list[int], list[int], list[int], list[int]] = (
             [], [], [], [], [])
         self.pending: list[int] = []
@@ -402,11 +406,21 @@ class Engine:
         :func:`kl_mobility.service.at_boundary`)."""
         return int(self.req.late_pick[:, r].max() - self.req.off_o[r])
 
-    def _candidates(self, ti: int) -> np.ndarray:
+    def _count_full(self, tv: np.ndarray, n_requests: int) -> None:
+        """Count the available vehicles of ``tv`` whose schedules have no room for a
+        pickup and a drop-off (``service.max_stops``), once per request offered."""
+        f = self.f
+        full = tv[f.available[tv] & (f.sched_len[tv] > f.max_stops - 2)]
+        if full.size:
+            self.max_stops_skips += int(full.size) * n_requests
+            self.max_stops_full[full] = True
+
+    def _candidates(self, ti: int, n_requests: int = 1) -> np.ndarray:
         f = self.f
         if not self._taking_requests(ti):
             return np.zeros(0, np.int64)
         tv = self.type_vehicles[ti]
+        self._count_full(tv, n_requests)
         return tv[f.available[tv] & (f.sched_len[tv] <= f.max_stops - 2)]
 
     def _req_args(self, ti: int, r: int) -> dict[str, int]:
@@ -439,6 +453,7 @@ class Engine:
             if (self.req.o[ti, req] < 0 or self.type_vehicles[ti].size == 0
                     or not self._taking_requests(ti)):
                 continue
+            self._count_full(self.type_vehicles[ti], 1)
             res = best_insertion_at(self.now, tables, self.type_vehicles[ti], fleet, sched,
                                     Request(**self._req_args(ti, req)), rules=self.rules,
                                     cursor=self.cursor)
@@ -454,7 +469,7 @@ class Engine:
         dw = dwell_s(self.service, pax)
         oo, od = rq.off_o[reqs], rq.off_d[reqs]  # external zones, see _req_args
         for ti, tables in enumerate(self.kernel_tables):
-            cand = self._candidates(ti)
+            cand = self._candidates(ti, int((rq.o[ti, reqs] >= 0).sum()))
             if cand.size == 0:
                 continue
             sn, st = start_states(self.now, tables, cand, self._positions(), self.cursor)
