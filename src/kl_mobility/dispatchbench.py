@@ -43,6 +43,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("empty_km", "vehicle-km without a passenger"),
     ("occupancy", "passenger-km / vehicle-km"),
     ("cpu_s_per_day", "CPU seconds to simulate the day"),
+    ("max_stops_skips", "times a vehicle with a full schedule (service.max_stops) was passed "
+     "over"),
     ("violations", "invariants broken (independent output check; a simulation that "
      "raised counts 1); 0 = none"),
     ("violation_cases", "rows breaking them, summed"),
@@ -134,7 +136,8 @@ def _row(bi: BenchInstance, policy: str, options: dict[str, Any], seed: int) -> 
         "ride_mean_s": float(k["ride_mean_s"]), "detour_mean": float(k["detour_mean"]),
         "vehicle_km": km, "empty_km": float(res.vehicles["km_empty"].sum()),
         "occupancy": float(k["occupancy"]) if km > 0 else float(np.nan),
-        "cpu_s_per_day": cpu, "violations": len(found),
+        "cpu_s_per_day": cpu, "max_stops_skips": int(res.meta["max_stops_skips"]),
+        "violations": len(found),
         "violation_cases": sum(v.count for v in found),
         "first_violation": str(found[0]) if found else "",
     }

@@ -265,13 +265,16 @@ def check_output_file(path: str | Path, *, what: str = "output file",
 
 # ----------------------------------------------------------------------------- writers
 @contextlib.contextmanager
-def atomic_file(target: str | Path) -> Iterator[Path]:
+def atomic_file(target: str | Path, *, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` when the block
-    ends without an error, else remove it. ``target`` must not be a folder."""
+    ends without an error, else remove it. ``target`` must not be a folder. ``suffix``
+    ends the temporary name (writers that pick the format by extension, e.g. GDAL's
+    GeoPackage driver, get ``.gpkg``)."""
     target = Path(target)
     check_output_file(target)
     remove_stale(target)
-    tmp = target.parent / f".{target.name}.{_TMP_TAG}-{_owner_tag()}-{uuid.uuid4().hex[:8]}"
+    tmp = target.parent / (f".{target.name}.{_TMP_TAG}-{_owner_tag()}-"
+                           f"{uuid.uuid4().hex[:8]}{suffix}")
     try:
         yield tmp
         if not tmp.exists():

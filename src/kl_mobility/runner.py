@@ -155,10 +155,7 @@ def run_scenario(
                         out_dir / "rejects.csv")
     kpis.update(account.kpis())
     kpis.update({f"co2_{k}": v for k, v in city.kpis().items()})
-    if ctx.transit is not None:
-        from kl_mobility.pt.supply import pt_kpis
-
-        kpis.update(pt_kpis(ctx.transit, scenario.emissions.bus_g_per_vkm))
+    kpis.update(_pt_supply_kpis(ctx))
     from kl_mobility.economics import operator_costs
 
     costs = operator_costs(result.vehicles, result.trips, scenario.costs,
@@ -204,11 +201,13 @@ def run_scenario(
             _write_run_gpkg(run_dir / "run.gpkg", ctx, result, settled, zones, gains,
                             districts)
         from kl_mobility.demand import requests_to_parquet
+        from kl_mobility.demand.driving import driver_terms
 
         requests_to_parquet(settled.requests, run_dir / "requests.parquet")
         _write_json(run_dir / "demand.json", {
             "summary": demand_summary, "iterations": rounds.rounds,
             "structural_warnings": warnings,
+            "car_terms": driver_terms(scenario.demand),
             "calibration": (None if settled.calibration is None
                             else settled.calibration.to_dict()),
             "converged": rounds.converged, "rounds": len(rounds.rounds),
@@ -234,10 +233,20 @@ def _write_run_gpkg(path: Path, ctx: RunContext, result: Any, settled: SettledDe
 
     sc, net = ctx.scenario, ctx.network
     layers = run_gpkg_layers(
-        net, network_ways(net), result, requests=settled.requests, zones=zones,
-        who=(districts, gains), depots=depot_nodes(sc.service, net.node_x, net.node_y),
-        stops=dict(ctx.stops))
+        net, network_ways(net, cache_dir=ctx.cache_dir), result, requests=settled.requests,
+        zones=zones, who=(districts, gains),
+        depots=depot_nodes(sc.service, net.node_x, net.node_y), stops=dict(ctx.stops))
     write_gpkg(path, layers, title=f"kl-mobility run {sc.name}")
+
+
+def _pt_supply_kpis(ctx: RunContext) -> dict[str, float]:
+    """The feed's bus trips, vehicle-km and CO2 (:func:`kl_mobility.pt.supply.pt_kpis`) when
+    the scenario routes the bus on a timetable, else nothing."""
+    if ctx.transit is None:
+        return {}
+    from kl_mobility.pt.supply import pt_kpis
+
+    return pt_kpis(ctx.transit, ctx.scenario.emissions.bus_g_per_vkm)
 
 
 def run_city_co2(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,

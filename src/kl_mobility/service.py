@@ -119,7 +119,9 @@ class ServiceConfig:
       of its battery drives to the nearest depot once idle and charges for
       ``charge_time_s`` (back to full); assumptions 0.2 and 3600 s.
     - ``max_stops``: room for planned stops per vehicle schedule (an insertion needing more
-      is infeasible).
+      is infeasible). Never silent: every time a request is offered while a vehicle's
+      schedule is full, the simulation counts it (``SimulationResult.meta``
+      ``max_stops_skips``, ``max_stops_vehicles``) and warns once at the end of the day.
     - ``request_windows``: how a request's own ``latest_pickup_s`` / ``latest_dropoff_s``
       combine with the rules: ``"tighten"`` (default) takes the earlier of the request's
       and the rule's deadline; ``"replace"`` takes the request's where it gives one (the

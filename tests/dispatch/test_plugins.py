@@ -212,3 +212,39 @@ def test_cli_run_takes_an_outside_policy_and_its_options_by_name(plugin, tmp_pat
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1
     assert "dispatch.options" in err and "max_trys" in err
+
+
+def test_bench_dispatch_runs_an_outside_policy_with_options(plugin, tmp_path, capsys):
+    """``bench dispatch --policies plug_good --options FILE`` on a small grid instance: a
+    row without violations; a misspelt option in the file is one line naming it."""
+    import numpy as np
+    import pandas as pd
+
+    from kl_mobility.cli import main
+    from kl_mobility.instance import instance_of_day, write_instance
+    from kl_mobility.network import build_oracle, grid_network
+    from kl_mobility.service import ServiceConfig
+    from kl_mobility.sim import VehicleTypeConfig
+
+    net = grid_network(3, 3)
+    build_oracle(net, cache_dir=tmp_path / "cache")
+    rng = np.random.default_rng(2)
+    o = rng.integers(0, 9, 12)
+    req = pd.DataFrame({"request_id": np.arange(12), "request_time_s": 28800 + 60 * np.arange(12),
+                        "origin_node": o, "dest_node": (o + 4) % 9, "passengers": np.ones(12, int)})
+    write_instance(tmp_path / "inst", instance_of_day(
+        "g", net, req, [VehicleTypeConfig("van", 2, 4)], np.array([0, 8]),
+        ServiceConfig(start_s=25200, end_s=36000)))
+    good = tmp_path / "opts.toml"
+    good.write_text("[plug_good]\nmax_tries = 2\n")
+    rc = main(["bench", "dispatch", "--instances", str(tmp_path / "inst"), "--policies",
+               "plug_good", "insertion", "--options", str(good)])
+    out = capsys.readouterr().out
+    assert rc == 0 and "plug_good" in out and "VIOLATION" not in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[plug_good]\nmax_trys = 2\n")
+    rc = main(["bench", "dispatch", "--instances", str(tmp_path / "inst"), "--policies",
+               "plug_good", "--options", str(bad)])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1
+    assert f"{bad}: [plug_good]" in err and "'max_trys'" in err

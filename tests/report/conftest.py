@@ -81,6 +81,14 @@ def fake_run(scenario, seed, out_dir, progress=None):
             "co2_city_car_vkm_scenario": 1000.0 - 2.0 * len(types) - seed,
             "co2_city_car_share_scenario": 0.5 - 0.01 * len(types),
             "co2_city_net_kg": len(types) * (-50.0 + 10.0 * seed)}
+    if served:  # by district (hand-made): the two served requests start in 67655
+        pd.DataFrame({"district": ["Kernstadt 67655", "Hohenecken", "Kernstadt 67661"],
+                      "kind": ["Kernstadt PLZ area", "Ortsbezirk", "Kernstadt PLZ area"],
+                      "requests": [2, 1, 0], "served_share": [1.0, 0.0, np.nan],
+                      "wait_mean_min": [1.0 + seed, np.nan, np.nan],
+                      "from_car": [1, 0, 0], "residents": [100.0, 50.0, 0.0],
+                      "requests_per_1000_residents": [20.0, 20.0, np.nan]}).to_csv(
+            out / "districts.csv", index=False)
     if served:  # operator cost (hand-made): 100 EUR per vehicle type + seed, fare 2 x 2.5
         kpis.update({"econ_cost_total_eur": 100.0 * len(types) + seed,
                      "econ_fare_revenue_eur": 5.0,

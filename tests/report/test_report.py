@@ -38,7 +38,9 @@ class ReportParser(HTMLParser):
 
     def _inside_checked(self) -> bool:
         tags = [(t, a) for t, a in self.stack]
-        in_table = any(t == "section" and "table" in a.get("class", "") for t, a in tags)
+        in_table = any(t == "section" and "table" in a.get("class", "") for t, a in tags) \
+            and not any(t == "table" and a.get("class") == "text" for t, a in tags)
+        # (tables of class "text" list the inputs: assumptions with their values and sources)
         in_card = any(t == "div" and "card" in a.get("class", "") for t, a in tags)
         cell = any(t in ("td", "dd") for t, _ in tags) or any(
             t == "div" and a.get("class") in ("big", "ci", "mid") for t, a in tags)
@@ -114,15 +116,19 @@ def test_every_number_shown_comes_from_a_table(report):
                   ["scenario", "kpi"])}
     assert len(parser.nums) > 50
     seen_tables = set()
+    districts = pd.read_csv(path.parent / "districts.csv")
+    tables["districts"] = districts.set_index(["scenario", "district", "kpi"])
     for attrs, text in parser.nums:
-        expected = float(tables[attrs["data-table"]].loc[
-            (attrs["data-scenario"], attrs["data-kpi"]), attrs["data-field"]])
+        key = (attrs["data-scenario"], attrs["data-kpi"])
+        if attrs["data-table"] == "districts":
+            key = (attrs["data-scenario"], attrs["data-district"], attrs["data-kpi"])
+        expected = float(tables[attrs["data-table"]].loc[key, attrs["data-field"]])
         value = float(attrs["data-value"])
         assert (math.isnan(value) and math.isnan(expected)) or value == expected, attrs
         assert text == shown(value, attrs["data-unit"], lang,
                              signed=attrs["data-signed"] == "1"), attrs
         seen_tables.add(attrs["data-table"])
-    assert seen_tables == {"kpis", "paired"}  # no sensitivity record beside the fake batch
+    assert seen_tables == {"kpis", "paired", "districts"}  # no sensitivity record here
     # the cost table of the fake runs' econ_* KPIs: pooling 100 + s EUR -> mean 100.5,
     # shown without decimals, rounded half to even -> "100"
     cost = [t for a, t in parser.nums if a["data-scenario"] == "pooling" and
@@ -212,6 +218,22 @@ def test_tidy_tables_have_scenario_and_seed(report):
     vehicles = pd.read_parquet(path.parent / "vehicles.parquet")
     assert len(trips) == 3 * 3 * 2 and set(trips["seed"]) == {0, 1}
     assert set(vehicles["scenario"]) == {"pooling", "pooling-more"}
+
+
+def test_results_by_district(report):
+    """conftest: per seed s, 67655 has 2 requests, all served, mean wait 1 + s min ->
+    mean over seeds 0, 1: 1.5 min, interval 1.5 -/+ 12.7062 x 0.7071 / sqrt(2) = 1.5 -/+
+    6.353, clipped at 0 below; Hohenecken 1 request, none served; 67661 has neither
+    residents nor requests: not listed, and the note says so."""
+    path, parser, lang = report
+    d = pd.read_csv(path.parent / "districts.csv").set_index(["scenario", "district", "kpi"])
+    w = d.loc[("pooling", "Kernstadt 67655", "wait_mean_min")]
+    assert w["mean"] == 1.5 and w["ci95_low"] == 0.0
+    assert w["ci95_high"] == pytest.approx(1.5 + 6.353, abs=1e-3)
+    assert d.loc[("pooling", "Hohenecken", "served_share"), "mean"] == 0.0
+    shown_districts = {a["data-district"] for a, _ in parser.nums if "data-district" in a}
+    assert shown_districts == {"Kernstadt 67655", "Hohenecken"}
+    assert "Kernstadt 67661." in " ".join(parser.text)
 
 
 def test_sensitivity_band_on_the_summary(fake_batch, grid, tmp_path):

@@ -56,6 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--policies", nargs="+", default=["insertion", "batch"], metavar="NAME",
                    help="registered policy names or entry points (default insertion batch)")
     p.add_argument("--seed", type=options.seed, default=1, help="seed (default 1)")
+    p.add_argument("--options", type=Path, metavar="FILE",
+                   help="TOML file with one table per policy: its [dispatch.options], e.g. "
+                   "[mine] k = 3")
     p.add_argument("--csv", metavar="FILE", help="also write the table as CSV (atomically, "
                    "after every row)")
     p.add_argument("--overwrite", action="store_true",
@@ -111,11 +114,25 @@ def _bench_dispatch(args: argparse.Namespace) -> int:
     from kl_mobility.dispatch import DispatchConfig
     from kl_mobility.dispatchbench import COLUMNS, bench_dispatch, load_bench_instance, rows_to_csv
 
+    opts: dict = {}
+    if args.options is not None:
+        import tomllib
+
+        try:
+            opts = tomllib.loads(args.options.read_text())
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{args.options}: cannot be read as TOML: {exc}") from None
+        extra = sorted(set(opts) - set(args.policies))
+        if extra or not all(isinstance(v, dict) for v in opts.values()):
+            raise ConfigError(f"{args.options}: one table per policy of --policies "
+                              f"({', '.join(args.policies)}) expected"
+                              + (f", got [{extra[0]}]" if extra else ""))
     for name in args.policies:
         try:
-            DispatchConfig(policy=name)
+            DispatchConfig(policy=name, options=opts.get(name, {}))
         except ValueError as exc:
-            raise ConfigError(f"--policies: {exc}") from None
+            where = f"{args.options}: [{name}]" if name in opts else "--policies"
+            raise ConfigError(f"{where}: {exc}") from None
     if args.csv:
         from kl_mobility.io import check_output_file
 
@@ -134,7 +151,7 @@ def _bench_dispatch(args: argparse.Namespace) -> int:
         if args.csv:
             rows_to_csv(done, args.csv)
 
-    rows = bench_dispatch(loaded, args.policies, seed=args.seed, on_row=on_row)
+    rows = bench_dispatch(loaded, args.policies, seed=args.seed, options=opts, on_row=on_row)
     shown = [c for c, _ in COLUMNS if c != "first_violation"]
     table = [shown] + [[_fmt(r[c]) for c in shown] for r in rows]
     width = [max(len(row[i]) for row in table) for i in range(len(shown))]

@@ -28,6 +28,7 @@ from kl_mobility.report.units import (
     UNITS,
     WEEKDAY_EQUIVALENTS_PER_YEAR,
     WEEKDAY_EQUIVALENTS_RANGE,
+    format_number,
     shown,
 )
 
@@ -228,8 +229,13 @@ def cost_table(tb: Tables, scenarios: list[str], t: dict[str, str],
     for key, k, unit in COST_COLS:
         if not any(tb.has(s, k) for s in served):
             continue
-        rows.append({"label": _unit_head(t, key, unit, lang),
-                     "cells": [tb.level(s, k, unit) for s in served]})
+        cells = []
+        for s in served:
+            saving = tb.has(s, "co2_city_net_kg", paired=True) and float(
+                tb.p.loc[(s, "co2_city_net_kg"), "ci95_high"]) < 0
+            cells.append(tb.level(s, k, unit) if k != "econ_eur_per_t_co2_avoided" or saving
+                         else [t["no_saving"]])
+        rows.append({"label": _unit_head(t, key, unit, lang), "cells": cells})
     return {"id": "cost", "title": t["cost"], "note": t["cost_note"], "head": [""] + served,
             "rows": rows}
 
@@ -292,13 +298,17 @@ def _get_key(scen_map: dict[str, Any], key: str) -> Any:
 
 def key_assumptions(scenario_maps: dict[str, dict[str, Any]], scenarios: list[str],
                     co2_assumptions: dict[str, dict[str, Any]], t: dict[str, str],
-                    lang: str) -> list[dict[str, str]]:
+                    lang: str, *, economics: bool = False) -> list[dict[str, str]]:
     """One row per named assumption of :data:`kl_mobility.assumptions.ASSUMPTION_RANGES`
-    (value in the scenarios, several values listed by scenario), then the annualisation."""
-    from kl_mobility.assumptions import ASSUMPTION_RANGES
+    (value in the scenarios, several values listed by scenario), then the annualisation;
+    ``economics``: the cost model's (:data:`~kl_mobility.assumptions.ECONOMICS_RANGES`)
+    instead, without the annualisation."""
+    from kl_mobility.assumptions import ASSUMPTION_RANGES, ECONOMICS_RANGES
 
     rows = []
     for name, a in ASSUMPTION_RANGES.items():
+        if (name in ECONOMICS_RANGES) != economics:
+            continue
         values: dict[str, list[str]] = {}
         for s in scenarios:
             v = _get_key(scenario_maps.get(s, {}), a.key)
@@ -321,6 +331,8 @@ def key_assumptions(scenario_maps: dict[str, dict[str, Any]], scenarios: list[st
                      "value": value,
                      "range": f"{_fmt_value(a.low, lang)} – {_fmt_value(a.high, lang)}",
                      "source": a.source})
+    if economics:
+        return rows
     lo, hi = WEEKDAY_EQUIVALENTS_RANGE
     rows.append({"name": t["annualisation"], "key": "weekday_equivalents_per_year", "param": "", "value": _fmt_value(
         WEEKDAY_EQUIVALENTS_PER_YEAR, lang), "range": f"{_fmt_value(lo, lang)} – "
@@ -331,7 +343,9 @@ def key_assumptions(scenario_maps: dict[str, dict[str, Any]], scenarios: list[st
 def _fmt_value(v: Any, lang: str) -> str:
     if isinstance(v, bool) or not isinstance(v, int | float):
         return str(v)
-    txt = f"{float(v):g}"
+    if abs(float(v)) >= 10_000 and float(v) == int(v):
+        return format_number(float(v), 0, lang)
+    txt = f"{float(v):g}".replace("-", "\u2212")
     return txt.replace(".", ",") if lang == "de" else txt
 
 
@@ -348,3 +362,97 @@ def other_assumptions(co2_assumptions: dict[str, dict[str, Any]],
             rows.append({"name": k, "value": str(v.get("value")),
                          "source": str(v.get("source"))})
     return rows
+
+
+DISTRICT_COLUMNS = ["scenario", "district", "kind", "kpi", "n", "mean", "std", "ci95_low",
+                    "ci95_high"]
+
+DISTRICT_KPIS = (("k_residents", "residents", "count", False),
+                 ("k_requests", "requests", "count", True),
+                 ("k_req_per_1000", "requests_per_1000_residents", "per1000", True),
+                 ("k_share_served", "served_share", "pct", True),
+                 ("k_wait_mean", "wait_mean_min", "min_direct", True),
+                 ("k_from_car", "from_car", "count", True),
+                 ("k_hbf_bus", "bus_hbf_share", "pct", False),
+                 ("k_hbf_ondemand", "ondemand_hbf_share", "pct", True))
+"""(label, column of districts.csv / accessibility.csv, unit, show interval)."""
+
+
+def district_summary(batch_dir: Path) -> pd.DataFrame:
+    """:data:`DISTRICT_COLUMNS`: per scenario, district and KPI of :data:`DISTRICT_KPIS`
+    the mean over the seeds of the runs' ``districts.csv`` and ``accessibility.csv``
+    (:mod:`kl_mobility.results.districts`) with the Student-t 95 % interval, clipped to
+    the values the KPI can take (>= 0; shares <= 1); empty when no run has them."""
+    from kl_mobility.report.paired import t_interval
+    from kl_mobility.results.districts import collect_who_gains
+
+    d = collect_who_gains(batch_dir, "districts")
+    if d.empty:
+        return pd.DataFrame(columns=DISTRICT_COLUMNS)
+    a = collect_who_gains(batch_dir, "accessibility")
+    keys = ["scenario", "seed", "district", "kind"]
+    if not a.empty:
+        acc_cols = [c for c in ("bus_hbf_share", "ondemand_hbf_share") if c in a.columns]
+        d = d.merge(a[keys + acc_cols], on=keys, how="left")
+    cols = [k for _, k, _, _ in DISTRICT_KPIS if k in d.columns]
+    long = d.melt(id_vars=keys, value_vars=cols, var_name="kpi", value_name="value")
+    rows = []
+    for (scen, dist, kind, kpi), g in long.groupby(["scenario", "district", "kind", "kpi"],
+                                                   sort=False):
+        n, mean, std, lo, hi = t_interval(g["value"].to_numpy(np.float64))
+        top = 1.0 if kpi.endswith("share") else math.inf
+        rows.append({"scenario": scen, "district": dist, "kind": kind, "kpi": kpi, "n": n,
+                     "mean": mean, "std": std, "ci95_low": max(lo, 0.0) if n > 1 else lo,
+                     "ci95_high": min(hi, top) if n > 1 else hi})
+    return pd.DataFrame(rows, columns=DISTRICT_COLUMNS)
+
+
+def _district_cell(r: pd.Series, district: str, kpi: str, unit: str, lang: str,
+                   interval: bool) -> list[Any]:
+    def part(f: str) -> dict[str, Any]:
+        p = num("districts", r["scenario"], kpi, f, r[f], unit, lang)
+        p["district"] = district
+        return p
+
+    if not np.isfinite(r["mean"]):
+        return ["–"]
+    cell: list[Any] = [part("mean")]
+    if interval and np.isfinite(r["ci95_low"]) and r["ci95_low"] != r["ci95_high"]:
+        cell += [CI_OPEN, "[", part("ci95_low"), "; ", part("ci95_high"), "]", CI_CLOSE]
+    return cell
+
+
+def district_tables(dist: pd.DataFrame, scenarios: list[str], t: dict[str, str],
+                    lang: str) -> list[dict[str, Any]]:
+    """One table per scenario with a service: a row per district of :func:`district_summary`
+    (origin of the request), the columns of :data:`DISTRICT_KPIS`."""
+    if dist.empty:
+        return [{"id": "districts", "title": t["districts"], "note": t["districts_none"],
+                 "head": [], "rows": []}]
+    out = []
+    for s in scenarios:
+        sub = dist[dist["scenario"] == s]
+        if sub.empty or float(sub.loc[sub["kpi"] == "requests", "mean"].sum()) <= 0:
+            continue
+        cols = [c for c in DISTRICT_KPIS if c[1] in set(sub["kpi"])]
+        by = sub.set_index(["district", "kpi"])
+        rows = []
+        empty = [d for d in dict.fromkeys(sub["district"]) if not by.loc[
+            by.index.get_level_values(0) == d, "mean"].fillna(0.0).any()]
+        for district in dict.fromkeys(sub["district"]):
+            if district in empty:
+                continue
+            cells = [_district_cell(by.loc[(district, k)], district, k, unit, lang, ci)
+                     if (district, k) in by.index else ["–"] for _, k, unit, ci in cols]
+            rows.append({"label": DISPLAY_DISTRICT.get(district, district), "cells": cells})
+        out.append({"id": f"districts-{s}", "title": f"{t['districts']} – {s}",
+                    "note": t["districts_note"] + (" " + t["districts_empty"].format(
+                        names=", ".join(DISPLAY_DISTRICT.get(d, d) for d in empty))
+                        if empty else ""), "head": [t["district"]] + [
+                        _unit_head(t, key, unit, lang) for key, _, unit, _ in cols],
+                    "rows": rows})
+    return out
+
+
+DISPLAY_DISTRICT = {"Moelschbach": "Mölschbach",
+                    "Erzhuetten-Wiesenthalerhof": "Erzhütten-Wiesenthalerhof"}

@@ -16,7 +16,8 @@ tidy tables and GeoJSON.
   every further assumption and convention of the CO2 account).
 - ``kpis.csv``: ``scenario, kpi, n, mean, std, ci95_low, ci95_high, baseline_mean,
   delta_vs_baseline`` (levels over seeds); ``paired.csv``: paired differences against the
-  baseline (:mod:`kl_mobility.report.paired`); ``sensitivity.csv``: the bands shown. Every
+  baseline (:mod:`kl_mobility.report.paired`); ``sensitivity.csv``: the bands shown;
+  ``districts.csv``: the results by district (mean over seeds). Every
   number of the HTML carries the table, row and field it comes from (``data-*``).
 - ``co2.png``, ``service.png``, ``wait_detour.png``, ``occupancy.png``, ``map_vkm_<s>.png``,
   ``map_requests_<s>.png``: the figures and maps.
@@ -424,10 +425,15 @@ def _context(data: BatchData, tb: C.Tables, sens: pd.DataFrame, t: dict[str, str
     co2_rec = data.co2_records.get(base) or next(iter(data.co2_records.values()), {})
     key = C.key_assumptions(data.scenario_maps, data.scenarios,
                             co2_rec.get("assumptions", {}), t, lang)
+    cost_key = C.key_assumptions(data.scenario_maps, data.scenarios,
+                                 _cost_assumptions(data), t, lang, economics=True)
+    cost = C.cost_table(tb, data.scenarios, t, lang)
+    if cost["rows"]:
+        cost["assumptions"] = cost_key
     tables = [x for x in (C.modal_table(tb, data.scenarios, base, t, lang),
                           C.car_co2_table(tb, data.scenarios, base, t, lang),
-                          C.service_table(tb, data.scenarios, t, lang),
-                          C.cost_table(tb, data.scenarios, t, lang)) if x]
+                          C.service_table(tb, data.scenarios, t, lang), cost) if x]
+    shown = {r["key"] for r in key + cost_key} | {r["param"] for r in key + cost_key}
     return {
         "lang": lang, "t": t, "batch_name": data.batch_dir.name,
         "subtitle": t["subtitle"].format(n=len(data.scenarios), base=base),
@@ -442,8 +448,7 @@ def _context(data: BatchData, tb: C.Tables, sens: pd.DataFrame, t: dict[str, str
         "key_assumptions": key, "tables": tables,
         "other_assumptions": C.other_assumptions(
             {**co2_rec.get("assumptions", {}), **_cost_assumptions(data)},
-            {**co2_rec.get("conventions", {}), **_cost_conventions(data)},
-            {r["key"] for r in key} | {r["param"] for r in key}),
+            {**co2_rec.get("conventions", {}), **_cost_conventions(data)}, shown),
         "factors": _factor_rows(data, lang),
         "failed": [f"{r['scenario']} seed {r['seed']}: {r.get('error', '')}"
                    for r in data.failed],
@@ -493,6 +498,8 @@ def _report_files(data: BatchData, out: Path, *, network: Any, dpi: int,
     # the tables are read back from the CSV files, so the HTML shows exactly what they hold
     tb = C.Tables(pd.read_csv(out / "kpis.csv"), pd.read_csv(out / "paired.csv"), lang)
     sens = pd.read_csv(out / "sensitivity.csv")
+    write_atomic_csv(C.district_summary(data.batch_dir), out / "districts.csv")
+    dist = pd.read_csv(out / "districts.csv")
     for name in ("trips", "vehicles"):
         with atomic_file(out / f"{name}.parquet") as tmp:
             data.tables[name].to_parquet(tmp, index=False)
@@ -507,6 +514,7 @@ def _report_files(data: BatchData, out: Path, *, network: Any, dpi: int,
                           scenarios=data.scenarios, scenario_maps=data.scenario_maps)
     report(progress, "report", 2, steps)
     ctx = _context(data, tb, sens, t, lang)
+    ctx["tables"] += C.district_tables(dist, C.with_service(tb, data.scenarios), t, lang)
     ctx["figures"] = _figures(data, tb, t, lang, out, dpi)
     report(progress, "report", 3, steps)
     ctx["maps"], ctx["map_missing"] = _maps(data, net, tb, t, lang, out, dpi)

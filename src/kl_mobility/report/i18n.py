@@ -174,9 +174,37 @@ _T: dict[str, tuple[str, str]] = {
     "k_farebox": ("Kostendeckungsgrad", "farebox recovery"),
     "k_eur_t": ("Kosten je t CO2e vermieden", "cost per t CO2e avoided"),
     "districts": ("Ergebnisse nach Stadtteil", "Results by district"),
-    "districts_none": ("Noch keine Ergebnisse nach Stadtteil in diesen Läufen "
-                       "(districts.parquet fehlt).",
-                       "No results by district in these runs yet (no districts.parquet)."),
+    "district": ("Stadtteil", "District"),
+    "districts_note": ("Nach Startort der Anfrage: Kernstadt nach PLZ-Gebiet (Einwohnerzahlen "
+                       "der Stadtteile der Kernstadt liegen nicht vor, FACTS.md Abschnitt 1), "
+                       "die neun Ortsbezirke, Punkte außerhalb der PLZ-Flächen als eigene "
+                       "Zeile; die Zeilen summieren sich zur Stadt. Einwohner: die des "
+                       "Nachfragemodells. Vom Pkw: bediente Personen, die sonst Pkw gefahren "
+                       "wären. Hbf in 30 min: Anteil der Einwohner, die den Hbf von Tür zu "
+                       "Tür in 30 Minuten erreichen (Bus wie im Nachfragemodell, ohne "
+                       "Fahrplan; On-Demand mit der mittleren Wartezeit des Stadtteils). "
+                       "Mittel über die Seeds [95-%-Intervall].",
+                       "By origin of the request: the Kernstadt by postcode area (per-district "
+                       "populations of the Kernstadt are not available, FACTS.md section 1), "
+                       "the nine Ortsbezirke, points outside the postcode areas as their own "
+                       "row; the rows sum to the city. Residents: those of the demand model. "
+                       "From car: served persons who would otherwise have driven. Hbf in 30 "
+                       "min: share of residents reaching the Hbf door to door within 30 "
+                       "minutes (bus as in the demand model, no timetable; on-demand with "
+                       "the district's mean wait). Mean over the seeds [95 % interval]."),
+    "districts_empty": ("Ohne Einwohner und ohne Anfragen, daher nicht aufgeführt: {names}.",
+                        "Without residents and without requests, so not listed: {names}."),
+    "no_saving": ("– (keine gesicherte CO2-Einsparung)", "– (no certain CO2 saving)"),
+    "cost_assumptions": ("Annahmen der Kostenrechnung", "Assumptions of the cost model"),
+    "k_residents": ("Einwohner", "residents"),
+    "k_req_per_1000": ("Anfragen", "requests"),
+    "k_from_car": ("vom Pkw (Personen/Tag)", "from car (persons/day)"),
+    "k_hbf_bus": ("Hbf in 30 min, Bus", "Hbf within 30 min, bus"),
+    "k_hbf_ondemand": ("Hbf in 30 min, On-Demand", "Hbf within 30 min, on-demand"),
+    "districts_none": ("Keine Ergebnisse nach Stadtteil in diesen Läufen "
+                       "(districts.csv fehlt: Läufe einer älteren Version).",
+                       "No results by district in these runs (no districts.csv: runs of an "
+                       "older version)."),
     "maps": ("Karten", "Maps"),
     "map_vkm_q": ("Wo fahren die Fahrzeuge? – {scen}", "Where do the vehicles drive? – {scen}"),
     "map_vkm_cap": ("Fahrzeug-km pro Werktag je Straßenabschnitt (beide Richtungen, Mittel über "

@@ -52,6 +52,8 @@ UNITS: dict[str, Unit] = {
     "trips": Unit("trips", 1.0, 0, {"de": "Fahrten/Tag", "en": "trips/day"}),
     "pct": Unit("pct", 100.0, 1, _same("%"), {"de": "%-Pkt.", "en": "pp"}),
     "min": Unit("min", 1.0 / 60.0, 1, _same("min")),
+    "min_direct": Unit("min_direct", 1.0, 1, _same("min")),
+    "per1000": Unit("per1000", 1.0, 1, {"de": "je 1.000 Einw.", "en": "per 1,000 residents"}),
     "km": Unit("km", 1.0, 0, {"de": "km/Tag", "en": "km/day"}),
     "ratio": Unit("ratio", 1.0, 2, _same("")),
     "pkm_vkm": Unit("pkm_vkm", 1.0, 2, {"de": "Pkm/Fzkm", "en": "pkm/vkm"}),

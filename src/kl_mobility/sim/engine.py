@@ -1,4 +1,5 @@
-"""The simulation engine: simpy is the clock, the fleet lives in flat arrays.
+"""The simulation engine: an event clock (:class:`kl_mobility.sim.clock.Clock`, simpy's
+event order), the fleet in flat arrays.
 
 Processes are thin generators: the request source (one arrival after another), one short
 process per planned vehicle arrival (stale ones, whose vehicle was re-planned meanwhile, do
@@ -33,7 +34,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import simpy
 
 from kl_mobility.dispatch.base import DispatchPolicy
 from kl_mobility.kernels.insertion import (
@@ -52,6 +52,7 @@ from kl_mobility.kernels.insertion import (
 from kl_mobility.kernels.movement import Accounts, Edges, Move, drive
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.service import ServiceConfig, at_boundary, dwell_s
+from kl_mobility.sim.clock import Clock
 from kl_mobility.sim.config import VehicleTypeConfig
 from kl_mobility.sim.events import EV
 from kl_mobility.sim.setup import fleet_arrays
@@ -123,7 +124,7 @@ class Engine:
         self.rng = setup.rng
         self.progress = progress
         self.on_event: Callable[..., None] | None = getattr(callbacks, "on_event", None)
-        self.env = simpy.Environment(initial_time=t0)
+        self.clock = Clock(t0)
         self.consts = fleet_arrays(fleet_cfg)
         m = network.n_edges
         self.indptr = np.asarray(network.indptr, np.int64)
@@ -139,6 +140,10 @@ class Engine:
                                  self.edge_count, self.edge_vkm_type)
         self.record_legs = record_legs
         self.legs: list[tuple[int, int, int]] = []
+        # vehicles passed over because their schedule has no room for two more stops
+        # (service.max_stops): counted per request offered, never silently
+        self.max_stops_skips = 0
+        self.max_stops_full = np.zeros(setup.fleet.n, bool)
         self.ev: tuple[list[int], list[int], list[int], list[int], list[int]] = (
             [], [], [], [], [])
         self.pending: list[int] = []
@@ -155,7 +160,7 @@ class Engine:
     # ------------------------------------------------------------------ basics
     @property
     def now(self) -> int:
-        return int(self.env.now)
+        return self.clock.now
 
     def _log(self, t: int, kind: str, v: int = -1, r: int = -1, node: int = -1) -> None:
         rid = int(self.req.request_id[r]) if r >= 0 else -1
@@ -175,14 +180,14 @@ class Engine:
 
     # ------------------------------------------------------------------ processes
     def run(self) -> None:
-        self.env.process(self._request_source())
+        self.clock.process(self._request_source())
         if self.policy.batch_interval_s > 0:
-            self.env.process(self._ticker(self.policy.batch_interval_s))
+            self.clock.process(self._ticker(self.policy.batch_interval_s))
         elif self.unserved_keep:
-            self.env.process(self._ticker(self.retry_interval_s))
+            self.clock.process(self._ticker(self.retry_interval_s))
         if self.policy.rebalance_interval_s > 0:
-            self.env.process(self._rebalancer(self.policy.rebalance_interval_s))
-        self.env.run()
+            self.clock.process(self._rebalancer(self.policy.rebalance_interval_s))
+        self.clock.run()
         for r in self.pending + self.batch_queue:
             self._finalize(r, ST_CANCELLED, "end_of_day")
         self.pending.clear()
@@ -198,7 +203,7 @@ class Engine:
         for k, r in enumerate(order):
             t = int(req.release_s[r])
             if t > self.now:
-                yield self.env.timeout(t - self.now)
+                yield t - self.now
             self._on_request(int(r))
             if k % 500 == 0:
                 report(self.progress, "requests", k, total)
@@ -227,7 +232,7 @@ class Engine:
 
     def _ticker(self, interval: int):
         while True:
-            yield self.env.timeout(interval)
+            yield interval
             now = self.now
             still = []
             for r in self.pending:
@@ -248,12 +253,12 @@ class Engine:
 
     def _rebalancer(self, interval: int):
         while self.now < self.service.end_s:
-            yield self.env.timeout(interval)
+            yield interval
             if self.now < self.service.end_s:
                 self.policy.rebalance(self)
 
     def _arrival(self, v: int, version: int, t_arr: int):
-        yield self.env.timeout(t_arr - self.now)
+        yield t_arr - self.now
         if self.f.version[v] == version:
             self._arrive(v)
 
@@ -261,7 +266,7 @@ class Engine:
         f = self.f
         self._log(self.now, "charge_start", v=v, node=int(f.pos_node[v]))
         f.n_charges[v] += 1
-        yield self.env.timeout(self.service.charge_time_s)
+        yield self.service.charge_time_s
         f.soc_kwh[v] = self.consts["battery"][f.type_idx[v]]
         f.charging[v] = False
         f.available[v] = True
@@ -317,7 +322,7 @@ class Engine:
         if tgt >= 0:
             tt = self.tables[int(f.type_idx[v])].tt
             t_arr = int(f.pos_time[v]) + int(tt[f.pos_node[v], tgt])
-            self.env.process(self._arrival(v, int(f.version[v]), t_arr))
+            self.clock.process(self._arrival(v, int(f.version[v]), t_arr))
 
     def _arrive(self, v: int) -> None:
         f = self.f
@@ -331,7 +336,7 @@ class Engine:
             if f.charging[v]:
                 f.target[v] = -1
                 f.version[v] += 1
-                self.env.process(self._charge(v))
+                self.clock.process(self._charge(v))
                 return
         self._after_stop(v)
 
@@ -384,7 +389,7 @@ class Engine:
             if dep == f.pos_node[v]:
                 f.target[v] = -1
                 f.version[v] += 1
-                self.env.process(self._charge(v))
+                self.clock.process(self._charge(v))
                 return
             f.idle_target[v] = int(dep)
         self._plan(v)
@@ -401,11 +406,21 @@ class Engine:
         :func:`kl_mobility.service.at_boundary`)."""
         return int(self.req.late_pick[:, r].max() - self.req.off_o[r])
 
-    def _candidates(self, ti: int) -> np.ndarray:
+    def _count_full(self, tv: np.ndarray, n_requests: int) -> None:
+        """Count the available vehicles of ``tv`` whose schedules have no room for a
+        pickup and a drop-off (``service.max_stops``), once per request offered."""
+        f = self.f
+        full = tv[f.available[tv] & (f.sched_len[tv] > f.max_stops - 2)]
+        if full.size:
+            self.max_stops_skips += int(full.size) * n_requests
+            self.max_stops_full[full] = True
+
+    def _candidates(self, ti: int, n_requests: int = 1) -> np.ndarray:
         f = self.f
         if not self._taking_requests(ti):
             return np.zeros(0, np.int64)
         tv = self.type_vehicles[ti]
+        self._count_full(tv, n_requests)
         return tv[f.available[tv] & (f.sched_len[tv] <= f.max_stops - 2)]
 
     def _req_args(self, ti: int, r: int) -> dict[str, int]:
@@ -438,6 +453,7 @@ class Engine:
             if (self.req.o[ti, req] < 0 or self.type_vehicles[ti].size == 0
                     or not self._taking_requests(ti)):
                 continue
+            self._count_full(self.type_vehicles[ti], 1)
             res = best_insertion_at(self.now, tables, self.type_vehicles[ti], fleet, sched,
                                     Request(**self._req_args(ti, req)), rules=self.rules,
                                     cursor=self.cursor)
@@ -453,7 +469,7 @@ class Engine:
         dw = dwell_s(self.service, pax)
         oo, od = rq.off_o[reqs], rq.off_d[reqs]  # external zones, see _req_args
         for ti, tables in enumerate(self.kernel_tables):
-            cand = self._candidates(ti)
+            cand = self._candidates(ti, int((rq.o[ti, reqs] >= 0).sum()))
             if cand.size == 0:
                 continue
             sn, st = start_states(self.now, tables, cand, self._positions(), self.cursor)

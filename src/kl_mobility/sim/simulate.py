@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -157,6 +158,14 @@ def simulate(inputs: SimInputs, *, progress: ProgressCallback | None = None,
                         "network": getattr(network, "name", ""),
                         "network_key": getattr(network, "key", "")})
     result.legs = engine.legs
+    result.meta["max_stops_skips"] = engine.max_stops_skips
+    result.meta["max_stops_vehicles"] = int(engine.max_stops_full.sum())
+    if engine.max_stops_skips:
+        logging.getLogger(__name__).warning(
+            "service.max_stops = %d bound the schedules: %d vehicle(s) with full schedules "
+            "were passed over %d time(s) when a request was offered (raise max_stops to let "
+            "them take more)", service.max_stops, int(engine.max_stops_full.sum()),
+            engine.max_stops_skips)
     return result
 
 
