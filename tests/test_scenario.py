@@ -147,13 +147,13 @@ def test_calibration_scenario_is_read_as_the_reference_case(tmp_path):
     from kl_mobility.scenario import scenario_from_file
 
     (tmp_path / "ref.toml").write_text('[demand]\ncalibration_scenario = "ref.toml"\n'
-                                       'car_access_min = 4.0\n')
+                                       'car_walk_min = 4.0\n')
     (tmp_path / "m.toml").write_text(
         'extends = "ref.toml"\n[[network.speed_caps]]\nmax_speed_kmh = 30.0\n')
     sc = scenario_from_file(tmp_path / "m.toml")
     assert sc.calibration_base is not None and sc.calibration_base.name == "ref"
     assert sc.calibration_base.network.speed_caps == ()
-    assert sc.calibration_base.demand.car_access_min == 4.0
+    assert sc.calibration_base.demand.car_walk_min == 4.0
     ref = scenario_from_file(tmp_path / "ref.toml")
     assert ref.calibration_base is not None and ref.calibration_base.name == "ref"
     (tmp_path / "bad.toml").write_text('[demand]\ncalibration_scenario = "nope.toml"\n')

@@ -44,16 +44,38 @@ def small(tmp_path):
 
 def test_values_reach_the_scenario_and_its_reference_case(small):
     sc = scenario_from_file(small)
-    out = apply_values(sc, {"car_access_min": 5.0, "car_occupancy": 1.4,
+    out = apply_values(sc, {"car_park_search_centre_min": 5.0, "car_occupancy": 1.4,
                             "energy_kwh_per_km": 0.3})
-    assert out.demand.car_access_min == 5.0
+    assert out.demand.car_park_search_centre_min == 5.0
     assert out.calibration_base is not None
-    assert out.calibration_base.demand.car_access_min == 5.0  # the pivot point holds
+    # the pivot point holds
+    assert out.calibration_base.demand.car_park_search_centre_min == 5.0
     assert out.emissions.car_occupancy == 1.4
     kwh = {v.name: v.energy_kwh_per_km for v in out.fleet}
     assert kwh == {"van": 0.3, "shuttle": 0.147}  # vans only
     with pytest.raises(ConfigError, match="car_occupancy"):
         apply_values(sc, {"car_occupancy": 0.5})
+
+
+def test_nested_and_integer_assumptions_are_set(small):
+    """An attractor's weight and an outer district's headway are set by entry name (in the
+    reference case too); an integer key takes the rounded value (25.4 -> 25); a profile
+    (24 numbers) cannot be varied: one line naming the key."""
+    from kl_mobility.errors import InputError
+
+    sc = scenario_from_file(small)
+    out = apply_values(sc, {"attractor_hauptbahnhof": 4000.0,
+                            "headway_morlautern": 90.0, "stop_dwell_s": 25.4})
+    weights = {a.name: a.weight for a in out.demand.attractors}
+    assert weights["Hauptbahnhof"] == 4000.0 and weights["Stadtmitte"] == 3000.0
+    assert out.calibration_base is not None
+    assert {a.name: a.weight for a in out.calibration_base.demand.attractors}[
+        "Hauptbahnhof"] == 4000.0
+    heads = {z.name: z.bus_headway_min for z in out.demand.external_zones}
+    assert heads["Morlautern"] == 90.0 and heads["Erlenbach"] == 60.0
+    assert out.service.stop_dwell_s == 25
+    with pytest.raises(InputError, match="demand.outbound_profile"):
+        apply_values(sc, {"outbound_profile_peak": 0.2})
 
 
 def test_morris_indices_of_a_linear_function():

@@ -23,7 +23,7 @@ So, as in a pivot-point (incremental logit) application, the constants are calib
 The constants used and where they come from are recorded in ``demand.json``
 ("calibration") of every run (:meth:`Calibration.to_dict`).
 
-Behavioural parameters (the ``beta_*``, ``car_access_min`` ...) are the reference case's
+Behavioural parameters (the ``beta_*``, the car's driver-experience terms ...) are the reference case's
 own; a sensitivity sample changes them in the scenario and in its reference case alike
 (:mod:`kl_mobility.sensitivity`).
 """

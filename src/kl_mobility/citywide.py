@@ -132,7 +132,10 @@ _DEMAND_ASSUMPTIONS = (
     ("asc_ondemand_minus_bus", "on-demand constant relative to the bus (new, booked service)"),
     ("beta_reject", "utility per unit rejection probability of the on-demand service"),
     ("fare_eur", "on-demand fare per trip (EUR)"),
-    ("car_access_min", "access, parking search and junction delays of a car trip (min)"),
+    ("car_park_search_centre_min", "parking search in the centre (calibrated, min)"),
+    ("car_walk_centre_min", "walk between the car and a trip end in the centre (min)"),
+    ("car_signal_wait_s", "mean wait of a car stopped at a signal (s)"),
+    ("car_give_way_speed_kmh", "speed a car slows to where it gives way (km/h)"),
     ("beta_ivt_per_min", "logit coefficient of in-vehicle time"),
     ("beta_wait_per_min", "logit coefficient of waiting time"),
     ("beta_cost_per_eur", "logit coefficient of cost"),
@@ -145,7 +148,7 @@ _DEMAND_ASSUMPTIONS = (
 
 def demand_assumptions(scenario: Scenario) -> dict[str, dict[str, Any]]:
     """The demand-side and fleet assumptions that move the net CO2 (on-demand constant,
-    rejection penalty, fare, car access, logit coefficients; the vehicles' battery, which
+    rejection penalty, fare, the car's driver-experience terms, logit coefficients; the vehicles' battery, which
     sets the charging stops, and energy use), each with its value and "assumption", plus
     its plausible range where :data:`kl_mobility.assumptions.ASSUMPTION_RANGES` has one."""
     ranges = {a.key: a for a in ASSUMPTION_RANGES.values()}

@@ -200,11 +200,13 @@ def run_scenario(
             _write_run_gpkg(run_dir / "run.gpkg", ctx, result, settled, zones, gains,
                             districts)
         from kl_mobility.demand import requests_to_parquet
+        from kl_mobility.demand.driving import driver_terms
 
         requests_to_parquet(settled.requests, run_dir / "requests.parquet")
         _write_json(run_dir / "demand.json", {
             "summary": demand_summary, "iterations": rounds.rounds,
             "structural_warnings": warnings,
+            "car_terms": driver_terms(scenario.demand),
             "calibration": (None if settled.calibration is None
                             else settled.calibration.to_dict()),
             "converged": rounds.converged, "rounds": len(rounds.rounds),
@@ -230,9 +232,9 @@ def _write_run_gpkg(path: Path, ctx: RunContext, result: Any, settled: SettledDe
 
     sc, net = ctx.scenario, ctx.network
     layers = run_gpkg_layers(
-        net, network_ways(net), result, requests=settled.requests, zones=zones,
-        who=(districts, gains), depots=depot_nodes(sc.service, net.node_x, net.node_y),
-        stops=dict(ctx.stops))
+        net, network_ways(net, cache_dir=ctx.cache_dir), result, requests=settled.requests,
+        zones=zones, who=(districts, gains),
+        depots=depot_nodes(sc.service, net.node_x, net.node_y), stops=dict(ctx.stops))
     write_gpkg(path, layers, title=f"kl-mobility run {sc.name}")
 
 

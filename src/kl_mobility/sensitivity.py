@@ -12,7 +12,10 @@ samples skipped on a re-run, a progress bar).
 A value is set in the scenario and, for ``demand`` keys, in its reference case and its
 requests source too (the pivot point: a behavioural assumption holds for the baseline
 as well); ``fleet.<kind>.<key>`` sets the key of every active electric vehicle type of
-that kind (``van``: the pooling and night vans, not the shuttles).
+that kind (``van``: the pooling and night vans, not the shuttles; ``fuel_l_per_100km``
+sets the combustion types instead); ``demand.attractors.<name>.weight`` and
+``demand.external_zones.<name>.<key>`` set that entry. Profiles and other keys that hold
+more than one number cannot be varied (one line, exit 2).
 
 Outputs (``sensitivity.json``, ``samples.csv``, ``mu_star.png`` in the folder): for the
 net city-wide CO2 change (both bus conventions and the old per-rider account), the
@@ -45,7 +48,7 @@ __all__ = ["ASSUMPTION_RANGES", "DEFAULT_ASSUMPTIONS", "OUTPUTS", "AssumptionRan
 
 
 DEFAULT_ASSUMPTIONS = ("car_occupancy", "grid_g_per_kwh", "asc_ondemand_minus_bus",
-                       "beta_reject", "fare_eur", "car_access_min", "battery_kwh",
+                       "beta_reject", "fare_eur", "car_park_search_centre_min", "battery_kwh",
                        "energy_kwh_per_km")
 """Varied when none are chosen: the ones that move the net CO2 of an electric package."""
 
@@ -61,13 +64,32 @@ OUTPUTS: dict[str, str] = {
 
 def _set(mapping: dict[str, Any], key: str, value: float) -> None:
     section, _, name = key.partition(".")
+    group, _, rest = name.partition(".")
+    if section == "demand" and group in ("attractors", "external_zones"):
+        entry, _, attr = rest.rpartition(".")
+        items = [it for it in mapping["demand"][group] if it.get("name") == entry]
+        if not items:
+            raise InputError(f"{key}: no demand.{group} entry named {entry!r}")
+        for it in items:
+            it[attr] = value
+        if mapping.get("calibration_base"):
+            _set(mapping["calibration_base"], key, value)
+        if mapping.get("requests_source"):
+            _set(mapping["requests_source"], key, value)
+        return
     if section == "fleet":
         kind, _, attr = name.partition(".")
+        electric = attr != "fuel_l_per_100km"
         for vt in mapping.get("fleet", []):
-            if (vt.get("drivetrain", "electric") == "electric" and vt.get("count", 0) > 0
-                    and vt.get("kind", "van") == kind):
+            if ((vt.get("drivetrain", "electric") == "electric") == electric
+                    and vt.get("count", 0) > 0 and vt.get("kind", "van") == kind):
                 vt[attr] = value
         return
+    current = mapping.get(section, {}).get(name)
+    if isinstance(current, bool) or isinstance(current, list | tuple):
+        raise InputError(f"{key}: not a single number, the sensitivity cannot vary it")
+    if isinstance(current, int):
+        value = int(round(value))
     mapping.setdefault(section, {})[name] = value
     if section == "demand":
         if mapping.get("calibration_base"):

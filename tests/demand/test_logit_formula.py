@@ -5,13 +5,14 @@ car over 6 km, bus access 5 min (both ends), bus wait 7.5 min; the intrazonal pa
 1 min over 400 m (same node: no on-demand). Coefficients are given explicitly (the
 defaults at the time of writing, so the test does not follow later recalibrations):
 beta_ivt -0.05/min, beta_walk -0.10/min, beta_bike -0.09/min, beta_access -0.08/min,
-beta_wait -0.08/min, beta_cost -0.30/EUR, beta_reject -2.0; car access 3 min, car cost
+beta_wait -0.08/min, beta_cost -0.30/EUR, beta_reject -2.0; car walks 1.25 min (both ends
+together, weighted like access) and parking search 1 min (weighted like driving), car cost
 0.20 EUR/km, walk 4.5 km/h, bike 15 km/h, bus in-vehicle factor 1.3, bus fare 1.5 EUR,
 on-demand constant = bus constant - 1.0. Constants asc_walk 0.5, asc_bike -0.2, asc_bus 0.3.
 
 Utilities of 0 -> 1 (the module docstring's formula ``V = asc + sum(beta x attribute)``):
 
-- car:  -0.05 x (10 + 3) - 0.30 x 0.20 x 6 = -0.65 - 0.36 = -1.01
+- car:  -0.05 x (10 + 1) - 0.08 x 1.25 - 0.30 x 0.20 x 6 = -0.55 - 0.1 - 0.36 = -1.01
 - walk: 0.5 - 0.10 x (6 / 4.5 x 60 = 80 min) = -7.5
 - bike: -0.2 - 0.09 x (6 / 15 x 60 = 24 min) = -2.36
 - bus:  0.3 - 0.05 x 1.3 x 10 - 0.08 x 5 - 0.08 x 7.5 - 0.30 x 1.5
@@ -20,7 +21,7 @@ Utilities of 0 -> 1 (the module docstring's formula ``V = asc + sum(beta x attri
   0.3 - 1.0 - 0.05 x 1.2 x 10 - 0.08 x 5 - 0.08 x 2 - 0.30 x (2.0 + 0.5 x 6) - 2.0 x 0.1
   = 0.3 - 1.0 - 0.6 - 0.4 - 0.16 - 1.5 - 0.2 = -3.56
 
-Utilities of 0 -> 0 (1 min, 0.4 km): car -0.05 x 4 - 0.30 x 0.2 x 0.4 = -0.224; walk
+Utilities of 0 -> 0 (1 min, 0.4 km): car -0.05 x 2 - 0.08 x 1.25 - 0.30 x 0.2 x 0.4 = -0.224; walk
 0.5 - 0.10 x 5.3333 = -0.033333; bike -0.2 - 0.09 x 1.6 = -0.344; bus
 0.3 - 0.065 - 0.4 - 0.6 - 0.45 = -1.215.
 
@@ -44,7 +45,7 @@ from kl_mobility.demand.modechoice import ZoneLos, calibrate_asc, mode_probabili
 CONFIG = DemandConfig(
     beta_ivt_per_min=-0.05, beta_walk_per_min=-0.10, beta_bike_per_min=-0.09,
     beta_access_per_min=-0.08, beta_wait_per_min=-0.08, beta_cost_per_eur=-0.30,
-    beta_reject=-2.0, car_access_min=3.0, car_cost_eur_per_km=0.20, walk_speed_kmh=4.5,
+    beta_reject=-2.0, car_cost_eur_per_km=0.20, walk_speed_kmh=4.5,
     bike_speed_kmh=15.0, bus_ivt_factor=1.3, bus_fare_eur=1.5, asc_ondemand_minus_bus=-1.0,
     target_share_car=40.0, target_share_walk=30.0, target_share_bike=20.0,
     target_share_bus=10.0)
@@ -63,7 +64,8 @@ def los():
     return ZoneLos(car_min=full(1.0, 10.0), dist_m=full(400.0, 6000.0),
                    reachable=np.ones((2, 2), bool),
                    distinct_nodes=np.array([[False, True], [True, False]]),
-                   bus_access_min=full(5.0, 5.0), bus_wait_min=full(7.5, 7.5))
+                   bus_access_min=full(5.0, 5.0), bus_wait_min=full(7.5, 7.5),
+                   car_walk_min=full(1.25, 1.25), car_search_min=full(1.0, 1.0))
 
 
 def _logit(v: dict[str, float], modes) -> dict[str, float]:

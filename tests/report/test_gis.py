@@ -142,3 +142,23 @@ def test_report_writes_a_geopackage_per_scenario(fake_batch, tmp_path, grid):
     seg = pyogrio.read_dataframe(path, layer="pooling_segments", read_geometry=False)
     assert (seg["osm_way_id"] == -1).all() and (seg["oneway"] == 0).all()
     assert "no OSM way ids" in info["layer_metadata"]["DESCRIPTION"]
+
+
+def test_way_table_is_cached_beside_the_network_and_rebuilt_when_damaged(tmp_path):
+    """The first call writes ways-<key>.npz with a manifest; the second reads the same ids
+    and names; a truncated cache file is reported and rebuilt with the same answer."""
+    from kl_mobility.network import network_from_osm
+    from kl_mobility.network.ways import cached_edge_ways, edge_ways
+
+    net = network_from_osm(TINY)
+    direct = edge_ways(net, TINY)
+    first = cached_edge_ways(net, TINY, tmp_path)
+    (entry,) = tmp_path.glob("ways-*.npz")
+    again = cached_edge_ways(net, TINY, tmp_path)
+    for w in (first, again):
+        assert list(w.way_id) == list(direct.way_id) and list(w.name) == list(direct.name)
+    entry.write_bytes(entry.read_bytes()[:20])
+    rebuilt = cached_edge_ways(net, TINY, tmp_path)
+    assert list(rebuilt.way_id) == list(direct.way_id)
+    assert (entry.parent / (entry.name + ".manifest.json")).is_file() or any(
+        tmp_path.glob("*.manifest.json"))

@@ -5,8 +5,8 @@ each request, ride-time limits of 1.1-2.5 times the direct ride plus a few minut
 route-duration limit on some problems). For each random route and request, every pair of
 insertion positions is judged by the kernels the searches use and by
 :func:`check_routes`; they must agree on every one, and both outcomes must occur. Loosening
-a window or a ride-time limit inside the kernels by a few seconds makes these tests fail
-(the mutation check in the module's last test).
+a window or a ride-time limit inside the kernels by a few seconds is caught by the same kind
+of agreement check (the mutation check in :mod:`test_routing_limits_mutation`).
 """
 
 from __future__ import annotations

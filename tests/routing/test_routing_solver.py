@@ -77,7 +77,8 @@ def test_returned_plan_passes_the_checker(line):
     ({"time_limit_s": 0}, "time_limit_s"),
     ({"first_solution": "NOPE"}, "first_solution"),
     ({"metaheuristic": "NOPE"}, "metaheuristic"),
-    ({"num_workers": 2}, "num_workers"),
+    ({"num_workers": 0}, "num_workers"),
+    ({"num_workers": 17}, "num_workers"),
 ])
 def test_search_options_validate(kw, field):
     with pytest.raises(ValueError, match=f"^{field}"):

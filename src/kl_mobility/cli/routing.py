@@ -60,6 +60,10 @@ def _search_args(p: argparse.ArgumentParser, default_limit: float) -> None:
                    f"{d.route_minimiser}")
     p.add_argument("--search-seed", type=options.seed, default=d.seed, metavar="N",
                    help=f"seed of the ejection and ruin-and-recreate searches (default {d.seed})")
+    p.add_argument("--workers", type=options.int_at_least(1), default=d.num_workers,
+                   metavar="N", help="independent distance-search workers run at once in "
+                   "threads, each with its own start plans and seeds, the best plan kept "
+                   f"(default {d.num_workers}; more than the free cores only splits them)")
 
 
 def _options(args: argparse.Namespace):
@@ -69,7 +73,8 @@ def _options(args: argparse.Namespace):
     try:
         return SearchOptions(time_limit_s=args.time_limit, first_solution=args.first_solution,
                              metaheuristic=args.metaheuristic,
-                             route_minimiser=args.route_minimiser, seed=args.search_seed)
+                             route_minimiser=args.route_minimiser, seed=args.search_seed,
+                             num_workers=args.workers)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
 

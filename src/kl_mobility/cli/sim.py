@@ -110,6 +110,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"scenario {scenario.name}, seed {seed}: results in {out}")
     print(format_kpis(kpis))
     print(format_co2_note(scenario))
+    print(format_car_terms(scenario))
     if "co2_same_demand_drivetrain_effect_kg" in kpis:
         print(f"same demand as the source run: fleet CO2e change "
               f"{kpis['co2_same_demand_fleet_change_kg']:+,.0f} kg = drivetrain "
@@ -135,6 +136,18 @@ def format_co2_note(scenario) -> str:
             f"{em.car_g_per_vkm:.1f} g CO2e/car-km (FACTS.md 6), bus convention "
             f"'{em.bus_convention}', fleet well to wheel; all assumptions with values and "
             f"sources in co2.json. {OUTSIDE_THE_MODEL}")
+
+
+def format_car_terms(scenario) -> str:
+    """The driver-experience terms of the car alternative (``demand.json`` "car_terms")."""
+    d = scenario.demand
+    return (f"car time in the mode choice: free flow + junction and signal delays (signal "
+            f"stop {d.car_signal_stop_share:g} x {d.car_signal_wait_s:g} s, give way at "
+            f"{d.car_give_way_speed_kmh:g} km/h, {d.car_accel_mps2:g}/{d.car_decel_mps2:g} "
+            f"m/s2) + walks {d.car_walk_min:g} min ({d.car_walk_centre_min:g} in the centre) + "
+            f"parking search {d.car_park_search_min:g} min ({d.car_park_search_centre_min:g} "
+            f"in the centre, calibrated); a speed cap changes only the first two "
+            f"(demand.json car_terms)")
 
 
 def format_rounds(kpis: dict, scenario) -> str:

@@ -33,6 +33,7 @@ from kl_mobility.config import check_choice, check_finite_fields, check_range
 
 __all__ = [
     "ASSUMPTIONS",
+    "CITY_CENTRE",
     "DEFAULT_ATTRACTORS",
     "DEFAULT_EXTERNAL_ZONES",
     "AttractorConfig",
@@ -132,6 +133,9 @@ DEFAULT_EXTERNAL_ZONES: tuple[ExternalZoneConfig, ...] = (
     ExternalZoneConfig("Moelschbach", 49.3817, 7.8164, 1163.0, 83.0),
 )
 
+CITY_CENTRE = (49.4447, 7.7689)
+"""City centre coordinate (lat, lon), Wikipedia "Kaiserslautern" (FACTS.md section 1)."""
+
 ASSUMPTIONS: dict[str, str] = {
     "hourly profiles": "weekday time-of-day profiles (outbound_profile, return_profile): no "
     "Kaiserslautern profile offline; shape with morning and afternoon peaks assumed",
@@ -139,6 +143,10 @@ ASSUMPTIONS: dict[str, str] = {
     "attractor sizes without a FACTS.md figure",
     "gravity_decay_per_min": "distance decay of the gravity model",
     "logit coefficients": "beta_* time and cost sensitivities",
+    "driver experience": "car_walk_min, car_walk_centre_min, car_park_search_min, "
+    "car_centre_radius_m, car_signal_stop_share, car_signal_wait_s, car_give_way_speed_kmh, "
+    "car_accel_mps2, car_decel_mps2 (kl_mobility.demand.driving); "
+    "car_park_search_centre_min is calibrated on the one published door-to-door time",
     "speeds": "walk_speed_kmh, bike_speed_kmh, intrazonal_speed_kmh, external_speed_kmh",
     "costs": "car_cost_eur_per_km, bus_fare_eur, assumed on-demand fare",
     "bus approximation": "bus_headway_min (core), bus_ivt_factor, bus hours start",
@@ -222,8 +230,33 @@ class DemandConfig:
     # --- level of service ----------------------------------------------------------------
     walk_speed_kmh: float = 4.5
     bike_speed_kmh: float = 15.0
-    car_access_min: float = 3.0
-    """Assumption: parking search plus walk to and from the car, minutes per car trip."""
+    # driver experience beyond the free-flow time (kl_mobility.demand.driving)
+    car_walk_min: float = 1.0
+    """Assumption: walk between the car and the trip's end, minutes at each end (outside
+    the centre: the car stands at the house or a car park beside the destination)."""
+    car_walk_centre_min: float = 3.0
+    """Assumption: the same walk at an end in the city centre (garages, street parking a
+    few hundred metres away)."""
+    car_park_search_min: float = 0.5
+    """Assumption: parking search at a destination outside the centre, minutes."""
+    car_park_search_centre_min: float = 6.7
+    """Calibrated: parking search at a destination in the centre, minutes; the value that
+    makes campus -> Fruchthalle 17 min door to door on the baseline network (FACTS.md
+    section 3; :func:`kl_mobility.validity.calibrated_centre_search_min`)."""
+    car_centre_radius_m: float = 800.0
+    """Assumption: zones within this distance of the city centre coordinate (FACTS.md
+    section 1) have the centre's walk and parking search."""
+    car_signal_stop_share: float = 0.5
+    """Assumption: probability that a car stops at a traffic signal (red share of the
+    cycle)."""
+    car_signal_wait_s: float = 20.0
+    """Assumption: mean wait of a car stopped at a signal, seconds (half the red time)."""
+    car_give_way_speed_kmh: float = 15.0
+    """Assumption: speed a car slows to where it gives way at a junction without signals."""
+    car_accel_mps2: float = 1.5
+    """Assumption: mean acceleration of a car in town (m/s2)."""
+    car_decel_mps2: float = 2.0
+    """Assumption: mean comfortable deceleration of a car in town (m/s2)."""
     car_cost_eur_per_km: float = 0.20
     """Assumption: perceived car running cost."""
     intrazonal_speed_kmh: float = 25.0
@@ -345,12 +378,18 @@ class DemandConfig:
         for name in ("attraction_per_resident", "attraction_per_nonres_m2",
                      "attraction_per_shop", "attraction_per_amenity", "attraction_per_school",
                      "car_cost_eur_per_km", "bus_fare_eur", "fare_eur", "fare_per_km_eur",
-                     "car_access_min", "external_intrazonal_m", "boundary_band_m",
+                     "car_walk_min", "car_walk_centre_min", "car_park_search_min",
+                     "car_park_search_centre_min", "car_centre_radius_m",
+                     "car_signal_wait_s", "car_give_way_speed_kmh",
+                     "external_intrazonal_m", "boundary_band_m",
                      "external_facility_factor",
                      "prebook_share"):
             check_range(name, getattr(self, name), 0.0)
         check_range("prebook_share", self.prebook_share, 0.0, 1.0)
         check_range("gravity_decay_per_min", self.gravity_decay_per_min, 0.0, 10.0)
+        check_range("car_signal_stop_share", self.car_signal_stop_share, 0.0, 1.0)
+        for name in ("car_accel_mps2", "car_decel_mps2"):
+            check_range(name, getattr(self, name), 0.0, 10.0, lo_open=True)
         _check_profile("outbound_profile", self.outbound_profile)
         _check_profile("return_profile", self.return_profile)
         for name in ("walk_speed_kmh", "bike_speed_kmh", "intrazonal_speed_kmh",

@@ -2,9 +2,13 @@
 
 Level of service (per zone pair, minutes and euros)
 ---------------------------------------------------
-- car: fastest network time between the zones' nodes (+ external offsets; intrazonal:
-  ``intrazonal_m`` at ``intrazonal_speed_kmh``) + ``car_access_min``; cost
-  ``car_cost_eur_per_km`` x network distance.
+- car: driving time = fastest network time between the zones' nodes (+ external offsets;
+  intrazonal: ``intrazonal_m`` at ``intrazonal_speed_kmh``) + the junction and signal
+  delays along that path; plus the terminal times (:mod:`kl_mobility.demand.driving`):
+  parking search at the destination (weighted as in-vehicle time) and walking to and from
+  the car (weighted as ``beta_access_per_min``, like the walk to the bus); cost
+  ``car_cost_eur_per_km`` x network distance. The bus and on-demand in-vehicle times are
+  multiples of the driving time (they meet the same junctions), without terminal times.
 - walk / bike: network distance at ``walk_speed_kmh`` / ``bike_speed_kmh``.
 - bus (approximation of the SWK network, FACTS.md section 5, stops = OSM ``highway=bus_stop``):
   walk to and from the nearest stop (``bus_access_m`` of both zones), wait half the larger
@@ -79,6 +83,7 @@ from typing import Any
 import numpy as np
 
 from kl_mobility.demand.config import DemandConfig
+from kl_mobility.demand.driving import terminal_min, zone_driving_min
 from kl_mobility.demand.schema import ALT_MODES
 from kl_mobility.demand.zones import ZoneTable
 from kl_mobility.kernels.shortest_path import INF_TIME
@@ -256,7 +261,7 @@ def local_service(districts: np.ndarray, depart_s: np.ndarray, served: np.ndarra
 class ZoneLos:
     """Level of service between zones (``k x k`` float64 arrays, minutes / metres)."""
 
-    car_min: np.ndarray  # in-vehicle car time incl. external offsets
+    car_min: np.ndarray  # driving time incl. external offsets and junction delays
     dist_m: np.ndarray
     reachable: np.ndarray  # bool
     distinct_nodes: np.ndarray  # bool: representative nodes differ (on-demand possible)
@@ -265,12 +270,27 @@ class ZoneLos:
     pt: ZonePtLos | None = None
     """Timetable times per period (``pt.mode_choice = "router"``), else ``None``."""
     pt_transfer_penalty_min: float = 0.0
+    car_junction_min: np.ndarray | None = None
+    """Junction and signal delays inside ``car_min`` (``None``: none, a hand-made table)."""
+    car_walk_min: np.ndarray | None = None
+    """Walk to and from the car (``None``: none, a hand-made table)."""
+    car_search_min: np.ndarray | None = None
+    """Parking search at the destination (``None``: none, a hand-made table)."""
 
     @property
     def n_slots(self) -> int:
         """Bus situations a trip can be in: 0 = no bus; then 1 = bus running (factor
         model) or 1 + p = period p of the timetable (router)."""
         return 2 if self.pt is None else 1 + self.pt.n_periods
+
+    @property
+    def car_door_to_door_min(self) -> np.ndarray:
+        """The car's door-to-door time: driving time + walks + parking search (minutes)."""
+        out = self.car_min.copy()
+        for part in (self.car_walk_min, self.car_search_min):
+            if part is not None:
+                out += part
+        return out
 
 
 def zone_los(zones: ZoneTable, oracle, config: DemandConfig, *, pt: ZonePtLos | None = None,
@@ -289,12 +309,21 @@ def zone_los(zones: ZoneTable, oracle, config: DemandConfig, *, pt: ZonePtLos | 
     dist_m[diag, diag] = zones.intrazonal_m
     car_s[diag, diag] = zones.intrazonal_m / (config.intrazonal_speed_kmh / 3.6)
     reachable[diag, diag] = True
+    driving = zone_driving_min(oracle.network, zones.node, zones.signal_node, config)
+    # the driver's route may differ from the free-flow fastest one; the difference is the
+    # delay the driver experiences (>= 0: delays are >= 0)
+    junction = np.where(reachable & np.isfinite(driving), np.maximum(
+        driving - car_s / 60.0 + off_s[:, None] / 60.0 + off_s[None, :] / 60.0, 0.0), 0.0)
+    np.fill_diagonal(junction, 0.0)
+    walk, search = terminal_min(zones.lat, zones.lon, zones.is_external, config)
     distinct = zones.node[:, None] != zones.node[None, :]
     walk_mpm = config.walk_speed_kmh * 1000.0 / 60.0
     access = (zones.bus_access_m[:, None] + zones.bus_access_m[None, :]) / walk_mpm
     wait = np.maximum(zones.bus_headway_min[:, None], zones.bus_headway_min[None, :]) / 2.0
-    return ZoneLos(car_s / 60.0, dist_m, reachable, distinct, access, wait, pt,
-                   transfer_penalty_min)
+    return ZoneLos(car_s / 60.0 + junction, dist_m, reachable, distinct, access, wait, pt,
+                   transfer_penalty_min, car_junction_min=junction,
+                   car_walk_min=walk[:, None] + walk[None, :],
+                   car_search_min=np.broadcast_to(search[None, :], junction.shape))
 
 
 def _fallback_periods(bounds_s: tuple[int, ...], config: DemandConfig) -> np.ndarray:
@@ -375,7 +404,10 @@ def _base_utilities(los: ZoneLos, config: DemandConfig, asc: Mapping[str, float]
     """Utilities ``[4, k, k]`` of car, walk, bike, bus (bus always computed)."""
     km = los.dist_m / 1000.0
     v = np.empty((4, *los.car_min.shape))
-    v[CAR] = (config.beta_ivt_per_min * (los.car_min + config.car_access_min)
+    walk = 0.0 if los.car_walk_min is None else los.car_walk_min
+    search = 0.0 if los.car_search_min is None else los.car_search_min
+    v[CAR] = (config.beta_ivt_per_min * (los.car_min + search)
+              + config.beta_access_per_min * walk
               + config.beta_cost_per_eur * config.car_cost_eur_per_km * km)
     v[WALK] = asc["walk"] + config.beta_walk_per_min * km / config.walk_speed_kmh * 60.0
     v[BIKE] = asc["bike"] + config.beta_bike_per_min * km / config.bike_speed_kmh * 60.0

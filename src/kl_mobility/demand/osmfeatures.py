@@ -3,6 +3,7 @@
 One streaming pass (``xml.etree.ElementTree.iterparse``) over the file: node coordinates,
 building footprints (area by the shoelace formula in local metres, centroid), POIs
 (``shop=*``, visitor ``amenity=*``, schools) as nodes or way centroids, ``highway=bus_stop``
+and ``highway=traffic_signals``
 nodes, and non-residential land use polygons (``landuse`` commercial, industrial, retail,
 military). A building counts as residential when its type is a housing type or the
 unspecific ``yes``, it carries no shop/amenity/office tag and its centroid is not inside a
@@ -16,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,7 @@ __all__ = ["BUILDING_NONRES", "BUILDING_OTHER", "BUILDING_RES", "POI_AMENITY", "
 
 log = logging.getLogger(__name__)
 
-_VERSION = 1
+_VERSION = 2
 BUILDING_RES, BUILDING_NONRES, BUILDING_OTHER = 0, 1, 2
 POI_SHOP, POI_AMENITY, POI_SCHOOL = 0, 1, 2
 
@@ -77,6 +78,8 @@ class OsmFeatures:
     poi_kind: np.ndarray
     stop_lat: np.ndarray
     stop_lon: np.ndarray
+    signal_osmid: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    """OSM ids of the nodes tagged ``highway=traffic_signals``."""
 
     def to_npz(self, path: Path) -> None:
         def write(tmp: Path) -> None:
@@ -120,6 +123,7 @@ def parse_osm_features(path: str | Path, progress: ProgressCallback | None = Non
     b_rows: list[tuple[float, float, float, int]] = []
     p_rows: list[tuple[float, float, int]] = []
     stops: list[tuple[float, float]] = []
+    signals: list[int] = []
     landuse: list[np.ndarray] = []
     lat0 = 0.0
     k = math.pi / 180.0 * EARTH_RADIUS_M
@@ -137,6 +141,8 @@ def parse_osm_features(path: str | Path, progress: ProgressCallback | None = Non
                     if tags:
                         if tags.get("highway") == "bus_stop":
                             stops.append((lat, lon))
+                        elif tags.get("highway") == "traffic_signals":
+                            signals.append(int(el.get("id", "0")))
                         kind = _poi_kind(tags)
                         if kind is not None:
                             p_rows.append((lat, lon, kind))
@@ -182,7 +188,7 @@ def parse_osm_features(path: str | Path, progress: ProgressCallback | None = Non
     report(progress, "OSM buildings and POIs", 1, 1)
     return OsmFeatures(b[:, 0].copy(), b[:, 1].copy(), b[:, 2].copy(), bkind,
                        p[:, 0].copy(), p[:, 1].copy(), p[:, 2].astype(np.int8),
-                       s[:, 0].copy(), s[:, 1].copy())
+                       s[:, 0].copy(), s[:, 1].copy(), np.asarray(signals, np.int64))
 
 
 def _building_kind(tags: dict[str, str]) -> int:

@@ -19,7 +19,7 @@ resident, plus its own ``attraction`` (e.g. the Einsiedlerhof industrial area).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -65,6 +65,9 @@ class ZoneTable:
     point_node: np.ndarray  # int32
     point_pop: np.ndarray
     point_attr: np.ndarray
+    signal_node: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Network nodes with traffic signals (OSM ``highway=traffic_signals``), for the car's
+    junction delays (:mod:`kl_mobility.demand.driving`)."""
 
     @property
     def n_zones(self) -> int:
@@ -203,4 +206,6 @@ def build_zones(network: RoadNetwork, features: OsmFeatures, config: DemandConfi
         point_node=np.concatenate([point_node[order_pts], e_node]).astype(np.int32),
         point_pop=np.concatenate([pop[order_pts], e_pop]),
         point_attr=np.concatenate([attr[order_pts], e_attr]),
+        signal_node=np.flatnonzero(np.isin(np.asarray(network.node_osmid, np.int64),
+                                           np.asarray(features.signal_osmid, np.int64))),
     )

@@ -15,10 +15,18 @@ from pathlib import Path
 
 import numpy as np
 
+from kl_mobility.network.cache import (
+    LOAD_ERRORS,
+    cache_file_ok,
+    default_cache_dir,
+    file_sha256,
+    report_damaged,
+    write_cache_file,
+)
 from kl_mobility.network.graph import RoadNetwork
 from kl_mobility.network.osm import NetworkSourceError, is_drivable_way, open_osm
 
-__all__ = ["EdgeWays", "edge_ways"]
+__all__ = ["EdgeWays", "cached_edge_ways", "edge_ways"]
 
 
 class EdgeWays:
@@ -76,3 +84,37 @@ def edge_ways(network: RoadNetwork, osm_path: str | Path) -> EdgeWays:
         if hit is not None:
             way_id[e], name[e], ref[e] = hit
     return EdgeWays(way_id, name, ref)
+
+
+WAYS_FORMAT = 1
+"""Bumped whenever :func:`edge_ways` changes what it produces (invalidates the cache)."""
+
+
+def cached_edge_ways(network: RoadNetwork, osm_path: str | Path,
+                     cache_dir: str | Path | None = None) -> EdgeWays:
+    """:func:`edge_ways`, cached in ``cache_dir`` (default ``networks/``) beside the network
+    under the SHA-256 of the OSM file and the network's size (speed caps change neither);
+    a damaged entry is reported and rebuilt."""
+    osm_path = Path(osm_path)
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    key = f"{file_sha256(osm_path)[:16]}-{network.n_nodes}-{network.n_edges}-v{WAYS_FORMAT}"
+    target = cache / f"ways-{key}.npz"
+    if cache_file_ok(target):
+        try:
+            with np.load(target, allow_pickle=False) as z:
+                ways = EdgeWays(z["way_id"], z["name"].astype(object), z["ref"].astype(object))
+            if ways.way_id.shape[0] == network.n_edges:
+                return ways
+            report_damaged(target, "edge count differs")
+        except LOAD_ERRORS as exc:
+            report_damaged(target, f"unreadable: {exc}")
+    ways = edge_ways(network, osm_path)
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, way_id=ways.way_id, name=ways.name.astype(np.str_),
+                     ref=ways.ref.astype(np.str_))
+
+    cache.mkdir(parents=True, exist_ok=True)
+    write_cache_file(target, write)
+    return ways

@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["GPKG_CRS", "OSM_ATTRIBUTION", "SEGMENT_COLUMNS", "district_layers", "edges_geojson",
-           "network_ways", "node_point_layer", "run_gpkg_layers", "segment_layer", "stop_layer", "stops_geojson", "write_geojson",
-           "write_gpkg", "write_report_gpkg", "zone_layer"]
+           "network_ways", "node_point_layer", "run_gpkg_layers", "segment_layer",
+           "stop_layer", "stops_geojson", "write_geojson", "write_gpkg", "write_report_gpkg",
+           "zone_layer"]
 
 _EDGE_VALUES = ("vkm_total", "vkm_occupied", "passenger_km", "n_traversals")
 
@@ -337,30 +338,20 @@ def _write_layers(work: Path, layers: dict[str, tuple[Any, str]], title: str) ->
             dataset_options={"VERSION": "1.2"} if k == 0 else None)  # QGIS/GDAL < 3.9 too
 
 
-_WAYS_CACHE: dict[tuple[str, int, int, str], Any] = {}
-"""The last network's ways (speed caps change speeds, not the edges, so a scenario with
-Tempo 30 shares the entry of its base network)."""
-
-
-def network_ways(network: Any, osm_path: str | Path | None = None) -> Any:
-    """:func:`kl_mobility.network.ways.edge_ways` of ``network`` from ``osm_path`` (default:
-    the file the network was built from, ``network.meta["source"]``); kept per process for
-    the same file and network, so the runs of a batch worker read the ways once. A network
-    without a source file is a ``ValueError`` saying so."""
-    from kl_mobility.network.ways import edge_ways
+def network_ways(network: Any, osm_path: str | Path | None = None, *,
+                 cache_dir: str | Path | None = None) -> Any:
+    """:func:`kl_mobility.network.ways.cached_edge_ways` of ``network`` from ``osm_path``
+    (default: the file the network was built from, ``network.meta["source"]``), cached in
+    ``cache_dir`` beside the network. A network without a source file is a
+    ``ValueError`` saying so."""
+    from kl_mobility.network.ways import cached_edge_ways
 
     src = osm_path if osm_path is not None else network.meta.get("source", "")
     path = Path(str(src))
     if not src or not path.is_file():
         raise ValueError(f"the OSM way ids of the GeoPackage need the network's OSM file; "
                          f"{src or 'none'} is not a file")
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns,
-           f"{network.n_nodes}/{network.n_edges}")
-    if key not in _WAYS_CACHE:
-        _WAYS_CACHE.clear()
-        _WAYS_CACHE[key] = edge_ways(network, path)
-    return _WAYS_CACHE[key]
+    return cached_edge_ways(network, path, cache_dir)
 
 
 def run_gpkg_layers(network: Any, ways: Any, result: Any, *,

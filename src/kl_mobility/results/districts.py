@@ -27,7 +27,8 @@ weighted by residents) who reach Kaiserslautern Hbf and the RPTU campus within
 model's destination weights: residents, non-residential floor space, shops, schools; a
 proxy for jobs and services, FACTS.md has no job counts by place) reachable within it, by
 
-- **car**: fastest network time + ``demand.car_access_min``;
+- **car**: door to door: driving time with junction and signal delays + walks + parking
+  search (:attr:`kl_mobility.demand.modechoice.ZoneLos.car_door_to_door_min`);
 - **bus** as modelled by the demand model: walk to and from the stop + half the headway +
   ``bus_ivt_factor`` x car time (no timetable);
 - **on-demand**: the run's mean wait of the served requests from the district of most of
@@ -284,7 +285,7 @@ def accessibility_table(zones: Any, oracle: Any, config: Any, districts: Distric
     from kl_mobility.demand.modechoice import zone_los
 
     los = zone_los(zones, oracle, config)
-    car = los.car_min + config.car_access_min
+    car = los.car_door_to_door_min
     bus = los.bus_access_min + los.bus_wait_min + config.bus_ivt_factor * los.car_min
     reach = los.reachable
     # residents of each zone by the district of each of its points (as district_table)

@@ -20,6 +20,8 @@ METAHEURISTICS = tuple(
 #: ``ges``: guided ejection search (:mod:`kl_mobility.routing.ges`); ``ortools``: remove a
 #: route and let OR-Tools re-insert its requests (the earlier pass, kept for comparison).
 ROUTE_MINIMISERS = ("ges", "ortools")
+#: Most workers of the distance search (``SearchOptions.num_workers``).
+MAX_WORKERS = 16
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,11 @@ class SearchOptions:
     completes tight dial-a-ride instances where the parallel variant leaves requests out).
     Other strategies are tried in turn while a plan leaves requests unserved.
     ``metaheuristic``: an OR-Tools ``LocalSearchMetaheuristic`` name.
-    ``num_workers``: OR-Tools' routing search is single-threaded; only 1 is accepted (kept
-    as a named option so a parallel backend can be added without changing callers).
+    ``num_workers``: independent workers of the distance search after the ejection search
+    (ruin and recreate from their own start plans and seeds, at once in threads; the best
+    plan by routes, distance and worker number is kept, see
+    :func:`kl_mobility.routing.model._distance_portfolio`); 1 = one worker, no threads.
+    OR-Tools' own search stays single-threaded.
     ``vehicle_reduction``: run the route-reduction pass; ``None`` = when the problem has a
     fixed vehicle cost. ``reduction_share``: share of the budget for the first solve and the
     reduction pass, the rest polishes distance.
@@ -59,7 +64,7 @@ class SearchOptions:
         if self.first_solution is not None:
             check_choice("first_solution", self.first_solution, FIRST_SOLUTION_STRATEGIES)
         check_choice("metaheuristic", self.metaheuristic, METAHEURISTICS)
-        check_range("num_workers", self.num_workers, 1, 1)
+        check_range("num_workers", self.num_workers, 1, MAX_WORKERS)
         check_range("reduction_share", self.reduction_share, 0.0, 1.0)
         check_choice("route_minimiser", self.route_minimiser, ROUTE_MINIMISERS)
         if self.time_scale is not None:
