@@ -30,6 +30,7 @@ Requests assigned in an earlier batch stay with their vehicle (they are not re-a
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 
 from kl_mobility.config import check_range

@@ -71,9 +71,12 @@ def _same_members(a, b, s):
 
 
 @njit
-def _enumerate(tab, cand, fleet, sch, reqs, cost_kind, rv_cost, rv_i, rv_j, keep, max_size,
-               cap0):
+def _enumerate(tab, cand, fleet, sch, reqs, rv, keep, limits):
+    """``rv = (cost, i, j)`` of the request-vehicle graph, ``limits = (cost_kind,
+    max_size, initial trip capacity)``; see :func:`enumerate_trips`."""
     tab, fleet, sch, reqs = Tables(*tab), Fleet(*fleet), Schedules(*sch), Request(*reqs)
+    rv_cost, rv_i, rv_j = rv
+    cost_kind, max_size, cap0 = limits
     width = sch.node.shape[1]
     S = max_size
     n_cap = cap0
@@ -243,9 +246,10 @@ class Trips:
         return int(self.k.shape[0])
 
 
-def enumerate_trips(tables: Tables, cand, fleet: Fleet, sched: Schedules, reqs: Request,
-                    cost_kind: int, rv: tuple[np.ndarray, np.ndarray, np.ndarray],
-                    keep: np.ndarray, max_size: int) -> Trips:
+def enumerate_trips(tables: Tables, cand, fleet: Fleet, sched: Schedules,  # noqa: PLR0913
+                    reqs: Request, cost_kind: int,
+                    rv: tuple[np.ndarray, np.ndarray, np.ndarray], keep: np.ndarray,
+                    max_size: int) -> Trips:
     """Every feasible trip of up to ``max_size`` requests of the batch ``reqs`` (arrays
     ``[R]``) for each vehicle ``cand[k]`` (start states in ``fleet`` as for the cost
     matrix), built as the module docstring says from the request-vehicle costs and
@@ -257,7 +261,7 @@ def enumerate_trips(tables: Tables, cand, fleet: Fleet, sched: Schedules, reqs: 
     if max_size < 1:
         raise ValueError(f"max_size must be >= 1, got {max_size}")
     cap0 = max(16, 4 * int(np.count_nonzero(keep)))
-    out = _enumerate(*_plain(_tables(tables), cand, fleet, sched, reqs, np.int64(cost_kind),
-                             rv_cost, rv_i, rv_j, np.ascontiguousarray(keep, np.bool_),
-                             np.int64(max_size), np.int64(cap0)))
+    out = _enumerate(*_plain(_tables(tables), cand, fleet, sched, reqs, (rv_cost, rv_i, rv_j),
+                             np.ascontiguousarray(keep, np.bool_),
+                             (np.int64(cost_kind), np.int64(max_size), np.int64(cap0))))
     return Trips(out)
