@@ -1,5 +1,5 @@
-"""Packed kernels cost no speed: a simulated day with the packed dispatch kernels against
-the same day with the positional kernels they replaced, in the same process.
+"""Packed kernels cost no speed: simulated days with the packed dispatch kernels against
+the same days with the positional kernels they replaced, in the same process.
 
 The kernels take packs of arrays (:mod:`kl_mobility.kernels._pack`). This file keeps a
 reference copy of the previous kernels, which took every array as its own positional
@@ -11,9 +11,9 @@ sample). Each day is simulated ``KL_PACKING_ROUNDS`` times (default 3) per engin
 alternating, and the least CPU time (``time.process_time``) of each is compared; the
 trips, vehicles, edges, events and occupancy tables must be equal.
 
-Reported: ``ratio`` = packed CPU s / positional CPU s per policy. Asserted: the tables are
-equal, and the ratio stays below 1.05 (a 5 % allowance for noise on a shared machine; a
-real cost of packing, a per-call overhead, would show on every round).
+Reported: ``ratio`` = packed CPU s / positional CPU s (least of the rounds). Asserted: the
+results are equal, and the ratio stays below 1.05 (a 5 % allowance for noise on a shared
+machine; a real cost of packing, a per-call overhead, would show on every round).
 
 Run: ``python -m pytest benchmarks/bench_packing.py -s``.
 """

@@ -15,8 +15,8 @@ import pytest
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
-    ("batch", "dispatchbench", "runner", "rounds", "samedemand", "sensitivity"),
-    ("planning", "report", "testing"),
+    ("batch", "dispatchbench", "runner", "rounds", "samedemand", "sensitivity", "size"),
+    ("planning", "report", "sweep", "testing"),
     ("calibration", "citywide", "context", "instance", "scenario", "validity"),
     ("sim", "dispatch", "routing", "emissions", "economics"),
     ("results",),

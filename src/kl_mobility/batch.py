@@ -13,6 +13,8 @@ Layout under ``batch_dir`` (``results/<batch>/``)::
     batch.json                every run's outcome of the last invocation (done/skipped/failed)
     runs.csv                  tidy KPIs: scenario, seed, kpi, value (one row per figure)
     summary.csv               per scenario and KPI: n, mean, std, ci95_low, ci95_high
+    sweep.csv                 with sweep files (:mod:`kl_mobility.sweep`): per grid point
+                              (scenario), its grid values
     districts.csv, district_dest.csv, hours.csv, accessibility.csv
                               who gains, mean over seeds per scenario and district / hour
                               (``*_runs.csv``: every run's rows with scenario and seed;
@@ -71,6 +73,7 @@ from kl_mobility.io import (
 )
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.scenario import Scenario, scenario_from_file, scenario_from_mapping
+from kl_mobility.sweep import is_sweep_file, read_sweep, sweep_table
 
 __all__ = [
     "BatchResult",
@@ -93,11 +96,13 @@ RunFunction = Callable[..., Mapping[str, Any]]
 
 RUN_FILE = "run.json"
 SCENARIO_FILE = "scenario.json"
+SWEEP_FILE = "sweep.csv"
+"""Beside ``runs.csv`` when the batch holds sweep files: one row per grid point."""
 
 
-_PRESENTATION = ("cli/", "batch.py", "report/html.py", "report/plots.py", "report/gis.py",
-                 "report/basemap.py", "report/content.py", "report/i18n.py", "report/maps.py",
-                 "report/paired.py", "report/units.py")
+_PRESENTATION = ("cli/", "batch.py", "sweep.py", "size.py", "report/html.py",
+                 "report/plots.py", "report/gis.py", "report/basemap.py", "report/content.py",
+                 "report/i18n.py", "report/maps.py", "report/paired.py", "report/units.py")
 """Modules that do not change what a run computes; left out of the code version."""
 
 
@@ -196,7 +201,8 @@ def plan_batch(
     version: str | None = None,
 ) -> list[RunSpec]:
     """Read and validate every scenario file (all errors before anything runs) and list the
-    runs. Scenario names must be unique in a batch (they name the result folders)."""
+    runs. A sweep file (:mod:`kl_mobility.sweep`) stands for one scenario per grid point.
+    Scenario names must be unique in a batch (they name the result folders)."""
     if not files:
         raise InputError("no scenario files given")
     version = version or code_version()
@@ -205,15 +211,19 @@ def plan_batch(
     specs = []
     seen: dict[str, str] = {}
     for f in files:
-        scenario = scenario_from_file(f)
-        if scenario.name in seen:
-            raise InputError(f"{f}: scenario name '{scenario.name}' also used by {seen[scenario.name]}"
-                             "; names must be unique in a batch")
-        seen[scenario.name] = str(f)
-        for seed in seeds:
-            specs.append(RunSpec(scenario.name, str(f), scenario.to_mapping(), int(seed),
-                                 run_key(scenario, seed, version),
-                                 str(batch_dir / scenario.name / str(seed)), version))
+        if is_sweep_file(f):  # a parameter grid: one scenario per point
+            scenarios = [p.scenario for p in read_sweep(f).points]
+        else:
+            scenarios = [scenario_from_file(f)]
+        for scenario in scenarios:
+            if scenario.name in seen:
+                raise InputError(f"{f}: scenario name '{scenario.name}' also used by "
+                                 f"{seen[scenario.name]}; names must be unique in a batch")
+            seen[scenario.name] = str(f)
+            for seed in seeds:
+                specs.append(RunSpec(scenario.name, str(f), scenario.to_mapping(), int(seed),
+                                     run_key(scenario, seed, version),
+                                     str(batch_dir / scenario.name / str(seed)), version))
     return specs
 
 
@@ -472,9 +482,17 @@ def run_batch(
     """
     batch_dir = Path(batch_dir).absolute()
     specs = plan_batch(files, seeds, batch_dir, version=version)
-    return run_specs(specs, batch_dir, run_fn=run_fn, scheduler=scheduler, workers=workers,
-                     client=client, progress=progress, on_outcome=on_outcome,
-                     shared_store=shared_store, dashboard=dashboard)
+    sweeps = [read_sweep(f) for f in files if is_sweep_file(f)]
+    result = run_specs(specs, batch_dir, run_fn=run_fn, scheduler=scheduler, workers=workers,
+                       client=client, progress=progress, on_outcome=on_outcome,
+                       shared_store=shared_store, dashboard=dashboard)
+    if sweeps:
+        import pandas as pd
+
+        from kl_mobility.report.summary import write_atomic_csv
+
+        write_atomic_csv(pd.DataFrame(sweep_table(sweeps)), batch_dir / SWEEP_FILE)
+    return result
 
 
 def run_specs(

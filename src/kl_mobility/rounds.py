@@ -120,8 +120,10 @@ def scenario_requests(
 
 
 def _scenario_demand(ctx: RunContext, *, seed: int, service_level: Any,
-                     area: Any = False) -> Demand:
-    """The generated demand of a scenario (``area``: a prepared :func:`service_area`)."""
+                     area: Any = False, same_day: Demand | None = None) -> Demand:
+    """The generated demand of a scenario (``area``: a prepared :func:`service_area`;
+    ``same_day``: a demand of this scenario, seed and area whose draws are reused, see
+    :func:`~kl_mobility.demand.generate_demand`)."""
     from kl_mobility.demand import generate_demand
 
     scenario = ctx.scenario
@@ -133,7 +135,7 @@ def _scenario_demand(ctx: RunContext, *, seed: int, service_level: Any,
         ondemand=has_service,
         service_hours=(scenario.service.start_s, scenario.service.end_s),
         service_area=area, cache_dir=ctx.cache_dir, progress=ctx.progress,
-        transit=ctx.transit,
+        transit=ctx.transit, same_day=same_day,
     )
 
 
@@ -269,7 +271,7 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
                                       else 1)
     rebalancing = scenario.dispatch.policy == "rebalancing"
     area = service_area(scenario, net, stops) if has_service else None
-    gen = {"area": area}
+    gen: dict[str, Any] = {"area": area}
     fc_seed = forecast_seed(seed)
     expected = ServiceLevel.assumed(cfg, start_s=svc.start_s, end_s=svc.end_s)
     demand = fc_demand = day = None
@@ -299,7 +301,8 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
         level = measured_local_level(level, requests, result.trips, cfg)
         response = response_fc = None
         if demand is not None:
-            response = _scenario_demand(ctx, seed=seed, service_level=level, **gen)
+            response = _scenario_demand(ctx, seed=seed, service_level=level, same_day=demand,
+                                        **gen)
             row = rounds.record(len(requests), len(response.requests), level, expected)
         else:  # the requests do not depend on the service: agreement by definition
             row = rounds.record(len(requests), len(requests), level, level)
@@ -313,7 +316,8 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
         demand = day = _next_demand(rounds, demand, response)
         requests, summary = demand.requests, demand.summary()
         if fc_demand is not None:
-            response_fc = _scenario_demand(ctx, seed=fc_seed, service_level=level, **gen)
+            response_fc = _scenario_demand(ctx, seed=fc_seed, service_level=level,
+                                           same_day=fc_demand, **gen)
             fc_demand = _next_demand(rounds, fc_demand, response_fc)
         expected = level
     report(ctx.progress, "demand rounds", rounds.max_rounds, rounds.max_rounds)

@@ -42,3 +42,28 @@ def random_requests(rng: np.random.Generator, n: int, n_nodes: int, t0: int, t1:
         "booking_time_s": booking,
         "alt_mode": pd.Categorical(rng.choice(["car", "walk", "bike", "bus"], n)),
     })
+
+
+class SimpyClock:
+    """The reference clock: :class:`kl_mobility.sim.clock.Clock`'s interface on a
+    ``simpy.Environment`` (each yielded delay becomes ``yield env.timeout(delay)``, as the
+    engine's processes were first written)."""
+
+    def __init__(self, t0: int = 0) -> None:
+        import simpy
+
+        self.env = simpy.Environment(initial_time=t0)
+
+    @property
+    def now(self) -> int:
+        return int(self.env.now)
+
+    def process(self, gen) -> None:
+        self.env.process(self._wrap(gen))
+
+    def _wrap(self, gen):
+        for delay in gen:
+            yield self.env.timeout(delay)
+
+    def run(self) -> None:
+        self.env.run()

@@ -28,7 +28,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from kl_mobility.cli import batch, demand, network, pt, research, routing, sensitivity, sim
+    from kl_mobility.cli import (
+        batch,
+        demand,
+        network,
+        pt,
+        research,
+        routing,
+        sensitivity,
+        sim,
+        size,
+    )
 
     parser = _Parser(
         prog="kl-mobility",
@@ -37,7 +47,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kl-mobility {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (network, demand, pt, sim, routing, research, batch, sensitivity):
+    for module in (network, demand, pt, sim, size, routing, research, batch, sensitivity):
         module.register(sub)
     return parser
 

@@ -34,9 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "RESULTS/NAME/<scenario>/<seed>/; finished runs (same scenario content, seed and "
         "code version) are skipped, so an interrupted batch resumes. A failed run is "
         "reported and does not stop the others. Writes runs.csv and summary.csv (mean and "
-        "95 %% CI over seeds of every KPI) and prints the summary.",
+        "95 %% CI over seeds of every KPI) and prints the summary. A sweep file (a TOML "
+        "file with a [sweep] table: scenario = FILE and [sweep.grid] with arrays of values "
+        "per dotted key, e.g. \"fleet.van.count\" = [20, 40]) stands for one scenario per "
+        "grid point; sweep.csv lists the points' values.",
     )
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml", help="scenario files")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml",
+                   help="scenario files or sweep files")
     p.add_argument("--seeds", type=options.int_at_least(1), default=1, metavar="N",
                    help="number of seeds per scenario (default 1)")
     p.add_argument("--first-seed", type=options.seed, default=0, metavar="S",

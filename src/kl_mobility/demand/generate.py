@@ -97,6 +97,9 @@ class Demand:
     the service cannot take it)."""
     ondemand_draw: np.ndarray | None = None
     """Per trip: the uniform number compared with that probability (fixed by the seed)."""
+    day: _Day | None = field(default=None, repr=False)
+    """The draws no service level changes (``generate_demand(..., same_day=)`` reuses
+    them); ``None`` for a demand not made by :func:`generate_demand`."""
 
     def with_ondemand_probability(self, probability: np.ndarray) -> Demand:
         """The same day with each trip switching to on-demand with ``probability`` (per
@@ -293,43 +296,42 @@ def _streams(seed: int) -> dict[str, np.random.Generator]:
     return {name: np.random.default_rng(s) for name, s in zip(_STREAMS, ss.spawn(len(_STREAMS)))}
 
 
-def generate_demand(
-    network,
-    oracle,
-    config: DemandConfig,
-    *,
-    seed: int,
-    service_level: ServiceLevel | None = None,
-    ondemand: bool = True,
-    service_hours: tuple[int, int] | None = None,
-    service_area: ServiceArea | None = None,
-    zones: ZoneTable | None = None,
-    osm_file: str | Path | None = None,
-    cache_dir: str | Path | None = None,
-    progress: ProgressCallback | None = None,
-    transit: PtSupply | None = None,
-) -> Demand:
-    """One weekday of demand on ``network`` (see the module docstring).
+@dataclass(frozen=True, eq=False)
+class _Day:
+    """The part of a generated day that no service level changes (steps 1-4 and 6 of the
+    module docstring with the base modes): what :func:`generate_demand` reuses when it is
+    handed ``same_day``. ``access``: the service area's ``(available, walk_s)`` per trip,
+    filled on first use."""
 
-    ``service_level``: the on-demand service riders expect (default: the config's assumed
-    level, all day); ``ondemand=False`` or ``ServiceLevel.none()`` gives the base case
-    without on-demand. ``service_hours=(start_s, end_s)`` overrides the service level's hours
-    (seconds since midnight; ``end_s`` may pass midnight, e.g. 19:00-02:00 = 68400, 93600).
-    ``service_area``: the vehicle types' own hours and stops (:class:`ServiceArea`); a trip
-    may then switch to on-demand only when some type can take it, and a stop-based trip's
-    walk to and from the stops replaces ``access_walk_s`` in its on-demand utility (its
-    odds are scaled by ``exp(beta_access_per_min x (walk - access_walk_s) / 60)``).
-    ``zones``: prepared zones (default: built from the OSM extract, cached).
-    ``transit``: the public transport supply (``pt.mode_choice = "router"``): the bus
-    alternative then takes the timetable's per-period times (default: the approximation).
-    """
-    if service_level is None:
-        service_level = ServiceLevel.assumed(config)
-    if not ondemand:
-        service_level = ServiceLevel.none()
-    elif service_hours is not None:
-        service_level = dataclasses.replace(service_level, start_s=int(service_hours[0]),
-                                            end_s=int(service_hours[1]))
+    network: Any
+    oracle: Any
+    config: DemandConfig
+    seed: int
+    service_area: ServiceArea | None
+    transit: PtSupply | None
+    zones: ZoneTable
+    los: Any
+    asc: dict[str, float]
+    shares: np.ndarray
+    p4: np.ndarray
+    depart: np.ndarray
+    o: np.ndarray
+    d: np.ndarray
+    bus_ok: np.ndarray
+    u: np.ndarray
+    base: np.ndarray
+    onode: np.ndarray
+    dnode: np.ndarray
+    trips: pd.DataFrame
+    access: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+
+def _draw_day(network, oracle, config: DemandConfig, *, seed: int,
+              service_area: ServiceArea | None, zones: ZoneTable | None,
+              osm_file: str | Path | None, cache_dir: str | Path | None,
+              progress: ProgressCallback | None, transit: PtSupply | None) -> _Day:
+    """Steps 1-4 and 6 of the module docstring: zones, trip matrix, departures, base modes,
+    trip ends (the streams counts, times, modes, points of ``seed``)."""
     rng = _streams(seed)
     total_steps = 6
     report(progress, _TASK, 0, total_steps)
@@ -346,7 +348,7 @@ def generate_demand(
         asc = {"walk": config.asc_walk, "bike": config.asc_bike, "bus": config.asc_bus}
         shares = expected_shares(mode_probabilities(los, config, asc, ServiceLevel.none())[0],
                                  weights)
-    p4, p_od = mode_probabilities(los, config, asc, service_level)
+    p4 = mode_probabilities(los, config, asc, ServiceLevel.none())[0]
     report(progress, _TASK, 2, total_steps)
 
     # trip matrix: one multinomial draw over outbound and return cells
@@ -365,10 +367,8 @@ def generate_demand(
     depart, leg, o, d = depart[order], leg[order], o[order], d[order]
     report(progress, _TASK, 3, total_steps)
 
-    # mode choice
+    # base mode (the on-demand switch compares u[:, 1] with its probability later)
     bus_ok = bus_slot(los, config, depart)
-    od_ok = service_level.available & _in_window(depart, service_level.start_s,
-                                                  service_level.end_s)
     probs = p4[bus_ok, o, d]
     u = rng["modes"].random((n_trips, 2))
     base = np.minimum((u[:, :1] > np.cumsum(probs, axis=1)[:, :3]).sum(axis=1), 3)
@@ -383,20 +383,6 @@ def generate_demand(
     same = (onode == dnode) & (o != d)  # fall back to the zones' distinct nodes
     onode = np.where(same, zones.node[o], onode)
     dnode = np.where(same, zones.node[d], dnode)
-
-    # switch to on-demand where the service can take the trip
-    p_trip = p_od[bus_ok, o, d]
-    if service_area is not None and service_level.available:
-        external = (zones.offset_s[o] > 0) | (zones.offset_s[d] > 0)
-        p_trip, area_ok = _area_probability(p_trip, service_area, service_level, config,
-                                            depart, network, onode, dnode, external)
-        od_ok &= area_ok
-    if service_level.available and service_level.local is not None:
-        p_trip = _local_probability(p_trip, service_level, config, zones, o, d, depart)
-    p_trip = np.where(od_ok, p_trip, 0.0)
-    choose_od = u[:, 1] < p_trip  # u in [0, 1): never where the probability is 0
-    mode = np.where(choose_od, 4, base).astype(np.int8)
-    report(progress, _TASK, 4, total_steps)
     trips = pd.DataFrame({
         "trip_id": np.arange(n_trips, dtype=np.int64),
         "depart_s": depart,
@@ -409,19 +395,129 @@ def generate_demand(
         "origin_lon": zones.point_lon[po],
         "dest_lat": zones.point_lat[pd_],
         "dest_lon": zones.point_lon[pd_],
-        "mode": pd.Categorical.from_codes(mode, MODES),
+        "mode": pd.Categorical.from_codes(base.astype(np.int8), MODES),
         "base_mode": pd.Categorical.from_codes(base.astype(np.int8), ALT_MODES),
         "car_s": np.rint(los.car_min[o, d] * 60.0).astype(np.int32),
         "dist_m": los.dist_m[o, d].astype(np.float32),
     })
+    return _Day(network, oracle, config, seed, service_area, transit, zones, los, asc,
+                shares, p4, depart, o, d, bus_ok, u, base, onode, dnode, trips)
+
+
+def generate_demand(
+    network,
+    oracle,
+    config: DemandConfig,
+    *,
+    seed: int,
+    service_level: ServiceLevel | None = None,
+    ondemand: bool = True,
+    service_hours: tuple[int, int] | None = None,
+    service_area: ServiceArea | None = None,
+    zones: ZoneTable | None = None,
+    osm_file: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+    transit: PtSupply | None = None,
+    same_day: Demand | None = None,
+) -> Demand:
+    """One weekday of demand on ``network`` (see the module docstring).
+
+    ``service_level``: the on-demand service riders expect (default: the config's assumed
+    level, all day); ``ondemand=False`` or ``ServiceLevel.none()`` gives the base case
+    without on-demand. ``service_hours=(start_s, end_s)`` overrides the service level's hours
+    (seconds since midnight; ``end_s`` may pass midnight, e.g. 19:00-02:00 = 68400, 93600).
+    ``service_area``: the vehicle types' own hours and stops (:class:`ServiceArea`); a trip
+    may then switch to on-demand only when some type can take it, and a stop-based trip's
+    walk to and from the stops replaces ``access_walk_s`` in its on-demand utility (its
+    odds are scaled by ``exp(beta_access_per_min x (walk - access_walk_s) / 60)``).
+    ``zones``: prepared zones (default: built from the OSM extract, cached).
+    ``transit``: the public transport supply (``pt.mode_choice = "router"``): the bus
+    alternative then takes the timetable's per-period times (default: the approximation).
+    ``same_day``: a demand generated by this function with the same network, oracle,
+    config, seed, service area and transit objects (any service level): its trips, departures, base
+    modes, trip ends and draws are taken over instead of drawn again (they do not depend on
+    the service level), so only the on-demand switch is recomputed; the result is the one
+    drawing everything anew gives. Another day raises ``ValueError``.
+    """
+    if service_level is None:
+        service_level = ServiceLevel.assumed(config)
+    if not ondemand:
+        service_level = ServiceLevel.none()
+    elif service_hours is not None:
+        service_level = dataclasses.replace(service_level, start_s=int(service_hours[0]),
+                                            end_s=int(service_hours[1]))
+    total_steps = 6
+    if same_day is None:
+        day = _draw_day(network, oracle, config, seed=seed, service_area=service_area,
+                        zones=zones, osm_file=osm_file, cache_dir=cache_dir,
+                        progress=progress, transit=transit)
+    else:
+        day = _reusable_day(same_day, network, oracle, config, seed, service_area, zones,
+                            transit)
+    zones, los = day.zones, day.los
+    rng_requests = _streams(seed)["requests"]
+    p_od = mode_probabilities(los, config, day.asc, service_level)[1]
+    depart, o, d, bus_ok = day.depart, day.o, day.d, day.bus_ok
+
+    # switch to on-demand where the service can take the trip
+    od_ok = service_level.available & _in_window(depart, service_level.start_s,
+                                                  service_level.end_s)
+    p_trip = p_od[bus_ok, o, d]
+    if service_area is not None and service_level.available:
+        if "area" not in day.access:
+            external = (zones.offset_s[o] > 0) | (zones.offset_s[d] > 0)
+            x = np.asarray(network.node_x, np.float64)
+            y = np.asarray(network.node_y, np.float64)
+            day.access["area"] = service_area.access(
+                depart, x[day.onode], y[day.onode], x[day.dnode], y[day.dnode],
+                external=external)
+        p_trip, area_ok = _area_probability(p_trip, day.access["area"], service_level, config)
+        od_ok &= area_ok
+    if service_level.available and service_level.local is not None:
+        p_trip = _local_probability(p_trip, service_level, config, zones, o, d, depart)
+    p_trip = np.where(od_ok, p_trip, 0.0)
+    u = day.u
+    choose_od = u[:, 1] < p_trip  # u in [0, 1): never where the probability is 0
+    mode = np.where(choose_od, 4, day.base).astype(np.int8)
+    report(progress, _TASK, 4, total_steps)
+    trips = day.trips.copy()
+    trips["mode"] = pd.Categorical.from_codes(mode, MODES)
     report(progress, _TASK, 5, total_steps)
-    requests = _requests(trips, zones, config, rng["requests"])
+    requests = _requests(trips, zones, config, rng_requests)
     report(progress, _TASK, total_steps, total_steps)
-    return Demand(trips=trips, requests=requests, service_level=service_level, asc=asc,
-                  expected_base_shares=dict(zip(ALT_MODES, map(float, shares))),
+    return Demand(trips=trips, requests=requests, service_level=service_level, asc=day.asc,
+                  expected_base_shares=dict(zip(ALT_MODES, map(float, day.shares))),
                   zones=zones, config=config,
-                  meta={"seed": seed, "n_zones": k, "n_internal_zones": zones.n_internal},
-                  ondemand_probability=p_trip, ondemand_draw=u[:, 1].copy())
+                  meta={"seed": seed, "n_zones": zones.n_zones,
+                        "n_internal_zones": zones.n_internal},
+                  ondemand_probability=p_trip, ondemand_draw=u[:, 1].copy(), day=day)
+
+
+def _reusable_day(same_day: Demand, network, oracle, config: DemandConfig, seed: int,
+                  service_area: ServiceArea | None, zones: ZoneTable | None,
+                  transit: PtSupply | None) -> _Day:
+    """The level-independent day of ``same_day`` after checking it is this day."""
+    day = same_day.day
+    what = None
+    if day is None:
+        what = "it keeps no draws (not made by generate_demand)"
+    elif day.network is not network or day.oracle is not oracle:
+        what = "another network or oracle"
+    elif day.seed != int(seed):
+        what = f"seed {day.seed}, not {seed}"
+    elif day.config != config:
+        what = "another demand config"
+    elif day.service_area is not service_area:
+        what = "another service area"
+    elif zones is not None and zones is not day.zones:
+        what = "other zones"
+    elif day.transit is not transit:
+        what = "another public transport supply"
+    if what is not None:
+        raise ValueError(f"same_day is not the same day: {what}")
+    assert day is not None
+    return day
 
 
 def trip_districts(zones: ZoneTable, o: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -440,7 +536,10 @@ def _local_probability(p: np.ndarray, level: ServiceLevel, config: DemandConfig,
     local = level.local
     assert local is not None
     index = {n: i for i, n in enumerate(local.districts)}
-    dist = np.array([index.get(str(n), -1) for n in trip_districts(zones, o, d)], np.int64)
+    ext = np.asarray(zones.offset_s) > 0  # the district of trip_districts(), as an index
+    zone_index = np.array([index.get(str(n), -1) for n in zones.name], np.int64)
+    core = index.get("core", -1)
+    dist = np.where(ext[d], zone_index[d], np.where(ext[o], zone_index[o], core))
     dv = local.utility_shift(level, config, dist, depart)
     move = (dv != 0.0) & (p > 0.0)
     with np.errstate(divide="ignore", over="ignore"):
@@ -450,15 +549,14 @@ def _local_probability(p: np.ndarray, level: ServiceLevel, config: DemandConfig,
     return p
 
 
-def _area_probability(p: np.ndarray, area: ServiceArea, level: ServiceLevel,
-                      config: DemandConfig, depart: np.ndarray, network, onode: np.ndarray,
-                      dnode: np.ndarray, external: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _area_probability(p: np.ndarray, access: tuple[np.ndarray, np.ndarray],
+                      level: ServiceLevel, config: DemandConfig
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """On-demand probabilities of trips with the walk of stop-based service in the utility,
-    and whether the service area lets the trip switch at all (see :class:`ServiceArea`).
-    ``external``: trips with an end in an outer district, which no stop-based type serves."""
-    x = np.asarray(network.node_x, np.float64)
-    y = np.asarray(network.node_y, np.float64)
-    ok, walk_s = area.access(depart, x[onode], y[onode], x[dnode], y[dnode], external=external)
+    and whether the service area lets the trip switch at all; ``access``: the service
+    area's ``(available, walk_s)`` per trip (:meth:`ServiceArea.access`, whose outer
+    districts no stop-based type serves)."""
+    ok, walk_s = access
     extra_min = np.where(np.isnan(walk_s), 0.0, walk_s - level.access_walk_s) / 60.0
     stop = ok & (extra_min != 0.0)
     with np.errstate(divide="ignore", over="ignore"):

@@ -8,12 +8,14 @@ they describe. numba passes a named tuple into an ``@njit`` function as a typed 
 
 1. **One pack per concept.** The packs below are shared by the dispatch kernels
    (:mod:`~kl_mobility.kernels.insertion`, :mod:`~kl_mobility.kernels.movement`); a kernel
-   family with concepts of its own defines its packs the same way in its module (e.g.
-   :mod:`~kl_mobility.kernels.routing_insertion`: ``Instance``, ``Plan``, ``Scratch``).
+   family with concepts of its own defines its packs the same way in its module (the
+   static solver's would be ``Instance``: the problem arrays that
+   :func:`kl_mobility.routing.arrays.kernel_arrays` returns, ``Scratch``: its work arrays).
    Fields are documented where the pack is defined, with units and shapes, once.
 2. **Array fields are indexed the same way across a pack** (by vehicle id, by stop row,
    by request). Scalars and arrays do not share a pack type unless documented (``Request``
-   holds scalars for one request, arrays of length ``R`` for a batch).
+   holds scalars for one request, arrays of length ``R`` for a batch; :func:`row` turns
+   entry ``r`` of a batch into the pack of one, generically over the fields).
 3. **Kernels read fields by name** (``sch.node[v]``, ``req.late_pick``); a long kernel may
    bind the fields it uses to local names once at its top. Never unpack a pack positionally
    (``a, b, c = pack``): that is what would break when a field is added.
@@ -31,12 +33,21 @@ they describe. numba passes a named tuple into an ``@njit`` function as a typed 
    calls the entry kernel with ``tuple(pack)`` and the entry kernel names them again in
    its first line (``fleet = Fleet(*fleet)``; free inside numba). numba types a plain
    tuple of arrays through its fast fingerprint path, a named tuple through a slower
-   Python path (several microseconds per call with ~30 fields, a tenth of a simulated
-   day's CPU time when kernels are called per request and per drive). Kernels called
-   only from other kernels take the named packs directly.
+   Python path (several microseconds per call with ~30 fields: about a tenth of a
+   simulated day's CPU time when kernels are called per request and per drive, measured
+   with the benchmark below before this rule). Kernels called only from other kernels take
+   the named packs directly.
 
-``benchmarks/bench_packing.py`` measures the packed kernels against the positional ones
-they replaced on simulated days (same results required).
+Where packing is not used, and why (measured): the static solver's route kernels
+(:mod:`~kl_mobility.kernels.routing_insertion`, ``routing_ges``, ``routing_lns``) keep one
+argument per array. Their hot helpers are small and called in the innermost loop of the
+searches, and passing an ``Instance`` pack of 13 fields into them was slower: the route
+insertion scan, called inside numba for every request into every route of a plan
+(lc101: 530 cases, a3-24: 192 cases, 2,000 times each, least CPU time of 3 rounds), took
+0.94-1.13 x the positional time packed, and 1.14-1.31 x through positional forms that
+pack and call the packed scan (numba ``inline="always"`` did not remove it). A kernel
+family that converts must show the same parity as the dispatch kernels do in the
+benchmark below, on its own hot path, before it lands.
 """
 
 from __future__ import annotations

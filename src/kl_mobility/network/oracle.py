@@ -79,6 +79,9 @@ class TravelTimeOracle:
         self.nxt = nxt
         self._rows: OrderedDict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
         self._cache_rows = cache_rows
+        self.tt_file: Path | None = None
+        """The cache file ``tt`` was read from or written to (``None``: not cached); tables
+        derived from ``tt`` (:func:`kl_mobility.sim.travel.type_tables`) are cached beside it."""
 
     @property
     def n_nodes(self) -> int:
@@ -250,8 +253,10 @@ def build_oracle(
     if use_cache and not rebuild and network.key:
         tables = _cached_tables(paths, n)
         if tables is not None:
-            return TravelTimeOracle(network, "dense", tables["tt"], tables["dist"],
-                                    tables["nxt"])
+            oracle = TravelTimeOracle(network, "dense", tables["tt"], tables["dist"],
+                                      tables["nxt"])
+            oracle.tt_file = paths["tt"]
+            return oracle
     t0 = time.perf_counter()
     report(progress, "travel-time table", 0, 1)
     tt = np.empty((n, n), np.int32)
@@ -261,10 +266,12 @@ def build_oracle(
               network.edge_length_m, tt, dist, nxt)
     report(progress, "travel-time table", 1, 1)
     log.debug("travel-time table %d x %d in %.1f s", n, n, time.perf_counter() - t0)
+    oracle = TravelTimeOracle(network, "dense", tt, dist, nxt)
     if use_cache and network.key:
         for k, arr in (("tt", tt), ("dist", dist), ("nxt", nxt)):
             write_cache_file(paths[k], functools.partial(_save_npy, arr=arr))
-    return TravelTimeOracle(network, "dense", tt, dist, nxt)
+        oracle.tt_file = paths["tt"]
+    return oracle
 
 
 def unreachable_pairs(oracle: TravelTimeOracle) -> int:

@@ -1,4 +1,5 @@
-"""The simulation engine: simpy is the clock, the fleet lives in flat arrays.
+"""The simulation engine: an event clock (:class:`kl_mobility.sim.clock.Clock`, simpy's
+event order), the fleet in flat arrays.
 
 Processes are thin generators: the request source (one arrival after another), one short
 process per planned vehicle arrival (stale ones, whose vehicle was re-planned meanwhile, do
@@ -33,7 +34,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import simpy
 
 from kl_mobility.dispatch.base import DispatchPolicy
 from kl_mobility.kernels.insertion import (
@@ -52,6 +52,7 @@ from kl_mobility.kernels.insertion import (
 from kl_mobility.kernels.movement import Accounts, Edges, Move, drive
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.service import ServiceConfig, at_boundary, dwell_s
+from kl_mobility.sim.clock import Clock
 from kl_mobility.sim.config import VehicleTypeConfig
 from kl_mobility.sim.events import EV
 from kl_mobility.sim.setup import fleet_arrays
@@ -123,7 +124,7 @@ class Engine:
         self.rng = setup.rng
         self.progress = progress
         self.on_event: Callable[..., None] | None = getattr(callbacks, "on_event", None)
-        self.env = simpy.Environment(initial_time=t0)
+        self.clock = Clock(t0)
         self.consts = fleet_arrays(fleet_cfg)
         m = network.n_edges
         self.indptr = np.asarray(network.indptr, np.int64)
@@ -159,7 +160,7 @@ class Engine:
     # ------------------------------------------------------------------ basics
     @property
     def now(self) -> int:
-        return int(self.env.now)
+        return self.clock.now
 
     def _log(self, t: int, kind: str, v: int = -1, r: int = -1, node: int = -1) -> None:
         rid = int(self.req.request_id[r]) if r >= 0 else -1
@@ -179,14 +180,14 @@ class Engine:
 
     # ------------------------------------------------------------------ processes
     def run(self) -> None:
-        self.env.process(self._request_source())
+        self.clock.process(self._request_source())
         if self.policy.batch_interval_s > 0:
-            self.env.process(self._ticker(self.policy.batch_interval_s))
+            self.clock.process(self._ticker(self.policy.batch_interval_s))
         elif self.unserved_keep:
-            self.env.process(self._ticker(self.retry_interval_s))
+            self.clock.process(self._ticker(self.retry_interval_s))
         if self.policy.rebalance_interval_s > 0:
-            self.env.process(self._rebalancer(self.policy.rebalance_interval_s))
-        self.env.run()
+            self.clock.process(self._rebalancer(self.policy.rebalance_interval_s))
+        self.clock.run()
         for r in self.pending + self.batch_queue:
             self._finalize(r, ST_CANCELLED, "end_of_day")
         self.pending.clear()
@@ -202,7 +203,7 @@ class Engine:
         for k, r in enumerate(order):
             t = int(req.release_s[r])
             if t > self.now:
-                yield self.env.timeout(t - self.now)
+                yield t - self.now
             self._on_request(int(r))
             if k % 500 == 0:
                 report(self.progress, "requests", k, total)
@@ -231,7 +232,7 @@ class Engine:
 
     def _ticker(self, interval: int):
         while True:
-            yield self.env.timeout(interval)
+            yield interval
             now = self.now
             still = []
             for r in self.pending:
@@ -252,12 +253,12 @@ class Engine:
 
     def _rebalancer(self, interval: int):
         while self.now < self.service.end_s:
-            yield self.env.timeout(interval)
+            yield interval
             if self.now < self.service.end_s:
                 self.policy.rebalance(self)
 
     def _arrival(self, v: int, version: int, t_arr: int):
-        yield self.env.timeout(t_arr - self.now)
+        yield t_arr - self.now
         if self.f.version[v] == version:
             self._arrive(v)
 
@@ -265,7 +266,7 @@ class Engine:
         f = self.f
         self._log(self.now, "charge_start", v=v, node=int(f.pos_node[v]))
         f.n_charges[v] += 1
-        yield self.env.timeout(self.service.charge_time_s)
+        yield self.service.charge_time_s
         f.soc_kwh[v] = self.consts["battery"][f.type_idx[v]]
         f.charging[v] = False
         f.available[v] = True
@@ -321,7 +322,7 @@ class Engine:
         if tgt >= 0:
             tt = self.tables[int(f.type_idx[v])].tt
             t_arr = int(f.pos_time[v]) + int(tt[f.pos_node[v], tgt])
-            self.env.process(self._arrival(v, int(f.version[v]), t_arr))
+            self.clock.process(self._arrival(v, int(f.version[v]), t_arr))
 
     def _arrive(self, v: int) -> None:
         f = self.f
@@ -335,7 +336,7 @@ class Engine:
             if f.charging[v]:
                 f.target[v] = -1
                 f.version[v] += 1
-                self.env.process(self._charge(v))
+                self.clock.process(self._charge(v))
                 return
         self._after_stop(v)
 
@@ -388,7 +389,7 @@ class Engine:
             if dep == f.pos_node[v]:
                 f.target[v] = -1
                 f.version[v] += 1
-                self.env.process(self._charge(v))
+                self.clock.process(self._charge(v))
                 return
             f.idle_target[v] = int(dep)
         self._plan(v)

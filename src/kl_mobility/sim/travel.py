@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +33,55 @@ class TypeTables:
 _TABLES: weakref.WeakKeyDictionary[Any, tuple[Any, TypeTables]] = weakref.WeakKeyDictionary()
 """Tables per oracle object, so repeated runs in one process transpose ``tt`` once."""
 
+_CAPPED: weakref.WeakKeyDictionary[Any, dict[tuple[float, str], Any]] = (
+    weakref.WeakKeyDictionary())
+"""Speed-capped oracles per network object and (cap, cache folder), so every demand round
+of a run (and every run of a batch on one network) drives the same tables."""
+
+TRANSPOSE_TAG = "ttT"
+"""Name part of the cached transpose of a travel-time table: ``<tt stem>-ttT-<sha>.npy``,
+``sha`` the first 16 hex digits of the SHA-256 of the table it was made from."""
+
+
+def _transpose_file(tt_file: Path) -> Path | None:
+    """Where the transpose of the cached table ``tt_file`` is kept (``None`` when the
+    table's manifest cannot be read: nothing is cached then)."""
+    from kl_mobility.network.cache import manifest_path
+
+    try:
+        digest = str(json.loads(manifest_path(tt_file).read_text(encoding="utf-8"))["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    stem = tt_file.name.removesuffix("-tt.npy").removesuffix(".npy")
+    return tt_file.with_name(f"{stem}-{TRANSPOSE_TAG}-{digest[:16]}.npy")
+
+
+def _transpose(oracle: Any, tt: np.ndarray) -> np.ndarray:
+    """``tt.T`` as a C-contiguous table: memory-mapped from the network cache when the
+    oracle's table came from there (written on first use, checked against its manifest),
+    else computed."""
+    from kl_mobility.network.cache import LOAD_ERRORS, cache_file_ok, write_cache_file
+
+    tt_file = getattr(oracle, "tt_file", None)
+    path = None if tt_file is None else _transpose_file(Path(tt_file))
+    if path is None:
+        return np.ascontiguousarray(tt.T)
+    if cache_file_ok(path):
+        try:
+            out = np.load(path, mmap_mode="r", allow_pickle=False)
+        except LOAD_ERRORS:
+            out = None
+        if out is not None and out.shape == tt.shape[::-1] and out.dtype == tt.dtype:
+            return out
+    out = np.ascontiguousarray(tt.T)
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
+            np.save(fh, out, allow_pickle=False)
+
+    write_cache_file(path, write)
+    return out
+
 
 def _tables(oracle: Any) -> TypeTables:
     if getattr(oracle, "tt", None) is None or getattr(oracle, "nxt", None) is None:
@@ -42,8 +93,7 @@ def _tables(oracle: Any) -> TypeTables:
     if cached is not None and src is oracle.tt:
         return cached
     tt = np.asarray(oracle.tt)
-    out = TypeTables(tt, np.asarray(oracle.nxt), np.asarray(oracle.dist),
-                     np.ascontiguousarray(tt.T))
+    out = TypeTables(tt, np.asarray(oracle.nxt), np.asarray(oracle.dist), _transpose(oracle, tt))
     try:
         _TABLES[oracle] = (oracle.tt, out)
     except TypeError:
@@ -55,13 +105,23 @@ def capped_oracle(network: Any, speed_cap_kmh: float, *, cache_dir: Any = None) 
     """The travel-time oracle of ``network`` with every edge driven at most ``speed_cap_kmh``.
 
     Travel times of the capped copy are recomputed (and cached under their own key) so a
-    speed-capped vehicle type follows its own fastest paths.
+    speed-capped vehicle type follows its own fastest paths. The same network object, cap
+    and cache folder give the same oracle object within a process (built or loaded once).
     """
     from kl_mobility.network import build_oracle
+    from kl_mobility.network.cache import default_cache_dir
 
+    key = (float(speed_cap_kmh), str(default_cache_dir() if cache_dir is None else cache_dir))
+    try:
+        memo = _CAPPED.setdefault(network, {})
+    except TypeError:  # not weak-referenceable
+        memo = {}
+    if key in memo:
+        return memo[key]
     speed = np.minimum(np.asarray(network.edge_speed_kmh, np.float64), float(speed_cap_kmh))
     capped = network.with_edge_speeds(speed, key_suffix=f":vehicle-cap:{speed_cap_kmh:g}")
-    return build_oracle(capped, cache_dir=cache_dir)
+    memo[key] = oracle = build_oracle(capped, cache_dir=cache_dir)
+    return oracle
 
 
 def type_tables(network: Any, oracle: Any, fleet: tuple[VehicleTypeConfig, ...],

@@ -1,0 +1,126 @@
+"""``kl-mobility size``: the smallest fleet of one vehicle type meeting a service target."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from kl_mobility.cli import options
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``size`` command."""
+    p = sub.add_parser(
+        "size",
+        help="smallest fleet meeting a service target, demand re-settled at each size",
+        description=(
+            "Find the smallest number of vehicles of one type for which the scenario meets "
+            "--target (e.g. share_served>=0.95), each size a whole run with its demand "
+            "rounds (the demand re-settled to that size's service). The search assumes a "
+            "larger fleet never does worse: it brackets from the scenario's own count "
+            "(doubling or halving) and bisects. Prints the curve of served share, wait and "
+            "CO2 of every size evaluated, writes it as CSV and plots it (PNG)."
+        ),
+    )
+    p.add_argument("scenario", type=Path, help="scenario TOML file")
+    p.add_argument("--target", required=True, metavar="KPI>=VALUE",
+                   help="share_served>=X, or wait_mean_s<=S / wait_median_s<=S / "
+                   "wait_p95_s<=S (seconds)")
+    p.add_argument("--vehicle-type", default=None, metavar="NAME",
+                   help="the type whose count is sized (default: the scenario's only type)")
+    p.add_argument("--seed", type=options.seed, default=None,
+                   help="random seed (default: the scenario's seed)")
+    p.add_argument("--max-count", type=options.int_at_least(1), default=None, metavar="N",
+                   help="largest fleet tried (default: 8 x the scenario's count, at least 64)")
+    p.add_argument("--points", type=options.int_at_least(0), default=0, metavar="N",
+                   help="N more sizes spread evenly up to the largest one evaluated, for a "
+                   "denser curve (default 0: the search's sizes only)")
+    p.add_argument("--csv", type=Path, default=None, metavar="FILE",
+                   help="curve CSV (default: size-<scenario>-<type>.csv)")
+    p.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
+                   help="curve figure (default: the CSV's name with .png)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the CSV and the figure when they exist")
+    p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                   help="network cache folder (default: $KL_MOBILITY_CACHE or ./networks)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_size)
+
+
+def _fmt(v: float, spec: str) -> str:
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, spec)
+
+
+def format_curve(frame) -> str:
+    """The curve as a text table (sizes ascending)."""
+    lines = ["vehicles  meets  requests  served share  wait mean (min)  wait p95 (min)  "
+             "fleet CO2e (kg/day)  net CO2e (kg/day)  rounds"]
+    for r in frame.itertuples(index=False):
+        lines.append(f"{r.count:>8}  {'yes' if r.meets_target else 'no':>5}  "
+                     f"{r.requests:>8,}  {_fmt(100 * r.share_served, '11.1f')} %  "
+                     f"{_fmt(r.wait_mean_s / 60, '15.1f')}  {_fmt(r.wait_p95_s / 60, '14.1f')}  "
+                     f"{_fmt(r.fleet_co2_kg, '19,.0f')}  {_fmt(r.net_co2_kg, '+17,.0f')}  "
+                     f"{r.demand_rounds:>6}{'' if r.demand_converged else '*'}")
+    return "\n".join(lines)
+
+
+def _size(args: argparse.Namespace) -> int:
+    import time
+
+    from kl_mobility.cli.progress import TqdmProgress
+    from kl_mobility.context import RunContext
+    from kl_mobility.io import atomic_file, check_output_file
+    from kl_mobility.scenario import scenario_from_file
+    from kl_mobility.size import curve_frame, parse_target, plot_curve, size_fleet, sized_type
+
+    target = parse_target(args.target)
+    scenario = scenario_from_file(args.scenario)
+    vtype = sized_type(scenario, args.vehicle_type)
+    seed = scenario.seed if args.seed is None else args.seed
+    count = next(vt.count for vt in scenario.fleet if vt.name == vtype)
+    max_count = args.max_count or max(64, 8 * count)
+    csv = args.csv or Path(f"size-{scenario.name}-{vtype}.csv")
+    png = args.plot or csv.with_suffix(".png")
+    for path in (csv, png):
+        check_output_file(path, replace=args.overwrite)
+    progress = None if args.quiet else TqdmProgress()
+    c0, w0 = time.process_time(), time.perf_counter()
+    try:
+        ctx = RunContext.prepare(scenario, cache_dir=args.cache_dir, progress=progress)
+        found = size_fleet(ctx, target, vtype=vtype, seed=seed, max_count=max_count,
+                           extra_points=args.points, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    frame = curve_frame(found.rows)
+    with atomic_file(csv) as tmp:
+        frame.to_csv(tmp, index=False)
+    plot_curve(frame, target, found.answer, png,
+               title=f"{scenario.name}: fleet size of '{vtype}' (seed {seed})")
+    print(f"scenario {scenario.name}, seed {seed}: sizing '{vtype}' for {target} "
+          f"(each size: a whole run, demand re-settled; other types as in the scenario)")
+    print(format_curve(frame))
+    print("* demand and service did not agree within demand.service_iterations rounds"
+          if not frame["demand_converged"].all() else
+          "every size: demand and service agree within the scenario's tolerances")
+    print("CO2e per day: fleet = well to wheel of every type's km; net = fleet minus the car "
+          "(one car per rider whose alternative was the car, direct distance) and bus "
+          "(UBA factor per passenger-km) travel the riders leave (co2_account, "
+          "kl_mobility.emissions); car-km of residents who change mode otherwise are not in it")
+    if found.answer is not None:
+        print(f"smallest fleet meeting {target}: {found.answer} x {vtype}")
+    else:
+        best = frame.loc[frame[target.kpi].idxmax() if target.op == ">="
+                         else frame[target.kpi].idxmin()]
+        print(f"{target} not reached up to {max_count} x {vtype} (--max-count); closest: "
+              f"{target.kpi} = {best[target.kpi]:.4g} at {int(best['count'])}")
+    if found.non_monotone:
+        print(f"WARNING: the target held at {list(found.non_monotone)} but failed at a "
+              "larger size evaluated: it is not monotone in the fleet size here, so the "
+              "bisection's answer rests on an assumption that does not hold")
+    print(f"{len(frame)} sizes in {time.process_time() - c0:.1f} s CPU "
+          f"({time.perf_counter() - w0:.1f} s wall); curve: {csv}; figure: {png}")
+    return 0

@@ -1,0 +1,282 @@
+"""Fleet sizing: the smallest fleet of one vehicle type that meets a service target, with
+demand re-settled at every size.
+
+Each size evaluated is a whole run of the scenario with that type's ``count`` changed: the
+demand <-> service rounds of :func:`kl_mobility.rounds.settle_demand` (so a better service
+draws more requests, exactly as ``kl-mobility run`` would at that size), then the KPIs of
+the last round and its CO2 account (:func:`kl_mobility.emissions.co2_account`).
+
+The search (:func:`search_fleet_size`) assumes the target is monotone in the fleet size
+(more vehicles never make it worse): it brackets from the scenario's own count, doubling
+up (or halving down) until one size meets the target and the next smaller one does not,
+then bisects between the two. That takes about ``2 log2(answer)`` runs instead of one per
+size. A size met while a larger one evaluated was not is reported (:attr:`SizeSearch.
+non_monotone`): the bracket is then only as good as the assumption.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import operator
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kl_mobility.errors import InputError
+from kl_mobility.progress import ProgressCallback, report
+from kl_mobility.scenario import Scenario
+
+__all__ = ["CURVE_COLUMNS", "SizeSearch", "SizeTarget", "curve_frame", "evaluate_size",
+           "parse_target", "plot_curve", "search_fleet_size", "size_fleet"]
+
+_OPS = {">=": operator.ge, "<=": operator.le}
+
+TARGET_KPIS = {
+    "share_served": ">=",
+    "wait_mean_s": "<=",
+    "wait_median_s": "<=",
+    "wait_p95_s": "<=",
+}
+"""KPIs a target may name, each with the direction a larger fleet moves it."""
+
+CURVE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("count", "vehicles of the sized type"),
+    ("meets_target", "1 when the target holds at this size, else 0"),
+    ("requests", "requests of the settled day (demand re-settled at this size)"),
+    ("served", "requests served"),
+    ("share_served", "served / requests"),
+    ("wait_mean_s", "mean wait of served requests (s)"),
+    ("wait_p95_s", "95th percentile wait of served requests (s)"),
+    ("fleet_co2_kg", "fleet CO2e well to wheel of the whole fleet (kg/day)"),
+    ("net_co2_kg", "fleet CO2e minus the car (one car per rider whose alternative was the "
+                   "car, direct distance) and bus (UBA g/pkm) CO2e the riders leave "
+                   "(kg/day; kl_mobility.emissions.co2_account)"),
+    ("demand_rounds", "demand <-> service rounds run"),
+    ("demand_converged", "1 when demand and service agreed within the tolerances"),
+    ("cpu_s", "CPU seconds of this size (process time)"),
+)
+"""Columns of the curve CSV with their units and conventions."""
+
+
+@dataclass(frozen=True)
+class SizeTarget:
+    """``kpi op value``, e.g. ``share_served >= 0.95``."""
+
+    kpi: str
+    op: str
+    value: float
+
+    def met(self, kpis: dict[str, Any]) -> bool:
+        v = kpis.get(self.kpi)
+        return v is not None and not math.isnan(float(v)) and _OPS[self.op](float(v),
+                                                                              self.value)
+
+    def __str__(self) -> str:
+        return f"{self.kpi}{self.op}{self.value:g}"
+
+
+def parse_target(text: str) -> SizeTarget:
+    """``"share_served>=0.95"`` -> :class:`SizeTarget`; :class:`InputError` naming the
+    target for another form, an unknown KPI or a direction a larger fleet does not
+    improve."""
+    m = re.fullmatch(r"\s*([a-z0-9_]+)\s*(>=|<=)\s*([-+0-9.eE]+)\s*", text)
+    if m is None:
+        raise InputError(f"--target {text!r}: expected KPI>=VALUE or KPI<=VALUE, e.g. "
+                         "share_served>=0.95")
+    kpi, op, raw = m.groups()
+    if kpi not in TARGET_KPIS:
+        raise InputError(f"--target {text!r}: unknown KPI {kpi!r}; one of "
+                         f"{', '.join(sorted(TARGET_KPIS))}")
+    if op != TARGET_KPIS[kpi]:
+        raise InputError(f"--target {text!r}: a larger fleet moves {kpi} the other way; "
+                         f"use {kpi}{TARGET_KPIS[kpi]}VALUE")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(f"--target {text!r}: {raw!r} is not a number") from None
+    if not math.isfinite(value) or (kpi == "share_served" and not 0.0 <= value <= 1.0):
+        raise InputError(f"--target {text!r}: the value must be finite"
+                         + (" and in [0, 1] (a share, not %)" if kpi == "share_served"
+                            else ""))
+    return SizeTarget(kpi, op, value)
+
+
+def sized_type(scenario: Scenario, name: str | None) -> str:
+    """The vehicle type to size: ``name``, else the scenario's only type;
+    :class:`InputError` listing the types otherwise."""
+    names = [vt.name for vt in scenario.fleet]
+    if name is None:
+        if len(names) != 1:
+            raise InputError(f"scenario {scenario.name!r} has {len(names)} vehicle types "
+                             f"({', '.join(names) or 'none'}); name one with --vehicle-type")
+        return names[0]
+    if name not in names:
+        raise InputError(f"--vehicle-type {name!r}: scenario {scenario.name!r} has the types "
+                         f"{', '.join(names) or '(none)'}")
+    return name
+
+
+def with_count(scenario: Scenario, vtype: str, count: int) -> Scenario:
+    """``scenario`` with ``count`` vehicles of type ``vtype``."""
+    fleet = tuple(dataclasses.replace(vt, count=int(count)) if vt.name == vtype else vt
+                  for vt in scenario.fleet)
+    return dataclasses.replace(scenario, fleet=fleet)
+
+
+def evaluate_size(ctx: Any, vtype: str, count: int, seed: int) -> dict[str, Any]:
+    """One row of the curve (:data:`CURVE_COLUMNS` without ``meets_target``): the scenario
+    of ``ctx`` (a :class:`~kl_mobility.context.RunContext`) with ``count`` vehicles of
+    ``vtype``, its demand settled (:func:`~kl_mobility.rounds.settle_demand`)."""
+    from kl_mobility.emissions import co2_account
+    from kl_mobility.rounds import settle_demand
+
+    c0 = time.process_time()
+    scenario = with_count(ctx.scenario, vtype, count)
+    settled = settle_demand(dataclasses.replace(ctx, scenario=scenario), seed=seed)
+    k = settled.result.kpis
+    account = co2_account(settled.result.trips, settled.result.vehicles, scenario.fleet,
+                          scenario.emissions)
+    return {"count": int(count), "requests": int(k["n_requests"]),
+            "served": int(k["n_served"]),
+            "share_served": float(k["share_served"]),
+            "wait_mean_s": float(k.get("wait_mean_s", math.nan)),
+            "wait_p95_s": float(k.get("wait_p95_s", math.nan)),
+            "fleet_co2_kg": float(account.totals["fleet_co2_kg"]),
+            "net_co2_kg": float(account.totals["net_co2_kg"]),
+            "demand_rounds": settled.n_rounds, "demand_converged": int(settled.converged),
+            "cpu_s": round(time.process_time() - c0, 3)}
+
+
+@dataclass(frozen=True)
+class SizeSearch:
+    """What :func:`search_fleet_size` found: ``answer`` (the smallest size meeting the
+    target, ``None`` when even ``max_count`` does not), every size evaluated (``rows``, by
+    size), and the sizes met although a larger evaluated size was not (``non_monotone``)."""
+
+    answer: int | None
+    rows: dict[int, dict[str, Any]]
+    non_monotone: tuple[int, ...]
+
+
+def search_fleet_size(evaluate: Callable[[int], dict[str, Any]], target: SizeTarget, *,
+                      start: int, max_count: int, min_count: int = 1, extra_points: int = 0,
+                      progress: ProgressCallback | None = None) -> SizeSearch:
+    """The smallest ``n`` in ``[min_count, max_count]`` with ``target.met(evaluate(n))``,
+    assuming it is monotone in ``n``: bracketing from ``start`` (doubling up until met, or
+    halving down until not met), then bisection (module docstring). Each size is evaluated
+    at most once. ``extra_points``: that many more sizes spread evenly over ``min_count..``
+    the largest size evaluated, for a denser curve (they do not change the answer; a size
+    among them that contradicts monotonicity shows in ``non_monotone``)."""
+    if not 1 <= min_count <= max_count:
+        raise ValueError(f"need 1 <= min_count <= max_count, got {min_count}, {max_count}")
+    rows: dict[int, dict[str, Any]] = {}
+
+    def met(n: int) -> bool:
+        if n not in rows:
+            report(progress, "fleet sizes", len(rows), len(rows) + 1)
+            row = dict(evaluate(n))
+            row["meets_target"] = int(target.met(row))
+            rows[n] = row
+        return bool(rows[n]["meets_target"])
+
+    answer = _bracket_and_bisect(met, min(max(int(start), min_count), max_count),
+                                 min_count, max_count)
+    if extra_points > 0:
+        top = max(rows)
+        for k in range(extra_points):
+            met(max(min_count, round(min_count + (top - min_count) * (k + 1)
+                                     / (extra_points + 1))))
+    report(progress, "fleet sizes", len(rows), len(rows))
+    sizes = sorted(rows)
+    bad = tuple(n for n in sizes if rows[n]["meets_target"]
+                and any(not rows[m]["meets_target"] for m in sizes if m > n))
+    return SizeSearch(answer, dict(sorted(rows.items())), bad)
+
+
+def _bracket_and_bisect(met: Callable[[int], bool], n: int, min_count: int,
+                        max_count: int) -> int | None:
+    if met(n):
+        hi = n
+        while hi > min_count:  # halve down until a size fails
+            m = max(min_count, hi // 2)
+            if not met(m):
+                lo = m
+                break
+            hi = m
+        else:
+            return min_count
+    else:
+        lo = n
+        while True:  # double up until a size meets the target
+            if lo >= max_count:
+                return None
+            m = min(max_count, max(lo + 1, lo * 2))
+            if met(m):
+                hi = m
+                break
+            lo = m
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if met(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def curve_frame(rows: dict[int, dict[str, Any]]) -> Any:
+    """The evaluated sizes as a DataFrame in :data:`CURVE_COLUMNS` order, by size."""
+    import pandas as pd
+
+    return pd.DataFrame([rows[n] for n in sorted(rows)])[[c for c, _ in CURVE_COLUMNS]]
+
+
+def plot_curve(frame: Any, target: SizeTarget, answer: int | None, path: str | Path, *,
+               title: str, dpi: int = 100) -> Path:
+    """Served share, mean wait and fleet CO2e against fleet size (three panels, shared
+    x axis) into a PNG at ``path``, written atomically; the target and the answer marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from kl_mobility.io import atomic_file
+
+    x = frame["count"].to_numpy()
+    fig, axes = plt.subplots(3, 1, figsize=(7, 8), sharex=True, constrained_layout=True)
+    panels = (("share_served", 100.0, "served share (%)"),
+              ("wait_mean_s", 1 / 60.0, "mean wait (min)"),
+              ("fleet_co2_kg", 1.0, "fleet CO2e (kg/day)"))
+    for ax, (col, scale, label) in zip(axes, panels, strict=True):
+        ax.plot(x, frame[col].to_numpy() * scale, "o-", color="tab:blue")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        if col == target.kpi:
+            ax.axhline(target.value * scale, color="tab:red", ls="--",
+                       label=f"target {target}")
+            ax.legend(loc="best", fontsize=8)
+        if answer is not None:
+            ax.axvline(answer, color="tab:green", ls=":")
+    axes[-1].set_xlabel("fleet size (vehicles of the sized type)")
+    found = f"smallest fleet meeting it: {answer}" if answer is not None else "not reached"
+    fig.suptitle(f"{title}\ntarget {target}: {found}", fontsize=10)
+    path = Path(path)
+    with atomic_file(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi)
+    plt.close(fig)
+    return path
+
+
+def size_fleet(ctx: Any, target: SizeTarget, *, vtype: str, seed: int, max_count: int,
+               extra_points: int = 0,
+               progress: ProgressCallback | None = None) -> SizeSearch:
+    """The search of ``ctx.scenario``'s ``vtype`` for ``target`` (:func:`search_fleet_size`
+    from the scenario's own count, each size :func:`evaluate_size`)."""
+    start = next(vt.count for vt in ctx.scenario.fleet if vt.name == vtype)
+    return search_fleet_size(lambda n: evaluate_size(ctx, vtype, n, seed), target,
+                             start=max(start, 1), max_count=max_count,
+                             extra_points=extra_points, progress=progress)

@@ -1,0 +1,152 @@
+"""Fleet sizing: the bracketing + bisection search against a dense grid, targets, the CLI."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from kl_mobility.cli import main
+from kl_mobility.context import RunContext
+from kl_mobility.errors import InputError
+from kl_mobility.network import default_osm_path
+from kl_mobility.scenario import scenario_from_file
+from kl_mobility.size import (
+    CURVE_COLUMNS,
+    evaluate_size,
+    parse_target,
+    search_fleet_size,
+)
+
+TINY = """\
+name = "tiny"
+seed = 3
+[demand]
+scale = 0.03
+service_iterations = 3
+[service]
+start_s = 25200
+end_s = 28800
+[[fleet]]
+name = "van"
+count = 1
+capacity = 4
+"""
+
+needs_osm = pytest.mark.skipif(not default_osm_path().is_file(), reason="no shared OSM extract")
+
+
+@pytest.mark.parametrize("threshold", [1, 2, 3, 7, 8, 9, 31, 64, 100])
+@pytest.mark.parametrize("start", [1, 5, 40, 100])
+def test_search_finds_the_threshold_of_a_monotone_kpi(threshold, start):
+    """share_served = 1 from ``threshold`` vehicles on, else 0.5: the search returns
+    ``threshold`` from any start, evaluating each size once and far fewer sizes than the
+    100 of a dense grid (bracket: at most log2(100) + 1 = 7.6 doublings or halvings, then
+    at most as many bisection steps)."""
+    calls = []
+
+    def evaluate(n):
+        calls.append(n)
+        return {"share_served": 1.0 if n >= threshold else 0.5}
+
+    found = search_fleet_size(evaluate, parse_target("share_served>=0.95"), start=start,
+                              max_count=100)
+    assert found.answer == threshold
+    assert len(calls) == len(set(calls)) <= 16
+    assert found.non_monotone == ()
+
+
+def test_search_reports_unreachable_and_non_monotone():
+    target = parse_target("share_served>=0.95")
+    none = search_fleet_size(lambda n: {"share_served": 0.5}, target, start=4, max_count=20)
+    assert none.answer is None and max(none.rows) == 20  # doubled 4, 8, 16, then capped at 20
+    # met at 2 and from 6 on: from 3 the search brackets 3 (no), 6 (yes), bisects 4, 5
+    # (no) and answers 6; 3 extra points over 1..6 (round(1 + 5k/4) = 2, 4, 5) add 2,
+    # where the target holds below a size (3) where it does not
+    bumpy = search_fleet_size(lambda n: {"share_served": 1.0 if n == 2 or n >= 6 else 0.5},
+                              target, start=3, max_count=16, extra_points=3)
+    assert bumpy.answer == 6
+    assert sorted(bumpy.rows) == [2, 3, 4, 5, 6]
+    assert bumpy.non_monotone == (2,)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("share_served>95", "expected KPI>=VALUE"),
+    ("share_served>=95", "in [0, 1]"),
+    ("share_served<=0.9", "the other way"),
+    ("wait_max_s<=300", "unknown KPI"),
+    ("wait_mean_s<=1e999", "finite"),
+])
+def test_bad_targets_are_one_line_errors(text, words):
+    with pytest.raises(InputError) as err:
+        parse_target(text)
+    assert words in str(err.value) and text in str(err.value)
+
+
+@needs_osm
+def test_search_matches_a_dense_grid_on_a_small_scenario(tmp_path):
+    """A one-hour day at 3 % demand with 3 demand rounds per size: the smallest fleet of the
+    dense grid 1..16 that serves >= 80 % (every larger size of the grid serving >= 80 %
+    too, so the target is monotone here) is what the search finds from 1 vehicle, and the
+    search evaluated fewer sizes than the grid."""
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY)
+    ctx = RunContext.prepare(scenario_from_file(path))
+    memo: dict[int, dict] = {}
+
+    def evaluate(n):
+        if n not in memo:
+            memo[n] = evaluate_size(ctx, "van", n, 3)
+        return memo[n]
+
+    target = parse_target("share_served>=0.8")
+    grid = {n: target.met(evaluate(n)) for n in range(1, 17)}
+    dense = min(n for n, ok in grid.items() if ok)
+    assert all(grid[n] for n in range(dense, 17)), "not monotone on the grid"
+    assert dense > 1  # the search has to move
+    calls = []
+
+    def counted(n):
+        calls.append(n)
+        return evaluate(n)
+
+    found = search_fleet_size(counted, target, start=1, max_count=16)
+    assert found.answer == dense
+    assert len(calls) < 16
+    # demand re-settled at each size: more vehicles draw more requests over the grid
+    assert memo[16]["requests"] > memo[1]["requests"]
+    assert all(memo[n]["demand_rounds"] >= 1 for n in memo)
+
+
+@needs_osm
+def test_cli_writes_the_curve_and_the_figure(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY)
+    csv = tmp_path / "curve.csv"
+    rc = main(["size", str(path), "--target", "share_served>=0.8", "--csv", str(csv),
+               "--max-count", "16", "--quiet"])
+    assert rc == 0
+    out = capsys.readouterr().out
+    frame = pd.read_csv(csv)
+    assert list(frame.columns) == [c for c, _ in CURVE_COLUMNS]
+    assert frame["count"].is_monotonic_increasing
+    answer = int(frame.loc[frame["meets_target"] == 1, "count"].min())
+    assert f"smallest fleet meeting share_served>=0.8: {answer} x van" in out
+    assert not math.isnan(frame["share_served"].iloc[0])
+    png = csv.with_suffix(".png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # an existing curve is not replaced without --overwrite (one line, exit 2)
+    rc = main(["size", str(path), "--target", "share_served>=0.8", "--csv", str(csv)])
+    assert rc == 2
+    assert "exists already" in capsys.readouterr().err
+
+
+def test_cli_unknown_vehicle_type_is_exit_2(tmp_path, capsys):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY)
+    rc = main(["size", str(path), "--target", "share_served>=0.8", "--vehicle-type", "bus",
+               "--csv", str(tmp_path / "c.csv")])
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'bus'" in err[0] and "van" in err[0]
