@@ -58,8 +58,8 @@ def test_router_utility_and_availability():
     cfg = DemandConfig()
     p4, _ = mode_probabilities(_los(6.0, True), cfg, ASC, ServiceLevel.none())
     assert (p4[0, ..., BUS] == 0).all() and (p4[2, ..., BUS] == 0).all()
-    car = cfg.beta_ivt_per_min * (6.0 + cfg.car_access_min) + cfg.beta_cost_per_eur * \
-        cfg.car_cost_eur_per_km * 2.0
+    # the hand-made table has no car walks or parking search (ZoneLos defaults: none)
+    car = cfg.beta_ivt_per_min * 6.0 + cfg.beta_cost_per_eur * cfg.car_cost_eur_per_km * 2.0
     bus = (cfg.beta_ivt_per_min * 6.0 + cfg.beta_access_per_min * 5.0
            + cfg.beta_wait_per_min * 5.0 + cfg.beta_cost_per_eur * cfg.bus_fare_eur)
     assert p4[1, 0, 1, BUS] / p4[1, 0, 1, 0] == pytest.approx(np.exp(bus - car))
