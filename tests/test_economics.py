@@ -133,3 +133,15 @@ def test_costs_table_in_a_scenario_and_its_errors():
         scenario_from_mapping({"name": "x", "costs": {"van": {"price": 1.0}}})
     with pytest.raises(ConfigError, match="costs.van.price_eur"):
         scenario_from_mapping({"name": "x", "costs": {"van": {"price_eur": -1.0}}})
+
+
+def test_run_printout_names_an_undefined_cost_per_tonne():
+    """kl-mobility run prints the cost figures; a run that saves no CO2 gets the reason
+    instead of 'nan', one that does gets the number (2,391.5 -> '2,392')."""
+    from kl_mobility.cli.sim import format_kpis
+
+    text = format_kpis({"econ_cost_total_eur": 492.8, "econ_cost_eur_per_trip": 123.2,
+                        "econ_eur_per_t_co2_avoided": float("nan")})
+    assert "123.20" in text and "undefined: the run saves no CO2" in text
+    assert "nan" not in text
+    assert "2,392" in format_kpis({"econ_eur_per_t_co2_avoided": 2391.5})

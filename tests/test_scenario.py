@@ -18,12 +18,12 @@ DATA = Path(__file__).parent / "data" / "scenarios"
 SHIPPED = Path(__file__).resolve().parents[1] / "scenarios"
 EXPECTED = {
     "baseline", "pooling-citywide", "pooling-ortsbezirke-night", "shuttle-hbf-firstlast",
-    "tempo30-core", "klima-plus-2030", "klima-plus-2030-diesel",
+    "tempo30-core", "klima-plus-2030", "klima-plus-2030-diesel", "nahverkehrsplan-2024",
 }
 
 
 def test_every_shipped_scenario_loads_and_names_its_measure():
-    """All seven scenarios exist, validate, hash, and start with a header naming the measure."""
+    """All eight scenarios exist, validate, hash, and start with a header naming the measure."""
     files = sorted(SHIPPED.glob("*.toml"))
     assert {f.stem for f in files} == EXPECTED
     for f in files:

@@ -14,6 +14,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_readme_validity_table_is_recomputed():
+    from kl_mobility.context import pt_supply
     from kl_mobility.demand.generate import load_zones
     from kl_mobility.runner import prepare_network
     from kl_mobility.scenario import default_scenario_path, scenario_from_file
@@ -21,7 +22,9 @@ def test_readme_validity_table_is_recomputed():
 
     sc = scenario_from_file(default_scenario_path().with_name("baseline.toml"))
     net, oracle = prepare_network(sc)
-    table = validity_table(net, oracle, sc.demand, load_zones(net, sc.demand))
+    transit = pt_supply(sc.pt, sc.network.osm_file, net, oracle)
+    table = validity_table(net, oracle, sc.demand, load_zones(net, sc.demand),
+                           transit=transit)
     assert validity_markdown(table) in README.read_text(encoding="utf-8")
     rows = table.set_index("item")
     # calibrated split: 50 / 33.3 / 8.3 / 8.5 normalised by their sum 100.1

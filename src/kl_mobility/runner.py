@@ -155,6 +155,7 @@ def run_scenario(
                         out_dir / "rejects.csv")
     kpis.update(account.kpis())
     kpis.update({f"co2_{k}": v for k, v in city.kpis().items()})
+    kpis.update(_pt_supply_kpis(ctx))
     from kl_mobility.economics import operator_costs
 
     costs = operator_costs(result.vehicles, result.trips, scenario.costs,
@@ -236,6 +237,16 @@ def _write_run_gpkg(path: Path, ctx: RunContext, result: Any, settled: SettledDe
         zones=zones, who=(districts, gains),
         depots=depot_nodes(sc.service, net.node_x, net.node_y), stops=dict(ctx.stops))
     write_gpkg(path, layers, title=f"kl-mobility run {sc.name}")
+
+
+def _pt_supply_kpis(ctx: RunContext) -> dict[str, float]:
+    """The feed's bus trips, vehicle-km and CO2 (:func:`kl_mobility.pt.supply.pt_kpis`) when
+    the scenario routes the bus on a timetable, else nothing."""
+    if ctx.transit is None:
+        return {}
+    from kl_mobility.pt.supply import pt_kpis
+
+    return pt_kpis(ctx.transit, ctx.scenario.emissions.bus_g_per_vkm)
 
 
 def run_city_co2(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,

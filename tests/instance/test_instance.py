@@ -151,3 +151,21 @@ def test_bad_folders_are_one_line_naming_file_and_place(tmp_path, file, text, me
     with pytest.raises(InstanceError) as err:
         read_instance(folder)
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_pair_comparison_is_the_same_in_blocks(tmp_path):
+    """The all-pairs comparison in blocks of 1 or 2 origins equals one block of all three
+    (same counts, mean, largest change and pair as the docstring above: 6, 0.4, 0.7,
+    2 -> 1), and the unrounded direct times of the asked pairs come back (0->2: 20.9 s)."""
+    from kl_mobility.instance.edges import exact_pair_rounding, network_from_edge_table
+
+    nodes = pd.read_csv(_write(tmp_path / "p", FRACTIONAL) / "nodes.csv")
+    net, rep = network_from_edge_table(nodes, pd.read_csv(tmp_path / "p" / "edges.csv"))
+    _, oracle = read_instance(tmp_path / "p")
+    pairs = (np.array([0, 2]), np.array([2, 1]))
+    out = [exact_pair_rounding(net, rep.exact_time_s, oracle.tt, pairs, block=b)
+           for b in (1, 2, 512)]
+    for pr, direct in out:
+        assert (pr.n_pairs, pr.n_changed, pr.max_pair) == (6, 6, (2, 1))
+        assert pr.mean_abs_s == pytest.approx(0.4) and pr.max_abs_s == pytest.approx(0.7)
+        assert direct == pytest.approx([20.9, 0.3])

@@ -13,6 +13,7 @@ from kl_mobility.demand import ServiceLevel
 from kl_mobility.demand.config import DemandConfig
 from kl_mobility.demand.modechoice import (
     BUS,
+    WALK,
     ZoneLos,
     bus_slot,
     mode_probabilities,
@@ -39,7 +40,7 @@ def _los(ivt_min: float, available: bool, has_stop=(True, True, True)) -> ZoneLo
     pt = ZonePtLos(vals, avail, avail.astype(float), np.array(has_stop), (0, 43_200, 86_400),
                    np.array([144, 144]))
     return ZoneLos(car, np.full((k, k), 2000.0), np.ones((k, k), bool), ~np.eye(k, dtype=bool),
-                   np.full((k, k), 5.0), np.full((k, k), 7.5), pt, 5.0)
+                   np.full((k, k), 5.0), np.full((k, k), 7.5), pt=pt, pt_transfer_penalty_min=5.0)
 
 
 def test_slots_follow_the_periods():
@@ -58,11 +59,11 @@ def test_router_utility_and_availability():
     cfg = DemandConfig()
     p4, _ = mode_probabilities(_los(6.0, True), cfg, ASC, ServiceLevel.none())
     assert (p4[0, ..., BUS] == 0).all() and (p4[2, ..., BUS] == 0).all()
-    car = cfg.beta_ivt_per_min * (6.0 + cfg.car_access_min) + cfg.beta_cost_per_eur * \
-        cfg.car_cost_eur_per_km * 2.0
+    # against walking (2 km at walk_speed_kmh, constant 0): the logit's odds ratio
+    walk = cfg.beta_walk_per_min * 2.0 / cfg.walk_speed_kmh * 60.0
     bus = (cfg.beta_ivt_per_min * 6.0 + cfg.beta_access_per_min * 5.0
            + cfg.beta_wait_per_min * 5.0 + cfg.beta_cost_per_eur * cfg.bus_fare_eur)
-    assert p4[1, 0, 1, BUS] / p4[1, 0, 1, 0] == pytest.approx(np.exp(bus - car))
+    assert p4[1, 0, 1, BUS] / p4[1, 0, 1, WALK] == pytest.approx(np.exp(bus - walk))
     fast, _ = mode_probabilities(_los(3.0, True), cfg, ASC, ServiceLevel.none())
     assert fast[1, 0, 1, BUS] > p4[1, 0, 1, BUS]
 
@@ -73,7 +74,7 @@ def test_transfer_penalty_counts_per_change():
     los.pt.values["boardings"][0] = 2.0  # one change
     p4, _ = mode_probabilities(los, cfg, ASC, ServiceLevel.none())
     one, _ = mode_probabilities(_los(6.0, True), cfg, ASC, ServiceLevel.none())
-    ratio = (p4[1, 0, 1, BUS] / p4[1, 0, 1, 0]) / (one[1, 0, 1, BUS] / one[1, 0, 1, 0])
+    ratio = (p4[1, 0, 1, BUS] / p4[1, 0, 1, WALK]) / (one[1, 0, 1, BUS] / one[1, 0, 1, WALK])
     assert ratio == pytest.approx(np.exp(cfg.beta_ivt_per_min * 5.0))  # 5 min penalty
 
 

@@ -38,6 +38,12 @@ KPI_ROWS = (
     ("co2_city_net_kg", "NET city-wide CO2e change (kg/day)", "{:+,.0f}"),
     ("co2_city_net_average_kg", "  alternative: bus at UBA 83 g/Pkm", "{:+,.0f}"),
     ("co2_net_co2_kg", "  alternative: one car avoided per rider", "{:+,.0f}"),
+    ("econ_cost_total_eur", "operator cost (EUR/day, net)", "{:,.0f}"),
+    ("econ_cost_eur_per_trip", "  cost per served person trip (EUR)", "{:.2f}"),
+    ("econ_subsidy_eur_per_trip", "  subsidy per served person trip (EUR)", "{:.2f}"),
+    ("econ_farebox_recovery", "  fare revenue / cost", "{:.1%}"),
+    ("econ_eur_per_t_co2_avoided", "  subsidy per t CO2e avoided (EUR, city-wide)",
+     "{:,.0f}"),
     ("runtime_s", "run time (s)", "{:.1f}"),
 )
 
@@ -72,6 +78,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_run)
 
 
+NAN_TEXT = {"econ_eur_per_t_co2_avoided": "undefined: the run saves no CO2",
+            "econ_cost_eur_per_trip": "undefined: no trip served",
+            "econ_subsidy_eur_per_trip": "undefined: no trip served"}
+"""What a KPI without a value (NaN) means, where it has a reason."""
+
+
 def format_kpis(kpis: dict) -> str:
     """The KPI table printed by ``kl-mobility run``."""
     lines = []
@@ -81,6 +93,9 @@ def format_kpis(kpis: dict) -> str:
         key, label, fmt = row[0], row[1], row[2]
         scale = row[3] if len(row) > 3 else 1
         value = kpis[key]
+        if key in NAN_TEXT and isinstance(value, float) and value != value:
+            lines.append(f"{label:<{width}}  {NAN_TEXT[key]}")
+            continue
         try:
             text = fmt.format(value * scale)
         except (TypeError, ValueError):
@@ -111,6 +126,13 @@ def _run(args: argparse.Namespace) -> int:
     print(format_kpis(kpis))
     print(format_co2_note(scenario))
     print(format_car_terms(scenario))
+    if kpis.get("econ_cost_total_eur"):
+        print("costs: capital (annuity / 365 days), staff (vehicle-hours x staff share x wage x "
+              "employer and paid-hours factors), energy, maintenance per km, depot, overhead; "
+              "revenue = the demand model's fare per served person net of VAT (season "
+              "tickets not modelled); per t CO2e avoided = subsidy / the city-wide saving, "
+              "absent when nothing is saved; every input with its source or range in "
+              "costs.json")
     if "co2_same_demand_drivetrain_effect_kg" in kpis:
         print(f"same demand as the source run: fleet CO2e change "
               f"{kpis['co2_same_demand_fleet_change_kg']:+,.0f} kg = drivetrain "

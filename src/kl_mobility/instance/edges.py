@@ -3,7 +3,7 @@
 :func:`network_from_edge_table` builds a :class:`~kl_mobility.network.RoadNetwork` from a
 node table and a directed edge table whose travel times are given (not derived from
 speeds). kl-mobility computes in whole seconds, so fractional travel times are rounded to
-the nearest second (halves up, at least 1 s); :func:`rounding_report` then compares every
+the nearest second (halves up, at least 1 s); :func:`exact_pair_rounding` then compares every
 origin-destination pair's fastest time on the unrounded network (scipy's Dijkstra on the
 given floats) with the rounded table, so the change is reported, never hidden.
 """
@@ -20,8 +20,8 @@ import pandas as pd
 
 from kl_mobility.network.graph import EARTH_RADIUS_M, RoadNetwork, network_from_edges
 
-__all__ = ["EdgeTableReport", "PairRounding", "exact_pair_times", "network_from_edge_table",
-           "pair_rounding", "round_half_up"]
+__all__ = ["EdgeTableReport", "PairRounding", "exact_pair_rounding", "network_from_edge_table",
+           "round_half_up"]
 
 
 def round_half_up(x: np.ndarray) -> np.ndarray:
@@ -155,29 +155,44 @@ class PairRounding:
                 f"{self.max_abs_s:.3f} s (pair {self.max_pair[0]} -> {self.max_pair[1]})")
 
 
-def exact_pair_times(network: RoadNetwork, exact_edge_s: np.ndarray) -> np.ndarray:
-    """float64[n, n]: fastest times on ``network`` with the unrounded edge times
-    (scipy's Dijkstra; ``inf`` where unreachable)."""
+def _exact_graph(network: RoadNetwork, exact_edge_s: np.ndarray) -> Any:
     from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import dijkstra
 
     # an edge of time 0 would vanish from a sparse matrix: a tiny positive stand-in
     w = np.where(exact_edge_s > 0, exact_edge_s, 1e-12)
-    g = csr_matrix((w, np.asarray(network.edge_head), np.asarray(network.indptr)),
-                   shape=(network.n_nodes, network.n_nodes))
-    return np.asarray(dijkstra(g, directed=True))
+    return csr_matrix((w, np.asarray(network.edge_head), np.asarray(network.indptr)),
+                      shape=(network.n_nodes, network.n_nodes))
 
 
-def pair_rounding(exact: np.ndarray, tt: Any) -> PairRounding:
-    """Compare the unrounded pair times ``exact`` with the integer table ``tt``."""
-    tt = np.asarray(tt, np.float64)
-    ok = np.isfinite(exact)
-    np.fill_diagonal(ok, False)
-    diff = np.where(ok, np.abs(tt - np.where(ok, exact, 0.0)), 0.0)
-    n_pairs = int(ok.sum())
+def exact_pair_rounding(network: RoadNetwork, exact_edge_s: np.ndarray, tt: Any,
+                        pairs: tuple[np.ndarray, np.ndarray] | None = None,
+                        block: int = 512) -> tuple[PairRounding, np.ndarray]:
+    """Compare the fastest times with the unrounded edge times (scipy's Dijkstra, in blocks
+    of ``block`` origins so memory stays ``block x n``) with the integer table ``tt``;
+    also return the unrounded times of ``pairs`` (origins, destinations)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    g = _exact_graph(network, exact_edge_s)
+    tt = np.asarray(tt)
+    n = network.n_nodes
+    o, d = pairs if pairs is not None else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    picked = np.full(o.shape, np.nan)
+    n_pairs = n_changed = 0
+    total, best, best_pair = 0.0, -1.0, (-1, -1)
+    for a in range(0, n, block):
+        rows = np.arange(a, min(n, a + block))
+        exact = np.asarray(dijkstra(g, directed=True, indices=rows))
+        ok = np.isfinite(exact)
+        ok[np.arange(rows.size), rows] = False
+        diff = np.where(ok, np.abs(tt[rows].astype(np.float64) - np.where(ok, exact, 0.0)), 0.0)
+        n_pairs += int(ok.sum())
+        n_changed += int((diff > 1e-9).sum())
+        total += float(diff.sum())
+        k = int(np.argmax(diff))
+        if diff.size and diff.flat[k] > best:
+            best, best_pair = float(diff.flat[k]), (int(rows[k // n]), int(k % n))
+        sel = (o >= a) & (o < a + rows.size)
+        picked[sel] = exact[o[sel] - a, d[sel]]
     if n_pairs == 0:
-        return PairRounding(0, 0, 0.0, 0.0, (-1, -1))
-    k = int(np.argmax(diff))
-    return PairRounding(n_pairs, int((diff > 1e-9).sum()), float(diff.max()),
-                        float(diff[ok].mean()), (k // tt.shape[0], k % tt.shape[0]))
-
+        return PairRounding(0, 0, 0.0, 0.0, (-1, -1)), picked
+    return PairRounding(n_pairs, n_changed, best, total / n_pairs, best_pair), picked

@@ -59,9 +59,8 @@ from kl_mobility.config import ConfigError, from_mapping
 from kl_mobility.errors import InputError
 from kl_mobility.instance.edges import (
     EdgeTableReport,
-    exact_pair_times,
+    exact_pair_rounding,
     network_from_edge_table,
-    pair_rounding,
     round_half_up,
 )
 from kl_mobility.io import staged_dir, write_text
@@ -377,9 +376,8 @@ def _feasibility_changes(raw: pd.DataFrame, req: pd.DataFrame, net: RoadNetwork,
     tt = np.asarray(tt)
     line = None
     if edges_changed:
-        exact = exact_pair_times(net, rep.exact_time_s)
-        line = pair_rounding(exact, tt).line()
-        direct_f = exact[o, d]
+        pr, direct_f = exact_pair_rounding(net, rep.exact_time_s, tt, (o, d))
+        line = pr.line()
     else:
         direct_f = tt[o, d].astype(np.float64)
 

@@ -7,10 +7,13 @@ for the array convention."""
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import numpy as np
 
 from kl_mobility.kernels._options import njit
 from kl_mobility.kernels.routing_insertion import (
+    Instance,
     build,
     find_insertion,
     insert,
@@ -20,7 +23,45 @@ from kl_mobility.kernels.routing_insertion import (
     without,
 )
 
-__all__ = ["eject_insert", "ges_chunk", "perturb"]
+__all__ = ["GesPlan", "GesStep", "eject_insert", "ges_chunk", "perturb"]
+
+
+class GesPlan(NamedTuple):
+    """The plan and the ejection pool, updated in place by :func:`ges_chunk`."""
+
+    R: Any
+    """int64[rows, W]: row ``k`` = route ``k``'s stops (``L[k]`` used)."""
+    L: Any
+    """int64[rows]: stops per route."""
+    rt: Any
+    """int64[requests]: each request's route (-1: in the pool)."""
+    pen: Any
+    """int64[requests]: penalty counter of each request (failed insertions)."""
+    ep: Any
+    """int64[requests]: the ejection pool, ``ep[:ep_n]`` (popped from the end)."""
+    pick: Any
+    """int64[requests]: pickup location."""
+    dele: Any
+    """int64[requests]: delivery location."""
+    req_of: Any
+    """int64[N]: request of each location (-1 at depots)."""
+
+
+class GesStep(NamedTuple):
+    """The chunk's scalars (see :func:`ges_chunk`)."""
+
+    nr: Any
+    """int: routes in use."""
+    ep_n: Any
+    """int: requests in the pool."""
+    k_max: Any
+    """int: most requests ejected per insertion."""
+    moves: Any
+    """int: random moves of the perturbation after each ejection."""
+    iters: Any
+    """int: most pool pops."""
+    seed: Any
+    """int: seed of numba's generator for the chunk."""
 
 
 @njit
@@ -157,10 +198,20 @@ def eject_insert(R, L, nr, rt, pen, h, pick, dele, req_of, k_max, T, s, e, l, q,
 
 
 @njit
-def ges_chunk(R, L, nr, rt, pen, ep, ep_n, pick, dele, req_of, k_max, moves, iters, seed,
-              T, D, s, e, l, q, d0, d1, cap, side, maxride, maxdur, mate):
-    """Up to ``iters`` pool pops; returns the new pool size (0: the route is gone) and the
-    number of pops done."""
+def ges_chunk(plan, step, inst):
+    """Up to ``step.iters`` pool pops; returns the new pool size (0: the route is gone)
+    and the number of pops done. Packs (plain tuples from Python): :class:`GesPlan`,
+    :class:`GesStep`, :class:`~kl_mobility.kernels.routing_insertion.Instance`."""
+    plan = GesPlan(*plan)
+    step = GesStep(*step)
+    inst = Instance(*inst)
+    R, L, rt, pen, ep = plan.R, plan.L, plan.rt, plan.pen, plan.ep
+    pick, dele, req_of = plan.pick, plan.dele, plan.req_of
+    nr, ep_n, k_max, moves, iters, seed = (step.nr, step.ep_n, step.k_max, step.moves,
+                                           step.iters, step.seed)
+    T, D, s, e, l, q = inst.T, inst.D, inst.s, inst.e, inst.l, inst.q
+    d0, d1, cap, side = inst.d0, inst.d1, inst.cap, inst.side
+    maxride, maxdur, mate = inst.maxride, inst.maxdur, inst.mate
     np.random.seed(seed)
     W = R.shape[1] + 4
     a = np.empty(W, dtype=np.float64)

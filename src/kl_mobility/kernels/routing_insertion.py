@@ -20,9 +20,18 @@ depot as 0 and the end depot as n+1. Inserting request ``(p, d)`` at ``(i, j)`` 
 before old position ``i`` and ``d`` before old position ``j`` (``1 <= i <= j <= n+1``).
 Scratch arrays ``a``, ``z`` (float64) and ``ld``, ``buf`` (int64) of at least ``n + 4``
 entries are passed in so the searches allocate nothing per call.
+
+Packs (the convention of :mod:`kl_mobility.kernels._pack`): the searches' entry kernels
+(``lns_chunk``, ``ges_chunk``) take the problem as one :class:`Instance` (the arrays above)
+and their plan, request tables and step parameters as packs of their own modules, passed
+from Python as plain tuples and named again in the kernel's first lines. The helpers in
+this module are called in the searches' innermost loops and keep one argument per array:
+they receive the fields the entry kernel bound to local names once at its top.
 """
 
 from __future__ import annotations
+
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -30,6 +39,7 @@ from kl_mobility.kernels._options import njit
 
 __all__ = [
     "EPS",
+    "Instance",
     "build",
     "find_insertion",
     "insert",
@@ -45,6 +55,39 @@ __all__ = [
 
 #: Time comparisons allow this much rounding error (the independent checker's is 1e-6).
 EPS = 1e-7
+
+
+class Instance(NamedTuple):
+    """The problem as the route kernels see it (identical vehicles); the fields are the
+    arrays of the convention above, built by :func:`kl_mobility.routing.arrays.kernel_arrays`
+    (``Instance(**kernel_arrays(...))``)."""
+
+    T: Any
+    """float64[N, N]: travel time."""
+    D: Any
+    """float64[N, N]: distance."""
+    s: Any
+    """float64[N]: service duration."""
+    e: Any
+    """float64[N]: earliest service start."""
+    l: Any  # noqa: E741
+    """float64[N]: latest service start."""
+    q: Any
+    """int64[N]: load change."""
+    d0: Any
+    """int: start depot."""
+    d1: Any
+    """int: end depot."""
+    cap: Any
+    """int: vehicle capacity."""
+    side: Any
+    """bool: ride-time or duration limits exist."""
+    maxride: Any
+    """float64[N]: ride limit per pickup location (inf elsewhere)."""
+    maxdur: Any
+    """float: route duration limit."""
+    mate: Any
+    """int64[N]: the other stop of each request's stop (-1 at depots)."""
 
 @njit
 def schedule(seq, n, T, s, e, l, q, d0, d1, cap, a, z, ld):

@@ -7,19 +7,98 @@ the method and :mod:`kl_mobility.kernels.routing_insertion` for the array conven
 from __future__ import annotations
 
 import math
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from kl_mobility.kernels._options import njit
-from kl_mobility.kernels.routing_insertion import insert, remove, route_dist, scan_insertion
+from kl_mobility.kernels.routing_insertion import (
+    Instance,
+    insert,
+    remove,
+    route_dist,
+    scan_insertion,
+)
 
-__all__ = ["N_OPERATORS", "lns_chunk", "removal_gains", "ruin"]
+__all__ = ["N_OPERATORS", "LnsPlan", "LnsStep", "LnsTables", "lns_chunk", "removal_gains",
+           "ruin"]
 
 #: Removal operators, in this order: random, related (Shaw), worst, route, string (SISR).
 N_OPERATORS = 5
 #: Score of an operator's step (Ropke & Pisinger 2006): a new best plan, a better current
 #: plan, a worse plan accepted.
 SCORE_BEST, SCORE_BETTER, SCORE_ACCEPTED = 33.0, 9.0, 13.0
+
+
+class LnsPlan(NamedTuple):
+    """The search's plans, updated in place by :func:`lns_chunk` (rows = routes)."""
+
+    R: Any
+    """int64[rows, W]: current plan, row ``k`` = route ``k``'s stops (``L[k]`` used)."""
+    L: Any
+    """int64[rows]: stops per route of the current plan."""
+    rt: Any
+    """int64[requests]: each request's route in the current plan (-1: in the bank)."""
+    bank: Any
+    """int64[requests]: requests of the current plan waiting in the bank (``nbank[0]``)."""
+    nbank: Any
+    """int64[1]: size of the bank."""
+    BR: Any
+    """int64[rows, W]: best complete plan (as ``R``)."""
+    BL: Any
+    """int64[rows]: stops per route of the best plan."""
+
+
+class LnsTables(NamedTuple):
+    """Per-request tables and per-operator accumulators."""
+
+    pick: Any
+    """int64[requests]: pickup location."""
+    dele: Any
+    """int64[requests]: delivery location."""
+    related: Any
+    """int64[requests, requests]: the other requests by relatedness, closest first."""
+    req_of: Any
+    """int64[N]: request of each location (-1 at depots)."""
+    weights: Any
+    """float64[operators]: removal operator weights (drawn in proportion)."""
+    scores: Any
+    """float64[operators]: scores accumulated in the chunk (updated in place)."""
+    uses: Any
+    """int64[operators]: steps per operator in the chunk (updated in place)."""
+
+
+class LnsStep(NamedTuple):
+    """The chunk's scalars (see :func:`lns_chunk`)."""
+
+    nr: Any
+    """int: rows of the plan in use."""
+    m_routes: Any
+    """int: routes that cost the fixed cost (more are spare routes)."""
+    best_cost: Any
+    """float: cost of the best plan."""
+    cur_cost: Any
+    """float: cost of the current plan."""
+    fixed: Any
+    """float: fixed cost per used route."""
+    bank_pen: Any
+    """float: cost of a request in the bank."""
+    open_pen: Any
+    """float: cost of a spare route."""
+    q_lo: Any
+    """int: fewest requests removed per step."""
+    q_hi: Any
+    """int: most requests removed per step."""
+    blink: Any
+    """float: probability of passing over a candidate position."""
+    temp0: Any
+    """float: temperature at the first step."""
+    temp1: Any
+    """float: temperature at the last step."""
+    iters: Any
+    """int: steps."""
+    seed: Any
+    """int: seed of numba's generator for the chunk."""
 
 
 @njit
@@ -140,11 +219,10 @@ def ruin(op, nq, R, L, nr, rt, related, req_of, q, D, d0, d1, out, gain):
 
 
 @njit
-def lns_chunk(R, L, nr, m_routes, rt, bank, nbank, BR, BL, best_cost, cur_cost, pick, dele,
-              related, req_of, weights, scores, uses, fixed, bank_pen, open_pen, q_lo, q_hi,
-              blink, temp0, temp1, iters, seed, T, D, s, e, l, q, d0, d1, cap, side, maxride,
-              maxdur, mate):
-    """``iters`` ruin-and-recreate steps; temperature falls from temp0 to temp1.
+def lns_chunk(plan, tables, step, inst):
+    """``step.iters`` ruin-and-recreate steps; temperature falls from ``temp0`` to
+    ``temp1``. Packs (plain tuples from Python): :class:`LnsPlan`, :class:`LnsTables`,
+    :class:`LnsStep`, :class:`~kl_mobility.kernels.routing_insertion.Instance`.
 
     Each step draws a removal operator with probability proportional to ``weights`` and
     adds its score to ``scores[op]`` (``uses[op]`` counts its steps), for the caller's
@@ -155,6 +233,21 @@ def lns_chunk(R, L, nr, m_routes, rt, bank, nbank, BR, BL, best_cost, cur_cost, 
     ``open_pen`` (a spare route the search may open for a while) and such plans never count
     as the best. Returns (current cost, best cost, accepted steps).
     """
+    plan = LnsPlan(*plan)
+    tables = LnsTables(*tables)
+    step = LnsStep(*step)
+    inst = Instance(*inst)
+    R, L, rt, bank, nbank, BR, BL = (plan.R, plan.L, plan.rt, plan.bank, plan.nbank, plan.BR,
+                                      plan.BL)
+    pick, dele, related, req_of = tables.pick, tables.dele, tables.related, tables.req_of
+    weights, scores, uses = tables.weights, tables.scores, tables.uses
+    nr, m_routes, best_cost, cur_cost = step.nr, step.m_routes, step.best_cost, step.cur_cost
+    fixed, bank_pen, open_pen = step.fixed, step.bank_pen, step.open_pen
+    q_lo, q_hi, blink = step.q_lo, step.q_hi, step.blink
+    temp0, temp1, iters, seed = step.temp0, step.temp1, step.iters, step.seed
+    T, D, s, e, l, q = inst.T, inst.D, inst.s, inst.e, inst.l, inst.q
+    d0, d1, cap, side = inst.d0, inst.d1, inst.cap, inst.side
+    maxride, maxdur, mate = inst.maxride, inst.maxdur, inst.mate
     np.random.seed(seed)
     nreq = pick.size
     W = R.shape[1] + 4

@@ -60,14 +60,10 @@ class PtConfig:
     transfer_penalty_min: float = 5.0
     """Assumption: each change of vehicle weighs like this many minutes in the vehicle,
     besides the transfer time itself (range 3-10 min)."""
-    bus_drive: str = "diesel"
-    """``"diesel"`` (40 l/100 km) or ``"electric"`` (115 kWh/100 km) buses, FACTS.md
-    section 6 (12-m city bus, BVG)."""
 
     def __post_init__(self) -> None:
         check_finite_fields(self)
         check_choice("mode_choice", self.mode_choice, ("factor", "router"))
-        check_choice("bus_drive", self.bus_drive, ("diesel", "electric"))
         if self.service_date and not (len(self.service_date) == 8
                                       and self.service_date.isdigit()):
             raise ValueError(f"service_date must be YYYYMMDD, got {self.service_date!r}")

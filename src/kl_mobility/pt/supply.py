@@ -24,8 +24,8 @@ from kl_mobility.pt.config import PtConfig
 from kl_mobility.pt.gtfs import TransitFeed, read_gtfs
 from kl_mobility.pt.router import Timetable, timetable_from_feed
 
-__all__ = ["BUILD_KEYS", "FEED_FORMAT", "PtSupply", "load_transit", "scenario_supply",
-           "synthetic_feed_path"]
+__all__ = ["BUILD_KEYS", "FEED_FORMAT", "PtSupply", "load_transit", "pt_kpis",
+           "scenario_supply", "synthetic_feed_path"]
 
 FEED_FORMAT = 1
 """Version of the synthetic feed's build rules (a change rebuilds cached feeds)."""
@@ -94,3 +94,15 @@ def scenario_supply(cfg: PtConfig, network: RoadNetwork, oracle: TravelTimeOracl
     feed, tt = load_transit(dataclass_replace(cfg, feed=str(path)), network, oracle,
                             osm_file=osm_file, cache_dir=cache_dir)
     return PtSupply(feed, tt, path)
+
+
+def pt_kpis(supply: PtSupply, bus_g_per_vkm: float) -> dict[str, float]:
+    """The supply of the simulated day from the feed: ``pt_bus_trips``, ``pt_bus_vkm``,
+    ``pt_rail_vkm`` (first to last stop of each trip, GTFS route types 3 and 2) and
+    ``pt_bus_co2_kg`` = bus vehicle-km x ``bus_g_per_vkm`` (the scenario's emissions
+    factor per bus-km) / 1000."""
+    feed = supply.feed
+    bus = feed.vehicle_km((3,))
+    return {"pt_bus_trips": float((feed.route_type[feed.trip_route] == 3).sum()),
+            "pt_bus_vkm": bus, "pt_rail_vkm": feed.vehicle_km((2,)),
+            "pt_bus_co2_kg": bus * bus_g_per_vkm / 1000.0}

@@ -145,8 +145,8 @@ def requests_map(ctx: MapContext, trips: pd.DataFrame, title: str, t: dict[str, 
                                linewidths=0.4, label=t["lg_req_size"].format(
                                    n=f"{r:g}".replace(".", ",") if lang == "de" else f"{r:g}"))
                    for r in refs]
-        leg2 = ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.9,
-                         borderpad=1.0, labelspacing=1.3, bbox_to_anchor=(1.0, 0.04))
+        leg2 = ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9,
+                         borderpad=1.0, labelspacing=1.3, bbox_to_anchor=(0.0, 0.09))
         ax.add_artist(leg2)
     _context_legend(ax, ctx, t)
     ax.set_title(title, fontsize=12, wrap=True)

@@ -38,7 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kl_mobility.kernels.routing_ges import ges_chunk
+from kl_mobility.kernels.routing_ges import GesPlan, GesStep, ges_chunk
+from kl_mobility.kernels.routing_insertion import Instance
 from kl_mobility.routing.arrays import kernel_arrays, plan_arrays
 from kl_mobility.routing.types import RoutingProblem
 
@@ -128,6 +129,7 @@ def minimise_routes(problem: RoutingProblem, routes: Sequence[Sequence[int]],
     if stop_at_load_bound:
         lower = max(lower, -(-int(p.load[p.pickups].sum()) // max(1, arr["cap"])))
     cap_it = opts.max_iterations if opts.max_iterations is not None else np.iinfo(np.int64).max
+    inst = tuple(Instance(**arr))
 
     def go_on() -> bool:
         return _time.perf_counter() - t0 < time_limit_s and iterations < cap_it
@@ -155,9 +157,9 @@ def minimise_routes(problem: RoutingProblem, routes: Sequence[Sequence[int]],
         while ep_n > 0 and go_on() and _time.perf_counter() < attempt_end:
             seed = (opts.seed * 1_000_003 + chunk_no) % (2**31 - 1)
             chunk_no += 1
-            ep_n, done = ges_chunk(R, L, nr, rt, pen, ep, ep_n, p.pickups, p.deliveries,
-                                   req_of, opts.k_max, opts.perturb_moves, opts.chunk, seed,
-                                   **arr)
+            plan = GesPlan(R, L, rt, pen, ep, p.pickups, p.deliveries, req_of)
+            step = GesStep(nr, ep_n, opts.k_max, opts.perturb_moves, opts.chunk, seed)
+            ep_n, done = ges_chunk(tuple(plan), tuple(step), inst)
             iterations += int(done)
         if ep_n == 0:
             deletions += 1

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kl_mobility.kernels.routing_insertion import route_dist
-from kl_mobility.kernels.routing_lns import N_OPERATORS, lns_chunk
+from kl_mobility.kernels.routing_insertion import Instance, route_dist
+from kl_mobility.kernels.routing_lns import N_OPERATORS, LnsPlan, LnsStep, LnsTables, lns_chunk
 from kl_mobility.routing.arrays import kernel_arrays, plan_arrays
 from kl_mobility.routing.types import RoutingProblem
 
@@ -173,6 +173,8 @@ def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
     on = np.array([name in opts.operators for name in OPERATORS])
     weights = np.where(on, 1.0, 0.0)
     op_uses = np.zeros(N_OPERATORS, dtype=np.int64)  # over the whole run
+    plan = LnsPlan(R, L, rt, bank, nbank, BR, BL)
+    inst = tuple(Instance(**arr))
     while nreq and nr and (el := _time.perf_counter() - t0) < time_limit_s and (
             cap_it is None or iterations < cap_it):
         seed = (opts.seed * 1_000_003 + chunk_no) % (2**31 - 1)
@@ -187,12 +189,12 @@ def improve_distance(problem: RoutingProblem, routes: Sequence[Sequence[int]],
         temp1 = t_hi * (t_lo / t_hi) ** f1
         scores = np.zeros(N_OPERATORS)
         uses = np.zeros(N_OPERATORS, dtype=np.int64)
-        cur, best, acc = lns_chunk(R, L, R.shape[0], nr, rt, bank, nbank, BR, BL, best, cur,
-                                   pu, de, related, req_of, weights, scores, uses,
-                                   float(p.fixed_cost), opts.bank_penalty * mean_arc,
-                                   opts.open_penalty * mean_arc, opts.min_removed,
-                                   max_removed, opts.blink, temp0, temp1, opts.chunk,
-                                   seed, **arr)
+        step = LnsStep(R.shape[0], nr, best, cur, float(p.fixed_cost),
+                       opts.bank_penalty * mean_arc, opts.open_penalty * mean_arc,
+                       opts.min_removed, max_removed, opts.blink, temp0, temp1, opts.chunk,
+                       seed)
+        tables = LnsTables(pu, de, related, req_of, weights, scores, uses)
+        cur, best, acc = lns_chunk(tuple(plan), tuple(tables), tuple(step), inst)
         op_uses += uses
         if opts.adaptive:
             weights = _adapt(weights, scores, uses, on, opts.reaction)
