@@ -124,8 +124,8 @@ def main(scenario_path: str, repeats: int = 2) -> int:
             first = digest
         same = digest == first
         rows.append({"path": path, "cpu_s": round(cpu, 2), "wall_s": round(wall, 2),
-                     "same": same, "requests": int(kpis["requests"]),
-                     "served": int(kpis["served"]), "rounds": int(kpis["demand_rounds"])})
+                     "same": same, "requests": int(kpis["n_requests"]),
+                     "served": int(kpis["n_served"]), "rounds": int(kpis["demand_rounds"])})
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     ref = [r["cpu_s"] for r in rows if r["path"] == "reference"]
     new = [r["cpu_s"] for r in rows if r["path"] == "new"]

@@ -252,11 +252,11 @@ def driver_terms(config: DemandConfig) -> dict[str, Any]:
              "car_signal_wait_s", "car_give_way_speed_kmh", "car_accel_mps2",
              "car_decel_mps2")
     return {
-        "formula": "car time = free-flow time of the fastest path + junction and signal "
-                   "delays along it (losses of braking and accelerating at the edge's "
-                   "speed, waits at signals) + walk at both ends + parking search at the "
-                   "destination (centre values within car_centre_radius_m of the city "
-                   "centre)",
+        "formula": "car time = driving time of the driver's fastest path under free-flow "
+                   "time + junction and signal delays (losses of braking and accelerating "
+                   "at the edge's speed, waits at signals) + walk at both ends + parking "
+                   "search at the destination (centre values within car_centre_radius_m "
+                   "of the city centre)",
         "speed_cap": "a speed cap lowers the free-flow speed and with it the braking and "
                      "accelerating losses; signal waits, walks and parking search do not "
                      "change",

@@ -81,6 +81,16 @@ class DispatchContext(Protocol):
         into each available vehicle on its own (cost ``INFEASIBLE`` where none)."""
         ...
 
+    def insertion_inputs(self, reqs: np.ndarray) -> list[tuple[Any, ...]]:
+        """What the insertion kernels take for the requests ``reqs``, per vehicle type
+        whose available vehicles can serve some of them: ``(tables, cand, fleet, sched,
+        requests, rows, rules)`` with the type's travel-time ``Tables``, its available
+        vehicles ``cand``, their start states (``Fleet``), the ``Schedules``, a batch
+        ``Request`` of the requests ``reqs[rows]`` the type can serve and the engine's
+        ``Rules`` (packs of :mod:`kl_mobility.kernels._pack`; for the policy's own
+        kernels, e.g. trip enumeration; insert with :meth:`commit`)."""
+        ...
+
     def commit(self, req: int, vehicle: int, i: int, j: int) -> None:
         """Insert request ``req`` into ``vehicle``'s schedule at positions ``(i, j)``."""
         ...

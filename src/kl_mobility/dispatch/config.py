@@ -23,9 +23,10 @@ class DispatchConfig:
     """Which registered dispatch policy runs, and its options.
 
     - ``policy``: a key of :data:`kl_mobility.dispatch.DISPATCH_POLICIES`
-      (``insertion``, ``batch``, ``rebalancing``, or one a user registered) or the name of
-      an entry point of group ``kl_mobility.policies`` of an installed package (see
-      :mod:`kl_mobility.dispatch.registry`).
+      (``insertion``, ``batch``, ``rebalancing``, ``rtv``, or one a user registered) or the
+      name of an entry point of group ``kl_mobility.policies`` of an installed package (see
+      :mod:`kl_mobility.dispatch.registry`); ``rtv`` takes the options of
+      :class:`~kl_mobility.dispatch.rtv.RTVOptions`.
     - ``options``: the policy's own options (the scenario's ``[dispatch.options]`` table).
       A policy that takes options declares them as a dataclass in its factory's ``Options``
       attribute; the table is checked against it (unknown keys, types, the dataclass's own

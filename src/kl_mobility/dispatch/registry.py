@@ -29,6 +29,7 @@ from pathlib import Path
 
 from kl_mobility.dispatch.base import PolicyFactory
 from kl_mobility.dispatch.policies import BatchPolicy, InsertionPolicy, RebalancingPolicy
+from kl_mobility.dispatch.rtv import RTVPolicy
 
 __all__ = ["DISPATCH_POLICIES", "ENTRY_POINT_GROUP", "PolicyLoadError", "available_policies",
            "policy_factory", "policy_identity"]
@@ -40,11 +41,12 @@ DISPATCH_POLICIES: dict[str, PolicyFactory] = {
     "insertion": InsertionPolicy,
     "batch": BatchPolicy,
     "rebalancing": RebalancingPolicy,
+    "rtv": RTVPolicy,
 }
 """Registered policies by name: ``name -> factory(options) -> DispatchPolicy``; the
-built-ins are ``insertion``, ``batch`` and ``rebalancing``."""
+built-ins are ``insertion``, ``batch``, ``rebalancing`` and ``rtv``."""
 
-BUILTIN_POLICIES = ("batch", "insertion", "rebalancing")
+BUILTIN_POLICIES = ("batch", "insertion", "rebalancing", "rtv")
 """Names of the policies shipped with kl-mobility (their code is part of the package's
 code version)."""
 

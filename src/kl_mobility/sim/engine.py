@@ -496,6 +496,28 @@ class Engine:
             return z, np.zeros(0, np.int64), z, z
         return (np.hstack(costs), np.concatenate(vehicles), np.hstack(iis), np.hstack(jjs))
 
+    def insertion_inputs(self, reqs: np.ndarray) -> list[tuple[Any, ...]]:
+        f, rq = self.f, self.req
+        reqs = np.asarray(reqs, np.int64)
+        out: list[tuple[Any, ...]] = []
+        pax = rq.passengers[reqs]
+        dw = dwell_s(self.service, pax)
+        oo, od = rq.off_o[reqs], rq.off_d[reqs]  # external zones, see _req_args
+        for ti, tables in enumerate(self.kernel_tables):
+            ok = np.flatnonzero(rq.o[ti, reqs] >= 0)
+            cand = self._candidates(ti, int(ok.size))
+            if cand.size == 0 or ok.size == 0:
+                continue
+            sn, st = start_states(self.now, tables, cand, self._positions(), self.cursor)
+            sub = reqs[ok]
+            early, late_pick, late_drop, dwell_pick, dwell_drop = at_boundary(
+                rq.early[ti, sub], rq.late_pick[ti, sub], rq.late_drop[ti, sub], dw[ok],
+                oo[ok], od[ok])
+            out.append((tables, cand, Fleet(sn, st, f.load, f.capacity), self._schedules(),
+                        Request(rq.o[ti, sub], rq.d[ti, sub], early, late_pick, late_drop,
+                                pax[ok], dwell_pick, dwell_drop), ok, self.rules))
+        return out
+
     def commit(self, req: int, vehicle: int, i: int, j: int) -> None:
         f, v, now = self.f, vehicle, self.now
         ti = int(f.type_idx[v])

@@ -1,0 +1,149 @@
+"""The ``rtv`` policy: its trip enumeration and CP-SAT assignment on a hand-checked case,
+the assignment against enumeration, its options, and the public contract battery."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from kl_mobility.dispatch import DispatchConfig
+from kl_mobility.dispatch.rtv import choose_trips, keep_candidates
+from kl_mobility.kernels._pack import Fleet, Request, Schedules, Tables
+from kl_mobility.kernels.insertion import INFEASIBLE, best_insertion, insertion_cost_matrix
+from kl_mobility.kernels.rtv import enumerate_trips
+from kl_mobility.testing import check_policy
+
+
+def _line(n=7, hop=60):
+    """Tables of a line of ``n`` nodes, ``hop`` seconds between neighbours."""
+    idx = np.arange(n)
+    tt = (hop * np.abs(idx[:, None] - idx[None, :])).astype(np.int64)
+    return Tables(tt, np.ascontiguousarray(tt.T))
+
+
+def _empty_sched(v, width=8):
+    z = lambda: np.zeros((v, width), np.int64)  # noqa: E731
+    return Schedules(np.zeros(v, np.int64), z(), z(), z(), z(), z())
+
+
+# Line 0-1-2-3-4-5-6, 60 s per hop, no dwell. Vehicle V0 at node 0, V1 at node 3, both
+# empty at t = 0 with 2 seats. Rider A: 2 -> 4 (pickup by 600 s); rider B: 1 -> 4 with
+# pickup by 60 s, so only V0 (0 -> 1 = 60 s) can reach B in time (V1: 3 -> 1 = 120 s).
+TABLES = _line()
+FLEET = Fleet(np.array([0, 3]), np.array([0, 0]), np.array([0, 0]), np.array([2, 2]))
+REQS = Request(origin=np.array([2, 1]), dest=np.array([4, 4]), early=np.array([0, 0]),
+               late_pick=np.array([600, 60]), late_drop=np.array([1000, 1000]),
+               passengers=np.array([1, 1]), dwell_pick=np.array([0, 0]),
+               dwell_drop=np.array([0, 0]))
+
+
+def _one(r):
+    return Request(*(int(a[r]) for a in REQS))
+
+
+def test_greedy_insertion_splits_the_two_riders():
+    """Greedy insertion in arrival order (A, then B) uses both vans: 180 + 240 = 420 s."""
+    sched = _empty_sched(2)
+    cand = np.array([0, 1])
+    # A alone: V0 0->2->4 = 120 + 120 = 240 s; V1 3->2->4 = 60 + 120 = 180 s -> V1
+    c, v, i, j = best_insertion(TABLES, cand, FLEET, sched, _one(0))
+    assert (c, v, i, j) == (180, 1, 0, 0)
+    # put A into V1's schedule: pickup at 2, drop-off at 4
+    sched.length[1] = 2
+    sched.node[1, :2] = [2, 4]
+    sched.late[1, :2] = [600, 1000]
+    sched.delta[1, :2] = [1, -1]
+    # B: V1 cannot reach node 1 by 60 s; V0 0->1->4 = 60 + 180 = 240 s
+    c, v, i, j = best_insertion(TABLES, cand, FLEET, sched, _one(1))
+    assert (c, v) == (240, 0)
+
+
+def test_rtv_serves_the_two_riders_together():
+    """RTV sees both in one batch. Trips (added vehicle seconds):
+    {A}@V0 = 240, {A}@V1 = 180, {B}@V0 = 240, {B}@V1 infeasible (pickup 120 s > 60 s),
+    {A,B}@V0: 0->1 (B at 60 s) ->2 (A at 120 s) ->4 (both off at 240 s) = 240,
+    {A,B}@V1 infeasible (B). Serving both: {A,B}@V0 = 240 < {A}@V1 + {B}@V0 = 420."""
+    sched = _empty_sched(2)
+    cand = np.array([0, 1])
+    rv = insertion_cost_matrix(TABLES, cand, FLEET, sched, REQS)
+    assert rv[0].tolist() == [[240, 180], [240, INFEASIBLE]]
+    keep = keep_candidates(rv[0], 10)
+    trips = enumerate_trips(TABLES, cand, FLEET, sched, REQS, 0, rv, keep, 3)
+    found = {(int(trips.k[t]), tuple(trips.members[t, :trips.size[t]].tolist())):
+             int(trips.cost[t]) for t in range(len(trips))}
+    assert found == {(0, (0,)): 240, (0, (1,)): 240, (0, (0, 1)): 240, (1, (0,)): 180}
+    members = [trips.members[t, :trips.size[t]] for t in range(len(trips))]
+    chosen = choose_trips(cand[trips.k], members, trips.cost, 1.0)
+    assert len(chosen) == 1
+    t = int(chosen[0])
+    assert (int(trips.k[t]), members[t].tolist()) == (0, [0, 1])
+
+
+def test_rtv_trip_positions_replay_to_a_feasible_schedule():
+    """The stored sequential positions of {A,B}@V0 rebuild a schedule whose stops meet
+    every deadline: A inserted first at (0, 0) -> [A+ 2, A- 4]; B (the base trip being
+    {A} at 240 s, B adds 0 s) before A's pickup: [B+ 1, A+ 2, ...]."""
+    sched = _empty_sched(2)
+    cand = np.array([0, 1])
+    rv = insertion_cost_matrix(TABLES, cand, FLEET, sched, REQS)
+    trips = enumerate_trips(TABLES, cand, FLEET, sched, REQS, 0, rv,
+                            keep_candidates(rv[0], 10), 2)
+    t = next(t for t in range(len(trips)) if trips.size[t] == 2)
+    stops: list[tuple[int, int]] = []
+    for r, i, j in zip(trips.order[t, :2], trips.i[t, :2], trips.j[t, :2], strict=True):
+        stops.insert(int(i), (int(REQS.origin[r]), int(REQS.late_pick[r])))
+        stops.insert(int(j) + 1, (int(REQS.dest[r]), int(REQS.late_drop[r])))
+    time, node = 0, 0
+    for n, late in stops:
+        time += abs(n - node) * 60
+        node = n
+        assert time <= late
+    assert [n for n, _ in stops][0] == 1 and time == 240
+
+
+def _brute(vehicle, members, cost):
+    best = (0, 0)
+    n = len(cost)
+    for k in range(n + 1):
+        for sub in itertools.combinations(range(n), k):
+            vs = [int(vehicle[t]) for t in sub]
+            rs = [int(r) for t in sub for r in members[t]]
+            if len(set(vs)) < len(vs) or len(set(rs)) < len(rs):
+                continue
+            val = (len(rs), -sum(int(cost[t]) for t in sub))
+            if val > best:
+                best = val
+    return best
+
+
+def test_choose_trips_matches_enumeration():
+    """CP-SAT = enumeration of all trip subsets: most requests, then least cost; at most
+    one trip per vehicle and per request."""
+    rng = np.random.default_rng(1)
+    for _ in range(60):
+        n = int(rng.integers(1, 9))
+        vehicle = rng.integers(0, 3, n)
+        members = [np.unique(rng.integers(0, 5, rng.integers(1, 4))) for _ in range(n)]
+        cost = rng.integers(0, 500, n).astype(np.int64)
+        chosen = choose_trips(vehicle, members, cost, 5.0).tolist()
+        got = (sum(len(members[t]) for t in chosen), -sum(int(cost[t]) for t in chosen))
+        assert got == _brute(vehicle, members, cost)
+
+
+def test_rtv_options_are_validated():
+    cfg = DispatchConfig(policy="rtv", options={"max_trip_size": 2, "batch_interval_s": 10})
+    assert cfg.policy_options().max_trip_size == 2
+    with pytest.raises(ValueError, match="max_trip_size"):
+        DispatchConfig(policy="rtv", options={"max_trip_size": 0})
+    with pytest.raises(ValueError, match="unknown key"):
+        DispatchConfig(policy="rtv", options={"trip_size": 2})
+
+
+def test_rtv_keeps_the_contract():
+    rep = check_policy("rtv", instances=12)
+    assert rep.instances == 12 and not rep.failures
+    rep = check_policy("rtv", options={"max_trip_size": 2, "candidates_per_request": 1,
+                                       "batch_interval_s": 10}, instances=6, seed=3)
+    assert rep.instances == 6 and not rep.failures
