@@ -39,6 +39,7 @@ from kl_mobility.kernels.insertion import (
     _insert_vehicle,
     _legs,
     _plain,
+    _stops,
     _tables,
 )
 
@@ -179,8 +180,8 @@ def _enumerate(tab, cand, fleet, sch, reqs, rv, keep, limits):
                         blen[0] = m
                         bs = Schedules(blen, bnode, bearly, blate, bdelta, bdwell)
                         _legs(tab.tt, start.node, m, bnode[0], leg)
-                        c, i, j = _insert_vehicle(tab, bs, 0, start, row(reqs, mem[e]),
-                                                  cost_kind, leg)
+                        c, i, j = _insert_vehicle(tab.tt, tab.ttT, start, _stops(bs, 0),
+                                                  row(reqs, mem[e]), cost_kind, leg)
                         if c != INFEASIBLE and t_cost[base] + c < best:
                             best = t_cost[base] + c
                             b_base = base
