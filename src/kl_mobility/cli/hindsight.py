@@ -23,7 +23,7 @@ demand <-> service round (:func:`kl_mobility.runner.settle_demand`: up to
 agree); the online window simulation is a separate simulation of the window alone (with
 the last round's rebalancing forecast). ``--first-round`` takes the demand model's first
 round instead (the assumed service level, no full-day simulation; in klima-plus-2030
-seed 1 that day has 14,917 requests, the settled one 7,242). Requests read from a file do not depend on the service:
+seed 1 that day has 24,538 requests, the settled one 9,466). Requests read from a file do not depend on the service:
 they are the day either way. The round used, the rounds run and whether they converged
 are printed and recorded (``hindsight.json`` "demand"). Hindsight is for *small*
 instances: the default window is 07:00-07:15 with at most 50 requests and a 60 s search

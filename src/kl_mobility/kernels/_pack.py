@@ -38,10 +38,15 @@ they describe. numba passes a named tuple into an ``@njit`` function as a typed 
    with the benchmark below before this rule). Kernels called only from other kernels take
    the named packs directly.
 
-Where packing is not used, and why (measured): the static solver's route kernels
-(:mod:`~kl_mobility.kernels.routing_insertion`, ``routing_ges``, ``routing_lns``) keep one
-argument per array. Their hot helpers are small and called in the innermost loop of the
-searches, and passing an ``Instance`` pack of 13 fields into them was slower: the route
+The static solver's entry kernels follow the same rules (``lns_chunk`` takes
+``LnsPlan``, ``LnsTables``, ``LnsStep`` and ``Instance``; ``ges_chunk`` takes ``GesPlan``,
+``GesStep`` and ``Instance``; ``benchmarks/bench_routing_packing.py`` shows parity).
+
+Where packing is not used, and why (measured): the solver's inner route helpers in
+:mod:`~kl_mobility.kernels.routing_insertion` (``scan_insertion``, ``ride_duration_ok``
+and the others called from the entry kernels) keep one argument per array. They are small
+and called in the innermost loop of the searches, and passing an ``Instance`` pack of 13
+fields into them was slower: the route
 insertion scan, called inside numba for every request into every route of a plan
 (lc101: 530 cases, a3-24: 192 cases, 2,000 times each, least CPU time of 3 rounds), took
 0.94-1.13 x the positional time packed, and 1.14-1.31 x through positional forms that
