@@ -178,3 +178,49 @@ def test_bench_dispatch_hindsight_window_is_checked(folder, capsys):
     rc = main(["bench", "dispatch", "--instances", str(path), "--hindsight", "08:30-08:00"])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1 and "end after it starts" in err
+
+
+@pytest.mark.skipif(not default_osm_path().is_file(), reason="no shared OSM extract")
+def test_export_of_the_default_scenario_round_trips(tmp_path, capsys):
+    """klima-plus-2030 (vans, night vans with their own hours and pickup deadline, stop-based
+    speed-capped shuttles, Tempo 30 in the core, outer districts) at 1 % of its demand:
+    ``instance export --verify`` reads the folder back, simulates it and finds the day's
+    own trips, vehicles, events and KPIs exactly."""
+    scenarios = Path(__file__).resolve().parents[2] / "scenarios"
+    sc = tmp_path / "klima-tiny.toml"
+    sc.write_text(f'extends = "{scenarios / "klima-plus-2030.toml"}"\nname = "klima-tiny"\n'
+                  f'[demand]\nscale = 0.01\n'
+                  f'calibration_scenario = "{scenarios / "baseline.toml"}"\n')
+    folder = tmp_path / "day"
+    rc = main(["instance", "export", str(sc), "--seed", "2", "--out", str(folder), "--verify"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "ROUND TRIP DIFFERS" not in out and "round trip: the folder read back" in out
+    # the folder carries the three types with their own rules and the shuttles' stops
+    toml = (folder / "instance.toml").read_text()
+    assert '[types."night-van"]' in toml and "max_wait_s = 900" in toml
+    assert '[types."shuttle"]' in toml and "stop_nodes = [" in toml
+    assert "speed_cap_kmh = 25.0" in toml
+
+
+def test_round_trip_differences_finds_a_changed_folder(folder, tmp_path):
+    """The grid day's folder simulates to the run it came from (no difference); with one
+    vehicle moved to another start node the vehicles table (start_node) differs and is
+    named."""
+    from types import SimpleNamespace
+
+    from kl_mobility.dispatchbench import round_trip_differences
+
+    path, res = folder
+    day = SimpleNamespace(result=res, scenario=SimpleNamespace(dispatch=DispatchConfig()))
+    assert round_trip_differences(path, day, 1) == []
+    moved = tmp_path / "moved"
+    import shutil
+
+    shutil.copytree(path, moved)
+    fleet = (moved / "fleet.csv").read_text().splitlines()
+    cells = fleet[1].split(",")
+    cells[1] = str((int(cells[1]) + 5) % 16)  # vehicle 0 starts 5 nodes further on
+    (moved / "fleet.csv").write_text("\n".join([fleet[0], ",".join(cells), *fleet[2:]]) + "\n")
+    diffs = round_trip_differences(moved, day, 1)
+    assert any(d.startswith("vehicles: ") for d in diffs)
