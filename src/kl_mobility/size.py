@@ -127,16 +127,19 @@ def with_count(scenario: Scenario, vtype: str, count: int) -> Scenario:
     return dataclasses.replace(scenario, fleet=fleet)
 
 
-def evaluate_size(ctx: Any, vtype: str, count: int, seed: int) -> dict[str, Any]:
+def evaluate_size(ctx: Any, vtype: str, count: int, seed: int, *,
+                  shared: Any = None) -> dict[str, Any]:
     """One row of the curve (:data:`CURVE_COLUMNS` without ``meets_target``): the scenario
     of ``ctx`` (a :class:`~kl_mobility.context.RunContext`) with ``count`` vehicles of
-    ``vtype``, its demand settled (:func:`~kl_mobility.rounds.settle_demand`)."""
+    ``vtype``, its demand settled (:func:`~kl_mobility.rounds.settle_demand`; ``shared``:
+    its :class:`~kl_mobility.rounds.SharedDay`, the first round shared between sizes)."""
     from kl_mobility.emissions import co2_account
     from kl_mobility.rounds import settle_demand
 
     c0 = time.process_time()
     scenario = with_count(ctx.scenario, vtype, count)
-    settled = settle_demand(dataclasses.replace(ctx, scenario=scenario), seed=seed)
+    settled = settle_demand(dataclasses.replace(ctx, scenario=scenario), seed=seed,
+                            shared=shared)
     k = settled.result.kpis
     account = co2_account(settled.result.trips, settled.result.vehicles, scenario.fleet,
                           scenario.emissions)
@@ -275,8 +278,14 @@ def size_fleet(ctx: Any, target: SizeTarget, *, vtype: str, seed: int, max_count
                extra_points: int = 0,
                progress: ProgressCallback | None = None) -> SizeSearch:
     """The search of ``ctx.scenario``'s ``vtype`` for ``target`` (:func:`search_fleet_size`
-    from the scenario's own count, each size :func:`evaluate_size`)."""
+    from the scenario's own count, each size :func:`evaluate_size`, all in this process on
+    the one prepared ``ctx``: the network, tables, compiled kernels, calibration and the
+    first demand round are made once and shared by every size)."""
+    from kl_mobility.rounds import SharedDay
+
     start = next(vt.count for vt in ctx.scenario.fleet if vt.name == vtype)
-    return search_fleet_size(lambda n: evaluate_size(ctx, vtype, n, seed), target,
+    shared = SharedDay()
+    return search_fleet_size(lambda n: evaluate_size(ctx, vtype, n, seed, shared=shared),
+                             target,
                              start=max(start, 1), max_count=max_count,
                              extra_points=extra_points, progress=progress)
