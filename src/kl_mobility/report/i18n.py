@@ -181,8 +181,11 @@ _T: dict[str, tuple[str, str]] = {
                        "Zeile; die Zeilen summieren sich zur Stadt. Einwohner: die des "
                        "Nachfragemodells. Vom Pkw: bediente Personen, die sonst Pkw gefahren "
                        "wären. Hbf in 30 min: Anteil der Einwohner, die den Hbf von Tür zu "
-                       "Tür in 30 Minuten erreichen (Bus wie im Nachfragemodell, ohne "
-                       "Fahrplan; On-Demand mit der mittleren Wartezeit des Stadtteils). "
+                       "Tür in 30 Minuten erreichen (Bus wie in der Verkehrsmittelwahl, Abfahrt "
+                       "8:00 Uhr: mit Fahrplanrouting die Tür-zu-Tür-Zeit des Fahrplans in "
+                       "diesem Zeitraum, für Zonen ohne Haltestelle im Netzausschnitt, etwa "
+                       "die Ortsbezirke, die Näherung mit halbem Takt als Wartezeit; "
+                       "On-Demand mit der mittleren Wartezeit des Stadtteils). "
                        "Mittel über die Seeds [95-%-Intervall].",
                        "By origin of the request: the Kernstadt by postcode area (per-district "
                        "populations of the Kernstadt are not available, FACTS.md section 1), "
@@ -190,8 +193,12 @@ _T: dict[str, tuple[str, str]] = {
                        "row; the rows sum to the city. Residents: those of the demand model. "
                        "From car: served persons who would otherwise have driven. Hbf in 30 "
                        "min: share of residents reaching the Hbf door to door within 30 "
-                       "minutes (bus as in the demand model, no timetable; on-demand with "
-                       "the district's mean wait). Mean over the seeds [95 % interval]."),
+                       "minutes (bus as in the mode choice, departing at 08:00: with "
+                       "timetable routing the timetable's door-to-door time in that period, "
+                       "for zones without a stop in the network extract, such as the outer "
+                       "districts, the approximation with half the headway as wait; "
+                       "on-demand with the district's mean wait). Mean over the seeds "
+                       "[95 % interval]."),
     "districts_empty": ("Ohne Einwohner und ohne Anfragen, daher nicht aufgeführt: {names}.",
                         "Without residents and without requests, so not listed: {names}."),
     "no_saving": ("– (keine gesicherte CO2-Einsparung)", "– (no certain CO2 saving)"),
