@@ -377,6 +377,7 @@ _T: dict[str, tuple[str, str]] = {
     "fc_ax_co2": ("Netto-CO2e (t/Tag)", "net CO2e (t/day)"),
     "fc_ax_x": ("Flottengröße (Fahrzeuge „{vtype}“)", "fleet size (vehicles '{vtype}')"),
     "fc_lg_mean": ("Mittel über Seeds (95-%-Intervall)", "mean over seeds (95 % interval)"),
+    "fc_lg_one": ("Seed {seed} (ein Seed: kein Intervall)", "seed {seed} (one seed: no interval)"),
     "fc_lg_target": ("Ziel: {target}", "target: {target}"),
     "fc_lg_answer": ("kleinste Flotte: {n}", "smallest fleet: {n}"),
     "fc_cap": ("Bediente Anfragen, Wartezeit und Netto-CO2 pro Werktag gegenüber der "

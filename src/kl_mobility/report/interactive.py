@@ -209,7 +209,7 @@ def _render(m: dict[str, Any], t: dict[str, str]) -> str:
     layers, data, missing = m["layers"], m["data"], m["missing"]
     svg = [f'<svg id="map" viewBox="0 0 {w} {h}" '
            'preserveAspectRatio="xMidYMid meet">',
-           f'<rect x="0" y="0" width="{w}" height="{h}" fill="#f4f2ec"/>',
+           f'<rect x="{-w}" y="{-h}" width="{3 * w}" height="{3 * h}" fill="#f4f2ec"/>',
            '<g id="g-districts">']
     for p in polys:
         svg.append(f'<path class="district" data-name="{esc(p["name"])}" d="{p["d"]}"/>')
@@ -233,20 +233,26 @@ def _render(m: dict[str, Any], t: dict[str, str]) -> str:
     svg.append('<g id="g-outer">')
     for o in outer:
         svg.append(f'<circle class="outer" data-name="{esc(o["name"])}" cx="{o["x"]}" '
-                   f'cy="{o["y"]}" r="220"/>')
+                   f'cy="{o["y"]}" r="220" data-r="220"/>')
     svg.append('</g><g id="g-marks">')
     for mk in marks:
         svg.append(f'<rect class="mark" x="{mk["x"] - 110}" y="{mk["y"] - 110}" width="220" '
-                   f'height="220" data-tip="{esc(mk["tip"])}"/>')
+                   f'height="220" data-cx="{mk["x"]}" data-cy="{mk["y"]}" data-s="220" '
+                   f'data-tip="{esc(mk["tip"])}"/>')
     svg.append('</g><g id="g-labels">')
+    # labels keep their size on screen when zooming: the script scales font size and
+    # offset (data-fs, data-dx, data-dy, in map metres at zoom 1) by 1 / zoom
+    def label(cls: str, x: int, y: int, dx: int, dy: int, fs: int, text: str) -> str:
+        return (f'<text class="lbl {cls}" x="{x + dx}" y="{y + dy}" font-size="{fs}" '
+                f'data-x="{x}" data-y="{y}" data-dx="{dx}" data-dy="{dy}" data-fs="{fs}">'
+                f'{esc(text)}</text>')
+
     for p in polys:
-        svg.append(f'<text class="lbl" x="{p["x"]}" y="{p["y"]}">{esc(p["label"])}</text>')
+        svg.append(label("", p["x"], p["y"], 0, 0, 260, p["label"]))
     for o in outer:
-        svg.append(f'<text class="lbl outer-lbl" x="{o["x"]}" y="{o["y"] - 300}">'
-                   f'{esc(o["label"])}</text>')
+        svg.append(label("outer-lbl", o["x"], o["y"], 0, 520, 230, o["label"]))
     for mk in marks:
-        svg.append(f'<text class="lbl mark-lbl" x="{mk["x"] + 170}" y="{mk["y"] + 80}">'
-                   f'{esc(mk["label"])}</text>')
+        svg.append(label("mark-lbl", mk["x"], mk["y"], 170, 80, 260, mk["label"]))
     svg.append('</g></svg>')
     options = "".join(f'<option value="{esc(s)}">{esc(s)}</option>' for s in data["scenarios"])
     legends = []
@@ -290,9 +296,9 @@ vector-effect:non-scaling-stroke;cursor:pointer}.district:hover,.district.sel{fi
 .outer{fill:#fff;stroke:#4a6a8a;stroke-width:2px;vector-effect:non-scaling-stroke;cursor:pointer}
 .outer:hover,.outer.sel{fill:#9fc3e6}
 .mark{fill:#222;stroke:#fff;stroke-width:1px;vector-effect:non-scaling-stroke}
-.lbl{font-size:260px;fill:#2b4a6a;text-anchor:middle;paint-order:stroke;stroke:#fff;
+.lbl{fill:#2b4a6a;text-anchor:middle;paint-order:stroke;stroke:#fff;
 stroke-width:3px;stroke-linejoin:round;pointer-events:none}
-.outer-lbl{font-size:230px}.mark-lbl{text-anchor:start;font-weight:bold;fill:#111}
+.mark-lbl{text-anchor:start;font-weight:bold;fill:#111}
 .panel{position:absolute;background:rgba(255,255,255,.94);border:1px solid #aaa;
 border-radius:5px;padding:6px 9px;font-size:13px}
 #bar{top:8px;left:8px;max-width:60%}#bar h1{font-size:15px;margin:0 0 4px}
@@ -315,8 +321,14 @@ padding:2px 6px}.note{font-size:11px;color:#555}
 _JS = r"""
 (function(){
 var D=JSON.parse(document.getElementById('data').textContent),T=D.t;
-var svg=document.getElementById('map'),vb=[0,0,D.w,D.h],tip=document.getElementById('tip');
-function setVB(){svg.setAttribute('viewBox',vb.join(' '));scale();}
+var HOME=[-0.04*D.w,-0.14*D.h,1.08*D.w,1.18*D.h];
+var svg=document.getElementById('map'),vb=HOME.slice(),tip=document.getElementById('tip');
+var fixed=document.querySelectorAll('[data-fs],[data-r],[data-s]');
+function resize(){var k=Math.max(1,HOME[2]/vb[2]);fixed.forEach(function(e){var a=function(n){return parseFloat(e.getAttribute(n));};
+if(e.hasAttribute('data-fs')){e.setAttribute('font-size',a('data-fs')/k);e.setAttribute('x',a('data-x')+a('data-dx')/k);e.setAttribute('y',a('data-y')+a('data-dy')/k);}
+else if(e.hasAttribute('data-r')){e.setAttribute('r',a('data-r')/k);}
+else{var s=a('data-s')/k;e.setAttribute('x',a('data-cx')-s/2);e.setAttribute('y',a('data-cy')-s/2);e.setAttribute('width',s);e.setAttribute('height',s);}});}
+function setVB(){svg.setAttribute('viewBox',vb.join(' '));scale();resize();}
 function pxPerM(){var r=svg.getBoundingClientRect();return Math.min(r.width/vb[2],r.height/vb[3]);}
 function scale(){var p=pxPerM(),m=120/p,steps=[50,100,200,500,1000,2000,5000,10000],L=steps[0];
 for(var i=0;i<steps.length;i++){if(steps[i]<=m)L=steps[i];}
@@ -341,7 +353,7 @@ if(s&&!drag){tip.textContent=s;tip.style.display='block';tip.style.left=(e.clien
 tip.style.top=(e.clientY+12)+'px';}else{tip.style.display='none';}});
 document.getElementById('zin').onclick=function(){zoom(1.5);};
 document.getElementById('zout').onclick=function(){zoom(1/1.5);};
-document.getElementById('zreset').onclick=function(){vb=[0,0,D.w,D.h];setVB();};
+document.getElementById('zreset').onclick=function(){vb=HOME.slice();setVB();};
 var sel=document.getElementById('scen'),cur=D.scenarios[0]||'',picked=null;
 function show(){var v=document.getElementById('cvkm').checked,q=document.getElementById('creq').checked,
 d=document.getElementById('cdist').checked;
