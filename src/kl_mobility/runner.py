@@ -278,7 +278,8 @@ def run_city_co2(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,
                              float(account.totals["net_co2_kg"]), reference_name=base.name,
                              reference_network=ref, reference_demand=ref_demand, zones=zones,
                              cache_dir=cache_dir, transit=transit,
-                             reference_transit=ref_transit)
+                             reference_transit=ref_transit,
+                             reference_bus_drivetrain=base.bus_drivetrain)
 
 
 def structural_warnings(scenario: Scenario, network: RoadNetwork, *,
