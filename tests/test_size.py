@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -11,6 +12,7 @@ from kl_mobility.cli import main
 from kl_mobility.context import RunContext
 from kl_mobility.errors import InputError
 from kl_mobility.network import default_osm_path
+from kl_mobility.runner import run_scenario
 from kl_mobility.scenario import scenario_from_file
 from kl_mobility.size import (
     CURVE_COLUMNS,
@@ -94,10 +96,11 @@ def test_search_matches_a_dense_grid_on_a_small_scenario(tmp_path):
     path.write_text(TINY)
     ctx = RunContext.prepare(scenario_from_file(path))
     memo: dict[int, dict] = {}
+    basis: dict = {}
 
     def evaluate(n):
         if n not in memo:
-            memo[n] = evaluate_size(ctx, "van", n, 3)
+            memo[n] = evaluate_size(ctx, "van", n, 3, basis=basis)
         return memo[n]
 
     target = parse_target("share_served>=0.8")
@@ -133,6 +136,14 @@ def test_cli_writes_the_curve_and_the_figure(tmp_path, capsys, monkeypatch):
     assert frame["count"].is_monotonic_increasing
     answer = int(frame.loc[frame["meets_target"] == 1, "count"].min())
     assert f"smallest fleet meeting share_served>=0.8: {answer} x van" in out
+    # the CO2 convention is printed beside the numbers, with the reference case
+    assert "city net = change of the residents' transport CO2e (car + bus + fleet) " \
+        "against the reference case 'tiny without its measures'" in out
+    record = json.loads(csv.with_suffix(".json").read_text())
+    assert record["answer"] == answer and record["seed"] == 3
+    assert record["target"] == {"kpi": "share_served", "op": ">=", "value": 0.8,
+                                "text": "share_served>=0.8"}
+    assert record["csv"] == "curve.csv" and set(record["columns"]) == set(frame.columns)
     assert not math.isnan(frame["share_served"].iloc[0])
     png = csv.with_suffix(".png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -140,6 +151,29 @@ def test_cli_writes_the_curve_and_the_figure(tmp_path, capsys, monkeypatch):
     rc = main(["size", str(path), "--target", "share_served>=0.8", "--csv", str(csv)])
     assert rc == 2
     assert "exists already" in capsys.readouterr().err
+
+
+@needs_osm
+def test_size_co2_is_the_run_headline(tmp_path):
+    """At the scenario's own count a size's city-wide net CO2 is ``kl-mobility run``'s
+    headline ``co2_city_net_kg`` bit for bit (same settled day, same convention), and a
+    size evaluated with the basis another size prepared equals one with its own basis."""
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY)
+    scenario = scenario_from_file(path)
+    kpis = run_scenario(scenario, 3, tmp_path / "run")
+    ctx = RunContext.prepare(scenario)
+    basis: dict = {}
+    one = evaluate_size(ctx, "van", 1, 3, basis=basis)
+    assert one["co2_city_net_kg"] == kpis["co2_city_net_kg"]
+    assert one["co2_city_car_change_kg"] == kpis["co2_city_car_change_kg"]
+    assert one["co2_per_rider_net_kg"] == kpis["co2_net_co2_kg"]
+    assert one["requests"] == kpis["n_requests"]
+    shared = evaluate_size(ctx, "van", 3, 3, basis=basis)
+    own = evaluate_size(ctx, "van", 3, 3)
+    for key in ("co2_city_net_kg", "co2_city_car_change_kg", "served"):
+        assert shared[key] == own[key]
+    assert shared["co2_city_net_kg"] != one["co2_city_net_kg"]  # the fleet enters
 
 
 def test_cli_unknown_vehicle_type_is_exit_2(tmp_path, capsys):

@@ -102,7 +102,8 @@ SWEEP_FILE = "sweep.csv"
 
 _PRESENTATION = ("cli/", "batch.py", "sweep.py", "size.py", "report/html.py",
                  "report/plots.py", "report/gis.py", "report/basemap.py", "report/content.py",
-                 "report/i18n.py", "report/maps.py", "report/paired.py", "report/units.py")
+                 "report/i18n.py", "report/maps.py", "report/paired.py", "report/units.py",
+                 "report/fleetcurve.py", "report/interactive.py")
 """Modules that do not change what a run computes; left out of the code version."""
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,10 +70,11 @@ if TYPE_CHECKING:
     from kl_mobility.planning.options import HindsightWindow
     from kl_mobility.planning.window import HindsightRun
 
-__all__ = ["FORECAST_SEED_TAG", "MAX_STOP_SNAP_M", "ROUND_KPIS", "RunContext", "SettledDemand",
-           "demand_feedback", "forecast_seed", "measured_local_level", "prepare_network",
-           "rebalancing_forecast", "run_hindsight", "run_scenario", "scenario_requests",
-           "scenario_stops", "service_area", "settle_demand", "structural_warnings"]
+__all__ = ["FORECAST_SEED_TAG", "MAX_STOP_SNAP_M", "ROUND_KPIS", "CityBasis", "RunContext",
+           "SettledDemand", "city_basis", "demand_feedback", "forecast_seed",
+           "measured_local_level", "prepare_network", "rebalancing_forecast", "run_hindsight",
+           "run_scenario", "scenario_requests", "scenario_stops", "service_area",
+           "settle_demand", "structural_warnings"]
 
 ROUND_KPIS: tuple[tuple[str, str], ...] = (
     ("demand_rounds", "demand <-> simulation rounds run (1 without feedback: a requests "
@@ -249,37 +251,88 @@ def _pt_supply_kpis(ctx: RunContext) -> dict[str, float]:
     return pt_kpis(ctx.transit, ctx.scenario.emissions.bus_g_per_vkm)
 
 
-def run_city_co2(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,
-                 oracle: TravelTimeOracle, account: Any, *,
-                 cache_dir: str | Path | None = None,
-                 progress: ProgressCallback | None = None) -> Any:
-    """The city-wide CO2 of a settled run against its reference case
-    (:mod:`kl_mobility.citywide`): the reference case's network and demand (with the
-    constants the run used under the pivot point), the run's served requests and fleet
-    CO2; ``account``: the run's :class:`~kl_mobility.emissions.CO2Account`."""
+@dataclass(frozen=True, eq=False)
+class CityBasis:
+    """What the city-wide CO2 of a scenario compares, prepared once for every run of it
+    that differs only in its fleet (``kl-mobility size``): the expected travel of the
+    residents without on-demand service on the scenario's network (``travel``, its demand
+    section with the constants used) and on the reference case's network (``reference``,
+    with the constants the run used under the pivot point), and the reference's name.
+    Neither depends on the fleet: the fleet enters only through the served requests and the
+    fleet CO2 (:func:`kl_mobility.citywide.city_co2`). ``asc``: the mode-choice constants
+    the basis was made with (a run with other constants cannot use it)."""
+
+    travel: Any
+    reference: Any
+    reference_name: str
+    asc: dict[str, float] | None
+    pt_vkm: Any = None
+    """Public transport vehicle-km of both sides (:func:`kl_mobility.citywide.pt_vehicle_km`)."""
+    reference_bus_drivetrain: str | None = None
+
+
+def city_basis(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,
+               oracle: TravelTimeOracle, *, cache_dir: str | Path | None = None,
+               progress: ProgressCallback | None = None) -> CityBasis:
+    """The :class:`CityBasis` of a settled run of ``scenario`` on ``net`` / ``oracle``."""
     from kl_mobility.calibration import reference_case
-    from kl_mobility.citywide import scenario_city_co2
+    from kl_mobility.demand.generate import expected_travel, load_zones
 
     base = reference_case(scenario)
     ran = settled.scenario or scenario
     ref_demand = base.demand
-    if settled.calibration is not None and settled.calibration.convention == "baseline":
-        asc = settled.calibration.asc
-        ref_demand = dataclasses.replace(base.demand, asc_walk=asc["walk"],
-                                         asc_bike=asc["bike"], asc_bus=asc["bus"],
-                                         calibrate=False)
-    ref = prepare_network(Scenario(name="reference", network=base.network, demand=ref_demand),
-                          cache_dir=cache_dir, progress=progress)
+    asc = None
+    if settled.calibration is not None:
+        asc = dict(settled.calibration.asc)
+        if settled.calibration.convention == "baseline":
+            ref_demand = dataclasses.replace(base.demand, asc_walk=asc["walk"],
+                                             asc_bike=asc["bike"], asc_bus=asc["bus"],
+                                             calibrate=False)
+    ref_net, ref_oracle = prepare_network(
+        Scenario(name="reference", network=base.network, demand=ref_demand),
+        cache_dir=cache_dir, progress=progress)
     zones = settled.demand.zones if settled.demand is not None else None
+    if zones is None:
+        zones = load_zones(net, ran.demand, cache_dir=cache_dir)
     transit = pt_supply(ran.pt, ran.network.osm_file, net, oracle, cache_dir=cache_dir)
-    ref_transit = reference_supply(base, *ref, cache_dir=cache_dir)
-    return scenario_city_co2(ran, settled.result.trips, net, oracle,
-                             float(account.totals["fleet_co2_kg"]),
-                             float(account.totals["net_co2_kg"]), reference_name=base.name,
-                             reference_network=ref, reference_demand=ref_demand, zones=zones,
-                             cache_dir=cache_dir, transit=transit,
-                             reference_transit=ref_transit,
-                             reference_bus_drivetrain=base.bus_drivetrain)
+    ref_transit = reference_supply(base, ref_net, ref_oracle, cache_dir=cache_dir)
+    travel = expected_travel(net, oracle, ran.demand, zones=zones, transit=transit,
+                             cache_dir=cache_dir)
+    ref_zones = load_zones(ref_net, ref_demand, cache_dir=cache_dir)
+    reference = expected_travel(ref_net, ref_oracle, ref_demand, zones=ref_zones,
+                                transit=ref_transit, cache_dir=cache_dir)
+    from kl_mobility.citywide import pt_vehicle_km
+
+    return CityBasis(travel, reference, base.name, asc, pt_vehicle_km(transit, ref_transit),
+                     base.bus_drivetrain)
+
+
+def run_city_co2(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,
+                 oracle: TravelTimeOracle, account: Any, *,
+                 cache_dir: str | Path | None = None,
+                 progress: ProgressCallback | None = None,
+                 basis: CityBasis | None = None) -> Any:
+    """The city-wide CO2 of a settled run against its reference case
+    (:mod:`kl_mobility.citywide`): the reference case's network and demand (with the
+    constants the run used under the pivot point), the run's served requests and fleet
+    CO2; ``account``: the run's :class:`~kl_mobility.emissions.CO2Account`. ``basis``: the
+    expected travel of both sides prepared before (:func:`city_basis`) by another run of
+    the same scenario and constants (any fleet); made here when ``None``. A basis made with
+    other mode-choice constants is a ``ValueError``."""
+    from kl_mobility.citywide import city_co2, served_pkm_by_alt_mode
+
+    if basis is None:
+        basis = city_basis(scenario, settled, net, oracle, cache_dir=cache_dir,
+                           progress=progress)
+    elif settled.calibration is not None and basis.asc != dict(settled.calibration.asc):
+        raise ValueError(f"city CO2 basis made with the constants {basis.asc}, the run used "
+                         f"{dict(settled.calibration.asc)}")
+    ran = settled.scenario or scenario
+    return city_co2(ran, basis.travel, basis.reference,
+                    served_pkm_by_alt_mode(settled.result.trips),
+                    float(account.totals["fleet_co2_kg"]),
+                    float(account.totals["net_co2_kg"]), reference_name=basis.reference_name,
+                    pt_vkm=basis.pt_vkm, reference_bus_drivetrain=basis.reference_bus_drivetrain)
 
 
 def structural_warnings(scenario: Scenario, network: RoadNetwork, *,

@@ -4,7 +4,12 @@ demand re-settled at every size.
 Each size evaluated is a whole run of the scenario with that type's ``count`` changed: the
 demand <-> service rounds of :func:`kl_mobility.rounds.settle_demand` (so a better service
 draws more requests, exactly as ``kl-mobility run`` would at that size), then the KPIs of
-the last round and its CO2 account (:func:`kl_mobility.emissions.co2_account`).
+the last round and its CO2: the city-wide net change of the residents' transport CO2 (car +
+bus + fleet) against the scenario's reference case, the convention of ``kl-mobility run``'s
+headline (:func:`kl_mobility.runner.run_city_co2`, :mod:`kl_mobility.citywide`). The
+expected travel of both sides does not depend on the fleet; it is prepared once, with the
+first size evaluated (:func:`kl_mobility.runner.city_basis`), and every further size only
+adds its served requests and fleet CO2.
 
 The search (:func:`search_fleet_size`) assumes the target is monotone in the fleet size
 (more vehicles never make it worse): it brackets from the scenario's own count, doubling
@@ -30,8 +35,13 @@ from kl_mobility.errors import InputError
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.scenario import Scenario
 
-__all__ = ["CURVE_COLUMNS", "SizeSearch", "SizeTarget", "curve_frame", "evaluate_size",
-           "parse_target", "plot_curve", "search_fleet_size", "size_fleet"]
+__all__ = ["CO2_CONVENTION", "CURVE_COLUMNS", "SizeSearch", "SizeTarget", "curve_frame",
+           "curve_record", "evaluate_size", "parse_target", "plot_curve", "search_fleet_size",
+           "size_fleet"]
+
+CO2_CONVENTION = ("change of the residents' transport CO2e (car + bus + fleet) against the "
+                  "reference case")
+"""What ``co2_city_net_kg`` of a curve is (followed by the reference case's name)."""
 
 _OPS = {">=": operator.ge, "<=": operator.le}
 
@@ -52,9 +62,14 @@ CURVE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("wait_mean_s", "mean wait of served requests (s)"),
     ("wait_p95_s", "95th percentile wait of served requests (s)"),
     ("fleet_co2_kg", "fleet CO2e well to wheel of the whole fleet (kg/day)"),
-    ("net_co2_kg", "fleet CO2e minus the car (one car per rider whose alternative was the "
-                   "car, direct distance) and bus (UBA g/pkm) CO2e the riders leave "
-                   "(kg/day; kl_mobility.emissions.co2_account)"),
+    ("co2_city_net_kg", "city-wide net change of the residents' transport CO2e (car + bus + "
+                        "fleet) against the reference case, the headline of kl-mobility run "
+                        "(kg/day; kl_mobility.citywide)"),
+    ("co2_city_car_change_kg", "change of the residents' car CO2e against the reference "
+                               "case (kg/day; part of co2_city_net_kg)"),
+    ("co2_per_rider_net_kg", "alternative convention: fleet CO2e minus one car per rider "
+                             "whose alternative was the car and UBA g/pkm per bus rider "
+                             "(kg/day; kl_mobility.emissions.co2_account)"),
     ("demand_rounds", "demand <-> service rounds run"),
     ("demand_converged", "1 when demand and service agreed within the tolerances"),
     ("cpu_s", "CPU seconds of this size (process time)"),
@@ -127,12 +142,17 @@ def with_count(scenario: Scenario, vtype: str, count: int) -> Scenario:
     return dataclasses.replace(scenario, fleet=fleet)
 
 
-def evaluate_size(ctx: Any, vtype: str, count: int, seed: int) -> dict[str, Any]:
+def evaluate_size(ctx: Any, vtype: str, count: int, seed: int, *,
+                  basis: dict[str, Any] | None = None) -> dict[str, Any]:
     """One row of the curve (:data:`CURVE_COLUMNS` without ``meets_target``): the scenario
     of ``ctx`` (a :class:`~kl_mobility.context.RunContext`) with ``count`` vehicles of
-    ``vtype``, its demand settled (:func:`~kl_mobility.rounds.settle_demand`)."""
+    ``vtype``, its demand settled (:func:`~kl_mobility.rounds.settle_demand`), its CO2 the
+    city-wide net of ``kl-mobility run`` (:func:`~kl_mobility.runner.run_city_co2`).
+    ``basis``: a dict shared by the sizes of one curve; its ``"city"`` entry (the
+    :class:`~kl_mobility.runner.CityBasis`) is made by the first size and reused."""
     from kl_mobility.emissions import co2_account
     from kl_mobility.rounds import settle_demand
+    from kl_mobility.runner import city_basis, run_city_co2
 
     c0 = time.process_time()
     scenario = with_count(ctx.scenario, vtype, count)
@@ -140,13 +160,21 @@ def evaluate_size(ctx: Any, vtype: str, count: int, seed: int) -> dict[str, Any]
     k = settled.result.kpis
     account = co2_account(settled.result.trips, settled.result.vehicles, scenario.fleet,
                           scenario.emissions)
+    shared = {} if basis is None else basis
+    if "city" not in shared:
+        shared["city"] = city_basis(scenario, settled, ctx.network, ctx.oracle,
+                                    cache_dir=ctx.cache_dir)
+    city = run_city_co2(scenario, settled, ctx.network, ctx.oracle, account,
+                        basis=shared["city"])
     return {"count": int(count), "requests": int(k["n_requests"]),
             "served": int(k["n_served"]),
             "share_served": float(k["share_served"]),
             "wait_mean_s": float(k.get("wait_mean_s", math.nan)),
             "wait_p95_s": float(k.get("wait_p95_s", math.nan)),
             "fleet_co2_kg": float(account.totals["fleet_co2_kg"]),
-            "net_co2_kg": float(account.totals["net_co2_kg"]),
+            "co2_city_net_kg": float(city.terms["net_kg"]),
+            "co2_city_car_change_kg": float(city.terms["car_change_kg"]),
+            "co2_per_rider_net_kg": float(account.totals["net_co2_kg"]),
             "demand_rounds": settled.n_rounds, "demand_converged": int(settled.converged),
             "cpu_s": round(time.process_time() - c0, 3)}
 
@@ -160,6 +188,8 @@ class SizeSearch:
     answer: int | None
     rows: dict[int, dict[str, Any]]
     non_monotone: tuple[int, ...]
+    reference: str = ""
+    """The reference case of the rows' city-wide CO2 (:func:`size_fleet`)."""
 
 
 def search_fleet_size(evaluate: Callable[[int], dict[str, Any]], target: SizeTarget, *,
@@ -250,9 +280,11 @@ def plot_curve(frame: Any, target: SizeTarget, answer: int | None, path: str | P
     fig, axes = plt.subplots(3, 1, figsize=(7, 8), sharex=True, constrained_layout=True)
     panels = (("share_served", 100.0, "served share (%)"),
               ("wait_mean_s", 1 / 60.0, "mean wait (min)"),
-              ("fleet_co2_kg", 1.0, "fleet CO2e (kg/day)"))
+              ("co2_city_net_kg", 1.0, "city net CO2e (kg/day)"))
     for ax, (col, scale, label) in zip(axes, panels, strict=True):
         ax.plot(x, frame[col].to_numpy() * scale, "o-", color="tab:blue")
+        if col == "co2_city_net_kg":
+            ax.axhline(0.0, color="0.5", lw=0.8)
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
         if col == target.kpi:
@@ -277,6 +309,24 @@ def size_fleet(ctx: Any, target: SizeTarget, *, vtype: str, seed: int, max_count
     """The search of ``ctx.scenario``'s ``vtype`` for ``target`` (:func:`search_fleet_size`
     from the scenario's own count, each size :func:`evaluate_size`)."""
     start = next(vt.count for vt in ctx.scenario.fleet if vt.name == vtype)
-    return search_fleet_size(lambda n: evaluate_size(ctx, vtype, n, seed), target,
-                             start=max(start, 1), max_count=max_count,
-                             extra_points=extra_points, progress=progress)
+    basis: dict[str, Any] = {}
+    found = search_fleet_size(lambda n: evaluate_size(ctx, vtype, n, seed, basis=basis),
+                              target, start=max(start, 1), max_count=max_count,
+                              extra_points=extra_points, progress=progress)
+    return dataclasses.replace(found, reference=basis["city"].reference_name)
+
+
+def curve_record(scenario: str, vtype: str, seed: int, target: SizeTarget, found: SizeSearch,
+                 *, max_count: int, csv_name: str, png_name: str) -> dict[str, Any]:
+    """The JSON record written beside a curve's CSV (what ``kl-mobility report
+    --fleet-curve`` reads): scenario, sized type, seed, target, answer (``None``: not
+    reached up to ``max_count``), the sizes that contradict monotonicity, the CO2
+    convention and the CSV's columns with their units."""
+    return {"kind": "kl-mobility fleet-size curve", "format": 1, "scenario": scenario,
+            "vehicle_type": vtype, "seed": int(seed),
+            "target": {"kpi": target.kpi, "op": target.op, "value": target.value,
+                       "text": str(target)},
+            "answer": found.answer, "max_count": int(max_count),
+            "non_monotone": list(found.non_monotone), "reference": found.reference,
+            "co2_convention": f"{CO2_CONVENTION} '{found.reference}'",
+            "csv": csv_name, "png": png_name, "columns": dict(CURVE_COLUMNS)}

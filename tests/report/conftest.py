@@ -121,3 +121,39 @@ def fake_batch(tmp_path_factory):
         outcome = execute_run(spec, fake_run)
         assert outcome.status == "done", outcome.error
     return batch
+
+
+CURVE_ROWS = {
+    # seed: {count: (share_served, wait_mean_s, co2_city_net_kg, requests)}
+    1: {1: (0.5, 300.0, -10.0, 100), 2: (0.92, 240.0, -30.0, 120), 4: (0.96, 200.0, -40.0, 130)},
+    2: {1: (0.4, 320.0, -12.0, 90), 2: (0.86, 250.0, -28.0, 110), 3: (0.91, 230.0, -45.0, 125),
+        4: (0.97, 210.0, -60.0, 135)},
+}
+"""Hand-made fleet-size curves of 'pooling' / van for share_served >= 0.9: seed 1's search
+evaluated 1, 2 (answer 2) and an extra point 4; seed 2's 1, 2, 3, 4 (answer 3)."""
+
+
+@pytest.fixture(scope="session")
+def fake_curves(tmp_path_factory):
+    """A folder with the two records and CSVs kl-mobility size would write for
+    :data:`CURVE_ROWS` (real :func:`kl_mobility.size.curve_record`, real columns)."""
+    import json
+
+    from kl_mobility.size import CURVE_COLUMNS, SizeSearch, curve_record, parse_target
+
+    folder = tmp_path_factory.mktemp("size")
+    target = parse_target("share_served>=0.9")
+    for seed, rows in CURVE_ROWS.items():
+        frame = pd.DataFrame([{
+            "count": n, "meets_target": int(share >= 0.9), "requests": req,
+            "served": round(share * req), "share_served": share, "wait_mean_s": wait,
+            "wait_p95_s": wait + 200.0, "fleet_co2_kg": 10.0 * n, "co2_city_net_kg": net,
+            "co2_city_car_change_kg": net - 10.0 * n, "co2_per_rider_net_kg": net - 5.0,
+            "demand_rounds": 3, "demand_converged": 1, "cpu_s": 1.0}
+            for n, (share, wait, net, req) in rows.items()])[[c for c, _ in CURVE_COLUMNS]]
+        frame.to_csv(folder / f"pooling-s{seed}.csv", index=False)
+        found = SizeSearch({1: 2, 2: 3}[seed], {}, (), reference="base")
+        (folder / f"pooling-s{seed}.json").write_text(json.dumps(curve_record(
+            "pooling", "van", seed, target, found, max_count=4, csv_name=f"pooling-s{seed}.csv",
+            png_name=f"pooling-s{seed}.png")))
+    return folder

@@ -80,10 +80,10 @@ def _parse(path):
 
 
 @pytest.fixture(scope="module", params=["de", "en"])
-def report(request, fake_batch, grid, tmp_path_factory):
+def report(request, fake_batch, grid, fake_curves, tmp_path_factory):
     out = tmp_path_factory.mktemp(f"report-{request.param}")
     path = write_report(fake_batch, out, network=grid, baseline="base", lang=request.param,
-                        dpi=40)
+                        dpi=40, fleet_curves=[fake_curves])
     return path, _parse(path), request.param
 
 
@@ -99,7 +99,8 @@ def test_report_is_valid_self_contained_html(report):
     # (base's fake runs have 3 requests, none served, so it counts as a scenario with
     # requests)
     names = ["co2", "service", "wait_detour", "occupancy"] + [
-        f"map_{m}_{s}" for s in ("base", "pooling", "pooling-more") for m in ("vkm", "requests")]
+        f"map_{m}_{s}" for s in ("base", "pooling", "pooling-more") for m in ("vkm", "requests")
+    ] + ["fleet_pooling_van_share_served__0_9"]  # the fleet-size curve of fake_curves
     assert doc.count('src="data:image/png;base64,') == len(names)
     for name in names:
         assert (path.parent / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
@@ -118,17 +119,26 @@ def test_every_number_shown_comes_from_a_table(report):
     seen_tables = set()
     districts = pd.read_csv(path.parent / "districts.csv")
     tables["districts"] = districts.set_index(["scenario", "district", "kpi"])
+    tables["fleet_curve"] = pd.read_csv(path.parent / "fleet_curve.csv").set_index(
+        ["curve", "count", "kpi"])
+    tables["fleet_answer"] = pd.read_csv(path.parent / "fleet_answer.csv",
+                                         dtype={"seed": str}).set_index(["curve", "seed"])
     for attrs, text in parser.nums:
         key = (attrs["data-scenario"], attrs["data-kpi"])
         if attrs["data-table"] == "districts":
             key = (attrs["data-scenario"], attrs["data-district"], attrs["data-kpi"])
+        elif attrs["data-table"] == "fleet_curve":
+            key = (attrs["data-scenario"], int(attrs["data-count"]), attrs["data-kpi"])
+        elif attrs["data-table"] == "fleet_answer":
+            key = (attrs["data-scenario"], attrs["data-seed"])
         expected = float(tables[attrs["data-table"]].loc[key, attrs["data-field"]])
         value = float(attrs["data-value"])
         assert (math.isnan(value) and math.isnan(expected)) or value == expected, attrs
         assert text == shown(value, attrs["data-unit"], lang,
                              signed=attrs["data-signed"] == "1"), attrs
         seen_tables.add(attrs["data-table"])
-    assert seen_tables == {"kpis", "paired", "districts"}  # no sensitivity record here
+    # no sensitivity record here
+    assert seen_tables == {"kpis", "paired", "districts", "fleet_curve", "fleet_answer"}
     # the cost table of the fake runs' econ_* KPIs: pooling 100 + s EUR -> mean 100.5,
     # shown without decimals, rounded half to even -> "100"
     cost = [t for a, t in parser.nums if a["data-scenario"] == "pooling" and

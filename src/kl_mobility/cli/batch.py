@@ -85,6 +85,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "sensitivity folders beside the batch folder)")
     r.add_argument("--lang", choices=("de", "en"), default="de",
                    help="language of the report's text (default de)")
+    r.add_argument("--fleet-curve", action="append", default=[], metavar="PATH",
+                   help="fleet-size curve of kl-mobility size to show: the JSON record it "
+                   "writes beside its CSV, the CSV, or a folder of records (repeatable; "
+                   "records of one scenario, type and target with different seeds form one "
+                   "curve with intervals over the seeds)")
     r.set_defaults(func=_report)
 
 
@@ -179,7 +184,8 @@ def _report(args: argparse.Namespace) -> int:
     bar = TqdmProgress()
     try:
         path = write_report(args.batch_dir, args.out, baseline=args.baseline, dpi=args.dpi,
-                            progress=bar, sensitivity=args.sensitivity, lang=args.lang)
+                            progress=bar, sensitivity=args.sensitivity, lang=args.lang,
+                            fleet_curves=args.fleet_curve)
     finally:
         bar.close()
     print(f"report: {path}")

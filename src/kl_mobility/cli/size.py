@@ -22,7 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "rounds (the demand re-settled to that size's service). The search assumes a "
             "larger fleet never does worse: it brackets from the scenario's own count "
             "(doubling or halving) and bisects. Prints the curve of served share, wait and "
-            "CO2 of every size evaluated, writes it as CSV and plots it (PNG)."
+            "CO2 of every size evaluated (CO2: the city-wide net of kl-mobility run), writes it "
+            "as CSV with a JSON record beside it (scenario, seed, target, answer; what "
+            "kl-mobility report --fleet-curve reads) and plots it (PNG)."
         ),
     )
     p.add_argument("scenario", type=Path, help="scenario TOML file")
@@ -43,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
                    help="curve figure (default: the CSV's name with .png)")
     p.add_argument("--overwrite", action="store_true",
-                   help="replace the CSV and the figure when they exist")
+                   help="replace the CSV, the JSON record and the figure when they exist")
     p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                    help="network cache folder (default: $KL_MOBILITY_CACHE or ./networks)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -57,12 +59,12 @@ def _fmt(v: float, spec: str) -> str:
 def format_curve(frame) -> str:
     """The curve as a text table (sizes ascending)."""
     lines = ["vehicles  meets  requests  served share  wait mean (min)  wait p95 (min)  "
-             "fleet CO2e (kg/day)  net CO2e (kg/day)  rounds"]
+             "fleet CO2e (kg/day)  city net CO2e (kg/day)  rounds"]
     for r in frame.itertuples(index=False):
         lines.append(f"{r.count:>8}  {'yes' if r.meets_target else 'no':>5}  "
                      f"{r.requests:>8,}  {_fmt(100 * r.share_served, '11.1f')} %  "
                      f"{_fmt(r.wait_mean_s / 60, '15.1f')}  {_fmt(r.wait_p95_s / 60, '14.1f')}  "
-                     f"{_fmt(r.fleet_co2_kg, '19,.0f')}  {_fmt(r.net_co2_kg, '+17,.0f')}  "
+                     f"{_fmt(r.fleet_co2_kg, '19,.0f')}  {_fmt(r.co2_city_net_kg, '+22,.0f')}  "
                      f"{r.demand_rounds:>6}{'' if r.demand_converged else '*'}")
     return "\n".join(lines)
 
@@ -72,9 +74,17 @@ def _size(args: argparse.Namespace) -> int:
 
     from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.context import RunContext
-    from kl_mobility.io import atomic_file, check_output_file
+    from kl_mobility.io import atomic_file, check_output_file, write_json
     from kl_mobility.scenario import scenario_from_file
-    from kl_mobility.size import curve_frame, parse_target, plot_curve, size_fleet, sized_type
+    from kl_mobility.size import (
+        CO2_CONVENTION,
+        curve_frame,
+        curve_record,
+        parse_target,
+        plot_curve,
+        size_fleet,
+        sized_type,
+    )
 
     target = parse_target(args.target)
     scenario = scenario_from_file(args.scenario)
@@ -84,7 +94,8 @@ def _size(args: argparse.Namespace) -> int:
     max_count = args.max_count or max(64, 8 * count)
     csv = args.csv or Path(f"size-{scenario.name}-{vtype}.csv")
     png = args.plot or csv.with_suffix(".png")
-    for path in (csv, png):
+    meta = csv.with_suffix(".json")
+    for path in (csv, png, meta):
         check_output_file(path, replace=args.overwrite)
     progress = None if args.quiet else TqdmProgress()
     c0, w0 = time.process_time(), time.perf_counter()
@@ -98,6 +109,8 @@ def _size(args: argparse.Namespace) -> int:
     frame = curve_frame(found.rows)
     with atomic_file(csv) as tmp:
         frame.to_csv(tmp, index=False)
+    write_json(meta, curve_record(scenario.name, vtype, seed, target, found,
+                                  max_count=max_count, csv_name=csv.name, png_name=png.name))
     plot_curve(frame, target, found.answer, png,
                title=f"{scenario.name}: fleet size of '{vtype}' (seed {seed})")
     print(f"scenario {scenario.name}, seed {seed}: sizing '{vtype}' for {target} "
@@ -106,10 +119,10 @@ def _size(args: argparse.Namespace) -> int:
     print("* demand and service did not agree within demand.service_iterations rounds"
           if not frame["demand_converged"].all() else
           "every size: demand and service agree within the scenario's tolerances")
-    print("CO2e per day: fleet = well to wheel of every type's km; net = fleet minus the car "
-          "(one car per rider whose alternative was the car, direct distance) and bus "
-          "(UBA factor per passenger-km) travel the riders leave (co2_account, "
-          "kl_mobility.emissions); car-km of residents who change mode otherwise are not in it")
+    print(f"CO2e per day: fleet = well to wheel of every type's km; city net = {CO2_CONVENTION} "
+          f"'{found.reference}' (the headline of kl-mobility run; reference prepared once "
+          "for the whole curve); the per-rider account (one car per rider whose alternative "
+          "was the car) is in the CSV as co2_per_rider_net_kg")
     if found.answer is not None:
         print(f"smallest fleet meeting {target}: {found.answer} x {vtype}")
     else:
@@ -122,5 +135,6 @@ def _size(args: argparse.Namespace) -> int:
               "larger size evaluated: it is not monotone in the fleet size here, so the "
               "bisection's answer rests on an assumption that does not hold")
     print(f"{len(frame)} sizes in {time.process_time() - c0:.1f} s CPU "
-          f"({time.perf_counter() - w0:.1f} s wall); curve: {csv}; figure: {png}")
+          f"({time.perf_counter() - w0:.1f} s wall); curve: {csv}; figure: {png}; record "
+          f"for kl-mobility report --fleet-curve: {meta}")
     return 0

@@ -366,7 +366,7 @@ def _zones_file() -> Path | None:
     return p if p.is_file() else None
 
 
-def write_report(
+def write_report(  # noqa: PLR0913 - keyword-only options of the command
     batch_dir: str | Path,
     out_dir: str | Path | None = None,
     *,
@@ -376,6 +376,7 @@ def write_report(
     progress: ProgressCallback | None = None,
     sensitivity: Sequence[str | Path] = (),
     lang: str = "de",
+    fleet_curves: Sequence[str | Path] = (),
 ) -> Path:
     """Write the report files of a batch (see module doc); returns the HTML path.
 
@@ -384,15 +385,20 @@ def write_report(
     beside the batch folder (:func:`kl_mobility.report.headline.find_sensitivity`).
     ``network``: a :class:`~kl_mobility.network.RoadNetwork` for the maps and GIS layers; by
     default the network of the first scenario is loaded (from its cache).
+    ``fleet_curves``: records of ``kl-mobility size`` (their JSON, CSV or folder) whose
+    curves the report shows (:mod:`kl_mobility.report.fleetcurve`).
     """
+    from kl_mobility.report.fleetcurve import load_curves
+
     if lang not in LANGS:
         raise InputError(f"--lang: must be one of {', '.join(LANGS)}, got {lang!r}")
     data = load_batch(batch_dir, baseline=baseline)
+    curves = load_curves(fleet_curves)
     final = Path(out_dir) if out_dir is not None else data.batch_dir / "report"
     check_output_dir(final, what="report folder")
     with staged_dir(final, kind="report") as out:
         _report_files(data, out, network=network, dpi=dpi, progress=progress,
-                      sensitivity=sensitivity, lang=lang)
+                      sensitivity=sensitivity, lang=lang, curves=curves)
     return final / "report.html"
 
 
@@ -415,6 +421,29 @@ def _figures(data: BatchData, tb: C.Tables, t: dict[str, str], lang: str, out: P
                  ("occupancy", plots.occupancy_figure(occ, served, t, lang), t["fig_occ_cap"])]
     return [{"id": name, "caption": cap, "b64": _png(fig, out / f"{name}.png", dpi)}
             for name, fig, cap in figs]
+
+
+def _fleet(curves: Sequence[Any], out: Path, t: dict[str, str], lang: str,
+           dpi: int) -> list[dict[str, Any]]:
+    """The fleet-size curves: ``fleet_curve.csv`` and ``fleet_answer.csv`` written, read
+    back (the HTML shows what they hold) and one figure and table per curve."""
+    from kl_mobility.report import fleetcurve as F
+
+    if not curves:
+        return []
+    table = F.curve_table(curves)
+    write_atomic_csv(table, out / "fleet_curve.csv")
+    write_atomic_csv(F.answer_table(curves, table), out / "fleet_answer.csv")
+    table = pd.read_csv(out / "fleet_curve.csv")
+    answers = pd.read_csv(out / "fleet_answer.csv",
+                          dtype={"seed": str, "non_monotone": str})
+    shown = []
+    for c in curves:
+        ctx = F.curve_context(table, answers, c, t, lang)
+        ctx["b64"] = _png(F.curve_figure(table, answers, c, t, lang),
+                          out / f"{ctx['id'].replace('-', '_')}.png", dpi)
+        shown.append(ctx)
+    return shown
 
 
 def _context(data: BatchData, tb: C.Tables, sens: pd.DataFrame, t: dict[str, str],
@@ -484,7 +513,7 @@ def render_html(context: dict[str, Any]) -> str:
 
 def _report_files(data: BatchData, out: Path, *, network: Any, dpi: int,
                   progress: ProgressCallback | None, sensitivity: Sequence[str | Path] = (),
-                  lang: str = "de") -> Path:
+                  lang: str = "de", curves: Sequence[Any] = ()) -> Path:
     """The report files of ``data`` written into the folder ``out``."""
     from kl_mobility.report.headline import find_sensitivity
 
@@ -516,6 +545,7 @@ def _report_files(data: BatchData, out: Path, *, network: Any, dpi: int,
     ctx = _context(data, tb, sens, t, lang)
     ctx["tables"] += C.district_tables(dist, C.with_service(tb, data.scenarios), t, lang)
     ctx["figures"] = _figures(data, tb, t, lang, out, dpi)
+    ctx["fleet"] = _fleet(curves, out, t, lang, dpi)
     report(progress, "report", 3, steps)
     ctx["maps"], ctx["map_missing"] = _maps(data, net, tb, t, lang, out, dpi)
     report(progress, "report", 4, steps)

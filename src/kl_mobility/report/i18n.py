@@ -289,6 +289,70 @@ _T: dict[str, tuple[str, str]] = {
     "cb_vkm": ("Fahrzeug-km pro Werktag je Abschnitt", "vehicle-km per weekday per segment"),
     "cb_served": ("Anteil bedient (%)", "share served (%)"),
     "lg_req_size": ("{n} Anfragen/Tag", "{n} requests/day"),
+    "fc_section": ("Flottengröße: wie viele Fahrzeuge braucht das Ziel?",
+                   "Fleet size: how many vehicles does the target need?"),
+    "fc_title": ("{scen}: Flottengröße „{vtype}“", "{scen}: fleet size of '{vtype}'"),
+    "fc_note": ("Jede Flottengröße ist ein ganzer Lauf mit neu eingeschwungener Nachfrage "
+                "(kl-mobility size; mehr Fahrzeuge ziehen mehr Anfragen an); die übrigen "
+                "Fahrzeugtypen wie im Szenario. Seeds: {seeds}. Gezeigt ist das Mittel über "
+                "die Seeds, die die Größe gerechnet haben, darunter grau das 95-%-t-Intervall, "
+                "wo es mindestens zwei sind (die Suche jedes Seeds rechnet eigene Größen). "
+                "CO2: Netto-Änderung der CO2-Emissionen aus dem Verkehr der Einwohner (Pkw + "
+                "Bus + Flotte) gegenüber „{ref}“, dieselbe Konvention wie in der "
+                "Zusammenfassung.",
+                "Each fleet size is a whole run with its demand re-settled (kl-mobility size; "
+                "more vehicles draw more requests); the other vehicle types as in the "
+                "scenario. Seeds: {seeds}. Shown is the mean over the seeds that evaluated "
+                "the size, below it in grey the 95 % t-interval where two or more did (each "
+                "seed's search evaluates its own sizes). CO2: net change of the residents' "
+                "transport CO2 (car + bus + fleet) against '{ref}', the convention of the "
+                "summary."),
+    "fc_answer": ("Kleinste Flotte, die das Ziel „{target}“ erreicht",
+                  "Smallest fleet meeting the target '{target}'"),
+    "fc_answer_mean": ("Mittelkurve", "mean curve"),
+    "fc_answer_seed": ("Seed {seed}", "seed {seed}"),
+    "fc_not_reached": ("nicht erreicht bis {n} Fahrzeuge", "not reached up to {n} vehicles"),
+    "fc_answer_rule": ("Mittelkurve: die kleinste gerechnete Größe, deren Mittel das Ziel "
+                       "erreicht, wobei auch jede größere gerechnete Größe es erreicht; je "
+                       "Seed: das Ergebnis seiner Suche (Eingrenzen und Halbieren, setzt "
+                       "voraus, dass mehr Fahrzeuge nie schlechter sind).",
+                       "Mean curve: the smallest size evaluated whose mean meets the target "
+                       "while every larger size evaluated meets it too; per seed: the answer "
+                       "of its search (bracketing and bisection, which assumes more vehicles "
+                       "never do worse)."),
+    "fc_nonmono": ("Achtung: bei Seed {seed} hielt das Ziel bei {sizes} Fahrzeugen, bei einer "
+                   "größeren gerechneten Flotte aber nicht; die Annahme der Suche gilt dort "
+                   "nicht.",
+                   "Warning: for seed {seed} the target held at {sizes} vehicles but failed "
+                   "at a larger fleet evaluated; the search's assumption does not hold there."),
+    "fc_h_count": ("Fahrzeuge „{vtype}“", "vehicles '{vtype}'"),
+    "fc_h_requests": ("Anfragen (Fahrten/Tag)", "requests (trips/day)"),
+    "fc_h_served": ("bedient (%)", "served (%)"),
+    "fc_h_wait": ("mittlere Wartezeit (min)", "mean wait (min)"),
+    "fc_h_wait_p95": ("95-%-Wartezeit (min)", "95th percentile wait (min)"),
+    "fc_h_co2": ("Netto-CO2e (t CO2e/Tag)", "net CO2e (t CO2e/day)"),
+    "fc_h_met": ("Ziel (Mittel)", "target (mean)"),
+    "fc_met": ("erreicht", "met"),
+    "fc_not_met": ("nicht erreicht", "not met"),
+    "fc_k_share_served": ("bedient", "served"),
+    "fc_k_wait_mean_s": ("mittlere Wartezeit", "mean wait"),
+    "fc_k_wait_median_s": ("Median der Wartezeit", "median wait"),
+    "fc_k_wait_p95_s": ("95-%-Wartezeit", "95th percentile wait"),
+    "fc_ax_served": ("bediente Anfragen (%)", "requests served (%)"),
+    "fc_ax_wait": ("mittlere Wartezeit (min)", "mean wait (min)"),
+    "fc_ax_wait_p95": ("95-%-Wartezeit (min)", "95th percentile wait (min)"),
+    "fc_ax_co2": ("Netto-CO2e (t/Tag)", "net CO2e (t/day)"),
+    "fc_ax_x": ("Flottengröße (Fahrzeuge „{vtype}“)", "fleet size (vehicles '{vtype}')"),
+    "fc_lg_mean": ("Mittel über Seeds (95-%-Intervall)", "mean over seeds (95 % interval)"),
+    "fc_lg_target": ("Ziel: {target}", "target: {target}"),
+    "fc_lg_answer": ("kleinste Flotte: {n}", "smallest fleet: {n}"),
+    "fc_cap": ("Bediente Anfragen, Wartezeit und Netto-CO2 pro Werktag gegenüber der "
+               "Flottengröße; Fehlerbalken: 95-%-Intervall über die Seeds (wo mindestens "
+               "zwei); rot gestrichelt das Ziel, grün gepunktet die kleinste Flotte der "
+               "Mittelkurve.",
+               "Requests served, wait and net CO2 per weekday against fleet size; error "
+               "bars: 95 % interval over the seeds (where two or more); dashed red the "
+               "target, dotted green the mean curve's smallest fleet."),
 }
 
 TEXT: dict[str, dict[str, str]] = {lang: {k: v[i] for k, v in _T.items()}
