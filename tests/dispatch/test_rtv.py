@@ -10,7 +10,7 @@ import pytest
 
 from kl_mobility.dispatch import DispatchConfig
 from kl_mobility.dispatch.rtv import choose_trips, keep_candidates
-from kl_mobility.kernels._pack import Fleet, Request, Schedules, Tables
+from kl_mobility.kernels._pack import Fleet, Request, Rules, Schedules, Tables
 from kl_mobility.kernels.insertion import INFEASIBLE, best_insertion, insertion_cost_matrix
 from kl_mobility.kernels.rtv import enumerate_trips
 from kl_mobility.testing import check_policy
@@ -70,7 +70,7 @@ def test_rtv_serves_the_two_riders_together():
     rv = insertion_cost_matrix(TABLES, cand, FLEET, sched, REQS)
     assert rv[0].tolist() == [[240, 180], [240, INFEASIBLE]]
     keep = keep_candidates(rv[0], 10)
-    trips = enumerate_trips(TABLES, cand, FLEET, sched, REQS, 0, rv, keep, 3)
+    trips = enumerate_trips(TABLES, cand, FLEET, sched, REQS, Rules(), rv, keep, 3)
     found = {(int(trips.k[t]), tuple(trips.members[t, :trips.size[t]].tolist())):
              int(trips.cost[t]) for t in range(len(trips))}
     assert found == {(0, (0,)): 240, (0, (1,)): 240, (0, (0, 1)): 240, (1, (0,)): 180}
@@ -88,7 +88,7 @@ def test_rtv_trip_positions_replay_to_a_feasible_schedule():
     sched = _empty_sched(2)
     cand = np.array([0, 1])
     rv = insertion_cost_matrix(TABLES, cand, FLEET, sched, REQS)
-    trips = enumerate_trips(TABLES, cand, FLEET, sched, REQS, 0, rv,
+    trips = enumerate_trips(TABLES, cand, FLEET, sched, REQS, Rules(), rv,
                             keep_candidates(rv[0], 10), 2)
     t = next(t for t in range(len(trips)) if trips.size[t] == 2)
     stops: list[tuple[int, int]] = []
@@ -147,3 +147,28 @@ def test_rtv_keeps_the_contract():
     rep = check_policy("rtv", options={"max_trip_size": 2, "candidates_per_request": 1,
                                        "batch_interval_s": 10}, instances=6, seed=3)
     assert rep.instances == 6 and not rep.failures
+
+
+def test_trip_arrays_grow_without_changing_the_trips():
+    """Starting the trip arrays at one trip (so they double many times while trips are
+    added, at size 1 and at larger sizes) gives the same trips as the default start.
+    Line of 7 nodes, 3 empty vehicles of 4 seats, 6 requests with loose deadlines: many
+    trips of sizes 1-3, so growth happens in both places it can."""
+    v = 3
+    fleet = Fleet(np.array([0, 3, 6]), np.zeros(v, np.int64), np.zeros(v, np.int64),
+                  np.full(v, 4, np.int64))
+    o = np.array([1, 2, 3, 4, 5, 2])
+    d = np.array([4, 5, 6, 1, 0, 6])
+    reqs = Request(o, d, np.zeros(6, np.int64), np.full(6, 900), np.full(6, 2400),
+                   np.ones(6, np.int64), np.zeros(6, np.int64), np.zeros(6, np.int64))
+    sched = _empty_sched(v, 12)
+    cand = np.arange(v)
+    rv = insertion_cost_matrix(TABLES, cand, fleet, sched, reqs, rules=Rules(cost_kind=3))
+    keep = keep_candidates(rv[0], 10)
+    a = enumerate_trips(TABLES, cand, fleet, sched, reqs, Rules(cost_kind=3), rv, keep, 3)
+    b = enumerate_trips(TABLES, cand, fleet, sched, reqs, Rules(cost_kind=3), rv, keep, 3,
+                        initial_capacity=1)
+    assert len(a) > 40 and int(a.size.max()) == 3
+    for x, y in zip((a.k, a.size, a.cost, a.members, a.order, a.i, a.j),
+                    (b.k, b.size, b.cost, b.members, b.order, b.i, b.j), strict=True):
+        assert np.array_equal(x, y)

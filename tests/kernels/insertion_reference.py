@@ -29,22 +29,44 @@ def drive_stops(tt, node, t, load, cap, stops):
     return True, t, times
 
 
+def rider_cost(weights, added, old_stops, old_times, new_times, i, j, early, pax):
+    """Rider-time cost (kind 3) from the old and new service times, stop by stop:
+    waiting W = the new party's wait + each old pickup's delay x party; door-to-door T =
+    the new party's drop-off - its earliest time + each old drop-off's delay x party;
+    floor(w_vehicle x added + (w_wait - w_ride) x W + w_ride x T)."""
+    w_vehicle, w_wait, w_ride = weights
+    wait = pax * (new_times[i] - early)
+    door = pax * (new_times[j + 1] - early)
+    for k, stop in enumerate(old_stops):
+        new_k = k if k < i else (k + 1 if k < j else k + 2)
+        delay = new_times[new_k] - old_times[k]
+        if stop[3] > 0:
+            wait += stop[3] * delay
+        else:
+            door += -stop[3] * delay
+    return int(np.floor(w_vehicle * added + (w_wait - w_ride) * wait + w_ride * door))
+
+
 def reference_best(tt, cand, start_node, start_time, start_load, capacity, sched_len,
                    sched_node, sched_early, sched_late, sched_delta, sched_dwell,
-                   o, d, early, late_pick, late_drop, pax, dwell_pick, dwell_drop, cost_kind=0):
-    """(best cost, vehicle, i, j) over all vehicles and positions, INF when infeasible."""
+                   o, d, early, late_pick, late_drop, pax, dwell_pick, dwell_drop, cost_kind=0,
+                   weights=(2.875, 1.6, 1.0)):
+    """(best cost, vehicle, i, j) over all vehicles and positions, INF when infeasible.
+    ``weights``: (vehicle, wait, ride) of the rider-time cost (kind 3)."""
     best = (INF, -1, -1, -1)
     for v in cand:
         m = int(sched_len[v])
         old = [(int(sched_node[v][k]), int(sched_early[v][k]), int(sched_late[v][k]),
                 int(sched_delta[v][k]), int(sched_dwell[v][k])) for k in range(m)]
-        _, old_end, _ = drive_stops(tt, int(start_node[v]), int(start_time[v]), 0, 10**9, old)
-        if old_end is None:  # old schedule alone infeasible: compute its finish anyway
-            t, node = int(start_time[v]), int(start_node[v])
-            for s in old:
-                t = max(t + int(tt[node][s[0]]), s[1]) + s[4]
-                node = s[0]
-            old_end = t
+        # the old schedule's service times and finish, deadlines ignored
+        t, node = int(start_time[v]), int(start_node[v])
+        old_times = []
+        for s in old:
+            t = max(t + int(tt[node][s[0]]), s[1])
+            old_times.append(t)
+            t += s[4]
+            node = s[0]
+        old_end = t
         for i in range(m + 1):
             for j in range(i, m + 1):
                 new = (old[:i] + [(o, early, late_pick, pax, dwell_pick)] + old[i:j]
@@ -54,7 +76,11 @@ def reference_best(tt, cand, start_node, start_time, start_load, capacity, sched
                 if not ok:
                     continue
                 wait = times[i] - early
-                cost = [end - old_end, wait, end - old_end + wait][cost_kind]
+                if cost_kind == 3:
+                    cost = rider_cost(weights, end - old_end, old, old_times, times, i, j,
+                                      early, pax)
+                else:
+                    cost = [end - old_end, wait, end - old_end + wait][cost_kind]
                 if cost < best[0]:
                     best = (cost, int(v), i, j)
     return best

@@ -190,3 +190,56 @@ def test_best_first_search_on_larger_fleets():
         veh, req = random_instance(10_000 + seed, max_vehicles=12)
         for cost_kind in (0, 2):
             assert _fused(veh, req, cost_kind) == _reference(veh, req, cost_kind)
+
+
+@pytest.mark.parametrize("weights", [(0.5, 3.0, 0.75), (0.0, 1.0, 1.0), (4.0, 1.25, 1.25)])
+def test_rider_time_weights_match_reference(weights):
+    """The rider-time cost with other weights: plain, unpruned and fused searches give the
+    reference's cost and choice (the reference recomputes every stop's delay itself)."""
+    w_vehicle, w_wait, w_ride = weights
+    rules = Rules(cost_kind=3, w_vehicle=w_vehicle, w_wait=w_wait, w_ride=w_ride)
+    for seed in range(300):
+        veh, req = random_instance(seed)
+        ref = reference_best(*veh, req["o"], req["d"], req["early"], req["late_pick"],
+                             req["late_drop"], req["pax"], req["dwell_pick"],
+                             req["dwell_drop"], 3, weights)
+        tt, cand, start_node, start_time, start_load, capacity, *sched = veh
+        fleet = Fleet(start_node, start_time, start_load, capacity)
+        got = best_insertion(Tables(tt), cand, fleet, Schedules(*sched), _request(req),
+                             rules=rules)
+        unpruned = best_insertion(Tables(tt), cand, fleet, Schedules(*sched), _request(req),
+                                  rules=rules._replace(prune=False))
+        fused = best_insertion_at(
+            0, Tables(tt, nxt=np.zeros_like(tt)), cand,
+            fleet._replace(target=np.full(start_node.shape, -1, np.int64)),
+            Schedules(*sched), _request(req), rules=rules)
+        assert got == ref == unpruned == fused, seed
+
+
+def test_rider_time_by_hand():
+    """Line 0..6, 10 s per hop, no dwell; request 5 -> 6 released at 0. Vehicle 0 at node 0
+    carries a rider to node 6; vehicle 1 stands empty at node 4.
+    Vehicle 0: pickup at 50, drop at 60, its rider still off at 60: added 0 s, wait 50,
+    door-to-door 60, no delay -> rider_time 2.875 x 0 + 0.6 x 50 + 1 x 60 = 90.
+    Vehicle 1: pickup at 10, drop at 20: added 20 s, wait 10, door 20 ->
+    2.875 x 20 + 0.6 x 10 + 20 = 83.5 -> 83. So added_time picks vehicle 0 (0 < 20) and
+    rider_time vehicle 1 (83 < 90)."""
+    tt = np.abs(np.subtract.outer(np.arange(7), np.arange(7))).astype(np.int32) * 10
+    z = np.zeros((2, 4), np.int64)
+    node = z.copy()
+    node[0, 0] = 6
+    delta = z.copy()
+    delta[0, 0] = -1
+    late = z.copy()
+    late[0, 0] = 1000
+    sched = Schedules(np.array([1, 0]), node, z, late, delta, z)
+    fleet = Fleet(np.array([0, 4]), np.array([0, 0]), np.array([1, 0]), np.array([2, 2]))
+    req = Request(origin=5, dest=6, early=0, late_pick=600, late_drop=1200, passengers=1,
+                  dwell_pick=0, dwell_drop=0)
+    assert best_insertion(Tables(tt), [0, 1], fleet, sched, req) == (0, 0, 0, 0)
+    assert best_insertion(Tables(tt), [0, 1], fleet, sched, req,
+                          rules=Rules(cost_kind=3)) == (83, 1, 0, 0)
+    cost, _, _ = insertion_cost_matrix(
+        Tables(tt), [0, 1], fleet, sched,
+        Request(*(np.array([x], np.int64) for x in req)), rules=Rules(cost_kind=3))
+    assert cost.tolist() == [[90, 83]]

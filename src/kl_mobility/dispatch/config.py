@@ -33,7 +33,22 @@ class DispatchConfig:
       checks) and :meth:`policy_options` builds it. A policy without ``Options`` takes none
       (the built-ins read the fields below), so a non-empty table is an error.
     - ``cost``: what an insertion costs: ``added_time`` (added vehicle seconds, default),
-      ``wait`` (the new request's wait) or ``added_time_plus_wait``.
+      ``wait`` (the new request's wait), ``added_time_plus_wait``, or ``rider_time``: the
+      weighted sum ``cost_weight_vehicle`` x added vehicle seconds + ``cost_weight_wait``
+      x added person-seconds of waiting + ``cost_weight_ride`` x added person-seconds in
+      the vehicle, counting the new party and the delays it causes to every rider already
+      planned on the vehicle (:mod:`kl_mobility.kernels.insertion`, ``COST_RIDER_TIME``).
+    - ``cost_weight_vehicle``, ``cost_weight_wait``, ``cost_weight_ride``: the weights of
+      ``rider_time``, in units of one rider's in-vehicle second (``cost_weight_ride`` = 1).
+      Defaults derived from the model's own assumptions, not from a source of their own:
+      waiting 1.6 = ``demand.beta_wait_per_min / beta_ivt_per_min`` = -0.08 / -0.05;
+      vehicle 2.875 = the staff cost of a vehicle-hour, ``costs.driver_eur_per_h`` 20 x
+      ``employer_cost_factor`` 1.25 x ``paid_hours_factor`` 1.15 = 28.75 EUR/h, over a
+      rider's value of in-vehicle time ``beta_ivt_per_min / beta_cost_per_eur`` x 60 =
+      0.05 / 0.30 x 60 = 10 EUR/h. Plausible ranges from the ranges of those assumptions
+      (``kl_mobility.assumptions``): waiting 1.0-4.0 (the coefficient ratio spans
+      0.6-4.0; below 1 is not allowed: the search needs ``wait >= ride``), vehicle
+      0.9-8.0 (value of time 3.6-32 EUR/h).
     - ``batch_interval_s``: the ``batch`` policy collects requests this long (30 s) and
       assigns them together; ``max_rounds`` assignment rounds per batch (one new request per
       vehicle per round).
@@ -46,6 +61,9 @@ class DispatchConfig:
 
     policy: str = "insertion"
     cost: str = "added_time"
+    cost_weight_vehicle: float = 2.875
+    cost_weight_wait: float = 1.6
+    cost_weight_ride: float = 1.0
     batch_interval_s: int = 30
     max_rounds: int = 10
     retry_interval_s: int = 30
@@ -58,7 +76,11 @@ class DispatchConfig:
         check_finite_fields(self)
         policy_factory(self.policy)  # "policy must be one of ..." or why it cannot load
         self.policy_options()
-        check_choice("cost", self.cost, ("added_time", "wait", "added_time_plus_wait"))
+        check_choice("cost", self.cost,
+                     ("added_time", "wait", "added_time_plus_wait", "rider_time"))
+        check_range("cost_weight_vehicle", self.cost_weight_vehicle, 0.0, 100.0)
+        check_range("cost_weight_ride", self.cost_weight_ride, 0.0, 100.0)
+        check_range("cost_weight_wait", self.cost_weight_wait, self.cost_weight_ride, 100.0)
         check_range("batch_interval_s", self.batch_interval_s, 1, 3600)
         check_range("max_rounds", self.max_rounds, 1, 1000)
         check_range("retry_interval_s", self.retry_interval_s, 1, 3600)

@@ -150,7 +150,7 @@ class RTVPolicy:
         for tables, cand, fleet, sched, batch, rows, rules in ctx.insertion_inputs(reqs):
             rv = insertion_cost_matrix(tables, cand, fleet, sched, batch, rules=rules)
             keep = keep_candidates(rv[0], o.candidates_per_request)
-            trips = enumerate_trips(tables, cand, fleet, sched, batch, rules.cost_kind, rv,
+            trips = enumerate_trips(tables, cand, fleet, sched, batch, rules, rv,
                                     keep, o.max_trip_size)
             for t in range(len(trips)):
                 s = int(trips.size[t])

@@ -151,12 +151,20 @@ class Rules(NamedTuple):
     """How the insertion search chooses, the same for every request of a call."""
 
     cost_kind: int = 0
-    """``COST_ADDED_TIME`` (0), ``COST_WAIT`` (1) or ``COST_ADDED_TIME_PLUS_WAIT`` (2)."""
+    """``COST_ADDED_TIME`` (0), ``COST_WAIT`` (1), ``COST_ADDED_TIME_PLUS_WAIT`` (2) or
+    ``COST_RIDER_TIME`` (3)."""
     max_len: int | None = None
     """vehicles with more planned stops than this are skipped (fused search only); None:
     room for two more stops (``max_stops - 2``)."""
     prune: bool = True
     """skip vehicles that cannot reach the pickup in time (exact; ``best_insertion``)."""
+    w_vehicle: float = 2.875
+    """``COST_RIDER_TIME`` (3): weight of one added vehicle second (the defaults and their
+    rationale: :class:`kl_mobility.dispatch.config.DispatchConfig`)."""
+    w_wait: float = 1.6
+    """``COST_RIDER_TIME``: weight of one added person-second of waiting (>= ``w_ride``)."""
+    w_ride: float = 1.0
+    """``COST_RIDER_TIME``: weight of one added person-second in the vehicle."""
 
 
 class Edges(NamedTuple):

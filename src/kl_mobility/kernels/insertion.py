@@ -27,6 +27,15 @@ insertion is selected by ``Rules.cost_kind``:
 ``COST_ADDED_TIME`` (0)  added vehicle time: new finish time - old finish time (default)
 ``COST_WAIT`` (1)        the new request's wait: pickup service start - its earliest time
 ``COST_ADDED_TIME_PLUS_WAIT`` (2)  the sum of both
+``COST_RIDER_TIME`` (3)  weighted vehicle and rider time (``Rules.w_vehicle``, ``w_wait``,
+                        ``w_ride``): ``floor(w_vehicle * A + (w_wait - w_ride) * W + w_ride * T)``
+                        with ``A`` the added vehicle time, ``W`` the added waiting in
+                        person-seconds (the new party's wait + every later planned pickup's
+                        delay x its party) and ``T`` the added door-to-door time in
+                        person-seconds (the new party's drop-off arrival - its earliest time,
+                        x party, + every later planned drop-off's delay x its party). So
+                        each rider's extra wait weighs ``w_wait``, extra riding ``w_ride``;
+                        ``w_wait >= w_ride >= 0`` and ``w_vehicle >= 0`` keep it >= 0.
 
 Pruning: the pickup cannot be reached before ``start_time + tt[start_node, origin]``
 (shortest paths obey the triangle inequality, dwell and waiting are >= 0), so a vehicle with
@@ -56,6 +65,7 @@ __all__ = [
     "COST_ADDED_TIME",
     "COST_ADDED_TIME_PLUS_WAIT",
     "COST_KINDS",
+    "COST_RIDER_TIME",
     "COST_WAIT",
     "INFEASIBLE",
     "Cursor",
@@ -73,8 +83,10 @@ __all__ = [
 COST_ADDED_TIME = 0
 COST_WAIT = 1
 COST_ADDED_TIME_PLUS_WAIT = 2
+COST_RIDER_TIME = 3
 COST_KINDS = {"added_time": COST_ADDED_TIME, "wait": COST_WAIT,
-              "added_time_plus_wait": COST_ADDED_TIME_PLUS_WAIT}
+              "added_time_plus_wait": COST_ADDED_TIME_PLUS_WAIT,
+              "rider_time": COST_RIDER_TIME}
 INFEASIBLE = np.iinfo(np.int64).max
 """Cost returned when no insertion is feasible."""
 
@@ -142,6 +154,27 @@ def _finish_waits(t, m, leg, se, sw):
 
 
 @njit
+def _service_starts(t, m, leg, se, sw):
+    """Service start at each of ``m`` stops driven with ``leg`` from time ``t``."""
+    out = np.empty(m, np.int64)
+    for k in range(m):
+        t += leg[k]
+        if t < se[k]:
+            t = se[k]
+        out[k] = t
+        t += sw[k]
+    return out
+
+
+@njit
+def _rider_cost(rules, added, wait, door):
+    """``COST_RIDER_TIME`` of added vehicle seconds, waiting and door-to-door person-seconds
+    (module docstring); the same float expression in the search and its lower bounds."""
+    return np.int64(np.floor(rules.w_vehicle * added + (rules.w_wait - rules.w_ride) * wait
+                             + rules.w_ride * door))
+
+
+@njit
 def _detour_bound(s_node, m, leg, sn, rows, t_od):
     """Least extra driving to fit both ``o`` and ``d`` into a schedule of ``m >= 1`` stops.
 
@@ -175,9 +208,10 @@ def _detour_bound(s_node, m, leg, sn, rows, t_od):
 
 
 @njit
-def _insert_vehicle(tt, ttT, start, stops, req, cost_kind, leg):
+def _insert_vehicle(tt, ttT, start, stops, req, rules, leg):
     """Best insertion of ``req`` into a vehicle with remaining ``stops`` (:func:`_stops`)
-    from ``start``: (cost, i, j), cost INFEASIBLE when none. Takes the tables and one
+    from ``start`` under ``rules`` (its cost kind and weights): (cost, i, j), cost
+    INFEASIBLE when none. Takes the tables and one
     vehicle's rows, not whole packs: called per vehicle (per request and vehicle in the
     cost matrix), where passing the packs of 2-D arrays by value costs time.
 
@@ -192,10 +226,13 @@ def _insert_vehicle(tt, ttT, start, stops, req, cost_kind, leg):
     o, d, early, late_pick, late_drop = (req.origin, req.dest, req.early, req.late_pick,
                                          req.late_drop)
     pax, dwell_pick, dwell_drop = req.passengers, req.dwell_pick, req.dwell_drop
+    cost_kind = rules.cost_kind
     best = INFEASIBLE
     bi = -1
     bj = -1
     old_end = _finish_legs(np.int64(s_time), m, leg, se, sw)
+    rider = cost_kind == 3
+    bold = _service_starts(np.int64(s_time), m if rider else 0, leg, se, sw)
     to_o = ttT[o]
     to_d = ttT[d]
     from_o = tt[o]
@@ -213,6 +250,8 @@ def _insert_vehicle(tt, ttT, start, stops, req, cost_kind, leg):
             t_pick = tp
             t2 = tp + dwell_pick
             l2 = load + pax
+            w2 = np.int64(0)  # rider_time: delays x party of old pickups / drop-offs i..j-1
+            d2 = np.int64(0)
             for j in range(i, m + 1):
                 if j == i:
                     td = t2 + t_od
@@ -222,6 +261,8 @@ def _insert_vehicle(tt, ttT, start, stops, req, cost_kind, leg):
                     break
                 t3 = td + dwell_drop
                 feasible = True
+                w3 = w2
+                d3 = d2
                 for k in range(j, m):
                     if k == j:
                         t3 += from_d[sn[k]]
@@ -232,14 +273,22 @@ def _insert_vehicle(tt, ttT, start, stops, req, cost_kind, leg):
                         break
                     if t3 < se[k]:
                         t3 = se[k]
+                    if rider:
+                        if sd[k] > 0:
+                            w3 += sd[k] * (t3 - bold[k])
+                        else:
+                            d3 -= sd[k] * (t3 - bold[k])
                     t3 += sw[k]
                 if feasible:
                     if cost_kind == 0:
                         c = t3 - old_end
                     elif cost_kind == 1:
                         c = t_pick - early
-                    else:
+                    elif cost_kind == 2:
                         c = t3 - old_end + t_pick - early
+                    else:
+                        c = _rider_cost(rules, t3 - old_end, pax * (t_pick - early) + w3,
+                                        pax * (td - early) + d3)
                     if c < best:
                         best = c
                         bi = i
@@ -255,6 +304,11 @@ def _insert_vehicle(tt, ttT, start, stops, req, cost_kind, leg):
                     break
                 if t2 < se[j]:
                     t2 = se[j]
+                if rider:
+                    if sd[j] > 0:
+                        w2 += sd[j] * (t2 - bold[j])
+                    else:
+                        d2 -= sd[j] * (t2 - bold[j])
                 l2 += sd[j]
                 if l2 > cap:
                     break
@@ -281,7 +335,7 @@ def _best_insertion(tab, cand, fleet, sch, req, rules):
                                                     fleet.capacity)
     sched_len, sched_node = sch.length, sch.node
     o, late_pick, pax = req.origin, req.late_pick, req.passengers
-    cost_kind, prune = rules.cost_kind, rules.prune
+    prune = rules.prune
     best = INFEASIBLE
     bv = -1
     bi = -1
@@ -295,7 +349,7 @@ def _best_insertion(tab, cand, fleet, sch, req, rules):
             continue
         _legs(tab.tt, start_node[v], sched_len[v], sched_node[v], leg)
         start = Start(start_node[v], start_time[v], start_load[v], capacity[v])
-        c, i, j = _insert_vehicle(tab.tt, ttT, start, _stops(sch, v), req, cost_kind, leg)
+        c, i, j = _insert_vehicle(tab.tt, ttT, start, _stops(sch, v), req, rules, leg)
         if c < best:
             best = c
             bv = v
@@ -305,10 +359,11 @@ def _best_insertion(tab, cand, fleet, sch, req, rules):
 
 
 @njit
-def _cost_matrix(tab, cand, fleet, sch, reqs, cost_kind, out):
+def _cost_matrix(tab, cand, fleet, sch, reqs, rules, out):
     """Best insertion of each request of the batch ``reqs`` into each vehicle ``cand[k]``,
     into ``out`` = ``(cost, i, j)`` arrays ``[R, K]``."""
     tab, fleet, sch, reqs = Tables(*tab), Fleet(*fleet), Schedules(*sch), Request(*reqs)
+    rules = Rules(*rules)
     ttT = tab.ttT
     start_node, start_time, start_load, capacity = (fleet.node, fleet.time, fleet.load,
                                                     fleet.capacity)
@@ -329,7 +384,7 @@ def _cost_matrix(tab, cand, fleet, sch, reqs, cost_kind, out):
             _legs(tab.tt, start_node[v], sched_len[v], sched_node[v], leg)
             start = Start(start_node[v], start_time[v], start_load[v], capacity[v])
             c, i, j = _insert_vehicle(tab.tt, ttT, start, _stops(sch, v), row(reqs, r),
-                                      cost_kind, leg)
+                                      rules, leg)
             out_cost[r, k] = c
             out_i[r, k] = i
             out_j[r, k] = j
@@ -437,6 +492,8 @@ def _best_insertion_at(t, tab, cand, fleet, cursor, sch, req, rules):
             lb = wait if cost_kind == 1 else pick + dwell_pick + t_od + dwell_drop - st_time[k]
             if cost_kind == 2:
                 lb += wait
+            elif cost_kind == 3:
+                lb = _rider_cost(rules, lb, pax * wait, pax * (wait + dwell_pick + t_od))
         else:
             if end_ver[v] != version[v]:
                 if leg_ver[v] != version[v]:
@@ -461,6 +518,8 @@ def _best_insertion_at(t, tab, cand, fleet, cursor, sch, req, rules):
                     lb = 0
                 if cost_kind == 2:
                     lb += wait
+                elif cost_kind == 3:
+                    lb = _rider_cost(rules, lb, pax * wait, pax * (wait + dwell_pick + t_od))
         lbs[nk] = lb
         keep[nk] = k
         nk += 1
@@ -494,8 +553,7 @@ def _best_insertion_at(t, tab, cand, fleet, cursor, sch, req, rules):
             if m > 0:
                 legs[v, 0] = arr0[v] - st_time[k]
             start = Start(st_node[k], st_time[k], start_load[v], capacity[v])
-            c, i, j = _insert_vehicle(tt, ttT, start, _stops(sch, v), req, cost_kind,
-                                      legs[v])
+            c, i, j = _insert_vehicle(tt, ttT, start, _stops(sch, v), req, rules, legs[v])
             if c < best or (c == best and c != INFEASIBLE and v < bv):
                 best = c
                 bv = v
@@ -591,14 +649,24 @@ def best_insertion(tables: Tables, cand, fleet: Fleet, sched: Schedules, req: Re
             raise ValueError("origin and dest must be node ids of tt")
         if rules.cost_kind not in COST_KINDS.values():
             raise ValueError(f"cost_kind must be one of {sorted(COST_KINDS.values())}")
+        if not (rules.w_wait >= rules.w_ride >= 0 and rules.w_vehicle >= 0):
+            raise ValueError("rider_time weights need w_wait >= w_ride >= 0 and "
+                             f"w_vehicle >= 0, got {rules.w_vehicle}, {rules.w_wait}, "
+                             f"{rules.w_ride}")
     req = req._replace(**{k: np.int64(getattr(req, k)) for k in _REQUEST_INTS})
     c, v, i, j = _best_insertion(*_plain(_tables(tables), np.asarray(cand, np.int64), fleet,
-                                         sched, req, rules))
+                                         sched, req, _float_weights(rules)))
     return int(c), int(v), int(i), int(j)
 
 
+def _float_weights(rules: Rules) -> Rules:
+    """``rules`` with float weights (one compiled specialisation whatever the caller gave)."""
+    return rules._replace(w_vehicle=float(rules.w_vehicle), w_wait=float(rules.w_wait),
+                          w_ride=float(rules.w_ride))
+
+
 def _fused_rules(rules: Rules | None, sched: Schedules) -> Rules:
-    rules = Rules() if rules is None else rules
+    rules = _float_weights(Rules() if rules is None else rules)
     if rules.max_len is None:
         rules = rules._replace(max_len=sched.node.shape[1] - 2)
     return rules
@@ -641,7 +709,7 @@ def insertion_cost_matrix(tables: Tables, cand, fleet: Fleet, sched: Schedules, 
     cost = np.empty((r, cand.shape[0]), np.int64)
     oi = np.empty_like(cost)
     oj = np.empty_like(cost)
-    _cost_matrix(*_plain(_tables(tables), cand, fleet, sched, reqs, rules.cost_kind,
+    _cost_matrix(*_plain(_tables(tables), cand, fleet, sched, reqs, _float_weights(rules),
                          (cost, oi, oj)))
     return cost, oi, oj
 

@@ -21,7 +21,9 @@ not try every interleaving of stops), so a trip may be missed, never accepted wr
 every stop of an accepted trip is checked against its deadline and the seats.
 
 The cost of a trip is the sum of the costs of its sequential insertions under the
-engine's cost kind; for ``added_time`` that telescopes to the vehicle's added time.
+engine's cost kind; for ``added_time`` that telescopes to the vehicle's added time, for
+``rider_time`` to the weighted added vehicle and rider time of the whole trip (each
+insertion counts the delays it causes to the members inserted before it).
 A trip that needs more stops than the schedule arrays hold (``max_stops``) is infeasible.
 """
 
@@ -32,10 +34,11 @@ from typing import Any
 import numpy as np
 
 from kl_mobility.kernels._options import njit
-from kl_mobility.kernels._pack import Fleet, Request, Schedules, Tables, row
+from kl_mobility.kernels._pack import Fleet, Request, Rules, Schedules, Tables, row
 from kl_mobility.kernels.insertion import (
     INFEASIBLE,
     Start,
+    _float_weights,
     _insert_vehicle,
     _legs,
     _plain,
@@ -64,6 +67,19 @@ def _apply(buf, m, i, j, req):
 
 
 @njit
+def _grow(n, n_cap, t_k, t_size, t_cost, rows):
+    """The trip arrays grown to ``n_cap`` trips, the first ``n`` kept (per-trip scalars
+    ``t_k``, ``t_size``, ``t_cost``; ``rows = (members, order, i, j)`` [T, S], -1 padded)."""
+    out = []
+    for a in rows:
+        b = np.full((n_cap, a.shape[1]), -1, np.int64)
+        b[:n] = a[:n]
+        out.append(b)
+    return (np.resize(t_k, n_cap), np.resize(t_size, n_cap), np.resize(t_cost, n_cap),
+            out[0], out[1], out[2], out[3])
+
+
+@njit
 def _same_members(a, b, s):
     for x in range(s):
         if a[x] != b[x]:
@@ -72,12 +88,13 @@ def _same_members(a, b, s):
 
 
 @njit
-def _enumerate(tab, cand, fleet, sch, reqs, rv, keep, limits):
-    """``rv = (cost, i, j)`` of the request-vehicle graph, ``limits = (cost_kind,
-    max_size, initial trip capacity)``; see :func:`enumerate_trips`."""
+def _enumerate(tab, cand, fleet, sch, reqs, rules, rv, limits):
+    """``rv = (cost, i, j, keep)`` of the request-vehicle graph, ``limits = (max_size,
+    initial trip capacity)``; see :func:`enumerate_trips`."""
     tab, fleet, sch, reqs = Tables(*tab), Fleet(*fleet), Schedules(*sch), Request(*reqs)
-    rv_cost, rv_i, rv_j = rv
-    cost_kind, max_size, cap0 = limits
+    rules = Rules(*rules)
+    rv_cost, rv_i, rv_j, keep = rv
+    max_size, cap0 = limits
     width = sch.node.shape[1]
     S = max_size
     n_cap = cap0
@@ -110,17 +127,8 @@ def _enumerate(tab, cand, fleet, sch, reqs, rv, keep, limits):
             if keep[r, k] and rv_cost[r, k] != INFEASIBLE and m0 + 2 <= width:
                 if n == n_cap:
                     n_cap *= 2
-                    t_k, t_size, t_cost = (np.resize(t_k, n_cap), np.resize(t_size, n_cap),
-                                           np.resize(t_cost, n_cap))
-                    t_mem2 = np.full((n_cap, S), -1, np.int64)
-                    t_ord2 = np.full((n_cap, S), -1, np.int64)
-                    t_i2 = np.full((n_cap, S), -1, np.int64)
-                    t_j2 = np.full((n_cap, S), -1, np.int64)
-                    t_mem2[:n] = t_mem[:n]
-                    t_ord2[:n] = t_ord[:n]
-                    t_i2[:n] = t_i[:n]
-                    t_j2[:n] = t_j[:n]
-                    t_mem, t_ord, t_i, t_j = t_mem2, t_ord2, t_i2, t_j2
+                    t_k, t_size, t_cost, t_mem, t_ord, t_i, t_j = _grow(
+                        n, n_cap, t_k, t_size, t_cost, (t_mem, t_ord, t_i, t_j))
                 t_k[n] = k
                 t_size[n] = 1
                 t_cost[n] = rv_cost[r, k]
@@ -181,7 +189,7 @@ def _enumerate(tab, cand, fleet, sch, reqs, rv, keep, limits):
                         bs = Schedules(blen, bnode, bearly, blate, bdelta, bdwell)
                         _legs(tab.tt, start.node, m, bnode[0], leg)
                         c, i, j = _insert_vehicle(tab.tt, tab.ttT, start, _stops(bs, 0),
-                                                  row(reqs, mem[e]), cost_kind, leg)
+                                                  row(reqs, mem[e]), rules, leg)
                         if c != INFEASIBLE and t_cost[base] + c < best:
                             best = t_cost[base] + c
                             b_base = base
@@ -191,17 +199,8 @@ def _enumerate(tab, cand, fleet, sch, reqs, rv, keep, limits):
                         continue
                     if n == n_cap:
                         n_cap *= 2
-                        t_k, t_size, t_cost = (np.resize(t_k, n_cap), np.resize(t_size, n_cap),
-                                               np.resize(t_cost, n_cap))
-                        t_mem2 = np.full((n_cap, S), -1, np.int64)
-                        t_ord2 = np.full((n_cap, S), -1, np.int64)
-                        t_i2 = np.full((n_cap, S), -1, np.int64)
-                        t_j2 = np.full((n_cap, S), -1, np.int64)
-                        t_mem2[:n] = t_mem[:n]
-                        t_ord2[:n] = t_ord[:n]
-                        t_i2[:n] = t_i[:n]
-                        t_j2[:n] = t_j[:n]
-                        t_mem, t_ord, t_i, t_j = t_mem2, t_ord2, t_i2, t_j2
+                        t_k, t_size, t_cost, t_mem, t_ord, t_i, t_j = _grow(
+                            n, n_cap, t_k, t_size, t_cost, (t_mem, t_ord, t_i, t_j))
                     t_k[n] = k
                     t_size[n] = s
                     t_cost[n] = best
@@ -248,21 +247,27 @@ class Trips:
 
 
 def enumerate_trips(tables: Tables, cand, fleet: Fleet, sched: Schedules,  # noqa: PLR0913
-                    reqs: Request, cost_kind: int,
+                    reqs: Request, rules: Rules,
                     rv: tuple[np.ndarray, np.ndarray, np.ndarray], keep: np.ndarray,
-                    max_size: int) -> Trips:
+                    max_size: int, *, initial_capacity: int | None = None) -> Trips:
     """Every feasible trip of up to ``max_size`` requests of the batch ``reqs`` (arrays
     ``[R]``) for each vehicle ``cand[k]`` (start states in ``fleet`` as for the cost
     matrix), built as the module docstring says from the request-vehicle costs and
     positions ``rv = (cost, i, j)`` (``[R, K]``, from ``insertion_cost_matrix``) and the
-    kept request-vehicle pairs ``keep`` (bool ``[R, K]``)."""
+    kept request-vehicle pairs ``keep`` (bool ``[R, K]``); costs under ``rules`` (its cost
+    kind and weights, as the cost matrix was computed). ``initial_capacity``: trips the
+    arrays hold before they grow (default 4 per kept pair, at least 16; the result does not
+    depend on it)."""
     cand = np.asarray(cand, np.int64)
     rv_cost, rv_i, rv_j = (np.ascontiguousarray(a, np.int64) for a in rv)
     reqs = Request(*(np.ascontiguousarray(a, np.int64) for a in reqs))
     if max_size < 1:
         raise ValueError(f"max_size must be >= 1, got {max_size}")
-    cap0 = max(16, 4 * int(np.count_nonzero(keep)))
-    out = _enumerate(*_plain(_tables(tables), cand, fleet, sched, reqs, (rv_cost, rv_i, rv_j),
-                             np.ascontiguousarray(keep, np.bool_),
-                             (np.int64(cost_kind), np.int64(max_size), np.int64(cap0))))
+    cap0 = (max(16, 4 * int(np.count_nonzero(keep))) if initial_capacity is None
+            else int(initial_capacity))
+    if cap0 < 1:
+        raise ValueError(f"initial_capacity must be >= 1, got {cap0}")
+    out = _enumerate(*_plain(_tables(tables), cand, fleet, sched, reqs, _float_weights(rules),
+                             (rv_cost, rv_i, rv_j, np.ascontiguousarray(keep, np.bool_)),
+                             (np.int64(max_size), np.int64(cap0))))
     return Trips(out)

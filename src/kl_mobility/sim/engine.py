@@ -82,7 +82,9 @@ class EngineSetup:
     the service rules; ``policy``: the dispatch policy; ``cost``: the insertion cost (a key
     of :data:`kl_mobility.kernels.insertion.COST_KINDS`); ``retry_interval_s``: how often
     kept requests are retried; ``depots``: depot nodes; ``rng``: the dispatch stream;
-    ``t0``: the clock's start; ``record_legs``: keep the driven legs.
+    ``t0``: the clock's start; ``record_legs``: keep the driven legs; ``cost_weights``:
+    ``(vehicle, wait, ride)`` weights of the ``rider_time`` cost (see
+    :class:`~kl_mobility.dispatch.config.DispatchConfig`).
     """
 
     network: Any
@@ -99,6 +101,7 @@ class EngineSetup:
     rng: np.random.Generator
     t0: int
     record_legs: bool = False
+    cost_weights: tuple[float, float, float] = (2.875, 1.6, 1.0)
 
 
 class Engine:
@@ -118,7 +121,9 @@ class Engine:
         self.service = service
         self.policy = setup.policy
         self.cost_kind = COST_KINDS[setup.cost]
-        self.rules = Rules(cost_kind=self.cost_kind, max_len=fleet.max_stops - 2)
+        w_vehicle, w_wait, w_ride = (float(w) for w in setup.cost_weights)
+        self.rules = Rules(cost_kind=self.cost_kind, max_len=fleet.max_stops - 2,
+                           w_vehicle=w_vehicle, w_wait=w_wait, w_ride=w_ride)
         self.retry_interval_s = setup.retry_interval_s
         self.depots = setup.depots
         self.rng = setup.rng
