@@ -56,7 +56,13 @@ from kl_mobility.demand.modechoice import (
 )
 from kl_mobility.demand.osmfeatures import osm_features
 from kl_mobility.demand.profile import sample_times
-from kl_mobility.demand.schema import ALT_MODES, MODES, REQUEST_COLUMNS, REQUEST_DTYPES
+from kl_mobility.demand.schema import (
+    ALT_MODES,
+    MODES,
+    REQUEST_COLUMNS,
+    REQUEST_DTYPES,
+    ordinary_feeder_columns,
+)
 from kl_mobility.demand.servicearea import ServiceArea, in_window
 from kl_mobility.demand.zones import ZoneTable, build_zones
 from kl_mobility.errors import InputError
@@ -607,6 +613,7 @@ def _requests(trips: pd.DataFrame, zones: ZoneTable, config: DemandConfig,
         "dest_zone": zones.name[dz],
         "origin_offset_s": zones.offset_s[oz].astype(np.int32),
         "dest_offset_s": zones.offset_s[dz].astype(np.int32),
+        **ordinary_feeder_columns(n),
     })
     assert tuple(df.columns) == REQUEST_COLUMNS
     return df.astype(REQUEST_DTYPES)

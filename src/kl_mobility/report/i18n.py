@@ -115,12 +115,14 @@ _T: dict[str, tuple[str, str]] = {
                      "Netz des Szenarios ÷ Besetzungsgrad, abzüglich der bedienten "
                      "On-Demand-Anfragen, die sonst mit dem Pkw gefahren wären. CO2: "
                      "Änderung gegenüber „{base}“; Bus nach der Konvention des Szenarios "
-                     "(marginal: Busse fahren ihren Fahrplan); Flotte well-to-wheel.",
+                     "(marginal: Busse fahren ihren Fahrplan, Bus-km des Fahrplans × g/km, zusätzliches "
+                     "Angebot zählt voll); Flotte well-to-wheel.",
                      "Car-km: expected car trips of the demand model × fastest paths on the "
                      "scenario's network ÷ car occupancy, minus the served on-demand "
                      "requests whose usual mode is car. CO2: change against '{base}'; bus "
                      "by the scenario's convention (marginal: the buses run their "
-                     "timetable); fleet well to wheel."),
+                     "timetable, the timetable's bus-km x g/km, added service counts in "
+                     "full); fleet well to wheel."),
     "car_vkm": ("Pkw-km der Einwohner", "residents' car-km"),
     "car_vkm_change": ("Änderung Pkw-km", "change of car-km"),
     "co2_car": ("CO2 Pkw", "CO2 car"),
