@@ -80,7 +80,8 @@ def reference_case(scenario: Scenario) -> CalibrationBase:
     return CalibrationBase(f"{scenario.name} without its measures",
                            NetworkConfig(osm_file=net.osm_file, place=net.place),
                            scenario.demand, PtConfig(feed=pt.feed, service_date=pt.service_date,
-                                                     mode_choice=pt.mode_choice))
+                                                     mode_choice=pt.mode_choice),
+                           scenario.emissions.bus_drivetrain)
 
 
 def scenario_calibration(scenario: Scenario, *, cache_dir: str | Path | None = None,
