@@ -87,6 +87,10 @@ class CalibrationBase:
     pt: PtConfig = field(default_factory=PtConfig)
     """The reference case's public transport (its timetable prices the bus in the mode
     choice when ``pt.mode_choice = "router"``)."""
+    bus_drivetrain: str = "diesel"
+    """The reference case's buses (``emissions.bus_drivetrain``): the bus CO2 of the
+    reference side is its feed's bus-km at this drivetrain's factor (the other emission
+    parameters are the scenario's own, so a sensitivity run varies both sides alike)."""
 
 
 @dataclass(frozen=True)
@@ -307,4 +311,4 @@ def with_calibration_base(scenario: Scenario, path: str | Path) -> Scenario:
     else:
         base = scenario_from_mapping(resolve_scenario_mapping(base_path), file=base_path)
     return dataclasses.replace(scenario, calibration_base=CalibrationBase(
-        base.name, base.network, base.demand, base.pt))
+        base.name, base.network, base.demand, base.pt, base.emissions.bus_drivetrain))
