@@ -330,9 +330,7 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
         report(ctx.progress, "demand rounds", it, rounds.max_rounds)
         forecast = None if fc_demand is None else _forecast_table(fc_demand)
         generated = requests
-        requests, feeder_summary = with_feeder_day(ctx, requests, day, seed=seed)
-        if feeder_summary is not None:
-            summary = {**summary, "feeder": feeder_summary}
+        requests, summary = _add_feeder_day(ctx, requests, summary, day, seed)
         result = simulate(SimInputs(net, ctx.oracle, requests, scenario.service, scenario.fleet,
                                     scenario.dispatch, seed=seed, stops=stops or None,
                                     external_speed_kmh=cfg.external_speed_kmh,
@@ -365,6 +363,13 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
     return SettledDemand(requests=requests, summary=summary, service_level=level,
                          forecast=forecast, result=result, rounds=rounds, feedback=feedback,
                          calibration=calibration, scenario=scenario, demand=day)
+
+
+def _add_feeder_day(ctx: RunContext, requests: pd.DataFrame, summary: dict[str, Any],
+                    demand: Demand | None, seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`with_feeder_day`, its summary under the demand summary's ``feeder``."""
+    out, feeder = with_feeder_day(ctx, requests, demand, seed=seed)
+    return out, summary if feeder is None else {**summary, "feeder": feeder}
 
 
 def with_feeder_day(ctx: RunContext, requests: pd.DataFrame, demand: Demand | None, *,
