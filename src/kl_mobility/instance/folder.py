@@ -405,12 +405,13 @@ def _feasibility_changes(raw: pd.DataFrame, req: pd.DataFrame, net: RoadNetwork,
             tuple(int(x) for x in rid[~before & after]), line)
 
 
-def read_instance(folder: str | Path, *, oracle: Any = None,
+def read_instance(folder: str | Path, *, oracle: Any = None, progress: Any = None,
                   ) -> tuple[Instance, Any]:
     """``(instance, oracle)`` of the folder (module docstring): network from the edge table,
     requests, fleet, rules, what was not given and what rounding changed. ``oracle``: a
     ready travel-time oracle of the network, else one is built (cached under its
-    content key). Raises :class:`InstanceError` naming the file, line and column."""
+    content key; ``progress`` sees the build). Raises :class:`InstanceError` naming the
+    file, line and column."""
     from kl_mobility.network import build_oracle
 
     folder = Path(folder)
@@ -450,7 +451,7 @@ def read_instance(folder: str | Path, *, oracle: Any = None,
             "origin_node": _numbers(fc, "origin_node", folder / "forecast.csv",
                                     optional=False).astype(np.int64)})
     if oracle is None:
-        oracle = build_oracle(net)
+        oracle = build_oracle(net, progress=progress)
     worse, better, line = _feasibility_changes(raw_req, req, net, rep, oracle.tt, service)
     if line is not None:
         notes.append(f"edges.csv: {line}")
