@@ -177,7 +177,7 @@ def run_scenario(
                                           scenario.demand.external_zones)
     gains = who_gains(result.trips, settled.requests, zones, ctx.oracle, scenario.demand,
                       door_to_door=any(v.count > 0 and not v.stop_based for v in scenario.fleet),
-                      districts=districts)
+                      districts=districts, transit=ctx.transit, cache_dir=cache_dir)
     same = None if source is None else compare_same_demand(source, scenario, result, account)
     if same is not None:
         kpis.update(same.kpis())

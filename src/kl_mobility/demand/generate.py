@@ -71,7 +71,7 @@ from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.pt.supply import PtSupply
 
 __all__ = ["Demand", "ExpectedTravel", "calibrated_constants", "expected_travel", "generate_demand",
-           "load_zones"]
+           "level_of_service", "load_zones"]
 
 _STREAMS = ("counts", "times", "modes", "points", "requests")
 _TASK = "demand"
@@ -253,6 +253,15 @@ def _zone_los(zones: ZoneTable, oracle, config: DemandConfig, transit: PtSupply 
                      cache_dir=cache_dir)
     return zone_los(zones, oracle, config, pt=pt,
                     transfer_penalty_min=transit.config.transfer_penalty_min)
+
+
+def level_of_service(zones: ZoneTable, oracle, config: DemandConfig, *,
+                     transit: PtSupply | None = None,
+                     cache_dir: str | Path | None = None) -> ZoneLos:
+    """The zone-to-zone level of service the mode choice uses: :func:`zone_los`, with the
+    timetable's per-period times when ``transit`` is given (``pt.mode_choice = "router"``,
+    :mod:`kl_mobility.pt.zonetimes`)."""
+    return _zone_los(zones, oracle, config, transit, cache_dir)
 
 
 def calibrated_constants(network, oracle, config: DemandConfig, *,
