@@ -171,9 +171,24 @@ class Demand:
             "requests_by_hour": {int(h): int(req_hours.get(h, 0)) for h in range(24)},
             "requests_by_alt_mode": {m: int((self.requests["alt_mode"] == m).sum())
                                      for m in ALT_MODES},
+            "intermodal": self._intermodal_summary(),
             "service_level": dataclasses.asdict(self.service_level),
             "asc": dict(self.asc),
         }
+
+    def _intermodal_summary(self) -> dict[str, Any]:
+        """Intermodal trips chosen and made into feeder requests, by direction."""
+        t = self.intermodal
+        out: dict[str, Any] = {
+            "trips": 0 if t is None else len(t),
+            "first_mile": 0 if t is None else int((t["direction"] == "first").sum()),
+            "last_mile": 0 if t is None else int((t["direction"] == "last").sum()),
+            "from_car": 0 if t is None else int((t["base_mode"] == "car").sum()),
+            "from_bus": 0 if t is None else int((t["base_mode"] == "bus").sum()),
+        }
+        for k in ("intermodal_no_connection", "intermodal_at_hub", "intermodal_requests"):
+            out[k.removeprefix("intermodal_")] = int(self.meta.get(k, 0))
+        return out
 
     def summary_text(self) -> str:
         """The summary as a small text report (for the CLI)."""

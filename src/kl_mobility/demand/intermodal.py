@@ -12,8 +12,11 @@ Level of service (per zone pair ``i, j``, period ``p`` of the bus slots, hub ``h
   delays, :mod:`kl_mobility.demand.driving`, + the outer districts' offsets), fare
   ``fare_eur + fare_per_km_eur x km``, ``access_walk_s``, ``beta_reject x (1 -
   share_served)``. Offered only where the hub is farther than ``pt.access_radius_m``
-  (straight line) from the zone's centroid: nearer, the traveller walks to the stop, which
-  is the bus alternative.
+  (straight line) from the zone's centroid (nearer, the traveller walks to the stop, which
+  is the bus alternative) and the zone lies inside the road network: the outer districts
+  (Ortsbezirke) reach the network through an offset that a feeder request does not carry
+  (:func:`kl_mobility.demand.feeder.feeder_requests` serves doors on the network), so
+  their trips have no intermodal alternative.
 - public transport leg, from the timetable (:func:`kl_mobility.pt.intermodal.hub_pt_los`,
   per-period means over departures every ``pt.sample_step_s``): wait at the hub (first
   mile) or at the first stop (last mile) for the first vehicle, in-vehicle time, transfer
@@ -136,7 +139,9 @@ def intermodal_los(zones: Any, network: Any, oracle: Any, config: DemandConfig,
     hxy = tt.stop_xy[hubs]
     far = np.hypot(zxy[:, None, 0] - hxy[None, :, 0],
                    zxy[:, None, 1] - hxy[None, :, 1]) > cfg.access_radius_m
-    feeder_ok = far & (znode[:, None] != hub_node[None, :]) & np.isfinite(to_min)
+    inside = np.asarray(zones.offset_s) == 0
+    feeder_ok = (far & (znode[:, None] != hub_node[None, :]) & np.isfinite(to_min)
+                 & np.isfinite(from_min.T) & inside[:, None])
     pt = hub_pt_los(tt, zones.lat, zones.lon, hubs, tuple(config.service_period_bounds_s),
                     feed_path=transit.path, cache_dir=cache_dir)
     return IntermodalLos(hubs, hub_node, lat, lon, feed.stop_id[hubs], to_min, from_min,
