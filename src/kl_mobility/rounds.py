@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from kl_mobility.demand.servicearea import ServiceArea
     from kl_mobility.results.records import SimulationResult
 
-__all__ = ["FORECAST_SEED_TAG", "REJECTS_KEY", "SettledDemand", "demand_feedback",
+__all__ = ["FORECAST_SEED_TAG", "REJECTS_KEY", "SettledDemand", "SharedDay", "demand_feedback",
            "forecast_seed", "measured_local_level", "rebalancing_forecast",
            "feeder_link", "scenario_requests", "service_area", "settle_demand"]
 
@@ -264,15 +264,46 @@ def demand_feedback(scenario: Scenario) -> bool:
     return any(v.count > 0 for v in scenario.fleet) and not scenario.demand.requests_file
 
 
+@dataclass(eq=False)
+class SharedDay:
+    """What :func:`settle_demand` calls on one prepared context share when only the number
+    of vehicles changes between them (``kl-mobility size``): the service area and the
+    first round's demand (and rebalancing forecast), which depend on which vehicle types
+    run, never on how many. Keyed by the scenario with every count set to 1 if it is
+    above 0 (else 0) and the seed; used only for the same network, oracle and public
+    transport objects. The demand of the first round is drawn with no measured service, so
+    reusing it gives the day drawing it anew gives (the later rounds reuse its draws
+    anyway, ``same_day``)."""
+
+    entries: dict[tuple[Any, ...], tuple[Any, ...]] = dataclasses.field(default_factory=dict)
+
+    def key(self, ctx: RunContext, seed: int) -> tuple[Any, ...]:
+        sc = ctx.scenario
+        fleet = tuple(replace(vt, count=int(vt.count > 0)) for vt in sc.fleet)
+        return (replace(sc, fleet=fleet), int(seed))
+
+    def get(self, ctx: RunContext, seed: int) -> tuple[Any, ...] | None:
+        hit = self.entries.get(self.key(ctx, seed))
+        if hit is None or hit[0] is not ctx.network or hit[1] is not ctx.oracle \
+                or hit[2] is not ctx.transit:
+            return None
+        return hit[3:]
+
+    def put(self, ctx: RunContext, seed: int, *values: Any) -> None:
+        self.entries[self.key(ctx, seed)] = (ctx.network, ctx.oracle, ctx.transit, *values)
+
+
 def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None = None,
-                  requests_summary: dict[str, Any] | None = None) -> SettledDemand:
+                  requests_summary: dict[str, Any] | None = None,
+                  shared: SharedDay | None = None) -> SettledDemand:
     """Demand and simulation of ``ctx.scenario``'s day iterated to agreement (module
     docstring), exactly as :func:`~kl_mobility.runner.run_scenario` does it: every round simulates the
     whole day; the last round's requests, level, forecast and simulation are returned with
     every round booked. ``requests`` (with ``requests_summary``): another run's settled
     requests, simulated as they are (one round, no demand of this scenario's own).
     Deterministic in ``seed``; the result is the one ``run_scenario(scenario, seed, ...)``
-    writes. Logs nothing; an unconverged result says so in ``converged``."""
+    writes. Logs nothing; an unconverged result says so in ``converged``. ``shared``: the
+    first round shared with other calls at other fleet sizes (:class:`SharedDay`)."""
     from kl_mobility.calibration import calibrated_scenario
     from kl_mobility.demand import ServiceLevel
     from kl_mobility.demand.modechoice import DemandRounds
@@ -291,24 +322,30 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
     rounds = DemandRounds.from_config(cfg, max_rounds=cfg.service_iterations if feedback
                                       else 1)
     rebalancing = scenario.dispatch.policy == "rebalancing"
-    area = service_area(scenario, net, stops) if has_service else None
+    first = shared.get(ctx, seed) if shared is not None and feedback else None
+    area, demand, fc_demand = first or (
+        service_area(scenario, net, stops) if has_service else None, None, None)
     gen: dict[str, Any] = {"area": area}
     fc_seed = forecast_seed(seed)
     expected = ServiceLevel.assumed(cfg, start_s=svc.start_s, end_s=svc.end_s)
-    demand = fc_demand = day = None
+    day = None
     if requests is not None:  # another run's settled requests (the same demand)
         summary = dict(requests_summary or {})
         summary.setdefault("requests", len(requests))
     elif feedback:
-        demand = day = _scenario_demand(ctx, seed=seed, service_level=None, **gen)
+        if demand is None:
+            demand = _scenario_demand(ctx, seed=seed, service_level=None, **gen)
+        day = demand
         requests, summary = demand.requests, demand.summary()
     elif cfg.requests_file:
         requests, summary = scenario_requests(ctx, seed=seed)
     else:  # generated demand that does not respond to a service: one round
         day = _scenario_demand(ctx, seed=seed, service_level=None, **gen)
         requests, summary = day.requests, day.summary()
-    if rebalancing:
+    if rebalancing and fc_demand is None:
         fc_demand = _scenario_demand(ctx, seed=fc_seed, service_level=None, **gen)
+    if shared is not None and feedback and first is None:
+        shared.put(ctx, seed, area, demand, fc_demand)
     while True:
         it = len(rounds.rounds)
         report(ctx.progress, "demand rounds", it, rounds.max_rounds)
