@@ -118,4 +118,6 @@ def test_no_network_no_map_and_the_report_says_so(fake_batch, grid, tmp_path, mo
     path = write_report(fake_batch, tmp_path / "out", network=grid,
                         baseline="base", lang="en", dpi=40, interactive=True)
     assert not (path.parent / INTERACTIVE_FILE).exists()
-    assert texts("en")["im_none_net"] in path.read_text(encoding="utf-8")
+    import html
+
+    assert texts("en")["im_none_net"] in html.unescape(path.read_text(encoding="utf-8"))
