@@ -128,8 +128,8 @@ def run_scenario(
         log.warning("scenario %s: %s", scenario.name, w)
     from kl_mobility.samedemand import compare_same_demand, source_run
 
-    source = source_run(scenario, seed, requests_from, net, settle=settle_demand,
-                        cache_dir=cache_dir, progress=progress)
+    source = source_run(scenario, seed, requests_from, net, cache_dir=cache_dir,
+                        progress=progress)
     settled = settle_demand(ctx, seed=seed,
                             requests=None if source is None else source.requests,
                             requests_summary=None if source is None else source.summary)

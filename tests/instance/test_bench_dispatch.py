@@ -224,3 +224,22 @@ def test_round_trip_differences_finds_a_changed_folder(folder, tmp_path):
     (moved / "fleet.csv").write_text("\n".join([fleet[0], ",".join(cells), *fleet[2:]]) + "\n")
     diffs = round_trip_differences(moved, day, 1)
     assert any(d.startswith("vehicles: ") for d in diffs)
+
+
+def test_days_on_one_network_share_its_cached_tables(folder, tmp_path):
+    """Two folders of other names on the same network get the same network name and
+    content key, so the travel-time tables cached under ``{name}-{key}`` are built once."""
+    import shutil
+
+    from kl_mobility.instance import read_instance
+    from kl_mobility.network.oracle import _table_paths
+
+    path, _ = folder
+    other = tmp_path / "other-day"
+    shutil.copytree(path, other)
+    toml = other / "instance.toml"
+    toml.write_text(toml.read_text().replace('name = "grid-day"', 'name = "other-day"'))
+    a, _ = read_instance(path)
+    b, _ = read_instance(other)
+    assert (a.name, b.name) == ("grid-day", "other-day")
+    assert _table_paths(tmp_path, a.network) == _table_paths(tmp_path, b.network)

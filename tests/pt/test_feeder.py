@@ -153,3 +153,36 @@ def test_request_files_carry_the_feeder_columns(grid, tmp_path):
     csv.write_text("request_time_s,origin_node,dest_node,feeder\n10,0,8,first\n")
     with pytest.raises(RequestFileError, match="line 2: pt_time_s is missing for a feeder"):
         requests_from_file(csv, network=net)
+
+
+def _feed(net):
+    """Two trips on a 3 x 3 grid: rail trip R (route type 2) calls at stops A (node 0),
+    B (node 8) and C (far outside the network); bus trip X (type 3) at A and B."""
+    from kl_mobility.pt.gtfs import TransitFeed
+
+    lat = np.array([net.node_lat[0], net.node_lat[8], net.node_lat[0] + 1.0])
+    lon = np.array([net.node_lon[0], net.node_lon[8], net.node_lon[0]])
+    return TransitFeed(
+        source="hand-made", service_date="20260101",
+        stop_id=np.array(["A", "B", "C"], object), stop_name=np.array(["a", "b", "c"], object),
+        stop_lat=lat, stop_lon=lon, route_id=np.array(["r", "x"], object),
+        route_name=np.array(["RB", "101"], object), route_type=np.array([2, 3]),
+        trip_id=np.array(["R", "X"], object), trip_route=np.array([0, 1]),
+        st_ptr=np.array([0, 3, 5]), st_stop=np.array([0, 1, 2, 0, 1]),
+        st_arr_s=np.array([3600, 4000, 5000, 3600, 4000]),
+        st_dep_s=np.array([3660, 4060, 5000, 3600, 4000]),
+        st_dist_m=np.zeros(5))
+
+
+def test_rail_calls_are_arrivals_and_departures_of_trains_in_the_area(grid):
+    """R departs A at 3660 (its first stop: no arrival), arrives at B at 4000 and departs
+    at 4060; C is outside the network; X is a bus. With rail_start_s = 3700 the departure
+    from A drops out."""
+    from kl_mobility.demand.feeder import rail_calls
+
+    net, _ = grid
+    calls = rail_calls(_feed(net), net, FeederConfig(rail_start_s=0))
+    assert calls[["direction", "stop_id", "trip_id", "pt_time_s"]].values.tolist() == [
+        ["first", "A", "R", 3660], ["last", "B", "R", 4000], ["first", "B", "R", 4060]]
+    later = rail_calls(_feed(net), net, FeederConfig(rail_start_s=3700))
+    assert later["pt_time_s"].tolist() == [4000, 4060]
