@@ -24,7 +24,17 @@ PNAS 114(3)):
    rounds repeat (up to ``dispatch.max_rounds``) while they assign something, so a vehicle
    can take further requests on top of its new trip.
 
-Requests assigned in an earlier batch stay with their vehicle (they are not re-assigned).
+Re-assignment (option ``reassign``, on by default): at the start of every batch the
+requests assigned earlier and not yet picked up are taken off their vehicles
+(:meth:`~kl_mobility.dispatch.base.DispatchContext.unassign`) and join the batch's first
+round. Each released vehicle's former plan is one more trip (its requests re-inserted at
+the positions that rebuild the plan, priced by
+:func:`kl_mobility.kernels.rtv.replay_cost`), and the integer program must assign every
+released request again (``choose_trips(current=...)``): to its vehicle, or to another one
+when that serves more requests or costs less. Keeping every plan is always a feasible
+choice (and the hint), so nothing assigned is ever dropped. Only vehicles that can take
+requests again are released (available, in service, room for two more stops once
+released); re-optimisation happens in batches with new requests.
 """
 
 from __future__ import annotations
@@ -51,18 +61,48 @@ class RTVOptions:
       roughly a second of search; deterministic, unlike a wall-clock limit).
     - ``candidates_per_request``: vehicles kept per request in the request-vehicle graph
       (10, the cheapest feasible ones).
+    - ``reassign``: re-optimise the requests assigned and not yet picked up with every
+      batch (true); false: they stay with their vehicle.
     """
 
     batch_interval_s: int = 30
     max_trip_size: int = 3
     time_limit_det: float = 1.0
     candidates_per_request: int = 10
+    reassign: bool = True
 
     def __post_init__(self) -> None:
         check_range("batch_interval_s", self.batch_interval_s, 1, 3600)
         check_range("max_trip_size", self.max_trip_size, 1, 8)
         check_range("time_limit_det", self.time_limit_det, 0.001, 3600.0)
         check_range("candidates_per_request", self.candidates_per_request, 1, 10_000)
+
+
+Plan = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""Insertions ``(requests, i, j)`` that, committed in order, build a vehicle's plan."""
+
+
+def rebuild_plan(seq: np.ndarray, pickup: np.ndarray, mine: np.ndarray) -> Plan:
+    """The insertions that rebuild a vehicle's planned stops ``seq`` (request per stop,
+    ``pickup`` flags) from the same stops without the requests ``mine`` (both stops of
+    each planned): the requests of ``mine`` by the order of their pickups, each at the
+    positions its two stops have among the stops present after it is inserted.
+    E.g. stops [a+, b+, a-, c-, b-] without a and b ([c-]): a at (0, 0)
+    -> [a+, a-, c-], then b at (1, 3) -> [a+, b+, a-, c-, b-]."""
+    own = {int(r) for r in mine.tolist()}
+    present = {k for k, r in enumerate(seq.tolist()) if int(r) not in own}
+    order, ii, jj = [], [], []
+    for k in np.flatnonzero(pickup).tolist():
+        r = int(seq[k])
+        if r not in own:
+            continue
+        q = next(x for x in range(k + 1, len(seq)) if int(seq[x]) == r)
+        present.update((k, q))
+        rows = sorted(present)
+        order.append(r)
+        ii.append(rows.index(k))
+        jj.append(rows.index(q) - 1)
+    return (np.array(order, np.int64), np.array(ii, np.int64), np.array(jj, np.int64))
 
 
 def keep_candidates(cost: np.ndarray, n: int) -> np.ndarray:
@@ -77,10 +117,15 @@ def keep_candidates(cost: np.ndarray, n: int) -> np.ndarray:
 
 
 def choose_trips(vehicle: np.ndarray, members: list[np.ndarray], cost: np.ndarray,
-                 time_limit_det: float) -> np.ndarray:
+                 time_limit_det: float, current: np.ndarray | None = None) -> np.ndarray:
     """Indices of the chosen trips: at most one per vehicle and one per request, most
     requests first, then least summed cost (CP-SAT, one worker, seed 0, deterministic time
-    limit). ``vehicle[t]`` and ``members[t]`` (request ids) describe trip ``t``."""
+    limit). ``vehicle[t]`` and ``members[t]`` (request ids) describe trip ``t``.
+
+    ``current``: indices of the vehicles' current plans (disjoint trips, at most one per
+    vehicle) when assigned requests are re-optimised: every request of them must be in
+    exactly one chosen trip (possibly another one), and taking them all is a feasible
+    choice, which the hint starts from."""
     from ortools.sat.python import cp_model
 
     n = len(cost)
@@ -100,14 +145,24 @@ def choose_trips(vehicle: np.ndarray, members: list[np.ndarray], cost: np.ndarra
         by_vehicle.setdefault(int(vehicle[t]), []).append(t)
         for r in members[t].tolist():
             by_request.setdefault(int(r), []).append(t)
-    for group in (*by_vehicle.values(), *by_request.values()):
+    cur = [] if current is None else [int(t) for t in current.tolist()]
+    must = {int(r) for t in cur for r in members[t].tolist()}
+    for r, group in by_request.items():
+        if r in must:
+            model.add_exactly_one(x[t] for t in group)
+        elif len(group) > 1:
+            model.add_at_most_one(x[t] for t in group)
+    for group in by_vehicle.values():
         if len(group) > 1:
             model.add_at_most_one(x[t] for t in group)
     model.minimize(sum(x[t] * int(cost[t] - big * size[t]) for t in range(n)))
-    # hint: greedy, largest trips first, then cheapest, then lowest index
+    # hint: the current plans, then greedy: largest trips first, then cheapest, then
+    # lowest index
     used_v: set[int] = set()
     used_r: set[int] = set()
-    for t in np.lexsort((np.arange(n), cost, -size)).tolist():
+    cur_set = set(cur)
+    rest = np.lexsort((np.arange(n), cost, -size)).tolist()
+    for t in cur + [t for t in rest if t not in cur_set]:
         rs = members[t].tolist()
         take = int(vehicle[t]) not in used_v and not used_r.intersection(rs)
         if take:
@@ -137,16 +192,33 @@ class RTVPolicy:
         self.batch_interval_s = self.opts.batch_interval_s
         self.rebalance_interval_s = 0
 
-    def _round(self, ctx: DispatchContext, reqs: np.ndarray) -> np.ndarray:
-        """One assignment round over the request ids ``reqs``; bool mask of assigned."""
-        from kl_mobility.kernels.insertion import insertion_cost_matrix
-        from kl_mobility.kernels.rtv import enumerate_trips
+    def _release(self, ctx: DispatchContext) -> tuple[np.ndarray, dict[int, Plan]]:
+        """Take every request not yet picked up off its vehicle (:meth:`unassign`); return
+        them and, per vehicle, the insertions that rebuild its plan as it was."""
+        held, vehicles = ctx.unpicked()
+        plans: dict[int, Plan] = {}
+        for v in np.unique(vehicles).tolist():
+            seq, pick = ctx.planned_requests(v)
+            plans[v] = rebuild_plan(seq, pick, held[vehicles == v])
+        for r in held.tolist():
+            ctx.unassign(int(r))
+        return held, plans
+
+    def _round(self, ctx: DispatchContext, reqs: np.ndarray,
+               plans: dict[int, Plan] | None = None) -> np.ndarray:
+        """One assignment round over the request ids ``reqs``; bool mask of assigned.
+        ``plans``: the released vehicles' former plans (their requests are in ``reqs``
+        and must all be assigned again, to these or other vehicles)."""
+        from kl_mobility.kernels.insertion import INFEASIBLE, insertion_cost_matrix
+        from kl_mobility.kernels.rtv import enumerate_trips, replay_cost
 
         o = self.opts
-        t_vehicle: list[np.ndarray] = []
-        t_cost: list[np.ndarray] = []
+        plans = plans or {}
+        t_vehicle: list[int] = []
+        t_cost: list[int] = []
         t_members: list[np.ndarray] = []
         t_plan: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        current: list[int] = []
         for tables, cand, fleet, sched, batch, rows, rules in ctx.insertion_inputs(reqs):
             rv = insertion_cost_matrix(tables, cand, fleet, sched, batch, rules=rules)
             keep = keep_candidates(rv[0], o.candidates_per_request)
@@ -154,16 +226,31 @@ class RTVPolicy:
                                     keep, o.max_trip_size)
             for t in range(len(trips)):
                 s = int(trips.size[t])
-                t_vehicle.append(cand[trips.k[t]])
-                t_cost.append(trips.cost[t])
+                t_vehicle.append(int(cand[trips.k[t]]))
+                t_cost.append(int(trips.cost[t]))
                 t_members.append(reqs[rows[trips.members[t, :s]]])
                 t_plan.append((reqs[rows[trips.order[t, :s]]], trips.i[t, :s], trips.j[t, :s]))
+            batch_row = {int(r): b for b, r in enumerate(reqs[rows].tolist())}
+            for v in sorted(set(plans).intersection(cand.tolist())):
+                order, ii, jj = plans[v]
+                c = replay_cost(tables, fleet, sched, batch, rules, v,
+                                ([batch_row[int(r)] for r in order.tolist()], ii, jj))
+                if c == INFEASIBLE:
+                    raise RuntimeError(f"rtv: the current plan of vehicle {v} no longer "
+                                       f"replays feasibly")
+                current.append(len(t_cost))
+                t_vehicle.append(v)
+                t_cost.append(c)
+                t_members.append(np.sort(order))
+                t_plan.append(plans[v])
+        if len(current) != len(plans):
+            raise RuntimeError("rtv: a released vehicle is not a candidate of its type")
         assigned = np.zeros(len(reqs), bool)
         if not t_cost:
             return assigned
         vehicle = np.array(t_vehicle, np.int64)
         chosen = choose_trips(vehicle, t_members, np.array(t_cost, np.int64),
-                              o.time_limit_det)
+                              o.time_limit_det, np.array(current, np.int64))
         pos = {int(r): k for k, r in enumerate(reqs.tolist())}
         for t in chosen[np.argsort(vehicle[chosen], kind="stable")].tolist():
             order, ii, jj = t_plan[t]
@@ -175,14 +262,20 @@ class RTVPolicy:
     def dispatch(self, ctx: DispatchContext, reqs: np.ndarray) -> np.ndarray:
         reqs = np.asarray(reqs, np.int64)
         assigned = np.zeros(len(reqs), bool)
-        for _ in range(self.config.max_rounds):
+        held, plans = (self._release(ctx) if self.opts.reassign
+                       else (np.zeros(0, np.int64), {}))
+        for rnd in range(self.config.max_rounds):
             open_idx = np.flatnonzero(~assigned)
-            if open_idx.size == 0:
+            if open_idx.size == 0 and (rnd > 0 or held.size == 0):
                 break
-            got = self._round(ctx, reqs[open_idx])
-            if not got.any():
+            pool = reqs[open_idx]
+            if rnd == 0 and held.size:
+                pool = np.concatenate([pool, held])
+            got = self._round(ctx, pool, plans if rnd == 0 else None)
+            new = got[: open_idx.size]
+            assigned[open_idx[new]] = True
+            if not new.any():
                 break
-            assigned[open_idx[got]] = True
         return assigned
 
     def rebalance(self, ctx: DispatchContext) -> None:
