@@ -174,10 +174,12 @@ def test_trip_arrays_grow_without_changing_the_trips():
         assert np.array_equal(x, y)
 
 
-def _reassign_day(cache, policy: str, **options):
-    """Line 0-1-...-8, 600 m at 36 km/h = 60 s per hop, no dwell; pickup deadline 300 s
-    after the request. V0 starts at node 0, V1 at node 7, one seat each.
-    A (4 -> 3) at t = 0, B (6 -> 8) at t = 31 (pickup deadlines 300 and 331)."""
+def _reassign_day(cache, policy: str, rows=((1, 0, 4, 3, 1), (2, 31, 6, 8, 1)),
+                  max_wait_s=300, **options):
+    """Line 0-1-...-8, 600 m at 36 km/h = 60 s per hop, no dwell; pickup deadline
+    ``max_wait_s`` (300) after the request. V0 starts at node 0, V1 at node 7, one seat
+    each. Default requests: A (4 -> 3) at t = 0, B (6 -> 8) at t = 31 (pickup deadlines
+    300 and 331)."""
     import pandas as pd
 
     from kl_mobility.network import build_oracle, grid_network
@@ -186,9 +188,9 @@ def _reassign_day(cache, policy: str, **options):
     net = grid_network(1, 9, 600.0, 36.0)
     oracle = build_oracle(net, cache_dir=cache)
     assert int(oracle.tt[0, 1]) == 60 and int(oracle.tt[7, 4]) == 180
-    service = ServiceConfig(start_s=0, end_s=3600, max_wait_s=300, stop_dwell_s=0,
+    service = ServiceConfig(start_s=0, end_s=3600, max_wait_s=max_wait_s, stop_dwell_s=0,
                             board_s_per_passenger=0)
-    req = pd.DataFrame([(1, 0, 4, 3, 1), (2, 31, 6, 8, 1)],
+    req = pd.DataFrame(list(rows),
                        columns=["request_id", "request_time_s", "origin_node", "dest_node",
                                 "passengers"])
     fleet = [VehicleTypeConfig("van", 2, 1, start_nodes=(0, 7))]
@@ -272,3 +274,22 @@ def test_replay_cost_equals_the_enumerated_trip_costs(kind):
                         (trips.order[t, :s], trips.i[t, :s], trips.j[t, :s]))
         assert c == int(trips.cost[t])
     assert replay_cost(TABLES, fleet, sched, reqs, rules, 0, ([0], [1], [1])) == INFEASIBLE
+
+
+def test_rtv_sends_an_idle_vehicle_toward_an_unassigned_request(tmp_path):
+    """Same line, pickup deadline 60 s. X (4 -> 3) at t = 0: at the batch at t = 30 V1
+    needs 180 s and V0 240 s to node 4 > 60 s: X is rejected, and the idle vehicle nearest
+    to it (V1, 180 < 240 s) is sent to node 4, arriving at 30 + 180 = 210. Y (4 -> 5) at
+    t = 200 (deadline 260): at the batch at 210 V1 is at node 4: pickup at 210, drop-off at
+    270. Without rebalancing V1 would still be at node 7 (210 + 180 = 390 > 260) and Y
+    rejected too."""
+    rows = ((1, 0, 4, 3, 1), (2, 200, 4, 5, 1))
+    res = _reassign_day(tmp_path, "rtv", rows, max_wait_s=60)[0]
+    t = res.trips.set_index("request_id")
+    assert t["status"].tolist() == ["rejected", "served"]
+    assert t.loc[2, ["pickup_time_s", "dropoff_time_s"]].tolist() == [210, 270]
+    ev = res.events[res.events["kind"] == "rebalance"]
+    assert list(zip(ev["time_s"], ev["vehicle_id"], ev["node"], strict=True)) == [(30, 1, 4)]
+    res = _reassign_day(tmp_path, "rtv", rows, max_wait_s=60, rebalance=False)[0]
+    assert res.trips["status"].tolist() == ["rejected", "rejected"]
+    assert (res.events["kind"] != "rebalance").all()

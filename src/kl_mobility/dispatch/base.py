@@ -118,6 +118,10 @@ class DispatchContext(Protocol):
         """Vehicle ids that are available, parked and without a schedule."""
         ...
 
+    def request_origins(self, reqs: np.ndarray) -> np.ndarray:
+        """Origin node of each request (as :meth:`expected_origins` gives them)."""
+        ...
+
     def vehicle_nodes(self, vehicles: np.ndarray) -> np.ndarray:
         """Current (or next) node of each vehicle."""
         ...

@@ -18,8 +18,11 @@ PNAS 114(3)):
    objective ``sum(x_t * (cost_t - M * size_t))`` with ``M`` above any achievable cost
    sum. The search runs on one worker with a fixed seed and a *deterministic* time limit
    (``time_limit_det``, CP-SAT's deterministic time units), so the same inputs give the
-   same plan; a greedy assignment (largest trips first, then cheapest) is the hint, and
-   when the limit ends the search before optimality the best plan found is used.
+   same plan; a greedy assignment (the vehicles' current plans, then largest trips first,
+   then cheapest) is the hint. When the limit ends the search before optimality the best
+   plan found is used; when it ends before CP-SAT found any plan (large rounds, e.g. with
+   many requests kept waiting), the hint is used, counted in the policy's
+   ``stats["hint_rounds"]`` and warned about once (logging).
 4. The chosen trips are inserted request by request at the positions found in step 2;
    rounds repeat (up to ``dispatch.max_rounds``) while they assign something, so a vehicle
    can take further requests on top of its new trip.
@@ -35,10 +38,21 @@ when that serves more requests or costs less. Keeping every plan is always a fea
 choice (and the hint), so nothing assigned is ever dropped. Only vehicles that can take
 requests again are released (available, in service, room for two more stops once
 released); re-optimisation happens in batches with new requests.
+
+Rebalancing (option ``rebalance``, on by default; after Alonso-Mora et al.): after the
+rounds of a batch, the vehicles that are idle (available, parked, no schedule) are sent
+toward the origins of the batch's requests left unassigned, at most one vehicle per
+request and one request per vehicle, minimising the summed travel time (a linear
+assignment). A vehicle on its way stays available and is re-planned from the next node
+it reaches when it gets a request. With ``service.unserved = "keep"`` the request waits
+and the vehicle heading to it can take it in a later batch; with ``"reject"`` it is
+rejected, and the move is a bet that more demand comes from where demand was just left
+unserved. The engine's periodic ``rebalance`` hook stays unused (interval 0).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,7 +60,9 @@ import numpy as np
 from kl_mobility.config import check_range
 from kl_mobility.dispatch.base import DispatchContext, PolicyOptions
 
-__all__ = ["RTVOptions", "RTVPolicy", "choose_trips"]
+__all__ = ["RTVOptions", "RTVPolicy", "choose_trips", "rebuild_plan"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,8 @@ class RTVOptions:
       (10, the cheapest feasible ones).
     - ``reassign``: re-optimise the requests assigned and not yet picked up with every
       batch (true); false: they stay with their vehicle.
+    - ``rebalance``: after each batch send idle vehicles toward the requests it left
+      unassigned (true; see the module docstring); false: idle vehicles stay put.
     """
 
     batch_interval_s: int = 30
@@ -70,6 +88,7 @@ class RTVOptions:
     time_limit_det: float = 1.0
     candidates_per_request: int = 10
     reassign: bool = True
+    rebalance: bool = True
 
     def __post_init__(self) -> None:
         check_range("batch_interval_s", self.batch_interval_s, 1, 3600)
@@ -116,8 +135,27 @@ def keep_candidates(cost: np.ndarray, n: int) -> np.ndarray:
     return (rank < n) & (cost != INFEASIBLE)
 
 
+def _greedy(vehicle: np.ndarray, members: list[np.ndarray], cost: np.ndarray,
+            size: np.ndarray, cur: list[int]) -> list[int]:
+    """A feasible choice: the trips ``cur``, then greedily the largest, then cheapest,
+    then lowest-index trips whose vehicle and requests are still free."""
+    used_v: set[int] = set()
+    used_r: set[int] = set()
+    cur_set = set(cur)
+    rest = np.lexsort((np.arange(len(cost)), cost, -size)).tolist()
+    out = []
+    for t in cur + [t for t in rest if t not in cur_set]:
+        rs = members[t].tolist()
+        if int(vehicle[t]) not in used_v and not used_r.intersection(rs):
+            used_v.add(int(vehicle[t]))
+            used_r.update(rs)
+            out.append(t)
+    return out
+
+
 def choose_trips(vehicle: np.ndarray, members: list[np.ndarray], cost: np.ndarray,
-                 time_limit_det: float, current: np.ndarray | None = None) -> np.ndarray:
+                 time_limit_det: float, current: np.ndarray | None = None,
+                 stats: dict[str, int] | None = None) -> np.ndarray:
     """Indices of the chosen trips: at most one per vehicle and one per request, most
     requests first, then least summed cost (CP-SAT, one worker, seed 0, deterministic time
     limit). ``vehicle[t]`` and ``members[t]`` (request ids) describe trip ``t``.
@@ -125,7 +163,11 @@ def choose_trips(vehicle: np.ndarray, members: list[np.ndarray], cost: np.ndarra
     ``current``: indices of the vehicles' current plans (disjoint trips, at most one per
     vehicle) when assigned requests are re-optimised: every request of them must be in
     exactly one chosen trip (possibly another one), and taking them all is a feasible
-    choice, which the hint starts from."""
+    choice, which the hint starts from.
+
+    The hint (the current plans, then greedy) is a feasible choice; when the time limit
+    ends the search before CP-SAT has found any plan, the hint is returned and counted in
+    ``stats["hint_rounds"]`` (``stats["rounds"]`` counts every call)."""
     from ortools.sat.python import cp_model
 
     n = len(cost)
@@ -158,22 +200,21 @@ def choose_trips(vehicle: np.ndarray, members: list[np.ndarray], cost: np.ndarra
     model.minimize(sum(x[t] * int(cost[t] - big * size[t]) for t in range(n)))
     # hint: the current plans, then greedy: largest trips first, then cheapest, then
     # lowest index
-    used_v: set[int] = set()
-    used_r: set[int] = set()
-    cur_set = set(cur)
-    rest = np.lexsort((np.arange(n), cost, -size)).tolist()
-    for t in cur + [t for t in rest if t not in cur_set]:
-        rs = members[t].tolist()
-        take = int(vehicle[t]) not in used_v and not used_r.intersection(rs)
-        if take:
-            used_v.add(int(vehicle[t]))
-            used_r.update(rs)
-        model.add_hint(x[t], take)
+    hint = _greedy(vehicle, members, cost, size, cur)
+    taken = set(hint)
+    for t in range(n):
+        model.add_hint(x[t], t in taken)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
     solver.parameters.max_deterministic_time = float(time_limit_det)
     status = solver.solve(model)
+    if stats is not None:
+        stats["rounds"] = stats.get("rounds", 0) + 1
+    if status == cp_model.UNKNOWN:
+        if stats is not None:
+            stats["hint_rounds"] = stats.get("hint_rounds", 0) + 1
+        return np.array(sorted(hint), np.int64)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise RuntimeError(f"rtv: CP-SAT found no assignment (status "
                            f"{solver.status_name(status)})")
@@ -191,6 +232,8 @@ class RTVPolicy:
         self.opts: RTVOptions = opts if opts is not None else RTVOptions()
         self.batch_interval_s = self.opts.batch_interval_s
         self.rebalance_interval_s = 0
+        self.stats: dict[str, int] = {"rounds": 0, "hint_rounds": 0}
+        self._warned = False
 
     def _release(self, ctx: DispatchContext) -> tuple[np.ndarray, dict[int, Plan]]:
         """Take every request not yet picked up off its vehicle (:meth:`unassign`); return
@@ -250,7 +293,12 @@ class RTVPolicy:
             return assigned
         vehicle = np.array(t_vehicle, np.int64)
         chosen = choose_trips(vehicle, t_members, np.array(t_cost, np.int64),
-                              o.time_limit_det, np.array(current, np.int64))
+                              o.time_limit_det, np.array(current, np.int64), self.stats)
+        if self.stats.get("hint_rounds", 0) == 1 and not self._warned:
+            self._warned = True
+            logger.warning("rtv: CP-SAT's time limit (time_limit_det = %s) ended a round "
+                           "before it found a plan; the greedy plan was used (counted in "
+                           "the policy's stats['hint_rounds'])", o.time_limit_det)
         pos = {int(r): k for k, r in enumerate(reqs.tolist())}
         for t in chosen[np.argsort(vehicle[chosen], kind="stable")].tolist():
             order, ii, jj = t_plan[t]
@@ -276,7 +324,25 @@ class RTVPolicy:
             assigned[open_idx[new]] = True
             if not new.any():
                 break
+        if self.opts.rebalance:
+            self._send_idle(ctx, reqs[~assigned])
         return assigned
+
+    def _send_idle(self, ctx: DispatchContext, left: np.ndarray) -> None:
+        """Send idle vehicles toward the origins of the requests this batch left
+        unassigned: at most one vehicle per request and one request per vehicle, least
+        summed travel time (a linear assignment, scipy, deterministic)."""
+        from scipy.optimize import linear_sum_assignment
+
+        idle = ctx.idle_vehicles()
+        if idle.size == 0 or left.size == 0:
+            return
+        origins = ctx.request_origins(left)
+        nodes = ctx.vehicle_nodes(idle)
+        tt = ctx.travel_time(np.repeat(nodes, origins.size), np.tile(origins, nodes.size))
+        rows, cols = linear_sum_assignment(tt.reshape(nodes.size, origins.size))
+        for a, b in zip(rows.tolist(), cols.tolist(), strict=True):
+            ctx.send_vehicle(int(idle[a]), int(origins[b]))
 
     def rebalance(self, ctx: DispatchContext) -> None:
         return None

@@ -632,6 +632,9 @@ class Engine:
         return np.flatnonzero(f.available & (f.sched_len == 0) & (f.target < 0)
                               & on_duty[f.type_idx])
 
+    def request_origins(self, reqs: np.ndarray) -> np.ndarray:
+        return self.req.origin[np.asarray(reqs, np.int64)]
+
     def vehicle_nodes(self, vehicles: np.ndarray) -> np.ndarray:
         return self.f.pos_node[np.asarray(vehicles, np.int64)]
 
