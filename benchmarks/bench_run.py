@@ -30,3 +30,33 @@ def test_run_against_reference(benchmark):
     assert out["all_identical"]
     assert out["runs"][0]["rounds"] >= 2  # demand rounds ran
     assert out["cpu_ratio"] > 1.0
+
+
+def _e2e(kind: str) -> dict:
+    proc = subprocess.run([sys.executable, str(HERE / "e2ebench.py"), kind, "2"],
+                          capture_output=True, text=True, cwd=HERE.parent, timeout=7200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_cli_run_against_reference_revision(benchmark):
+    """``kl-mobility run`` klima-plus-2030 seed 1 as a whole command (imports included),
+    this tree against :data:`e2ebench.REFERENCE`: the outputs are the same and this tree
+    takes less CPU time (:mod:`e2ebench`)."""
+    out = benchmark.pedantic(lambda: _e2e("run"), rounds=1, iterations=1)
+    benchmark.extra_info.update(out)
+    print(f"\nkl-mobility run klima-plus-2030 seed 1: reference {out['reference_cpu_s']} s "
+          f"CPU, this tree {out['new_cpu_s']} s CPU, ratio {out['cpu_ratio']}")
+    assert out["all_identical"]
+    assert out["cpu_ratio"] > 1.0
+
+
+def test_cli_size_against_reference_revision(benchmark):
+    """``kl-mobility size`` klima-plus-2030 (10 sizes up to 200 vans) as a whole command,
+    this tree against :data:`e2ebench.REFERENCE`: the same curve, less CPU time."""
+    out = benchmark.pedantic(lambda: _e2e("size"), rounds=1, iterations=1)
+    benchmark.extra_info.update(out)
+    print(f"\nkl-mobility size klima-plus-2030: reference {out['reference_cpu_s']} s CPU, "
+          f"this tree {out['new_cpu_s']} s CPU, ratio {out['cpu_ratio']}")
+    assert out["all_identical"]
+    assert out["cpu_ratio"] > 1.0

@@ -7,7 +7,8 @@ here by swapping three pieces back in:
 - ``travel``: every simulation builds the speed-capped oracles anew and transposes each
   travel-time table in memory (no per-process oracle per cap, no cached transpose);
 - ``demand``: every round draws the whole day again (no ``same_day`` reuse);
-- ``clock``: the engine's processes run on a ``simpy.Environment``.
+- ``clock``: the engine's processes run on a ``simpy.Environment``
+  (:class:`kl_mobility.sim.simpyclock.SimpyClock`).
 
 After one untimed warm-up run (imports, compiled kernels, tables in the page cache) the two
 paths alternate ``REPEATS`` times (default 2). Each run's CPU seconds
@@ -30,31 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
+from kl_mobility.sim.simpyclock import SimpyClock
+
 FILES = ("trips.parquet", "vehicles.parquet", "events.parquet", "edges.parquet",
          "occupancy.parquet", "requests.parquet", "demand.json", "co2.json")
-
-
-class SimpyClock:
-    """The engine clock's interface on ``simpy.Environment`` (the reference clock)."""
-
-    def __init__(self, t0: int = 0) -> None:
-        import simpy
-
-        self.env = simpy.Environment(initial_time=t0)
-
-    @property
-    def now(self) -> int:
-        return int(self.env.now)
-
-    def process(self, gen) -> None:
-        self.env.process(self._wrap(gen))
-
-    def _wrap(self, gen):
-        for delay in gen:
-            yield self.env.timeout(delay)
-
-    def run(self) -> None:
-        self.env.run()
 
 
 def _reference_capped_oracle(network, speed_cap_kmh, *, cache_dir=None):

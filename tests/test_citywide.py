@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kl_mobility.citywide import city_co2, served_pkm_by_alt_mode
+from kl_mobility.citywide import PtVehicleKm, city_co2, served_pkm_by_alt_mode
 from kl_mobility.demand.generate import ExpectedTravel
 from kl_mobility.emissions import EmissionsConfig, co2_account, fleet_factors
 from kl_mobility.network import build_oracle, grid_network
@@ -39,7 +39,8 @@ def _day(alt_mode: str, direct_m: float):
     return trips, vehicles
 
 
-def _account(alt_mode: str, direct_m: float, **emissions):
+def _account(alt_mode: str, direct_m: float, pt_vkm=None, reference_bus_drivetrain=None,
+             **emissions):
     cfg = EmissionsConfig(grid_year=2024, **emissions)
     scenario = Scenario(name="tiny", emissions=cfg,
                         fleet=(VehicleTypeConfig(name="van", count=1, energy_kwh_per_km=0.281),))
@@ -50,7 +51,8 @@ def _account(alt_mode: str, direct_m: float, **emissions):
                          pd.DataFrame().to_numpy(), {})
     city = city_co2(scenario, day, day, served_pkm_by_alt_mode(trips),
                     acc.totals["fleet_co2_kg"], acc.totals["net_co2_kg"],
-                    reference_name="baseline")
+                    reference_name="baseline", pt_vkm=pt_vkm,
+                    reference_bus_drivetrain=reference_bus_drivetrain)
     return acc, city
 
 
@@ -99,6 +101,45 @@ def test_bus_supply_change_counts_in_the_marginal_convention(direct_m):
     _, city = _account("walk", direct_m, bus_vkm_change_per_day=10.0)
     assert city.terms["bus_change_kg"] * 1000 == pytest.approx(12272.8)
     assert city.terms["net_kg"] * 1000 == pytest.approx(12272.8 + FLEET_G)
+
+
+def test_added_bus_service_from_the_feeds_costs_its_co2(direct_m):
+    """Feeds: 100 bus-km in the scenario, 80 in the reference (+20) and 5 rail-km on both
+    sides. Supply convention (default): +20 x 1,227.28 g = +24,545.6 g; rail not counted;
+    the walk trip's fleet km on top. bus_vkm_change_per_day = 10 adds bus-km outside the
+    feed: +30 x 1,227.28 = +36,818.4 g."""
+    km = PtVehicleKm(100.0, 80.0, 5.0, 5.0, "test")
+    _, city = _account("walk", direct_m, pt_vkm=km)
+    t = city.terms
+    assert t["bus_vkm_change"] == pytest.approx(20.0)
+    assert t["bus_change_kg"] * 1000 == pytest.approx(24545.6)
+    assert t["rail_vkm_change"] == 0.0
+    assert t["net_kg"] * 1000 == pytest.approx(24545.6 + FLEET_G)
+    _, more = _account("walk", direct_m, pt_vkm=km, bus_vkm_change_per_day=10.0)
+    assert more.terms["bus_change_kg"] * 1000 == pytest.approx(36818.4)
+    # the average convention ignores the supply (only the riders' person-km count)
+    _, avg = _account("walk", direct_m, pt_vkm=km, bus_convention="average")
+    assert avg.terms["bus_change_kg"] == 0.0
+
+
+def test_electric_and_diesel_bus_factors(direct_m):
+    """Diesel: 40 l/100 km x 26.45 g per l/100 km x 1.16 = 1,227.28 g/km; electric: 115
+    kWh/100 km x 363 g/kWh (UBA 2024) = 417.45 g/km; grid 2030 assumption 200 g/kWh: 230
+    g/km. Electrifying a reference of 80 diesel bus-km with the same 80 km: 80 x (417.45 -
+    1,227.28) = -64,786.4 g; the reverse switch +64,786.4 g."""
+    assert EmissionsConfig().bus_g_per_vkm == pytest.approx(1227.28)
+    assert EmissionsConfig(bus_drivetrain="electric").bus_g_per_vkm == pytest.approx(417.45)
+    assert EmissionsConfig(bus_drivetrain="electric", grid_g_per_kwh=200.0).bus_g_per_vkm \
+        == pytest.approx(230.0)
+    km = PtVehicleKm(80.0, 80.0, 0.0, 0.0, "test")
+    _, e = _account("walk", direct_m, pt_vkm=km, bus_drivetrain="electric",
+                    reference_bus_drivetrain="diesel")
+    assert e.terms["bus_change_kg"] * 1000 == pytest.approx(-64786.4)
+    assert "electric bus 115 kWh" in e.assumptions["bus_g_per_vkm"]["source"]
+    _, d = _account("walk", direct_m, pt_vkm=km, reference_bus_drivetrain="electric")
+    assert d.terms["bus_change_kg"] * 1000 == pytest.approx(64786.4)
+    with pytest.raises(ValueError, match="bus_drivetrain"):
+        EmissionsConfig(bus_drivetrain="hydrogen")
 
 
 def test_every_assumption_has_a_value_and_a_source(direct_m):

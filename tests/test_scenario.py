@@ -122,6 +122,7 @@ def test_schema_documentation_names_every_key():
     from kl_mobility.emissions import EmissionsConfig
     from kl_mobility.network.config import NetworkConfig, SpeedCapConfig
     from kl_mobility.pt.config import PtConfig
+    from kl_mobility.pt.feederconfig import FeederConfig
     from kl_mobility.results.config import OutputConfig
     from kl_mobility.sim.config import ServiceConfig, VehicleTypeConfig
 
@@ -129,7 +130,7 @@ def test_schema_documentation_names_every_key():
     missing = [f"{cls.__name__}.{f.name}"
                for cls in (Scenario, NetworkConfig, SpeedCapConfig, DemandConfig,
                            ServiceConfig, VehicleTypeConfig, DispatchConfig, EmissionsConfig,
-                           OutputConfig, PtConfig, CostsConfig, VehicleCosts)
+                           OutputConfig, PtConfig, FeederConfig, CostsConfig, VehicleCosts)
                for f in dataclasses.fields(cls)
                if f"`{f.name}`" not in doc and f"[{f.name}]" not in doc]
     assert missing == []

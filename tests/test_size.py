@@ -184,3 +184,22 @@ def test_cli_unknown_vehicle_type_is_exit_2(tmp_path, capsys):
     assert rc == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "'bus'" in err[0] and "van" in err[0]
+
+
+@needs_osm
+def test_sizes_sharing_the_first_round_give_the_same_curve(tmp_path):
+    """Sizes evaluated with one basis (its SharedDay: the service area and the first demand
+    round made once) give the rows evaluating each size on its own gives, for every column but the
+    CPU time; the day is drawn once for all sizes (one entry)."""
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY)
+    ctx = RunContext.prepare(scenario_from_file(path))
+    basis: dict = {}
+    sizes = (2, 6, 3)
+    with_share = [evaluate_size(ctx, "van", n, 3, basis=basis) for n in sizes]
+    alone = [evaluate_size(ctx, "van", n, 3) for n in sizes]
+    for a, b in zip(with_share, alone, strict=True):
+        a.pop("cpu_s")
+        b.pop("cpu_s")
+        assert a == b
+    assert len(basis["rounds"].entries) == 1

@@ -460,6 +460,8 @@ NOT_ASSUMPTIONS: dict[str, str] = {
     "emissions.bus_convention": "setting: accounting convention",
     "emissions.bus_vkm_change_per_day": "setting: the measure's bus supply change",
     "emissions.bus_l_per_100km": "FACTS.md section 6 (12-m city bus 40 l/100 km, BVG)",
+    "emissions.bus_kwh_per_100km": "FACTS.md section 6 (12-m e-bus 115 kWh/100 km, BVG)",
+    "emissions.bus_drivetrain": "setting of the measure (diesel or electric SWK buses)",
     # fleet: the measure's vehicles
     **{f"fleet.*.{k}": "setting: the measure's vehicles" for k in (
         "name", "count", "capacity", "kind", "drivetrain", "stop_based", "stop_spacing_m",

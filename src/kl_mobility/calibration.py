@@ -30,6 +30,7 @@ own; a sensitivity sample changes them in the scenario and in its reference case
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +80,8 @@ def reference_case(scenario: Scenario) -> CalibrationBase:
     return CalibrationBase(f"{scenario.name} without its measures",
                            NetworkConfig(osm_file=net.osm_file, place=net.place),
                            scenario.demand, PtConfig(feed=pt.feed, service_date=pt.service_date,
-                                                     mode_choice=pt.mode_choice))
+                                                     mode_choice=pt.mode_choice),
+                           scenario.emissions.bus_drivetrain)
 
 
 def scenario_calibration(scenario: Scenario, *, cache_dir: str | Path | None = None,
@@ -93,9 +95,25 @@ def scenario_calibration(scenario: Scenario, *, cache_dir: str | Path | None = N
         return Calibration("scenario", asc_given, f"{scenario.name} (re-calibrated on its "
                            "own network, demand.calibration = 'scenario')",
                            note="calibrated when the demand is generated")
+    base = reference_case(scenario)
+    key = (base, None if cache_dir is None else str(Path(cache_dir).resolve()))
+    if key not in _CALIBRATED:
+        while len(_CALIBRATED) >= 8:
+            _CALIBRATED.pop(next(iter(_CALIBRATED)))
+        _CALIBRATED[key] = _baseline_calibration(base, cache_dir=cache_dir, progress=progress)
+    return copy.deepcopy(_CALIBRATED[key])
+
+
+#: Baseline calibrations made in this process, by reference case and cache folder: a run
+#: needs the same one for its demand, its rounds and its city-wide account, and
+#: ``kl-mobility size`` once per fleet size.
+_CALIBRATED: dict[tuple[CalibrationBase, str | None], Calibration] = {}
+
+
+def _baseline_calibration(base: CalibrationBase, *, cache_dir: str | Path | None,
+                          progress: ProgressCallback | None) -> Calibration:
     from kl_mobility.demand.generate import calibrated_constants
 
-    base = reference_case(scenario)
     ref = Scenario(name="reference", network=base.network, demand=base.demand)
     net, oracle = prepare_network(ref, cache_dir=cache_dir, progress=progress)
     transit = reference_supply(base, net, oracle, cache_dir=cache_dir)

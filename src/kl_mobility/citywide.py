@@ -24,13 +24,27 @@ Terms (grams CO2e per simulated weekday)
   persons than the national all-trip average; UBA's 1.4 (FACTS.md section 6) and MiD's 1.5
   (section 10) bound the sensitivity range. A replaced car trip thus saves 1 / 1.2 of a car's
   kilometres, not a whole car.
-- **Bus** (``emissions.bus_convention``): ``"marginal"`` (default): the SWK buses run their
-  timetable whoever rides; bus vehicle-km change only by ``emissions.bus_vkm_change_per_day``
-  (a scenario that changes the supply sets it), at ``bus_l_per_100km`` (40 l, 12-m city bus,
-  BVG, FACTS.md section 6) x 26.45 g per l/100 km x the diesel upstream factor (section 11)
-  = 1,227 g CO2e per bus-km. Riders moving off the bus save nothing. ``"average"``: bus
-  person-km x 83 g CO2e/Pkm (UBA Linienbus Nahverkehr 2019, average occupancy, section 6),
-  the convention of the UBA table; shown as the alternative either way.
+- **Bus** (``emissions.bus_convention``): ``"marginal"`` (default), the *supply*
+  convention: the SWK buses run their timetable whoever rides, so riders moving on or off
+  the bus change nothing; the bus CO2 changes with the bus service itself. Bus CO2 of a
+  side = its feed's bus vehicle-km of the simulated day (every trip of route type 3,
+  first to last stop along its shape distance, :meth:`TransitFeed.vehicle_km`) x that
+  side's factor per bus-km; a stop sequence the reference feed also runs is counted at
+  the reference's distance (:func:`matched_vehicle_km`). Factor per bus-km
+  (``emissions.bus_drivetrain``): diesel ``bus_l_per_100km`` 40 l x 26.45 g per
+  l/100 km x the diesel upstream factor (section 11) = 1,227 g; electric
+  ``bus_kwh_per_100km`` 115 kWh / 100 x the grid factor, 2024: 417 g; both FACTS.md
+  section 6, BVG 12-m city bus); the reference side's drivetrain is its own
+  (:attr:`CalibrationBase.bus_drivetrain`), every other parameter the scenario's.
+  Bus change = scenario - reference + ``emissions.bus_vkm_change_per_day`` (bus-km outside
+  the feed) x the scenario's factor. Added service is thus never "marginal": +30 % bus-km
+  cost their CO2 in full, and the riders they win show in the car term.
+  Without a timetable (``pt.mode_choice = "factor"``) only ``bus_vkm_change_per_day``
+  counts. ``"average"``: bus person-km x 83 g CO2e/Pkm (UBA Linienbus Nahverkehr 2019,
+  average occupancy, section 6), the convention of the UBA table; shown as the
+  alternative either way. **Rail** vehicle-km (route type 2) are reported for both sides;
+  their CO2 is not counted (FACTS.md has no factor per train-km, and rail is outside the
+  model).
 - **Fleet**: the on-demand vehicles' kilometres x their factor per vehicle-km, well to
   wheel (:mod:`kl_mobility.emissions`: electricity at the UBA grid factor; diesel and petrol
   with the upstream shares of FACTS.md section 11).
@@ -49,6 +63,7 @@ car trips of vehicles freed by the service, and vehicle manufacture.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +86,8 @@ if TYPE_CHECKING:
     from kl_mobility.demand.generate import ExpectedTravel
     from kl_mobility.scenario import Scenario
 
-__all__ = ["OUTSIDE_THE_MODEL", "CityCO2", "city_co2", "served_pkm_by_alt_mode"]
+__all__ = ["OUTSIDE_THE_MODEL", "CityCO2", "PtVehicleKm", "city_co2", "matched_vehicle_km",
+           "pt_vehicle_km", "served_pkm_by_alt_mode"]
 
 OUTSIDE_THE_MODEL = (
     "Residents' home-based trips only: in-commuters (58.4 % of the employees working in "
@@ -87,7 +103,11 @@ class CityCO2:
     """City-wide CO2 of the residents' trips of one run against its reference case.
 
     ``terms``: kg CO2e per day (``car_baseline_kg``, ``car_scenario_kg``, ``car_change_kg``,
-    ``bus_change_kg`` (marginal), ``bus_change_average_kg``, ``fleet_kg``, ``net_kg`` (the
+    ``bus_change_kg`` (the scenario's convention), ``bus_change_marginal_kg`` (supply:
+    feed bus-km x factor, scenario - reference), ``bus_change_average_kg``,
+    ``bus_vkm_scenario`` / ``bus_vkm_reference`` / ``bus_vkm_change`` (incl. the bus-km
+    outside the feed), ``bus_g_per_vkm_scenario`` / ``_reference``, ``rail_vkm_*``,
+    ``fleet_kg``, ``net_kg`` (the
     headline, with the scenario's bus convention), ``net_marginal_kg``,
     ``net_average_kg``, ``net_per_rider_kg`` (old convention)) and the person-/vehicle-km
     behind them. ``conventions`` and ``assumptions``: name -> {value, source}.
@@ -175,12 +195,80 @@ def demand_assumptions(scenario: Scenario) -> dict[str, dict[str, Any]]:
     return out
 
 
+@dataclass(frozen=True)
+class PtVehicleKm:
+    """Public transport vehicle-km of the simulated day on both sides of the comparison
+    (from the feeds, :meth:`~kl_mobility.pt.gtfs.TransitFeed.vehicle_km`)."""
+
+    bus_scenario: float = 0.0
+    bus_reference: float = 0.0
+    rail_scenario: float = 0.0
+    rail_reference: float = 0.0
+    source: str = "no timetable (pt.mode_choice = 'factor'): bus-km unknown, 0 on both sides"
+
+
+def _trip_km(feed: Any, route_types: tuple[int, ...]) -> tuple[list[str], np.ndarray]:
+    """Per trip of ``route_types``: its stop sequence (stop ids joined) and its km."""
+    keep = np.isin(feed.route_type[feed.trip_route], route_types)
+    ptr = feed.st_ptr
+    km = (feed.st_dist_m[ptr[1:] - 1] - feed.st_dist_m[ptr[:-1]]) / 1000.0
+    ids = feed.stop_id[feed.st_stop]
+    keys = ["|".join(map(str, ids[ptr[t]:ptr[t + 1]])) for t in np.flatnonzero(keep)]
+    return keys, km[keep]
+
+
+def matched_vehicle_km(feed: Any, reference: Any, route_types: tuple[int, ...]
+                       ) -> tuple[float, float]:
+    """Vehicle-km of ``feed``'s trips of ``route_types`` with every trip whose stop
+    sequence the ``reference`` feed also runs counted at the reference's (mean) distance
+    for it, and the reference's own vehicle-km. The same line between the same stops is the
+    same route: the synthetic feed re-derives its road path from the fastest path on each
+    scenario's network, which a speed cap can move by some metres (Tempo 30: +8.7 of
+    7,785 bus-km), and that is not a change of the bus service."""
+    keys_r, km_r = _trip_km(reference, route_types)
+    keys_s, km_s = _trip_km(feed, route_types)
+    ref_km: dict[str, list[float]] = {}
+    for k, v in zip(keys_r, km_r):
+        ref_km.setdefault(k, []).append(float(v))
+    mean = {k: sum(v) / len(v) for k, v in ref_km.items()}
+    total = math.fsum(mean.get(k, float(v)) for k, v in zip(keys_s, km_s))
+    return float(total), math.fsum(map(float, km_r))
+
+
+def pt_vehicle_km(transit: Any, reference_transit: Any) -> PtVehicleKm:
+    """:class:`PtVehicleKm` of two public transport supplies (``None`` = no timetable),
+    the scenario side by :func:`matched_vehicle_km` against the reference feed; with one
+    side missing the other is taken for both (the supply is not compared)."""
+    if transit is None and reference_transit is None:
+        return PtVehicleKm()
+    s = transit if transit is not None else reference_transit
+    r = reference_transit if reference_transit is not None else transit
+    one = "" if transit is not None and reference_transit is not None else \
+        "; only one side has a timetable, its bus-km stand for both (supply not compared)"
+    bus_s, bus_r = matched_vehicle_km(s.feed, r.feed, (3,))
+    rail_s, rail_r = matched_vehicle_km(s.feed, r.feed, (2,))
+    return PtVehicleKm(bus_s, bus_r, rail_s, rail_r,
+                       f"feeds: scenario {s.path.name}, reference {r.path.name} (route types "
+                       "3 bus, 2 rail; first to last stop of every trip of the service date, "
+                       "a stop sequence both feeds run at the reference's distance"
+                       f"){one}")
+
+
 def city_co2(scenario: Scenario, travel: ExpectedTravel, reference: ExpectedTravel,
              served_pkm: dict[str, float], fleet_kg: float, per_rider_net_kg: float, *,
-             reference_name: str) -> CityCO2:
+             reference_name: str, pt_vkm: PtVehicleKm | None = None,
+             reference_bus_drivetrain: str | None = None) -> CityCO2:
     """The account of the module docstring from the scenario's and the reference case's
-    expected travel, the served requests' person-km by base mode and the fleet CO2."""
+    expected travel, the served requests' person-km by base mode, the fleet CO2 and the
+    public transport vehicle-km of both sides (``pt_vkm``; ``None``: none known);
+    ``reference_bus_drivetrain``: the reference side's buses (default: the scenario's)."""
     cfg: EmissionsConfig = scenario.emissions
+    pt_vkm = pt_vkm if pt_vkm is not None else PtVehicleKm()
+    ref_cfg = cfg if reference_bus_drivetrain in (None, cfg.bus_drivetrain) else \
+        dataclasses.replace(cfg, bus_drivetrain=reference_bus_drivetrain)
+    bus_g_s, bus_g_r = cfg.bus_g_per_vkm, ref_cfg.bus_g_per_vkm
+    bus_vkm_s = pt_vkm.bus_scenario + cfg.bus_vkm_change_per_day
+    bus_vkm_r = pt_vkm.bus_reference
     fs = FACTOR_SETS[cfg.factor_set]
     occ = cfg.car_occupancy
     car_g = cfg.car_g_per_vkm
@@ -190,7 +278,7 @@ def city_co2(scenario: Scenario, travel: ExpectedTravel, reference: ExpectedTrav
     bus_pkm_s = travel.pkm["bus"] - served_pkm["bus"]
     car_b = car_pkm_b / occ * car_g / 1000.0
     car_s = car_pkm_s / occ * car_g / 1000.0
-    bus_marginal = cfg.bus_vkm_change_per_day * cfg.bus_g_per_vkm / 1000.0
+    bus_marginal = (bus_vkm_s * bus_g_s - bus_vkm_r * bus_g_r) / 1000.0
     bus_average = (bus_pkm_s - bus_pkm_b) * fs.bus_g_per_pkm / 1000.0
     net_marginal = (car_s - car_b) + bus_marginal + fleet_kg
     net_average = (car_s - car_b) + bus_average + fleet_kg
@@ -201,6 +289,14 @@ def city_co2(scenario: Scenario, travel: ExpectedTravel, reference: ExpectedTrav
         "bus_pkm_baseline": bus_pkm_b, "bus_pkm_scenario": bus_pkm_s,
         "bus_change_kg": bus_marginal if cfg.bus_convention == "marginal" else bus_average,
         "bus_change_marginal_kg": bus_marginal, "bus_change_average_kg": bus_average,
+        "bus_vkm_scenario": bus_vkm_s, "bus_vkm_reference": bus_vkm_r,
+        "bus_vkm_change": bus_vkm_s - bus_vkm_r,
+        "bus_vkm_outside_feed": cfg.bus_vkm_change_per_day,
+        "bus_g_per_vkm_scenario": bus_g_s, "bus_g_per_vkm_reference": bus_g_r,
+        "bus_scenario_kg": bus_vkm_s * bus_g_s / 1000.0,
+        "bus_reference_kg": bus_vkm_r * bus_g_r / 1000.0,
+        "rail_vkm_scenario": pt_vkm.rail_scenario, "rail_vkm_reference": pt_vkm.rail_reference,
+        "rail_vkm_change": pt_vkm.rail_scenario - pt_vkm.rail_reference,
         "fleet_kg": fleet_kg,
         "net_kg": net_marginal if cfg.bus_convention == "marginal" else net_average,
         "net_marginal_kg": net_marginal, "net_average_kg": net_average,
@@ -216,7 +312,14 @@ def city_co2(scenario: Scenario, travel: ExpectedTravel, reference: ExpectedTrav
         "headline": _entry("change of residents' transport CO2 (car + bus + fleet) against "
                            f"the reference case '{reference_name}'", "kl_mobility.citywide"),
         "bus_convention": _entry(cfg.bus_convention, "scenario emissions.bus_convention; "
-                                 "marginal = the default (buses run their timetable)"),
+                                 "marginal = the default (supply: the feed's bus-km x the "
+                                 "factor per bus-km, scenario - reference; riders moving "
+                                 "on or off the bus change nothing, added service counts "
+                                 "in full)"),
+        "bus_vkm": _entry(pt_vkm.source, "kl_mobility.citywide.pt_vehicle_km"),
+        "rail": _entry("rail vehicle-km reported, their CO2 not counted (no factor per "
+                       "train-km in FACTS.md; rail is outside the model)",
+                       "kl_mobility.citywide"),
         "car_pkm": _entry("expected car trips of the demand model x fastest-path zone-to-"
                           "zone distance on the scenario's network, minus the served "
                           "on-demand requests' person-km (their own fastest-path distance) "
@@ -236,12 +339,13 @@ def city_co2(scenario: Scenario, travel: ExpectedTravel, reference: ExpectedTrav
         "car_factor_scope": _entry("fleet average, all road types",
                                    ASSUMPTIONS["car_g_per_vkm_fleet_average"]),
         "bus_g_per_pkm_average": _entry(fs.bus_g_per_pkm, fs.source),
-        "bus_g_per_vkm": _entry(cfg.bus_g_per_vkm, "FACTS.md section 6: 12-m city bus 40 l/100 "
-                                "km (BVG, Tagesspiegel Checkpoint) x 26.45 (UBA via DUH) x "
-                                f"{cfg.wtw_factor('diesel'):g} (upstream, section 11)"),
+        "bus_g_per_vkm": _entry(bus_g_s, cfg.bus_factor_source()),
+        "bus_g_per_vkm_reference": _entry(bus_g_r, ref_cfg.bus_factor_source()
+                                          + " (the reference case's drivetrain)"),
         "bus_vkm_change_per_day": _entry(cfg.bus_vkm_change_per_day,
-                                         "scenario emissions.bus_vkm_change_per_day "
-                                         "(assumption of the measure; 0 = unchanged supply)"),
+                                         "scenario emissions.bus_vkm_change_per_day: bus-km "
+                                         "outside the feed (assumption of the measure; 0 = "
+                                         "none)"),
         "grid_g_per_kwh": _entry(g_kwh, grid_src if cfg.grid_g_per_kwh == 0 else
                                  "ASSUMPTION grid_g_per_kwh (scenario parameter)"),
         "grid_scope": _entry("direct CO2 of generation per kWh consumed", "UBA Strommix "
@@ -268,7 +372,8 @@ def scenario_city_co2(scenario: Scenario, trips: pd.DataFrame, network: Any, ora
                       fleet_kg: float, per_rider_net_kg: float, *, reference_name: str,
                       reference_network: tuple[Any, Any], reference_demand: Any,
                       zones: Any = None, cache_dir: str | Path | None = None,
-                      transit: Any = None, reference_transit: Any = None) -> CityCO2:
+                      transit: Any = None, reference_transit: Any = None,
+                      reference_bus_drivetrain: str | None = None) -> CityCO2:
     """:func:`city_co2` of a run: the expected travel on the scenario's network (its demand
     section with the constants used; ``zones``: the run's demand zones, else built) and on
     the reference network (its own zones, ``reference_demand``), the run's served
@@ -286,4 +391,6 @@ def scenario_city_co2(scenario: Scenario, trips: pd.DataFrame, network: Any, ora
                                 transit=reference_transit, cache_dir=cache_dir)
     served = served_pkm_by_alt_mode(trips)
     return city_co2(scenario, travel, reference, served, fleet_kg, per_rider_net_kg,
-                    reference_name=reference_name)
+                    reference_name=reference_name,
+                    pt_vkm=pt_vehicle_km(transit, reference_transit),
+                    reference_bus_drivetrain=reference_bus_drivetrain)

@@ -157,9 +157,10 @@ ASSUMPTIONS: dict[str, str] = {
     "car_g_per_vkm_fleet_average": "car CO2e per vehicle-km = 154 g/Pkm x 1.4 = 215.6 g "
     "(FACTS.md section 6, derived; UBA fleet average, well-to-wheel, all road types): urban "
     "stop-and-go and Tempo 30 effects on the per-km factor are not modelled",
-    "bus_marginal": "marginal bus convention: SWK bus vehicle-km change only when the "
-    "scenario changes the bus supply (emissions.bus_vkm_change_per_day), so riders moving "
-    "off or onto the bus change no bus emissions",
+    "bus_marginal": "marginal (supply) bus convention: SWK bus CO2 = the feed's bus "
+    "vehicle-km x the factor per bus-km, so it changes only with the bus supply (the "
+    "timetable, emissions.bus_vkm_change_per_day outside the feed, the drivetrain), in "
+    "full; riders moving off or onto the bus change no bus emissions",
     "grid_g_per_kwh": "grid CO2 factor given directly instead of a UBA year (e.g. a 2030 "
     "projection, which FACTS.md does not have)",
     "car_l_per_100km": "passenger-car fuel use; FACTS.md has none, the default 0 uses the UBA "
@@ -201,6 +202,12 @@ class EmissionsConfig:
     ``fuel_wtw_factor``: ASSUMPTION, upstream uplift of diesel/petrol (1.0 = tank-to-wheel).
     ``car_l_per_100km``: ASSUMPTION, petrol car consumption for the riders' car trips
     (0 = the UBA fleet-average car factor of ``factor_set``).
+    ``bus_drivetrain``: the SWK buses of the scenario, ``"diesel"`` (``bus_l_per_100km``,
+    40 l, well to wheel) or ``"electric"`` (``bus_kwh_per_100km``, 115 kWh, at the grid
+    factor); both are the BVG 12-m city bus figures of FACTS.md section 6.
+    ``bus_vkm_change_per_day``: bus vehicle-km a day the measure adds (or removes) *outside
+    the feed* (lines the timetable does not hold); the feed's own bus-km are counted from
+    the feed (:mod:`kl_mobility.citywide`).
     """
 
     factor_set: str = "uba2019"
@@ -212,6 +219,8 @@ class EmissionsConfig:
     bus_convention: str = "marginal"
     bus_vkm_change_per_day: float = 0.0
     bus_l_per_100km: float = 40.0
+    bus_drivetrain: str = "diesel"
+    bus_kwh_per_100km: float = 115.0
 
     def __post_init__(self) -> None:
         check_finite_fields(self)
@@ -226,6 +235,8 @@ class EmissionsConfig:
         check_choice("bus_convention", self.bus_convention, ("marginal", "average"))
         check_range("bus_vkm_change_per_day", self.bus_vkm_change_per_day, -1e7, 1e7)
         check_range("bus_l_per_100km", self.bus_l_per_100km, 0.0, 200.0, lo_open=True)
+        check_choice("bus_drivetrain", self.bus_drivetrain, ("diesel", "electric"))
+        check_range("bus_kwh_per_100km", self.bus_kwh_per_100km, 0.0, 1000.0, lo_open=True)
 
     def wtw_factor(self, fuel: str) -> float:
         """Well-to-wheel / tank-to-wheel ratio of ``fuel`` (diesel or petrol):
@@ -237,9 +248,24 @@ class EmissionsConfig:
 
     @property
     def bus_g_per_vkm(self) -> float:
-        """g CO2e per SWK bus-km: ``bus_l_per_100km`` (40 l, 12-m city bus, FACTS.md section 6)
-        x 26.45 g per l/100 km x the diesel well-to-wheel factor (FACTS.md section 11)."""
+        """g CO2e per SWK bus-km of ``bus_drivetrain``: diesel ``bus_l_per_100km`` (40 l,
+        12-m city bus, FACTS.md section 6) x 26.45 g per l/100 km x the diesel well-to-wheel
+        factor (FACTS.md section 11) = 1,227.3 g; electric ``bus_kwh_per_100km`` (115 kWh,
+        the same source) / 100 x the grid factor (:func:`grid_factor`; 2024: 363 g/kWh ->
+        417.45 g), direct CO2 of generation like the electric fleet."""
+        if self.bus_drivetrain == "electric":
+            return self.bus_kwh_per_100km / 100.0 * grid_factor(self)[0]
         return self.bus_l_per_100km / 100.0 * DIESEL_G_CO2_PER_L * self.wtw_factor("diesel")
+
+    def bus_factor_source(self) -> str:
+        """Where :attr:`bus_g_per_vkm` comes from (printed next to the bus CO2)."""
+        if self.bus_drivetrain == "electric":
+            g, src = grid_factor(self)
+            return (f"electric bus {self.bus_kwh_per_100km:g} kWh/100 km (12-m city bus, BVG, "
+                    f"FACTS.md section 6) x {g:g} g CO2/kWh ({src})")
+        return (f"diesel bus {self.bus_l_per_100km:g} l/100 km (12-m city bus, BVG, FACTS.md "
+                f"section 6) x 26.45 g per l/100 km (UBA via DUH) x "
+                f"{self.wtw_factor('diesel'):g} (upstream, section 11)")
 
     @property
     def factors(self) -> FactorSet:

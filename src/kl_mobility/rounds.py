@@ -45,9 +45,9 @@ if TYPE_CHECKING:
     from kl_mobility.demand.servicearea import ServiceArea
     from kl_mobility.results.records import SimulationResult
 
-__all__ = ["FORECAST_SEED_TAG", "REJECTS_KEY", "SettledDemand", "demand_feedback",
+__all__ = ["FORECAST_SEED_TAG", "REJECTS_KEY", "SettledDemand", "SharedDay", "demand_feedback",
            "forecast_seed", "measured_local_level", "rebalancing_forecast",
-           "scenario_requests", "service_area", "settle_demand"]
+           "scenario_requests", "service_area", "settle_demand", "with_feeder_day"]
 
 FORECAST_SEED_TAG = 0x666F7265  # "fore"
 """Mixed with the run's seed into the forecast's own seed (:func:`forecast_seed`)."""
@@ -243,15 +243,46 @@ def demand_feedback(scenario: Scenario) -> bool:
     return any(v.count > 0 for v in scenario.fleet) and not scenario.demand.requests_file
 
 
+@dataclass(eq=False)
+class SharedDay:
+    """What :func:`settle_demand` calls on one prepared context share when only the number
+    of vehicles changes between them (``kl-mobility size``): the service area and the
+    first round's demand (and rebalancing forecast), which depend on which vehicle types
+    run, never on how many. Keyed by the scenario with every count set to 1 if it is
+    above 0 (else 0) and the seed; used only for the same network, oracle and public
+    transport objects. The demand of the first round is drawn with no measured service, so
+    reusing it gives the day drawing it anew gives (the later rounds reuse its draws
+    anyway, ``same_day``)."""
+
+    entries: dict[tuple[Any, ...], tuple[Any, ...]] = dataclasses.field(default_factory=dict)
+
+    def key(self, ctx: RunContext, seed: int) -> tuple[Any, ...]:
+        sc = ctx.scenario
+        fleet = tuple(replace(vt, count=int(vt.count > 0)) for vt in sc.fleet)
+        return (replace(sc, fleet=fleet), int(seed))
+
+    def get(self, ctx: RunContext, seed: int) -> tuple[Any, ...] | None:
+        hit = self.entries.get(self.key(ctx, seed))
+        if hit is None or hit[0] is not ctx.network or hit[1] is not ctx.oracle \
+                or hit[2] is not ctx.transit:
+            return None
+        return hit[3:]
+
+    def put(self, ctx: RunContext, seed: int, *values: Any) -> None:
+        self.entries[self.key(ctx, seed)] = (ctx.network, ctx.oracle, ctx.transit, *values)
+
+
 def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None = None,
-                  requests_summary: dict[str, Any] | None = None) -> SettledDemand:
+                  requests_summary: dict[str, Any] | None = None,
+                  shared: SharedDay | None = None) -> SettledDemand:
     """Demand and simulation of ``ctx.scenario``'s day iterated to agreement (module
     docstring), exactly as :func:`~kl_mobility.runner.run_scenario` does it: every round simulates the
     whole day; the last round's requests, level, forecast and simulation are returned with
     every round booked. ``requests`` (with ``requests_summary``): another run's settled
     requests, simulated as they are (one round, no demand of this scenario's own).
     Deterministic in ``seed``; the result is the one ``run_scenario(scenario, seed, ...)``
-    writes. Logs nothing; an unconverged result says so in ``converged``."""
+    writes. Logs nothing; an unconverged result says so in ``converged``. ``shared``: the
+    first round shared with other calls at other fleet sizes (:class:`SharedDay`)."""
     from kl_mobility.calibration import calibrated_scenario
     from kl_mobility.demand import ServiceLevel
     from kl_mobility.demand.modechoice import DemandRounds
@@ -270,42 +301,50 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
     rounds = DemandRounds.from_config(cfg, max_rounds=cfg.service_iterations if feedback
                                       else 1)
     rebalancing = scenario.dispatch.policy == "rebalancing"
-    area = service_area(scenario, net, stops) if has_service else None
+    first = shared.get(ctx, seed) if shared is not None and feedback else None
+    area, demand, fc_demand = first or (
+        service_area(scenario, net, stops) if has_service else None, None, None)
     gen: dict[str, Any] = {"area": area}
     fc_seed = forecast_seed(seed)
     expected = ServiceLevel.assumed(cfg, start_s=svc.start_s, end_s=svc.end_s)
-    demand = fc_demand = day = None
+    day = None
     if requests is not None:  # another run's settled requests (the same demand)
         summary = dict(requests_summary or {})
         summary.setdefault("requests", len(requests))
     elif feedback:
-        demand = day = _scenario_demand(ctx, seed=seed, service_level=None, **gen)
+        if demand is None:
+            demand = _scenario_demand(ctx, seed=seed, service_level=None, **gen)
+        day = demand
         requests, summary = demand.requests, demand.summary()
     elif cfg.requests_file:
         requests, summary = scenario_requests(ctx, seed=seed)
     else:  # generated demand that does not respond to a service: one round
         day = _scenario_demand(ctx, seed=seed, service_level=None, **gen)
         requests, summary = day.requests, day.summary()
-    if rebalancing:
+    if rebalancing and fc_demand is None:
         fc_demand = _scenario_demand(ctx, seed=fc_seed, service_level=None, **gen)
+    if shared is not None and feedback and first is None:
+        shared.put(ctx, seed, area, demand, fc_demand)
     while True:
         it = len(rounds.rounds)
         report(ctx.progress, "demand rounds", it, rounds.max_rounds)
         forecast = None if fc_demand is None else _forecast_table(fc_demand)
+        generated = requests
+        requests, summary = _add_feeder_day(ctx, requests, summary, day, seed)
         result = simulate(SimInputs(net, ctx.oracle, requests, scenario.service, scenario.fleet,
                                     scenario.dispatch, seed=seed, stops=stops or None,
                                     external_speed_kmh=cfg.external_speed_kmh,
                                     forecast=forecast),
                           progress=ctx.progress, cache_dir=ctx.cache_dir)
         level = expected.with_kpis(result.kpis)  # nothing measured: as expected
-        level = measured_local_level(level, requests, result.trips, cfg)
+        level = measured_local_level(level, generated, result.trips, cfg)
         response = response_fc = None
         if demand is not None:
             response = _scenario_demand(ctx, seed=seed, service_level=level, same_day=demand,
                                         **gen)
-            row = rounds.record(len(requests), len(response.requests), level, expected)
+            row = rounds.record(len(generated), len(response.requests), level, expected)
         else:  # the requests do not depend on the service: agreement by definition
-            row = rounds.record(len(requests), len(requests), level, level)
+            row = rounds.record(len(generated), len(generated), level, level)
         row.update({"forecast_requests": None if forecast is None else len(forecast),
                     "share_served": result.kpis.get("share_served"),
                     "wait_mean_s": result.kpis.get("wait_mean_s"),
@@ -324,6 +363,37 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
     return SettledDemand(requests=requests, summary=summary, service_level=level,
                          forecast=forecast, result=result, rounds=rounds, feedback=feedback,
                          calibration=calibration, scenario=scenario, demand=day)
+
+
+def _add_feeder_day(ctx: RunContext, requests: pd.DataFrame, summary: dict[str, Any],
+                    demand: Demand | None, seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`with_feeder_day`, its summary under the demand summary's ``feeder``."""
+    out, feeder = with_feeder_day(ctx, requests, demand, seed=seed)
+    return out, summary if feeder is None else {**summary, "feeder": feeder}
+
+
+def with_feeder_day(ctx: RunContext, requests: pd.DataFrame, demand: Demand | None, *,
+                    seed: int) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """``requests`` with the day's feeder requests of rail passengers appended
+    (:func:`kl_mobility.demand.feeder.rail_feeder_legs`: ``[feeder]``
+    ``rail_arrivals_per_train`` / ``rail_departures_per_train``, the trains of the
+    scenario's feed) and a summary of their choices; ``requests`` and ``None`` when the
+    scenario has no such demand, no timetable or no generated ``demand`` (a requests file
+    or another run's requests carry their own feeder rows). The feeder requests are
+    simulated with the day's requests; the demand rounds compare the generated requests
+    only (the feeder passengers answer the service through ``demand.service_level``)."""
+    fcfg = ctx.scenario.feeder
+    if not fcfg.rail_demand or demand is None or ctx.transit is None:
+        return requests, None
+    from kl_mobility.demand.feeder import feeder_requests, rail_calls, rail_feeder_legs
+
+    calls = rail_calls(ctx.transit.feed, ctx.network, fcfg)
+    legs, summary = rail_feeder_legs(calls, demand, ctx.network, fcfg, seed=seed)
+    first_id = int(requests["request_id"].max()) + 1 if len(requests) else 0
+    extra = feeder_requests(ctx.network, ctx.oracle, legs, service=ctx.scenario.service,
+                            feeder=fcfg, first_id=first_id)
+    summary["requests"] = len(extra)
+    return pd.concat([requests, extra], ignore_index=True), summary
 
 
 def measured_local_level(level: ServiceLevel, requests: pd.DataFrame, trips: pd.DataFrame,

@@ -128,8 +128,8 @@ def run_scenario(
         log.warning("scenario %s: %s", scenario.name, w)
     from kl_mobility.samedemand import compare_same_demand, source_run
 
-    source = source_run(scenario, seed, requests_from, net, settle=settle_demand,
-                        cache_dir=cache_dir, progress=progress)
+    source = source_run(scenario, seed, requests_from, net, cache_dir=cache_dir,
+                        progress=progress)
     settled = settle_demand(ctx, seed=seed,
                             requests=None if source is None else source.requests,
                             requests_summary=None if source is None else source.summary)
@@ -177,7 +177,7 @@ def run_scenario(
                                           scenario.demand.external_zones)
     gains = who_gains(result.trips, settled.requests, zones, ctx.oracle, scenario.demand,
                       door_to_door=any(v.count > 0 and not v.stop_based for v in scenario.fleet),
-                      districts=districts)
+                      districts=districts, transit=ctx.transit, cache_dir=cache_dir)
     same = None if source is None else compare_same_demand(source, scenario, result, account)
     if same is not None:
         kpis.update(same.kpis())
@@ -266,6 +266,9 @@ class CityBasis:
     reference: Any
     reference_name: str
     asc: dict[str, float] | None
+    pt_vkm: Any = None
+    """Public transport vehicle-km of both sides (:func:`kl_mobility.citywide.pt_vehicle_km`)."""
+    reference_bus_drivetrain: str | None = None
 
 
 def city_basis(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,
@@ -298,7 +301,10 @@ def city_basis(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,
     ref_zones = load_zones(ref_net, ref_demand, cache_dir=cache_dir)
     reference = expected_travel(ref_net, ref_oracle, ref_demand, zones=ref_zones,
                                 transit=ref_transit, cache_dir=cache_dir)
-    return CityBasis(travel, reference, base.name, asc)
+    from kl_mobility.citywide import pt_vehicle_km
+
+    return CityBasis(travel, reference, base.name, asc, pt_vehicle_km(transit, ref_transit),
+                     base.bus_drivetrain)
 
 
 def run_city_co2(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,
@@ -325,7 +331,8 @@ def run_city_co2(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,
     return city_co2(ran, basis.travel, basis.reference,
                     served_pkm_by_alt_mode(settled.result.trips),
                     float(account.totals["fleet_co2_kg"]),
-                    float(account.totals["net_co2_kg"]), reference_name=basis.reference_name)
+                    float(account.totals["net_co2_kg"]), reference_name=basis.reference_name,
+                    pt_vkm=basis.pt_vkm, reference_bus_drivetrain=basis.reference_bus_drivetrain)
 
 
 def structural_warnings(scenario: Scenario, network: RoadNetwork, *,

@@ -26,7 +26,6 @@ The run then simulates those requests once with its own fleet (no demand rounds)
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,17 +110,18 @@ def _from_folder(run_dir: Path, network: Any) -> SourceRun:
 
 
 def source_run(scenario: Any, seed: int, requests_from: str | Path | None, network: Any, *,
-               settle: Callable[..., Any], cache_dir: str | Path | None = None,
+               cache_dir: str | Path | None = None,
                progress: ProgressCallback | None = None) -> SourceRun | None:
     """The source of a run's requests: the folder ``requests_from``, else the settled
-    ``scenario.requests_source`` (same seed; ``settle(ctx, seed=)`` is
-    :func:`kl_mobility.runner.settle_demand`), else ``None`` (the run's own demand)."""
+    ``scenario.requests_source`` (same seed, demand rounds of
+    :func:`kl_mobility.rounds.settle_demand`), else ``None`` (the run's own demand)."""
     if requests_from is not None:
         return _from_folder(Path(requests_from), network)
     source = scenario.requests_source
     if source is None:
         return None
     from kl_mobility.emissions import co2_account
+    from kl_mobility.rounds import settle_demand
 
     ctx = RunContext.prepare(source, cache_dir=cache_dir, progress=progress)
     net = ctx.network
@@ -129,7 +129,7 @@ def source_run(scenario: Any, seed: int, requests_from: str | Path | None, netwo
         raise InputError(f"scenario {scenario.name!r}: key 'demand.requests_from_scenario': "
                          f"{source.name} runs on a network of {net.n_nodes} nodes, this "
                          f"scenario's has {network.n_nodes}")
-    settled = settle(ctx, seed=seed)
+    settled = settle_demand(ctx, seed=seed)
     acc = co2_account(settled.result.trips, settled.result.vehicles, source.fleet,
                       source.emissions)
     rows = acc.by_type

@@ -1,7 +1,7 @@
 """Scenario files: TOML read into frozen, validating dataclasses.
 
 A scenario composes the sections owned by the packages below it (network, demand, service,
-fleet, dispatch, emissions, costs, outputs, pt); ``scenarios/README.md`` documents every key.
+fleet, dispatch, emissions, costs, outputs, pt, feeder); ``scenarios/README.md`` documents every key.
 
 ``extends = "other.toml"`` or ``extends = ["a.toml", "b.toml"]`` (relative to the file)
 loads base scenarios first, merged in order; the extending file overrides only the keys it
@@ -41,6 +41,7 @@ from kl_mobility.economics import CostsConfig
 from kl_mobility.emissions import EmissionsConfig
 from kl_mobility.network.config import NetworkConfig
 from kl_mobility.pt.config import PtConfig
+from kl_mobility.pt.feederconfig import FeederConfig
 from kl_mobility.results.config import OutputConfig
 from kl_mobility.service import ServiceConfig
 from kl_mobility.sim.config import VehicleTypeConfig
@@ -86,6 +87,10 @@ class CalibrationBase:
     pt: PtConfig = field(default_factory=PtConfig)
     """The reference case's public transport (its timetable prices the bus in the mode
     choice when ``pt.mode_choice = "router"``)."""
+    bus_drivetrain: str = "diesel"
+    """The reference case's buses (``emissions.bus_drivetrain``): the bus CO2 of the
+    reference side is its feed's bus-km at this drivetrain's factor (the other emission
+    parameters are the scenario's own, so a sensitivity run varies both sides alike)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,9 @@ class Scenario:
     outputs: OutputConfig = field(default_factory=OutputConfig)
     pt: PtConfig = field(default_factory=PtConfig)
     """Public transport feed and routing (``[pt]``)."""
+    feeder: FeederConfig = field(default_factory=FeederConfig)
+    """Feeder rides to and from public transport and the rail passengers who may take
+    them (``[feeder]``, :mod:`kl_mobility.pt.feeder`)."""
     calibration_base: CalibrationBase | None = None
     """The reference case of ``demand.calibration = "baseline"`` (see
     :class:`CalibrationBase`); ``None``: the scenario itself without its measures."""
@@ -303,4 +311,4 @@ def with_calibration_base(scenario: Scenario, path: str | Path) -> Scenario:
     else:
         base = scenario_from_mapping(resolve_scenario_mapping(base_path), file=base_path)
     return dataclasses.replace(scenario, calibration_base=CalibrationBase(
-        base.name, base.network, base.demand, base.pt))
+        base.name, base.network, base.demand, base.pt, base.emissions.bus_drivetrain))

@@ -49,8 +49,9 @@ DAY_S = 24 * 3600
 """Seconds of a day."""
 
 TIME_COLUMNS = ("request_time_s", "earliest_pickup_s", "latest_pickup_s", "latest_dropoff_s",
-                "booking_time_s")
-"""Time columns of the request table (seconds since midnight of the simulated day)."""
+                "booking_time_s", "pt_time_s")
+"""Time columns of the request table (seconds since midnight of the simulated day; a
+feeder's ``pt_time_s`` moves with its ride)."""
 
 DEFAULT_EXTERNAL_SPEED_KMH = 50.0
 """Speed between an external zone and its boundary node when no distance column is given:

@@ -149,18 +149,21 @@ def evaluate_size(ctx: Any, vtype: str, count: int, seed: int, *,
     ``vtype``, its demand settled (:func:`~kl_mobility.rounds.settle_demand`), its CO2 the
     city-wide net of ``kl-mobility run`` (:func:`~kl_mobility.runner.run_city_co2`).
     ``basis``: a dict shared by the sizes of one curve; its ``"city"`` entry (the
-    :class:`~kl_mobility.runner.CityBasis`) is made by the first size and reused."""
+    :class:`~kl_mobility.runner.CityBasis`) is made by the first size and reused, its
+    ``"rounds"`` entry (a :class:`~kl_mobility.rounds.SharedDay`) shares the service area
+    and the first demand round between the sizes."""
     from kl_mobility.emissions import co2_account
-    from kl_mobility.rounds import settle_demand
+    from kl_mobility.rounds import SharedDay, settle_demand
     from kl_mobility.runner import city_basis, run_city_co2
 
     c0 = time.process_time()
+    shared = {} if basis is None else basis
     scenario = with_count(ctx.scenario, vtype, count)
-    settled = settle_demand(dataclasses.replace(ctx, scenario=scenario), seed=seed)
+    settled = settle_demand(dataclasses.replace(ctx, scenario=scenario), seed=seed,
+                            shared=shared.setdefault("rounds", SharedDay()))
     k = settled.result.kpis
     account = co2_account(settled.result.trips, settled.result.vehicles, scenario.fleet,
                           scenario.emissions)
-    shared = {} if basis is None else basis
     if "city" not in shared:
         shared["city"] = city_basis(scenario, settled, ctx.network, ctx.oracle,
                                     cache_dir=ctx.cache_dir)
@@ -307,7 +310,10 @@ def size_fleet(ctx: Any, target: SizeTarget, *, vtype: str, seed: int, max_count
                extra_points: int = 0,
                progress: ProgressCallback | None = None) -> SizeSearch:
     """The search of ``ctx.scenario``'s ``vtype`` for ``target`` (:func:`search_fleet_size`
-    from the scenario's own count, each size :func:`evaluate_size`)."""
+    from the scenario's own count, each size :func:`evaluate_size`, all in this process on
+    the one prepared ``ctx``: the network, tables, compiled kernels, calibration, the
+    first demand round and the city-wide reference are made once and shared by every
+    size)."""
     start = next(vt.count for vt in ctx.scenario.fleet if vt.name == vtype)
     basis: dict[str, Any] = {}
     found = search_fleet_size(lambda n: evaluate_size(ctx, vtype, n, seed, basis=basis),

@@ -9,7 +9,9 @@
         check_policy("mine", options={"k": 3})     # with its [dispatch.options]
 
 :func:`check_policy` simulates the policy on small random instances (two-way grids of 2 x 2
-to 5 x 5 nodes with 20 s edges, 1-25 requests, some pre-booked, 1-3 vehicles of 1-4 seats,
+to 5 x 5 nodes with 20 s edges, 1-25 requests, some pre-booked, about a quarter of the
+others feeder rides to or from public transport with their connection deadlines, 1-3
+vehicles of 1-4 seats,
 ``unserved`` ``reject`` and ``keep``, about a third of the instances with trip ends in
 external zones) and checks every invariant of
 :func:`kl_mobility.results.check.check_outputs` on each (nothing lost or served twice,
@@ -117,7 +119,41 @@ def _requests(rng: np.random.Generator, n: int, n_nodes: int, t0: int, t1: int,
         for end in ("origin", "dest"):
             df[f"{end}_offset_s"] = np.where(rng.random(n) < 0.35, rng.integers(1, 301, n),
                                              0).astype(np.int32)
+    _feeder_rows(df, np.random.default_rng([int(rng.integers(2**31)), FEEDER_TAG]))
     return df
+
+
+FEEDER_TAG = 0xFEED
+"""Mixed into the seed of the feeder rows of an instance (their own stream)."""
+
+
+def _feeder_rows(df: pd.DataFrame, rng: np.random.Generator) -> None:
+    """Turn about a quarter of the immediate requests of ``df`` into feeder rides
+    (:mod:`kl_mobility.pt.feeder`), in place: first mile with an own drop-off deadline
+    60-900 s after the request (some too tight to meet), last mile released at an arrival
+    (the request time) with the earliest pickup 0-300 s later."""
+    n = len(df)
+    immediate = df["earliest_pickup_s"].isna().to_numpy()
+    pick = immediate & (rng.random(n) < 0.25)
+    first = pick & (rng.random(n) < 0.5)
+    last = pick & ~first
+    t = df["request_time_s"].to_numpy(np.int64)
+    deadline = t + rng.integers(60, 901, n)
+    arrival_wait = rng.integers(0, 301, n)
+    kind = np.where(first, "first", np.where(last, "last", "")).astype(object)
+    pt = pd.array(np.where(first, deadline + 120, t), dtype="Int64")
+    pt[~pick] = pd.NA
+    drop = df["latest_dropoff_s"].copy()
+    drop[first] = deadline[first]
+    early = df["earliest_pickup_s"].copy()
+    early[last] = (t + arrival_wait)[last]
+    df["latest_dropoff_s"] = drop
+    df["earliest_pickup_s"] = early
+    df["feeder"] = kind
+    df["pt_stop_id"] = np.where(pick, "s1", "").astype(object)
+    df["pt_trip_id"] = np.where(pick, "t1", "").astype(object)
+    df["pt_time_s"] = pt
+    df["pt_gained"] = first
 
 
 def _simulate(policy: str, options: dict[str, Any], inst: ContractInstance,

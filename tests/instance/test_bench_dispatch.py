@@ -116,3 +116,130 @@ def test_export_a_kaiserslautern_day_and_bench_it_identically(tmp_path, capsys):
     for col in ("requests", "served", "wait_mean_s", "wait_p95_s", "ride_mean_s",
                 "detour_mean", "vehicle_km", "empty_km", "occupancy", "violations"):
         assert a[col] == b[col], col
+
+
+def test_bench_dispatch_hindsight_gap(folder, tmp_path, capsys):
+    """The hindsight window 08:00-08:30 holds all 30 requests of the grid day (desired
+    pickups 08:00-08:30, at most 50), so its online run is the day's own run: the window's
+    online km equal the row's vehicle-km exactly. Hindsight plans what was served online
+    and serves all of it; the gap is (online - hindsight) / hindsight x 100 of the two km
+    columns."""
+    path, res = folder
+    out = tmp_path / "h.csv"
+    rc = main(["bench", "dispatch", "--instances", str(path), "--policies", "insertion",
+               "--hindsight", "08:00-08:30", "--hindsight-time-limit", "2", "--csv",
+               str(out)])
+    printed = capsys.readouterr().out
+    assert rc == 0
+    (row,) = _rows(out)
+    assert row["hindsight_window"] == "08:00-08:30 <= 50"
+    assert int(row["hindsight_requests"]) == 30
+    assert int(row["hindsight_planned"]) == int(row["served"]) == res.kpis["n_served"]
+    assert int(row["hindsight_served"]) == int(row["hindsight_planned"])
+    assert row["window_online_km"] == row["vehicle_km"]
+    on, hs = float(row["window_online_km"]), float(row["window_hindsight_km"])
+    assert hs > 0
+    assert float(row["hindsight_gap_pct"]) == pytest.approx((on - hs) / hs * 100, rel=1e-4)
+    assert "gap % = (online km - hindsight km) / hindsight km x 100" in printed
+
+
+def test_bench_dispatch_hindsight_window_it_cannot_take(folder, tmp_path, capsys):
+    """A window without requests (06:00-06:15; the day's pickups are 08:00-08:30) gives no
+    gap and says why; so do requests with their own pickup deadlines (not modelled by
+    static plans), and the simulation columns stay."""
+    path, _ = folder
+    out = tmp_path / "n.csv"
+    assert main(["bench", "dispatch", "--instances", str(path), "--policies", "insertion",
+                 "--hindsight", "06:00-06:15", "--csv", str(out)]) == 0
+    (row,) = _rows(out)
+    assert row["hindsight_gap_pct"] == "nan" and row["hindsight_note"] == "no request in the window"
+    assert int(row["served"]) > 0
+    capsys.readouterr()
+    own = tmp_path / "own"
+    import shutil
+
+    shutil.copytree(path, own)
+    req = (own / "requests.csv")
+    import pandas as pd
+
+    df = pd.read_csv(req)
+    df["latest_pickup_s"] = df["request_time_s"] + 600
+    df.to_csv(req, index=False)
+    out2 = tmp_path / "o.csv"
+    assert main(["bench", "dispatch", "--instances", str(own), "--policies", "insertion",
+                 "--hindsight", "08:00-08:30", "--csv", str(out2)]) == 0
+    (row,) = _rows(out2)
+    assert row["hindsight_gap_pct"] == "nan" and "latest_pickup_s" in row["hindsight_note"]
+    assert f"hindsight own / insertion: {row['hindsight_note']}" in capsys.readouterr().out
+
+
+def test_bench_dispatch_hindsight_window_is_checked(folder, capsys):
+    path, _ = folder
+    rc = main(["bench", "dispatch", "--instances", str(path), "--hindsight", "08:30-08:00"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and "end after it starts" in err
+
+
+@pytest.mark.skipif(not default_osm_path().is_file(), reason="no shared OSM extract")
+def test_export_of_the_default_scenario_round_trips(tmp_path, capsys):
+    """klima-plus-2030 (vans, night vans with their own hours and pickup deadline, stop-based
+    speed-capped shuttles, Tempo 30 in the core, outer districts) at 1 % of its demand:
+    ``instance export --verify`` reads the folder back, simulates it and finds the day's
+    own trips, vehicles, events and KPIs exactly."""
+    scenarios = Path(__file__).resolve().parents[2] / "scenarios"
+    sc = tmp_path / "klima-tiny.toml"
+    sc.write_text(f'extends = "{scenarios / "klima-plus-2030.toml"}"\nname = "klima-tiny"\n'
+                  f'[demand]\nscale = 0.01\n'
+                  f'calibration_scenario = "{scenarios / "baseline.toml"}"\n')
+    folder = tmp_path / "day"
+    rc = main(["instance", "export", str(sc), "--seed", "2", "--out", str(folder), "--verify"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "ROUND TRIP DIFFERS" not in out and "round trip: the folder read back" in out
+    # the folder carries the three types with their own rules and the shuttles' stops
+    toml = (folder / "instance.toml").read_text()
+    assert '[types."night-van"]' in toml and "max_wait_s = 900" in toml
+    assert '[types."shuttle"]' in toml and "stop_nodes = [" in toml
+    assert "speed_cap_kmh = 25.0" in toml
+
+
+def test_round_trip_differences_finds_a_changed_folder(folder, tmp_path):
+    """The grid day's folder simulates to the run it came from (no difference); with one
+    vehicle moved to another start node the vehicles table (start_node) differs and is
+    named."""
+    from types import SimpleNamespace
+
+    from kl_mobility.dispatchbench import round_trip_differences
+
+    path, res = folder
+    day = SimpleNamespace(result=res, scenario=SimpleNamespace(dispatch=DispatchConfig()))
+    assert round_trip_differences(path, day, 1) == []
+    moved = tmp_path / "moved"
+    import shutil
+
+    shutil.copytree(path, moved)
+    fleet = (moved / "fleet.csv").read_text().splitlines()
+    cells = fleet[1].split(",")
+    cells[1] = str((int(cells[1]) + 5) % 16)  # vehicle 0 starts 5 nodes further on
+    (moved / "fleet.csv").write_text("\n".join([fleet[0], ",".join(cells), *fleet[2:]]) + "\n")
+    diffs = round_trip_differences(moved, day, 1)
+    assert any(d.startswith("vehicles: ") for d in diffs)
+
+
+def test_days_on_one_network_share_its_cached_tables(folder, tmp_path):
+    """Two folders of other names on the same network get the same network name and
+    content key, so the travel-time tables cached under ``{name}-{key}`` are built once."""
+    import shutil
+
+    from kl_mobility.instance import read_instance
+    from kl_mobility.network.oracle import _table_paths
+
+    path, _ = folder
+    other = tmp_path / "other-day"
+    shutil.copytree(path, other)
+    toml = other / "instance.toml"
+    toml.write_text(toml.read_text().replace('name = "grid-day"', 'name = "other-day"'))
+    a, _ = read_instance(path)
+    b, _ = read_instance(other)
+    assert (a.name, b.name) == ("grid-day", "other-day")
+    assert _table_paths(tmp_path, a.network) == _table_paths(tmp_path, b.network)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -121,3 +122,48 @@ def test_batch_tables_stack_runs_and_average_over_seeds(tmp_path):
     h = mean_over_seeds(collect_who_gains(tmp_path, "hours")).set_index("hour")
     assert h.loc[8, "requests"] == 3.0 and h.loc[9, "requests"] == 4.0
     assert h.loc[9, "n_seeds"] == 1
+
+
+def _pt_los(has_stop=(True, True, False)):
+    """Three zones, car 6 min between them; timetable periods 0-7 h, 7-10 h, 10-24 h. In
+    7-10 h (the period of 08:00) the router finds journeys 0 <-> 1 with a door-to-door
+    time of 17 min, none from or to zone 2 (it has no stop); 0 -> 0 and 1 -> 1 are not
+    available. The approximation: access 5 + wait 7.5 + ivt factor x 6 min."""
+    from kl_mobility.demand.modechoice import ZoneLos
+    from kl_mobility.pt.zonetimes import COMPONENTS, ZonePtLos
+
+    k = 3
+    vals = {c: np.full((3, k, k), np.nan) for c in COMPONENTS}
+    vals["door"][1, 0, 1] = vals["door"][1, 1, 0] = 17.0
+    avail = np.zeros((3, k, k), bool)
+    avail[1, 0, 1] = avail[1, 1, 0] = True
+    pt = ZonePtLos(vals, avail, avail.astype(float), np.array(has_stop),
+                   (0, 25_200, 36_000, 172_800), np.array([1, 1, 1]))
+    return ZoneLos(np.full((k, k), 6.0), np.full((k, k), 2000.0), np.ones((k, k), bool),
+                   ~np.eye(k, dtype=bool), np.full((k, k), 5.0), np.full((k, k), 7.5), pt=pt)
+
+
+def test_bus_accessibility_is_the_mode_choice_bus():
+    """The bus time of the accessibility at 08:00 (period 7-10 h): the router's 17 min
+    where it finds journeys (0 <-> 1); no bus between stops without journeys (0 -> 0,
+    1 -> 1); the approximation 5 + 7.5 + f x 6 for pairs with zone 2 (no stop), since
+    7-10 h lies within the bus hours. Finite exactly where the mode choice offers the bus
+    in that slot; without the timetable the approximation within the bus hours and none
+    at 03:00."""
+    from kl_mobility.demand.config import DemandConfig
+    from kl_mobility.demand.modechoice import _bus_slots, bus_slot
+    from kl_mobility.results.districts import ACCESS_DEPART_S, bus_door_min
+
+    cfg = DemandConfig()
+    los = _pt_los()
+    t = bus_door_min(los, cfg)
+    approx = 5.0 + 7.5 + cfg.bus_ivt_factor * 6.0
+    assert t[0, 1] == t[1, 0] == 17.0
+    assert np.isinf(t[0, 0]) and np.isinf(t[1, 1])
+    assert t[0, 2] == t[2, 0] == t[2, 2] == approx
+    slot = int(bus_slot(los, cfg, np.array([ACCESS_DEPART_S]))[0])
+    _, ok = _bus_slots(los, cfg, np.zeros((3, 3)), 0.0)
+    assert (np.isfinite(t) == ok[slot]).all()
+    plain = dataclasses.replace(los, pt=None)
+    assert (bus_door_min(plain, cfg) == approx).all()
+    assert np.isinf(bus_door_min(plain, cfg, depart_s=3 * 3600)).all()

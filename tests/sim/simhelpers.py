@@ -1,4 +1,5 @@
-"""Small grid networks with their oracles (built once per shape) and random request tables."""
+"""Small grid networks with their oracles (built once per shape), random request tables,
+and the reference clock on simpy (:class:`kl_mobility.sim.simpyclock.SimpyClock`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import numpy as np
 import pandas as pd
 
 from kl_mobility.network import build_oracle, grid_network
+from kl_mobility.sim.simpyclock import SimpyClock
+
+__all__ = ["SimpyClock", "grid", "random_requests"]
 
 _CACHE = tempfile.mkdtemp(prefix="kl-sim-tests-")
 
@@ -42,28 +46,3 @@ def random_requests(rng: np.random.Generator, n: int, n_nodes: int, t0: int, t1:
         "booking_time_s": booking,
         "alt_mode": pd.Categorical(rng.choice(["car", "walk", "bike", "bus"], n)),
     })
-
-
-class SimpyClock:
-    """The reference clock: :class:`kl_mobility.sim.clock.Clock`'s interface on a
-    ``simpy.Environment`` (each yielded delay becomes ``yield env.timeout(delay)``, as the
-    engine's processes were first written)."""
-
-    def __init__(self, t0: int = 0) -> None:
-        import simpy
-
-        self.env = simpy.Environment(initial_time=t0)
-
-    @property
-    def now(self) -> int:
-        return int(self.env.now)
-
-    def process(self, gen) -> None:
-        self.env.process(self._wrap(gen))
-
-    def _wrap(self, gen):
-        for delay in gen:
-            yield self.env.timeout(delay)
-
-    def run(self) -> None:
-        self.env.run()

@@ -27,19 +27,31 @@ class _Parser(argparse.ArgumentParser):
                      f"{message} (see --help)\n")
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    from kl_mobility.cli import (
-        batch,
-        demand,
-        network,
-        pt,
-        research,
-        routing,
-        sensitivity,
-        sim,
-        size,
-    )
+#: The command modules, in the order their commands are listed in ``--help``.
+MODULES = ("network", "demand", "pt", "sim", "size", "routing", "research", "batch",
+           "sensitivity")
 
+#: The modules that register each command (``bench`` is shared). A command given on the
+#: command line registers only its own modules: importing all of them pulls in OR-Tools,
+#: the sensitivity analysis and their dependencies, over a second of every run's start.
+#: Without a known command (``--help``, a typo) all modules are registered.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "network": ("network",), "demand": ("demand",), "pt": ("pt",), "run": ("sim",),
+    "size": ("size",), "bench": ("routing", "research"), "hindsight": ("routing",),
+    "plan": ("routing",), "instance": ("research",), "batch": ("batch",),
+    "report": ("batch",), "sensitivity": ("sensitivity",)}
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    """The command of ``argv``: its first word that is not an option (the top-level
+    options take no value)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def _build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    import importlib
+
+    names = COMMAND_MODULES.get(command or "", MODULES)
     parser = _Parser(
         prog="kl-mobility",
         description="Mobility-on-demand simulation and optimisation for Kaiserslautern.",
@@ -47,14 +59,14 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kl-mobility {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (network, demand, pt, sim, size, routing, research, batch, sensitivity):
-        module.register(sub)
+    for name in names:
+        importlib.import_module(f"kl_mobility.cli.{name}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``kl-mobility`` console script; returns the exit code."""
-    parser = _build_parser()
+    parser = _build_parser(_command(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a bad option (one line, code 2)

@@ -90,6 +90,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "writes beside its CSV, the CSV, or a folder of records (repeatable; "
                    "records of one scenario, type and target with different seeds form one "
                    "curve with intervals over the seeds)")
+    r.add_argument("--interactive", action="store_true",
+                   help="also write interactive_map.html: an interactive map for the browser "
+                   "(pan, zoom, districts with their figures, vehicle-km, requests), "
+                   "self-contained and offline (inline SVG and script, no tiles)")
     r.set_defaults(func=_report)
 
 
@@ -185,12 +189,13 @@ def _report(args: argparse.Namespace) -> int:
     try:
         path = write_report(args.batch_dir, args.out, baseline=args.baseline, dpi=args.dpi,
                             progress=bar, sensitivity=args.sensitivity, lang=args.lang,
-                            fleet_curves=args.fleet_curve)
+                            fleet_curves=args.fleet_curve, interactive=args.interactive)
     finally:
         bar.close()
     print(f"report: {path}")
     for name in ("kpis.csv", "paired.csv", "trips.parquet", "vehicles.parquet",
-                 "edges_vkm.geojson", "stops.geojson"):
+                 "edges_vkm.geojson", "stops.geojson", "interactive_map.html",
+                 "fleet_curve.csv"):
         if (path.parent / name).is_file():
             print(f"        {path.parent / name}")
     return 0

@@ -5,8 +5,6 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from tqdm import tqdm
-
 __all__ = ["TqdmProgress"]
 
 
@@ -20,6 +18,8 @@ class TqdmProgress:
     def __call__(self, task: str, done: float, total: float) -> None:
         bar = self._bars.get(task)
         if bar is None:
+            from tqdm import tqdm  # imported on the first bar: a quiet run never needs it
+
             bar = tqdm(total=total or None, desc=task, file=sys.stderr, leave=False,
                        disable=self._disable, dynamic_ncols=True)
             self._bars[task] = bar

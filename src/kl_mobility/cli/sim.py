@@ -33,7 +33,13 @@ KPI_ROWS = (
     ("co2_city_car_share_baseline", "car share of trips, baseline", "{:.2%}"),
     ("co2_city_car_share_scenario", "car share of trips, scenario", "{:.2%}"),
     ("co2_city_car_change_kg", "car CO2e change vs baseline (kg/day)", "{:+,.0f}"),
-    ("co2_city_bus_change_kg", "bus CO2e change (kg/day, marginal)", "{:+,.0f}"),
+    ("co2_city_bus_vkm_reference", "bus vehicle-km a day, baseline (feed)", "{:,.0f}"),
+    ("co2_city_bus_vkm_scenario", "bus vehicle-km a day, scenario (feed + outside)",
+     "{:,.0f}"),
+    ("co2_city_rail_vkm_scenario", "rail vehicle-km a day in the area (CO2 not counted)",
+     "{:,.0f}"),
+    ("co2_city_bus_change_kg", "bus CO2e change (kg/day, supply: bus-km x g/km)",
+     "{:+,.0f}"),
     ("co2_city_fleet_kg", "on-demand fleet CO2e, well to wheel (kg/day)", "{:+,.0f}"),
     ("co2_city_net_kg", "NET city-wide CO2e change (kg/day)", "{:+,.0f}"),
     ("co2_city_net_average_kg", "  alternative: bus at UBA 83 g/Pkm", "{:+,.0f}"),
@@ -154,10 +160,17 @@ def format_co2_note(scenario) -> str:
     em = scenario.emissions
     ref = scenario.calibration_base.name if scenario.calibration_base else "this scenario " \
         "without its measures"
+    if em.bus_convention == "marginal":
+        bus = (f"bus convention 'marginal' = supply: the feeds' bus-km (scenario - "
+               f"reference) x g/km, riders moving on or off the bus change nothing, added "
+               f"service counts in full; {em.bus_factor_source()} = "
+               f"{em.bus_g_per_vkm:,.1f} g CO2e/bus-km")
+    else:
+        bus = "bus convention 'average': bus person-km x 83 g CO2e/Pkm (UBA, FACTS.md 6)"
     return (f"CO2: residents' trips against '{ref}'; car {em.car_occupancy:g} persons/car x "
-            f"{em.car_g_per_vkm:.1f} g CO2e/car-km (FACTS.md 6), bus convention "
-            f"'{em.bus_convention}', fleet well to wheel; all assumptions with values and "
-            f"sources in co2.json. {OUTSIDE_THE_MODEL}")
+            f"{em.car_g_per_vkm:.1f} g CO2e/car-km (FACTS.md 6); {bus}; fleet well to "
+            f"wheel; all assumptions with values and sources in co2.json. "
+            f"{OUTSIDE_THE_MODEL}")
 
 
 def format_car_terms(scenario) -> str:

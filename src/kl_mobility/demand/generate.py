@@ -56,7 +56,13 @@ from kl_mobility.demand.modechoice import (
 )
 from kl_mobility.demand.osmfeatures import osm_features
 from kl_mobility.demand.profile import sample_times
-from kl_mobility.demand.schema import ALT_MODES, MODES, REQUEST_COLUMNS, REQUEST_DTYPES
+from kl_mobility.demand.schema import (
+    ALT_MODES,
+    MODES,
+    REQUEST_COLUMNS,
+    REQUEST_DTYPES,
+    ordinary_feeder_columns,
+)
 from kl_mobility.demand.servicearea import ServiceArea, in_window
 from kl_mobility.demand.zones import ZoneTable, build_zones
 from kl_mobility.errors import InputError
@@ -64,7 +70,7 @@ from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.pt.supply import PtSupply
 
 __all__ = ["Demand", "ExpectedTravel", "calibrated_constants", "expected_travel", "generate_demand",
-           "load_zones"]
+           "level_of_service", "load_zones"]
 
 _STREAMS = ("counts", "times", "modes", "points", "requests")
 _TASK = "demand"
@@ -233,6 +239,15 @@ def _zone_los(zones: ZoneTable, oracle, config: DemandConfig, transit: PtSupply 
                      cache_dir=cache_dir)
     return zone_los(zones, oracle, config, pt=pt,
                     transfer_penalty_min=transit.config.transfer_penalty_min)
+
+
+def level_of_service(zones: ZoneTable, oracle, config: DemandConfig, *,
+                     transit: PtSupply | None = None,
+                     cache_dir: str | Path | None = None) -> ZoneLos:
+    """The zone-to-zone level of service the mode choice uses: :func:`zone_los`, with the
+    timetable's per-period times when ``transit`` is given (``pt.mode_choice = "router"``,
+    :mod:`kl_mobility.pt.zonetimes`)."""
+    return _zone_los(zones, oracle, config, transit, cache_dir)
 
 
 def calibrated_constants(network, oracle, config: DemandConfig, *,
@@ -598,6 +613,7 @@ def _requests(trips: pd.DataFrame, zones: ZoneTable, config: DemandConfig,
         "dest_zone": zones.name[dz],
         "origin_offset_s": zones.offset_s[oz].astype(np.int32),
         "dest_offset_s": zones.offset_s[dz].astype(np.int32),
+        **ordinary_feeder_columns(n),
     })
     assert tuple(df.columns) == REQUEST_COLUMNS
     return df.astype(REQUEST_DTYPES)

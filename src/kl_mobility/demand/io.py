@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from kl_mobility.demand.schema import (
     ALT_MODES,
     CORE_ZONE,
+    FEEDER_KINDS,
     REQUEST_COLUMNS,
     REQUEST_DTYPES,
     check_requests,
@@ -254,6 +255,43 @@ class _Rows:
         return m
 
 
+def _text(raw: pd.DataFrame, col: str, cols: list[str], n: int) -> np.ndarray:
+    """A text column's stripped values ("" where empty or absent)."""
+    if col not in cols:
+        return np.full(n, "", dtype=object)
+    v = raw[col].astype(str).str.strip().to_numpy(dtype=object)
+    return np.where(_empty(raw[col]), "", v).astype(object)
+
+
+def _feeder_fields(raw: pd.DataFrame, rows: _Rows, cols: list[str], n: int
+                   ) -> dict[str, np.ndarray]:
+    """The feeder columns (``feeder``, ``pt_stop_id``, ``pt_trip_id``, ``pt_time_s``,
+    ``pt_gained``) of a request file, checked row by row: ``feeder`` one of
+    :data:`FEEDER_KINDS`, ``pt_time_s`` given exactly for feeder rows, ``pt_gained``
+    true/false/1/0 (empty: false)."""
+    kind = _text(raw, "feeder", cols, n)
+    kind = np.array([k.lower() for k in kind], dtype=object)
+    rows.add(~np.isin(kind, FEEDER_KINDS), "feeder {v} is not one of first|last|(empty)",
+             "feeder")
+    t = (_int_column(raw, rows, "pt_time_s", required=False, lo=0, hi=MAX_TIME_S,
+                     what="a whole number of seconds")
+         if "pt_time_s" in cols else np.full(n, np.nan))
+    is_feeder = kind != ""
+    rows.add(is_feeder & ~np.isfinite(t), "pt_time_s is missing for a feeder request")
+    rows.add(~is_feeder & np.isfinite(t), "pt_time_s {v} is given for a request that is "
+             "not a feeder (feeder is empty)", "pt_time_s")
+    gained = np.zeros(n, bool)
+    if "pt_gained" in cols:
+        g = _text(raw, "pt_gained", cols, n)
+        low = np.array([x.lower() for x in g], dtype=object)
+        rows.add(~np.isin(low, ("", "true", "false", "1", "0")),
+                 "pt_gained {v} is not true or false", "pt_gained")
+        gained = np.isin(low, ("true", "1"))
+    return {"feeder": kind, "pt_stop_id": _text(raw, "pt_stop_id", cols, n),
+            "pt_trip_id": _text(raw, "pt_trip_id", cols, n), "pt_time_s": t,
+            "pt_gained": gained}
+
+
 def _int_column(raw, rows: _Rows, col: str, *, required: bool, lo: float, hi: float,
                 what: str) -> np.ndarray:
     vals, empty, bad = _numbers(raw[col])
@@ -401,6 +439,7 @@ def requests_from_file(
              "latest_pickup_s {v} is before the earliest pickup", "latest_pickup_s")
     rows.add(np.isfinite(lp) & np.isfinite(ld) & (ld <= lp),
              "latest_dropoff_s {v} is not after latest_pickup_s", "latest_dropoff_s")
+    feeder = _feeder_fields(raw, rows, cols, n)
     if "alt_mode" in cols:
         am = raw["alt_mode"].astype(str).str.strip().str.lower()
         am = am.where(~_empty(raw["alt_mode"]), "car")
@@ -455,6 +494,9 @@ def requests_from_file(
         "origin_zone": zone("origin"), "dest_zone": zone("dest"),
         "origin_offset_s": offsets["origin"][good].astype(np.int32),
         "dest_offset_s": offsets["dest"][good].astype(np.int32),
+        "feeder": feeder["feeder"][good], "pt_stop_id": feeder["pt_stop_id"][good],
+        "pt_trip_id": feeder["pt_trip_id"][good], "pt_time_s": nullable(feeder["pt_time_s"]),
+        "pt_gained": feeder["pt_gained"][good],
     }
     requests = pd.DataFrame(out).astype(REQUEST_DTYPES).reset_index(drop=True)
     idx = np.flatnonzero(bad)

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
-from matplotlib.path import Path as MplPath
 
 from kl_mobility.network.cache import (
     LOAD_ERRORS,
@@ -116,6 +115,21 @@ def _shoelace(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     return abs(a), cx, cy
 
 
+def _inside_any(pts: np.ndarray, polygons: list[np.ndarray]) -> np.ndarray:
+    """Which points ``[n, 2]`` lie inside any of ``polygons`` (each ``[k, 2]``, same
+    coordinates)."""
+    from matplotlib.path import Path as MplPath  # only when the features are built
+
+    inside = np.zeros(len(pts), bool)
+    for poly in polygons:
+        lo, hi = poly.min(axis=0), poly.max(axis=0)
+        cand = np.flatnonzero((pts[:, 0] >= lo[0]) & (pts[:, 0] <= hi[0])
+                              & (pts[:, 1] >= lo[1]) & (pts[:, 1] <= hi[1]))
+        if cand.size:
+            inside[cand] |= MplPath(poly).contains_points(pts[cand])
+    return inside
+
+
 def parse_osm_features(path: str | Path, progress: ProgressCallback | None = None) -> OsmFeatures:
     """Parse ``path`` (plain, .gz or .bz2 OSM XML) into :class:`OsmFeatures`."""
     path = Path(path)
@@ -174,14 +188,7 @@ def parse_osm_features(path: str | Path, progress: ProgressCallback | None = Non
     if landuse and len(b):
         bx = b[:, 1] * k * math.cos(math.radians(lat0))
         by = b[:, 0] * k
-        pts = np.column_stack([bx, by])
-        inside = np.zeros(len(b), bool)
-        for poly in landuse:
-            lo, hi = poly.min(axis=0), poly.max(axis=0)
-            cand = np.flatnonzero((pts[:, 0] >= lo[0]) & (pts[:, 0] <= hi[0])
-                                  & (pts[:, 1] >= lo[1]) & (pts[:, 1] <= hi[1]))
-            if cand.size:
-                inside[cand] |= MplPath(poly).contains_points(pts[cand])
+        inside = _inside_any(np.column_stack([bx, by]), landuse)
         bkind[(bkind == BUILDING_RES) & inside] = BUILDING_NONRES
     p = np.asarray(p_rows, np.float64).reshape(-1, 3)
     s = np.asarray(stops, np.float64).reshape(-1, 2)

@@ -25,6 +25,15 @@ dest_zone           str           as origin_zone
 origin_offset_s     int32         travel time from the origin to ``origin_node`` (external
                                   zones attached to a boundary node), 0 inside the network
 dest_offset_s       int32         travel time from ``dest_node`` to the destination
+feeder              str           "" = an ordinary request; "first" = a ride to a public
+                                  transport stop to catch a departure; "last" = a ride from
+                                  a stop after an arrival (:mod:`kl_mobility.pt.feeder`)
+pt_stop_id          str           GTFS stop_id of a feeder's connection, "" otherwise
+pt_trip_id          str           GTFS trip_id of a feeder's connection, "" otherwise
+pt_time_s           Int64 (null)  the departure a first-mile ride connects to, the arrival
+                                  a last-mile ride starts from; null for ordinary requests
+pt_gained           bool          the rider would not use public transport at all without
+                                  this feeder ride (False for ordinary requests)
 ==================  ============  ==========================================================
 """
 
@@ -36,6 +45,7 @@ import pandas as pd
 __all__ = [
     "ALT_MODES",
     "CORE_ZONE",
+    "FEEDER_KINDS",
     "MODES",
     "OPTIONAL_COLUMNS",
     "REQUEST_COLUMNS",
@@ -43,6 +53,7 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "check_requests",
     "empty_requests",
+    "ordinary_feeder_columns",
 ]
 
 ALT_MODES: tuple[str, ...] = ("car", "walk", "bike", "bus")
@@ -50,6 +61,9 @@ ALT_MODES: tuple[str, ...] = ("car", "walk", "bike", "bus")
 MODES: tuple[str, ...] = (*ALT_MODES, "ondemand")
 """All modes of the mode choice, in the order of the probability arrays."""
 CORE_ZONE = "core"
+FEEDER_KINDS: tuple[str, ...] = ("", "first", "last")
+"""Values of ``feeder``: ordinary, first mile (to a departure), last mile (from an
+arrival)."""
 
 REQUEST_DTYPES: dict[str, str] = {
     "request_id": "int64",
@@ -70,6 +84,11 @@ REQUEST_DTYPES: dict[str, str] = {
     "dest_zone": "object",
     "origin_offset_s": "int32",
     "dest_offset_s": "int32",
+    "feeder": "object",
+    "pt_stop_id": "object",
+    "pt_trip_id": "object",
+    "pt_time_s": "Int64",
+    "pt_gained": "bool",
 }
 REQUEST_COLUMNS: tuple[str, ...] = tuple(REQUEST_DTYPES)
 
@@ -82,9 +101,21 @@ OPTIONAL_COLUMNS: dict[str, object] = {
     "dest_zone": CORE_ZONE,
     "origin_offset_s": 0,
     "dest_offset_s": 0,
+    "feeder": "",
+    "pt_stop_id": "",
+    "pt_trip_id": "",
+    "pt_gained": False,
 }
 """Defaults for columns a user's file may leave out (``request_id`` defaults to the row
 order, nullable time columns to null, ``alt_mode`` to "car" - the majority mode)."""
+
+
+def ordinary_feeder_columns(n: int) -> dict[str, object]:
+    """The feeder columns (``feeder`` .. ``pt_gained``) of ``n`` ordinary requests."""
+    return {"feeder": np.full(n, "", dtype=object), "pt_stop_id": np.full(n, "", dtype=object),
+            "pt_trip_id": np.full(n, "", dtype=object),
+            "pt_time_s": pd.array([pd.NA] * n, dtype="Int64"),
+            "pt_gained": np.zeros(n, bool)}
 
 
 def empty_requests(n: int = 0) -> pd.DataFrame:
@@ -96,7 +127,8 @@ def empty_requests(n: int = 0) -> pd.DataFrame:
         elif dt == "category":
             data[col] = pd.Categorical(["car"] * n, categories=ALT_MODES)
         elif dt == "object":
-            data[col] = np.full(n, CORE_ZONE, dtype=object)
+            fill = OPTIONAL_COLUMNS[col]
+            data[col] = np.full(n, fill, dtype=object)
         else:
             data[col] = np.zeros(n, dtype=dt)
     return pd.DataFrame(data)
@@ -131,6 +163,11 @@ def check_requests(df: pd.DataFrame, n_nodes: int | None = None) -> None:
         for col in ("origin_node", "dest_node"):
             if len(df) and (df[col].min() < 0 or df[col].max() >= n_nodes):
                 raise ValueError(f"{col} must be in 0..{n_nodes - 1}")
+    kinds = df["feeder"].astype(str)
+    if not kinds.isin(FEEDER_KINDS).all():
+        raise ValueError(f"feeder must be one of {list(FEEDER_KINDS)}")
+    if (df["pt_time_s"].notna() != (kinds != "")).any():
+        raise ValueError("pt_time_s must be set exactly for feeder requests")
     bt = df["booking_time_s"]
     if (bt.notna() & (bt > df["request_time_s"])).any():
         raise ValueError("booking_time_s must be <= request_time_s")

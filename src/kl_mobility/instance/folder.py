@@ -428,7 +428,9 @@ def read_instance(folder: str | Path, *, oracle: Any = None,
     nodes = _read_csv(folder / "nodes.csv")
     edges_raw = _read_csv(folder / "edges.csv")
     try:
-        net, rep = network_from_edge_table(nodes, edges_raw, name=str(meta.get("name", folder.name)),
+        # one network name for every folder: the travel-time tables are cached under the
+        # name and the content hash, so days on the same network share them
+        net, rep = network_from_edge_table(nodes, edges_raw, name="instance",
                                            where=str(folder / "edges.csv"))
     except ValueError as exc:
         raise InstanceError(str(exc) if str(exc).startswith(str(folder)) else

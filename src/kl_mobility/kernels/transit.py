@@ -103,7 +103,7 @@ def csa_scan(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips,
 @njit
 def _best_egress(veh, eg_stop, eg_s, lo, hi, out_row):
     """Best arrival over egress stops ``lo:hi``; ``out_row``: arrival, ivt, walk, boardings,
-    first departure, access, egress (arrival ``UNREACHED`` when none)."""
+    first departure, access, egress (arrival ``UNREACHED`` and zeros when none)."""
     best = UNREACHED
     for k in range(lo, hi):
         s = eg_stop[k]
@@ -120,7 +120,23 @@ def _best_egress(veh, eg_stop, eg_s, lo, hi, out_row):
             out_row[5] = veh[s, _ACC]
             out_row[6] = eg_s[k]
     if best == UNREACHED:
+        out_row[:] = 0
         out_row[0] = UNREACHED
+
+
+@njit
+def _origin_journeys(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips, fp_ptr,
+                     fp_to, fp_s, z_ptr, z_stop, z_s, o, t0, horizon_s, transfer_s,
+                     ready, veh, board, rows):
+    """One scan from zone ``o``'s access stops at ``t0``; ``rows[d, :]`` receives the best
+    journey to every zone ``d`` in :func:`_best_egress`'s columns."""
+    acc_stop = z_stop[z_ptr[o]:z_ptr[o + 1]]
+    acc_s = z_s[z_ptr[o]:z_ptr[o + 1]]
+    csa_scan(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips,
+             fp_ptr, fp_to, fp_s, acc_stop, acc_s, t0, horizon_s, transfer_s,
+             ready, veh, board)
+    for d in range(z_ptr.shape[0] - 1):
+        _best_egress(veh, z_stop, z_s, z_ptr[d], z_ptr[d + 1], rows[d])
 
 
 @njit_parallel
@@ -138,17 +154,10 @@ def csa_zone_matrix(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips, n
         ready = np.empty((n_stops, 6), np.int64)
         veh = np.empty((n_stops, 6), np.int64)
         board = np.empty((n_trips, 6), np.int64)
-        row = np.empty(7, np.int64)
-        acc_stop = z_stop[z_ptr[o]:z_ptr[o + 1]]
-        acc_s = z_s[z_ptr[o]:z_ptr[o + 1]]
         for ti in range(n_t):
-            csa_scan(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips,
-                     fp_ptr, fp_to, fp_s, acc_stop, acc_s, dep_times[ti], horizon_s,
-                     transfer_s, ready, veh, board)
-            for d in range(k):
-                _best_egress(veh, z_stop, z_s, z_ptr[d], z_ptr[d + 1], row)
-                for j in range(7):
-                    out[ti, o, d, j] = row[j]
+            _origin_journeys(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips,
+                             fp_ptr, fp_to, fp_s, z_ptr, z_stop, z_s, o, dep_times[ti],
+                             horizon_s, transfer_s, ready, veh, board, out[ti, o])
 
 
 @njit_parallel
@@ -165,17 +174,15 @@ def csa_zone_periods(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips, 
         ready = np.empty((n_stops, 6), np.int64)
         veh = np.empty((n_stops, 6), np.int64)
         board = np.empty((n_trips, 6), np.int64)
-        row = np.empty(7, np.int64)
-        acc_stop = z_stop[z_ptr[o]:z_ptr[o + 1]]
-        acc_s = z_s[z_ptr[o]:z_ptr[o + 1]]
+        rows = np.empty((k, 7), np.int64)
         for ti in range(n_t):
             t0 = dep_times[ti]
             p = dep_period[ti]
-            csa_scan(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips,
-                     fp_ptr, fp_to, fp_s, acc_stop, acc_s, t0, horizon_s,
-                     transfer_s, ready, veh, board)
+            _origin_journeys(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips,
+                             fp_ptr, fp_to, fp_s, z_ptr, z_stop, z_s, o, t0, horizon_s,
+                             transfer_s, ready, veh, board, rows)
             for d in range(k):
-                _best_egress(veh, z_stop, z_s, z_ptr[d], z_ptr[d + 1], row)
+                row = rows[d]
                 if row[0] == UNREACHED:
                     continue
                 door = row[0] - t0

@@ -6,12 +6,14 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from kl_mobility.kernels.shortest_path import edge_id as _edge_id
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["EARTH_RADIUS_M", "RoadNetwork", "check_network_arrays", "grid_network", "local_xy"]
 
@@ -83,6 +85,8 @@ class RoadNetwork:
 
     def to_networkx(self) -> nx.DiGraph:
         """A ``networkx.DiGraph`` with ``length``, ``travel_time`` and ``speed_kph`` edges."""
+        import networkx as nx  # only for this export: a run never needs it
+
         g = nx.DiGraph()
         for i in range(self.n_nodes):
             g.add_node(i, y=float(self.node_lat[i]), x=float(self.node_lon[i]),

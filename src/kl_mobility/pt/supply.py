@@ -91,9 +91,37 @@ def scenario_supply(cfg: PtConfig, network: RoadNetwork, oracle: TravelTimeOracl
     """:func:`load_transit` with the feed file kept (see :class:`PtSupply`)."""
     path = Path(cfg.feed) if cfg.feed else synthetic_feed_path(
         network, oracle, cfg, osm_file=osm_file, cache_dir=cache_dir)[0]
-    feed, tt = load_transit(dataclass_replace(cfg, feed=str(path)), network, oracle,
-                            osm_file=osm_file, cache_dir=cache_dir)
-    return PtSupply(feed, tt, path)
+    cfg = dataclass_replace(cfg, feed=str(path))
+    key = _read_key(path, cfg, network)
+    supply = _READ.get(key) if key is not None else None
+    if supply is None:
+        feed, tt = load_transit(cfg, network, oracle, osm_file=osm_file, cache_dir=cache_dir)
+        supply = PtSupply(feed, tt, path)
+        if key is not None:
+            while len(_READ) >= _READ_KEEP:
+                _READ.pop(next(iter(_READ)))
+            _READ[key] = supply
+    return supply
+
+
+#: Supplies read in this process, by :func:`_read_key`: a run reads the same feed for the
+#: scenario and its calibration reference, before and after the demand rounds.
+_READ: dict[tuple[object, ...], PtSupply] = {}
+_READ_KEEP = 4
+
+
+def _read_key(path: Path, cfg: PtConfig, network: RoadNetwork) -> tuple[object, ...] | None:
+    """What the read feed and its timetable depend on: the feed's files (name, size, time
+    of change), ``cfg`` and the network's area; ``None`` when the files cannot be listed
+    (then the feed is read, and reports its own error)."""
+    try:
+        files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
+        stats = tuple((str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    except OSError:
+        return None
+    bbox = (float(network.node_lat.min()), float(network.node_lon.min()),
+            float(network.node_lat.max()), float(network.node_lon.max()))
+    return (stats, cfg, bbox)
 
 
 def pt_kpis(supply: PtSupply, bus_g_per_vkm: float) -> dict[str, float]:

@@ -255,8 +255,10 @@ def curve_figure(table: pd.DataFrame, answers: pd.DataFrame, curve: Curve, t: di
         mid = d["mean"].to_numpy(np.float64) * scale
         lo = d["ci95_low"].to_numpy(np.float64) * scale
         hi = d["ci95_high"].to_numpy(np.float64) * scale
+        one = len(curve.seeds) == 1
         ax.errorbar(x, mid, yerr=_err(lo, mid, hi), fmt="o-", color="tab:blue", ms=4,
-                    capsize=3, ecolor="0.35", label=t["fc_lg_mean"])
+                    capsize=3, ecolor="0.35", label=t["fc_lg_one"].format(
+                        seed=curve.seeds[0]) if one else t["fc_lg_mean"])
         ax.set_ylabel(t[label] if kpi != "wait_p95_s" else t["fc_ax_wait_p95"])
         ax.grid(alpha=0.3)
         if kpi == "co2_city_net_kg":

@@ -23,6 +23,10 @@ tidy tables and GeoJSON.
   ``map_requests_<s>.png``: the figures and maps.
 - ``trips.parquet``, ``vehicles.parquet``: every run's table with ``scenario`` and ``seed``.
 - ``edges_vkm.geojson``, ``stops.geojson``: see :mod:`kl_mobility.report.gis`.
+- ``interactive_map.html`` (with ``interactive``): the offline interactive map
+  (:mod:`kl_mobility.report.interactive`), linked from the maps section.
+- ``fleet_curve.csv``, ``fleet_answer.csv``, ``fleet_*.png`` (with ``fleet_curves``): the
+  fleet-size curves of ``kl-mobility size`` (:mod:`kl_mobility.report.fleetcurve`).
 - ``report.gpkg``: the GeoPackage (EPSG:25832) for QGIS, per scenario street segments
   (one feature per segment, vehicle-km per direction, OSM way ids and names), stops and,
   with the batch's who-gains tables, districts (:func:`kl_mobility.report.gis.write_report_gpkg`).
@@ -71,6 +75,7 @@ __all__ = ["BatchData", "fmt", "load_batch", "write_report"]
 log = logging.getLogger(__name__)
 
 _TABLES = ("trips", "vehicles", "edges", "occupancy")
+INTERACTIVE_FILE = "interactive_map.html"
 SENSITIVITY_COLUMNS = ["scenario", "kpi", "runs", "seed", "varied", "min", "p05", "median",
                        "p95", "max"]
 
@@ -322,11 +327,11 @@ def _safe(name: str) -> str:
 
 
 def _maps(data: BatchData, network: Any, tb: C.Tables, t: dict[str, str], lang: str,
-          out: Path, dpi: int) -> tuple[list[dict[str, Any]], str]:
+          out: Path, dpi: int) -> tuple[list[dict[str, Any]], str, Any]:
     from kl_mobility.report import basemap, maps
 
     if network is None:
-        return [], ""
+        return [], "", None
     first = next(iter(data.scenario_maps.values()), {})
     osm = (first.get("network") or {}).get("osm_file") or None
     zones = _zones_file()
@@ -355,7 +360,7 @@ def _maps(data: BatchData, network: Any, tb: C.Tables, t: dict[str, str], lang: 
                          "b64": _png(fig, out / f"map_requests_{_safe(s)}.png", dpi)})
     missing = t["map_missing"].format(names=", ".join(ctx.missing_landmarks)) \
         if ctx.missing_landmarks else ""
-    return out_maps, missing
+    return out_maps, missing, ctx
 
 
 def _zones_file() -> Path | None:
@@ -377,6 +382,7 @@ def write_report(  # noqa: PLR0913 - keyword-only options of the command
     sensitivity: Sequence[str | Path] = (),
     lang: str = "de",
     fleet_curves: Sequence[str | Path] = (),
+    interactive: bool = False,
 ) -> Path:
     """Write the report files of a batch (see module doc); returns the HTML path.
 
@@ -386,7 +392,9 @@ def write_report(  # noqa: PLR0913 - keyword-only options of the command
     ``network``: a :class:`~kl_mobility.network.RoadNetwork` for the maps and GIS layers; by
     default the network of the first scenario is loaded (from its cache).
     ``fleet_curves``: records of ``kl-mobility size`` (their JSON, CSV or folder) whose
-    curves the report shows (:mod:`kl_mobility.report.fleetcurve`).
+    curves the report shows (:mod:`kl_mobility.report.fleetcurve`). ``interactive``:
+    also write the offline interactive map ``interactive_map.html``
+    (:mod:`kl_mobility.report.interactive`), linked from the report.
     """
     from kl_mobility.report.fleetcurve import load_curves
 
@@ -398,7 +406,8 @@ def write_report(  # noqa: PLR0913 - keyword-only options of the command
     check_output_dir(final, what="report folder")
     with staged_dir(final, kind="report") as out:
         _report_files(data, out, network=network, dpi=dpi, progress=progress,
-                      sensitivity=sensitivity, lang=lang, curves=curves)
+                      sensitivity=sensitivity, lang=lang, curves=curves,
+                      interactive=interactive)
     return final / "report.html"
 
 
@@ -511,9 +520,11 @@ def render_html(context: dict[str, Any]) -> str:
     return env.get_template("report.html.j2").render(**context)
 
 
-def _report_files(data: BatchData, out: Path, *, network: Any, dpi: int,
+def _report_files(  # noqa: PLR0913 - keyword-only options
+        data: BatchData, out: Path, *, network: Any, dpi: int,
                   progress: ProgressCallback | None, sensitivity: Sequence[str | Path] = (),
-                  lang: str = "de", curves: Sequence[Any] = ()) -> Path:
+                  lang: str = "de", curves: Sequence[Any] = (),
+                  interactive: bool = False) -> Path:
     """The report files of ``data`` written into the folder ``out``."""
     from kl_mobility.report.headline import find_sensitivity
 
@@ -547,7 +558,18 @@ def _report_files(data: BatchData, out: Path, *, network: Any, dpi: int,
     ctx["figures"] = _figures(data, tb, t, lang, out, dpi)
     ctx["fleet"] = _fleet(curves, out, t, lang, dpi)
     report(progress, "report", 3, steps)
-    ctx["maps"], ctx["map_missing"] = _maps(data, net, tb, t, lang, out, dpi)
+    ctx["maps"], ctx["map_missing"], context = _maps(data, net, tb, t, lang, out, dpi)
+    ctx["interactive"] = ctx["interactive_none"] = ""
+    if interactive and context is None:
+        ctx["interactive_none"] = t["im_none_net"]
+    elif interactive:
+        from kl_mobility.report.interactive import interactive_html
+
+        write_text(out / INTERACTIVE_FILE, interactive_html(
+            context, scenarios=C.with_service(tb, data.scenarios), edges=data.tables["edges"],
+            trips=data.tables["trips"], districts=dist, t=t, lang=lang,
+            title=t["im_title"].format(batch=data.batch_dir.name)))
+        ctx["interactive"] = INTERACTIVE_FILE
     report(progress, "report", 4, steps)
     files = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
     ctx["files_text"] = t["files"].format(files=", ".join(files + ["report.html"]))

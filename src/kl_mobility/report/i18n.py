@@ -115,12 +115,14 @@ _T: dict[str, tuple[str, str]] = {
                      "Netz des Szenarios ÷ Besetzungsgrad, abzüglich der bedienten "
                      "On-Demand-Anfragen, die sonst mit dem Pkw gefahren wären. CO2: "
                      "Änderung gegenüber „{base}“; Bus nach der Konvention des Szenarios "
-                     "(marginal: Busse fahren ihren Fahrplan); Flotte well-to-wheel.",
+                     "(marginal: Busse fahren ihren Fahrplan, Bus-km des Fahrplans × g/km, zusätzliches "
+                     "Angebot zählt voll); Flotte well-to-wheel.",
                      "Car-km: expected car trips of the demand model × fastest paths on the "
                      "scenario's network ÷ car occupancy, minus the served on-demand "
                      "requests whose usual mode is car. CO2: change against '{base}'; bus "
                      "by the scenario's convention (marginal: the buses run their "
-                     "timetable); fleet well to wheel."),
+                     "timetable, the timetable's bus-km x g/km, added service counts in "
+                     "full); fleet well to wheel."),
     "car_vkm": ("Pkw-km der Einwohner", "residents' car-km"),
     "car_vkm_change": ("Änderung Pkw-km", "change of car-km"),
     "co2_car": ("CO2 Pkw", "CO2 car"),
@@ -181,8 +183,11 @@ _T: dict[str, tuple[str, str]] = {
                        "Zeile; die Zeilen summieren sich zur Stadt. Einwohner: die des "
                        "Nachfragemodells. Vom Pkw: bediente Personen, die sonst Pkw gefahren "
                        "wären. Hbf in 30 min: Anteil der Einwohner, die den Hbf von Tür zu "
-                       "Tür in 30 Minuten erreichen (Bus wie im Nachfragemodell, ohne "
-                       "Fahrplan; On-Demand mit der mittleren Wartezeit des Stadtteils). "
+                       "Tür in 30 Minuten erreichen (Bus wie in der Verkehrsmittelwahl, Abfahrt "
+                       "8:00 Uhr: mit Fahrplanrouting die Tür-zu-Tür-Zeit des Fahrplans in "
+                       "diesem Zeitraum, für Zonen ohne Haltestelle im Netzausschnitt, etwa "
+                       "die Ortsbezirke, die Näherung mit halbem Takt als Wartezeit; "
+                       "On-Demand mit der mittleren Wartezeit des Stadtteils). "
                        "Mittel über die Seeds [95-%-Intervall].",
                        "By origin of the request: the Kernstadt by postcode area (per-district "
                        "populations of the Kernstadt are not available, FACTS.md section 1), "
@@ -190,8 +195,12 @@ _T: dict[str, tuple[str, str]] = {
                        "row; the rows sum to the city. Residents: those of the demand model. "
                        "From car: served persons who would otherwise have driven. Hbf in 30 "
                        "min: share of residents reaching the Hbf door to door within 30 "
-                       "minutes (bus as in the demand model, no timetable; on-demand with "
-                       "the district's mean wait). Mean over the seeds [95 % interval]."),
+                       "minutes (bus as in the mode choice, departing at 08:00: with "
+                       "timetable routing the timetable's door-to-door time in that period, "
+                       "for zones without a stop in the network extract, such as the outer "
+                       "districts, the approximation with half the headway as wait; "
+                       "on-demand with the district's mean wait). Mean over the seeds "
+                       "[95 % interval]."),
     "districts_empty": ("Ohne Einwohner und ohne Anfragen, daher nicht aufgeführt: {names}.",
                         "Without residents and without requests, so not listed: {names}."),
     "no_saving": ("– (keine gesicherte CO2-Einsparung)", "– (no certain CO2 saving)"),
@@ -287,6 +296,34 @@ _T: dict[str, tuple[str, str]] = {
     "cb_vkm": ("Fahrzeug-km pro Werktag je Abschnitt", "vehicle-km per weekday per segment"),
     "cb_served": ("Anteil bedient (%)", "share served (%)"),
     "lg_req_size": ("{n} Anfragen/Tag", "{n} requests/day"),
+    "im_title": ("Interaktive Karte – {batch}", "Interactive map – {batch}"),
+    "im_link": ("Interaktive Karte (im Browser, offline, ohne Nachladen): ",
+                "Interactive map (in the browser, offline, loads nothing): "),
+    "im_none_net": ("Keine interaktive Karte: das Straßennetz der Läufe ließ sich nicht laden.",
+                    "No interactive map: the runs' road network could not be loaded."),
+    "im_scenario": ("Szenario", "Scenario"),
+    "im_layer_vkm": ("Fahrzeug-km", "vehicle-km"),
+    "im_layer_req": ("Anfragen", "requests"),
+    "im_layer_districts": ("Stadtteile", "districts"),
+    "im_reset": ("ganze Stadt", "whole city"),
+    "im_hint": ("Mausrad: zoomen · ziehen: verschieben · Stadtteil anklicken: Kennzahlen",
+                "mouse wheel: zoom · drag: pan · click a district: its figures"),
+    "im_info": ("Einen Stadtteil (PLZ-Fläche oder Ortsbezirk) anklicken, um seine Kennzahlen "
+                "zu sehen.", "Click a district (postcode area or outer district) to see its "
+                "figures."),
+    "im_no_kpis": ("Keine Kennzahlen für diesen Stadtteil in diesem Szenario.",
+                   "No figures for this district in this scenario."),
+    "im_kpi_note": ("Nach Startort der Anfrage; Mittel über die Seeds [95-%-Intervall], wie "
+                    "in der Tabelle „Ergebnisse nach Stadtteil“ des Berichts.",
+                    "By origin of the request; mean over the seeds [95 % interval], as in "
+                    "the report's table 'Results by district'."),
+    "im_lg_vkm": ("Fahrzeug-km pro Werktag je Abschnitt", "vehicle-km per weekday per segment"),
+    "im_lg_req": ("Anfragen: Fläche = Anzahl, Farbe = Anteil bedient",
+                  "requests: area = number, colour = share served"),
+    "im_none": ("keine", "none"),
+    "im_vkm_tip": ("Fahrzeug-km pro Werktag: {label}", "vehicle-km per weekday: {label}"),
+    "im_cell_tip": ("{req} Anfragen/Tag, {served} % bedient ({cell}-m-Zelle)",
+                    "{req} requests/day, {served} % served ({cell} m cell)"),
     "fc_section": ("Flottengröße: wie viele Fahrzeuge braucht das Ziel?",
                    "Fleet size: how many vehicles does the target need?"),
     "fc_title": ("{scen}: Flottengröße „{vtype}“", "{scen}: fleet size of '{vtype}'"),
@@ -342,6 +379,7 @@ _T: dict[str, tuple[str, str]] = {
     "fc_ax_co2": ("Netto-CO2e (t/Tag)", "net CO2e (t/day)"),
     "fc_ax_x": ("Flottengröße (Fahrzeuge „{vtype}“)", "fleet size (vehicles '{vtype}')"),
     "fc_lg_mean": ("Mittel über Seeds (95-%-Intervall)", "mean over seeds (95 % interval)"),
+    "fc_lg_one": ("Seed {seed} (ein Seed: kein Intervall)", "seed {seed} (one seed: no interval)"),
     "fc_lg_target": ("Ziel: {target}", "target: {target}"),
     "fc_lg_answer": ("kleinste Flotte: {n}", "smallest fleet: {n}"),
     "fc_cap": ("Bediente Anfragen, Wartezeit und Netto-CO2 pro Werktag gegenüber der "

@@ -18,7 +18,10 @@ log, vehicles, edges, driven legs), without using the engine's own state:
 - vehicle-km: the vehicles' network km equal the edges table's and, when the result holds
   its driven legs, the summed lengths of those paths; passenger-km of vehicles and edges
   agree;
-- the KPI counts agree with the trips table.
+- the KPI counts agree with the trips table;
+- feeder rides (:mod:`kl_mobility.pt.feeder`): a connection is made exactly when the feeder
+  is served, a first-mile ride is set down by its own deadline, a last-mile ride is never
+  picked up before the arrival.
 
 The rules are the service's for door-to-door vehicle types; with per-type rule overrides
 (``VehicleTypeConfig.max_wait_s`` ...) or stop-based types, ``per_type_rules=True`` takes the
@@ -228,6 +231,38 @@ def _check_km(c: _Collector, res: Any, trips: pd.DataFrame, dist: np.ndarray | N
                pkm >= pkm_edges + km_ext / 2 - 1e-9, f"{pkm:.6f} pkm < {pkm_edges:.6f} pkm")
 
 
+def _check_feeder(c: _Collector, trips: pd.DataFrame, requests: pd.DataFrame) -> None:
+    """Feeder rides (:mod:`kl_mobility.pt.feeder`): the trips table carries each request's
+    connection; a connection is made exactly when the feeder is served; a made first-mile
+    ride is set down by its own deadline (the departure - the transfer buffer) and a
+    last-mile ride is never picked up before the arrival."""
+    if "feeder" not in requests.columns or "connection" not in trips.columns:
+        return
+    req = requests.set_index("request_id")
+    t = trips.set_index("request_id").reindex(req.index)
+    rid = req.index.to_numpy(np.int64)
+    kind = req["feeder"].astype(str).to_numpy(object)
+    got = t["feeder"].astype(str).to_numpy(object)
+    c.rows("trips feeder = the request's", got != kind, rid,
+           lambda k: f"{got[k]!r} != {kind[k]!r}")
+    is_f = kind != ""
+    served = (t["status"] == "served").to_numpy()
+    conn = t["connection"].astype(str).to_numpy(object)
+    want = np.where(is_f, np.where(served, "made", "missed"), "")
+    c.rows("connection made exactly when a feeder is served", conn != want, rid,
+           lambda k: f"connection {conn[k]!r}, status {t['status'].iloc[k]}")
+    pt = _int_col(req, "pt_time_s", np.full(len(req), -1, np.int64))
+    own = _int_col(req, "latest_dropoff_s", np.full(len(req), -1, np.int64))
+    drop = t["dropoff_time_s"].to_numpy(np.int64)
+    pick = t["pickup_time_s"].to_numpy(np.int64)
+    late = served & (kind == "first") & (drop > own)
+    c.rows("first mile set down by its connection deadline", late, rid,
+           lambda k: f"dropoff {drop[k]} s > deadline {own[k]} s (departure {pt[k]} s)")
+    early = served & (kind == "last") & (pick < pt)
+    c.rows("last mile not picked up before the arrival", early, rid,
+           lambda k: f"pickup {pick[k]} s < arrival {pt[k]} s")
+
+
 def check_outputs(result: Any, requests: pd.DataFrame, service: ServiceConfig,
                   tt: np.ndarray, dist: np.ndarray | None = None, *,
                   per_type_rules: bool = False) -> list[Violation]:
@@ -244,6 +279,7 @@ def check_outputs(result: Any, requests: pd.DataFrame, service: ServiceConfig,
         _check_served(c, served, ev, requests, service, np.asarray(tt), per_type_rules)
     _check_capacity(c, ev, requests, result.vehicles)
     _check_km(c, result, trips, None if dist is None else np.asarray(dist))
+    _check_feeder(c, trips, requests)
     k = result.kpis
     total = int(k["n_served"] + k["n_rejected"] + k["n_cancelled"])
     c.fact("KPI counts = trips table", total == int(k["n_requests"]) == len(trips),

@@ -29,8 +29,15 @@ proxy for jobs and services, FACTS.md has no job counts by place) reachable with
 
 - **car**: door to door: driving time with junction and signal delays + walks + parking
   search (:attr:`kl_mobility.demand.modechoice.ZoneLos.car_door_to_door_min`);
-- **bus** as modelled by the demand model: walk to and from the stop + half the headway +
-  ``bus_ivt_factor`` x car time (no timetable);
+- **bus** exactly as the mode choice sees it (:func:`bus_door_min`), for a departure at
+  :data:`ACCESS_DEPART_S` (08:00): with ``pt.mode_choice = "router"`` the timetable's
+  door-to-door time of the period containing it (:mod:`kl_mobility.pt.zonetimes`, the CSA
+  router: access walk + wait for the first vehicle + in-vehicle + transfers + egress walk,
+  mean over the sampled departures of the period); no bus where the router finds journeys
+  for fewer than half of them; pairs where a zone has no stop within the access radius
+  keep the approximation (walk to and from the stop + half the headway + ``bus_ivt_factor``
+  x car time), as the mode choice does. With ``pt.mode_choice = "factor"`` the
+  approximation everywhere, available within ``bus_start_s``-``bus_end_s``;
 - **on-demand**: the run's mean wait of the served requests from the district of most of
   the zone's residents + the run's mean detour ratio (ride / direct time) x car time; a
   district without a served request reaches nothing; only where the service was offered
@@ -38,9 +45,10 @@ proxy for jobs and services, FACTS.md has no job counts by place) reachable with
   reaches nothing, so the share is an upper bound).
 
 Residents are those of the demand model's points (each point in its own district, as in
-:func:`district_table`); the ``bus`` of an Ortsbezirk waits half its headway (60 min for
-Hohenecken and Einsiedlerhof: 30 min of waiting alone), so the bus reaches nothing from
-there within 30 min: a property of the model's bus, not of the timetable.
+:func:`district_table`). The outer districts lie beyond the network extract and its
+stops, so their bus is the approximation: it waits half the district's headway (60 min
+for Hohenecken and Einsiedlerhof: 30 min of waiting alone) and reaches nothing within
+30 min there.
 """
 
 from __future__ import annotations
@@ -55,12 +63,14 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "ACCESS_DEPART_S",
     "ACCESS_TARGETS",
     "OUTSIDE",
     "SERVICE_COLUMNS",
     "WHO_GAINS_TABLES",
     "DistrictMap",
     "accessibility_table",
+    "bus_door_min",
     "collect_who_gains",
     "default_districts_path",
     "district_map_from_geojson",
@@ -79,6 +89,11 @@ ACCESS_TARGETS: dict[str, tuple[float, float]] = {
 }
 """Accessibility targets (lat, lon): Hauptbahnhof station node and RPTU campus centroid
 (OSM2013, FACTS.md section 2)."""
+
+ACCESS_DEPART_S = 8 * 3600
+"""Departure time of the accessibility's bus (named convention: 08:00 on the weekday, the
+morning commute to work, the station and the university); the bus of the timetable
+period that contains it."""
 
 SERVICE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("requests", "on-demand requests"),
@@ -265,28 +280,54 @@ def hour_table(trips: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def accessibility_table(zones: Any, oracle: Any, config: Any, districts: DistrictMap, *,
-                        trips: pd.DataFrame | None = None,
-                        requests: pd.DataFrame | None = None,
-                        ondemand_nodes: np.ndarray | None = None,
-                        threshold_min: float = 30.0) -> pd.DataFrame:
+def bus_door_min(los: Any, config: Any, depart_s: int = ACCESS_DEPART_S) -> np.ndarray:
+    """Door-to-door bus time ``[k, k]`` (minutes; ``inf`` where the mode choice has no bus)
+    of a departure at ``depart_s``, as the mode choice's bus alternative has it
+    (:func:`kl_mobility.demand.modechoice.zone_los`; module docstring): the timetable's
+    ``door`` time of the period of ``depart_s`` where both zones have a stop and the
+    router finds journeys (``pt.available``), the approximation where a zone has no stop
+    (when that period lies mostly within the bus hours), else no bus. The mode choice
+    weights the parts of the time (and adds a penalty per change); this is the time."""
+    from kl_mobility.demand.modechoice import _fallback_periods, bus_slot
+
+    factor = los.bus_access_min + los.bus_wait_min + config.bus_ivt_factor * los.car_min
+    slot = int(bus_slot(los, config, np.array([depart_s], np.int64))[0])
+    if los.pt is None:
+        return factor if slot == 1 else np.full_like(factor, np.inf)
+    pt, p = los.pt, slot - 1
+    routed = pt.has_stop[:, None] & pt.has_stop[None, :]
+    avail = routed & pt.available[p]
+    fallback = bool(_fallback_periods(pt.bounds_s, config)[p])
+    door = np.where(avail, pt.values["door"][p], factor)
+    return np.where(avail | (~routed & fallback), door, np.inf)
+
+
+def accessibility_table(  # noqa: PLR0913 - keyword-only options
+        zones: Any, oracle: Any, config: Any, districts: DistrictMap, *,
+        trips: pd.DataFrame | None = None, requests: pd.DataFrame | None = None,
+        ondemand_nodes: np.ndarray | None = None, threshold_min: float = 30.0,
+        transit: Any = None, cache_dir: str | Path | None = None) -> pd.DataFrame:
     """Accessibility by district (module docstring): ``zones`` the demand's zone table,
     ``oracle`` the run's travel-time oracle, ``config`` its ``DemandConfig``; ``trips`` and
     ``requests`` the run's tables (without them, or without served trips, no on-demand
     column); ``ondemand_nodes``: boolean mask over network nodes where the service takes a
-    trip (``None``: everywhere).
+    trip (``None``: everywhere); ``transit``: the run's public transport supply when the
+    mode choice routes the bus on the timetable (``pt.mode_choice = "router"``, the
+    :class:`~kl_mobility.pt.supply.PtSupply` of the run), else ``None`` (the
+    approximation); ``cache_dir``: where the router's zone times are cached.
 
     Columns: ``district, kind, residents``, then for each mode ``car``, ``bus``,
     ``ondemand``: ``<mode>_hbf_share``, ``<mode>_rptu_share`` (residents' share reaching
     the target within the threshold) and ``<mode>_attraction_share`` (resident-weighted
     mean share of the city's attraction units within it); ``ondemand_wait_min``,
-    ``ondemand_served_share``, ``threshold_min``.
+    ``ondemand_served_share``, ``threshold_min``, ``bus_depart_s`` (the bus's departure
+    time, :data:`ACCESS_DEPART_S`) and ``bus_source`` (``router`` or ``approximation``).
     """
-    from kl_mobility.demand.modechoice import zone_los
+    from kl_mobility.demand.generate import level_of_service
 
-    los = zone_los(zones, oracle, config)
+    los = level_of_service(zones, oracle, config, transit=transit, cache_dir=cache_dir)
     car = los.car_door_to_door_min
-    bus = los.bus_access_min + los.bus_wait_min + config.bus_ivt_factor * los.car_min
+    bus = bus_door_min(los, config)
     reach = los.reachable
     # residents of each zone by the district of each of its points (as district_table)
     per_zone = np.diff(zones.point_ptr)
@@ -353,6 +394,8 @@ def accessibility_table(zones: Any, oracle: Any, config: Any, districts: Distric
         row["ondemand_wait_min"] = wait_by_district.get(n, math.nan)
         row["ondemand_served_share"] = share_by_district.get(n, math.nan)
         row["threshold_min"] = threshold_min
+        row["bus_depart_s"] = ACCESS_DEPART_S
+        row["bus_source"] = "approximation" if los.pt is None else "router"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -361,15 +404,17 @@ WHO_GAINS_TABLES = ("districts", "district_dest", "hours", "accessibility")
 """Tables :func:`who_gains` returns (``<name>.csv`` in a run folder)."""
 
 
-def who_gains(trips: pd.DataFrame, requests: pd.DataFrame | None, zones: Any, oracle: Any,
-              config: Any, *, door_to_door: bool,
-              districts: DistrictMap | None = None) -> dict[str, pd.DataFrame]:
+def who_gains(  # noqa: PLR0913 - keyword-only options
+        trips: pd.DataFrame, requests: pd.DataFrame | None, zones: Any, oracle: Any,
+        config: Any, *, door_to_door: bool, districts: DistrictMap | None = None,
+        transit: Any = None, cache_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
     """The who-gains tables of a run (:data:`WHO_GAINS_TABLES`): by district of the origin
     (``districts``) and of the destination (``district_dest``), by hour, and the
     accessibility by district (only with the demand's ``zones``; its on-demand columns only
     when a door-to-door type ran, ``door_to_door``: stop-based shuttles reach only their
     corridors). ``districts``: default the shared PLZ polygons and ``config``'s
-    Ortsbezirke."""
+    Ortsbezirke. ``transit`` / ``cache_dir``: the run's timetable supply for the bus
+    column (:func:`accessibility_table`)."""
     if districts is None:
         districts = district_map_from_geojson(default_districts_path(),
                                               config.external_zones)
@@ -380,7 +425,7 @@ def who_gains(trips: pd.DataFrame, requests: pd.DataFrame | None, zones: Any, or
     if zones is not None:
         out["accessibility"] = accessibility_table(
             zones, oracle, config, districts, trips=trips if door_to_door else None,
-            requests=requests)
+            requests=requests, transit=transit, cache_dir=cache_dir)
     return out
 
 

@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from kl_mobility.pt.feeder import feeder_kpis
+
 __all__ = ["compute_kpis"]
 
 
@@ -49,4 +51,5 @@ def compute_kpis(trips: pd.DataFrame, vehicles: pd.DataFrame) -> dict[str, float
         "vehicle_hours": hours,
         "energy_kwh": float(vehicles["energy_kwh"].sum()),
         "fuel_l": float(vehicles["fuel_l"].sum()),
+        **feeder_kpis(trips, hours),
     }

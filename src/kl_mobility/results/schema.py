@@ -29,8 +29,10 @@ from dataclasses import dataclass
 from kl_mobility.service import REASONS
 
 __all__ = [
+    "CONNECTION_COLUMNS",
     "EDGES_COLUMNS",
     "EVENTS_COLUMNS",
+    "FEEDER_KPI_KEYS",
     "KPI_KEYS",
     "OCCUPANCY_COLUMNS",
     "REASONS",
@@ -55,6 +57,26 @@ class Column:
 
 TRIP_STATUSES = ("served", "rejected", "cancelled")
 """Final state of every request (exactly one each)."""
+
+CONNECTION_COLUMNS: tuple[Column, ...] = tuple(Column(*c) for c in (
+    ("feeder", "str", "", "'' ordinary request, 'first' ride to a public transport "
+     "departure, 'last' ride from an arrival"),
+    ("pt_stop_id", "str", "", "GTFS stop_id of the feeder's connection, '' otherwise"),
+    ("pt_trip_id", "str", "", "GTFS trip_id of the feeder's connection, '' otherwise"),
+    ("pt_time_s", "int64", "s", "first mile: the departure to catch; last mile: the arrival; "
+     "-1 for ordinary requests"),
+    ("connection_deadline_s", "int64", "s", "first mile: the request's own latest drop-off "
+     "(departure - feeder.transfer_buffer_s, at the stop); -1 otherwise (a last-mile ride's "
+     "earliest pickup after the arrival is earliest_pickup_s)"),
+    ("connection", "str", "", "'made' (served; a first-mile ride set down by its "
+     "deadline), 'missed' (a feeder request not served), '' for ordinary requests"),
+    ("transfer_wait_s", "int64", "s", "made connections: first mile pt_time_s - "
+     "dropoff_time_s, last mile pickup_time_s - pt_time_s; -1 otherwise"),
+    ("pt_gained", "bool", "", "the rider would not use public transport without this "
+     "feeder ride"),
+))
+"""The feeder columns of ``trips.parquet`` (:mod:`kl_mobility.pt.feeder`), the last of
+:data:`TRIPS_COLUMNS`."""
 
 TRIPS_COLUMNS: tuple[Column, ...] = (
     Column("request_id", "int64", "", "request id from the request table"),
@@ -98,7 +120,26 @@ TRIPS_COLUMNS: tuple[Column, ...] = (
     Column("km_external", "float64", "km", "vehicle-km driven off the network for this trip: "
            "boundary node -> zone -> boundary node at each external end (2 x one-way "
            "offset distance); 0 if not served"),
+    *CONNECTION_COLUMNS,
 )
+
+FEEDER_KPI_KEYS: tuple[tuple[str, str], ...] = (
+    ("feeder_requests", "feeder requests (first + last mile), parties"),
+    ("feeder_connections_made", "feeder requests whose connection was made (served)"),
+    ("feeder_connections_missed", "feeder requests not served (connection missed)"),
+    ("feeder_first_made", "first-mile requests set down by their deadline"),
+    ("feeder_first_missed", "first-mile requests not served"),
+    ("feeder_last_made", "last-mile requests served"),
+    ("feeder_last_missed", "last-mile requests not served"),
+    ("feeder_transfer_wait_mean_s", "mean transfer_wait_s of made connections (NaN: none)"),
+    ("feeder_transfer_wait_p95_s", "95th percentile of transfer_wait_s of made connections"),
+    ("feeder_riders", "persons served on feeder rides"),
+    ("feeder_riders_per_vehicle_hour", "feeder_riders / vehicle hours in service (all "
+     "vehicles)"),
+    ("feeder_pt_riders_gained", "persons served on feeder rides marked pt_gained"),
+)
+"""Feeder keys of ``kpis.json`` (:func:`kl_mobility.pt.feeder.feeder_kpis`; part of
+:data:`KPI_KEYS`)."""
 
 VEHICLES_COLUMNS: tuple[Column, ...] = (
     Column("vehicle_id", "int32", "", "vehicle id 0..n-1 (fleet types in scenario order)"),
@@ -174,6 +215,7 @@ KPI_KEYS: tuple[tuple[str, str], ...] = (
     ("vehicle_hours", "total vehicle hours in service"),
     ("energy_kwh", "electric energy used"),
     ("fuel_l", "diesel used"),
+    *FEEDER_KPI_KEYS,
 )
 """Keys of ``kpis.json`` (values are JSON numbers; NaN written as null)."""
 

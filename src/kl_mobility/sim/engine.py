@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from kl_mobility.dispatch.base import DispatchPolicy
+from kl_mobility.dispatch.policies import InsertionPolicy
 from kl_mobility.kernels.insertion import (
     COST_KINDS,
     INFEASIBLE,
@@ -45,17 +46,18 @@ from kl_mobility.kernels.insertion import (
     Rules,
     Schedules,
     Tables,
-    best_insertion_at,
+    _best_insertion_at,
     insertion_cost_matrix,
     start_states,
 )
-from kl_mobility.kernels.movement import Accounts, Edges, Move, drive
+from kl_mobility.kernels.movement import Accounts, Edges, Move, _drive
+from kl_mobility.kernels.schedule import count_full, insert_stops, pop_stop
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.service import ServiceConfig, at_boundary, dwell_s
 from kl_mobility.sim.clock import Clock
 from kl_mobility.sim.config import VehicleTypeConfig
 from kl_mobility.sim.events import EV
-from kl_mobility.sim.setup import fleet_arrays
+from kl_mobility.sim.setup import fleet_arrays, kernel_entry
 from kl_mobility.sim.state import (
     ST_CANCELLED,
     ST_OPEN,
@@ -120,6 +122,10 @@ class Engine:
         self.f = fleet
         self.service = service
         self.policy = setup.policy
+        # the built-in immediate insertion (also under rebalancing): a request is offered by
+        # the two calls its dispatch makes, without the arrays around them
+        self._immediate = (getattr(type(setup.policy), "dispatch", None)
+                           is InsertionPolicy.dispatch)
         self.cost_kind = COST_KINDS[setup.cost]
         w_vehicle, w_wait, w_ride = (float(w) for w in setup.cost_weights)
         self.rules = Rules(cost_kind=self.cost_kind, max_len=fleet.max_stops - 2,
@@ -163,6 +169,12 @@ class Engine:
         self.type_start_s, self.type_end_s = hours[:, 0], hours[:, 1]
         self.forecast: tuple[np.ndarray, np.ndarray] | None = None
         self.cursor = Cursor.new(fleet.version, fleet.max_stops)
+        self._entry = kernel_entry(self.kernel_tables, fleet, self.cursor, self.rules,
+                                   setup.req, service)
+        self._rid = setup.req.request_id.tolist()  # for the event log
+        self._edges_plain, self._accounts_plain = tuple(self.edges), tuple(self.accounts)
+        self._stop_rows = (fleet.sched_node, fleet.sched_early, fleet.sched_late,
+                           fleet.sched_delta, fleet.sched_dwell, fleet.sched_req)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -170,7 +182,7 @@ class Engine:
         return self.clock.now
 
     def _log(self, t: int, kind: str, v: int = -1, r: int = -1, node: int = -1) -> None:
-        rid = int(self.req.request_id[r]) if r >= 0 else -1
+        rid = self._rid[r] if r >= 0 else -1
         ev = self.ev
         ev[0].append(int(t))
         ev[1].append(EV[kind])
@@ -228,7 +240,13 @@ class Engine:
         if self.policy.batch_interval_s > 0:
             self.batch_queue.append(r)
             return
-        if not self.policy.dispatch(self, np.array([r], np.int64))[0]:
+        if self._immediate:
+            _, v, i, j = self.best_insertion(r)
+            if v >= 0:
+                self.commit(r, v, i, j)
+            else:
+                self._unassigned(r)
+        elif not self.policy.dispatch(self, np.array([r], np.int64))[0]:
             self._unassigned(r)
         self._settle_released()
 
@@ -298,9 +316,9 @@ class Engine:
         f = self.f
         ti = int(f.type_idx[v])
         start = int(f.pos_node[v])
-        node, t, m_tot, m_occ, m_pax = drive(
-            self.kernel_tables[ti], self.edges, self.accounts,
-            Move(start, int(f.pos_time[v]), target, until, int(f.load[v]), ti))
+        node, t, m_tot, m_occ, m_pax = _drive(  # drive(), on the packs made once
+            self._entry[0][ti], self._edges_plain, self._accounts_plain,
+            tuple(Move(start, int(f.pos_time[v]), target, until, int(f.load[v]), ti)))
         if node != start:
             if self.record_legs:
                 self.legs.append((start, node, ti))
@@ -389,9 +407,7 @@ class Engine:
         f.pos_time[v] = b + int(f.sched_dwell[v, 0])
         f.last_active_s[v] = f.pos_time[v]
         m = int(f.sched_len[v])
-        for arr in (f.sched_node, f.sched_early, f.sched_late, f.sched_delta, f.sched_dwell,
-                    f.sched_req):
-            arr[v, : m - 1] = arr[v, 1:m]
+        pop_stop(self._stop_rows, v, m)
         f.sched_len[v] = m - 1
 
     def _after_stop(self, v: int) -> None:
@@ -428,6 +444,8 @@ class Engine:
         """Count the available vehicles of ``tv`` whose schedules have no room for a
         pickup and a drop-off (``service.max_stops``), once per request offered."""
         f = self.f
+        if not count_full(tv, f.available, f.sched_len, f.max_stops - 2):
+            return
         full = tv[f.available[tv] & (f.sched_len[tv] > f.max_stops - 2)]
         if full.size:
             self.max_stops_skips += int(full.size) * n_requests
@@ -445,14 +463,7 @@ class Engine:
         """The request as the kernels see it: windows at the served nodes (boundary nodes
         for external zones, shifted by the offsets) and dwell incl. out-and-back drives
         (:func:`kl_mobility.service.at_boundary`)."""
-        req = self.req
-        pax = int(req.passengers[r])
-        early, late_pick, late_drop, dwell_pick, dwell_drop = at_boundary(
-            int(req.early[ti, r]), int(req.late_pick[ti, r]), int(req.late_drop[ti, r]),
-            dwell_s(self.service, pax), int(req.off_o[r]), int(req.off_d[r]))
-        return {"origin": int(req.o[ti, r]), "dest": int(req.d[ti, r]), "early": early,
-                "late_pick": late_pick, "late_drop": late_drop, "passengers": pax,
-                "dwell_pick": dwell_pick, "dwell_drop": dwell_drop}
+        return Request(*self._entry[5][ti][r])._asdict()
 
     def _positions(self) -> Fleet:
         """The fleet's positions, loads and seats as the insertion kernels take them."""
@@ -465,18 +476,20 @@ class Engine:
                          f.sched_dwell)
 
     def best_insertion(self, req: int) -> tuple[int, int, int, int]:
+        """:func:`~kl_mobility.kernels.insertion.best_insertion_at` over each type, on the
+        packs of :func:`~kl_mobility.sim.setup.kernel_entry`."""
         best = (int(INFEASIBLE), -1, -1, -1)
-        fleet, sched = self._positions(), self._schedules()
-        for ti, tables in enumerate(self.kernel_tables):
-            if (self.req.o[ti, req] < 0 or self.type_vehicles[ti].size == 0
-                    or not self._taking_requests(ti)):
+        tables, fleet, cursor, sched, rules, reqs = self._entry
+        t = np.int64(self.now)
+        o = self.req.o
+        for ti, tv in enumerate(self.type_vehicles):
+            if o[ti, req] < 0 or tv.size == 0 or not self._taking_requests(ti):
                 continue
-            self._count_full(self.type_vehicles[ti], 1)
-            res = best_insertion_at(self.now, tables, self.type_vehicles[ti], fleet, sched,
-                                    Request(**self._req_args(ti, req)), rules=self.rules,
-                                    cursor=self.cursor)
-            if res[0] < best[0]:
-                best = res
+            self._count_full(tv, 1)
+            c, v, i, j = _best_insertion_at(t, tables[ti], tv, fleet, cursor, sched,
+                                            reqs[ti][req], rules)
+            if c < best[0]:
+                best = (int(c), int(v), int(i), int(j))
         return best
 
     def cost_matrix(self, reqs: np.ndarray):
@@ -543,23 +556,13 @@ class Engine:
             self._drive(v, int(f.target[v]), now)
         f.pos_time[v] = max(int(f.pos_time[v]), now)
         f.idle_target[v] = -1
-        a = self._req_args(ti, req)
+        o, d, early, late_pick, late_drop, pax, dwell_pick, dwell_drop = (
+            self._entry[5][ti][req][:8])
         m = int(f.sched_len[v])
         if m + 2 > f.max_stops or not (0 <= i <= j <= m):
             raise ValueError(f"cannot insert at ({i}, {j}) into a schedule of {m} stops")
-        pax = a["passengers"]
-        for arr, pv, dv in ((f.sched_node, a["origin"], a["dest"]),
-                            (f.sched_early, a["early"], 0),
-                            (f.sched_late, a["late_pick"], a["late_drop"]),
-                            (f.sched_delta, pax, -pax),
-                            (f.sched_dwell, a["dwell_pick"], a["dwell_drop"]),
-                            (f.sched_req, req, req)):
-            row = arr[v]
-            old = row[:m].copy()
-            row[i] = pv
-            row[i + 1: j + 1] = old[i:j]
-            row[j + 1] = dv
-            row[j + 2: m + 2] = old[j:m]
+        insert_stops(self._stop_rows, v, m, i, j, (o, early, late_pick, pax, dwell_pick, req),
+                     (d, 0, late_drop, -pax, dwell_drop, req))
         f.sched_len[v] = m + 2
         self.released.discard(req)
         self.req.vehicle[req] = v

@@ -14,12 +14,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kl_mobility.kernels.insertion import Fleet, Request, Schedules, _fused_rules, _tables
 from kl_mobility.service import (
     DEFAULT_EXTERNAL_SPEED_KMH,
     TIME_COLUMNS,
     ServiceConfig,
+    at_boundary,
     depot_nodes,
     dropoff_deadline,
+    dwell_s,
     external_offsets,
     in_service_hours,
     optional_times,
@@ -34,7 +37,7 @@ from kl_mobility.sim.state import ST_OPEN, FleetState, RequestState
 from kl_mobility.sim.travel import TypeTables, nearest_stop, virtual_stops
 
 __all__ = ["DEFAULT_EXTERNAL_SPEED_KMH", "REQUIRED_COLUMNS", "TIME_COLUMNS", "depot_nodes",
-           "in_service_hours", "make_fleet", "make_requests", "past_midnight",
+           "in_service_hours", "kernel_entry", "make_fleet", "make_requests", "past_midnight",
            "wrap_past_midnight"]
 
 REQUIRED_COLUMNS = ("request_id", "request_time_s", "origin_node", "dest_node", "passengers")
@@ -193,3 +196,30 @@ def fleet_arrays(fleet: Sequence[VehicleTypeConfig]) -> dict[str, Any]:
         "battery": np.array([vt.battery_kwh if vt.drivetrain == "electric" else 0.0
                              for vt in fleet]),
     }
+
+
+def kernel_entry(tables: Sequence[Any], f: FleetState, cursor: Any, rules: Any,
+                 req: RequestState, service: ServiceConfig) -> tuple[Any, ...]:
+    """What the engine hands the insertion kernel on every offered request, packed once:
+    ``(tables per type, fleet, cursor, schedules, rules, requests per type)``. The fleet's
+    arrays are updated in place, never replaced, so the packs stay valid for the whole run.
+    Packs are plain tuples, exactly as
+    :func:`~kl_mobility.kernels.insertion.best_insertion_at` passes them
+    (:mod:`kl_mobility.kernels._pack`, rule 7); ``tables`` are the types'
+    :class:`~kl_mobility.kernels.insertion.Tables`. Each request is one plain
+    :class:`~kl_mobility.kernels.insertion.Request` per type, as the kernels see it:
+    windows at the served nodes and dwell with the out-and-back drive of an outer district
+    (:func:`kl_mobility.service.at_boundary`), all Python ints."""
+    sched = Schedules(f.sched_len, f.sched_node, f.sched_early, f.sched_late, f.sched_delta,
+                      f.sched_dwell)
+    early, late_pick, late_drop, dwell_pick, dwell_drop = at_boundary(
+        req.early, req.late_pick, req.late_drop, dwell_s(service, req.passengers),
+        req.off_o, req.off_d)
+    cols = [np.broadcast_to(c, req.o.shape) for c in (
+        req.o, req.d, early, late_pick, late_drop, req.passengers, dwell_pick, dwell_drop)]
+    reqs = [[tuple(Request(*vals)) for vals in zip(*(c[ti].tolist() for c in cols),
+                                                   strict=True)]
+            for ti in range(req.o.shape[0])]
+    return ([tuple(_tables(tb)) for tb in tables],
+            tuple(Fleet(f.pos_node, f.pos_time, f.load, f.capacity, f.target, f.available)),
+            tuple(cursor), tuple(sched), tuple(_fused_rules(rules, sched)), reqs)

@@ -15,6 +15,7 @@ import pandas as pd
 from kl_mobility.dispatch.config import DispatchConfig
 from kl_mobility.dispatch.registry import policy_factory
 from kl_mobility.progress import ProgressCallback
+from kl_mobility.pt.feeder import connection_columns
 from kl_mobility.results.records import SimulationResult
 from kl_mobility.results.schema import (
     EDGES_COLUMNS,
@@ -238,6 +239,7 @@ def _tabulate(eng: Engine, requests: pd.DataFrame, network: Any,
         "origin_offset_s": req.off_o.astype(np.int32),
         "dest_offset_s": req.off_d.astype(np.int32),
         "km_external": np.where(served, 2.0 * (req.off_o_m + req.off_d_m) / 1000.0, 0.0),
+        **connection_columns(requests, served, pickup, dropoff, d_drop),
     })[column_names(TRIPS_COLUMNS)]
     tcfg = [fleet[t] for t in f.type_idx]
     hours = np.array([vt.hours(service) for vt in tcfg], np.int64).reshape(-1, 2)
