@@ -111,6 +111,8 @@ def test_tiny_day_connections_and_kpis_by_hand(grid):
     assert k["feeder_transfer_wait_mean_s"] == (295 + 180) / 2 == 237.5
     # p95 of {180, 295} with linear interpolation: 180 + 0.95 x 115 = 289.25
     assert k["feeder_transfer_wait_p95_s"] == pytest.approx(289.25)
+    assert (k["feeder_first_transfer_wait_mean_s"], k["feeder_last_transfer_wait_mean_s"]) == (
+        295, 180)
     # 2 persons served; 1 van x (10200 - 3000) s = 2 vehicle-hours -> 1.0 per hour
     assert k["feeder_riders"] == 2 and k["feeder_riders_per_vehicle_hour"] == 1.0
     assert k["feeder_pt_riders_gained"] == 1  # A only (B was gained but not served)
@@ -186,3 +188,54 @@ def test_rail_calls_are_arrivals_and_departures_of_trains_in_the_area(grid):
         ["first", "A", "R", 3660], ["last", "B", "R", 4000], ["first", "B", "R", 4060]]
     later = rail_calls(_feed(net), net, FeederConfig(rail_start_s=3700))
     assert later["pt_time_s"].tolist() == [4000, 4060]
+
+
+def test_hub_connections_on_the_tiny_feed():
+    """Tiny feed (tests/data/gtfs/tiny): R1 A-B-C t1 08:00-08:10, t2 08:20-08:30.
+    First mile: ready at A at 08:01 for a point at C -> t2 departing 08:20 (30000 s).
+    Last mile: leaving a point at A at 07:55 for the hub C -> t1 arriving 08:10 (29400 s).
+    Ready at A at 23:00: no journey."""
+    from pathlib import Path
+
+    from kl_mobility.pt.config import PtConfig
+    from kl_mobility.pt.feeder import hub_connections
+    from kl_mobility.pt.gtfs import read_gtfs
+    from kl_mobility.pt.router import timetable_from_feed
+    from kl_mobility.pt.supply import PtSupply
+
+    tiny = Path(__file__).parents[1] / "data" / "gtfs" / "tiny"
+    feed = read_gtfs(tiny)
+    supply = PtSupply(feed, timetable_from_feed(feed, PtConfig()), tiny)
+    idx = {s: k for k, s in enumerate(feed.stop_id)}
+    a, c = idx["A"], idx["C"]
+    t, trip, ok = hub_connections(supply, "first", np.array([a, a]),
+                                  np.array([8 * 3600 + 60, 23 * 3600]),
+                                  feed.stop_lat[[c, c]], feed.stop_lon[[c, c]])
+    assert t.tolist() == [30000, -1] and trip.tolist() == ["t2", ""]
+    assert ok.tolist() == [True, False]
+    t, trip, ok = hub_connections(supply, "last", np.array([c]), np.array([7 * 3600 + 3300]),
+                                  feed.stop_lat[[a]], feed.stop_lon[[a]])
+    assert t.tolist() == [29400] and trip.tolist() == ["t1"] and ok.all()
+
+
+def test_report_feeder_table_lists_only_scenarios_with_feeders():
+    """One column per scenario with feeder requests; transfer waits shown in minutes
+    (725.4 s / 60 = 12.1 min)."""
+    from kl_mobility.report.content import FEEDER_COLS, Tables, feeder_table
+    from kl_mobility.report.i18n import texts
+
+    rows = [("shuttle", k, 0.0) for _, k, _ in FEEDER_COLS] + [("baseline", "feeder_requests",
+                                                                0.0)]
+    summary = pd.DataFrame(rows, columns=["scenario", "kpi", "mean"])
+    summary.loc[summary["kpi"] == "feeder_requests", "mean"] = [63.0, 0.0]
+    summary.loc[summary["kpi"] == "feeder_transfer_wait_mean_s", "mean"] = 725.4
+    summary["ci95_low"] = summary["ci95_high"] = np.nan
+    paired = pd.DataFrame(columns=["scenario", "kpi", "delta_mean"])
+    t = texts("en")
+    table = feeder_table(Tables(summary, paired, "en"), ["baseline", "shuttle"], t, "en")
+    assert table is not None and table["head"] == ["", "shuttle"]
+    assert len(table["rows"]) == len(FEEDER_COLS)
+    wait = next(r for r in table["rows"] if r["label"].startswith(t["k_feeder_wait_mean"]))
+    assert "12.1" in str(wait["cells"][0])
+    assert feeder_table(Tables(summary[summary["scenario"] == "baseline"], paired, "en"),
+                        ["baseline"], t, "en") is None
