@@ -23,8 +23,9 @@ of the simulated day, fractions allowed; node ids 0..n-1):
     ``dest_node``, ``passengers``; optional windows ``earliest_pickup_s``,
     ``latest_pickup_s``, ``latest_dropoff_s`` (empty: the rule), ``booking_time_s``
     (pre-booked), outer-district offsets ``origin_offset_s``/``_m``,
-    ``dest_offset_s``/``_m``, ``alt_mode``, ``origin_lat``/``_lon``, ``dest_lat``/``_lon``
-    (carried into the trips table).
+    ``dest_offset_s``/``_m``, ``alt_mode``, ``origin_lat``/``_lon``, ``dest_lat``/``_lon``,
+    a feeder ride's connection ``feeder``, ``pt_stop_id``, ``pt_trip_id``, ``pt_time_s``,
+    ``pt_gained`` (carried into the trips table; its windows are the ones given above).
 ``fleet.csv``
     ``vehicle_id``, ``start_node``, ``capacity``, ``type`` (a ``[types.*]`` name or any
     label), optional shift ``shift_start_s``, ``shift_end_s`` (empty: the service hours).
@@ -101,7 +102,9 @@ REQUEST_REQUIRED = ("request_id", "request_time_s", "origin_node", "dest_node", 
 REQUEST_OPTIONAL = ("earliest_pickup_s", "latest_pickup_s", "latest_dropoff_s",
                     "booking_time_s", "origin_offset_s", "dest_offset_s", "origin_offset_m",
                     "dest_offset_m", "alt_mode", "origin_lat", "origin_lon", "dest_lat",
-                    "dest_lon")
+                    "dest_lon", "feeder", "pt_stop_id", "pt_trip_id", "pt_time_s", "pt_gained")
+_TEXT = ("feeder", "pt_stop_id", "pt_trip_id")
+"""Text columns of requests.csv (read as text: stop and trip ids may look like numbers)."""
 _ROUND_UP = ("request_time_s", "earliest_pickup_s", "shift_start_s")
 _ROUND_DOWN = ("latest_pickup_s", "latest_dropoff_s", "booking_time_s", "shift_end_s")
 FLEET_REQUIRED = ("vehicle_id", "start_node", "capacity", "type")
@@ -138,11 +141,11 @@ class Instance:
                          forecast=self.forecast)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, text: tuple[str, ...] = ()) -> pd.DataFrame:
     if not path.is_file():
         raise InstanceError(f"{path}: file not found")
     try:
-        return pd.read_csv(path, keep_default_na=True)
+        return pd.read_csv(path, keep_default_na=True, dtype=dict.fromkeys(text, str))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InstanceError(f"{path}: not a readable CSV table: "
                             f"{str(exc).splitlines()[0]}") from None
@@ -308,15 +311,26 @@ def _fleet(fleet: pd.DataFrame, types: dict[str, Any], path: Path, toml: Path,
 
 def _requests(folder: Path, n_nodes: int, notes: list[str]) -> pd.DataFrame:
     path = folder / "requests.csv"
-    raw = _read_csv(path)
+    raw = _read_csv(path, _TEXT)
     _need(raw, REQUEST_REQUIRED, path)
     extra = [c for c in raw.columns if c not in REQUEST_REQUIRED + REQUEST_OPTIONAL]
     if extra:
         raise InstanceError(f"{path}: unknown column(s) {', '.join(map(str, extra))}; valid "
                             f"columns: {', '.join(REQUEST_REQUIRED + REQUEST_OPTIONAL)}")
     times = ("request_time_s", "earliest_pickup_s", "latest_pickup_s", "latest_dropoff_s",
-             "booking_time_s", "origin_offset_s", "dest_offset_s")
+             "booking_time_s", "origin_offset_s", "dest_offset_s", "pt_time_s")
     req = _round_times(raw, path, times, notes)
+    for col in _TEXT:
+        if col in req:
+            req[col] = req[col].fillna("").astype(str).str.strip().astype(object)
+    if "pt_gained" in req:
+        g = req["pt_gained"].astype(str).str.strip().str.lower()
+        bad = ~g.isin(("true", "false", "1", "0", "nan", ""))
+        if bad.any():
+            k = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InstanceError(f"{path}: line {k + 2}: pt_gained "
+                                f"{raw['pt_gained'].iloc[k]!r} is not true or false")
+        req["pt_gained"] = g.isin(("true", "1")).to_numpy()
     for col in ("request_id", "origin_node", "dest_node", "passengers"):
         v = _numbers(raw, col, path, optional=False)
         if (v != np.round(v)).any():
