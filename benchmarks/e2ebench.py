@@ -4,7 +4,7 @@
 - ``run``: ``kl-mobility run scenarios/klima-plus-2030.toml --seed 1 --quiet`` (imports,
   network from its cache, the demand rounds, every output written);
 - ``size``: ``kl-mobility size scenarios/klima-plus-2030.toml --target share_served>=0.95
-  --vehicle-type van --seed 1 --max-count 200 --points 8 --quiet`` (10 fleet sizes).
+  --vehicle-type van --seed 1 --max-count 200 --points 7 --quiet`` (10 fleet sizes: 50, 100 and 200 from the search, 7 spread).
 
 The reference is the revision ``REF`` of this repository (default: :data:`REFERENCE`, the
 code before the command start, the engine's packed kernel calls and the shared fleet-size
@@ -50,7 +50,7 @@ def _command(kind: str, out: Path) -> list[str]:
         return [*_MAIN, "run", SCENARIO, "--seed", "1", "--out", str(out),
                 "--quiet"]
     return [*_MAIN, "size", SCENARIO, "--target", "share_served>=0.95",
-            "--vehicle-type", "van", "--seed", "1", "--max-count", "200", "--points", "8",
+            "--vehicle-type", "van", "--seed", "1", "--max-count", "200", "--points", "7",
             "--csv", str(out / "curve.csv"), "--quiet"]
 
 
