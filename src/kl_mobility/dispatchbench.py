@@ -37,6 +37,7 @@ reason in ``hindsight_note``.
 from __future__ import annotations
 
 import csv
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,7 +48,8 @@ from kl_mobility.instance.folder import Instance, instance_of_day, read_instance
 
 __all__ = ["COLUMNS", "HINDSIGHT_COLUMNS", "BenchInstance", "bench_dispatch",
            "hindsight_gap", "load_bench_instance", "resolve_instance",
-           "round_trip_differences", "rows_to_csv", "scenario_day", "scenario_instance"]
+           "round_trip_differences", "rows_to_csv", "scenario_day", "scenario_instance",
+           "warm_up"]
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("instance", "instance folder or scenario name"),
@@ -182,7 +184,7 @@ def load_bench_instance(spec: str | Path, seed: int, progress: Any = None) -> Be
         inst, oracle = scenario_instance(path, seed, progress)
         label = inst.name
     else:
-        inst, oracle = read_instance(path)
+        inst, oracle = read_instance(path, progress=progress)
         label = path.name
     own = any(vt.stop_based or vt.max_wait_s is not None or vt.detour_factor is not None
               or vt.detour_const_s is not None for vt in inst.fleet)
@@ -330,6 +332,29 @@ def hindsight_gap(bi: BenchInstance, policy: str, options: dict[str, Any], seed:
             "hindsight_gap_pct": gap, "hindsight_note": note}
 
 
+def warm_up(policy: str, options: dict[str, Any]) -> None:
+    """Simulate ``policy`` once on a 3 x 3 grid with six requests, untimed, so that the
+    first timed row does not include compiling (or loading) its numba kernels."""
+    import numpy as np
+    import pandas as pd
+
+    from kl_mobility.dispatch import DispatchConfig
+    from kl_mobility.network import build_oracle, grid_network
+    from kl_mobility.service import ServiceConfig
+    from kl_mobility.sim import SimInputs, VehicleTypeConfig, simulate
+
+    net = grid_network(3, 3, 200.0, 36.0)
+    req = pd.DataFrame({"request_id": np.arange(6, dtype=np.int64),
+                        "request_time_s": np.arange(6, dtype=np.int64) * 60 + 3600,
+                        "origin_node": np.array([0, 2, 6, 8, 1, 3], np.int32),
+                        "dest_node": np.array([8, 6, 2, 0, 7, 5], np.int32),
+                        "passengers": np.ones(6, np.int16)})
+    simulate(SimInputs(net, build_oracle(net, use_cache=False), req,
+                       ServiceConfig(start_s=3600, end_s=3 * 3600),
+                       (VehicleTypeConfig("van", 2, 4),),
+                       DispatchConfig(policy=policy, options=dict(options)), seed=0))
+
+
 def bench_dispatch(instances: Sequence[BenchInstance], policies: Sequence[str], *,
                    seed: int = 1, options: dict[str, dict[str, Any]] | None = None,
                    on_row: Callable[[dict[str, Any]], None] | None = None,
@@ -339,6 +364,13 @@ def bench_dispatch(instances: Sequence[BenchInstance], policies: Sequence[str], 
     ``window`` (a :class:`~kl_mobility.planning.options.HindsightWindow`) adds the
     :data:`HINDSIGHT_COLUMNS`."""
     rows = []
+    for policy in policies:
+        try:
+            warm_up(policy, (options or {}).get(policy, {}))
+        except Exception as exc:  # noqa: BLE001 - the timed run reports what a policy raises
+            logging.getLogger(__name__).warning(
+                "the warm-up of policy %s raised %s: %s; its first CPU time may include "
+                "compiling its kernels", policy, type(exc).__name__, exc)
     for bi in instances:
         for policy in policies:
             opts = (options or {}).get(policy, {})

@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FORECAST_SEED_TAG", "REJECTS_KEY", "SettledDemand", "SharedDay", "demand_feedback",
            "forecast_seed", "measured_local_level", "rebalancing_forecast",
-           "scenario_requests", "service_area", "settle_demand"]
+           "feeder_link", "scenario_requests", "service_area", "settle_demand",
+           "with_feeder_day"]
 
 FORECAST_SEED_TAG = 0x666F7265  # "fore"
 """Mixed with the run's seed into the forecast's own seed (:func:`forecast_seed`)."""
@@ -136,7 +137,28 @@ def _scenario_demand(ctx: RunContext, *, seed: int, service_level: Any,
         service_hours=(scenario.service.start_s, scenario.service.end_s),
         service_area=area, cache_dir=ctx.cache_dir, progress=ctx.progress,
         transit=ctx.transit, same_day=same_day,
+        feeder=feeder_link(ctx) if has_service and ctx.transit is not None else None,
     )
+
+
+def feeder_link(ctx: RunContext) -> Any:
+    """How the scenario's intermodal trips become feeder requests
+    (:class:`~kl_mobility.demand.intermodal.FeederLink`): the legs through
+    :func:`kl_mobility.demand.feeder.feeder_requests` with the scenario's service rules
+    and ``[feeder]`` transfer buffer and egress time."""
+    import functools
+
+    from kl_mobility.demand.feeder import feeder_requests
+    from kl_mobility.demand.intermodal import FeederLink
+
+    sc = ctx.scenario
+
+    def build(legs: pd.DataFrame, first_id: int, *, network: Any, oracle: Any) -> pd.DataFrame:
+        return feeder_requests(network, oracle, legs, service=sc.service, feeder=sc.feeder,
+                               first_id=first_id)
+
+    return FeederLink(functools.partial(build, network=ctx.network, oracle=ctx.oracle),
+                      int(sc.feeder.transfer_buffer_s))
 
 
 def forecast_seed(seed: int) -> int:
@@ -329,20 +351,22 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
         it = len(rounds.rounds)
         report(ctx.progress, "demand rounds", it, rounds.max_rounds)
         forecast = None if fc_demand is None else _forecast_table(fc_demand)
+        generated = requests
+        requests, summary = _add_feeder_day(ctx, requests, summary, day, seed)
         result = simulate(SimInputs(net, ctx.oracle, requests, scenario.service, scenario.fleet,
                                     scenario.dispatch, seed=seed, stops=stops or None,
                                     external_speed_kmh=cfg.external_speed_kmh,
                                     forecast=forecast),
                           progress=ctx.progress, cache_dir=ctx.cache_dir)
         level = expected.with_kpis(result.kpis)  # nothing measured: as expected
-        level = measured_local_level(level, requests, result.trips, cfg)
+        level = measured_local_level(level, generated, result.trips, cfg)
         response = response_fc = None
         if demand is not None:
             response = _scenario_demand(ctx, seed=seed, service_level=level, same_day=demand,
                                         **gen)
-            row = rounds.record(len(requests), len(response.requests), level, expected)
+            row = rounds.record(len(generated), len(response.requests), level, expected)
         else:  # the requests do not depend on the service: agreement by definition
-            row = rounds.record(len(requests), len(requests), level, level)
+            row = rounds.record(len(generated), len(generated), level, level)
         row.update({"forecast_requests": None if forecast is None else len(forecast),
                     "share_served": result.kpis.get("share_served"),
                     "wait_mean_s": result.kpis.get("wait_mean_s"),
@@ -361,6 +385,37 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
     return SettledDemand(requests=requests, summary=summary, service_level=level,
                          forecast=forecast, result=result, rounds=rounds, feedback=feedback,
                          calibration=calibration, scenario=scenario, demand=day)
+
+
+def _add_feeder_day(ctx: RunContext, requests: pd.DataFrame, summary: dict[str, Any],
+                    demand: Demand | None, seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`with_feeder_day`, its summary under the demand summary's ``feeder``."""
+    out, feeder = with_feeder_day(ctx, requests, demand, seed=seed)
+    return out, summary if feeder is None else {**summary, "feeder": feeder}
+
+
+def with_feeder_day(ctx: RunContext, requests: pd.DataFrame, demand: Demand | None, *,
+                    seed: int) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """``requests`` with the day's feeder requests of rail passengers appended
+    (:func:`kl_mobility.demand.feeder.rail_feeder_legs`: ``[feeder]``
+    ``rail_arrivals_per_train`` / ``rail_departures_per_train``, the trains of the
+    scenario's feed) and a summary of their choices; ``requests`` and ``None`` when the
+    scenario has no such demand, no timetable or no generated ``demand`` (a requests file
+    or another run's requests carry their own feeder rows). The feeder requests are
+    simulated with the day's requests; the demand rounds compare the generated requests
+    only (the feeder passengers answer the service through ``demand.service_level``)."""
+    fcfg = ctx.scenario.feeder
+    if not fcfg.rail_demand or demand is None or ctx.transit is None:
+        return requests, None
+    from kl_mobility.demand.feeder import feeder_requests, rail_calls, rail_feeder_legs
+
+    calls = rail_calls(ctx.transit.feed, ctx.network, fcfg)
+    legs, summary = rail_feeder_legs(calls, demand, ctx.network, fcfg, seed=seed)
+    first_id = int(requests["request_id"].max()) + 1 if len(requests) else 0
+    extra = feeder_requests(ctx.network, ctx.oracle, legs, service=ctx.scenario.service,
+                            feeder=fcfg, first_id=first_id)
+    summary["requests"] = len(extra)
+    return pd.concat([requests, extra], ignore_index=True), summary
 
 
 def measured_local_level(level: ServiceLevel, requests: pd.DataFrame, trips: pd.DataFrame,

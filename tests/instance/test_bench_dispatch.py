@@ -224,3 +224,52 @@ def test_round_trip_differences_finds_a_changed_folder(folder, tmp_path):
     (moved / "fleet.csv").write_text("\n".join([fleet[0], ",".join(cells), *fleet[2:]]) + "\n")
     diffs = round_trip_differences(moved, day, 1)
     assert any(d.startswith("vehicles: ") for d in diffs)
+
+
+def test_days_on_one_network_share_its_cached_tables(folder, tmp_path):
+    """Two folders of other names on the same network get the same network name and
+    content key, so the travel-time tables cached under ``{name}-{key}`` are built once."""
+    import shutil
+
+    from kl_mobility.instance import read_instance
+    from kl_mobility.network.oracle import _table_paths
+
+    path, _ = folder
+    other = tmp_path / "other-day"
+    shutil.copytree(path, other)
+    toml = other / "instance.toml"
+    toml.write_text(toml.read_text().replace('name = "grid-day"', 'name = "other-day"'))
+    a, _ = read_instance(path)
+    b, _ = read_instance(other)
+    assert (a.name, b.name) == ("grid-day", "other-day")
+    assert _table_paths(tmp_path, a.network) == _table_paths(tmp_path, b.network)
+
+
+def test_feeder_columns_are_read_and_checked(folder, tmp_path):
+    """Feeder columns of requests.csv come back typed (empty text -> "", pt_gained
+    true/false, pt_time_s whole seconds); a feeder kind that is not '', first or last is one
+    error naming the file and line."""
+    import shutil
+
+    import pandas as pd
+
+    from kl_mobility.instance import InstanceError, read_instance
+
+    path, _ = folder
+    day = tmp_path / "feeder-day"
+    shutil.copytree(path, day)
+    df = pd.read_csv(day / "requests.csv")
+    df["feeder"] = ["first" if k == 0 else "" for k in range(len(df))]
+    df["pt_stop_id"] = ["S1" if k == 0 else "" for k in range(len(df))]
+    df["pt_time_s"] = [df["request_time_s"][0] + 900 if k == 0 else None for k in range(len(df))]
+    df["pt_gained"] = [k == 0 for k in range(len(df))]
+    df.to_csv(day / "requests.csv", index=False)
+    inst, _ = read_instance(day)
+    r = inst.requests
+    assert r["feeder"].tolist()[:2] == ["first", ""] and r["pt_stop_id"].tolist()[:2] == ["S1", ""]
+    assert r["pt_gained"].tolist()[:2] == [True, False] and r["pt_gained"].dtype == bool
+    assert r["pt_time_s"].iloc[0] == df["request_time_s"][0] + 900 and pd.isna(r["pt_time_s"].iloc[1])
+    df.loc[3, "feeder"] = "firts"
+    df.to_csv(day / "requests.csv", index=False)
+    with pytest.raises(InstanceError, match=r"requests.csv: line 5: feeder 'firts' is not one of"):
+        read_instance(day)

@@ -111,6 +111,8 @@ def test_tiny_day_connections_and_kpis_by_hand(grid):
     assert k["feeder_transfer_wait_mean_s"] == (295 + 180) / 2 == 237.5
     # p95 of {180, 295} with linear interpolation: 180 + 0.95 x 115 = 289.25
     assert k["feeder_transfer_wait_p95_s"] == pytest.approx(289.25)
+    assert (k["feeder_first_transfer_wait_mean_s"], k["feeder_last_transfer_wait_mean_s"]) == (
+        295, 180)
     # 2 persons served; 1 van x (10200 - 3000) s = 2 vehicle-hours -> 1.0 per hour
     assert k["feeder_riders"] == 2 and k["feeder_riders_per_vehicle_hour"] == 1.0
     assert k["feeder_pt_riders_gained"] == 1  # A only (B was gained but not served)
@@ -153,3 +155,87 @@ def test_request_files_carry_the_feeder_columns(grid, tmp_path):
     csv.write_text("request_time_s,origin_node,dest_node,feeder\n10,0,8,first\n")
     with pytest.raises(RequestFileError, match="line 2: pt_time_s is missing for a feeder"):
         requests_from_file(csv, network=net)
+
+
+def _feed(net):
+    """Two trips on a 3 x 3 grid: rail trip R (route type 2) calls at stops A (node 0),
+    B (node 8) and C (far outside the network); bus trip X (type 3) at A and B."""
+    from kl_mobility.pt.gtfs import TransitFeed
+
+    lat = np.array([net.node_lat[0], net.node_lat[8], net.node_lat[0] + 1.0])
+    lon = np.array([net.node_lon[0], net.node_lon[8], net.node_lon[0]])
+    return TransitFeed(
+        source="hand-made", service_date="20260101",
+        stop_id=np.array(["A", "B", "C"], object), stop_name=np.array(["a", "b", "c"], object),
+        stop_lat=lat, stop_lon=lon, route_id=np.array(["r", "x"], object),
+        route_name=np.array(["RB", "101"], object), route_type=np.array([2, 3]),
+        trip_id=np.array(["R", "X"], object), trip_route=np.array([0, 1]),
+        st_ptr=np.array([0, 3, 5]), st_stop=np.array([0, 1, 2, 0, 1]),
+        st_arr_s=np.array([3600, 4000, 5000, 3600, 4000]),
+        st_dep_s=np.array([3660, 4060, 5000, 3600, 4000]),
+        st_dist_m=np.zeros(5))
+
+
+def test_rail_calls_are_arrivals_and_departures_of_trains_in_the_area(grid):
+    """R departs A at 3660 (its first stop: no arrival), arrives at B at 4000 and departs
+    at 4060; C is outside the network; X is a bus. With rail_start_s = 3700 the departure
+    from A drops out."""
+    from kl_mobility.demand.feeder import rail_calls
+
+    net, _ = grid
+    calls = rail_calls(_feed(net), net, FeederConfig(rail_start_s=0))
+    assert calls[["direction", "stop_id", "trip_id", "pt_time_s"]].values.tolist() == [
+        ["first", "A", "R", 3660], ["last", "B", "R", 4000], ["first", "B", "R", 4060]]
+    later = rail_calls(_feed(net), net, FeederConfig(rail_start_s=3700))
+    assert later["pt_time_s"].tolist() == [4000, 4060]
+
+
+def test_hub_connections_on_the_tiny_feed():
+    """Tiny feed (tests/data/gtfs/tiny): R1 A-B-C t1 08:00-08:10, t2 08:20-08:30.
+    First mile: ready at A at 08:01 for a point at C -> t2 departing 08:20 (30000 s).
+    Last mile: leaving a point at A at 07:55 for the hub C -> t1 arriving 08:10 (29400 s).
+    Ready at A at 23:00: no journey."""
+    from pathlib import Path
+
+    from kl_mobility.pt.config import PtConfig
+    from kl_mobility.pt.feeder import hub_connections
+    from kl_mobility.pt.gtfs import read_gtfs
+    from kl_mobility.pt.router import timetable_from_feed
+    from kl_mobility.pt.supply import PtSupply
+
+    tiny = Path(__file__).parents[1] / "data" / "gtfs" / "tiny"
+    feed = read_gtfs(tiny)
+    supply = PtSupply(feed, timetable_from_feed(feed, PtConfig()), tiny)
+    idx = {s: k for k, s in enumerate(feed.stop_id)}
+    a, c = idx["A"], idx["C"]
+    t, trip, ok = hub_connections(supply, "first", np.array([a, a]),
+                                  np.array([8 * 3600 + 60, 23 * 3600]),
+                                  feed.stop_lat[[c, c]], feed.stop_lon[[c, c]])
+    assert t.tolist() == [30000, -1] and trip.tolist() == ["t2", ""]
+    assert ok.tolist() == [True, False]
+    t, trip, ok = hub_connections(supply, "last", np.array([c]), np.array([7 * 3600 + 3300]),
+                                  feed.stop_lat[[a]], feed.stop_lon[[a]])
+    assert t.tolist() == [29400] and trip.tolist() == ["t1"] and ok.all()
+
+
+def test_report_feeder_table_lists_only_scenarios_with_feeders():
+    """One column per scenario with feeder requests; transfer waits shown in minutes
+    (725.4 s / 60 = 12.1 min)."""
+    from kl_mobility.report.content import FEEDER_COLS, Tables, feeder_table
+    from kl_mobility.report.i18n import texts
+
+    rows = [("shuttle", k, 0.0) for _, k, _ in FEEDER_COLS] + [("baseline", "feeder_requests",
+                                                                0.0)]
+    summary = pd.DataFrame(rows, columns=["scenario", "kpi", "mean"])
+    summary.loc[summary["kpi"] == "feeder_requests", "mean"] = [63.0, 0.0]
+    summary.loc[summary["kpi"] == "feeder_transfer_wait_mean_s", "mean"] = 725.4
+    summary["ci95_low"] = summary["ci95_high"] = np.nan
+    paired = pd.DataFrame(columns=["scenario", "kpi", "delta_mean"])
+    t = texts("en")
+    table = feeder_table(Tables(summary, paired, "en"), ["baseline", "shuttle"], t, "en")
+    assert table is not None and table["head"] == ["", "shuttle"]
+    assert len(table["rows"]) == len(FEEDER_COLS)
+    wait = next(r for r in table["rows"] if r["label"].startswith(t["k_feeder_wait_mean"]))
+    assert "12.1" in str(wait["cells"][0])
+    assert feeder_table(Tables(summary[summary["scenario"] == "baseline"], paired, "en"),
+                        ["baseline"], t, "en") is None

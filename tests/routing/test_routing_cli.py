@@ -33,6 +33,42 @@ def test_bench_routing_with_bks(tiny_darp, tmp_path, capsys):
     assert "0.00" in text and "mean gap 0.00 %" in text
 
 
+def test_bench_routing_given_bks_first_then_next_to_file(tiny_darp, tiny_pdptw, tmp_path,
+                                                        capsys):
+    """Both instances copied beside a bks.csv giving 10 for each; a --bks file gives 8 for
+    tiny_darp only. tiny_darp's plan has distance 8 (see the first test): gap (8 - 8) / 8
+    = 0.00 % from the given file. tiny_pdptw takes 10 from the file beside it; its row
+    shows that value. The CSV has a CPU-time column."""
+    import shutil
+
+    d = tmp_path / "set"
+    d.mkdir()
+    for f in (tiny_darp, tiny_pdptw):
+        shutil.copy(f, d / f.name)
+    (d / "bks.csv").write_text("instance,value\ntiny_darp,10.0\ntiny_pdptw,10.0\n")
+    given = tmp_path / "given.csv"
+    given.write_text("instance,value\ntiny_darp,8.0\n")
+    out = tmp_path / "t.csv"
+    assert main(["bench", "routing", str(d), "--time-limit", "1", "--bks", str(given),
+                 "--csv", str(out)]) == 0
+    rows = {r["instance"]: r for r in csv.DictReader(out.open())}
+    assert float(rows["tiny_darp"]["bks_objective"]) == 8.0
+    assert float(rows["tiny_darp"]["gap_pct"]) == 0.0
+    assert float(rows["tiny_pdptw"]["bks_objective"]) == 10.0
+    assert float(rows["tiny_darp"]["cpu_s"]) >= 0.0
+    capsys.readouterr()
+
+
+def test_bench_routing_conflicting_bks_files_is_one_line_error(tiny_darp, tmp_path, capsys):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("instance,value\ntiny_darp,8.0\n")
+    b.write_text("instance,value\ntiny_darp,9.0\n")
+    assert main(["bench", "routing", str(tiny_darp), "--time-limit", "1", "--bks", str(a),
+                 "--bks", str(b)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "b.csv: best-known value of tiny_darp" in err[0]
+
+
 def test_bench_missing_path_is_one_line_error(tmp_path, capsys):
     assert main(["bench", "routing", str(tmp_path / "nope.txt")]) == 2
     assert "nope.txt: no such instance file" in capsys.readouterr().err

@@ -90,7 +90,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     _search_args(p, 30.0)
     p.add_argument("--csv", metavar="FILE", help="also write the table as CSV (after every "
                    "instance)")
-    p.add_argument("--bks", metavar="FILE", help="best-known values (bks.csv layout)")
+    p.add_argument("--bks", metavar="FILE", action="append",
+                   help="best-known values (bks.csv layout); may be given more than once. An "
+                   "instance found in these files takes its value from there, any other from "
+                   "the bks.csv next to its file")
     p.add_argument("--overwrite", action="store_true",
                    help="replace a --csv file that exists already (default: refuse)")
     p.set_defaults(func=_bench_routing)

@@ -17,7 +17,7 @@ import pandas as pd
 from kl_mobility.demand.schema import ALT_MODES, REQUEST_DTYPES, check_requests
 from kl_mobility.pt.feederconfig import FeederConfig
 
-__all__ = ["LEG_COLUMNS", "feeder_requests"]
+__all__ = ["LEG_COLUMNS", "RAIL_TAG", "feeder_requests", "is_rail", "rail_calls", "rail_feeder_legs"]
 
 LEG_COLUMNS: tuple[str, ...] = ("direction", "lat", "lon", "stop_lat", "stop_lon", "stop_id",
                                 "trip_id", "pt_time_s")
@@ -138,3 +138,187 @@ def feeder_requests(network: Any, oracle: Any, legs: pd.DataFrame, *, service: A
     }).astype(REQUEST_DTYPES)
     check_requests(df, network.n_nodes)
     return df
+
+
+# ---------------------------------------------------------------------- rail passengers
+RAIL_TAG = 0x7261696C  # "rail"
+"""Mixed with the run's seed into the rail passengers' own random stream."""
+
+
+def is_rail(route_type: np.ndarray) -> np.ndarray:
+    """bool: GTFS route types of trains (2 = rail; 100-199 = the extended railway types a
+    real feed such as VRN's uses)."""
+    rt = np.asarray(route_type, np.int64)
+    return (rt == 2) | ((rt >= 100) & (rt < 200))
+
+
+def rail_calls(feed: Any, network: Any, feeder: FeederConfig, *, max_snap_m: float = 500.0
+               ) -> pd.DataFrame:
+    """Every call of a train at a station in the network area on the feed's day: one row per
+    arrival (not at the trip's first stop) and per departure (not at its last stop) with
+    time in ``[feeder.rail_start_s, feeder.rail_end_s)``. Columns ``direction`` ("last" for
+    an arrival, "first" for a departure), ``stop`` (feed stop index), ``stop_id``,
+    ``stop_name``, ``stop_lat``, ``stop_lon``, ``trip_id``, ``pt_time_s``. A station lies in
+    the area when its nearest road node is at most ``max_snap_m`` away."""
+    from kl_mobility.network import nearest_nodes
+
+    trip_rail = is_rail(feed.route_type[feed.trip_route])
+    st_trip = feed.st_trip
+    rail = trip_rail[st_trip]
+    idx = np.arange(st_trip.shape[0])
+    first_call = np.zeros(st_trip.shape[0], bool)
+    last_call = np.zeros(st_trip.shape[0], bool)
+    if feed.n_trips:
+        first_call[feed.st_ptr[:-1]] = True
+        last_call[feed.st_ptr[1:] - 1] = True
+    _, dist = nearest_nodes(network, feed.stop_lat, feed.stop_lon) if feed.n_stops else (
+        None, np.zeros(0))
+    inside = np.asarray(dist) <= max_snap_m
+    ok = rail & inside[feed.st_stop]
+    rows = []
+    for kind, mask, times in (("last", ok & ~first_call, feed.st_arr_s),
+                              ("first", ok & ~last_call, feed.st_dep_s)):
+        k = idx[mask & (times >= feeder.rail_start_s) & (times < feeder.rail_end_s)]
+        s = feed.st_stop[k]
+        rows.append(pd.DataFrame({
+            "direction": kind, "stop": s.astype(np.int64), "stop_id": feed.stop_id[s],
+            "stop_name": feed.stop_name[s], "stop_lat": feed.stop_lat[s],
+            "stop_lon": feed.stop_lon[s], "trip_id": feed.trip_id[st_trip[k]],
+            "pt_time_s": times[k].astype(np.int64)}))
+    out = pd.concat(rows, ignore_index=True)
+    return out.sort_values(["pt_time_s", "direction", "stop", "trip_id"],
+                           kind="stable").reset_index(drop=True)
+
+
+def rail_feeder_legs(calls: pd.DataFrame, demand: Any, network: Any, feeder: FeederConfig, *,
+                     seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The feeder legs of the rail passengers of ``calls`` (:func:`rail_calls`) who choose
+    on-demand, and a summary of every passenger's choice.
+
+    Each arrival brings ``Poisson(feeder.rail_arrivals_per_train)`` passengers who alight
+    for a destination in the city (a point of the network's zones drawn by its attraction,
+    the demand model's activity end); each departure ``Poisson(rail_departures_per_train)``
+    who come from a point drawn by residents (the home end). The outer districts
+    (Ortsbezirke outside the network) are left out: they have their own stations or regional
+    buses, and stop-based feeders never reach them.
+
+    Their choice for the leg between station and point is the demand model's logit
+    (:mod:`kl_mobility.demand.modechoice`, the constants ``demand`` ran with) restricted to
+    walk, bus and on-demand: a rail passenger has no car or bike at the station (named
+    simplification). As in the demand model, the base mode (walk or bus, the request's
+    ``alt_mode``) is drawn from the model without on-demand and the passenger switches to
+    on-demand with its logit probability, where the service area (``demand``'s) takes the
+    leg in the hour of the leg; the bus is priced in the period of the leg. The on-demand
+    level is ``demand.service_level`` (so the passengers answer the measured service in
+    the demand rounds, with the same draws). No rider is gained for public transport
+    (``pt_gained`` False: they are on the train anyway)."""
+    from kl_mobility.demand.modechoice import _bus_slots, _ondemand_utility, bus_slot
+
+    day = demand.day
+    if day is None:
+        raise ValueError("rail feeder demand needs a generated demand (its zones and level of "
+                         "service)")
+    zones, los, cfg, asc = day.zones, day.los, day.config, day.asc
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), RAIL_TAG]))
+    rate = np.where(calls["direction"].to_numpy() == "last", feeder.rail_arrivals_per_train,
+                    feeder.rail_departures_per_train)
+    count = rng.poisson(rate)
+    pax = calls.loc[np.repeat(calls.index.to_numpy(), count)].reset_index(drop=True)
+    n = len(pax)
+    internal = np.arange(zones.point_ptr[zones.n_internal])
+    point_zone = np.repeat(np.arange(len(zones.name)), np.diff(zones.point_ptr))
+    last = pax["direction"].to_numpy() == "last"
+    pick = np.empty(n, np.int64)
+    for mask, w in ((last, zones.point_attr), (~last, zones.point_pop)):
+        ww = np.asarray(w, np.float64)[internal]
+        pick[mask] = rng.choice(internal, size=int(mask.sum()), p=ww / ww.sum())
+    u_base, u_od = rng.random(n), rng.random(n)
+    # the station's zone: the zone of the internal point nearest it
+    st_node, _ = _nodes(network, pax["stop_lat"].to_numpy(), pax["stop_lon"].to_numpy())
+    door_node = zones.point_node[pick].astype(np.int64)
+    pz = _nearest_point_zone(network, zones, internal, point_zone, st_node)
+    dz = point_zone[pick]
+    zs_o = np.where(last, pz, dz)
+    zs_d = np.where(last, dz, pz)
+    km = np.asarray(los.dist_m, np.float64)[zs_o, zs_d] / 1000.0
+    v_walk = asc["walk"] + cfg.beta_walk_per_min * km / cfg.walk_speed_kmh * 60.0
+    v_bus_all, bus_ok_all = _bus_slots(los, cfg, _factor_bus(los, cfg, asc),
+                                       asc["bus"] + cfg.beta_cost_per_eur * cfg.bus_fare_eur)
+    t_leg = np.where(last, pax["pt_time_s"].to_numpy() + feeder.egress_s,
+                     pax["pt_time_s"].to_numpy() - feeder.transfer_buffer_s)
+    slot = bus_slot(los, cfg, t_leg)
+    v_bus = v_bus_all[slot, zs_o, zs_d]
+    bus_ok = bus_ok_all[slot, zs_o, zs_d]
+    e_walk = np.ones(n)
+    e_bus = np.where(bus_ok, np.exp(np.minimum(v_bus - v_walk, 700.0)), 0.0)
+    p_bus = e_bus / (e_walk + e_bus)
+    base = np.where(u_base < p_bus, "bus", "walk").astype(object)
+    sl = demand.service_level
+    same = door_node == st_node
+    offered = np.zeros(n, bool)
+    if sl.available and n:
+        v_od = _ondemand_utility(los, cfg, asc, sl)[zs_o, zs_d]
+        area = day.service_area
+        x, y = np.asarray(network.node_x), np.asarray(network.node_y)
+        o_node = np.where(last, st_node, door_node)
+        d_node = np.where(last, door_node, st_node)
+        if area is None:
+            offered = np.ones(n, bool)
+        else:
+            offered = area.access(t_leg, x[o_node], y[o_node], x[d_node], y[d_node])[0]
+        offered &= ~same
+        e_od = np.where(offered, np.exp(np.minimum(v_od - v_walk, 700.0)), 0.0)
+        p_od = e_od / (e_walk + e_bus + e_od)
+    else:
+        p_od = np.zeros(n)
+    chose = u_od < p_od
+    lat = zones.point_lat[pick]
+    lon = zones.point_lon[pick]
+    legs = pd.DataFrame({
+        "direction": pax["direction"].to_numpy(object), "lat": lat, "lon": lon,
+        "stop_lat": pax["stop_lat"].to_numpy(), "stop_lon": pax["stop_lon"].to_numpy(),
+        "stop_id": pax["stop_id"].to_numpy(object), "trip_id": pax["trip_id"].to_numpy(object),
+        "pt_time_s": pax["pt_time_s"].to_numpy(np.int64), "alt_mode": base,
+        "pt_gained": False, "zone": zones.name[dz].astype(object)})[chose]
+    summary = {
+        "calls": {k: int((calls["direction"] == k).sum()) for k in ("last", "first")},
+        "passengers": {k: int((last if k == "last" else ~last).sum())
+                       for k in ("last", "first")},
+        "offered_ondemand": int(offered.sum()),
+        "chose": {m: int(((base == m) & ~chose).sum()) for m in ("walk", "bus")}
+        | {"ondemand": int(chose.sum())},
+        "expected_ondemand": float(p_od.sum()),
+    }
+    return legs.reset_index(drop=True), summary
+
+
+def _nodes(network: Any, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from kl_mobility.network import nearest_nodes
+
+    if lat.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0)
+    node, dist = nearest_nodes(network, lat, lon)
+    return np.asarray(node, np.int64), np.asarray(dist)
+
+
+def _nearest_point_zone(network: Any, zones: Any, internal: np.ndarray,
+                        point_zone: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """Zone of the internal zone point nearest each node (local metres)."""
+    from scipy.spatial import cKDTree
+
+    if nodes.size == 0:
+        return np.zeros(0, np.int64)
+    x, y = np.asarray(network.node_x), np.asarray(network.node_y)
+    pn = zones.point_node[internal].astype(np.int64)
+    tree = cKDTree(np.column_stack([x[pn], y[pn]]))
+    _, k = tree.query(np.column_stack([x[nodes], y[nodes]]))
+    return point_zone[internal[np.asarray(k)]]
+
+
+def _factor_bus(los: Any, cfg: Any, asc: Any) -> np.ndarray:
+    """The factor model's bus utility (the fallback of zone pairs without a routed stop),
+    as :func:`kl_mobility.demand.modechoice._base_utilities` computes it."""
+    return (asc["bus"] + cfg.beta_ivt_per_min * cfg.bus_ivt_factor * los.car_min
+            + cfg.beta_access_per_min * los.bus_access_min
+            + cfg.beta_wait_per_min * los.bus_wait_min
+            + cfg.beta_cost_per_eur * cfg.bus_fare_eur)

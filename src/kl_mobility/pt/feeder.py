@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["connection_columns", "feeder_kpis"]
+__all__ = ["connection_columns", "feeder_kpis", "hub_connections"]
 
 
 def _column(requests: pd.DataFrame, name: str, default: Any, n: int) -> np.ndarray:
@@ -92,6 +92,10 @@ def connection_columns(requests: pd.DataFrame, served: np.ndarray, pickup_s: np.
     }
 
 
+def _mean(x: np.ndarray) -> float:
+    return float(x.mean()) if x.size else math.nan
+
+
 def feeder_kpis(trips: pd.DataFrame, vehicle_hours: float) -> dict[str, float]:
     """The :data:`~kl_mobility.results.schema.FEEDER_KPI_KEYS` of a trips table (columns of :func:`connection_columns`;
     a table without them has no feeder requests) with ``vehicle_hours`` in service."""
@@ -99,17 +103,18 @@ def feeder_kpis(trips: pd.DataFrame, vehicle_hours: float) -> dict[str, float]:
     if "connection" not in trips.columns:
         kind = np.full(len(trips), "", object)
         conn = kind
-        wait = np.zeros(0)
+        wait_all = np.zeros(len(trips))
         pax = np.zeros(len(trips))
         gained = np.zeros(len(trips), bool)
     else:
         kind = trips["feeder"].astype(str).to_numpy(object)
         conn = trips["connection"].astype(str).to_numpy(object)
-        wait = trips["transfer_wait_s"].to_numpy(np.float64)[conn == "made"]
+        wait_all = trips["transfer_wait_s"].to_numpy(np.float64)
         pax = trips["passengers"].to_numpy(np.float64)
         gained = trips["pt_gained"].to_numpy(bool)
     made = conn == "made"
     missed = conn == "missed"
+    wait = wait_all[made]
     first, last = kind == "first", kind == "last"
     riders = float(pax[made].sum())
     return {
@@ -122,7 +127,57 @@ def feeder_kpis(trips: pd.DataFrame, vehicle_hours: float) -> dict[str, float]:
         "feeder_last_missed": int((missed & last).sum()),
         "feeder_transfer_wait_mean_s": float(wait.mean()) if wait.size else nan,
         "feeder_transfer_wait_p95_s": float(np.percentile(wait, 95)) if wait.size else nan,
+        "feeder_first_transfer_wait_mean_s": _mean(wait_all[made & first]),
+        "feeder_last_transfer_wait_mean_s": _mean(wait_all[made & last]),
         "feeder_riders": riders,
         "feeder_riders_per_vehicle_hour": riders / vehicle_hours if vehicle_hours > 0 else nan,
         "feeder_pt_riders_gained": float(pax[made & gained].sum()),
     }
+
+
+def hub_connections(supply: Any, direction: str, hub_stop: np.ndarray, time_s: np.ndarray,
+                    lat: np.ndarray, lon: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The concrete public transport connection of feeder rides at hub stops, by the
+    router (:func:`kl_mobility.pt.router.earliest_arrival`) on ``supply``'s timetable:
+    ``(pt_time_s int64, trip_id object, found bool)`` per ride.
+
+    ``direction`` "first": the rider is at feed stop ``hub_stop`` ready to board at
+    ``time_s`` (the feeder's drop-off + the transfer buffer) and travels on to
+    ``(lat, lon)``; ``pt_time_s`` is the departure of the first vehicle boarded and
+    ``trip_id`` that trip's id ("" when the journey starts with a footpath to another
+    stop). "last": the rider leaves ``(lat, lon)`` at ``time_s`` for the hub stop;
+    ``pt_time_s`` is the arrival at the hub and ``trip_id`` the trip arriving there then.
+    ``found`` is False (time -1) where the router finds no journey within its horizon."""
+    from kl_mobility.pt.router import earliest_arrival, walk_links
+
+    if direction not in ("first", "last"):
+        raise ValueError(f"direction must be 'first' or 'last', got {direction!r}")
+    tt, feed = supply.timetable, supply.feed
+    hub = np.asarray(hub_stop, np.int64)
+    t0 = np.asarray(time_s, np.int64)
+    n = hub.shape[0]
+    if n and (hub.min() < 0 or hub.max() >= tt.n_stops):
+        raise ValueError(f"hub_stop must be feed stop indices 0..{tt.n_stops - 1}")
+    ptr, stop, walk = walk_links(tt, np.asarray(lat, np.float64), np.asarray(lon, np.float64))
+    out_t = np.full(n, -1, np.int64)
+    out_trip = np.full(n, "", dtype=object)
+    found = np.zeros(n, bool)
+    zero = np.zeros(1, np.int64)
+    for k in range(n):
+        links = (stop[ptr[k]:ptr[k + 1]], walk[ptr[k]:ptr[k + 1]])
+        here = (hub[k:k + 1], zero)
+        j = earliest_arrival(tt, here, links, int(t0[k])) if direction == "first" else \
+            earliest_arrival(tt, links, here, int(t0[k]))
+        if j is None or j.boardings == 0:
+            continue
+        found[k] = True
+        if direction == "first":
+            out_t[k] = j.depart_s + j.access_s + j.wait_s
+            c = np.flatnonzero((tt.c_dep_stop == hub[k]) & (tt.c_dep_t == out_t[k]))
+        else:
+            out_t[k] = j.arrival_s
+            c = np.flatnonzero((tt.c_arr_stop == hub[k]) & (tt.c_arr_t == out_t[k]))
+        if c.size:
+            out_trip[k] = str(feed.trip_id[tt.c_trip[c[0]]])
+    return out_t, out_trip, found

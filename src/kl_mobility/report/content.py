@@ -207,6 +207,31 @@ def service_table(tb: Tables, scenarios: list[str], t: dict[str, str],
             "head": [""] + served, "rows": rows}
 
 
+FEEDER_COLS = (("k_feeder_requests", "feeder_requests", "count"),
+               ("k_feeder_made", "feeder_connections_made", "count"),
+               ("k_feeder_missed", "feeder_connections_missed", "count"),
+               ("k_feeder_wait_mean", "feeder_transfer_wait_mean_s", "min"),
+               ("k_feeder_wait_p95", "feeder_transfer_wait_p95_s", "min"),
+               ("k_feeder_riders_vh", "feeder_riders_per_vehicle_hour", "pax_vh"),
+               ("k_feeder_gained", "feeder_pt_riders_gained", "count"))
+"""Rows of the feeder table (:mod:`kl_mobility.pt.feeder`: connections to public
+transport)."""
+
+
+def feeder_table(tb: Tables, scenarios: list[str], t: dict[str, str],
+                 lang: str) -> dict[str, Any] | None:
+    """Feeder rides to and from public transport per scenario that has any (mean [95 %
+    interval] over the seeds); ``None`` when no scenario has feeder requests."""
+    cols = [s for s in scenarios if tb.has(s, "feeder_requests")
+            and float(tb.s.loc[(s, "feeder_requests"), "mean"]) > 0]
+    if not cols:
+        return None
+    rows = [{"label": _unit_head(t, key, unit, lang),
+             "cells": [tb.level(s, k, unit) for s in cols]} for key, k, unit in FEEDER_COLS]
+    return {"id": "feeder", "title": t["feeder"], "note": t["feeder_note"],
+            "head": [""] + cols, "rows": rows}
+
+
 COST_COLS = (("k_cost_total", "econ_cost_total_eur", "eur_day"),
              ("k_revenue", "econ_fare_revenue_eur", "eur_day"),
              ("k_subsidy", "econ_subsidy_eur", "eur_day"),

@@ -470,7 +470,8 @@ def _context(data: BatchData, tb: C.Tables, sens: pd.DataFrame, t: dict[str, str
         cost["assumptions"] = cost_key
     tables = [x for x in (C.modal_table(tb, data.scenarios, base, t, lang),
                           C.car_co2_table(tb, data.scenarios, base, t, lang),
-                          C.service_table(tb, data.scenarios, t, lang), cost) if x]
+                          C.service_table(tb, data.scenarios, t, lang),
+                          C.feeder_table(tb, data.scenarios, t, lang), cost) if x]
     shown = {r["key"] for r in key + cost_key} | {r["param"] for r in key + cost_key}
     return {
         "lang": lang, "t": t, "batch_name": data.batch_dir.name,

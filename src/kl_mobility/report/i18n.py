@@ -149,6 +149,34 @@ _T: dict[str, tuple[str, str]] = {
     "k_vkm": ("Fahrzeug-km", "vehicle-km"),
     "k_pax_vh": ("Fahrgäste je Fahrzeugstunde", "passengers per vehicle-hour"),
     "k_fleet_gpkm": ("Flotte CO2 je Pkm", "fleet CO2 per pkm"),
+    "feeder": ("Zubringer zu Bus und Bahn", "Feeder rides to public transport"),
+    "feeder_note": ("Fahrten zu einer Abfahrt (erste Meile: Absetzen spätestens "
+                    "feeder.transfer_buffer_s vor der Abfahrt) und ab einer Ankunft (letzte "
+                    "Meile: Abholung frühestens feeder.egress_s nach der Ankunft). Erreicht = "
+                    "bedient, verpasst = nicht bedient (Anfragen). Umsteigewartezeit: Absetzen "
+                    "bis Abfahrt bzw. Ankunft bis Abholung. Fahrgäste je Fahrzeugstunde: "
+                    "beförderte Zubringer-Personen / Fahrzeugstunden der ganzen Flotte. "
+                    "Gewonnen: Personen, die ohne den Zubringer gar nicht Bus oder Bahn "
+                    "fahren (Bahnreisende sitzen ohnehin im Zug). Mittel über die Seeds "
+                    "[95-%-Intervall].",
+                    "Rides to a departure (first mile: set down at least "
+                    "feeder.transfer_buffer_s before it) and from an arrival (last mile: "
+                    "picked up no earlier than feeder.egress_s after it). Made = served, "
+                    "missed = not served (requests). Transfer wait: set-down to departure, or "
+                    "arrival to pickup. Riders per vehicle-hour: feeder persons carried / "
+                    "vehicle-hours of the whole fleet. Gained: persons who would not use "
+                    "public transport at all without the feeder (rail passengers are on the "
+                    "train anyway). Mean over the seeds [95 % interval]."),
+    "k_feeder_requests": ("Zubringer-Anfragen", "feeder requests"),
+    "k_feeder_made": ("Anschlüsse erreicht", "connections made"),
+    "k_feeder_missed": ("Anschlüsse verpasst", "connections missed"),
+    "k_feeder_wait_mean": ("Umsteigewartezeit Mittel", "transfer wait, mean"),
+    "k_feeder_wait_p95": ("Umsteigewartezeit 95-%-Perzentil", "transfer wait, 95th "
+                          "percentile"),
+    "k_feeder_riders_vh": ("Zubringer-Fahrgäste je Fahrzeugstunde", "feeder riders per "
+                           "vehicle-hour"),
+    "k_feeder_gained": ("für Bus und Bahn gewonnen (Personen)", "public transport riders "
+                        "gained (persons)"),
     "cost": ("Kosten des Betreibers", "Operator cost"),
     "cost_none": ("Keine Kostenrechnung in diesen Läufen (keine econ_*-Kennzahlen; Läufe "
                   "einer älteren Version).",

@@ -133,6 +133,10 @@ FEEDER_KPI_KEYS: tuple[tuple[str, str], ...] = (
     ("feeder_last_missed", "last-mile requests not served"),
     ("feeder_transfer_wait_mean_s", "mean transfer_wait_s of made connections (NaN: none)"),
     ("feeder_transfer_wait_p95_s", "95th percentile of transfer_wait_s of made connections"),
+    ("feeder_first_transfer_wait_mean_s", "mean transfer_wait_s of made first-mile "
+     "connections: set-down to departure"),
+    ("feeder_last_transfer_wait_mean_s", "mean transfer_wait_s of made last-mile "
+     "connections: arrival to pickup"),
     ("feeder_riders", "persons served on feeder rides"),
     ("feeder_riders_per_vehicle_hour", "feeder_riders / vehicle hours in service (all "
      "vehicles)"),

@@ -1,7 +1,7 @@
 """Benchmark harness: solve instance files and compare with best-known solutions.
 
-Best-known values come from a ``bks.csv`` next to the instances (see
-``../shared/benchmarks/SOURCE.md``) or a file given explicitly. Gaps follow the conventions
+Best-known values come from files given explicitly (looked up first, in the order given)
+and else from a ``bks.csv`` next to the instances (see ``../shared/benchmarks/SOURCE.md``). Gaps follow the conventions
 of each set: Cordeau DARP compares total distance (at 2 decimals); Li & Lim compares
 (vehicles, distance) lexicographically, so a distance gap is reported only where the
 best-known vehicle count is reached.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import math
+import time as _time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,7 +34,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class BenchRow:
-    """One solved instance. ``gap_pct`` is NaN without a comparable best-known value."""
+    """One solved instance. ``gap_pct`` is NaN without a comparable best-known value.
+
+    ``time_s`` is the solver's wall-clock time; ``cpu_s`` the CPU time this process used
+    during the solve (all its threads; on a shared machine it shows how much of the wall
+    budget the solver actually got).
+    """
 
     instance: str
     kind: str
@@ -43,6 +49,7 @@ class BenchRow:
     bks_objective: float | None
     gap_pct: float
     time_s: float
+    cpu_s: float
     feasible: bool
     unserved: int
     time_limit_s: float
@@ -74,37 +81,55 @@ def _gap(kind: str, vehicles: int, objective: float,
     return 100.0 * (obj - bo) / bo
 
 
+def _given_bks(bks_files: str | Path | Sequence[str | Path] | None
+               ) -> dict[str, tuple[int | None, float]]:
+    """The best-known tables given explicitly, merged; an instance with two different values
+    in them is an error."""
+    if bks_files is None:
+        return {}
+    files = [bks_files] if isinstance(bks_files, (str, Path)) else list(bks_files)
+    out: dict[str, tuple[int | None, float]] = {}
+    for f in files:
+        for name, value in read_bks(f).items():
+            if name in out and out[name] != value:
+                raise InputError(f"{f}: best-known value of {name} {value} differs from "
+                                 f"{out[name]} in an earlier file")
+            out[name] = value
+    return out
+
+
 def bench_instances(paths: Sequence[str | Path], options: SearchOptions, *,
-                    bks_file: str | Path | None = None,
+                    bks_file: str | Path | Sequence[str | Path] | None = None,
                     progress: ProgressCallback | None = None,
                     on_row: Callable[[BenchRow], None] | None = None) -> list[BenchRow]:
     """Solve every instance with ``options`` and compare with the best-known values.
 
+    ``bks_file``: one or more best-known tables; an instance found in them takes its value
+    from there, any other from the ``bks.csv`` next to its file (when there is one).
     ``on_row`` is called after each instance (e.g. to write partial results).
     """
     files = expand_paths(paths)
     bks_cache: dict[Path, dict[str, tuple[int | None, float]]] = {}
-    given = read_bks(bks_file) if bks_file is not None else None
+    given = _given_bks(bks_file)
     rows = []
     for i, f in enumerate(files):
         report(progress, "instances", i, len(files))
         inst = read_instance(f)
-        if given is not None:
-            table = given
-        else:
-            cand = f.parent / "bks.csv"
-            if cand not in bks_cache:
-                bks_cache[cand] = read_bks(cand) if cand.is_file() else {}
-            table = bks_cache[cand]
+        cand = f.parent / "bks.csv"
+        if cand not in bks_cache:
+            bks_cache[cand] = read_bks(cand) if cand.is_file() else {}
+        c0 = _time.process_time()
         sol = solve(inst.problem, options)
-        bks = table.get(inst.name)
+        cpu = _time.process_time() - c0
+        bks = given.get(inst.name, bks_cache[cand].get(inst.name))
         rows.append(BenchRow(
             instance=inst.name, kind=inst.kind, vehicles=sol.n_vehicles_used,
             objective=sol.distance if sol.routes else math.nan,
             bks_vehicles=bks[0] if bks else None, bks_objective=bks[1] if bks else None,
             gap_pct=_gap(inst.kind, sol.n_vehicles_used, sol.distance, bks) if sol.routes
             else math.nan,
-            time_s=sol.stats.wall_time_s, feasible=sol.feasible, unserved=len(sol.dropped),
+            time_s=sol.stats.wall_time_s, cpu_s=cpu, feasible=sol.feasible,
+            unserved=len(sol.dropped),
             time_limit_s=options.time_limit_s))
         if on_row is not None:
             on_row(rows[-1])
@@ -121,15 +146,18 @@ def format_number(x: float | None, digits: int = 2) -> str:
 
 
 def format_table(rows: Sequence[BenchRow]) -> str:
-    """A plain-text table: instance, vehicles, objective, best-known, gap %, time, feasible."""
-    head = ("instance", "vehicles", "objective", "best-known", "gap %", "time s", "feasible")
+    """A plain-text table: instance, vehicles, objective, best-known, gap %, wall and CPU
+    time, feasible."""
+    head = ("instance", "vehicles", "objective", "best-known", "gap %", "time s", "cpu s",
+            "feasible")
     body = []
     for r in rows:
         bk = format_number(r.bks_objective)
         if r.bks_vehicles is not None:
             bk = f"{r.bks_vehicles} / {bk}"
         body.append((r.instance, str(r.vehicles), format_number(r.objective), bk, format_number(r.gap_pct),
-                     format_number(r.time_s, 1), "yes" if r.feasible else
+                     format_number(r.time_s, 1), format_number(r.cpu_s, 1),
+                     "yes" if r.feasible else
                      f"NO ({r.unserved} unserved)" if r.unserved else "NO"))
     widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h)
               for i, h in enumerate(head)]
@@ -175,5 +203,6 @@ def rows_to_csv(rows: Sequence[BenchRow], path: str | Path) -> Path:
             d["objective"] = f"{r.objective:.4f}"
             d["gap_pct"] = "" if math.isnan(r.gap_pct) else f"{r.gap_pct:.3f}"
             d["time_s"] = f"{r.time_s:.2f}"
+            d["cpu_s"] = f"{r.cpu_s:.2f}"
             w.writerow(d)
     return path
