@@ -157,6 +157,8 @@ class Engine:
         self.max_stops_full = np.zeros(setup.fleet.n, bool)
         self._events: list[tuple[int, int, int, int, int]] = []  # see ev
         self.pending: list[int] = []
+        # requests taken off their vehicle (unassign) and not committed again yet
+        self.released: set[int] = set()
         self.batch_queue: list[int] = []
         self.source_done = False
         self.type_vehicles = [np.flatnonzero(fleet.type_idx == ti)
@@ -252,6 +254,15 @@ class Engine:
                 self._unassigned(r)
         elif not self.policy.dispatch(self, np.array([r], np.int64))[0]:
             self._unassigned(r)
+        self._settle_released()
+
+    def _settle_released(self) -> None:
+        """Requests a policy took off their vehicle and did not commit again in the same
+        call are handled like requests it did not assign (kept or rejected)."""
+        if self.released:
+            for r in sorted(self.released):
+                self._unassigned(r)
+            self.released.clear()
 
     def _unassigned(self, r: int) -> None:
         if self.unserved_keep:
@@ -277,6 +288,7 @@ class Engine:
                 ok = self.policy.dispatch(self, arr)
                 for r in arr[~ok]:
                     self._unassigned(int(r))
+                self._settle_released()
             if self.source_done and not self.pending and not self.batch_queue:
                 return
 
@@ -285,6 +297,7 @@ class Engine:
             yield interval
             if self.clock.now < self.service.end_s:
                 self.policy.rebalance(self)
+                self._settle_released()
 
     def _arrival(self, v: int, version: int) -> None:
         """A planned arrival falls due (``Clock.call_at``); stale when the vehicle was
@@ -560,9 +573,68 @@ class Engine:
         insert_stops(self._stop_rows, v, m, i, j, (o, early, late_pick, pax, dwell_pick, req),
                      (d, 0, late_drop, -pax, dwell_drop, req))
         f.sched_len[v] = m + 2
+        self.released.discard(req)
         self.req.vehicle[req] = v
         self.req.assigned_type[req] = ti
         self._log(now, "assign", v=v, r=req, node=int(f.pos_node[v]))
+        self._plan(v)
+
+    def unpicked(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(requests, vehicles)``: the requests assigned and not yet picked up (both
+        stops still planned), ascending, and their vehicles; only on available vehicles of
+        types still taking requests that, without all their unpicked requests, have room
+        for two more stops (so they are candidates again once those are unassigned)."""
+        f = self.f
+        taking = self.now < self.type_end_s
+        width = f.sched_req.shape[1]
+        planned = np.arange(width)[None, :] < f.sched_len[:, None]
+        pick = planned & (f.sched_delta > 0)
+        n_pick = pick.sum(axis=1)
+        ok = (f.available & taking[f.type_idx]
+              & (f.sched_len - 2 * n_pick <= f.max_stops - 2))
+        sel = pick & ok[:, None]
+        reqs = f.sched_req[sel].astype(np.int64)
+        vehicles = np.nonzero(sel)[0].astype(np.int64)
+        order = np.argsort(reqs, kind="stable")
+        return reqs[order], vehicles[order]
+
+    def planned_requests(self, vehicle: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(requests, pickup)``: the request of each planned stop of ``vehicle`` in
+        order, and whether the stop is its pickup."""
+        f = self.f
+        m = int(f.sched_len[vehicle])
+        return (f.sched_req[vehicle, :m].astype(np.int64).copy(),
+                f.sched_delta[vehicle, :m] > 0)
+
+    def unassign(self, req: int) -> None:
+        """Take request ``req`` off its vehicle before its pickup: both its stops leave the
+        schedule (the other stops keep their order, so their deadlines still hold: a
+        schedule without two stops is never slower, by the triangle inequality) and the
+        vehicle is re-planned from the next node it reaches, as on :meth:`commit`. The
+        request is open again: the policy commits it again (to any vehicle) in the same
+        call; one it does not is handled like a request it did not assign (kept waiting
+        or rejected as ``no_vehicle``, per ``service.unserved``), never lost."""
+        f, rq, now = self.f, self.req, self.now
+        v = int(rq.vehicle[req])
+        if v < 0 or rq.status[req] != ST_OPEN:
+            raise ValueError(f"request {req} is not assigned to a vehicle")
+        m = int(f.sched_len[v])
+        rows = np.flatnonzero(f.sched_req[v, :m] == req)
+        if rows.size != 2:
+            raise ValueError(f"request {req} is picked up already (vehicle {v})")
+        if f.target[v] >= 0 and f.pos_time[v] < now:
+            self._drive(v, int(f.target[v]), now)
+        f.pos_time[v] = max(int(f.pos_time[v]), now)
+        keep = np.ones(m, bool)
+        keep[rows] = False
+        for arr in (f.sched_node, f.sched_early, f.sched_late, f.sched_delta, f.sched_dwell,
+                    f.sched_req):
+            arr[v, : m - 2] = arr[v, :m][keep]
+        f.sched_len[v] = m - 2
+        rq.vehicle[req] = -1
+        rq.assigned_type[req] = -1
+        self.released.add(req)
+        self._log(now, "unassign", v=v, r=req, node=int(f.pos_node[v]))
         self._plan(v)
 
     def idle_vehicles(self) -> np.ndarray:
@@ -571,6 +643,9 @@ class Engine:
         on_duty = (self.type_start_s <= self.clock.now) & (self.clock.now < self.type_end_s)
         return np.flatnonzero(f.available & (f.sched_len == 0) & (f.target < 0)
                               & on_duty[f.type_idx])
+
+    def request_origins(self, reqs: np.ndarray) -> np.ndarray:
+        return self.req.origin[np.asarray(reqs, np.int64)]
 
     def vehicle_nodes(self, vehicles: np.ndarray) -> np.ndarray:
         return self.f.pos_node[np.asarray(vehicles, np.int64)]
