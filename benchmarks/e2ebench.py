@@ -4,7 +4,7 @@
 - ``run``: ``kl-mobility run scenarios/klima-plus-2030.toml --seed 1 --quiet`` (imports,
   network from its cache, the demand rounds, every output written);
 - ``size``: ``kl-mobility size scenarios/klima-plus-2030.toml --target share_served>=0.95
-  --vehicle-type van --seed 1 --max-count 200 --points 7 --quiet`` (10 fleet sizes).
+  --vehicle-type van --seed 1 --max-count 200 --points 7 --quiet`` (10 fleet sizes: 50, 100 and 200 from the search, 7 spread).
 
 The reference is the revision ``REF`` of this repository (default: :data:`REFERENCE`, the
 code before the command start, the engine's packed kernel calls and the shared fleet-size
@@ -114,6 +114,8 @@ def main(kind: str, repeats: int = 2, ref: str = REFERENCE) -> int:
             out.mkdir()
             row = {"side": side, "warmup": k < 2, **_call(kind, trees[side], out),
                    "load_1min": round(os.getloadavg()[0], 2)}
+            if kind == "size":
+                row["sizes"] = len((out / "curve.csv").read_text().splitlines()) - 1
             digest = _digest(kind, out)
             row["same"] = digests.setdefault("first", digest) == digest
             rows.append(row)

@@ -332,27 +332,23 @@ def hindsight_gap(bi: BenchInstance, policy: str, options: dict[str, Any], seed:
             "hindsight_gap_pct": gap, "hindsight_note": note}
 
 
-def warm_up(policy: str, options: dict[str, Any]) -> None:
-    """Simulate ``policy`` once on a 3 x 3 grid with six requests, untimed, so that the
-    first timed row does not include compiling (or loading) its numba kernels."""
-    import numpy as np
-    import pandas as pd
+WARM_UP_REQUESTS = 20
+"""Requests of the untimed warm-up run before each timed row (:func:`warm_up`)."""
+
+
+def warm_up(bi: BenchInstance, policy: str, options: dict[str, Any], seed: int) -> None:
+    """Simulate ``policy`` on the first :data:`WARM_UP_REQUESTS` requests of ``bi``,
+    untimed, so that the timed row includes neither compiling or loading the policy's numba
+    kernels nor preparing the instance's travel-time tables (the transposed table, read or
+    written once per process and network)."""
+    from dataclasses import replace
 
     from kl_mobility.dispatch import DispatchConfig
-    from kl_mobility.network import build_oracle, grid_network
-    from kl_mobility.service import ServiceConfig
-    from kl_mobility.sim import SimInputs, VehicleTypeConfig, simulate
+    from kl_mobility.sim import simulate
 
-    net = grid_network(3, 3, 200.0, 36.0)
-    req = pd.DataFrame({"request_id": np.arange(6, dtype=np.int64),
-                        "request_time_s": np.arange(6, dtype=np.int64) * 60 + 3600,
-                        "origin_node": np.array([0, 2, 6, 8, 1, 3], np.int32),
-                        "dest_node": np.array([8, 6, 2, 0, 7, 5], np.int32),
-                        "passengers": np.ones(6, np.int16)})
-    simulate(SimInputs(net, build_oracle(net, use_cache=False), req,
-                       ServiceConfig(start_s=3600, end_s=3 * 3600),
-                       (VehicleTypeConfig("van", 2, 4),),
-                       DispatchConfig(policy=policy, options=dict(options)), seed=0))
+    part = replace(bi.instance, requests=bi.instance.requests.iloc[:WARM_UP_REQUESTS])
+    simulate(part.sim_inputs(bi.oracle, DispatchConfig(policy=policy, options=dict(options)),
+                             seed))
 
 
 def bench_dispatch(instances: Sequence[BenchInstance], policies: Sequence[str], *,
@@ -364,16 +360,15 @@ def bench_dispatch(instances: Sequence[BenchInstance], policies: Sequence[str], 
     ``window`` (a :class:`~kl_mobility.planning.options.HindsightWindow`) adds the
     :data:`HINDSIGHT_COLUMNS`."""
     rows = []
-    for policy in policies:
-        try:
-            warm_up(policy, (options or {}).get(policy, {}))
-        except Exception as exc:  # noqa: BLE001 - the timed run reports what a policy raises
-            logging.getLogger(__name__).warning(
-                "the warm-up of policy %s raised %s: %s; its first CPU time may include "
-                "compiling its kernels", policy, type(exc).__name__, exc)
     for bi in instances:
         for policy in policies:
             opts = (options or {}).get(policy, {})
+            try:
+                warm_up(bi, policy, opts, seed)
+            except Exception as exc:  # noqa: BLE001 - the timed run reports what it raises
+                logging.getLogger(__name__).warning(
+                    "the warm-up of policy %s on %s raised %s: %s; its CPU time may include "
+                    "compiling its kernels", policy, bi.label, type(exc).__name__, exc)
             row = _row(bi, policy, opts, seed)
             if window is not None:
                 row.update(hindsight_gap(bi, policy, opts, seed, window))

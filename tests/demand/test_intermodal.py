@@ -164,3 +164,13 @@ def test_best_hub_kernel_against_brute_force():
                 first_best = next(c for c in cands if c[0] == best)
                 assert v[p, i, j] == best
                 assert (d[p, i, j], h[p, i, j]) == (first_best[1], first_best[2])
+
+
+def test_the_switch_draw_splits_on_demand_and_intermodal():
+    """Draw u against P(od) = 0.2 and P(od) + P(im) = 0.3: u 0.1 -> on-demand (4), u 0.25 ->
+    intermodal (5), u 0.5 -> the base mode."""
+    from kl_mobility.demand.generate import _modes
+
+    m = _modes(np.array([0.1, 0.25, 0.5]), np.full(3, 0.2), np.full(3, 0.3),
+               np.array([0, 3, 1], np.int8))
+    assert list(m) == [4, 5, 1]
