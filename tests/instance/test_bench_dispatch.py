@@ -106,7 +106,8 @@ def test_export_a_kaiserslautern_day_and_bench_it_identically(tmp_path, capsys):
     assert main(["instance", "export", str(sc), "--seed", "3", "--out", str(folder)]) == 0
     assert main(["instance", "check", str(folder)]) == 0
     printed = capsys.readouterr().out
-    assert "not given" not in printed and "rounding" not in printed
+    assert "not given:" not in printed and "rounding:" not in printed
+    assert "every rule and type key given" in printed and "(no rounding)" in printed
     out = tmp_path / "kl.csv"
     rc = main(["bench", "dispatch", "--instances", str(folder), str(sc), "--policies",
                "insertion", "--seed", "3", "--csv", str(out)])

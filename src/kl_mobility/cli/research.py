@@ -108,8 +108,12 @@ def _print_instance(label: str, inst) -> None:
           f"{len(inst.requests):,} requests, {n_veh} vehicles in {len(inst.fleet)} type(s)")
     for line in inst.not_given:
         print(f"  not given: {line}")
+    if not inst.not_given:
+        print("  every rule and type key given (no default applied)")
     for line in inst.rounding:
         print(f"  rounding: {line}")
+    if not inst.rounding:
+        print("  times in whole seconds as given (no rounding)")
 
 
 def _export(args: argparse.Namespace) -> int:
