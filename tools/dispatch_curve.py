@@ -6,7 +6,8 @@ Usage (from the repository root, with the project's environment active)::
     python tools/dispatch_curve.py DIR --fleets 50 100 150 200 \\
         --policies insertion batch rtv --costs added_time rider_time --csv out.csv
 
-``DIR`` is an instance folder (``kl-mobility instance export SCENARIO --seed S --out DIR``
+A policy may carry options after a colon, e.g. ``rtv:reassign=false,rebalance=false``
+(values: true/false or numbers). ``DIR`` is an instance folder (``kl-mobility instance export SCENARIO --seed S --out DIR``
 writes a scenario's settled day as one). Every run simulates the same requests with the
 first ``N`` vehicles of the instance's fleet (their start nodes as exported; so ``N`` is at
 most the exported fleet) and the instance's service rules; the columns and their
@@ -24,6 +25,13 @@ import dataclasses
 import sys
 import time
 from pathlib import Path
+
+
+def _option(kv: str) -> tuple[str, object]:
+    key, _, val = kv.partition("=")
+    if val in ("true", "false"):
+        return key, val == "true"
+    return key, (float(val) if "." in val else int(val))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,9 +70,11 @@ def main(argv: list[str] | None = None) -> int:
         sub = dataclasses.replace(inst, fleet=(dataclasses.replace(
             vt, count=n, start_nodes=tuple(vt.start_nodes[:n]) if vt.start_nodes else ()),))
         for cost in a.costs:
-            for policy in a.policies:
-                inputs = sub.sim_inputs(bi.oracle, DispatchConfig(policy=policy, cost=cost),
-                                        a.seed)
+            for spec in a.policies:
+                policy, _, opts = spec.partition(":")
+                options = dict(_option(kv) for kv in opts.split(",") if kv)
+                inputs = sub.sim_inputs(bi.oracle, DispatchConfig(policy=policy, cost=cost,
+                                                                  options=options), a.seed)
                 t0 = time.process_time()
                 res = simulate(inputs)
                 cpu = time.process_time() - t0
@@ -72,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                                       per_type_rules=bi.per_type_rules)
                 k = res.kpis
                 km = float(res.vehicles["km_total"].sum())
-                row = {"fleet": n, "cost": cost, "policy": policy,
+                row = {"fleet": n, "cost": cost, "policy": spec,
                        "requests": int(k["n_requests"]), "served": int(k["n_served"]),
                        "share_served": float(k["share_served"]),
                        "wait_mean_s": float(k["wait_mean_s"]),
