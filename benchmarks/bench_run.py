@@ -41,8 +41,9 @@ def _e2e(kind: str) -> dict:
 
 def test_cli_run_against_reference_revision(benchmark):
     """``kl-mobility run`` klima-plus-2030 seed 1 as a whole command (imports included),
-    this tree against :data:`e2ebench.REFERENCE`: the outputs are the same and this tree
-    takes less CPU time (:mod:`e2ebench`)."""
+    this tree against ``$KL_E2E_REFERENCE`` (else :data:`e2ebench.REFERENCE`; a revision
+    of the same model): the outputs are the same and this tree takes less CPU time
+    (:mod:`e2ebench`)."""
     out = benchmark.pedantic(lambda: _e2e("run"), rounds=1, iterations=1)
     benchmark.extra_info.update(out)
     print(f"\nkl-mobility run klima-plus-2030 seed 1: reference {out['reference_cpu_s']} s "
@@ -53,7 +54,8 @@ def test_cli_run_against_reference_revision(benchmark):
 
 def test_cli_size_against_reference_revision(benchmark):
     """``kl-mobility size`` klima-plus-2030 (10 sizes up to 200 vans) as a whole command,
-    this tree against :data:`e2ebench.REFERENCE`: the same curve, less CPU time."""
+    this tree against ``$KL_E2E_REFERENCE`` (else :data:`e2ebench.REFERENCE`): the same
+    curve, less CPU time."""
     out = benchmark.pedantic(lambda: _e2e("size"), rounds=1, iterations=1)
     benchmark.extra_info.update(out)
     print(f"\nkl-mobility size klima-plus-2030: reference {out['reference_cpu_s']} s CPU, "

@@ -4,11 +4,10 @@
 - ``run``: ``kl-mobility run scenarios/klima-plus-2030.toml --seed 1 --quiet`` (imports,
   network from its cache, the demand rounds, every output written);
 - ``size``: ``kl-mobility size scenarios/klima-plus-2030.toml --target share_served>=0.95
-  --vehicle-type van --seed 1 --max-count 200 --points 7 --quiet`` (10 fleet sizes).
+  --vehicle-type van --seed 1 --max-count 200 --points 7 --quiet`` (10 fleet sizes: 50, 100 and 200 from the search, 7 spread).
 
-The reference is the revision ``REF`` of this repository (default: :data:`REFERENCE`, the
-code before the command start, the engine's packed kernel calls and the shared fleet-size
-rounds), unpacked with ``git archive`` into a temporary folder beside a ``shared`` link to
+The reference is the revision ``REF`` of this repository (default: ``$KL_E2E_REFERENCE``,
+else :data:`REFERENCE`), unpacked with ``git archive`` into a temporary folder beside a ``shared`` link to
 the shared data, so that both run the same scenario files and data. Each side runs once
 untimed (its numba cache is compiled and the tables are in the page cache), then the two
 alternate ``REPEATS`` times (default 2). Each call's CPU seconds are the user + system time
@@ -34,8 +33,11 @@ import tempfile
 import time
 from pathlib import Path
 
-REFERENCE = "dc64c5d"
-"""The revision measured against by default."""
+REFERENCE = "5890206"
+"""The revision measured against by default: the code before the engine's timed calls and
+event list, with the same outputs as the commit that added them. The benchmark compares the
+outputs, so the reference must be a revision of the same model: after a change of the
+model's results, name a revision that has it (``$KL_E2E_REFERENCE`` or ``REF``)."""
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -114,6 +116,8 @@ def main(kind: str, repeats: int = 2, ref: str = REFERENCE) -> int:
             out.mkdir()
             row = {"side": side, "warmup": k < 2, **_call(kind, trees[side], out),
                    "load_1min": round(os.getloadavg()[0], 2)}
+            if kind == "size":
+                row["sizes"] = len((out / "curve.csv").read_text().splitlines()) - 1
             digest = _digest(kind, out)
             row["same"] = digests.setdefault("first", digest) == digest
             rows.append(row)
@@ -135,4 +139,5 @@ def main(kind: str, repeats: int = 2, ref: str = REFERENCE) -> int:
 if __name__ == "__main__":
     args = sys.argv[1:]
     sys.exit(main(args[0] if args else "run", int(args[1]) if len(args) > 1 else 2,
-                  args[2] if len(args) > 2 else REFERENCE))
+                  args[2] if len(args) > 2 else os.environ.get("KL_E2E_REFERENCE",
+                                                               REFERENCE)))

@@ -142,6 +142,31 @@ def test_electric_and_diesel_bus_factors(direct_m):
         EmissionsConfig(bus_drivetrain="hydrogen")
 
 
+def test_a_served_intermodal_leg_counts_its_whole_trip():
+    """A feeder leg of 1.2 km (request 0) of an intermodal trip of 5.0 km whose base mode is
+    car: the car person-km served are the whole 5.0 km (car CO2 -5.0 / 1.2 x 215.6 =
+    -898.33 g), and the 3.8 km by bus are added bus person-km (average convention: +3.8 x
+    83 = +315.4 g). Without the intermodal table the leg's 1.2 km count (-215.6 g)."""
+    import pandas as pd
+
+    trips = pd.DataFrame({"request_id": [0], "passengers": [1], "alt_mode": ["car"],
+                          "status": ["served"], "direct_m": [1200.0]})
+    im = pd.DataFrame({"request_id": [0], "dist_m": [5000.0]})
+    served = served_pkm_by_alt_mode(trips, im)
+    assert served["car"] == pytest.approx(5.0) and served["im_pt"] == pytest.approx(3.8)
+    assert served["bus"] == pytest.approx(-3.8) and served["n_car"] == 1.0
+    assert served_pkm_by_alt_mode(trips)["car"] == pytest.approx(1.2)
+    cfg = EmissionsConfig(grid_year=2024)
+    day = ExpectedTravel({"car": 400.0, "walk": 300.0, "bike": 100.0, "bus": 50.0},
+                         {"car": 1000.0, "walk": 200.0, "bike": 150.0, "bus": 100.0},
+                         pd.DataFrame().to_numpy(), {})
+    city = city_co2(Scenario(name="t", emissions=cfg), day, day, served, 0.0, 0.0,
+                    reference_name="baseline")
+    assert city.terms["car_change_kg"] * 1000 == pytest.approx(-5.0 / 1.2 * 215.6)
+    assert city.terms["bus_change_average_kg"] * 1000 == pytest.approx(3.8 * 83.0)
+    assert city.terms["served_intermodal_pt_pkm"] == pytest.approx(3.8)
+
+
 def test_every_assumption_has_a_value_and_a_source(direct_m):
     _, city = _account("car", direct_m)
     record = city.to_dict()

@@ -68,3 +68,5 @@ def test_typo_gets_a_one_line_error(capsys):
     assert main(["runn"]) == 2
     err = capsys.readouterr().err
     assert "invalid choice" in err and len(err.strip().splitlines()) == 1
+    # the program's name once, not "kl-mobility: error: kl-mobility: ..."
+    assert err.startswith("kl-mobility: error: argument COMMAND: invalid choice"), err

@@ -163,3 +163,21 @@ def test_calibration_scenario_is_read_as_the_reference_case(tmp_path):
     (tmp_path / "opt.toml").write_text('[demand]\ncalibration = "scenario"\n'
                                        'calibration_scenario = "nope.toml"\n')
     assert scenario_from_file(tmp_path / "opt.toml").calibration_base is None
+
+
+def test_inherited_calibration_scenario_not_found_says_where_it_comes_from(tmp_path):
+    """A scenario in another folder extending a shipped one inherits its relative
+    ``calibration_scenario``; the error says it was inherited and how to set it, while a
+    file setting the key itself gets no such hint."""
+    from kl_mobility.scenario import scenario_from_file
+
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "ref.toml").write_text('[demand]\ncalibration_scenario = "ref.toml"\n')
+    (tmp_path / "mine.toml").write_text('extends = "lib/ref.toml"\n')
+    with pytest.raises(ConfigError, match="comes through 'extends'") as exc:
+        scenario_from_file(tmp_path / "mine.toml")
+    assert "key 'demand.calibration_scenario'" in str(exc.value)
+    (tmp_path / "own.toml").write_text('[demand]\ncalibration_scenario = "nope.toml"\n')
+    with pytest.raises(ConfigError) as exc:
+        scenario_from_file(tmp_path / "own.toml")
+    assert "extends" not in str(exc.value)

@@ -22,7 +22,7 @@ Recipes (seed 1 throughout):
   (``benchmarks/simbench.py``: 20,000 requests uniform over the network's nodes, at least
   500 m apart, on a two-peak weekday profile, seed 20240521), 200 vans of 6 seats, the
   simulation's default rules (:class:`kl_mobility.service.ServiceConfig`), vehicle start
-  nodes as a simulation with seed 1 draws them: the instance the RidePy comparison used.
+  nodes as a simulation with seed 1 draws them (the size of a comparison with RidePy).
 """
 
 from __future__ import annotations

@@ -125,6 +125,14 @@ TARGETS: tuple[Target, ...] = (
             "Engine.cost_matrix"),
            ("tests/sim/test_handchecked.py", "tests/sim/test_external_zones.py",
             "tests/sim/test_type_hours.py", "tests/sim/test_service_rules.py"), _NOJIT, n=12),
+    # the engine's clock against simpy itself (kl_mobility.sim.simpyclock.SimpyClock)
+    Target("clock", "sim/clock.py", ("Clock.process", "Clock.call_at", "Clock._advance",
+                                     "Clock._start", "Clock.run"),
+           ("tests/sim/test_clock.py::test_clock_order_is_simpys",
+            "tests/sim/test_clock.py::test_negative_delay_is_an_error",
+            "tests/sim/test_clock.py::test_timed_calls_run_in_the_order_of_processes",
+            "tests/sim/test_clock.py::test_timed_call_in_the_past_is_an_error"), n=12,
+           skip=r"raise ValueError"),
     Target("emissions", "emissions.py", ("*",),
            ("tests/test_emissions.py", "tests/test_emissions_factors.py"), n=25),
     Target("citywide", "citywide.py", ("served_pkm_by_alt_mode", "city_co2"),
@@ -172,6 +180,8 @@ _UNREAD_POSITION = ("the insertion positions of a request the type does not offe
 
 #: Mutants judged equivalent (same behaviour), by id, with the reason.
 EQUIVALENT: dict[str, str] = {
+    "sim/clock.py:Clock._advance:self._eid += 1@21:1>2":
+        "event ids counting in steps of 2 order the same: ids only compare",
     "kernels/insertion.py:_detour_bound:if c < x:@13:<><=":
         "a minimum taken with <= instead of <: same value",
     "kernels/insertion.py:_cost_matrix:if np.int64(start_time[v]) + ttT[o[r], start_node[v]]"

@@ -37,6 +37,7 @@ reason in ``hindsight_note``.
 from __future__ import annotations
 
 import csv
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,7 +48,8 @@ from kl_mobility.instance.folder import Instance, instance_of_day, read_instance
 
 __all__ = ["COLUMNS", "HINDSIGHT_COLUMNS", "BenchInstance", "bench_dispatch",
            "hindsight_gap", "load_bench_instance", "resolve_instance",
-           "round_trip_differences", "rows_to_csv", "scenario_day", "scenario_instance"]
+           "round_trip_differences", "rows_to_csv", "scenario_day", "scenario_instance",
+           "warm_up"]
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("instance", "instance folder or scenario name"),
@@ -182,7 +184,7 @@ def load_bench_instance(spec: str | Path, seed: int, progress: Any = None) -> Be
         inst, oracle = scenario_instance(path, seed, progress)
         label = inst.name
     else:
-        inst, oracle = read_instance(path)
+        inst, oracle = read_instance(path, progress=progress)
         label = path.name
     own = any(vt.stop_based or vt.max_wait_s is not None or vt.detour_factor is not None
               or vt.detour_const_s is not None for vt in inst.fleet)
@@ -330,6 +332,25 @@ def hindsight_gap(bi: BenchInstance, policy: str, options: dict[str, Any], seed:
             "hindsight_gap_pct": gap, "hindsight_note": note}
 
 
+WARM_UP_REQUESTS = 20
+"""Requests of the untimed warm-up run before each timed row (:func:`warm_up`)."""
+
+
+def warm_up(bi: BenchInstance, policy: str, options: dict[str, Any], seed: int) -> None:
+    """Simulate ``policy`` on the first :data:`WARM_UP_REQUESTS` requests of ``bi``,
+    untimed, so that the timed row includes neither compiling or loading the policy's numba
+    kernels nor preparing the instance's travel-time tables (the transposed table, read or
+    written once per process and network)."""
+    from dataclasses import replace
+
+    from kl_mobility.dispatch import DispatchConfig
+    from kl_mobility.sim import simulate
+
+    part = replace(bi.instance, requests=bi.instance.requests.iloc[:WARM_UP_REQUESTS])
+    simulate(part.sim_inputs(bi.oracle, DispatchConfig(policy=policy, options=dict(options)),
+                             seed))
+
+
 def bench_dispatch(instances: Sequence[BenchInstance], policies: Sequence[str], *,
                    seed: int = 1, options: dict[str, dict[str, Any]] | None = None,
                    on_row: Callable[[dict[str, Any]], None] | None = None,
@@ -342,6 +363,12 @@ def bench_dispatch(instances: Sequence[BenchInstance], policies: Sequence[str], 
     for bi in instances:
         for policy in policies:
             opts = (options or {}).get(policy, {})
+            try:
+                warm_up(bi, policy, opts, seed)
+            except Exception as exc:  # noqa: BLE001 - the timed run reports what it raises
+                logging.getLogger(__name__).warning(
+                    "the warm-up of policy %s on %s raised %s: %s; its CPU time may include "
+                    "compiling its kernels", policy, bi.label, type(exc).__name__, exc)
             row = _row(bi, policy, opts, seed)
             if window is not None:
                 row.update(hindsight_gap(bi, policy, opts, seed, window))

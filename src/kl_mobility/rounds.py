@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FORECAST_SEED_TAG", "REJECTS_KEY", "SettledDemand", "SharedDay", "demand_feedback",
            "forecast_seed", "measured_local_level", "rebalancing_forecast",
-           "scenario_requests", "service_area", "settle_demand", "with_feeder_day"]
+           "feeder_link", "scenario_requests", "service_area", "settle_demand",
+           "with_feeder_day"]
 
 FORECAST_SEED_TAG = 0x666F7265  # "fore"
 """Mixed with the run's seed into the forecast's own seed (:func:`forecast_seed`)."""
@@ -136,7 +137,28 @@ def _scenario_demand(ctx: RunContext, *, seed: int, service_level: Any,
         service_hours=(scenario.service.start_s, scenario.service.end_s),
         service_area=area, cache_dir=ctx.cache_dir, progress=ctx.progress,
         transit=ctx.transit, same_day=same_day,
+        feeder=feeder_link(ctx) if has_service and ctx.transit is not None else None,
     )
+
+
+def feeder_link(ctx: RunContext) -> Any:
+    """How the scenario's intermodal trips become feeder requests
+    (:class:`~kl_mobility.demand.intermodal.FeederLink`): the legs through
+    :func:`kl_mobility.demand.feeder.feeder_requests` with the scenario's service rules
+    and ``[feeder]`` transfer buffer and egress time."""
+    import functools
+
+    from kl_mobility.demand.feeder import feeder_requests
+    from kl_mobility.demand.intermodal import FeederLink
+
+    sc = ctx.scenario
+
+    def build(legs: pd.DataFrame, first_id: int, *, network: Any, oracle: Any) -> pd.DataFrame:
+        return feeder_requests(network, oracle, legs, service=sc.service, feeder=sc.feeder,
+                               first_id=first_id)
+
+    return FeederLink(functools.partial(build, network=ctx.network, oracle=ctx.oracle),
+                      int(sc.feeder.transfer_buffer_s))
 
 
 def forecast_seed(seed: int) -> int:

@@ -329,7 +329,8 @@ def run_city_co2(scenario: Scenario, settled: SettledDemand, net: RoadNetwork,
                          f"{dict(settled.calibration.asc)}")
     ran = settled.scenario or scenario
     return city_co2(ran, basis.travel, basis.reference,
-                    served_pkm_by_alt_mode(settled.result.trips),
+                    served_pkm_by_alt_mode(settled.result.trips, None if settled.demand is None
+                                           else settled.demand.intermodal),
                     float(account.totals["fleet_co2_kg"]),
                     float(account.totals["net_co2_kg"]), reference_name=basis.reference_name,
                     pt_vkm=basis.pt_vkm, reference_bus_drivetrain=basis.reference_bus_drivetrain)

@@ -290,6 +290,17 @@ def scenario_from_file(path: str | Path) -> Scenario:
     return scenario
 
 
+def _own_calibration_scenario(path: Path) -> Any:
+    """``demand.calibration_scenario`` as written in ``path`` itself (not inherited), or
+    None when the file does not set it (or cannot be read)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    demand = data.get("demand")
+    return demand.get("calibration_scenario") if isinstance(demand, Mapping) else None
+
+
 def with_calibration_base(scenario: Scenario, path: str | Path) -> Scenario:
     """``scenario`` (read from ``path``) with its :class:`CalibrationBase` filled in from
     ``demand.calibration_scenario``; unchanged when it calibrates on itself, has no
@@ -301,10 +312,16 @@ def with_calibration_base(scenario: Scenario, path: str | Path) -> Scenario:
     path = Path(path)
     base_path = path.parent / demand.calibration_scenario
     if not base_path.is_file():
+        inherited = ""
+        if _own_calibration_scenario(path) is None:
+            inherited = (f"; the value {demand.calibration_scenario!r} comes through "
+                         "'extends' and is read relative to this file's folder, so set "
+                         "demand.calibration_scenario in this file (e.g. the path of the "
+                         "shipped scenarios/baseline.toml)")
         raise ConfigError(
             f"reference scenario {base_path} not found (the mode-choice constants are "
             "calibrated on it; give an existing file, or set demand.calibration = "
-            "'scenario' to re-calibrate on this scenario)", file=path,
+            f"'scenario' to re-calibrate on this scenario){inherited}", file=path,
             key="demand.calibration_scenario")
     if base_path.resolve() == path.resolve():
         base = scenario

@@ -172,3 +172,124 @@ def test_trip_arrays_grow_without_changing_the_trips():
     for x, y in zip((a.k, a.size, a.cost, a.members, a.order, a.i, a.j),
                     (b.k, b.size, b.cost, b.members, b.order, b.i, b.j), strict=True):
         assert np.array_equal(x, y)
+
+
+def _reassign_day(cache, policy: str, rows=((1, 0, 4, 3, 1), (2, 31, 6, 8, 1)),
+                  max_wait_s=300, **options):
+    """Line 0-1-...-8, 600 m at 36 km/h = 60 s per hop, no dwell; pickup deadline
+    ``max_wait_s`` (300) after the request. V0 starts at node 0, V1 at node 7, one seat
+    each. Default requests: A (4 -> 3) at t = 0, B (6 -> 8) at t = 31 (pickup deadlines
+    300 and 331)."""
+    import pandas as pd
+
+    from kl_mobility.network import build_oracle, grid_network
+    from kl_mobility.sim import ServiceConfig, SimInputs, VehicleTypeConfig, simulate
+
+    net = grid_network(1, 9, 600.0, 36.0)
+    oracle = build_oracle(net, cache_dir=cache)
+    assert int(oracle.tt[0, 1]) == 60 and int(oracle.tt[7, 4]) == 180
+    service = ServiceConfig(start_s=0, end_s=3600, max_wait_s=max_wait_s, stop_dwell_s=0,
+                            board_s_per_passenger=0)
+    req = pd.DataFrame(list(rows),
+                       columns=["request_id", "request_time_s", "origin_node", "dest_node",
+                                "passengers"])
+    fleet = [VehicleTypeConfig("van", 2, 1, start_nodes=(0, 7))]
+    cfg = DispatchConfig(policy=policy, options=options)
+    res = simulate(SimInputs(net, oracle, req, service, fleet, cfg, seed=0), record_legs=True)
+    return res, req, service, oracle
+
+
+def test_rtv_reassigns_a_request_so_both_riders_are_served(tmp_path):
+    """Batch at t = 30 (only A): V1 reaches node 4 at 30 + 180 = 210 (added 180 + 60 =
+    240 s), V0 at 30 + 240 = 270 (300 s): A -> V1, which leaves node 7 at 30.
+    Batch at t = 60 (B): V1 is re-planned from node 6 at 90 and cannot serve both (one
+    seat): A first: 4 at 210, 3 at 270, back to 6 at 450 > B's deadline 331; B first: 8 at
+    210, 4 at 450 > A's deadline 300. V0 cannot reach B: 60 + 360 = 420 > 331, but reaches
+    A in time: 60 + 240 = 300 <= 300. So RTV takes A off V1 and gives it to V0 (pickup 300,
+    drop-off at 3 at 360) and B to V1 (pickup 90, drop-off at 8 at 210): both served.
+    Without re-assignment A stays on V1 and B is rejected; so does insertion (A at t = 0 to
+    V1, 180 s < 240 s to node 4; B at t = 31: V1 from node 6 at 60, A first: B at 420 >
+    331; B first: A at 60 + 120 + 240 = 420 > 300; V0 at 31 + 360 = 391 > 331)."""
+    from kl_mobility.results.check import check_outputs
+
+    res, req, service, oracle = _reassign_day(tmp_path, "rtv")
+    assert check_outputs(res, req, service, oracle.tt, oracle.dist) == []
+    t = res.trips.set_index("request_id")
+    assert (t["status"] == "served").all()
+    assert t.loc[1, ["pickup_time_s", "dropoff_time_s"]].tolist() == [300, 360]
+    assert t.loc[2, ["pickup_time_s", "dropoff_time_s"]].tolist() == [90, 210]
+    ev = res.events
+    a = ev[(ev["request_id"] == 1) & ev["kind"].isin(("assign", "unassign", "pickup"))]
+    assert list(zip(a["kind"], a["vehicle_id"], a["time_s"], strict=True)) == [
+        ("assign", 1, 30), ("unassign", 1, 60), ("assign", 0, 60), ("pickup", 0, 300)]
+
+    for policy, options in (("rtv", {"reassign": False}), ("insertion", {})):
+        res, req, service, oracle = _reassign_day(tmp_path, policy, **options)
+        assert check_outputs(res, req, service, oracle.tt, oracle.dist) == []
+        t = res.trips.set_index("request_id")
+        assert t["status"].tolist() == ["served", "rejected"], policy
+        assert (res.events["kind"] != "unassign").all()
+
+
+def test_rebuild_plan_by_hand():
+    """Stops [a+, b+, a-, c-, b-] without a and b leave [c-]; a goes back at (0, 0) ->
+    [a+, a-, c-], then b at (1, 3) -> [a+, b+, a-, c-, b-] (pickup before old stop 1,
+    drop-off before old stop 3 = after c-)."""
+    from kl_mobility.dispatch.rtv import rebuild_plan
+
+    a, b, c = 10, 11, 12
+    seq = np.array([a, b, a, c, b])
+    pick = np.array([True, True, False, False, False])
+    order, i, j = rebuild_plan(seq, pick, np.array([a, b]))
+    assert (order.tolist(), i.tolist(), j.tolist()) == ([a, b], [0, 1], [0, 3])
+    order, i, j = rebuild_plan(seq, pick, np.array([b]))
+    assert (order.tolist(), i.tolist(), j.tolist()) == ([b], [1], [3])
+
+
+@pytest.mark.parametrize("kind", [0, 1, 2, 3])
+def test_replay_cost_equals_the_enumerated_trip_costs(kind):
+    """Replaying every enumerated trip's stored insertions gives its stored cost under each
+    cost kind (so a vehicle's current plan, replayed, is priced like the trips); a
+    position beyond the schedule is infeasible."""
+    from kl_mobility.kernels.rtv import replay_cost
+
+    v = 3
+    fleet = Fleet(np.array([0, 3, 6]), np.array([0, 30, 60]), np.zeros(v, np.int64),
+                  np.full(v, 3, np.int64))
+    o = np.array([1, 2, 3, 4, 5, 2])
+    d = np.array([4, 5, 6, 1, 0, 6])
+    reqs = Request(o, d, np.array([0, 0, 100, 0, 50, 0]), np.full(6, 700),
+                   np.full(6, 1500), np.array([1, 2, 1, 1, 1, 2]), np.full(6, 5),
+                   np.full(6, 5))
+    sched = _empty_sched(v, 12)
+    cand = np.arange(v)
+    rules = Rules(cost_kind=kind)
+    rv = insertion_cost_matrix(TABLES, cand, fleet, sched, reqs, rules=rules)
+    trips = enumerate_trips(TABLES, cand, fleet, sched, reqs, rules, rv,
+                            keep_candidates(rv[0], 10), 3)
+    assert len(trips) > 20 and int(trips.size.max()) == 3
+    for t in range(len(trips)):
+        s = int(trips.size[t])
+        c = replay_cost(TABLES, fleet, sched, reqs, rules, int(cand[trips.k[t]]),
+                        (trips.order[t, :s], trips.i[t, :s], trips.j[t, :s]))
+        assert c == int(trips.cost[t])
+    assert replay_cost(TABLES, fleet, sched, reqs, rules, 0, ([0], [1], [1])) == INFEASIBLE
+
+
+def test_rtv_sends_an_idle_vehicle_toward_an_unassigned_request(tmp_path):
+    """Same line, pickup deadline 60 s. X (4 -> 3) at t = 0: at the batch at t = 30 V1
+    needs 180 s and V0 240 s to node 4 > 60 s: X is rejected, and the idle vehicle nearest
+    to it (V1, 180 < 240 s) is sent to node 4, arriving at 30 + 180 = 210. Y (4 -> 5) at
+    t = 200 (deadline 260): at the batch at 210 V1 is at node 4: pickup at 210, drop-off at
+    270. Without rebalancing V1 would still be at node 7 (210 + 180 = 390 > 260) and Y
+    rejected too."""
+    rows = ((1, 0, 4, 3, 1), (2, 200, 4, 5, 1))
+    res = _reassign_day(tmp_path, "rtv", rows, max_wait_s=60)[0]
+    t = res.trips.set_index("request_id")
+    assert t["status"].tolist() == ["rejected", "served"]
+    assert t.loc[2, ["pickup_time_s", "dropoff_time_s"]].tolist() == [210, 270]
+    ev = res.events[res.events["kind"] == "rebalance"]
+    assert list(zip(ev["time_s"], ev["vehicle_id"], ev["node"], strict=True)) == [(30, 1, 4)]
+    res = _reassign_day(tmp_path, "rtv", rows, max_wait_s=60, rebalance=False)[0]
+    assert res.trips["status"].tolist() == ["rejected", "rejected"]
+    assert (res.events["kind"] != "rebalance").all()

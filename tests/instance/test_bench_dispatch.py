@@ -106,7 +106,8 @@ def test_export_a_kaiserslautern_day_and_bench_it_identically(tmp_path, capsys):
     assert main(["instance", "export", str(sc), "--seed", "3", "--out", str(folder)]) == 0
     assert main(["instance", "check", str(folder)]) == 0
     printed = capsys.readouterr().out
-    assert "not given" not in printed and "rounding" not in printed
+    assert "not given:" not in printed and "rounding:" not in printed
+    assert "every rule and type key given" in printed and "(no rounding)" in printed
     out = tmp_path / "kl.csv"
     rc = main(["bench", "dispatch", "--instances", str(folder), str(sc), "--policies",
                "insertion", "--seed", "3", "--csv", str(out)])
@@ -243,3 +244,33 @@ def test_days_on_one_network_share_its_cached_tables(folder, tmp_path):
     b, _ = read_instance(other)
     assert (a.name, b.name) == ("grid-day", "other-day")
     assert _table_paths(tmp_path, a.network) == _table_paths(tmp_path, b.network)
+
+
+def test_feeder_columns_are_read_and_checked(folder, tmp_path):
+    """Feeder columns of requests.csv come back typed (empty text -> "", pt_gained
+    true/false, pt_time_s whole seconds); a feeder kind that is not '', first or last is one
+    error naming the file and line."""
+    import shutil
+
+    import pandas as pd
+
+    from kl_mobility.instance import InstanceError, read_instance
+
+    path, _ = folder
+    day = tmp_path / "feeder-day"
+    shutil.copytree(path, day)
+    df = pd.read_csv(day / "requests.csv")
+    df["feeder"] = ["first" if k == 0 else "" for k in range(len(df))]
+    df["pt_stop_id"] = ["S1" if k == 0 else "" for k in range(len(df))]
+    df["pt_time_s"] = [df["request_time_s"][0] + 900 if k == 0 else None for k in range(len(df))]
+    df["pt_gained"] = [k == 0 for k in range(len(df))]
+    df.to_csv(day / "requests.csv", index=False)
+    inst, _ = read_instance(day)
+    r = inst.requests
+    assert r["feeder"].tolist()[:2] == ["first", ""] and r["pt_stop_id"].tolist()[:2] == ["S1", ""]
+    assert r["pt_gained"].tolist()[:2] == [True, False] and r["pt_gained"].dtype == bool
+    assert r["pt_time_s"].iloc[0] == df["request_time_s"][0] + 900 and pd.isna(r["pt_time_s"].iloc[1])
+    df.loc[3, "feeder"] = "firts"
+    df.to_csv(day / "requests.csv", index=False)
+    with pytest.raises(InstanceError, match=r"requests.csv: line 5: feeder 'firts' is not one of"):
+        read_instance(day)

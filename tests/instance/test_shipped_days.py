@@ -14,7 +14,7 @@ from kl_mobility.instance import shipped as shipped_module
 
 def test_three_sizes_are_shipped_and_listed(capsys):
     """kl-small < kl-medium < kl-large in requests; kl-large is the 20,000-request day with
-    200 vans of the RidePy comparison; ``instance list`` prints each with its recipe."""
+    200 vans (the size of a RidePy comparison); ``instance list`` prints each with its recipe."""
     days = shipped_days()
     assert sorted(days) == ["kl-large", "kl-medium", "kl-small"]
     sizes = [days[n]["requests"] for n in ("kl-small", "kl-medium", "kl-large")]

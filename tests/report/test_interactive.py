@@ -105,3 +105,19 @@ def test_report_links_the_map(page):
     path, _, _, _ = page
     doc = path.read_text(encoding="utf-8")
     assert f'<a href="{INTERACTIVE_FILE}">' in doc
+
+
+def test_no_network_no_map_and_the_report_says_so(fake_batch, grid, tmp_path, monkeypatch):
+    """When the runs' road network cannot be loaded (``_load_network`` gives ``None``, as
+    for a network that does not match the runs): no interactive map file, and the report
+    names why instead of dropping it silently."""
+    import kl_mobility.report.html as report_html
+    from kl_mobility.report.i18n import texts
+
+    monkeypatch.setattr(report_html, "_load_network", lambda data, network: None)
+    path = write_report(fake_batch, tmp_path / "out", network=grid,
+                        baseline="base", lang="en", dpi=40, interactive=True)
+    assert not (path.parent / INTERACTIVE_FILE).exists()
+    import html
+
+    assert texts("en")["im_none_net"] in html.unescape(path.read_text(encoding="utf-8"))

@@ -50,6 +50,51 @@ def test_clock_order_is_simpys(seed):
     assert len(set(times)) < len(times)
 
 
+def _timer_trace(clock_cls, seed: int) -> list[tuple[int, int, int]]:
+    """Processes that also schedule calls (``call_at``) at 0-2 s from now, some from inside
+    a call, on the same seconds as the processes' own steps."""
+    rng = np.random.default_rng(seed)
+    clock = clock_cls(3)
+    log: list[tuple[int, int, int]] = []
+    calls = iter(range(1000, 1100))
+
+    def call(c, again):
+        log.append((clock.now, c, -1))
+        if again:
+            clock.call_at(clock.now + int(rng.integers(0, 3)), call, next(calls), False)
+
+    def proc(p):
+        for k in range(int(rng.integers(1, 5))):
+            log.append((clock.now, p, k))
+            for _ in range(int(rng.integers(0, 3))):
+                clock.call_at(clock.now + int(rng.integers(0, 3)), call, next(calls, -2),
+                              rng.random() < 0.3)
+            yield int(rng.integers(0, 3))
+
+    for p in range(10):
+        clock.process(proc(p))
+    clock.run()
+    return log
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_timed_calls_run_in_the_order_of_processes(seed):
+    """Each call_at runs when, and in the order, a process waiting once and then calling
+    would run on simpy (SimpyClock.call_at is that process)."""
+    ours, ref = _timer_trace(Clock, seed), _timer_trace(SimpyClock, seed)
+    assert ours == ref
+    assert any(c >= 1000 for _, c, _ in ours)  # calls ran
+    times = [t for t, _, _ in ours]
+    assert len(set(times)) < len(times)
+
+
+def test_timed_call_in_the_past_is_an_error():
+    clock = Clock(10)
+    clock.call_at(9, print)
+    with pytest.raises(ValueError, match="negative delay"):
+        clock.run()
+
+
 def test_negative_delay_is_an_error():
     clock = Clock(0)
 

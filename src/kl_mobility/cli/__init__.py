@@ -23,7 +23,8 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line (``kl-mobility: error: ...``), exit 2."""
 
     def error(self, message: str) -> typing.NoReturn:
-        self.exit(2, f"kl-mobility: error: {self.prog.removeprefix('kl-mobility ')}: "
+        where = self.prog.removeprefix("kl-mobility").strip()
+        self.exit(2, f"kl-mobility: error: {where + ': ' if where else ''}"
                      f"{message} (see --help)\n")
 
 

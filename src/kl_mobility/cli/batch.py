@@ -125,6 +125,12 @@ def _print_summary(summary_path: Path) -> None:
                 txt = "–"
             cells.append(txt.rjust(22))
         print(scen.ljust(width) + "".join(cells))
+    print("mean over the seeds (± half the 95 % t-interval with two or more seeds); served = "
+          "share of requests served (0-1); wait_s = mean wait in s; detour = ride / direct "
+          "time; occup. = passenger-km / vehicle-km; vkm and kgCO2e per day: fleet well to "
+          "wheel, net_city = change of the residents' transport CO2e against the reference "
+          "case (the headline of kl-mobility run), per_rider = the one-car-avoided-per-rider "
+          "alternative")
 
 
 def _quiet_dask() -> None:
@@ -167,7 +173,7 @@ def _batch(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     c = result.counts()
-    print(f"batch {name}: {c['done']} run, {c['skipped']} already finished, "
+    print(f"batch {name}: {c['done']} run(s) computed now, {c['skipped']} already finished, "
           f"{c['failed']} failed in {time.perf_counter() - t0:.1f} s -> {batch_dir}")
     _print_summary(batch_dir / "summary.csv")
     if args.report and c["done"] + c["skipped"] > 0:

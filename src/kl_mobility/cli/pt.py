@@ -76,7 +76,9 @@ def _print_summary(feed) -> None:
         ("stops", f"{feed.n_stops:,}"),
         ("trips", f"{feed.n_trips:,}"),
         ("stop times", f"{feed.st_stop.size:,}"),
-        ("vehicle-km", f"{feed.vehicle_km():,.1f} (first to last stop of each trip)"),
+        ("vehicle-km", f"{feed.vehicle_km():,.1f} (all route types: bus "
+                       f"{feed.vehicle_km((3,)):,.1f}, rail {feed.vehicle_km((2,)):,.1f}; "
+                       "first to last stop of each trip)"),
     ]
     width = max(len(k) for k, _ in rows)
     for k, val in rows:

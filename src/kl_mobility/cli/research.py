@@ -108,8 +108,12 @@ def _print_instance(label: str, inst) -> None:
           f"{len(inst.requests):,} requests, {n_veh} vehicles in {len(inst.fleet)} type(s)")
     for line in inst.not_given:
         print(f"  not given: {line}")
+    if not inst.not_given:
+        print("  every rule and type key given (no default applied)")
     for line in inst.rounding:
         print(f"  rounding: {line}")
+    if not inst.rounding:
+        print("  times in whole seconds as given (no rounding)")
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -142,10 +146,15 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.dispatchbench import resolve_instance
     from kl_mobility.instance import read_instance
 
-    inst, _ = read_instance(resolve_instance(args.folder))
+    bar = TqdmProgress()
+    try:
+        inst, _ = read_instance(resolve_instance(args.folder), progress=bar)
+    finally:
+        bar.close()
     _print_instance(str(args.folder), inst)
     return 0
 
@@ -197,7 +206,9 @@ def _policy_options(args: argparse.Namespace) -> dict:
 def _print_notes(args: argparse.Namespace, rows: list[dict], window: object) -> None:
     print("wait, ride, detour over served requests; vehicle-km incl. outer-district legs; "
           "occupancy = passenger-km / vehicle-km; CPU s = process time of simulating the day "
-          f"(seed {args.seed}); violations from kl_mobility.results.check")
+          f"(seed {args.seed}; after an untimed warm-up on the instance's first requests, so "
+          "no row includes compiling kernels or preparing tables); violations from "
+          "kl_mobility.results.check")
     if window is not None:
         print(f"hindsight: the requests with desired pickup in {rows[0]['hindsight_window']} "
               "(earliest first) simulated online on their own with each policy; those it "

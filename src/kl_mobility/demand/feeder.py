@@ -195,9 +195,11 @@ def rail_feeder_legs(calls: pd.DataFrame, demand: Any, network: Any, feeder: Fee
     """The feeder legs of the rail passengers of ``calls`` (:func:`rail_calls`) who choose
     on-demand, and a summary of every passenger's choice.
 
-    Each arrival brings ``Poisson(feeder.rail_arrivals_per_train)`` passengers who alight
+    Each arrival brings ``Poisson(feeder.rail_arrivals_per_train x scale)`` passengers (the
+    demand's ``scale``, like every other trip of the day) who alight
     for a destination in the city (a point of the network's zones drawn by its attraction,
-    the demand model's activity end); each departure ``Poisson(rail_departures_per_train)``
+    the demand model's activity end); each departure ``Poisson(rail_departures_per_train x
+    scale)``
     who come from a point drawn by residents (the home end). The outer districts
     (Ortsbezirke outside the network) are left out: they have their own stations or regional
     buses, and stop-based feeders never reach them.
@@ -221,7 +223,7 @@ def rail_feeder_legs(calls: pd.DataFrame, demand: Any, network: Any, feeder: Fee
     zones, los, cfg, asc = day.zones, day.los, day.config, day.asc
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), RAIL_TAG]))
     rate = np.where(calls["direction"].to_numpy() == "last", feeder.rail_arrivals_per_train,
-                    feeder.rail_departures_per_train)
+                    feeder.rail_departures_per_train) * cfg.scale
     count = rng.poisson(rate)
     pax = calls.loc[np.repeat(calls.index.to_numpy(), count)].reset_index(drop=True)
     n = len(pax)

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from kl_mobility.demand.config import DemandConfig
+from kl_mobility.demand.intermodal import FIRST, FeederLink, intermodal_los, intermodal_odds
 from kl_mobility.demand.modechoice import (
     ServiceLevel,
     ZoneLos,
@@ -106,6 +107,20 @@ class Demand:
     day: _Day | None = field(default=None, repr=False)
     """The draws no service level changes (``generate_demand(..., same_day=)`` reuses
     them); ``None`` for a demand not made by :func:`generate_demand`."""
+    intermodal_fraction: np.ndarray | None = None
+    """Per trip: the share of its switch probability that goes to the intermodal
+    alternative (``P(im) / (P(od) + P(im))``; 0 where it is not offered)."""
+    intermodal_hub: np.ndarray | None = None
+    """Per trip: its best hub (index into the hubs of :class:`IntermodalLos`; -1 none)."""
+    intermodal_direction: np.ndarray | None = None
+    """Per trip: 0 first mile, 1 last mile, -1 none."""
+    intermodal: pd.DataFrame | None = None
+    """The intermodal trips that became feeder requests: ``trip_id``, ``request_id``,
+    ``direction`` (first/last), ``hub_stop_id``, ``pt_trip_id``, ``pt_time_s``, ``dist_m``
+    (the whole trip's zone distance), ``base_mode``; and in :attr:`meta`
+    ``intermodal_no_connection`` (chosen, but no vehicle found: the trip keeps its base
+    mode)."""
+    feeder: FeederLink | None = field(default=None, repr=False)
 
     def with_ondemand_probability(self, probability: np.ndarray) -> Demand:
         """The same day with each trip switching to on-demand with ``probability`` (per
@@ -123,13 +138,12 @@ class Demand:
             raise ValueError("probability must lie in [0, 1]")
         p = np.where(self.ondemand_probability > 0.0, p, 0.0)
         base = self.trips["base_mode"].cat.codes.to_numpy()
-        mode = np.where(self.ondemand_draw < p, 4, base).astype(np.int8)
-        trips = self.trips.copy()
-        trips["mode"] = pd.Categorical.from_codes(mode, MODES)
-        requests = _requests(trips, self.zones, self.config,
-                             _streams(int(self.meta["seed"]))["requests"])
-        return dataclasses.replace(self, trips=trips, requests=requests,
-                                   ondemand_probability=p)
+        frac = (np.zeros_like(p) if self.intermodal_fraction is None
+                else self.intermodal_fraction)
+        mode = _modes(self.ondemand_draw, p * (1.0 - frac), p, base)
+        trips, requests, table, meta = _settle(self, mode)
+        return dataclasses.replace(self, trips=trips, requests=requests, intermodal=table,
+                                   meta=meta, ondemand_probability=p)
 
     def calibrated_config(self) -> DemandConfig:
         """The config with the constants fixed to this run's values (no re-calibration)."""
@@ -157,9 +171,24 @@ class Demand:
             "requests_by_hour": {int(h): int(req_hours.get(h, 0)) for h in range(24)},
             "requests_by_alt_mode": {m: int((self.requests["alt_mode"] == m).sum())
                                      for m in ALT_MODES},
+            "intermodal": self._intermodal_summary(),
             "service_level": dataclasses.asdict(self.service_level),
             "asc": dict(self.asc),
         }
+
+    def _intermodal_summary(self) -> dict[str, Any]:
+        """Intermodal trips chosen and made into feeder requests, by direction."""
+        t = self.intermodal
+        out: dict[str, Any] = {
+            "trips": 0 if t is None else len(t),
+            "first_mile": 0 if t is None else int((t["direction"] == "first").sum()),
+            "last_mile": 0 if t is None else int((t["direction"] == "last").sum()),
+            "from_car": 0 if t is None else int((t["base_mode"] == "car").sum()),
+            "from_bus": 0 if t is None else int((t["base_mode"] == "bus").sum()),
+        }
+        for k in ("intermodal_no_connection", "intermodal_at_hub", "intermodal_requests"):
+            out[k.removeprefix("intermodal_")] = int(self.meta.get(k, 0))
+        return out
 
     def summary_text(self) -> str:
         """The summary as a small text report (for the CLI)."""
@@ -339,6 +368,8 @@ class _Day:
     dnode: np.ndarray
     trips: pd.DataFrame
     access: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    im_cache: dict[str, Any] = field(default_factory=dict)
+    """The intermodal level of service (:class:`IntermodalLos`), filled on first use."""
 
 
 def _draw_day(network, oracle, config: DemandConfig, *, seed: int,
@@ -435,6 +466,7 @@ def generate_demand(
     progress: ProgressCallback | None = None,
     transit: PtSupply | None = None,
     same_day: Demand | None = None,
+    feeder: FeederLink | None = None,
 ) -> Demand:
     """One weekday of demand on ``network`` (see the module docstring).
 
@@ -454,6 +486,10 @@ def generate_demand(
     modes, trip ends and draws are taken over instead of drawn again (they do not depend on
     the service level), so only the on-demand switch is recomputed; the result is the one
     drawing everything anew gives. Another day raises ``ValueError``.
+    ``feeder``: how intermodal trips become feeder requests (:class:`FeederLink`); with
+    it, a timetable (``transit``), an on-demand service and ``pt.intermodal``, the
+    intermodal alternative is offered (:mod:`kl_mobility.demand.intermodal`) and its
+    chosen trips are appended to the requests (their legs to or from the hub).
     """
     if service_level is None:
         service_level = ServiceLevel.assumed(config)
@@ -471,7 +507,6 @@ def generate_demand(
         day = _reusable_day(same_day, network, oracle, config, seed, service_area, zones,
                             transit)
     zones, los = day.zones, day.los
-    rng_requests = _streams(seed)["requests"]
     p_od = mode_probabilities(los, config, day.asc, service_level)[1]
     depart, o, d, bus_ok = day.depart, day.o, day.d, day.bus_ok
 
@@ -492,21 +527,190 @@ def generate_demand(
     if service_level.available and service_level.local is not None:
         p_trip = _local_probability(p_trip, service_level, config, zones, o, d, depart)
     p_trip = np.where(od_ok, p_trip, 0.0)
+    n = depart.shape[0]
+    p_im = np.zeros(n)
+    hub = np.full(n, -1, np.int64)
+    direction = np.full(n, -1, np.int64)
+    if (feeder is not None and transit is not None and transit.config.intermodal
+            and service_level.available and los.pt is not None):
+        p_trip, p_im, hub, direction = _with_intermodal(
+            day, network, oracle, config, service_level, service_area, transit, p_trip,
+            cache_dir)
     u = day.u
-    choose_od = u[:, 1] < p_trip  # u in [0, 1): never where the probability is 0
-    mode = np.where(choose_od, 4, day.base).astype(np.int8)
+    p_switch = p_trip + p_im
+    frac = np.divide(p_im, p_switch, out=np.zeros(n), where=p_switch > 0)
+    mode = _modes(u[:, 1], p_trip, p_switch, day.base)  # u in [0, 1)
     report(progress, _TASK, 4, total_steps)
-    trips = day.trips.copy()
-    trips["mode"] = pd.Categorical.from_codes(mode, MODES)
-    report(progress, _TASK, 5, total_steps)
-    requests = _requests(trips, zones, config, rng_requests)
+    demand = Demand(trips=day.trips, requests=day.trips.iloc[:0], service_level=service_level,
+                    asc=day.asc,
+                    expected_base_shares=dict(zip(ALT_MODES, map(float, day.shares))),
+                    zones=zones, config=config,
+                    meta={"seed": seed, "n_zones": zones.n_zones,
+                          "n_internal_zones": zones.n_internal},
+                    ondemand_probability=p_switch, ondemand_draw=u[:, 1].copy(), day=day,
+                    intermodal_fraction=frac, intermodal_hub=hub,
+                    intermodal_direction=direction, feeder=feeder)
+    trips, requests, table, meta = _settle(demand, mode)
     report(progress, _TASK, total_steps, total_steps)
-    return Demand(trips=trips, requests=requests, service_level=service_level, asc=day.asc,
-                  expected_base_shares=dict(zip(ALT_MODES, map(float, day.shares))),
-                  zones=zones, config=config,
-                  meta={"seed": seed, "n_zones": zones.n_zones,
-                        "n_internal_zones": zones.n_internal},
-                  ondemand_probability=p_trip, ondemand_draw=u[:, 1].copy(), day=day)
+    return dataclasses.replace(demand, trips=trips, requests=requests, intermodal=table,
+                               meta=meta)
+
+
+def _modes(draw: np.ndarray, p_od: np.ndarray, p_switch: np.ndarray, base: np.ndarray
+           ) -> np.ndarray:
+    """Mode codes: on-demand where ``draw < p_od``, intermodal where ``p_od <= draw <
+    p_switch``, else the base mode."""
+    return np.where(draw < p_od, 4, np.where(draw < p_switch, 5, base)).astype(np.int8)
+
+
+def _settle(demand: Demand, mode: np.ndarray
+            ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, dict[str, Any]]:
+    """The trips with ``mode``, and the requests: the on-demand trips' and, after them, the
+    feeder legs of the intermodal trips (:func:`_feeder_requests`; intermodal trips whose
+    public transport vehicle is not found keep their base mode, counted in
+    ``meta["intermodal_no_connection"]``)."""
+    assert demand.zones is not None and demand.config is not None
+    meta = {k: v for k, v in demand.meta.items() if not k.startswith("intermodal_")}
+    table = legs = None
+    if (mode == 5).any():
+        assert demand.feeder is not None and demand.day is not None
+        keep, table, legs, counts = _feeder_legs(demand, mode == 5)
+        base = demand.trips["base_mode"].cat.codes.to_numpy().astype(np.int8)
+        mode = np.where((mode == 5) & ~keep, base, mode).astype(np.int8)
+        meta.update(counts)
+    trips = demand.trips.copy()
+    trips["mode"] = pd.Categorical.from_codes(mode, MODES)
+    requests = _requests(trips, demand.zones, demand.config,
+                         _streams(int(demand.meta["seed"]))["requests"])
+    if table is not None and legs is not None and len(legs):
+        assert demand.feeder is not None
+        feeder = demand.feeder.build(legs, len(requests))
+        if len(feeder) != len(legs):
+            raise ValueError(f"the feeder builder returned {len(feeder)} requests for "
+                             f"{len(legs)} legs")
+        table["request_id"] = feeder["request_id"].to_numpy()
+        requests = pd.concat([requests, feeder], ignore_index=True)
+    meta["intermodal_requests"] = 0 if legs is None else len(legs)
+    return trips, requests, table, meta
+
+
+def _with_intermodal(day: _Day, network, oracle, config: DemandConfig, sl: ServiceLevel,
+                     service_area: ServiceArea | None, transit: PtSupply,
+                     p_od: np.ndarray, cache_dir: str | Path | None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per trip: the on-demand and intermodal probabilities of the 6-mode logit
+    (:mod:`kl_mobility.demand.intermodal`) from the on-demand probability ``p_od`` of the
+    5-mode one (its area and district adjustments included), and the intermodal hub and
+    direction. The intermodal odds get the same adjustments for their on-demand leg: the
+    service hours, the service area (origin -> hub or hub -> destination; a stop-based
+    type's walk scales the odds by ``exp(beta_access x (walk - access_walk_s))``) and the
+    district shift of the trip."""
+    if "los" not in day.im_cache:
+        day.im_cache["los"] = intermodal_los(day.zones, network, oracle, config, transit,
+                                             cache_dir=cache_dir)
+    im = day.im_cache["los"]
+    r_z, hub_z, dir_z = intermodal_odds(day.los, im, config, day.asc, sl)
+    o, d, slot, depart = day.o, day.d, day.bus_ok, day.depart
+    r = r_z[slot, o, d]
+    hub = hub_z[slot, o, d]
+    dr = dir_z[slot, o, d]
+    ok = (hub >= 0) & _in_window(depart, sl.start_s, sl.end_s)
+    if service_area is not None:
+        idx = np.flatnonzero(ok)
+        h, first = hub[idx], dr[idx] == FIRST
+        x = np.asarray(network.node_x, np.float64)
+        y = np.asarray(network.node_y, np.float64)
+        hx, hy = x[im.hub_node[h]], y[im.hub_node[h]]
+        ext = np.asarray(day.zones.offset_s) > 0
+        avail, walk = service_area.access(
+            depart[idx], np.where(first, x[day.onode[idx]], hx),
+            np.where(first, y[day.onode[idx]], hy), np.where(first, hx, x[day.dnode[idx]]),
+            np.where(first, hy, y[day.dnode[idx]]),
+            external=np.where(first, ext[o[idx]], ext[d[idx]]))
+        extra = np.where(np.isnan(walk), 0.0, walk - sl.access_walk_s) / 60.0
+        with np.errstate(over="ignore"):
+            r[idx] *= np.exp(config.beta_access_per_min * np.where(avail, extra, 0.0))
+        ok[idx] &= avail
+    if sl.local is not None:
+        with np.errstate(over="ignore"):
+            r = r * np.exp(_local_shift(sl, config, day.zones, o, d, depart))
+    r = np.where(ok, r, 0.0)
+    sure = p_od >= 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r_od = np.where(sure, 0.0, p_od / (1.0 - p_od))
+    den = 1.0 + r_od + r
+    p_od_new = np.where(sure, 1.0, r_od / den)
+    p_im = np.where(sure | ~np.isfinite(r), 0.0, r / den)
+    return p_od_new, p_im, np.where(ok, hub, -1), np.where(ok, dr, -1)
+
+
+def _feeder_legs(demand: Demand, chosen: np.ndarray
+                 ) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """The on-demand legs of the ``chosen`` intermodal trips, for the feeder builder.
+
+    First mile: the rider leaves at the trip's departure; the leg is estimated as in the
+    mode choice (wait + detour x driving time to the hub); the vehicle caught is the first
+    one boarded at the hub from that arrival + the builder's transfer buffer towards the
+    destination zone (:func:`kl_mobility.pt.intermodal.connections`). Last mile: the
+    vehicle that brings a traveller leaving the origin zone at the departure to the hub
+    earliest, and its arrival. Both walk from or to the zone's centroid, as in the mode
+    choice. Returns which chosen trips got a leg (over all trips), the book-keeping table,
+    the legs and the counts of trips left with their base mode: no vehicle found within
+    ``pt.horizon_s`` (``intermodal_no_connection``) or the trip end on the hub's road node
+    (``intermodal_at_hub``)."""
+    from kl_mobility.pt.intermodal import connections
+
+    day, sl, link = demand.day, demand.service_level, demand.feeder
+    assert day is not None and link is not None and day.transit is not None
+    assert demand.intermodal_hub is not None and demand.intermodal_direction is not None
+    im = day.im_cache["los"]
+    zones = day.zones
+    idx = np.flatnonzero(chosen)
+    h = demand.intermodal_hub[idx]
+    first = demand.intermodal_direction[idx] == FIRST
+    o, d = day.o[idx], day.d[idx]
+    est_s = np.rint(sl.wait_s + sl.detour_factor * im.to_hub_min[o, h] * 60.0)
+    t_query = np.where(first, day.depart[idx] + est_s.astype(np.int64)
+                       + int(link.transfer_buffer_s), day.depart[idx])
+    zlat, zlon = np.asarray(zones.lat), np.asarray(zones.lon)
+    feed = day.transit.feed
+    trip, time = connections(day.transit.timetable, first, im.hubs[h], t_query,
+                             np.where(first, zlat[d], zlat[o]), np.where(first, zlon[d], zlon[o]))
+    door_node = np.where(first, day.onode[idx], day.dnode[idx])
+    at_hub = door_node == im.hub_node[h]
+    found = trip >= 0
+    good = found & ~at_hub
+    keep = np.zeros(chosen.shape[0], bool)
+    keep[idx[good]] = True
+    t = demand.trips.iloc[idx[good]]
+    g = np.flatnonzero(good)
+    fg, hg = first[g], h[g]
+    base = t["base_mode"].astype(str).to_numpy()
+    names = np.asarray(zones.name, dtype=object)
+    legs = pd.DataFrame({
+        "direction": np.where(fg, "first", "last"),
+        "lat": np.where(fg, t["origin_lat"].to_numpy(), t["dest_lat"].to_numpy()),
+        "lon": np.where(fg, t["origin_lon"].to_numpy(), t["dest_lon"].to_numpy()),
+        "stop_lat": im.hub_lat[hg], "stop_lon": im.hub_lon[hg],
+        "stop_id": im.hub_stop_id[hg].astype(str),
+        "trip_id": feed.trip_id[trip[g]].astype(str),
+        "pt_time_s": time[g].astype(np.int64),
+        "passengers": np.full(len(g), demand.config.passengers_per_request
+                              if demand.config else 1, np.int64),
+        "alt_mode": base, "pt_gained": base != "bus",
+        "zone": np.where(fg, names[o[g]], names[d[g]]).astype(str),
+    })
+    table = pd.DataFrame({
+        "trip_id": t["trip_id"].to_numpy(), "direction": legs["direction"].to_numpy(),
+        "hub_stop_id": legs["stop_id"].to_numpy(), "pt_trip_id": legs["trip_id"].to_numpy(),
+        "pt_time_s": legs["pt_time_s"].to_numpy(),
+        "dist_m": t["dist_m"].to_numpy(np.float64), "base_mode": base,
+        "od_estimate_s": np.where(fg, est_s[g], np.rint(
+            sl.wait_s + sl.detour_factor * im.from_hub_min[hg, d[g]] * 60.0)),
+    })
+    counts = {"intermodal_no_connection": int((~found).sum()),
+              "intermodal_at_hub": int((found & at_hub).sum())}
+    return keep, table, legs, counts
 
 
 def _reusable_day(same_day: Demand, network, oracle, config: DemandConfig, seed: int,
@@ -543,11 +747,10 @@ def trip_districts(zones: ZoneTable, o: np.ndarray, d: np.ndarray) -> np.ndarray
     return np.where(ext[d], names[d], np.where(ext[o], names[o], "core"))
 
 
-def _local_probability(p: np.ndarray, level: ServiceLevel, config: DemandConfig,
-                       zones: ZoneTable, o: np.ndarray, d: np.ndarray,
-                       depart: np.ndarray) -> np.ndarray:
-    """On-demand probabilities with the district-and-period service of ``level.local``: the
-    odds scaled by ``exp`` of the utility shift (:meth:`LocalService.utility_shift`)."""
+def _local_shift(level: ServiceLevel, config: DemandConfig, zones: ZoneTable, o: np.ndarray,
+                 d: np.ndarray, depart: np.ndarray) -> np.ndarray:
+    """Per trip: the on-demand utility shift of its district and period
+    (:meth:`LocalService.utility_shift`)."""
     local = level.local
     assert local is not None
     index = {n: i for i, n in enumerate(local.districts)}
@@ -555,7 +758,15 @@ def _local_probability(p: np.ndarray, level: ServiceLevel, config: DemandConfig,
     zone_index = np.array([index.get(str(n), -1) for n in zones.name], np.int64)
     core = index.get("core", -1)
     dist = np.where(ext[d], zone_index[d], np.where(ext[o], zone_index[o], core))
-    dv = local.utility_shift(level, config, dist, depart)
+    return local.utility_shift(level, config, dist, depart)
+
+
+def _local_probability(p: np.ndarray, level: ServiceLevel, config: DemandConfig,
+                       zones: ZoneTable, o: np.ndarray, d: np.ndarray,
+                       depart: np.ndarray) -> np.ndarray:
+    """On-demand probabilities with the district-and-period service of ``level.local``: the
+    odds scaled by ``exp`` of the utility shift (:meth:`LocalService.utility_shift`)."""
+    dv = _local_shift(level, config, zones, o, d, depart)
     move = (dv != 0.0) & (p > 0.0)
     with np.errstate(divide="ignore", over="ignore"):
         odds = p[move] / (1.0 - p[move]) * np.exp(dv[move])

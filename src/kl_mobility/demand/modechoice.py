@@ -89,7 +89,8 @@ from kl_mobility.demand.zones import ZoneTable
 from kl_mobility.kernels.shortest_path import INF_TIME
 from kl_mobility.pt.zonetimes import ZonePtLos
 
-__all__ = ["DemandRounds", "LocalService", "ServiceLevel", "ZoneLos", "bus_slot",
+__all__ = ["DemandRounds", "LocalService", "ServiceLevel", "ZoneLos", "base_denominators",
+           "bus_slot",
            "calibrate_asc", "expected_shares", "local_service", "level_change",
            "mode_probabilities", "pt_coverage", "relative_change", "slot_masses", "zone_los"]
 
@@ -452,6 +453,26 @@ def mode_probabilities(los: ZoneLos, config: DemandConfig, asc: Mapping[str, flo
             e_od = np.where(los.distinct_nodes, np.exp(v_od - vmax), 0.0)
             p_od[slot] = e_od / (e_od + denom)
     return p4, p_od
+
+
+def base_denominators(los: ZoneLos, config: DemandConfig, asc: Mapping[str, float]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Per bus slot and zone pair: the largest base-mode utility ``vmax`` and ``sum over
+    car, walk, bike, bus (where available) of exp(V - vmax)``, the denominator of
+    :func:`mode_probabilities` (the intermodal alternative's odds divide by it)."""
+    v = _base_utilities(los, config, asc)
+    v_bus, bus_ok = _bus_slots(los, config, v[BUS].copy(),
+                               asc["bus"] + config.beta_cost_per_eur * config.bus_fare_eur)
+    vmax = np.empty((los.n_slots, *los.car_min.shape))
+    denom = np.empty_like(vmax)
+    for slot in range(los.n_slots):
+        if slot >= 1 and los.pt is not None:
+            v[BUS] = v_bus[slot]
+        vmax[slot] = v.max(axis=0)
+        eb = np.exp(v - vmax[slot])
+        eb[BUS] = np.where(bus_ok[slot], eb[BUS], 0.0)
+        denom[slot] = eb.sum(axis=0)
+    return vmax, denom
 
 
 def expected_shares(p4: np.ndarray, weights: np.ndarray) -> np.ndarray:

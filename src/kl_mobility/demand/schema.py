@@ -58,8 +58,9 @@ __all__ = [
 
 ALT_MODES: tuple[str, ...] = ("car", "walk", "bike", "bus")
 """Modes a request would otherwise use (the 2023 modal-split categories)."""
-MODES: tuple[str, ...] = (*ALT_MODES, "ondemand")
-"""All modes of the mode choice, in the order of the probability arrays."""
+MODES: tuple[str, ...] = (*ALT_MODES, "ondemand", "intermodal")
+"""All modes of the mode choice (codes 0-5): the base modes, on-demand door to door, and
+intermodal (on-demand to or from a public transport hub, public transport beyond)."""
 CORE_ZONE = "core"
 FEEDER_KINDS: tuple[str, ...] = ("", "first", "last")
 """Values of ``feeder``: ordinary, first mile (to a departure), last mile (from an

@@ -95,8 +95,31 @@ class DispatchContext(Protocol):
         """Insert request ``req`` into ``vehicle``'s schedule at positions ``(i, j)``."""
         ...
 
+    def unpicked(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(requests, vehicles)``: requests assigned and not yet picked up (ascending)
+        and their vehicles, on vehicles that can take requests again once these are
+        unassigned (:meth:`unassign` accepts each)."""
+        ...
+
+    def planned_requests(self, vehicle: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(requests, pickup)``: the request of each planned stop of ``vehicle`` in
+        order and whether the stop is its pickup (else its drop-off)."""
+        ...
+
+    def unassign(self, req: int) -> None:
+        """Take request ``req`` (assigned, not picked up) off its vehicle: its two stops
+        leave the schedule, the vehicle is re-planned. Commit it again in the same call
+        (to any vehicle); if not, the engine handles it like a request not assigned
+        (kept waiting or rejected, per ``service.unserved``). ``ValueError`` when the
+        request is not assigned or is picked up already."""
+        ...
+
     def idle_vehicles(self) -> np.ndarray:
         """Vehicle ids that are available, parked and without a schedule."""
+        ...
+
+    def request_origins(self, reqs: np.ndarray) -> np.ndarray:
+        """Origin node of each request (as :meth:`expected_origins` gives them)."""
         ...
 
     def vehicle_nodes(self, vehicles: np.ndarray) -> np.ndarray:

@@ -23,8 +23,13 @@ of the simulated day, fractions allowed; node ids 0..n-1):
     ``dest_node``, ``passengers``; optional windows ``earliest_pickup_s``,
     ``latest_pickup_s``, ``latest_dropoff_s`` (empty: the rule), ``booking_time_s``
     (pre-booked), outer-district offsets ``origin_offset_s``/``_m``,
-    ``dest_offset_s``/``_m``, ``alt_mode``, ``origin_lat``/``_lon``, ``dest_lat``/``_lon``
-    (carried into the trips table).
+    ``dest_offset_s``/``_m``, ``alt_mode``, ``origin_lat``/``_lon``, ``dest_lat``/``_lon``,
+    ``origin_zone``, ``dest_zone`` (carried into the trips table), and a public-transport
+    feeder's connection: ``feeder`` (empty, ``first``: a ride to a departure whose
+    ``latest_dropoff_s`` is the connection deadline, ``last``: a ride from an arrival),
+    ``pt_stop_id``, ``pt_trip_id``, ``pt_time_s`` (the departure or arrival),
+    ``pt_gained`` (true/false), which the trips table's connection columns and the feeder
+    KPIs are computed from.
 ``fleet.csv``
     ``vehicle_id``, ``start_node``, ``capacity``, ``type`` (a ``[types.*]`` name or any
     label), optional shift ``shift_start_s``, ``shift_end_s`` (empty: the service hours).
@@ -46,6 +51,7 @@ back to the folder's.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -101,7 +107,10 @@ REQUEST_REQUIRED = ("request_id", "request_time_s", "origin_node", "dest_node", 
 REQUEST_OPTIONAL = ("earliest_pickup_s", "latest_pickup_s", "latest_dropoff_s",
                     "booking_time_s", "origin_offset_s", "dest_offset_s", "origin_offset_m",
                     "dest_offset_m", "alt_mode", "origin_lat", "origin_lon", "dest_lat",
-                    "dest_lon")
+                    "dest_lon", "origin_zone", "dest_zone", "feeder", "pt_stop_id",
+                    "pt_trip_id", "pt_time_s", "pt_gained")
+_TEXT_COLUMNS = ("origin_zone", "dest_zone", "feeder", "pt_stop_id", "pt_trip_id")
+"""Text columns carried into the outputs (empty cell: ``""``)."""
 _ROUND_UP = ("request_time_s", "earliest_pickup_s", "shift_start_s")
 _ROUND_DOWN = ("latest_pickup_s", "latest_dropoff_s", "booking_time_s", "shift_end_s")
 FLEET_REQUIRED = ("vehicle_id", "start_node", "capacity", "type")
@@ -315,8 +324,9 @@ def _requests(folder: Path, n_nodes: int, notes: list[str]) -> pd.DataFrame:
         raise InstanceError(f"{path}: unknown column(s) {', '.join(map(str, extra))}; valid "
                             f"columns: {', '.join(REQUEST_REQUIRED + REQUEST_OPTIONAL)}")
     times = ("request_time_s", "earliest_pickup_s", "latest_pickup_s", "latest_dropoff_s",
-             "booking_time_s", "origin_offset_s", "dest_offset_s")
+             "booking_time_s", "origin_offset_s", "dest_offset_s", "pt_time_s")
     req = _round_times(raw, path, times, notes)
+    _feeder_columns(raw, req, path)
     for col in ("request_id", "origin_node", "dest_node", "passengers"):
         v = _numbers(raw, col, path, optional=False)
         if (v != np.round(v)).any():
@@ -344,6 +354,33 @@ def _requests(folder: Path, n_nodes: int, notes: list[str]) -> pd.DataFrame:
     req["dest_node"] = req["dest_node"].astype(np.int32)
     req["passengers"] = req["passengers"].astype(np.int16)
     return req.reset_index(drop=True)
+
+
+def _feeder_columns(raw: pd.DataFrame, req: pd.DataFrame, path: Path) -> None:
+    """The text columns as ``str`` (empty: ``""``), ``feeder`` one of
+    :data:`~kl_mobility.demand.schema.FEEDER_KINDS`, ``pt_gained`` true/false (empty:
+    false); in place."""
+    from kl_mobility.demand.schema import FEEDER_KINDS
+
+    for col in _TEXT_COLUMNS:
+        if col in raw.columns:
+            v = raw[col]
+            req[col] = v.astype(object).where(v.notna(), "").astype(str)
+    if "feeder" in req.columns:
+        bad = ~req["feeder"].isin(FEEDER_KINDS)
+        if bad.any():
+            k = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InstanceError(f"{path}: line {k + 2}: feeder {req['feeder'].iloc[k]!r} is "
+                                f"not one of '', 'first', 'last'")
+    if "pt_gained" in raw.columns:
+        text = raw["pt_gained"].astype(object).where(raw["pt_gained"].notna(), "false")
+        low = text.astype(str).str.strip().str.lower()
+        ok = low.isin(("true", "false", "1", "0", "1.0", "0.0"))
+        if not ok.all():
+            k = int(np.flatnonzero(~ok.to_numpy())[0])
+            raise InstanceError(f"{path}: line {k + 2}: pt_gained {raw['pt_gained'].iloc[k]!r} "
+                                f"is not true or false")
+        req["pt_gained"] = low.isin(("true", "1", "1.0")).to_numpy(bool)
 
 
 def _direct_feasible(early: np.ndarray, late_pick: np.ndarray, late_drop: np.ndarray,
@@ -405,12 +442,13 @@ def _feasibility_changes(raw: pd.DataFrame, req: pd.DataFrame, net: RoadNetwork,
             tuple(int(x) for x in rid[~before & after]), line)
 
 
-def read_instance(folder: str | Path, *, oracle: Any = None,
+def read_instance(folder: str | Path, *, oracle: Any = None, progress: Any = None,
                   ) -> tuple[Instance, Any]:
     """``(instance, oracle)`` of the folder (module docstring): network from the edge table,
     requests, fleet, rules, what was not given and what rounding changed. ``oracle``: a
     ready travel-time oracle of the network, else one is built (cached under its
-    content key). Raises :class:`InstanceError` naming the file, line and column."""
+    content key; ``progress`` sees the build). Raises :class:`InstanceError` naming the
+    file, line and column."""
     from kl_mobility.network import build_oracle
 
     folder = Path(folder)
@@ -450,7 +488,7 @@ def read_instance(folder: str | Path, *, oracle: Any = None,
             "origin_node": _numbers(fc, "origin_node", folder / "forecast.csv",
                                     optional=False).astype(np.int64)})
     if oracle is None:
-        oracle = build_oracle(net)
+        oracle = build_oracle(net, progress=progress)
     worse, better, line = _feasibility_changes(raw_req, req, net, rep, oracle.tt, service)
     if line is not None:
         notes.append(f"edges.csv: {line}")
@@ -556,6 +594,11 @@ def write_instance(out_dir: str | Path, inst: Instance) -> Path:
                           "length_m": np.asarray(network.edge_length_m, np.float64),
                           "speed_kmh": np.asarray(network.edge_speed_kmh, np.float64)})
     cols = [c for c in REQUEST_REQUIRED + REQUEST_OPTIONAL if c in inst.requests.columns]
+    left = [str(c) for c in inst.requests.columns if c not in cols]
+    if left:
+        logging.getLogger(__name__).warning(
+            "instance %s: request column(s) %s are not part of the instance format and are "
+            "not written", inst.name, ", ".join(left))
     fl = pd.DataFrame(rows, columns=["vehicle_id", "start_node", "capacity", "type",
                                      "shift_start_s", "shift_end_s"])
     for c in ("shift_start_s", "shift_end_s"):

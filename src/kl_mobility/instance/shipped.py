@@ -12,8 +12,8 @@ everywhere (another engine can read the folder as it is):
 - ``kl-medium``: the settled day of ``scenarios/pooling-citywide.toml`` (50 vans of 6
   seats; 9,378 requests);
 - ``kl-large``: 20,000 requests over a weekday, 200 vans of 6 seats, the simulation's
-  default rules: the instance of the simulation benchmark (``benchmarks/simbench.py``) and
-  of the comparison with RidePy.
+  default rules: the instance of the simulation benchmark (``benchmarks/simbench.py``), of
+  the size of a comparison with RidePy (20,000 requests, 200 vehicles of 6 seats).
 
 All three share one network (the Kaiserslautern road network without speed caps: 7,267
 nodes, 14,074 directed edges) and the seed 1 of their recipes.

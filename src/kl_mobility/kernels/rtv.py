@@ -42,11 +42,12 @@ from kl_mobility.kernels.insertion import (
     _insert_vehicle,
     _legs,
     _plain,
+    _rider_cost,
     _stops,
     _tables,
 )
 
-__all__ = ["Trips", "enumerate_trips"]
+__all__ = ["Trips", "enumerate_trips", "replay_cost"]
 
 
 @njit
@@ -226,6 +227,103 @@ def _enumerate(tab, cand, fleet, sch, reqs, rules, rv, limits):
             lvl_lo, lvl_hi = new_lo, n
     return (t_k[:n].copy(), t_size[:n].copy(), t_cost[:n].copy(), t_mem[:n].copy(),
             t_ord[:n].copy(), t_i[:n].copy(), t_j[:n].copy())
+
+
+@njit
+def _drive_times(tt, start, m, buf, out):
+    """Service start of each of the ``m`` stops in row 0 of ``buf`` into ``out``; returns
+    (finish time, feasible: every deadline and the seats kept)."""
+    node_a, early_a, late_a, delta_a, dwell_a = buf
+    t = np.int64(start.time)
+    node = start.node
+    load = start.load
+    ok = True
+    for k in range(m):
+        t += tt[node, node_a[0, k]]
+        if t > late_a[0, k]:
+            ok = False
+        if t < early_a[0, k]:
+            t = early_a[0, k]
+        out[k] = t
+        load += delta_a[0, k]
+        if load > start.capacity:
+            ok = False
+        t += dwell_a[0, k]
+        node = node_a[0, k]
+    return t, ok
+
+
+@njit
+def _replay(tab, fleet, sch, reqs, rules, plan):
+    """Cost of the given insertions, one vehicle (see :func:`replay_cost`)."""
+    tab, fleet, sch, reqs = Tables(*tab), Fleet(*fleet), Schedules(*sch), Request(*reqs)
+    rules = Rules(*rules)
+    v, order, ii, jj = plan
+    width = sch.node.shape[1]
+    s = order.shape[0]
+    bw = width + 2 * s
+    buf = (np.empty((1, bw), np.int64), np.empty((1, bw), np.int64),
+           np.empty((1, bw), np.int64), np.empty((1, bw), np.int64),
+           np.empty((1, bw), np.int64))
+    old_t = np.empty(bw, np.int64)
+    new_t = np.empty(bw, np.int64)
+    m = sch.length[v]
+    for x in range(m):
+        buf[0][0, x] = sch.node[v, x]
+        buf[1][0, x] = sch.early[v, x]
+        buf[2][0, x] = sch.late[v, x]
+        buf[3][0, x] = sch.delta[v, x]
+        buf[4][0, x] = sch.dwell[v, x]
+    start = Start(fleet.node[v], fleet.time[v], fleet.load[v], fleet.capacity[v])
+    total = np.int64(0)
+    for step in range(s):
+        r, i, j = order[step], ii[step], jj[step]
+        if not (0 <= i <= j <= m) or m + 2 > bw:
+            return INFEASIBLE
+        old_end, _ = _drive_times(tab.tt, start, m, buf, old_t)
+        req = row(reqs, r)
+        _apply(buf, m, i, j, req)
+        new_end, ok = _drive_times(tab.tt, start, m + 2, buf, new_t)
+        if not ok:
+            return INFEASIBLE
+        pax = req.passengers
+        wait_new = new_t[i] - req.early
+        if rules.cost_kind == 0:
+            c = new_end - old_end
+        elif rules.cost_kind == 1:
+            c = wait_new
+        elif rules.cost_kind == 2:
+            c = new_end - old_end + wait_new
+        else:
+            w = pax * wait_new
+            door = pax * (new_t[j + 1] - req.early)
+            for k in range(m):
+                nk = k if k < i else (k + 1 if k < j else k + 2)
+                dk = buf[3][0, nk]
+                if dk > 0:
+                    w += dk * (new_t[nk] - old_t[k])
+                else:
+                    door -= dk * (new_t[nk] - old_t[k])
+            c = _rider_cost(rules, new_end - old_end, w, door)
+        total += c
+        m += 2
+    return total
+
+
+def replay_cost(tables: Tables, fleet: Fleet, sched: Schedules, reqs: Request, rules: Rules,
+                vehicle: int, plan: tuple[Any, Any, Any]) -> int:
+    """Summed cost (under ``rules``, as the insertion kernel counts it) of inserting the
+    requests ``order`` (rows of the batch ``reqs``) of ``plan = (order, i, j)`` one after
+    another at the positions ``(i[s], j[s])`` into the schedule of ``vehicle`` (``fleet`` holds start states as for
+    the cost matrix); ``INFEASIBLE`` when a step breaks a deadline or the seats. Gives
+    the cost of a trip whose positions are known but that the enumeration did not find
+    (its sequential insertion being a heuristic), e.g. a vehicle's current plan."""
+    reqs = Request(*(np.ascontiguousarray(a, np.int64) for a in reqs))
+    order, i, j = plan
+    packed = (np.int64(vehicle), np.asarray(order, np.int64), np.asarray(i, np.int64),
+              np.asarray(j, np.int64))
+    return int(_replay(*_plain(_tables(tables), fleet, sched, reqs, _float_weights(rules),
+                               packed)))
 
 
 class Trips:

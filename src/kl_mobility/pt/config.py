@@ -60,6 +60,17 @@ class PtConfig:
     transfer_penalty_min: float = 5.0
     """Assumption: each change of vehicle weighs like this many minutes in the vehicle,
     besides the transfer time itself (range 3-10 min)."""
+    intermodal: bool = True
+    """Offer the intermodal alternative (on-demand to or from a hub, public transport
+    beyond) where the scenario has on-demand service and a timetable
+    (:mod:`kl_mobility.demand.intermodal`)."""
+    intermodal_transfer_penalty_min: float = 5.0
+    """Assumption: the change between the on-demand vehicle and public transport weighs
+    like this many minutes in the vehicle, besides the wait at the stop (the value of a
+    change between buses, ``transfer_penalty_min``; range 3-15 min)."""
+    intermodal_hub_min_routes: int = 3
+    """Assumption: a stop is a hub for feeder rides when rail or at least this many routes
+    serve it (range 2-4)."""
 
     def __post_init__(self) -> None:
         check_finite_fields(self)
@@ -77,6 +88,9 @@ class PtConfig:
         check_range("bus_time_factor", self.bus_time_factor, 1.0, 3.0)
         check_range("dwell_s", self.dwell_s, 0, 300)
         check_range("transfer_penalty_min", self.transfer_penalty_min, 0.0, 60.0)
+        check_range("intermodal_transfer_penalty_min", self.intermodal_transfer_penalty_min,
+                    0.0, 60.0)
+        check_range("intermodal_hub_min_routes", self.intermodal_hub_min_routes, 1, 50)
         check_range("service_scale", self.service_scale, 0.2, 5.0)
         check_range("bus_first_departure_s", self.bus_first_departure_s, 0, 12 * 3600)
         check_range("bus_last_departure_s", self.bus_last_departure_s,
@@ -96,6 +110,10 @@ PT_ASSUMPTIONS: dict[str, tuple[str, tuple[float, float]]] = {
     "bus_time_factor": ("bus running time / free-flow car time", (1.15, 1.5)),
     "dwell_s": ("dwell per intermediate stop, s", (10.0, 40.0)),
     "transfer_penalty_min": ("extra weight of a change, in-vehicle minutes", (3.0, 10.0)),
+    "intermodal_transfer_penalty_min": ("extra weight of the change between on-demand and "
+                                        "public transport, in-vehicle minutes", (3.0, 15.0)),
+    "intermodal_hub_min_routes": ("least routes at a stop for it to be a feeder hub",
+                                  (2.0, 4.0)),
     "bus_first_departure_s": ("first bus departures, s after midnight", (16200.0, 23400.0)),
 }
 """Named assumptions of the public transport model: what, and the plausible range."""

@@ -293,8 +293,8 @@ vector-effect:non-scaling-stroke;cursor:pointer}.district:hover,.district.sel{fi
 .street.minor{stroke-width:.6px}.street.main{stroke:#6d6d6d;stroke-width:1.6px}
 .vkm{fill:none;vector-effect:non-scaling-stroke;stroke-linecap:round}
 .cell{fill-opacity:.8;stroke:#333;stroke-width:.6px;vector-effect:non-scaling-stroke}
-.outer{fill:#fff;stroke:#4a6a8a;stroke-width:2px;vector-effect:non-scaling-stroke;cursor:pointer}
-.outer:hover,.outer.sel{fill:#9fc3e6}
+.outer{fill:#fff;fill-opacity:0;stroke:#4a6a8a;stroke-width:2.5px;vector-effect:non-scaling-stroke;cursor:pointer}
+.outer:hover,.outer.sel{fill:#9fc3e6;fill-opacity:.5}
 .mark{fill:#222;stroke:#fff;stroke-width:1px;vector-effect:non-scaling-stroke}
 .lbl{fill:#2b4a6a;text-anchor:middle;paint-order:stroke;stroke:#fff;
 stroke-width:3px;stroke-linejoin:round;pointer-events:none}

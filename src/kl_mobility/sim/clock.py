@@ -17,18 +17,25 @@ simpy's events for a finished process and for the start of one also draw event i
 carry no callbacks here, and leaving them out does not change the order of the others, as
 ids only compare. The clock has none of simpy's generality (no shared events, interrupts,
 resources or conditions) and so none of its per-event objects: one heap tuple per wait.
+
+:meth:`Clock.call_at` is the short form of the most common process, one that waits once
+and then calls a function (a vehicle's planned arrival): it runs in exactly the order that
+process would, without a generator.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 __all__ = ["Clock", "Process"]
 
 Process = Generator[int, Any, Any]
 """A process: a generator yielding delays in whole seconds."""
+
+Timer = tuple[int, Callable[..., Any], tuple[Any, ...]]
+"""A call due at a time: ``(time, function, arguments)`` (:meth:`Clock.call_at`)."""
 
 
 class Clock:
@@ -39,13 +46,19 @@ class Clock:
 
     def __init__(self, t0: int = 0) -> None:
         self.now = int(t0)
-        self._queue: list[tuple[int, int, Process]] = []
-        self._starting: list[Process] = []
+        self._queue: list[tuple[int, int, Process | Timer]] = []
+        self._starting: list[Process | Timer] = []
         self._eid = 0
 
     def process(self, gen: Process) -> None:
         """Start ``gen``: its first step runs at the current time, after the current step."""
         self._starting.append(gen)
+
+    def call_at(self, t: int, fn: Callable[..., Any], *args: Any) -> None:
+        """Call ``fn(*args)`` at time ``t`` (``>= now``), in the order of a process started
+        now that yields ``t - now`` and then calls it: its wait begins after the current
+        step, with the processes started in it."""
+        self._starting.append((int(t), fn, args))
 
     def _advance(self, gen: Process) -> None:
         try:
@@ -61,7 +74,14 @@ class Clock:
         starting = self._starting
         k = 0
         while k < len(starting):  # started while starting: after the ones before
-            self._advance(starting[k])
+            item = starting[k]
+            if type(item) is tuple:
+                if item[0] < self.now:
+                    raise ValueError(f"negative delay {item[0] - self.now}")
+                self._eid += 1
+                heapq.heappush(self._queue, (item[0], self._eid, item))
+            else:
+                self._advance(item)  # type: ignore[arg-type]
             k += 1
         starting.clear()
 
@@ -70,8 +90,11 @@ class Clock:
         queue, pop, advance = self._queue, heapq.heappop, self._advance
         self._start()
         while queue:
-            t, _, gen = pop(queue)
+            t, _, item = pop(queue)
             self.now = t
-            advance(gen)
+            if type(item) is tuple:
+                item[1](*item[2])
+            else:
+                advance(item)  # type: ignore[arg-type]
             if self._starting:
                 self._start()

@@ -1,9 +1,9 @@
 """The simulation engine: an event clock (:class:`kl_mobility.sim.clock.Clock`, simpy's
 event order), the fleet in flat arrays.
 
-Processes are thin generators: the request source (one arrival after another), one short
-process per planned vehicle arrival (stale ones, whose vehicle was re-planned meanwhile, do
-nothing), a dispatch ticker for batch policies or retries, a rebalancing ticker and charging
+Processes are thin generators: the request source (one arrival after another), one timed
+call per planned vehicle arrival (``Clock.call_at``; stale ones, whose vehicle was
+re-planned meanwhile, do nothing), a dispatch ticker for batch policies or retries, a rebalancing ticker and charging
 stops. Everything they do is a call into pure functions and numba kernels.
 
 A vehicle re-planned while driving continues to the next node of its path and is re-planned
@@ -155,9 +155,10 @@ class Engine:
         # (service.max_stops): counted per request offered, never silently
         self.max_stops_skips = 0
         self.max_stops_full = np.zeros(setup.fleet.n, bool)
-        self.ev: tuple[list[int], list[int], list[int], list[int], list[int]] = (
-            [], [], [], [], [])
+        self._events: list[tuple[int, int, int, int, int]] = []  # see ev
         self.pending: list[int] = []
+        # requests taken off their vehicle (unassign) and not committed again yet
+        self.released: set[int] = set()
         self.batch_queue: list[int] = []
         self.source_done = False
         self.type_vehicles = [np.flatnonzero(fleet.type_idx == ti)
@@ -170,6 +171,9 @@ class Engine:
         self._entry = kernel_entry(self.kernel_tables, fleet, self.cursor, self.rules,
                                    setup.req, service)
         self._rid = setup.req.request_id.tolist()  # for the event log
+        # types with vehicles, and each type's end of taking requests (_taking_requests)
+        self._staffed = [ti for ti, tv in enumerate(self.type_vehicles) if tv.size]
+        self._type_end = self.type_end_s.tolist()
         self._edges_plain, self._accounts_plain = tuple(self.edges), tuple(self.accounts)
         self._stop_rows = (fleet.sched_node, fleet.sched_early, fleet.sched_late,
                            fleet.sched_delta, fleet.sched_dwell, fleet.sched_req)
@@ -179,21 +183,25 @@ class Engine:
     def now(self) -> int:
         return self.clock.now
 
+    @property
+    def ev(self) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
+        """The event log as five lists (time, kind code, vehicle, request id, node), in the
+        order the events were logged (:func:`kl_mobility.sim.events.events_frame`)."""
+        if not self._events:
+            return [], [], [], [], []
+        t, kind, v, r, node = (list(c) for c in zip(*self._events, strict=True))
+        return t, kind, v, r, node
+
     def _log(self, t: int, kind: str, v: int = -1, r: int = -1, node: int = -1) -> None:
         rid = self._rid[r] if r >= 0 else -1
-        ev = self.ev
-        ev[0].append(int(t))
-        ev[1].append(EV[kind])
-        ev[2].append(int(v))
-        ev[3].append(rid)
-        ev[4].append(int(node))
+        self._events.append((int(t), EV[kind], int(v), rid, int(node)))
         if self.on_event is not None:
             self.on_event(int(t), kind, int(v), rid, int(node))
 
     def _finalize(self, r: int, status: int, reason: str) -> None:
         self.req.status[r] = status
         self.req.reason[r] = reason
-        self._log(self.now, "reject" if status == ST_REJECTED else "cancel", r=r)
+        self._log(self.clock.now, "reject" if status == ST_REJECTED else "cancel", r=r)
 
     # ------------------------------------------------------------------ processes
     def run(self) -> None:
@@ -219,18 +227,18 @@ class Engine:
         total = req.n
         for k, r in enumerate(order):
             t = int(req.release_s[r])
-            if t > self.now:
-                yield t - self.now
+            if t > self.clock.now:
+                yield t - self.clock.now
             self._on_request(int(r))
             if k % 500 == 0:
                 report(self.progress, "requests", k, total)
-                report(self.progress, "simulated time", self.now - self.service.start_s,
+                report(self.progress, "simulated time", self.clock.now - self.service.start_s,
                        self.service.end_s - self.service.start_s)
         report(self.progress, "requests", total, total)
         self.source_done = True
 
     def _on_request(self, r: int) -> None:
-        self._log(self.now, "request", r=r, node=int(self.req.origin[r]))
+        self._log(self.clock.now, "request", r=r, node=int(self.req.origin[r]))
         reason = self.req.reason[r]
         if reason:
             self._finalize(r, ST_REJECTED, reason)
@@ -246,6 +254,15 @@ class Engine:
                 self._unassigned(r)
         elif not self.policy.dispatch(self, np.array([r], np.int64))[0]:
             self._unassigned(r)
+        self._settle_released()
+
+    def _settle_released(self) -> None:
+        """Requests a policy took off their vehicle and did not commit again in the same
+        call are handled like requests it did not assign (kept or rejected)."""
+        if self.released:
+            for r in sorted(self.released):
+                self._unassigned(r)
+            self.released.clear()
 
     def _unassigned(self, r: int) -> None:
         if self.unserved_keep:
@@ -256,7 +273,7 @@ class Engine:
     def _ticker(self, interval: int):
         while True:
             yield interval
-            now = self.now
+            now = self.clock.now
             still = []
             for r in self.pending:
                 if now > self._pickup_deadline(r):
@@ -271,32 +288,35 @@ class Engine:
                 ok = self.policy.dispatch(self, arr)
                 for r in arr[~ok]:
                     self._unassigned(int(r))
+                self._settle_released()
             if self.source_done and not self.pending and not self.batch_queue:
                 return
 
     def _rebalancer(self, interval: int):
-        while self.now < self.service.end_s:
+        while self.clock.now < self.service.end_s:
             yield interval
-            if self.now < self.service.end_s:
+            if self.clock.now < self.service.end_s:
                 self.policy.rebalance(self)
+                self._settle_released()
 
-    def _arrival(self, v: int, version: int, t_arr: int):
-        yield t_arr - self.now
+    def _arrival(self, v: int, version: int) -> None:
+        """A planned arrival falls due (``Clock.call_at``); stale when the vehicle was
+        re-planned since (its plan version moved on)."""
         if self.f.version[v] == version:
             self._arrive(v)
 
     def _charge(self, v: int):
         f = self.f
-        self._log(self.now, "charge_start", v=v, node=int(f.pos_node[v]))
+        self._log(self.clock.now, "charge_start", v=v, node=int(f.pos_node[v]))
         f.n_charges[v] += 1
         yield self.service.charge_time_s
         f.soc_kwh[v] = self.consts["battery"][f.type_idx[v]]
         f.charging[v] = False
         f.available[v] = True
-        f.pos_time[v] = self.now
+        f.pos_time[v] = self.clock.now
         f.version[v] += 1
-        f.last_active_s[v] = self.now
-        self._log(self.now, "charge_end", v=v, node=int(f.pos_node[v]))
+        f.last_active_s[v] = self.clock.now
+        self._log(self.clock.now, "charge_end", v=v, node=int(f.pos_node[v]))
 
     # ------------------------------------------------------------------ vehicle moves
     def _drive(self, v: int, target: int, until: int) -> None:
@@ -345,7 +365,7 @@ class Engine:
         if tgt >= 0:
             tt = self.tables[int(f.type_idx[v])].tt
             t_arr = int(f.pos_time[v]) + int(tt[f.pos_node[v], tgt])
-            self.clock.process(self._arrival(v, int(f.version[v]), t_arr))
+            self.clock.call_at(t_arr, self._arrival, v, int(f.version[v]))
 
     def _arrive(self, v: int) -> None:
         f = self.f
@@ -354,8 +374,8 @@ class Engine:
             self._serve_stop(v)
         else:
             f.idle_target[v] = -1
-            f.pos_time[v] = self.now
-            self._log(self.now, "arrive", v=v, node=int(f.pos_node[v]))
+            f.pos_time[v] = self.clock.now
+            self._log(self.clock.now, "arrive", v=v, node=int(f.pos_node[v]))
             if f.charging[v]:
                 f.target[v] = -1
                 f.version[v] += 1
@@ -365,7 +385,7 @@ class Engine:
 
     def _serve_stop(self, v: int) -> None:
         f, req = self.f, self.req
-        a = self.now
+        a = self.clock.now
         node = int(f.sched_node[v, 0])
         r = int(f.sched_req[v, 0])
         delta = int(f.sched_delta[v, 0])
@@ -419,7 +439,7 @@ class Engine:
     def _taking_requests(self, ti: int) -> bool:
         """A type takes new requests until its own ``end_s`` (requests whose pickup its
         hours do not cover are not offered to it at all, see ``make_requests``)."""
-        return self.now < self.type_end_s[ti]
+        return self.clock.now < self.type_end_s[ti]
 
     def _pickup_deadline(self, r: int) -> int:
         """The latest time any type could still start the pickup of a waiting request
@@ -467,14 +487,16 @@ class Engine:
         packs of :func:`~kl_mobility.sim.setup.kernel_entry`."""
         best = (int(INFEASIBLE), -1, -1, -1)
         tables, fleet, cursor, sched, rules, reqs = self._entry
-        t = np.int64(self.now)
-        o = self.req.o
-        for ti, tv in enumerate(self.type_vehicles):
-            if o[ti, req] < 0 or tv.size == 0 or not self._taking_requests(ti):
+        now = self.clock.now
+        t = np.int64(now)
+        for ti in self._staffed:
+            kreq = reqs[ti][req]
+            if kreq[0] < 0 or now >= self._type_end[ti]:  # not served by, or not taking
                 continue
+            tv = self.type_vehicles[ti]
             self._count_full(tv, 1)
-            c, v, i, j = _best_insertion_at(t, tables[ti], tv, fleet, cursor, sched,
-                                            reqs[ti][req], rules)
+            c, v, i, j = _best_insertion_at(t, tables[ti], tv, fleet, cursor, sched, kreq,
+                                            rules)
             if c < best[0]:
                 best = (int(c), int(v), int(i), int(j))
         return best
@@ -490,7 +512,7 @@ class Engine:
             cand = self._candidates(ti, int((rq.o[ti, reqs] >= 0).sum()))
             if cand.size == 0:
                 continue
-            sn, st = start_states(self.now, tables, cand, self._positions(), self.cursor)
+            sn, st = start_states(self.clock.now, tables, cand, self._positions(), self.cursor)
             ok = rq.o[ti, reqs] >= 0
             c = np.full((reqs.size, cand.size), INFEASIBLE, np.int64)
             ii = np.full(c.shape, -1, np.int64)
@@ -526,7 +548,7 @@ class Engine:
             cand = self._candidates(ti, int(ok.size))
             if cand.size == 0 or ok.size == 0:
                 continue
-            sn, st = start_states(self.now, tables, cand, self._positions(), self.cursor)
+            sn, st = start_states(self.clock.now, tables, cand, self._positions(), self.cursor)
             sub = reqs[ok]
             early, late_pick, late_drop, dwell_pick, dwell_drop = at_boundary(
                 rq.early[ti, sub], rq.late_pick[ti, sub], rq.late_drop[ti, sub], dw[ok],
@@ -537,7 +559,7 @@ class Engine:
         return out
 
     def commit(self, req: int, vehicle: int, i: int, j: int) -> None:
-        f, v, now = self.f, vehicle, self.now
+        f, v, now = self.f, vehicle, self.clock.now
         ti = int(f.type_idx[v])
         if f.target[v] >= 0 and f.pos_time[v] < now:
             self._drive(v, int(f.target[v]), now)
@@ -551,17 +573,79 @@ class Engine:
         insert_stops(self._stop_rows, v, m, i, j, (o, early, late_pick, pax, dwell_pick, req),
                      (d, 0, late_drop, -pax, dwell_drop, req))
         f.sched_len[v] = m + 2
+        self.released.discard(req)
         self.req.vehicle[req] = v
         self.req.assigned_type[req] = ti
         self._log(now, "assign", v=v, r=req, node=int(f.pos_node[v]))
         self._plan(v)
 
+    def unpicked(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(requests, vehicles)``: the requests assigned and not yet picked up (both
+        stops still planned), ascending, and their vehicles; only on available vehicles of
+        types still taking requests that, without all their unpicked requests, have room
+        for two more stops (so they are candidates again once those are unassigned)."""
+        f = self.f
+        taking = self.now < self.type_end_s
+        width = f.sched_req.shape[1]
+        planned = np.arange(width)[None, :] < f.sched_len[:, None]
+        pick = planned & (f.sched_delta > 0)
+        n_pick = pick.sum(axis=1)
+        ok = (f.available & taking[f.type_idx]
+              & (f.sched_len - 2 * n_pick <= f.max_stops - 2))
+        sel = pick & ok[:, None]
+        reqs = f.sched_req[sel].astype(np.int64)
+        vehicles = np.nonzero(sel)[0].astype(np.int64)
+        order = np.argsort(reqs, kind="stable")
+        return reqs[order], vehicles[order]
+
+    def planned_requests(self, vehicle: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(requests, pickup)``: the request of each planned stop of ``vehicle`` in
+        order, and whether the stop is its pickup."""
+        f = self.f
+        m = int(f.sched_len[vehicle])
+        return (f.sched_req[vehicle, :m].astype(np.int64).copy(),
+                f.sched_delta[vehicle, :m] > 0)
+
+    def unassign(self, req: int) -> None:
+        """Take request ``req`` off its vehicle before its pickup: both its stops leave the
+        schedule (the other stops keep their order, so their deadlines still hold: a
+        schedule without two stops is never slower, by the triangle inequality) and the
+        vehicle is re-planned from the next node it reaches, as on :meth:`commit`. The
+        request is open again: the policy commits it again (to any vehicle) in the same
+        call; one it does not is handled like a request it did not assign (kept waiting
+        or rejected as ``no_vehicle``, per ``service.unserved``), never lost."""
+        f, rq, now = self.f, self.req, self.now
+        v = int(rq.vehicle[req])
+        if v < 0 or rq.status[req] != ST_OPEN:
+            raise ValueError(f"request {req} is not assigned to a vehicle")
+        m = int(f.sched_len[v])
+        rows = np.flatnonzero(f.sched_req[v, :m] == req)
+        if rows.size != 2:
+            raise ValueError(f"request {req} is picked up already (vehicle {v})")
+        if f.target[v] >= 0 and f.pos_time[v] < now:
+            self._drive(v, int(f.target[v]), now)
+        f.pos_time[v] = max(int(f.pos_time[v]), now)
+        keep = np.ones(m, bool)
+        keep[rows] = False
+        for arr in (f.sched_node, f.sched_early, f.sched_late, f.sched_delta, f.sched_dwell,
+                    f.sched_req):
+            arr[v, : m - 2] = arr[v, :m][keep]
+        f.sched_len[v] = m - 2
+        rq.vehicle[req] = -1
+        rq.assigned_type[req] = -1
+        self.released.add(req)
+        self._log(now, "unassign", v=v, r=req, node=int(f.pos_node[v]))
+        self._plan(v)
+
     def idle_vehicles(self) -> np.ndarray:
         """Idle vehicles of the types inside their own hours (off-duty ones stay put)."""
         f = self.f
-        on_duty = (self.type_start_s <= self.now) & (self.now < self.type_end_s)
+        on_duty = (self.type_start_s <= self.clock.now) & (self.clock.now < self.type_end_s)
         return np.flatnonzero(f.available & (f.sched_len == 0) & (f.target < 0)
                               & on_duty[f.type_idx])
+
+    def request_origins(self, reqs: np.ndarray) -> np.ndarray:
+        return self.req.origin[np.asarray(reqs, np.int64)]
 
     def vehicle_nodes(self, vehicles: np.ndarray) -> np.ndarray:
         return self.f.pos_node[np.asarray(vehicles, np.int64)]
@@ -570,11 +654,11 @@ class Engine:
         f = self.f
         if f.sched_len[vehicle] > 0 or node == f.pos_node[vehicle]:
             return
-        if f.target[vehicle] >= 0 and f.pos_time[vehicle] < self.now:
-            self._drive(vehicle, int(f.target[vehicle]), self.now)
-        f.pos_time[vehicle] = max(int(f.pos_time[vehicle]), self.now)
+        if f.target[vehicle] >= 0 and f.pos_time[vehicle] < self.clock.now:
+            self._drive(vehicle, int(f.target[vehicle]), self.clock.now)
+        f.pos_time[vehicle] = max(int(f.pos_time[vehicle]), self.clock.now)
         f.idle_target[vehicle] = int(node)
-        self._log(self.now, "rebalance", v=vehicle, node=int(node))
+        self._log(self.clock.now, "rebalance", v=vehicle, node=int(node))
         self._plan(vehicle)
 
     def expected_origins(self, t0: int, t1: int) -> np.ndarray:

@@ -27,6 +27,7 @@ EVENT_KINDS = (
     "rebalance",  # idle vehicle sent toward demand
     "charge_start",
     "charge_end",
+    "unassign",  # taken off its vehicle before pickup (re-assigned in the same dispatch)
 )
 """What the engine logs (``events.parquet`` column ``kind``)."""
 

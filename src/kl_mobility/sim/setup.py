@@ -209,7 +209,8 @@ def kernel_entry(tables: Sequence[Any], f: FleetState, cursor: Any, rules: Any,
     :class:`~kl_mobility.kernels.insertion.Tables`. Each request is one plain
     :class:`~kl_mobility.kernels.insertion.Request` per type, as the kernels see it:
     windows at the served nodes and dwell with the out-and-back drive of an outer district
-    (:func:`kl_mobility.service.at_boundary`), all Python ints."""
+    (:func:`kl_mobility.service.at_boundary`), all Python ints (fields of ``Request``
+    beyond these eight take their defaults)."""
     sched = Schedules(f.sched_len, f.sched_node, f.sched_early, f.sched_late, f.sched_delta,
                       f.sched_dwell)
     early, late_pick, late_drop, dwell_pick, dwell_drop = at_boundary(
@@ -217,8 +218,8 @@ def kernel_entry(tables: Sequence[Any], f: FleetState, cursor: Any, rules: Any,
         req.off_o, req.off_d)
     cols = [np.broadcast_to(c, req.o.shape) for c in (
         req.o, req.d, early, late_pick, late_drop, req.passengers, dwell_pick, dwell_drop)]
-    reqs = [[tuple(Request(*vals)) for vals in zip(*(c[ti].tolist() for c in cols),
-                                                   strict=True)]
+    rest = tuple(Request._field_defaults[k] for k in Request._fields[len(cols):])
+    reqs = [[vals + rest for vals in zip(*(c[ti].tolist() for c in cols), strict=True)]
             for ti in range(req.o.shape[0])]
     return ([tuple(_tables(tb)) for tb in tables],
             tuple(Fleet(f.pos_node, f.pos_time, f.load, f.capacity, f.target, f.available)),

@@ -10,14 +10,15 @@ change of that clock's order shows as a difference.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 __all__ = ["SimpyClock"]
 
 
 class SimpyClock:
-    """:class:`~kl_mobility.sim.clock.Clock`'s interface (``now``, ``process``, ``run``)
+    """:class:`~kl_mobility.sim.clock.Clock`'s interface (``now``, ``process``, ``call_at``,
+    ``run``)
     on ``simpy.Environment(initial_time=t0)`` (module docstring)."""
 
     def __init__(self, t0: int = 0) -> None:
@@ -33,6 +34,14 @@ class SimpyClock:
     def process(self, gen: Generator[int, Any, Any]) -> None:
         """Start ``gen`` as a simpy process."""
         self.env.process(self._wrap(gen))
+
+    def call_at(self, t: int, fn: Callable[..., Any], *args: Any) -> None:
+        """Call ``fn(*args)`` at ``t``: a process that waits ``t - now`` and then calls it."""
+        def timer() -> Generator[int, Any, None]:
+            yield t - self.now
+            fn(*args)
+
+        self.process(timer())
 
     def _wrap(self, gen: Generator[int, Any, Any]) -> Generator[Any, Any, None]:
         for delay in gen:
