@@ -147,6 +147,8 @@ def test_rtv_keeps_the_contract():
     rep = check_policy("rtv", options={"max_trip_size": 2, "candidates_per_request": 1,
                                        "batch_interval_s": 10}, instances=6, seed=3)
     assert rep.instances == 6 and not rep.failures
+    rep = check_policy("rtv", options={"reassign": True}, instances=6)
+    assert rep.instances == 6 and not rep.failures
 
 
 def test_trip_arrays_grow_without_changing_the_trips():
@@ -212,7 +214,7 @@ def test_rtv_reassigns_a_request_so_both_riders_are_served(tmp_path):
     331; B first: A at 60 + 120 + 240 = 420 > 300; V0 at 31 + 360 = 391 > 331)."""
     from kl_mobility.results.check import check_outputs
 
-    res, req, service, oracle = _reassign_day(tmp_path, "rtv")
+    res, req, service, oracle = _reassign_day(tmp_path, "rtv", reassign=True)
     assert check_outputs(res, req, service, oracle.tt, oracle.dist) == []
     t = res.trips.set_index("request_id")
     assert (t["status"] == "served").all()

@@ -27,7 +27,8 @@ PNAS 114(3)):
    rounds repeat (up to ``dispatch.max_rounds``) while they assign something, so a vehicle
    can take further requests on top of its new trip.
 
-Re-assignment (option ``reassign``, on by default): at the start of every batch the
+Re-assignment (option ``reassign``, off by default for its CPU cost, see
+:class:`RTVOptions`): at the start of every batch the
 requests assigned earlier and not yet picked up are taken off their vehicles
 (:meth:`~kl_mobility.dispatch.base.DispatchContext.unassign`) and join the batch's first
 round. Each released vehicle's former plan is one more trip (its requests re-inserted at
@@ -78,7 +79,10 @@ class RTVOptions:
     - ``candidates_per_request``: vehicles kept per request in the request-vehicle graph
       (10, the cheapest feasible ones).
     - ``reassign``: re-optimise the requests assigned and not yet picked up with every
-      batch (true); false: they stay with their vehicle.
+      batch (true); false (default): they stay with their vehicle. Off by default for its
+      CPU cost: every batch then re-enumerates hundreds of requests, and on a
+      24,715-request Kaiserslautern day an rtv run with it took well over 3 min CPU (50
+      and 200 vans; unfinished) against 10-24 s without.
     - ``rebalance``: after each batch send idle vehicles toward the requests it left
       unassigned (true; see the module docstring); false: idle vehicles stay put.
     """
@@ -87,7 +91,7 @@ class RTVOptions:
     max_trip_size: int = 3
     time_limit_det: float = 1.0
     candidates_per_request: int = 10
-    reassign: bool = True
+    reassign: bool = False
     rebalance: bool = True
 
     def __post_init__(self) -> None:
