@@ -26,7 +26,9 @@ What a run simulates, before anything is written (:mod:`kl_mobility.runner` writ
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from kl_mobility.demand.modechoice import DemandRounds, ServiceLevel
     from kl_mobility.demand.servicearea import ServiceArea
     from kl_mobility.results.records import SimulationResult
+    from kl_mobility.sim import SimInputs
 
 __all__ = ["FORECAST_SEED_TAG", "REJECTS_KEY", "SettledDemand", "SharedDay", "demand_feedback",
            "forecast_seed", "measured_local_level", "rebalancing_forecast",
@@ -308,7 +311,7 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
     from kl_mobility.calibration import calibrated_scenario
     from kl_mobility.demand import ServiceLevel
     from kl_mobility.demand.modechoice import DemandRounds
-    from kl_mobility.sim import SimInputs, simulate
+    from kl_mobility.sim import SimInputs
 
     calibration = None
     if not ctx.scenario.demand.requests_file or ctx.scenario.dispatch.policy == "rebalancing":
@@ -353,11 +356,10 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
         forecast = None if fc_demand is None else _forecast_table(fc_demand)
         generated = requests
         requests, summary = _add_feeder_day(ctx, requests, summary, day, seed)
-        result = simulate(SimInputs(net, ctx.oracle, requests, scenario.service, scenario.fleet,
-                                    scenario.dispatch, seed=seed, stops=stops or None,
-                                    external_speed_kmh=cfg.external_speed_kmh,
-                                    forecast=forecast),
-                          progress=ctx.progress, cache_dir=ctx.cache_dir)
+        result = _simulate_round(ctx, it + 1, SimInputs(
+            net, ctx.oracle, requests, scenario.service, scenario.fleet, scenario.dispatch,
+            seed=seed, stops=stops or None, external_speed_kmh=cfg.external_speed_kmh,
+            forecast=forecast))
         level = expected.with_kpis(result.kpis)  # nothing measured: as expected
         level = measured_local_level(level, generated, result.trips, cfg)
         response = response_fc = None
@@ -385,6 +387,40 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
     return SettledDemand(requests=requests, summary=summary, service_level=level,
                          forecast=forecast, result=result, rounds=rounds, feedback=feedback,
                          calibration=calibration, scenario=scenario, demand=day)
+
+
+class _RoundPrefix(logging.Filter):
+    """Prefixes a simulation's log records with its demand round."""
+
+    def __init__(self, k: int) -> None:
+        super().__init__()
+        self.k = k
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = f"demand round {self.k}: {record.msg}"
+        return True
+
+
+def _simulate_round(ctx: RunContext, k: int, inputs: SimInputs) -> Any:
+    """The simulation of demand round ``k`` (its warnings name the round)."""
+    from kl_mobility.sim import simulate
+
+    with _round_label(k):
+        return simulate(inputs, progress=ctx.progress, cache_dir=ctx.cache_dir)
+
+
+@contextmanager
+def _round_label(k: int) -> Iterator[None]:
+    """Within the block, the simulation's warnings (e.g. ``service.max_stops`` bound) name
+    demand round ``k``, so a user can tell which one belongs to the reported day (the
+    last round)."""
+    log = logging.getLogger("kl_mobility.sim.simulate")
+    flt = _RoundPrefix(k)
+    log.addFilter(flt)
+    try:
+        yield
+    finally:
+        log.removeFilter(flt)
 
 
 def _add_feeder_day(ctx: RunContext, requests: pd.DataFrame, summary: dict[str, Any],

@@ -53,3 +53,19 @@ def test_batch_rounds_count_the_full_vehicle_per_request_offered():
     res = _day(4, "batch")
     assert res.meta["max_stops_skips"] == 1 and res.meta["max_stops_vehicles"] == 1
     assert sorted(res.trips["status"]) == ["rejected", "served", "served"]
+
+
+def test_the_warning_names_its_demand_round(caplog):
+    """Within a demand round the simulation's warning names the round (the last one is the
+    reported day); outside it the message is unchanged."""
+    from kl_mobility.rounds import _round_label
+
+    with caplog.at_level(logging.WARNING):
+        with _round_label(3):
+            _day(4)
+        inside = caplog.text
+        caplog.clear()
+        _day(4)
+    assert "demand round 3: service.max_stops = 4 bound the schedules" in inside
+    assert "demand round" not in caplog.text
+    assert "service.max_stops = 4 bound the schedules" in caplog.text
