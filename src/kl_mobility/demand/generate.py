@@ -405,7 +405,7 @@ class _Day:
     im_cache: dict[str, Any] = field(default_factory=dict)
     """The intermodal level of service (:class:`IntermodalLos`, ``"los"``) and the nearest
     stops of its hubs (``"hub_stops"``), filled on first use."""
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)
     """What every service level computes alike from the day, filled on first use
     (:meth:`cells`, :meth:`base_denominators`, :meth:`district_zone`)."""
 

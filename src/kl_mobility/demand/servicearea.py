@@ -157,7 +157,7 @@ def take_nearest(near: Nearest, rows: np.ndarray, other: Nearest | None = None,
                  use_other: np.ndarray | None = None) -> Nearest:
     """The rows ``rows`` of ``near`` (:meth:`ServiceArea.nearest_stops`); with ``other``,
     row ``other_rows[k]`` of ``other`` where ``use_other[k]``."""
-    out = []
+    out: list[tuple[np.ndarray, np.ndarray] | None] = []
     for t, a in enumerate(near):
         if a is None:
             out.append(None)
