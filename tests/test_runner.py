@@ -622,3 +622,25 @@ def test_run_geopackage_opens_with_its_layers_crs_and_attributes(run_a):
     for _, row in dist.iterrows():
         assert row["requests"] == table.loc[row["district"], "requests"]
     assert "acc_car_hbf_share" in dist.columns
+
+
+def test_rounds_line_of_a_run_on_another_runs_requests():
+    """A run on another run's settled requests (--requests-from, or the scenario's
+    demand.requests_from_scenario) has no rounds of its own, and the line says whose
+    requests it simulated; a generated day with converged rounds says how many."""
+    from pathlib import Path
+
+    from kl_mobility.cli.sim import format_rounds
+    from kl_mobility.scenario import scenario_from_file
+
+    shipped = Path(__file__).parents[1] / "scenarios"
+    pkg = scenario_from_file(shipped / "klima-plus-2030.toml")
+    diesel = scenario_from_file(shipped / "klima-plus-2030-diesel.toml")
+    kpis = {"demand_rounds": 1, "demand_converged": 1, "demand_requests_gap": 0.0,
+            "demand_level_gap": 0.0}
+    line = format_rounds(kpis, pkg, requests_from="results/klima-plus-2030/1")
+    assert line.startswith("demand rounds: none of its own, the settled requests of "
+                           "results/klima-plus-2030/1")
+    assert "klima-plus-2030.toml" in format_rounds(kpis, diesel)
+    assert format_rounds({**kpis, "demand_rounds": 5}, pkg).startswith(
+        "demand and service agree after 5 round(s)")

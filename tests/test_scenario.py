@@ -181,3 +181,18 @@ def test_inherited_calibration_scenario_not_found_says_where_it_comes_from(tmp_p
     with pytest.raises(ConfigError) as exc:
         scenario_from_file(tmp_path / "own.toml")
     assert "extends" not in str(exc.value)
+
+
+@pytest.mark.parametrize("key", ["pt.feed", "demand.requests_file", "network.osm_file",
+                                 "demand.osm_file"])
+def test_missing_data_file_names_the_key(tmp_path, monkeypatch, key):
+    """A scenario naming a data file that does not exist is one ConfigError naming the
+    scenario file, the key and the file, at load (relative to the working directory)."""
+    monkeypatch.chdir(tmp_path)
+    section, name = key.split(".")
+    f = tmp_path / "s.toml"
+    f.write_text(f'[{section}]\n{name} = "nothere.dat"\n')
+    with pytest.raises(ConfigError, match=rf"s.toml: key '{key}': nothere.dat not found"):
+        scenario_from_file(f)
+    (tmp_path / "nothere.dat").write_text("")  # there now: the load gets past the check
+    assert getattr(getattr(scenario_from_file(f), section), name) == "nothere.dat"

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ASSUMPTION_RANGES", "ECONOMICS_RANGES", "NOT_ASSUMPTIONS", "AssumptionRange"]
+__all__ = ["ASSUMPTION_RANGES", "DEFAULT_ASSUMPTIONS", "ECONOMICS_RANGES", "NOT_ASSUMPTIONS",
+           "AssumptionRange"]
 
 
 @dataclass(frozen=True)
@@ -473,3 +474,10 @@ NOT_ASSUMPTIONS: dict[str, str] = {
 section, or a setting / modelling choice of the measure or the run); ``*`` stands for any
 entry's name. Every other key of a scenario has a range in :data:`ASSUMPTION_RANGES`
 (a test checks both lists against the configuration classes)."""
+
+
+DEFAULT_ASSUMPTIONS = ("car_occupancy", "grid_g_per_kwh", "asc_ondemand_minus_bus",
+                       "beta_reject", "fare_eur", "car_park_search_centre_min", "battery_kwh",
+                       "energy_kwh_per_km")
+"""Varied by the sensitivity analysis when none are chosen
+(:mod:`kl_mobility.sensitivity`): the ones that move the net CO2 of an electric package."""

@@ -54,6 +54,8 @@ __all__ = ["COLUMNS", "HINDSIGHT_COLUMNS", "BenchInstance", "bench_dispatch",
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("instance", "instance folder or scenario name"),
     ("policy", "dispatch policy"),
+    ("cost", "insertion cost of the policy's kernels (dispatch.cost: added_time, wait, "
+     "added_time_plus_wait, rider_time)"),
     ("requests", "requests of the day"),
     ("served", "requests served"),
     ("share_served", "served / requests"),
@@ -191,14 +193,21 @@ def load_bench_instance(spec: str | Path, seed: int, progress: Any = None) -> Be
     return BenchInstance(label, inst, oracle, own)
 
 
-def _row(bi: BenchInstance, policy: str, options: dict[str, Any], seed: int) -> dict[str, Any]:
+def _dispatch(policy: str, options: dict[str, Any], cost: str) -> Any:
+    """The :class:`~kl_mobility.dispatch.DispatchConfig` of a row (default weights)."""
+    from kl_mobility.dispatch import DispatchConfig
+
+    return DispatchConfig(policy=policy, options=dict(options), cost=cost)
+
+
+def _row(bi: BenchInstance, policy: str, options: dict[str, Any], seed: int,
+         cost: str = "added_time") -> dict[str, Any]:
     import numpy as np
 
-    from kl_mobility.dispatch import DispatchConfig
     from kl_mobility.results.check import check_outputs
     from kl_mobility.sim import simulate
 
-    dispatch = DispatchConfig(policy=policy, options=dict(options))
+    dispatch = _dispatch(policy, options, cost)
     inputs = bi.instance.sim_inputs(bi.oracle, dispatch, seed)
     t0 = time.process_time()
     try:
@@ -206,7 +215,7 @@ def _row(bi: BenchInstance, policy: str, options: dict[str, Any], seed: int) -> 
     except Exception as exc:  # noqa: BLE001 - an outside policy may raise anything
         nan = float(np.nan)
         return {**dict.fromkeys((c for c, _ in COLUMNS), nan), "instance": bi.label,
-                "policy": policy, "requests": len(inputs.requests), "served": 0,
+                "policy": policy, "cost": cost, "requests": len(inputs.requests), "served": 0,
                 "cpu_s_per_day": time.process_time() - t0, "violations": 1,
                 "violation_cases": 1,
                 "first_violation": f"the simulation raised {type(exc).__name__}: {exc}"}
@@ -216,7 +225,8 @@ def _row(bi: BenchInstance, policy: str, options: dict[str, Any], seed: int) -> 
     k = res.kpis
     km = float(res.vehicles["km_total"].sum())
     return {
-        "instance": bi.label, "policy": policy, "requests": int(k["n_requests"]),
+        "instance": bi.label, "policy": policy, "cost": cost,
+        "requests": int(k["n_requests"]),
         "served": int(k["n_served"]), "share_served": float(k["share_served"]),
         "wait_mean_s": float(k["wait_mean_s"]), "wait_p95_s": float(k["wait_p95_s"]),
         "ride_mean_s": float(k["ride_mean_s"]), "detour_mean": float(k["detour_mean"]),
@@ -258,14 +268,13 @@ def _window_problem(inst: Instance, requests: Any) -> str | None:
 
 
 def hindsight_gap(bi: BenchInstance, policy: str, options: dict[str, Any], seed: int,
-                  window: Any) -> dict[str, Any]:
+                  window: Any, cost: str = "added_time") -> dict[str, Any]:
     """The :data:`HINDSIGHT_COLUMNS` of ``policy`` on a window (a
     :class:`~kl_mobility.planning.options.HindsightWindow`) of ``bi`` (module docstring)."""
     from dataclasses import replace
 
     import numpy as np
 
-    from kl_mobility.dispatch import DispatchConfig
     from kl_mobility.errors import InputError
     from kl_mobility.planning.hindsight import (
         hindsight_plan,
@@ -301,8 +310,7 @@ def hindsight_gap(bi: BenchInstance, policy: str, options: dict[str, Any], seed:
     sub = replace(inst, requests=requests, fleet=fleet,
                   stops={k: v for k, v in inst.stops.items() if k in {vt.name for vt in fleet}})
     try:
-        online = simulate(sub.sim_inputs(bi.oracle, DispatchConfig(
-            policy=policy, options=dict(options)), seed))
+        online = simulate(sub.sim_inputs(bi.oracle, _dispatch(policy, options, cost), seed))
     except Exception as exc:  # noqa: BLE001 - an outside policy may raise anything
         return _no_hindsight(window, f"the simulation of the window raised "
                              f"{type(exc).__name__}: {exc}", len(requests))
@@ -336,42 +344,43 @@ WARM_UP_REQUESTS = 20
 """Requests of the untimed warm-up run before each timed row (:func:`warm_up`)."""
 
 
-def warm_up(bi: BenchInstance, policy: str, options: dict[str, Any], seed: int) -> None:
+def warm_up(bi: BenchInstance, policy: str, options: dict[str, Any], seed: int,
+            cost: str = "added_time") -> None:
     """Simulate ``policy`` on the first :data:`WARM_UP_REQUESTS` requests of ``bi``,
     untimed, so that the timed row includes neither compiling or loading the policy's numba
     kernels nor preparing the instance's travel-time tables (the transposed table, read or
     written once per process and network)."""
     from dataclasses import replace
 
-    from kl_mobility.dispatch import DispatchConfig
     from kl_mobility.sim import simulate
 
     part = replace(bi.instance, requests=bi.instance.requests.iloc[:WARM_UP_REQUESTS])
-    simulate(part.sim_inputs(bi.oracle, DispatchConfig(policy=policy, options=dict(options)),
-                             seed))
+    simulate(part.sim_inputs(bi.oracle, _dispatch(policy, options, cost), seed))
 
 
 def bench_dispatch(instances: Sequence[BenchInstance], policies: Sequence[str], *,
                    seed: int = 1, options: dict[str, dict[str, Any]] | None = None,
                    on_row: Callable[[dict[str, Any]], None] | None = None,
-                   window: Any = None) -> list[dict[str, Any]]:
+                   window: Any = None, cost: str = "added_time") -> list[dict[str, Any]]:
     """One row (:data:`COLUMNS`) per instance x policy, in that order; ``options`` maps a
     policy name to its ``[dispatch.options]``; ``on_row`` sees each row when done;
     ``window`` (a :class:`~kl_mobility.planning.options.HindsightWindow`) adds the
-    :data:`HINDSIGHT_COLUMNS`."""
+    :data:`HINDSIGHT_COLUMNS`; ``cost``: the ``dispatch.cost`` of every row (the shipped
+    scenarios run ``rider_time``; the default is :class:`~kl_mobility.dispatch.
+    DispatchConfig`'s)."""
     rows = []
     for bi in instances:
         for policy in policies:
             opts = (options or {}).get(policy, {})
             try:
-                warm_up(bi, policy, opts, seed)
+                warm_up(bi, policy, opts, seed, cost)
             except Exception as exc:  # noqa: BLE001 - the timed run reports what it raises
                 logging.getLogger(__name__).warning(
                     "the warm-up of policy %s on %s raised %s: %s; its CPU time may include "
                     "compiling its kernels", policy, bi.label, type(exc).__name__, exc)
-            row = _row(bi, policy, opts, seed)
+            row = _row(bi, policy, opts, seed, cost)
             if window is not None:
-                row.update(hindsight_gap(bi, policy, opts, seed, window))
+                row.update(hindsight_gap(bi, policy, opts, seed, window, cost))
             rows.append(row)
             if on_row is not None:
                 on_row(row)

@@ -124,9 +124,11 @@ def scenario_requests(
 
 
 def _scenario_demand(ctx: RunContext, *, seed: int, service_level: Any,
-                     area: Any = False, same_day: Demand | None = None) -> Demand:
+                     area: Any = False, same_day: Demand | None = None,
+                     settle: bool = True) -> Demand:
     """The generated demand of a scenario (``area``: a prepared :func:`service_area`;
-    ``same_day``: a demand of this scenario, seed and area whose draws are reused, see
+    ``same_day``: a demand of this scenario, seed and area whose draws are reused;
+    ``settle=False``: its requests not built, see
     :func:`~kl_mobility.demand.generate_demand`)."""
     from kl_mobility.demand import generate_demand
 
@@ -139,7 +141,7 @@ def _scenario_demand(ctx: RunContext, *, seed: int, service_level: Any,
         ondemand=has_service,
         service_hours=(scenario.service.start_s, scenario.service.end_s),
         service_area=area, cache_dir=ctx.cache_dir, progress=ctx.progress,
-        transit=ctx.transit, same_day=same_day,
+        transit=ctx.transit, same_day=same_day, settle=settle,
         feeder=feeder_link(ctx) if has_service and ctx.transit is not None else None,
     )
 
@@ -365,8 +367,8 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
         response = response_fc = None
         if demand is not None:
             response = _scenario_demand(ctx, seed=seed, service_level=level, same_day=demand,
-                                        **gen)
-            row = rounds.record(len(generated), len(response.requests), level, expected)
+                                        settle=False, **gen)  # compared and moved towards
+            row = rounds.record(len(generated), response.request_count(), level, expected)
         else:  # the requests do not depend on the service: agreement by definition
             row = rounds.record(len(generated), len(generated), level, level)
         row.update({"forecast_requests": None if forecast is None else len(forecast),
@@ -380,7 +382,7 @@ def settle_demand(ctx: RunContext, *, seed: int, requests: pd.DataFrame | None =
         requests, summary = demand.requests, demand.summary()
         if fc_demand is not None:
             response_fc = _scenario_demand(ctx, seed=fc_seed, service_level=level,
-                                           same_day=fc_demand, **gen)
+                                           same_day=fc_demand, settle=False, **gen)
             fc_demand = _next_demand(rounds, fc_demand, response_fc)
         expected = level
     report(ctx.progress, "demand rounds", rounds.max_rounds, rounds.max_rounds)
@@ -445,7 +447,13 @@ def with_feeder_day(ctx: RunContext, requests: pd.DataFrame, demand: Demand | No
         return requests, None
     from kl_mobility.demand.feeder import feeder_requests, rail_calls, rail_feeder_legs
 
-    calls = rail_calls(ctx.transit.feed, ctx.network, fcfg)
+    feed, day = ctx.transit.feed, demand.day
+    hit = None if day is None else day.cache.get(("rail_calls", fcfg))
+    if hit is None or hit[0] is not feed or hit[1] is not ctx.network:
+        hit = (feed, ctx.network, rail_calls(feed, ctx.network, fcfg))
+        if day is not None:  # the same calls in every round of the day
+            day.cache[("rail_calls", fcfg)] = hit
+    calls = hit[2]
     legs, summary = rail_feeder_legs(calls, demand, ctx.network, fcfg, seed=seed)
     first_id = int(requests["request_id"].max()) + 1 if len(requests) else 0
     extra = feeder_requests(ctx.network, ctx.oracle, legs, service=ctx.scenario.service,

@@ -270,6 +270,7 @@ def scenario_from_file(path: str | Path) -> Scenario:
     :attr:`Scenario.calibration_base`."""
     path = Path(path)
     scenario = scenario_from_mapping(resolve_scenario_mapping(path), file=path)
+    _check_data_files(scenario, path)
     scenario = with_calibration_base(scenario, path)
     ref = scenario.demand.requests_from_scenario
     if ref and scenario.requests_source is None:
@@ -288,6 +289,22 @@ def scenario_from_file(path: str | Path) -> Scenario:
                               file=path, key=key)
         scenario = dataclasses.replace(scenario, requests_source=source)
     return scenario
+
+
+DATA_FILE_KEYS = ("network.osm_file", "demand.osm_file", "demand.requests_file", "pt.feed")
+"""Keys naming a data file (opened relative to the working directory, as given)."""
+
+
+def _check_data_files(scenario: Scenario, path: Path) -> None:
+    """A data file the scenario names (:data:`DATA_FILE_KEYS`) that does not exist is a
+    :class:`ConfigError` naming the scenario file and the key, before any work starts."""
+    for key in DATA_FILE_KEYS:
+        section, name = key.split(".")
+        value = getattr(getattr(scenario, section), name)
+        if value and not Path(value).exists():
+            raise ConfigError(
+                f"{value} not found (data files are opened as given, relative to the working "
+                f"directory {Path.cwd()}, not to the scenario file)", file=path, key=key)
 
 
 def _own_calibration_scenario(path: Path) -> Any:

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kl_mobility.assumptions import ASSUMPTION_RANGES, AssumptionRange
+from kl_mobility.assumptions import ASSUMPTION_RANGES, DEFAULT_ASSUMPTIONS, AssumptionRange
 from kl_mobility.errors import InputError
 from kl_mobility.io import atomic_file, write_json
 from kl_mobility.progress import ProgressCallback
@@ -46,11 +46,6 @@ from kl_mobility.scenario import Scenario, scenario_from_mapping
 __all__ = ["ASSUMPTION_RANGES", "DEFAULT_ASSUMPTIONS", "OUTPUTS", "AssumptionRange",
            "SensitivityResult", "analyse", "apply_values", "morris_samples", "run_sensitivity"]
 
-
-DEFAULT_ASSUMPTIONS = ("car_occupancy", "grid_g_per_kwh", "asc_ondemand_minus_bus",
-                       "beta_reject", "fare_eur", "car_park_search_centre_min", "battery_kwh",
-                       "energy_kwh_per_km")
-"""Varied when none are chosen: the ones that move the net CO2 of an electric package."""
 
 OUTPUTS: dict[str, str] = {
     "co2_city_net_kg": "net city-wide CO2e change (kg/day, scenario's bus convention)",

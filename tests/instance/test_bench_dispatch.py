@@ -86,6 +86,30 @@ def test_bench_dispatch_reports_a_broken_policys_violations(folder, tmp_path, ca
             or "the simulation raised ValueError: cannot insert" in row["first_violation"])
 
 
+def test_bench_dispatch_cost_is_the_rows_dispatch_cost(folder, tmp_path, capsys):
+    """--cost rider_time: the row is the run of the folder's day with dispatch.cost =
+    rider_time (served and vehicle-km of a direct simulation of the instance with it), and
+    says so in its cost column; a cost that does not exist is one line, exit 2."""
+    from kl_mobility.instance import read_instance
+
+    path, _ = folder
+    out = tmp_path / "rider.csv"
+    rc = main(["bench", "dispatch", "--instances", str(path), "--policies", "insertion",
+               "--cost", "rider_time", "--csv", str(out)])
+    assert rc == 0 and "dispatch.cost rider_time" in capsys.readouterr().out
+    row = _rows(out)[0]
+    inst, oracle = read_instance(path)[:2]
+    res = simulate(inst.sim_inputs(oracle, DispatchConfig(cost="rider_time"), 1))
+    assert row["cost"] == "rider_time"
+    # the cost matters on this day: the default cost's run drives other km
+    assert res.kpis["vehicle_km"] != pytest.approx(folder[1].kpis["vehicle_km"], rel=1e-5)
+    assert int(row["served"]) == res.kpis["n_served"]
+    assert float(row["vehicle_km"]) == pytest.approx(res.kpis["vehicle_km"], rel=1e-5)
+    rc = main(["bench", "dispatch", "--instances", str(path), "--cost", "cheapest"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and "--cost" in err and "rider_time" in err
+
+
 def test_unknown_policy_is_one_line(folder, capsys):
     path, _ = folder
     rc = main(["bench", "dispatch", "--instances", str(path), "--policies", "nope"])

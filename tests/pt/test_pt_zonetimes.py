@@ -71,3 +71,28 @@ def test_cache_round_trip(tt, tmp_path):
     for c in a.values:
         np.testing.assert_array_equal(a.values[c], b.values[c])
     shutil.rmtree(tmp_path / "c")
+
+
+def test_link_kernel_between_the_same_places_equals_the_zone_kernel(tt):
+    """csa_link_periods with the zones' walk links as both origins and destinations finds
+    the journeys csa_zone_periods finds between the zones: the same sums of every component
+    and the same counts, exactly (both add a journey with kernels.transit.add_journey)."""
+    from kl_mobility.kernels.intermodal import csa_link_periods
+    from kl_mobility.kernels.transit import csa_zone_periods
+
+    lat = np.array([49.4400, 49.4500, 49.4450])
+    lon = np.array([7.7500, 7.7700, 7.7600])
+    ptr, stop, walk = walk_links(tt, lat, lon)
+    dep = np.arange(7 * 3600, 9 * 3600, 300, dtype=np.int64)
+    owner = (dep >= H8).astype(np.int64)
+    args = (tt.c_dep_stop, tt.c_arr_stop, tt.c_dep_t, tt.c_arr_t, tt.c_trip, tt.n_trips,
+            tt.n_stops, tt.fp_ptr, tt.fp_to, tt.fp_s)
+    sums_z, counts_z = np.zeros((2, 3, 3, 7)), np.zeros((2, 3, 3), np.int64)
+    csa_zone_periods(*args, ptr, stop, walk, dep, owner, tt.config.horizon_s,
+                     tt.config.transfer_s, sums_z, counts_z)
+    sums_l, counts_l = np.zeros((2, 3, 3, 7)), np.zeros((2, 3, 3), np.int64)
+    csa_link_periods(*args, ptr, stop, walk, ptr, stop, walk, dep, owner,
+                     tt.config.horizon_s, tt.config.transfer_s, sums_l, counts_l)
+    assert counts_z.sum() > 0  # A -> E is reachable in the tiny feed (test above)
+    np.testing.assert_array_equal(counts_l, counts_z)
+    np.testing.assert_array_equal(sums_l, sums_z)

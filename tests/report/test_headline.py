@@ -32,3 +32,25 @@ def test_headline_shows_terms_band_and_assumptions(tmp_path):
     assert "in-commuters" in out  # what the figure leaves out, next to it
     # no city-wide figures (an older run): no headline
     assert headline_html(summary.assign(kpi="x"), ["pkg"], batch, found) == ""
+
+
+def test_unreadable_sensitivity_record_is_named(tmp_path, caplog):
+    """A broken sensitivity.json given on purpose is an input error naming the file; one
+    found beside the batch is left out with a warning naming it, the others still found."""
+    import pytest
+
+    from kl_mobility.errors import InputError
+
+    batch = tmp_path / "klima"
+    batch.mkdir()
+    bad = tmp_path / "a-sensitivity"
+    bad.mkdir()
+    (bad / "sensitivity.json").write_text("{not json")
+    good = tmp_path / "b-sensitivity"
+    good.mkdir()
+    (good / "sensitivity.json").write_text(json.dumps({"scenario": "b"}))
+    with pytest.raises(InputError, match="a-sensitivity/sensitivity.json"):
+        find_sensitivity(batch, [bad])
+    with caplog.at_level("WARNING"):
+        assert set(find_sensitivity(batch)) == {"b"}
+    assert "a-sensitivity/sensitivity.json" in caplog.text

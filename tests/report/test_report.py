@@ -192,6 +192,80 @@ def test_language_of_the_text(report):
         assert scen in text
     assert "© OpenStreetMap contributors, ODbL" in text
     assert "car_occupancy" in text and "weekday_equivalents_per_year" in text
+    # the map captions count the fake batch's 2 seeds in words of the language
+    assert ("Mittel über 2 Seeds" if lang == "de" else "mean over 2 seeds") in text
+
+
+def _table_keys(doc: str, table_id: str) -> list[str]:
+    """The assumption keys (``<code class="ci">``) of the table ``table_id`` in ``doc``."""
+    import re
+
+    body = doc.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<code class="ci">([^<]+)</code>', body)
+
+
+def test_key_assumptions_short_and_in_the_report_language(report):
+    """The summary lists the headline assumptions (8 of them, the fake runs' scenarios set
+    all 8 or carry them in co2.json) and the annualisation, no others; every further named
+    assumption is in the appendix table, none in both; in German the names are German."""
+    from kl_mobility.report.content import HEADLINE_ASSUMPTIONS
+
+    path, _, lang = report
+    doc = path.read_text(encoding="utf-8")
+    summary = _table_keys(doc, "key-assumptions")
+    more = _table_keys(doc, "more-assumptions")
+    assert set(summary) <= {*HEADLINE_ASSUMPTIONS, "weekday_equivalents_per_year"}
+    assert "weekday_equivalents_per_year" in summary and "car_occupancy" in summary
+    assert not set(summary) & set(more) and len(more) > 0
+    key_table = doc.split('id="key-assumptions"', 1)[1].split("</table>", 1)[0]
+    if lang == "de":
+        assert "Personen je Pkw" in key_table and "persons per car" not in key_table
+        assert "Abschnitt 3" in key_table  # the German reasoning of car_occupancy
+    else:
+        assert "persons per car" in key_table
+
+
+def test_german_names_for_every_named_assumption():
+    """Every named assumption has its German name, and no German name names a key that
+    is not an assumption (a renamed key would otherwise fall back to English)."""
+    from kl_mobility.assumptions import ASSUMPTION_RANGES
+    from kl_mobility.report.content import HEADLINE_ASSUMPTIONS
+    from kl_mobility.report.i18n import ASSUMPTION_NAMES_DE, ASSUMPTION_WHY_DE
+
+    assert set(ASSUMPTION_NAMES_DE) == set(ASSUMPTION_RANGES)
+    assert set(ASSUMPTION_WHY_DE) == set(HEADLINE_ASSUMPTIONS)
+
+
+def test_sensitivity_ranking_orders_the_summary_assumptions():
+    """Two records: mu* of charge_time_s 50 and 20 -> its largest, 50, ranks it above
+    fare_eur (30); bus_fare_eur was varied but not ranked (runs missing) -> last. The
+    summary then starts with those three, then the headline ones not yet listed."""
+    from kl_mobility.report.content import (
+        HEADLINE_ASSUMPTIONS,
+        sensitivity_ranking,
+        split_key_assumptions,
+    )
+
+    def rec(morris, names):
+        return {"assumptions": dict.fromkeys(names, {}),
+                "outputs": {"co2_city_net_kg": {"morris": morris}}}
+
+    records = {
+        "a": rec([{"assumption": "fare_eur", "mu_star": 30.0},
+                  {"assumption": "charge_time_s", "mu_star": 20.0}],
+                 ["fare_eur", "charge_time_s"]),
+        "b": rec(None, ["bus_fare_eur"]),
+        "c": rec([{"assumption": "charge_time_s", "mu_star": 50.0}], ["charge_time_s"]),
+    }
+    ranked = sensitivity_ranking(records, ["a", "b", "c"])
+    assert ranked == ["charge_time_s", "fare_eur", "bus_fare_eur"]
+    rows = [{"key": k} for k in [*HEADLINE_ASSUMPTIONS, "charge_time_s", "bus_fare_eur",
+                                 "walk_speed_kmh", "weekday_equivalents_per_year"]]
+    summary, appendix = split_key_assumptions(rows, ranked)
+    keys = [r["key"] for r in summary]
+    assert keys[:3] == ranked and keys[-1] == "weekday_equivalents_per_year"
+    assert keys[3:-1] == [k for k in HEADLINE_ASSUMPTIONS if k != "fare_eur"]
+    assert [r["key"] for r in appendix] == ["walk_speed_kmh"]
 
 
 def test_summary_states_one_interval_method(report):

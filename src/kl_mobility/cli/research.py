@@ -73,6 +73,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--options", type=Path, metavar="FILE",
                    help="TOML file with one table per policy: its [dispatch.options], e.g. "
                    "[mine] k = 3")
+    p.add_argument("--cost", default="added_time", metavar="COST",
+                   help="dispatch.cost of every policy, what an insertion costs: added_time "
+                   "(default), wait, added_time_plus_wait or rider_time (the shipped "
+                   "scenarios' choice: use it to reproduce their runs)")
     p.add_argument("--csv", metavar="FILE", help="also write the table as CSV (atomically, "
                    "after every row)")
     p.add_argument("--overwrite", action="store_true",
@@ -194,9 +198,13 @@ def _policy_options(args: argparse.Namespace) -> dict:
             raise ConfigError(f"{args.options}: one table per policy of --policies "
                               f"({', '.join(args.policies)}) expected"
                               + (f", got [{extra[0]}]" if extra else ""))
+    try:
+        DispatchConfig(cost=args.cost)
+    except ValueError as exc:
+        raise ConfigError(f"--cost: {exc}") from None
     for name in args.policies:
         try:
-            DispatchConfig(policy=name, options=opts.get(name, {}))
+            DispatchConfig(policy=name, options=opts.get(name, {}), cost=args.cost)
         except ValueError as exc:
             where = f"{args.options}: [{name}]" if name in opts else "--policies"
             raise ConfigError(f"{where}: {exc}") from None
@@ -206,7 +214,7 @@ def _policy_options(args: argparse.Namespace) -> dict:
 def _print_notes(args: argparse.Namespace, rows: list[dict], window: object) -> None:
     print("wait, ride, detour over served requests; vehicle-km incl. outer-district legs; "
           "occupancy = passenger-km / vehicle-km; CPU s = process time of simulating the day "
-          f"(seed {args.seed}; after an untimed warm-up on the instance's first requests, so "
+          f"(seed {args.seed}, dispatch.cost {args.cost}; after an untimed warm-up on the instance's first requests, so "
           "no row includes compiling kernels or preparing tables); violations from "
           "kl_mobility.results.check")
     if window is not None:
@@ -262,7 +270,7 @@ def _bench_dispatch(args: argparse.Namespace) -> int:
                                  max_requests=args.hindsight_max_requests,
                                  time_limit_s=args.hindsight_time_limit)
     rows = bench_dispatch(loaded, args.policies, seed=args.seed, options=opts, on_row=on_row,
-                          window=window)
+                          window=window, cost=args.cost)
     shown = [c for c, _ in COLUMNS if c != "first_violation"]
     if window is not None:
         shown += [c for c, _ in HINDSIGHT_COLUMNS if c != "hindsight_note"]

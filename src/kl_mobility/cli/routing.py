@@ -37,7 +37,7 @@ def _bench_parsers(sub: argparse._SubParsersAction) -> argparse._SubParsersActio
 
 
 def _search_args(p: argparse.ArgumentParser, default_limit: float) -> None:
-    from kl_mobility.routing.model import (
+    from kl_mobility.routing.options import (  # not .model: --help needs no solver
         FIRST_SOLUTION_STRATEGIES,
         METAHEURISTICS,
         ROUTE_MINIMISERS,

@@ -11,7 +11,7 @@ __all__ = ["register"]
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``sensitivity`` command."""
-    from kl_mobility.sensitivity import ASSUMPTION_RANGES, DEFAULT_ASSUMPTIONS
+    from kl_mobility.assumptions import ASSUMPTION_RANGES, DEFAULT_ASSUMPTIONS  # light: --help
 
     p = sub.add_parser(
         "sensitivity",

@@ -147,7 +147,7 @@ def _run(args: argparse.Namespace) -> int:
               f"{kpis['co2_same_demand_operations_effect_kg']:+,.0f} kg (km driven "
               f"differently, e.g. no charging stops); served "
               f"{kpis['co2_same_demand_n_served_change']:+,.0f}")
-    line = format_rounds(kpis, scenario)
+    line = format_rounds(kpis, scenario, requests_from=args.requests_from)
     if line:
         print(line)
     return 0
@@ -185,13 +185,19 @@ def format_car_terms(scenario) -> str:
             f"(demand.json car_terms)")
 
 
-def format_rounds(kpis: dict, scenario) -> str:
+def format_rounds(kpis: dict, scenario, requests_from: str | Path | None = None) -> str:
     """One line on the demand <-> service rounds of a run of ``scenario`` (its
-    ``demand_*`` KPIs, :data:`kl_mobility.runner.ROUND_KPIS`); empty without them."""
+    ``demand_*`` KPIs, :data:`kl_mobility.runner.ROUND_KPIS`); empty without them.
+    ``requests_from``: the run folder of ``run --requests-from``."""
     rounds = kpis.get("demand_rounds")
     if rounds is None:
         return ""
     demand = scenario.demand
+    source = requests_from or (demand.requests_from_scenario
+                               if scenario.requests_source is not None else "")
+    if source:
+        return (f"demand rounds: none of its own, the settled requests of {source} "
+                "simulated as they are (one simulation)")
     if demand.requests_file or not any(vt.count > 0 for vt in scenario.fleet):
         return "demand rounds: 1 (the requests do not depend on the service)"
     gaps = (f"requests gap {abs(kpis.get('demand_requests_gap') or 0.0):.1%} "

@@ -9,6 +9,7 @@ module, an intermodal mode choice) goes through :func:`feeder_requests`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -213,75 +214,44 @@ def rail_feeder_legs(calls: pd.DataFrame, demand: Any, network: Any, feeder: Fee
     leg in the hour of the leg; the bus is priced in the period of the leg. The on-demand
     level is ``demand.service_level`` (so the passengers answer the measured service in
     the demand rounds, with the same draws). No rider is gained for public transport
-    (``pt_gained`` False: they are on the train anyway)."""
-    from kl_mobility.demand.modechoice import _bus_slots, _ondemand_utility, bus_slot
+    (``pt_gained`` False: they are on the train anyway).
+
+    What no service level changes (the passengers, their points, draws, base modes and
+    service area) is kept on the demand's day for these ``calls`` (the same object),
+    ``network``, ``feeder`` and ``seed``: the rounds' demands of one day share it."""
+    from kl_mobility.demand.modechoice import _ondemand_utility
 
     day = demand.day
     if day is None:
         raise ValueError("rail feeder demand needs a generated demand (its zones and level of "
                          "service)")
-    zones, los, cfg, asc = day.zones, day.los, day.config, day.asc
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), RAIL_TAG]))
-    rate = np.where(calls["direction"].to_numpy() == "last", feeder.rail_arrivals_per_train,
-                    feeder.rail_departures_per_train) * cfg.scale
-    count = rng.poisson(rate)
-    pax = calls.loc[np.repeat(calls.index.to_numpy(), count)].reset_index(drop=True)
-    n = len(pax)
-    internal = np.arange(zones.point_ptr[zones.n_internal])
-    point_zone = np.repeat(np.arange(len(zones.name)), np.diff(zones.point_ptr))
-    last = pax["direction"].to_numpy() == "last"
-    pick = np.empty(n, np.int64)
-    for mask, w in ((last, zones.point_attr), (~last, zones.point_pop)):
-        ww = np.asarray(w, np.float64)[internal]
-        pick[mask] = rng.choice(internal, size=int(mask.sum()), p=ww / ww.sum())
-    u_base, u_od = rng.random(n), rng.random(n)
-    # the station's zone: the zone of the internal point nearest it
-    st_node, _ = _nodes(network, pax["stop_lat"].to_numpy(), pax["stop_lon"].to_numpy())
-    door_node = zones.point_node[pick].astype(np.int64)
-    pz = _nearest_point_zone(network, zones, internal, point_zone, st_node)
-    dz = point_zone[pick]
-    zs_o = np.where(last, pz, dz)
-    zs_d = np.where(last, dz, pz)
-    km = np.asarray(los.dist_m, np.float64)[zs_o, zs_d] / 1000.0
-    v_walk = asc["walk"] + cfg.beta_walk_per_min * km / cfg.walk_speed_kmh * 60.0
-    v_bus_all, bus_ok_all = _bus_slots(los, cfg, _factor_bus(los, cfg, asc),
-                                       asc["bus"] + cfg.beta_cost_per_eur * cfg.bus_fare_eur)
-    t_leg = np.where(last, pax["pt_time_s"].to_numpy() + feeder.egress_s,
-                     pax["pt_time_s"].to_numpy() - feeder.transfer_buffer_s)
-    slot = bus_slot(los, cfg, t_leg)
-    v_bus = v_bus_all[slot, zs_o, zs_d]
-    bus_ok = bus_ok_all[slot, zs_o, zs_d]
-    e_walk = np.ones(n)
-    e_bus = np.where(bus_ok, np.exp(np.minimum(v_bus - v_walk, 700.0)), 0.0)
-    p_bus = e_bus / (e_walk + e_bus)
-    base = np.where(u_base < p_bus, "bus", "walk").astype(object)
+    key = ("rail_passengers", feeder, int(seed))
+    hit = day.cache.get(key)
+    if hit is None or hit[0] is not calls or hit[1] is not network:
+        hit = day.cache[key] = (calls, network, _RailPassengers.draw(calls, day, network,
+                                                                       feeder, int(seed)))
+    r: _RailPassengers = hit[2]
+    los, cfg, asc = day.los, day.config, day.asc
+    n, last, base, same, v_walk, e_walk, e_bus = (r.n, r.last, r.base, r.same, r.v_walk,
+                                                  r.e_walk, r.e_bus)
     sl = demand.service_level
-    same = door_node == st_node
     offered = np.zeros(n, bool)
     if sl.available and n:
-        v_od = _ondemand_utility(los, cfg, asc, sl)[zs_o, zs_d]
-        area = day.service_area
-        x, y = np.asarray(network.node_x), np.asarray(network.node_y)
-        o_node = np.where(last, st_node, door_node)
-        d_node = np.where(last, door_node, st_node)
-        if area is None:
-            offered = np.ones(n, bool)
-        else:
-            offered = area.access(t_leg, x[o_node], y[o_node], x[d_node], y[d_node])[0]
+        v_od = _ondemand_utility(los, cfg, asc, sl)[r.zs_o, r.zs_d]
+        offered = r.area_offered(day.service_area, network).copy()
         offered &= ~same
         e_od = np.where(offered, np.exp(np.minimum(v_od - v_walk, 700.0)), 0.0)
         p_od = e_od / (e_walk + e_bus + e_od)
     else:
         p_od = np.zeros(n)
-    chose = u_od < p_od
-    lat = zones.point_lat[pick]
-    lon = zones.point_lon[pick]
+    chose = r.u_od < p_od
+    pax = r.pax
     legs = pd.DataFrame({
-        "direction": pax["direction"].to_numpy(object), "lat": lat, "lon": lon,
+        "direction": pax["direction"].to_numpy(object), "lat": r.lat, "lon": r.lon,
         "stop_lat": pax["stop_lat"].to_numpy(), "stop_lon": pax["stop_lon"].to_numpy(),
         "stop_id": pax["stop_id"].to_numpy(object), "trip_id": pax["trip_id"].to_numpy(object),
         "pt_time_s": pax["pt_time_s"].to_numpy(np.int64), "alt_mode": base,
-        "pt_gained": False, "zone": zones.name[dz].astype(object)})[chose]
+        "pt_gained": False, "zone": r.zone_name})[chose]
     summary = {
         "calls": {k: int((calls["direction"] == k).sum()) for k in ("last", "first")},
         "passengers": {k: int((last if k == "last" else ~last).sum())
@@ -292,6 +262,90 @@ def rail_feeder_legs(calls: pd.DataFrame, demand: Any, network: Any, feeder: Fee
         "expected_ondemand": float(p_od.sum()),
     }
     return legs.reset_index(drop=True), summary
+
+
+@dataclass(frozen=True, eq=False)
+class _RailPassengers:
+    """The rail passengers of :func:`rail_feeder_legs` before their on-demand choice: the
+    passenger rows of the calls, their points, draws, zones and base-mode terms."""
+
+    n: int
+    pax: pd.DataFrame
+    last: np.ndarray
+    u_od: np.ndarray
+    st_node: np.ndarray
+    door_node: np.ndarray
+    zs_o: np.ndarray
+    zs_d: np.ndarray
+    t_leg: np.ndarray
+    v_walk: np.ndarray
+    e_walk: np.ndarray
+    e_bus: np.ndarray
+    base: np.ndarray
+    same: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    zone_name: np.ndarray
+    offered: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def area_offered(self, area: Any, network: Any) -> np.ndarray:
+        """Whether the service area (the day's, one per day) takes each passenger's leg in
+        its hour (all True without an area); computed once."""
+        if "area" not in self.offered:
+            if area is None:
+                self.offered["area"] = np.ones(self.n, bool)
+            else:
+                x, y = np.asarray(network.node_x), np.asarray(network.node_y)
+                o_node = np.where(self.last, self.st_node, self.door_node)
+                d_node = np.where(self.last, self.door_node, self.st_node)
+                self.offered["area"] = area.access(self.t_leg, x[o_node], y[o_node],
+                                                   x[d_node], y[d_node])[0]
+        return self.offered["area"]
+
+    @classmethod
+    def draw(cls, calls: pd.DataFrame, day: Any, network: Any, feeder: FeederConfig,
+             seed: int) -> _RailPassengers:
+        from kl_mobility.demand.modechoice import _bus_slots, bus_slot
+
+        zones, los, cfg, asc = day.zones, day.los, day.config, day.asc
+        rng = np.random.default_rng(np.random.SeedSequence([int(seed), RAIL_TAG]))
+        rate = np.where(calls["direction"].to_numpy() == "last", feeder.rail_arrivals_per_train,
+                        feeder.rail_departures_per_train) * cfg.scale
+        count = rng.poisson(rate)
+        pax = calls.loc[np.repeat(calls.index.to_numpy(), count)].reset_index(drop=True)
+        n = len(pax)
+        internal = np.arange(zones.point_ptr[zones.n_internal])
+        point_zone = np.repeat(np.arange(len(zones.name)), np.diff(zones.point_ptr))
+        last = pax["direction"].to_numpy() == "last"
+        pick = np.empty(n, np.int64)
+        for mask, w in ((last, zones.point_attr), (~last, zones.point_pop)):
+            ww = np.asarray(w, np.float64)[internal]
+            pick[mask] = rng.choice(internal, size=int(mask.sum()), p=ww / ww.sum())
+        u_base, u_od = rng.random(n), rng.random(n)
+        # the station's zone: the zone of the internal point nearest it
+        st_node, _ = _nodes(network, pax["stop_lat"].to_numpy(), pax["stop_lon"].to_numpy())
+        door_node = zones.point_node[pick].astype(np.int64)
+        pz = _nearest_point_zone(network, zones, internal, point_zone, st_node)
+        dz = point_zone[pick]
+        zs_o = np.where(last, pz, dz)
+        zs_d = np.where(last, dz, pz)
+        km = np.asarray(los.dist_m, np.float64)[zs_o, zs_d] / 1000.0
+        v_walk = asc["walk"] + cfg.beta_walk_per_min * km / cfg.walk_speed_kmh * 60.0
+        v_bus_all, bus_ok_all = _bus_slots(los, cfg, _factor_bus(los, cfg, asc),
+                                           asc["bus"] + cfg.beta_cost_per_eur * cfg.bus_fare_eur)
+        t_leg = np.where(last, pax["pt_time_s"].to_numpy() + feeder.egress_s,
+                         pax["pt_time_s"].to_numpy() - feeder.transfer_buffer_s)
+        slot = bus_slot(los, cfg, t_leg)
+        v_bus = v_bus_all[slot, zs_o, zs_d]
+        bus_ok = bus_ok_all[slot, zs_o, zs_d]
+        e_walk = np.ones(n)
+        e_bus = np.where(bus_ok, np.exp(np.minimum(v_bus - v_walk, 700.0)), 0.0)
+        p_bus = e_bus / (e_walk + e_bus)
+        base = np.where(u_base < p_bus, "bus", "walk").astype(object)
+        same = door_node == st_node
+        return cls(n, pax, last, u_od, st_node, door_node, zs_o, zs_d, t_leg, v_walk, e_walk,
+                   e_bus, base, same, zones.point_lat[pick], zones.point_lon[pick],
+                   zones.name[dz].astype(object))
 
 
 def _nodes(network: Any, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

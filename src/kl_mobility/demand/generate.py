@@ -48,10 +48,12 @@ from kl_mobility.demand.intermodal import FIRST, FeederLink, intermodal_los, int
 from kl_mobility.demand.modechoice import (
     ServiceLevel,
     ZoneLos,
+    base_denominators,
     bus_slot,
     calibrate_asc,
     expected_shares,
     mode_probabilities,
+    ondemand_probabilities,
     slot_masses,
     zone_los,
 )
@@ -64,7 +66,7 @@ from kl_mobility.demand.schema import (
     REQUEST_DTYPES,
     ordinary_feeder_columns,
 )
-from kl_mobility.demand.servicearea import ServiceArea, in_window
+from kl_mobility.demand.servicearea import Nearest, ServiceArea, in_window, take_nearest
 from kl_mobility.demand.zones import ZoneTable, build_zones
 from kl_mobility.errors import InputError
 from kl_mobility.progress import ProgressCallback, report
@@ -121,6 +123,37 @@ class Demand:
     ``intermodal_no_connection`` (chosen, but no vehicle found: the trip keeps its base
     mode)."""
     feeder: FeederLink | None = field(default=None, repr=False)
+    mode_codes: np.ndarray | None = field(default=None, repr=False)
+    """Per trip: the mode code (index into :data:`MODES`, 5 = intermodal) of a demand not
+    settled yet (``generate_demand(..., settle=False)``: ``trips`` keep their base modes,
+    ``requests`` is empty); ``None`` once settled."""
+
+    @property
+    def settled(self) -> bool:
+        """Whether ``trips`` carry the chosen modes and ``requests`` the requests (see
+        :attr:`mode_codes`)."""
+        return self.mode_codes is None
+
+    def settle(self) -> Demand:
+        """This demand with its trips' modes and requests (itself when already settled): what
+        :func:`generate_demand` returns with ``settle=True``."""
+        if self.mode_codes is None:
+            return self
+        trips, requests, table, meta = _settle(self, self.mode_codes)
+        return dataclasses.replace(self, trips=trips, requests=requests, intermodal=table,
+                                   meta=meta, mode_codes=None)
+
+    def request_count(self) -> int:
+        """``len(self.settle().requests)``, without building the requests of a demand not
+        settled yet: its on-demand trips and the intermodal trips that find their public
+        transport vehicle (:func:`_feeder_legs`)."""
+        mode = self.mode_codes
+        if mode is None:
+            return len(self.requests)
+        n = int((mode == 4).sum())
+        if (mode == 5).any():
+            n += int(_feeder_connections(self, mode == 5)[-1].sum())
+        return n
 
     def with_ondemand_probability(self, probability: np.ndarray) -> Demand:
         """The same day with each trip switching to on-demand with ``probability`` (per
@@ -143,7 +176,7 @@ class Demand:
         mode = _modes(self.ondemand_draw, p * (1.0 - frac), p, base)
         trips, requests, table, meta = _settle(self, mode)
         return dataclasses.replace(self, trips=trips, requests=requests, intermodal=table,
-                                   meta=meta, ondemand_probability=p)
+                                   meta=meta, ondemand_probability=p, mode_codes=None)
 
     def calibrated_config(self) -> DemandConfig:
         """The config with the constants fixed to this run's values (no re-calibration)."""
@@ -344,8 +377,9 @@ def _streams(seed: int) -> dict[str, np.random.Generator]:
 class _Day:
     """The part of a generated day that no service level changes (steps 1-4 and 6 of the
     module docstring with the base modes): what :func:`generate_demand` reuses when it is
-    handed ``same_day``. ``access``: the service area's ``(available, walk_s)`` per trip,
-    filled on first use."""
+    handed ``same_day``. ``access``: the service area's ``(available, walk_s)`` per trip
+    (``"area"``) and the nearest stops of the trip ends (``"trip_end_stops"``), filled on
+    first use."""
 
     network: Any
     oracle: Any
@@ -367,9 +401,37 @@ class _Day:
     onode: np.ndarray
     dnode: np.ndarray
     trips: pd.DataFrame
-    access: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    access: dict[str, Any] = field(default_factory=dict)
     im_cache: dict[str, Any] = field(default_factory=dict)
-    """The intermodal level of service (:class:`IntermodalLos`), filled on first use."""
+    """The intermodal level of service (:class:`IntermodalLos`, ``"los"``) and the nearest
+    stops of its hubs (``"hub_stops"``), filled on first use."""
+    cache: dict[Any, Any] = field(default_factory=dict)
+    """What every service level computes alike from the day, filled on first use
+    (:meth:`cells`, :meth:`base_denominators`, :meth:`district_zone`)."""
+
+    def cells(self) -> np.ndarray:
+        """Per trip: the flat index of its ``(bus slot, origin, destination)`` cell in an
+        array ``[n_slots, k, k]`` (C order)."""
+        if "cells" not in self.cache:
+            k = self.zones.n_zones
+            self.cache["cells"] = ((self.bus_ok.astype(np.int64) * k + self.o) * k + self.d)
+        return self.cache["cells"]
+
+    def base_denominators(self) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`~kl_mobility.demand.modechoice.base_denominators` of the day's level of
+        service, config and constants."""
+        if "base" not in self.cache:
+            self.cache["base"] = base_denominators(self.los, self.config, self.asc)
+        return self.cache["base"]
+
+    def district_zone(self) -> np.ndarray:
+        """Per trip: the zone naming its district (:func:`trip_districts`: the outer
+        district's zone of the destination, else of the origin), -1 for the core."""
+        if "district_zone" not in self.cache:
+            ext = np.asarray(self.zones.offset_s) > 0
+            self.cache["district_zone"] = np.where(ext[self.d], self.d,
+                                                   np.where(ext[self.o], self.o, -1))
+        return self.cache["district_zone"]
 
 
 def _draw_day(network, oracle, config: DemandConfig, *, seed: int,
@@ -467,6 +529,7 @@ def generate_demand(
     transit: PtSupply | None = None,
     same_day: Demand | None = None,
     feeder: FeederLink | None = None,
+    settle: bool = True,
 ) -> Demand:
     """One weekday of demand on ``network`` (see the module docstring).
 
@@ -490,6 +553,11 @@ def generate_demand(
     it, a timetable (``transit``), an on-demand service and ``pt.intermodal``, the
     intermodal alternative is offered (:mod:`kl_mobility.demand.intermodal`) and its
     chosen trips are appended to the requests (their legs to or from the hub).
+    ``settle=False``: the trips' choices are made (probabilities, draws, modes in
+    :attr:`Demand.mode_codes`) but not written into ``trips`` and ``requests``
+    (:meth:`Demand.settle` does that, :meth:`Demand.request_count` counts the requests
+    without building them), for a demand that is only compared or moved
+    (:meth:`Demand.with_ondemand_probability`).
     """
     if service_level is None:
         service_level = ServiceLevel.assumed(config)
@@ -507,25 +575,26 @@ def generate_demand(
         day = _reusable_day(same_day, network, oracle, config, seed, service_area, zones,
                             transit)
     zones, los = day.zones, day.los
-    p_od = mode_probabilities(los, config, day.asc, service_level)[1]
-    depart, o, d, bus_ok = day.depart, day.o, day.d, day.bus_ok
+    p_od = ondemand_probabilities(los, config, day.asc, service_level,
+                                  base=day.base_denominators())
+    depart, o, d = day.depart, day.o, day.d
 
     # switch to on-demand where the service can take the trip
     od_ok = service_level.available & _in_window(depart, service_level.start_s,
                                                   service_level.end_s)
-    p_trip = p_od[bus_ok, o, d]
+    p_trip = np.take(p_od, day.cells())  # p_od[bus_ok, o, d]
     if service_area is not None and service_level.available:
         if "area" not in day.access:
             external = (zones.offset_s[o] > 0) | (zones.offset_s[d] > 0)
-            x = np.asarray(network.node_x, np.float64)
-            y = np.asarray(network.node_y, np.float64)
-            day.access["area"] = service_area.access(
-                depart, x[day.onode], y[day.onode], x[day.dnode], y[day.dnode],
-                external=external)
+            near_o, near_d = _trip_end_stops(day, network, service_area)
+            day.access["area"] = service_area.access_from(depart, near_o, near_d,
+                                                          external=external)
         p_trip, area_ok = _area_probability(p_trip, day.access["area"], service_level, config)
         od_ok &= area_ok
+    shift = None
     if service_level.available and service_level.local is not None:
-        p_trip = _local_probability(p_trip, service_level, config, zones, o, d, depart)
+        shift = _local_shift(service_level, config, day)
+        p_trip = _local_probability(p_trip, shift)
     p_trip = np.where(od_ok, p_trip, 0.0)
     n = depart.shape[0]
     p_im = np.zeros(n)
@@ -535,7 +604,7 @@ def generate_demand(
             and service_level.available and los.pt is not None):
         p_trip, p_im, hub, direction = _with_intermodal(
             day, network, oracle, config, service_level, service_area, transit, p_trip,
-            cache_dir)
+            cache_dir, shift)
     u = day.u
     p_switch = p_trip + p_im
     frac = np.divide(p_im, p_switch, out=np.zeros(n), where=p_switch > 0)
@@ -549,11 +618,11 @@ def generate_demand(
                           "n_internal_zones": zones.n_internal},
                     ondemand_probability=p_switch, ondemand_draw=u[:, 1].copy(), day=day,
                     intermodal_fraction=frac, intermodal_hub=hub,
-                    intermodal_direction=direction, feeder=feeder)
-    trips, requests, table, meta = _settle(demand, mode)
+                    intermodal_direction=direction, feeder=feeder, mode_codes=mode)
+    if settle:
+        demand = demand.settle()
     report(progress, _TASK, total_steps, total_steps)
-    return dataclasses.replace(demand, trips=trips, requests=requests, intermodal=table,
-                               meta=meta)
+    return demand
 
 
 def _modes(draw: np.ndarray, p_od: np.ndarray, p_switch: np.ndarray, base: np.ndarray
@@ -596,7 +665,8 @@ def _settle(demand: Demand, mode: np.ndarray
 
 def _with_intermodal(day: _Day, network, oracle, config: DemandConfig, sl: ServiceLevel,
                      service_area: ServiceArea | None, transit: PtSupply,
-                     p_od: np.ndarray, cache_dir: str | Path | None
+                     p_od: np.ndarray, cache_dir: str | Path | None,
+                     shift: np.ndarray | None
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per trip: the on-demand and intermodal probabilities of the 6-mode logit
     (:mod:`kl_mobility.demand.intermodal`) from the on-demand probability ``p_od`` of the
@@ -604,36 +674,41 @@ def _with_intermodal(day: _Day, network, oracle, config: DemandConfig, sl: Servi
     direction. The intermodal odds get the same adjustments for their on-demand leg: the
     service hours, the service area (origin -> hub or hub -> destination; a stop-based
     type's walk scales the odds by ``exp(beta_access x (walk - access_walk_s))``) and the
-    district shift of the trip."""
+    district shift of the trip (``shift``: :func:`_local_shift` of the level, ``None``
+    without local service)."""
     if "los" not in day.im_cache:
         day.im_cache["los"] = intermodal_los(day.zones, network, oracle, config, transit,
                                              cache_dir=cache_dir)
     im = day.im_cache["los"]
-    r_z, hub_z, dir_z = intermodal_odds(day.los, im, config, day.asc, sl)
-    o, d, slot, depart = day.o, day.d, day.bus_ok, day.depart
-    r = r_z[slot, o, d]
-    hub = hub_z[slot, o, d]
-    dr = dir_z[slot, o, d]
+    r_z, hub_z, dir_z = intermodal_odds(day.los, im, config, day.asc, sl,
+                                        base=day.base_denominators())
+    o, d, depart, cells = day.o, day.d, day.depart, day.cells()
+    r = np.take(r_z, cells)  # r_z[bus_ok, o, d]
+    hub = np.take(hub_z, cells)
+    dr = np.take(dir_z, cells)
     ok = (hub >= 0) & _in_window(depart, sl.start_s, sl.end_s)
     if service_area is not None:
         idx = np.flatnonzero(ok)
         h, first = hub[idx], dr[idx] == FIRST
-        x = np.asarray(network.node_x, np.float64)
-        y = np.asarray(network.node_y, np.float64)
-        hx, hy = x[im.hub_node[h]], y[im.hub_node[h]]
+        near_o, near_d = _trip_end_stops(day, network, service_area)
+        if "hub_stops" not in day.im_cache:
+            x = np.asarray(network.node_x, np.float64)
+            y = np.asarray(network.node_y, np.float64)
+            day.im_cache["hub_stops"] = service_area.nearest_stops(x[im.hub_node],
+                                                                   y[im.hub_node])
+        near_h = day.im_cache["hub_stops"]
         ext = np.asarray(day.zones.offset_s) > 0
-        avail, walk = service_area.access(
-            depart[idx], np.where(first, x[day.onode[idx]], hx),
-            np.where(first, y[day.onode[idx]], hy), np.where(first, hx, x[day.dnode[idx]]),
-            np.where(first, hy, y[day.dnode[idx]]),
+        avail, walk = service_area.access_from(  # first mile: door -> hub, last: hub -> door
+            depart[idx], take_nearest(near_o, idx, near_h, h, ~first),
+            take_nearest(near_d, idx, near_h, h, first),
             external=np.where(first, ext[o[idx]], ext[d[idx]]))
         extra = np.where(np.isnan(walk), 0.0, walk - sl.access_walk_s) / 60.0
         with np.errstate(over="ignore"):
             r[idx] *= np.exp(config.beta_access_per_min * np.where(avail, extra, 0.0))
         ok[idx] &= avail
-    if sl.local is not None:
+    if shift is not None:
         with np.errstate(over="ignore"):
-            r = r * np.exp(_local_shift(sl, config, day.zones, o, d, depart))
+            r = r * np.exp(shift)
     r = np.where(ok, r, 0.0)
     sure = p_od >= 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -642,6 +717,19 @@ def _with_intermodal(day: _Day, network, oracle, config: DemandConfig, sl: Servi
     p_od_new = np.where(sure, 1.0, r_od / den)
     p_im = np.where(sure | ~np.isfinite(r), 0.0, r / den)
     return p_od_new, p_im, np.where(ok, hub, -1), np.where(ok, dr, -1)
+
+
+def _trip_end_stops(day: _Day, network, service_area: ServiceArea) -> tuple[Nearest, Nearest]:
+    """The nearest stops of the service area's types to the trips' origin and destination
+    nodes (:meth:`ServiceArea.nearest_stops`), computed once per day (the day belongs to
+    one service area, :func:`_reusable_day`)."""
+    if "trip_end_stops" not in day.access:
+        x = np.asarray(network.node_x, np.float64)
+        y = np.asarray(network.node_y, np.float64)
+        day.access["trip_end_stops"] = (
+            service_area.nearest_stops(x[day.onode], y[day.onode]),
+            service_area.nearest_stops(x[day.dnode], y[day.dnode]))
+    return day.access["trip_end_stops"]
 
 
 def _feeder_legs(demand: Demand, chosen: np.ndarray
@@ -658,28 +746,13 @@ def _feeder_legs(demand: Demand, chosen: np.ndarray
     the legs and the counts of trips left with their base mode: no vehicle found within
     ``pt.horizon_s`` (``intermodal_no_connection``) or the trip end on the hub's road node
     (``intermodal_at_hub``)."""
-    from kl_mobility.pt.intermodal import connections
-
-    day, sl, link = demand.day, demand.service_level, demand.feeder
-    assert day is not None and link is not None and day.transit is not None
-    assert demand.intermodal_hub is not None and demand.intermodal_direction is not None
+    day, sl = demand.day, demand.service_level
+    assert day is not None and day.transit is not None
     im = day.im_cache["los"]
     zones = day.zones
-    idx = np.flatnonzero(chosen)
-    h = demand.intermodal_hub[idx]
-    first = demand.intermodal_direction[idx] == FIRST
+    idx, h, first, est_s, trip, time, found, at_hub, good = _feeder_connections(demand, chosen)
     o, d = day.o[idx], day.d[idx]
-    est_s = np.rint(sl.wait_s + sl.detour_factor * im.to_hub_min[o, h] * 60.0)
-    t_query = np.where(first, day.depart[idx] + est_s.astype(np.int64)
-                       + int(link.transfer_buffer_s), day.depart[idx])
-    zlat, zlon = np.asarray(zones.lat), np.asarray(zones.lon)
     feed = day.transit.feed
-    trip, time = connections(day.transit.timetable, first, im.hubs[h], t_query,
-                             np.where(first, zlat[d], zlat[o]), np.where(first, zlon[d], zlon[o]))
-    door_node = np.where(first, day.onode[idx], day.dnode[idx])
-    at_hub = door_node == im.hub_node[h]
-    found = trip >= 0
-    good = found & ~at_hub
     keep = np.zeros(chosen.shape[0], bool)
     keep[idx[good]] = True
     t = demand.trips.iloc[idx[good]]
@@ -711,6 +784,66 @@ def _feeder_legs(demand: Demand, chosen: np.ndarray
     counts = {"intermodal_no_connection": int((~found).sum()),
               "intermodal_at_hub": int((found & at_hub).sum())}
     return keep, table, legs, counts
+
+
+def _connections(day: _Day, first: np.ndarray, hub: np.ndarray, time_s: np.ndarray,
+                 zone: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`kl_mobility.pt.intermodal.connections` of first (last) mile legs via the
+    hubs ``hub`` (indices into the intermodal hubs) at ``time_s``, to (from) the centroids
+    of ``zone``. Each query's answer depends on its own four values only, so the answers
+    are kept on the day (``im_cache["connections"]``: sorted query keys and answers) and
+    only queries not asked before are passed on."""
+    from kl_mobility.pt.intermodal import connections
+
+    assert day.transit is not None
+    im = day.im_cache["los"]
+    k = np.int64(day.zones.n_zones)
+    t = np.asarray(time_s, np.int64)
+    if t.size and int(t.min()) < 0:
+        raise ValueError("connection query before midnight")
+    key = ((t * im.n_hubs + hub) * k + zone) * 2 + np.asarray(first, np.int64)
+    known, k_trip, k_time = day.im_cache.get(
+        "connections", (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)))
+    pos = np.minimum(np.searchsorted(known, key), max(known.shape[0] - 1, 0))
+    hit = known[pos] == key if known.shape[0] else np.zeros(key.shape[0], bool)
+    new, at = np.unique(key[~hit], return_index=True)
+    if new.shape[0]:
+        q = np.flatnonzero(~hit)[at]
+        zlat, zlon = np.asarray(day.zones.lat), np.asarray(day.zones.lon)
+        n_trip, n_time = connections(day.transit.timetable, first[q], im.hubs[hub[q]], t[q],
+                                     zlat[zone[q]], zlon[zone[q]])
+        known = np.concatenate([known, new])
+        order = np.argsort(known, kind="stable")
+        known = known[order]
+        k_trip = np.concatenate([k_trip, np.asarray(n_trip, np.int64)])[order]
+        k_time = np.concatenate([k_time, np.asarray(n_time, np.int64)])[order]
+        day.im_cache["connections"] = (known, k_trip, k_time)
+        pos = np.searchsorted(known, key)
+    return k_trip[pos], k_time[pos]
+
+
+def _feeder_connections(demand: Demand, chosen: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The public transport vehicles of the ``chosen`` intermodal trips (the rules of
+    :func:`_feeder_legs`): the chosen trips' indices, hubs, whether first mile, the
+    on-demand leg's estimated seconds, the vehicle and its time (-1 none), whether found,
+    whether the trip end is the hub's road node, and whether the trip gets a leg."""
+    day, sl, link = demand.day, demand.service_level, demand.feeder
+    assert day is not None and link is not None and day.transit is not None
+    assert demand.intermodal_hub is not None and demand.intermodal_direction is not None
+    im = day.im_cache["los"]
+    idx = np.flatnonzero(chosen)
+    h = demand.intermodal_hub[idx]
+    first = demand.intermodal_direction[idx] == FIRST
+    o, d = day.o[idx], day.d[idx]
+    est_s = np.rint(sl.wait_s + sl.detour_factor * im.to_hub_min[o, h] * 60.0)
+    t_query = np.where(first, day.depart[idx] + est_s.astype(np.int64)
+                       + int(link.transfer_buffer_s), day.depart[idx])
+    trip, time = _connections(day, first, h, t_query, np.where(first, d, o))
+    door_node = np.where(first, day.onode[idx], day.dnode[idx])
+    at_hub = door_node == im.hub_node[h]
+    found = trip >= 0
+    good = found & ~at_hub
+    return idx, h, first, est_s, trip, time, found, at_hub, good
 
 
 def _reusable_day(same_day: Demand, network, oracle, config: DemandConfig, seed: int,
@@ -747,26 +880,21 @@ def trip_districts(zones: ZoneTable, o: np.ndarray, d: np.ndarray) -> np.ndarray
     return np.where(ext[d], names[d], np.where(ext[o], names[o], "core"))
 
 
-def _local_shift(level: ServiceLevel, config: DemandConfig, zones: ZoneTable, o: np.ndarray,
-                 d: np.ndarray, depart: np.ndarray) -> np.ndarray:
-    """Per trip: the on-demand utility shift of its district and period
+def _local_shift(level: ServiceLevel, config: DemandConfig, day: _Day) -> np.ndarray:
+    """Per trip of ``day``: the on-demand utility shift of its district and period
     (:meth:`LocalService.utility_shift`)."""
     local = level.local
     assert local is not None
     index = {n: i for i, n in enumerate(local.districts)}
-    ext = np.asarray(zones.offset_s) > 0  # the district of trip_districts(), as an index
-    zone_index = np.array([index.get(str(n), -1) for n in zones.name], np.int64)
-    core = index.get("core", -1)
-    dist = np.where(ext[d], zone_index[d], np.where(ext[o], zone_index[o], core))
-    return local.utility_shift(level, config, dist, depart)
+    # the district of trip_districts() as an index; the last entry: the core
+    zone_index = np.array([index.get(str(n), -1) for n in day.zones.name]
+                          + [index.get("core", -1)], np.int64)
+    return local.utility_shift(level, config, zone_index[day.district_zone()], day.depart)
 
 
-def _local_probability(p: np.ndarray, level: ServiceLevel, config: DemandConfig,
-                       zones: ZoneTable, o: np.ndarray, d: np.ndarray,
-                       depart: np.ndarray) -> np.ndarray:
-    """On-demand probabilities with the district-and-period service of ``level.local``: the
-    odds scaled by ``exp`` of the utility shift (:meth:`LocalService.utility_shift`)."""
-    dv = _local_shift(level, config, zones, o, d, depart)
+def _local_probability(p: np.ndarray, dv: np.ndarray) -> np.ndarray:
+    """On-demand probabilities with the district-and-period service of a level's local
+    part: the odds scaled by ``exp`` of the utility shift ``dv`` (:func:`_local_shift`)."""
     move = (dv != 0.0) & (p > 0.0)
     with np.errstate(divide="ignore", over="ignore"):
         odds = p[move] / (1.0 - p[move]) * np.exp(dv[move])

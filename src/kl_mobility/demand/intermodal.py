@@ -171,16 +171,19 @@ def _pt_leg(c: Mapping[str, np.ndarray], ok: np.ndarray, walk: str, const: float
 
 
 def intermodal_odds(los: Any, im: IntermodalLos, config: DemandConfig,
-                    asc: Mapping[str, float], sl: Any
+                    asc: Mapping[str, float], sl: Any,
+                    base: tuple[np.ndarray, np.ndarray] | None = None,
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per bus slot and zone pair: the odds ``r_im`` of the intermodal alternative against
     the base modes (``exp(V_im) / sum exp(V_base)``; 0 where it is not offered: slot 0,
     no hub, same node), its hub (index into ``im.hubs``, -1 none) and direction (0 first
     mile, 1 last mile, -1 none). ``los``: the :class:`~kl_mobility.demand.modechoice.ZoneLos`
-    with the timetable (``los.pt``)."""
+    with the timetable (``los.pt``); ``base``: its
+    :func:`~kl_mobility.demand.modechoice.base_denominators` with ``config`` and ``asc``
+    when already computed."""
     from kl_mobility.demand.modechoice import base_denominators
 
-    vmax, denom = base_denominators(los, config, asc)
+    vmax, denom = base_denominators(los, config, asc) if base is None else base
     n_slots, k = vmax.shape[0], vmax.shape[1]
     r = np.zeros((n_slots, k, k))
     hub = np.full((n_slots, k, k), -1, np.int64)

@@ -92,7 +92,7 @@ from kl_mobility.pt.zonetimes import ZonePtLos
 __all__ = ["DemandRounds", "LocalService", "ServiceLevel", "ZoneLos", "base_denominators",
            "bus_slot",
            "calibrate_asc", "expected_shares", "local_service", "level_change",
-           "mode_probabilities", "pt_coverage", "relative_change", "slot_masses", "zone_los"]
+           "mode_probabilities", "ondemand_probabilities", "pt_coverage", "relative_change", "slot_masses", "zone_los"]
 
 CAR, WALK, BIKE, BUS = range(4)
 
@@ -453,6 +453,23 @@ def mode_probabilities(los: ZoneLos, config: DemandConfig, asc: Mapping[str, flo
             e_od = np.where(los.distinct_nodes, np.exp(v_od - vmax), 0.0)
             p_od[slot] = e_od / (e_od + denom)
     return p4, p_od
+
+
+def ondemand_probabilities(los: ZoneLos, config: DemandConfig, asc: Mapping[str, float],
+                           sl: ServiceLevel,
+                           base: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """The on-demand probabilities ``p_od[slot, k, k]`` of :func:`mode_probabilities`
+    (the same numbers), from ``base``: :func:`base_denominators` of ``los``, ``config`` and
+    ``asc`` (computed when not given), which no service level changes."""
+    p_od = np.zeros((los.n_slots, *los.car_min.shape))
+    if not sl.available:
+        return p_od
+    vmax, denom = base_denominators(los, config, asc) if base is None else base
+    v_od = _ondemand_utility(los, config, asc, sl)
+    for slot in range(los.n_slots):
+        e_od = np.where(los.distinct_nodes, np.exp(v_od - vmax[slot]), 0.0)
+        p_od[slot] = e_od / (e_od + denom[slot])
+    return p_od
 
 
 def base_denominators(los: ZoneLos, config: DemandConfig, asc: Mapping[str, float]

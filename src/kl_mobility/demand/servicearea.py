@@ -35,7 +35,7 @@ from scipy.spatial import cKDTree
 
 from kl_mobility.service import in_daily_window as in_window
 
-__all__ = ["ServiceArea"]
+__all__ = ["Nearest", "ServiceArea", "take_nearest"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,16 +82,30 @@ class ServiceArea:
         """``(reachable, walk_s)`` of trips from ``(ox, oy)`` to ``(dx, dy)`` (local metres)
         with stops at ``stops_xy``: both ends within ``max_walk_m`` of distinct stops; walk
         seconds to and from them (float64, rounded up per end)."""
-        pts = np.unique(np.asarray(stops_xy, np.float64), axis=0)
-        tree = cKDTree(pts)
+        tree = _stop_tree(stops_xy)
+        return self._reach(tree.query(np.column_stack([ox, oy])),
+                           tree.query(np.column_stack([dx, dy])))
+
+    def _reach(self, near_o: tuple[np.ndarray, np.ndarray],
+               near_d: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`stop_access` from the nearest stops ``(distance_m, stop)`` of both ends."""
+        (d_o, i_o), (d_d, i_d) = near_o, near_d
         speed = self.walk_speed_kmh / 3.6
-        d_o, i_o = tree.query(np.column_stack([ox, oy]))
-        d_d, i_d = tree.query(np.column_stack([dx, dy]))
         w_o = d_o * self.walk_detour_factor
         w_d = d_d * self.walk_detour_factor
         ok = (w_o <= self.max_walk_m) & (w_d <= self.max_walk_m) & (i_o != i_d)
         walk = np.ceil(w_o / speed) + np.ceil(w_d / speed)
         return ok, walk.astype(np.float64)
+
+    def nearest_stops(self, x: np.ndarray, y: np.ndarray) -> Nearest:
+        """Per type, the straight-line distance (metres) and index of the nearest of its
+        stops to each point ``(x, y)`` (local metres); ``None`` for a type without stops.
+        Points taken from it (:func:`take_nearest`) give :meth:`access_from` the answer
+        :meth:`access` gives for those points: a point's nearest stop does not depend on
+        the other points queried."""
+        xy = np.column_stack([x, y])
+        return tuple(None if stops is None else _stop_tree(stops).query(xy)
+                     for stops in self.stops_xy)
 
     def access(self, depart_s: np.ndarray, ox: np.ndarray, oy: np.ndarray, dx: np.ndarray,
                dy: np.ndarray, external: np.ndarray | None = None,
@@ -103,18 +117,27 @@ class ServiceArea:
         an end in an outer district (outside the network): types with stops never take
         them, as in the simulation (their boundary node may lie near a stop, the district
         does not)."""
+        return self.access_from(depart_s, self.nearest_stops(ox, oy),
+                                self.nearest_stops(dx, dy), external)
+
+    def access_from(self, depart_s: np.ndarray, near_o: Nearest, near_d: Nearest,
+                    external: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`access` of trips whose ends' nearest stops are ``near_o`` and ``near_d``
+        (:meth:`nearest_stops` of the origins and destinations, one row per trip)."""
         depart_s = np.asarray(depart_s, np.int64)
         n = depart_s.shape[0]
         available = np.zeros(n, bool)
         walk = np.full(n, np.inf)
         anywhere = np.zeros(n, bool)
-        for a, b, stops in zip(self.start_s, self.end_s, self.stops_xy, strict=True):
+        for a, b, stops, no, nd in zip(self.start_s, self.end_s, self.stops_xy, near_o,
+                                       near_d, strict=True):
             hours = in_window(depart_s, int(a), int(b))
             if stops is None:
                 anywhere |= hours
                 available |= hours
                 continue
-            ok, w = self.stop_access(stops, ox, oy, dx, dy)
+            assert no is not None and nd is not None
+            ok, w = self._reach(no, nd)
             ok &= hours
             if external is not None:
                 ok &= ~np.asarray(external, bool)
@@ -122,3 +145,33 @@ class ServiceArea:
             walk = np.where(ok, np.minimum(walk, w), walk)
         walk = np.where(anywhere | ~available, np.nan, walk)
         return available, walk
+
+
+Nearest = tuple[tuple[np.ndarray, np.ndarray] | None, ...]
+"""Per vehicle type of a :class:`ServiceArea`: ``(distance_m, stop index)`` of the nearest
+stop per point, or ``None`` (a type without stops)."""
+
+
+def take_nearest(near: Nearest, rows: np.ndarray, other: Nearest | None = None,
+                 other_rows: np.ndarray | None = None,
+                 use_other: np.ndarray | None = None) -> Nearest:
+    """The rows ``rows`` of ``near`` (:meth:`ServiceArea.nearest_stops`); with ``other``,
+    row ``other_rows[k]`` of ``other`` where ``use_other[k]``."""
+    out: list[tuple[np.ndarray, np.ndarray] | None] = []
+    for t, a in enumerate(near):
+        if a is None:
+            out.append(None)
+            continue
+        d, i = a[0][rows], a[1][rows]
+        if other is not None:
+            b = other[t]
+            assert b is not None and other_rows is not None and use_other is not None
+            d = np.where(use_other, b[0][other_rows], d)
+            i = np.where(use_other, b[1][other_rows], i)
+        out.append((d, i))
+    return tuple(out)
+
+
+def _stop_tree(stops_xy: np.ndarray) -> cKDTree:
+    """The k-d tree of a type's distinct stop positions."""
+    return cKDTree(np.unique(np.asarray(stops_xy, np.float64), axis=0))

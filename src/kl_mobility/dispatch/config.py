@@ -18,6 +18,11 @@ from kl_mobility.dispatch.registry import policy_factory
 __all__ = ["DispatchConfig"]
 
 
+COSTS = ("added_time", "wait", "added_time_plus_wait", "rider_time")
+"""The insertion costs ``dispatch.cost`` may name (:data:`kl_mobility.kernels.insertion.
+COST_KINDS`)."""
+
+
 @dataclass(frozen=True)
 class DispatchConfig:
     """Which registered dispatch policy runs, and its options.
@@ -76,8 +81,7 @@ class DispatchConfig:
         check_finite_fields(self)
         policy_factory(self.policy)  # "policy must be one of ..." or why it cannot load
         self.policy_options()
-        check_choice("cost", self.cost,
-                     ("added_time", "wait", "added_time_plus_wait", "rider_time"))
+        check_choice("cost", self.cost, COSTS)
         check_range("cost_weight_vehicle", self.cost_weight_vehicle, 0.0, 100.0)
         check_range("cost_weight_ride", self.cost_weight_ride, 0.0, 100.0)
         check_range("cost_weight_wait", self.cost_weight_wait, self.cost_weight_ride, 100.0)

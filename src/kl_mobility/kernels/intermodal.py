@@ -11,7 +11,7 @@ import numba
 import numpy as np
 
 from kl_mobility.kernels._options import njit, njit_parallel
-from kl_mobility.kernels.transit import UNREACHED, _best_egress, csa_scan
+from kl_mobility.kernels.transit import UNREACHED, _best_egress, add_journey, csa_scan
 
 __all__ = ["best_hub", "csa_link_periods", "first_last_trip"]
 
@@ -48,18 +48,8 @@ def csa_link_periods(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips, 
                      transfer_s, ready, veh, board)
             for d in range(n_d):
                 _best_egress(veh, d_stop, d_s, d_ptr[d], d_ptr[d + 1], row)
-                if row[0] == UNREACHED:
-                    continue
-                door = row[0] - t0
-                wait = row[4] - t0 - row[5]
-                sums[p, o, d, 0] += door
-                sums[p, o, d, 1] += row[5]
-                sums[p, o, d, 2] += wait
-                sums[p, o, d, 3] += row[1]
-                sums[p, o, d, 4] += door - row[5] - wait - row[1] - row[6]
-                sums[p, o, d, 5] += row[6]
-                sums[p, o, d, 6] += row[3]
-                counts[p, o, d] += 1
+                if row[0] != UNREACHED:
+                    add_journey(sums, counts, p, o, d, row, t0)
 
 
 @njit_parallel

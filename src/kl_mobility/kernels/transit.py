@@ -29,7 +29,7 @@ import numpy as np
 
 from kl_mobility.kernels._options import njit, njit_parallel
 
-__all__ = ["UNREACHED", "csa_scan", "csa_zone_matrix", "csa_zone_periods"]
+__all__ = ["UNREACHED", "add_journey", "csa_scan", "csa_zone_matrix", "csa_zone_periods"]
 
 UNREACHED = np.iinfo(np.int64).max // 4
 """Label time of a stop that cannot be reached."""
@@ -160,6 +160,25 @@ def csa_zone_matrix(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips, n
                              horizon_s, transfer_s, ready, veh, board, out[ti, o])
 
 
+@njit
+def add_journey(sums, counts, p, o, d, row, t0):
+    """Add one found journey ``row`` (a row of :func:`_best_egress`: arrival, in-vehicle
+    s, walk s, boardings, first departure, access s, egress s) departing at
+    ``t0`` to ``sums[p, o, d, :]`` (door-to-door, access, wait, in-vehicle, transfer,
+    egress, boardings; transfer = door - access - wait - in-vehicle - egress) and count it
+    in ``counts[p, o, d]``."""
+    door = row[0] - t0
+    wait = row[4] - t0 - row[5]
+    sums[p, o, d, 0] += door
+    sums[p, o, d, 1] += row[5]
+    sums[p, o, d, 2] += wait
+    sums[p, o, d, 3] += row[1]
+    sums[p, o, d, 4] += door - row[5] - wait - row[1] - row[6]
+    sums[p, o, d, 5] += row[6]
+    sums[p, o, d, 6] += row[3]
+    counts[p, o, d] += 1
+
+
 @njit_parallel
 def csa_zone_periods(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips, n_stops,
                      fp_ptr, fp_to, fp_s, z_ptr, z_stop, z_s, dep_times, dep_period,
@@ -182,16 +201,5 @@ def csa_zone_periods(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips, 
                              fp_ptr, fp_to, fp_s, z_ptr, z_stop, z_s, o, t0, horizon_s,
                              transfer_s, ready, veh, board, rows)
             for d in range(k):
-                row = rows[d]
-                if row[0] == UNREACHED:
-                    continue
-                door = row[0] - t0
-                wait = row[4] - t0 - row[5]
-                sums[p, o, d, 0] += door
-                sums[p, o, d, 1] += row[5]
-                sums[p, o, d, 2] += wait
-                sums[p, o, d, 3] += row[1]
-                sums[p, o, d, 4] += door - row[5] - wait - row[1] - row[6]
-                sums[p, o, d, 5] += row[6]
-                sums[p, o, d, 6] += row[3]
-                counts[p, o, d] += 1
+                if rows[d, 0] != UNREACHED:
+                    add_journey(sums, counts, p, o, d, rows[d], t0)

@@ -10,9 +10,8 @@ import time
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from kl_mobility.network.cache import (
@@ -32,6 +31,9 @@ from kl_mobility.network.osm import (
 )
 from kl_mobility.network.speeds import GERMAN_URBAN_DEFAULT_SPEEDS_KMH, speed_for_edge
 from kl_mobility.progress import ProgressCallback, report
+
+if TYPE_CHECKING:
+    import networkx as nx  # only the graph's type: loading a cached network needs no networkx
 
 __all__ = ["load_network", "network_from_graph", "network_from_osm", "network_from_place"]
 

@@ -21,7 +21,8 @@ from kl_mobility.network import RoadNetwork, TravelTimeOracle, default_osm_path
 from kl_mobility.network.cache import cache_file_ok, default_cache_dir, write_cache_file
 from kl_mobility.pt.build import BuildReport, build_feed, write_feed_zip
 from kl_mobility.pt.config import PtConfig
-from kl_mobility.pt.gtfs import TransitFeed, read_gtfs
+from kl_mobility.pt.feedcache import read_gtfs_cached
+from kl_mobility.pt.gtfs import TransitFeed
 from kl_mobility.pt.router import Timetable, timetable_from_feed
 
 __all__ = ["BUILD_KEYS", "FEED_FORMAT", "PtSupply", "load_transit", "pt_kpis",
@@ -62,12 +63,14 @@ def load_transit(cfg: PtConfig, network: RoadNetwork, oracle: TravelTimeOracle, 
                  osm_file: str | Path | None = None, cache_dir: str | Path | None = None
                  ) -> tuple[TransitFeed, Timetable]:
     """The scenario's feed (``cfg.feed`` or the synthetic one) and its timetable; stops far
-    outside the network's area are in ``feed.warnings``."""
+    outside the network's area are in ``feed.warnings``. The read feed is cached in
+    ``cache_dir`` (:mod:`kl_mobility.pt.feedcache`)."""
     path = Path(cfg.feed) if cfg.feed else synthetic_feed_path(
         network, oracle, cfg, osm_file=osm_file, cache_dir=cache_dir)[0]
     bbox = (float(network.node_lat.min()), float(network.node_lon.min()),
             float(network.node_lat.max()), float(network.node_lon.max()))
-    feed = read_gtfs(path, service_date=cfg.service_date, area_bbox=bbox)
+    feed = read_gtfs_cached(path, service_date=cfg.service_date, area_bbox=bbox,
+                            cache_dir=cache_dir)
     return feed, timetable_from_feed(feed, cfg)
 
 

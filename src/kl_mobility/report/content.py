@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -321,14 +322,24 @@ def _get_key(scen_map: dict[str, Any], key: str) -> Any:
     return cur
 
 
+HEADLINE_ASSUMPTIONS = ("car_occupancy", "grid_g_per_kwh", "asc_ondemand_minus_bus",
+                        "beta_reject", "fare_eur", "battery_kwh", "energy_kwh_per_km",
+                        "fuel_wtw_factor")
+"""The named assumptions the summary shows when no sensitivity analysis ranks them: those
+of the CO2 account (car occupancy, grid and fuel factors, the vans' energy and battery) and
+of the on-demand demand (its constant, fare and the weight of a rejection)."""
+
+
 def key_assumptions(scenario_maps: dict[str, dict[str, Any]], scenarios: list[str],
                     co2_assumptions: dict[str, dict[str, Any]], t: dict[str, str],
                     lang: str, *, economics: bool = False) -> list[dict[str, str]]:
     """One row per named assumption of :data:`kl_mobility.assumptions.ASSUMPTION_RANGES`
-    (value in the scenarios, several values listed by scenario), then the annualisation;
+    (value in the scenarios, several values listed by scenario; what it is and why in
+    ``lang``, :func:`kl_mobility.report.i18n.assumption_text`), then the annualisation;
     ``economics``: the cost model's (:data:`~kl_mobility.assumptions.ECONOMICS_RANGES`)
     instead, without the annualisation."""
     from kl_mobility.assumptions import ASSUMPTION_RANGES, ECONOMICS_RANGES
+    from kl_mobility.report.i18n import assumption_text
 
     rows = []
     for name, a in ASSUMPTION_RANGES.items():
@@ -352,10 +363,10 @@ def key_assumptions(scenario_maps: dict[str, dict[str, Any]], scenarios: list[st
             continue
         value = next(iter(values)) if len(values) == 1 else "; ".join(
             f"{v} ({', '.join(ss)})" for v, ss in values.items())
-        rows.append({"name": getattr(a, "what", "") or name, "key": name, "param": a.key,
-                     "value": value,
+        what, why = assumption_text(name, getattr(a, "what", "") or name, a.source, lang)
+        rows.append({"name": what, "key": name, "param": a.key, "value": value,
                      "range": f"{_fmt_value(a.low, lang)} – {_fmt_value(a.high, lang)}",
-                     "source": a.source})
+                     "source": why})
     if economics:
         return rows
     lo, hi = WEEKDAY_EQUIVALENTS_RANGE
@@ -363,6 +374,36 @@ def key_assumptions(scenario_maps: dict[str, dict[str, Any]], scenarios: list[st
         WEEKDAY_EQUIVALENTS_PER_YEAR, lang), "range": f"{_fmt_value(lo, lang)} – "
         f"{_fmt_value(hi, lang)}", "source": t["annualisation_src"]})
     return rows
+
+
+def split_key_assumptions(rows: list[dict[str, str]], ranked: Sequence[str] = ()
+                          ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """``(summary, appendix)`` of the rows of :func:`key_assumptions`: the summary holds
+    the assumptions of ``ranked`` (a sensitivity analysis' names, most influential first),
+    then those of :data:`HEADLINE_ASSUMPTIONS`, then the annualisation; the appendix every
+    other row, in the order given. Every row is in exactly one of the two."""
+    first = [*dict.fromkeys([*ranked, *HEADLINE_ASSUMPTIONS])]
+    by_key = {r["key"]: r for r in rows}
+    summary = [by_key[k] for k in first if k in by_key]
+    summary += [r for r in rows if r["key"] == "weekday_equivalents_per_year"]
+    chosen = {r["key"] for r in summary}
+    return summary, [r for r in rows if r["key"] not in chosen]
+
+
+def sensitivity_ranking(records: dict[str, dict[str, Any]], scenarios: Sequence[str]
+                        ) -> list[str]:
+    """The assumptions varied by the sensitivity records of ``scenarios``, ordered by their
+    largest Morris mu* on the city-wide net CO2 over the scenarios (unranked ones, e.g. of
+    a record whose runs did not all finish, after them in the record's order)."""
+    best: dict[str, float] = {}
+    order: list[str] = []
+    for s in scenarios:
+        rec = records.get(s) or {}
+        order += [n for n in rec.get("assumptions", {}) if n not in order]
+        morris = (rec.get("outputs", {}).get("co2_city_net_kg", {}) or {}).get("morris")
+        for r in morris or []:
+            best[r["assumption"]] = max(best.get(r["assumption"], 0.0), float(r["mu_star"]))
+    return sorted(order, key=lambda n: (-best.get(n, -1.0), order.index(n)))
 
 
 def _fmt_value(v: Any, lang: str) -> str:

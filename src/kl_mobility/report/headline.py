@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
+
+from kl_mobility.errors import InputError
 
 __all__ = ["find_sensitivity", "headline_html"]
 
@@ -26,19 +29,29 @@ _TERMS = (("co2_city_car_change_kg", "car change"), ("co2_city_bus_change_kg", "
 
 
 def find_sensitivity(batch_dir: Path, paths: Iterable[str | Path] = ()) -> dict[str, dict]:
-    """Sensitivity records by scenario name (module docstring)."""
+    """Sensitivity records by scenario name (module docstring). A file given in ``paths``
+    that cannot be read or is no sensitivity record is an :class:`InputError` naming it;
+    one found beside the batch is skipped with a warning naming it (never silently)."""
     files = [Path(p) / "sensitivity.json" if Path(p).is_dir() else Path(p) for p in paths]
+    given = bool(files)
     if not files:
         files = sorted(Path(batch_dir).resolve().parent.glob("*-sensitivity/sensitivity.json"))
     out: dict[str, dict] = {}
     for f in files:
         try:
             rec = json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            problem = None if isinstance(rec, dict) and "scenario" in rec else \
+                "no sensitivity record (no 'scenario' key)"
+        except (OSError, ValueError) as exc:
+            problem = str(exc)
+        if problem is not None:
+            if given:
+                raise InputError(f"{f}: cannot use it as a sensitivity record: {problem}")
+            logging.getLogger(__name__).warning(
+                "%s: not used as a sensitivity record: %s", f, problem)
             continue
-        if isinstance(rec, dict) and "scenario" in rec:
-            rec["_path"] = str(f)
-            out[str(rec["scenario"])] = rec
+        rec["_path"] = str(f)
+        out[str(rec["scenario"])] = rec
     return out
 
 

@@ -350,13 +350,15 @@ def _maps(data: BatchData, network: Any, tb: C.Tables, t: dict[str, str], lang: 
         e = edges[edges["scenario"] == s] if len(edges) else edges
         tr = trips[trips["scenario"] == s] if len(trips) else trips
         k = int(tr["seed"].nunique()) if len(tr) else 0
+        over = t["over_seeds_1"] if k == 1 else t["over_seeds_n"].format(n=k)
         fig = maps.vkm_map(ctx, e, t["map_vkm_q"].format(scen=s), t, lang)
         out_maps.append({"id": f"vkm-{s}", "title": t["map_vkm_q"].format(scen=s),
-                         "caption": t["map_vkm_cap"].format(n=k),
+                         "caption": t["map_vkm_cap"].format(over_seeds=over),
                          "b64": _png(fig, out / f"map_vkm_{_safe(s)}.png", dpi)})
         fig = maps.requests_map(ctx, tr, t["map_req_q"].format(scen=s), t, lang)
         out_maps.append({"id": f"requests-{s}", "title": t["map_req_q"].format(scen=s),
-                         "caption": t["map_req_cap"].format(n=k, cell=500),
+                         "caption": t["map_req_cap"].format(
+                             cell=500, over_seeds_cap=over[:1].upper() + over[1:]),
                          "b64": _png(fig, out / f"map_requests_{_safe(s)}.png", dpi)})
     missing = t["map_missing"].format(names=", ".join(ctx.missing_landmarks)) \
         if ctx.missing_landmarks else ""
@@ -456,13 +458,14 @@ def _fleet(curves: Sequence[Any], out: Path, t: dict[str, str], lang: str,
 
 
 def _context(data: BatchData, tb: C.Tables, sens: pd.DataFrame, t: dict[str, str],
-             lang: str) -> dict[str, Any]:
+             lang: str, ranked: Sequence[str] = ()) -> dict[str, Any]:
     base = data.baseline
     others = [s for s in data.scenarios if s != base]
     seeds = sorted(int(x) for x in data.runs["seed"].unique()) if len(data.runs) else []
     co2_rec = data.co2_records.get(base) or next(iter(data.co2_records.values()), {})
-    key = C.key_assumptions(data.scenario_maps, data.scenarios,
-                            co2_rec.get("assumptions", {}), t, lang)
+    key_all = C.key_assumptions(data.scenario_maps, data.scenarios,
+                                co2_rec.get("assumptions", {}), t, lang)
+    key, key_more = C.split_key_assumptions(key_all, ranked)
     cost_key = C.key_assumptions(data.scenario_maps, data.scenarios,
                                  _cost_assumptions(data), t, lang, economics=True)
     cost = C.cost_table(tb, data.scenarios, t, lang)
@@ -472,7 +475,7 @@ def _context(data: BatchData, tb: C.Tables, sens: pd.DataFrame, t: dict[str, str
                           C.car_co2_table(tb, data.scenarios, base, t, lang),
                           C.service_table(tb, data.scenarios, t, lang),
                           C.feeder_table(tb, data.scenarios, t, lang), cost) if x]
-    shown = {r["key"] for r in key + cost_key} | {r["param"] for r in key + cost_key}
+    shown = {r["key"] for r in key_all + cost_key} | {r["param"] for r in key_all + cost_key}
     return {
         "lang": lang, "t": t, "batch_name": data.batch_dir.name,
         "subtitle": t["subtitle"].format(n=len(data.scenarios), base=base),
@@ -484,7 +487,9 @@ def _context(data: BatchData, tb: C.Tables, sens: pd.DataFrame, t: dict[str, str
         "band_caveat": len(sens) > 0,
         "method_text": t["method_text"].format(base=base, days=format_number(
             WEEKDAY_EQUIVALENTS_PER_YEAR, 0, lang)),
-        "key_assumptions": key, "tables": tables,
+        "key_assumptions": key, "more_assumptions": key_more, "tables": tables,
+        "key_note": t["key_assumptions_note"].format(
+            ranked=t["key_ranked"] if ranked else "", n=len(key_more)),
         "other_assumptions": C.other_assumptions(
             {**co2_rec.get("assumptions", {}), **_cost_assumptions(data)},
             {**co2_rec.get("conventions", {}), **_cost_conventions(data)}, shown),
@@ -532,7 +537,8 @@ def _report_files(  # noqa: PLR0913 - keyword-only options
     steps = 5
     report(progress, "report", 0, steps)
     t = texts(lang)
-    sens = sensitivity_table(find_sensitivity(data.batch_dir, sensitivity), data.scenarios)
+    records = find_sensitivity(data.batch_dir, sensitivity)
+    sens = sensitivity_table(records, data.scenarios)
     write_atomic_csv(data.summary, out / "kpis.csv")
     write_atomic_csv(data.paired, out / "paired.csv")
     write_atomic_csv(sens, out / "sensitivity.csv")
@@ -554,7 +560,7 @@ def _report_files(  # noqa: PLR0913 - keyword-only options
         write_report_gpkg(out / "report.gpkg", net, edges, trips, batch_dir=data.batch_dir,
                           scenarios=data.scenarios, scenario_maps=data.scenario_maps)
     report(progress, "report", 2, steps)
-    ctx = _context(data, tb, sens, t, lang)
+    ctx = _context(data, tb, sens, t, lang, C.sensitivity_ranking(records, data.scenarios))
     ctx["tables"] += C.district_tables(dist, C.with_service(tb, data.scenarios), t, lang)
     ctx["figures"] = _figures(data, tb, t, lang, out, dpi)
     ctx["fleet"] = _fleet(curves, out, t, lang, dpi)

@@ -7,7 +7,8 @@ Scenario names and the scenario files' descriptions are shown as written.
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "MODE_LABELS", "TEXT", "texts"]
+__all__ = ["ASSUMPTION_NAMES_DE", "ASSUMPTION_WHY_DE", "LANGS", "MODE_LABELS", "TEXT",
+           "assumption_text", "texts"]
 
 LANGS = ("de", "en")
 
@@ -62,6 +63,17 @@ _T: dict[str, tuple[str, str]] = {
     "description": ("Beschreibung", "Description"),
     "no_diff": ("keine Unterschiede in den Eingaben", "no differences in the inputs"),
     "key_assumptions": ("Wichtigste Annahmen", "Key assumptions"),
+    "key_assumptions_note": ("Die Annahmen, die das CO2-Ergebnis am stärksten bewegen{ranked}; "
+                             "alle {n} weiteren benannten Annahmen mit ihren Spannen stehen "
+                             "im Anhang.",
+                             "The assumptions that move the CO2 result most{ranked}; all "
+                             "{n} further named assumptions with their ranges are in the "
+                             "appendix."),
+    "key_ranked": (" (zuerst die der Sensitivitätsanalyse, nach ihrem Einfluss μ*)",
+                   " (first those of the sensitivity analysis, by their influence μ*)"),
+    "more_assumptions": ("Weitere benannte Annahmen", "Further named assumptions"),
+    "why_english": ("(Begründung englisch, aus kl_mobility.assumptions)",
+                    "(reasoning in English, from kl_mobility.assumptions)"),
     "assumption": ("Annahme", "Assumption"),
     "value": ("Wert", "Value"),
     "range": ("plausible Spanne", "plausible range"),
@@ -244,20 +256,22 @@ _T: dict[str, tuple[str, str]] = {
                        "older version)."),
     "maps": ("Karten", "Maps"),
     "map_vkm_q": ("Wo fahren die Fahrzeuge? – {scen}", "Where do the vehicles drive? – {scen}"),
-    "map_vkm_cap": ("Fahrzeug-km pro Werktag je Straßenabschnitt (beide Richtungen, Mittel über "
-                    "{n} Seeds). Fahrten zu den Ortsbezirken außerhalb des Straßennetzes "
+    "map_vkm_cap": ("Fahrzeug-km pro Werktag je Straßenabschnitt (beide Richtungen, "
+                    "{over_seeds}). Fahrten zu den Ortsbezirken außerhalb des Straßennetzes "
                     "sind nicht auf Straßen verteilt.",
-                    "Vehicle-km per weekday per road segment (both directions, mean over {n} "
-                    "seeds). Drives to the outer districts beyond the road network are not "
-                    "on any street."),
+                    "Vehicle-km per weekday per road segment (both directions, {over_seeds}). "
+                    "Drives to the outer districts beyond the road network are not on any "
+                    "street."),
     "map_req_q": ("Woher kommen die Anfragen und wie gut werden sie bedient? – {scen}",
                   "Where do requests come from and how well are they served? – {scen}"),
     "map_req_cap": ("Anfragen pro Werktag nach Startort (Rasterzellen von {cell} m; "
                     "Ortsbezirke außerhalb des Netzes an ihrem Mittelpunkt), Fläche ∝ Anfragen, "
-                    "Farbe = Anteil bedient. Mittel über {n} Seeds.",
+                    "Farbe = Anteil bedient. {over_seeds_cap}.",
                     "Requests per weekday by origin (grid cells of {cell} m; outer districts "
                     "beyond the network at their centre), area ∝ requests, colour = share "
-                    "served. Mean over {n} seeds."),
+                    "served. {over_seeds_cap}."),
+    "over_seeds_1": ("ein Seed", "one seed"),
+    "over_seeds_n": ("Mittel über {n} Seeds", "mean over {n} seeds"),
     "map_missing": ("Nicht in den OSM-Daten gefunden und daher nicht eingezeichnet: {names}.",
                     "Not found in the OSM data and therefore not drawn: {names}."),
     "map_none": ("Keine Karte: das Straßennetz der Läufe ließ sich nicht laden.",
@@ -428,3 +442,137 @@ def texts(lang: str) -> dict[str, str]:
     if lang not in TEXT:
         raise ValueError(f"language must be one of {', '.join(LANGS)}, got {lang!r}")
     return TEXT[lang]
+
+
+ASSUMPTION_NAMES_DE: dict[str, str] = {
+    # the named assumptions of kl_mobility.assumptions, what each is, in German
+    "car_occupancy": "Personen je Pkw",
+    "grid_g_per_kwh": "CO2-Faktor des Stroms (g/kWh)",
+    "asc_ondemand_minus_bus": "Konstante des On-Demand-Angebots relativ zum Bus",
+    "beta_reject": "Nutzen je Einheit Ablehnungswahrscheinlichkeit des On-Demand-Angebots",
+    "fare_eur": "On-Demand-Fahrpreis je Fahrt (EUR)",
+    "battery_kwh": "nutzbare Batterie der E-Vans (bestimmt die Ladestopps, kWh)",
+    "energy_kwh_per_km": "Energieverbrauch der E-Vans (kWh/km)",
+    "fuel_wtw_factor": "Verhältnis Well-to-Wheel / Tank-to-Wheel der Kraftstoffe",
+    "car_walk_min": "Fußweg zwischen Pkw und Fahrtende außerhalb der Innenstadt (min)",
+    "car_walk_centre_min": "Fußweg zwischen Pkw und Fahrtende in der Innenstadt (min)",
+    "car_park_search_min": "Parksuche am Ziel außerhalb der Innenstadt (min)",
+    "car_park_search_centre_min": "Parksuche am Ziel in der Innenstadt (min)",
+    "car_centre_radius_m": "Radius der Innenstadt-Parkbedingungen um die Stadtmitte (m)",
+    "car_signal_stop_share": "Wahrscheinlichkeit, dass ein Pkw an einer Ampel hält",
+    "car_signal_wait_s": "mittlere Wartezeit eines an der Ampel haltenden Pkw (s)",
+    "car_give_way_speed_kmh": "Geschwindigkeit eines Pkw an Vorfahrtstellen (km/h)",
+    "car_accel_mps2": "mittlere Beschleunigung eines Pkw im Stadtverkehr (m/s²)",
+    "car_decel_mps2": "mittlere Verzögerung eines Pkw im Stadtverkehr (m/s²)",
+    "min_residential_m2": "kleinste Grundfläche eines „building=yes“, das als Wohnhaus zählt "
+                          "(m²)",
+    "attraction_per_resident": "Attraktionseinheiten je Einwohner",
+    "attraction_per_nonres_m2": "Attraktionseinheiten je m² Nichtwohn-Grundfläche",
+    "attraction_per_shop": "Attraktionseinheiten je OSM-Geschäft",
+    "attraction_per_amenity": "Attraktionseinheiten je Besuchereinrichtung",
+    "attraction_per_school": "Attraktionseinheiten je Schule oder Kita",
+    "attractor_hauptbahnhof": "tägliche Fahrten der Einwohner zum Hauptbahnhof",
+    "attractor_stadtmitte": "zusätzliche Attraktion der Stadtmitte",
+    "attractor_pre_uni_park": "Arbeitsplätze im PRE-Uni-Park (Fraunhofer, DFKI, MPI)",
+    "attractor_gewerbegebiet_nord_ost": "Arbeitsplätze und Kunden im Gewerbegebiet Nord-Ost",
+    "attractor_messeplatz": "werktägliche Besucher von Messeplatz / Volkspark",
+    "gravity_decay_per_min": "Distanzabnahme der Zielwahl (je min Fahrzeit)",
+    "outbound_profile_peak": "Morgenspitze der Hinwege",
+    "return_profile_peak": "Nachmittagsspitze der Rückwege",
+    "walk_speed_kmh": "Gehgeschwindigkeit (km/h)",
+    "bike_speed_kmh": "Radgeschwindigkeit (km/h)",
+    "car_cost_eur_per_km": "wahrgenommene Pkw-Betriebskosten (EUR/km)",
+    "intrazonal_speed_kmh": "Pkw-Geschwindigkeit innerhalb einer Zone (km/h)",
+    "bus_headway_min": "effektiver Bustakt in der Kernstadt (min)",
+    "bus_ivt_factor": "Fahrzeit im Bus / Pkw-Fahrzeit",
+    "bus_fare_eur": "mittlerer wahrgenommener Busfahrpreis je Fahrt (EUR)",
+    "bus_start_s": "erste reguläre Busse (s nach Mitternacht)",
+    "bus_access_detour_factor": "Fußweg / Luftlinie zur Bushaltestelle",
+    "external_detour_factor": "Straßen- / Luftlinienentfernung der Anbindung eines "
+                              "Ortsbezirks",
+    "external_speed_kmh": "Pkw-Geschwindigkeit auf der Anbindung eines Ortsbezirks (km/h)",
+    "external_facility_factor": "Einrichtungen je Einwohner eines Ortsbezirks relativ zur "
+                                "Kernstadt",
+    "external_intrazonal_m": "mittlere Fahrtlänge innerhalb eines Ortsbezirks (m)",
+    "einsiedlerhof_attraction": "Attraktion des Industriegebiets Einsiedlerhof",
+    "beta_ivt_per_min": "Logit-Koeffizient der Fahrzeit im Fahrzeug",
+    "beta_walk_per_min": "Logit-Koeffizient der Gehzeit (Modus zu Fuß)",
+    "beta_bike_per_min": "Logit-Koeffizient der Radfahrzeit",
+    "beta_access_per_min": "Logit-Koeffizient der Zugangswege (Haltestellen, geparkter Pkw)",
+    "beta_wait_per_min": "Logit-Koeffizient der Wartezeit",
+    "beta_cost_per_eur": "Logit-Koeffizient der Kosten",
+    "assumed_wait_s": "vor der ersten Simulation angenommene On-Demand-Wartezeit (s)",
+    "assumed_detour_factor": "vor der ersten Simulation angenommener On-Demand-Umwegfaktor",
+    "service_step": "Dämpfung der Runden Nachfrage <-> Angebot",
+    "service_requests_tol": "Toleranz der Anfragen-Differenz konvergierter Runden",
+    "service_level_tol": "Toleranz der Angebotsänderung konvergierter Runden",
+    "service_local_prior": "Ausweichgewicht der Rückmeldung je Stadtteil (Anfragen)",
+    "stop_dwell_s": "Haltezeit eines Fahrzeugs beim Ein- oder Ausstieg (s)",
+    "board_s_per_passenger": "Einstiegszeit je Fahrgast (s)",
+    "walk_detour_factor": "Fußweg / Luftlinie zur virtuellen Haltestelle",
+    "charge_threshold": "Ladezustand, bei dem ein Fahrzeug zum Laden fährt",
+    "service_walk_speed_kmh": "Gehgeschwindigkeit zu und von virtuellen Haltestellen (km/h)",
+    "diesel_van_l_per_100km": "Kraftstoffverbrauch der Diesel-Vans (l/100 km)",
+    "charge_time_s": "Dauer eines Ladestopps (s)",
+    "headway_morlautern": "Bustakt nach Morlautern (min)",
+    "headway_siegelbach": "Bustakt nach Siegelbach (min)",
+    "headway_erfenbach": "Bustakt nach Erfenbach (min)",
+    "headway_erzhuetten_wiesenthalerhof": "Bustakt nach Erzhütten-Wiesenthalerhof (min)",
+    "headway_dansenberg": "Bustakt nach Dansenberg (min)",
+    "headway_erlenbach": "Bustakt nach Erlenbach (min)",
+    "driver_eur_per_h": "Bruttolohn Fahrpersonal je bezahlter Stunde (EUR)",
+    "employer_cost_factor": "Arbeitgeberkosten je Bruttolohn",
+    "paid_hours_factor": "bezahlte Personalstunden je Fahrzeugstunde im Betrieb",
+    "electricity_eur_per_kwh": "Strompreis netto (EUR/kWh)",
+    "overhead_share": "Verwaltung, Dispositionssoftware, Buchung und Kundenservice als Anteil "
+                      "der direkten Kosten",
+    "van_lifetime_years": "Nutzungsdauer eines Vans (Jahre)",
+    "van_interest_pct": "Zins auf das Van-Kapital (% pro Jahr)",
+    "van_maintenance_eur_per_km": "Wartung eines Vans (EUR/km)",
+    "van_depot_eur_per_vehicle_day": "Stellplatz, Ladepunkt und Reinigung je Van und Tag (EUR)",
+    "shuttle_price_eur": "Preis eines automatisierten Shuttles (EUR)",
+    "shuttle_lifetime_years": "Nutzungsdauer eines Shuttles (Jahre)",
+    "shuttle_interest_pct": "Zins auf das Shuttle-Kapital (% pro Jahr)",
+    "shuttle_staff_share": "Aufsichts-/Teleoperations-Personalstunden je Shuttle-Stunde",
+    "shuttle_maintenance_eur_per_km": "Wartung eines Shuttles (EUR/km)",
+    "shuttle_depot_eur_per_vehicle_day": "Stellplatz, Ladepunkt und Reinigung je Shuttle und "
+                                         "Tag (EUR)",
+}
+"""German for the ``what`` of every named assumption (:mod:`kl_mobility.assumptions`);
+a test checks that every assumption has one."""
+
+ASSUMPTION_WHY_DE: dict[str, str] = {
+    # the reasoning of the assumptions the summary shows first (HEADLINE_ASSUMPTIONS)
+    "car_occupancy": "1,2 lokal (FACTS.md Abschnitt 3), 1,4 UBA (Abschnitt 6), 1,5 MiD 2017 "
+                     "(Abschnitt 10)",
+    "grid_g_per_kwh": "UBA-Strommix der letzten Jahre in FACTS.md Abschnitt 6: 363 (2024) bis "
+                      "434 (2022)",
+    "asc_ondemand_minus_bus": "kein lokaler Wert; 0 = so attraktiv wie der Bus bei gleichen "
+                              "Zeiten und Kosten, −2 = starke Abneigung gegen ein neues, zu "
+                              "buchendes Angebot",
+    "beta_reject": "kein lokaler Wert; −2 lässt eine sichere Ablehnung wie 25 min Fahrzeit "
+                   "wiegen (−2 / −0,08 je min Wartezeit); −0,5 bis −4 entspricht 6 bis 50 min "
+                   "Wartezeit",
+    "fare_eur": "KEXI 2–4 EUR, Hopper 2,60 EUR + 0,20 EUR/km (FACTS.md Abschnitt 7d); "
+                "1,5 EUR = der wahrgenommene Busfahrpreis",
+    "battery_kwh": "standardmäßig 40 kWh nutzbar für die Vans; 90 kWh nutzbar beim eVito "
+                   "Tourer (FACTS.md Abschnitt 7b)",
+    "energy_kwh_per_km": "e-NV200-Van 0,281 kWh/km (ADAC, FACTS.md Abschnitt 6); Pkw "
+                         "0,155–0,297, große Vans „fast das Doppelte“ des besten Pkw "
+                         "(Abschnitt 6)",
+    "fuel_wtw_factor": "Diesel-Vorkette 12–24 % (FACTS.md Abschnitt 11: TREMOD 16 %, "
+                       "VCOe 24 %)",
+}
+"""German reasoning of the headline assumptions; the others show the English reasoning of
+:mod:`kl_mobility.assumptions`, marked as such (``why_english``)."""
+
+
+def assumption_text(name: str, what: str, why: str, lang: str) -> tuple[str, str]:
+    """``(what, why)`` of the named assumption ``name`` in ``lang``: German from
+    :data:`ASSUMPTION_NAMES_DE` / :data:`ASSUMPTION_WHY_DE`, a German reasoning that is
+    missing marked as English; ``en`` as given."""
+    if lang != "de":
+        return what, why
+    why_de = ASSUMPTION_WHY_DE.get(name)
+    return (ASSUMPTION_NAMES_DE.get(name, what),
+            why_de if why_de is not None else f"{TEXT['de']['why_english']} {why}")

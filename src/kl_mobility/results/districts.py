@@ -217,6 +217,9 @@ def _service_rows(trips: pd.DataFrame, key: np.ndarray, keys: list[Any]) -> pd.D
     wait = trips["wait_s"].to_numpy(np.float64) / 60.0
     ride = trips["ride_s"].to_numpy(np.float64) / 60.0
     km = trips["direct_m"].to_numpy(np.float64) / 1000.0
+    rejected, cancelled = status == "rejected", status == "cancelled"
+    served_from = {mode: served & (alt == mode) for mode in ("car", "bus", "walk", "bike")}
+    car_pkm = pax * km
     rows = []
     for k in keys:
         m = key == k
@@ -224,17 +227,17 @@ def _service_rows(trips: pd.DataFrame, key: np.ndarray, keys: list[Any]) -> pd.D
         n = int(m.sum())
         row: dict[str, Any] = {
             "requests": n, "persons": float(pax[m].sum()), "served": int(s.sum()),
-            "rejected": int((m & (status == "rejected")).sum()),
-            "cancelled": int((m & (status == "cancelled")).sum()),
+            "rejected": int((m & rejected).sum()),
+            "cancelled": int((m & cancelled).sum()),
             "served_persons": float(pax[s].sum()),
             "served_share": s.sum() / n if n else math.nan,
             "wait_mean_min": float(wait[s].mean()) if s.any() else math.nan,
             "wait_p95_min": float(np.percentile(wait[s], 95)) if s.any() else math.nan,
             "ride_mean_min": float(ride[s].mean()) if s.any() else math.nan,
         }
-        for mode in ("car", "bus", "walk", "bike"):
-            row[f"from_{mode}"] = float(pax[s & (alt == mode)].sum())
-        row["car_pkm_replaced"] = float((pax * km)[s & (alt == "car")].sum())
+        for mode, from_mode in served_from.items():
+            row[f"from_{mode}"] = float(pax[m & from_mode].sum())
+        row["car_pkm_replaced"] = float(car_pkm[m & served_from["car"]].sum())
         rows.append(row)
     return pd.DataFrame(rows, columns=[c for c, _ in SERVICE_COLUMNS])
 

@@ -8,32 +8,27 @@
 
 from __future__ import annotations
 
-from kl_mobility.routing.checker import check_routes
-from kl_mobility.routing.model import SearchOptions, solve
-from kl_mobility.routing.readers import (
-    BenchmarkInstance,
-    InstanceFormatError,
-    read_bks,
-    read_cordeau,
-    read_instance,
-    read_li_lim,
-)
-from kl_mobility.routing.types import CheckReport, Route, RoutingProblem, Solution, SolveStats, Stop
+from kl_mobility._lazy import lazy_namespace
 
-__all__ = [
-    "BenchmarkInstance",
-    "CheckReport",
-    "InstanceFormatError",
-    "Route",
-    "RoutingProblem",
-    "SearchOptions",
-    "Solution",
-    "SolveStats",
-    "Stop",
-    "check_routes",
-    "read_bks",
-    "read_cordeau",
-    "read_instance",
-    "read_li_lim",
-    "solve",
-]
+_LAZY = {
+    "check_routes": "kl_mobility.routing.checker",
+    "SearchOptions": "kl_mobility.routing.options",
+    "solve": "kl_mobility.routing.model",
+    "BenchmarkInstance": "kl_mobility.routing.readers",
+    "InstanceFormatError": "kl_mobility.routing.readers",
+    "read_bks": "kl_mobility.routing.readers",
+    "read_cordeau": "kl_mobility.routing.readers",
+    "read_instance": "kl_mobility.routing.readers",
+    "read_li_lim": "kl_mobility.routing.readers",
+    "CheckReport": "kl_mobility.routing.types",
+    "Route": "kl_mobility.routing.types",
+    "RoutingProblem": "kl_mobility.routing.types",
+    "Solution": "kl_mobility.routing.types",
+    "SolveStats": "kl_mobility.routing.types",
+    "Stop": "kl_mobility.routing.types",
+}
+
+__all__ = sorted(_LAZY)
+
+
+__getattr__, __dir__ = lazy_namespace(__name__, _LAZY, globals())

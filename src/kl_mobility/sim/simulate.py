@@ -274,8 +274,16 @@ def _tabulate(eng: Engine, requests: pd.DataFrame, network: Any,
     })[column_names(EDGES_COLUMNS)]
     for k, vt in enumerate(fleet):
         edges[EDGES_TYPE_COLUMN_PREFIX + vt.name] = eng.edge_vkm_type[k, used] / 1000.0
-    events = events_frame(*eng.ev)
-    occupancy = occupancy_frame(events, dict(zip(req.request_id.tolist(),
-                                                 req.passengers.tolist(), strict=True)),
-                                f.n, service.start_s, service.end_s, service.occupancy_bin_s)
-    return SimulationResult.from_frames(trips, vehicles, edges, events, occupancy)
+    n_vehicles = f.n
+    request_id, passengers = req.request_id, req.passengers
+
+    def event_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+        # made when first read: the demand rounds read only the last round's event log
+        events = events_frame(*eng.ev)
+        occupancy = occupancy_frame(events, dict(zip(request_id.tolist(), passengers.tolist(),
+                                                     strict=True)),
+                                    n_vehicles, service.start_s, service.end_s,
+                                    service.occupancy_bin_s)
+        return events, occupancy
+
+    return SimulationResult.deferred(trips, vehicles, edges, event_frames)
