@@ -1,10 +1,14 @@
 """Whole command-line calls, this tree against a reference revision, in the same run:
-``python benchmarks/e2ebench.py run|size [REPEATS] [REF]`` prints one JSON line.
+``python benchmarks/e2ebench.py run|size|size2 [REPEATS] [REF]`` prints one JSON line.
 
 - ``run``: ``kl-mobility run scenarios/klima-plus-2030.toml --seed 1 --quiet`` (imports,
   network from its cache, the demand rounds, every output written);
 - ``size``: ``kl-mobility size scenarios/klima-plus-2030.toml --target share_served>=0.95
-  --vehicle-type van --seed 1 --max-count 200 --points 7 --quiet`` (10 fleet sizes: 50, 100 and 200 from the search, 7 spread).
+  --vehicle-type van --seed 1 --max-count 200 --points 7 --quiet`` (9 fleet sizes: 50, 100
+  and 200 from the search, 7 spread points of which one is 100 again);
+- ``size2``: the same curve with ``--workers 2`` on this tree's side only (the reference
+  side runs ``size`` as it is: a revision without ``--workers``), for its wall time; the
+  CPU seconds then include the workers' (and any size evaluated ahead and discarded).
 
 The reference is the revision ``REF`` of this repository (default: ``$KL_E2E_REFERENCE``,
 else :data:`REFERENCE`), unpacked with ``git archive`` into a temporary folder beside a ``shared`` link to
@@ -47,13 +51,19 @@ RUN_FILES = ("trips.parquet", "vehicles.parquet", "events.parquet", "edges.parqu
              "occupancy.parquet", "demand.json", "co2.json")
 
 
-def _command(kind: str, out: Path) -> list[str]:
+KINDS = ("run", "size", "size2")
+NEW_ONLY = {"size2": ("--workers", "2")}
+"""Options of a kind that only this tree's side gets (the reference may not have them)."""
+
+
+def _command(kind: str, out: Path, side: str = "new") -> list[str]:
     if kind == "run":
         return [*_MAIN, "run", SCENARIO, "--seed", "1", "--out", str(out),
                 "--quiet"]
+    extra = NEW_ONLY.get(kind, ()) if side == "new" else ()
     return [*_MAIN, "size", SCENARIO, "--target", "share_served>=0.95",
             "--vehicle-type", "van", "--seed", "1", "--max-count", "200", "--points", "7",
-            "--csv", str(out / "curve.csv"), "--quiet"]
+            "--csv", str(out / "curve.csv"), "--quiet", *extra]
 
 
 def _digest(kind: str, out: Path) -> str:
@@ -76,12 +86,12 @@ def _digest(kind: str, out: Path) -> str:
     return h.hexdigest()
 
 
-def _call(kind: str, tree: Path, out: Path) -> dict[str, float]:
+def _call(kind: str, tree: Path, out: Path, side: str) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(tree / "src"),
            "KL_MOBILITY_CACHE": os.environ.get("KL_MOBILITY_CACHE", str(ROOT / "networks"))}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     w0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, *_command(kind, out)], cwd=tree, env=env,
+    proc = subprocess.run([sys.executable, *_command(kind, out, side)], cwd=tree, env=env,
                           capture_output=True, text=True)
     wall = time.perf_counter() - w0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -104,8 +114,9 @@ def _reference_tree(ref: str, tmp: Path) -> Path:
 
 
 def main(kind: str, repeats: int = 2, ref: str = REFERENCE) -> int:
-    if kind not in ("run", "size"):
-        raise SystemExit(f"e2ebench: the first argument is run or size, not {kind!r}")
+    if kind not in KINDS:
+        raise SystemExit(f"e2ebench: the first argument is one of {', '.join(KINDS)}, not "
+                         f"{kind!r}")
     tmp = Path(tempfile.mkdtemp(prefix="kl-e2ebench-"))
     try:
         trees = {"reference": _reference_tree(ref, tmp), "new": ROOT}
@@ -114,9 +125,9 @@ def main(kind: str, repeats: int = 2, ref: str = REFERENCE) -> int:
         for k, side in enumerate(plan):
             out = tmp / f"out{k}"
             out.mkdir()
-            row = {"side": side, "warmup": k < 2, **_call(kind, trees[side], out),
+            row = {"side": side, "warmup": k < 2, **_call(kind, trees[side], out, side),
                    "load_1min": round(os.getloadavg()[0], 2)}
-            if kind == "size":
+            if kind != "run":
                 row["sizes"] = len((out / "curve.csv").read_text().splitlines()) - 1
             digest = _digest(kind, out)
             row["same"] = digests.setdefault("first", digest) == digest
@@ -126,9 +137,13 @@ def main(kind: str, repeats: int = 2, ref: str = REFERENCE) -> int:
         timed = [r for r in rows if not r["warmup"]]
         ref_cpu = min(r["cpu_s"] for r in timed if r["side"] == "reference")
         new_cpu = min(r["cpu_s"] for r in timed if r["side"] == "new")
-        summary = {"kind": kind, "reference": ref, "repeats": repeats, "runs": rows,
+        summary = {"kind": kind, "reference": ref, "repeats": repeats,
+                   "new_side_options": " ".join(NEW_ONLY.get(kind, ())), "runs": rows,
                    "reference_cpu_s": ref_cpu, "new_cpu_s": new_cpu,
                    "cpu_ratio": round(ref_cpu / new_cpu, 2),
+                   "reference_wall_s": min(r["wall_s"] for r in timed
+                                           if r["side"] == "reference"),
+                   "new_wall_s": min(r["wall_s"] for r in timed if r["side"] == "new"),
                    "all_identical": all(r["same"] for r in rows), "cpus": os.cpu_count()}
         print(json.dumps(summary))
         return 0 if summary["all_identical"] else 1

@@ -16,10 +16,12 @@ from kl_mobility.runner import run_scenario
 from kl_mobility.scenario import scenario_from_file
 from kl_mobility.size import (
     CURVE_COLUMNS,
+    SearchPlan,
     evaluate_size,
     parse_target,
     search_fleet_size,
 )
+from kl_mobility.sizepool import fork_available
 
 TINY = """\
 name = "tiny"
@@ -203,3 +205,154 @@ def test_sizes_sharing_the_first_round_give_the_same_curve(tmp_path):
         b.pop("cpu_s")
         assert a == b
     assert len(basis["rounds"].entries) == 1
+
+
+needs_fork = pytest.mark.skipif(not fork_available(), reason="no fork start method")
+
+
+@pytest.fixture
+def forking(monkeypatch):
+    """Workers forked even when numba's OpenMP threads run in this test process already
+    (the evaluations of these tests run no numba kernel)."""
+    from kl_mobility import sizepool
+
+    monkeypatch.setattr(sizepool, "fork_safe_threads", lambda: True)
+
+
+def test_search_plan_knows_the_spread_points_once_the_top_is_known():
+    """From 50 vehicles up to 200: 50 and 100 not met leave 200 = max_count as the largest
+    size whatever its outcome (met: bisection below it; not met: no answer), so the 7
+    spread points round(1 + 199 k / 8), k = 1..7 = 26, 51, 76, 100, 125, 150, 175 are
+    needed for sure (chance 1; 100 is known already and 150 is also the bisection's first
+    midpoint (100 + 200) // 2). Before 100's outcome, 125 was not (chance 1/2: 100 met
+    makes 100 the largest size, spread as round(1 + 99 k / 8) = 13, 26, 38, 50, 63, 75, 88,
+    and no size above it follows), while 26 was (in both spreads)."""
+    plan = SearchPlan(50, 1, 200, extra_points=7)
+    assert plan.replay({50: False}).next == 100
+    sure = plan.chances({50: False, 100: False}, 6)
+    assert sure[200] == 1.0
+    assert [n for n, p in sure.items() if p == 1.0] == [200, 26, 51, 76, 125, 150, 175]
+    before = plan.chances({50: False}, 6)
+    assert (before[125], before[26], before[200]) == (0.5, 1.0, 0.5)
+
+
+def _rows_without(found, key="pid"):
+    return {n: {k: v for k, v in r.items() if k != key} for n, r in found.rows.items()}
+
+
+@needs_fork
+@pytest.mark.parametrize(("threshold", "start", "points"),
+                         [(1, 5, 0), (7, 1, 3), (9, 40, 7), (31, 8, 2), (200, 50, 7)])
+def test_workers_give_the_sequential_search(threshold, start, points, forking):
+    """The same sizes, rows, answer and monotonicity verdict with 1 and 3 workers (each row
+    made in the process that evaluated it: every size but the first in a worker), whatever
+    order the workers finish in; a target never met up to 120 gives no answer."""
+    import os
+
+    def evaluate(n):
+        return {"share_served": 1.0 if n >= threshold else 0.5, "pid": os.getpid()}
+
+    target = parse_target("share_served>=0.95")
+    one = search_fleet_size(evaluate, target, start=start, max_count=120, extra_points=points)
+    three = search_fleet_size(evaluate, target, start=start, max_count=120,
+                              extra_points=points, workers=3)
+    assert _rows_without(three) == _rows_without(one)
+    assert (three.answer, three.non_monotone) == (one.answer, one.non_monotone)
+    assert three.answer == (threshold if threshold <= 120 else None)
+    here = os.getpid()
+    first = next(iter(SearchPlan(start, 1, 120, points).steps()))
+    assert [n for n, r in three.rows.items() if r["pid"] == here] == [first]
+
+
+@needs_fork
+def test_a_size_evaluated_ahead_and_not_reached_is_left_out(forking):
+    """Met from 1 vehicle on, from 4: the search halves 4, 2, 1 (answer 1). While 4 is
+    evaluated here, the second worker starts on 8 (the next size had 4 not been met, the
+    "not met" side first at even odds); once 4 is met, 8 is never needed and 2 and 3 run
+    (3: the bisection's midpoint had 2 not been met). The search never reaches 8 or 3:
+    both are reported as discarded, and neither is a row."""
+    found = search_fleet_size(lambda n: {"share_served": 1.0}, parse_target(
+        "share_served>=0.95"), start=4, max_count=64, workers=2)
+    assert found.answer == 1 and sorted(found.rows) == [1, 2, 4]
+    assert found.discarded == (3, 8)
+
+
+def _fails_at_8(threshold):
+    def evaluate(n):
+        if n == 8:
+            raise InputError("8 vehicles do not fit")
+        return {"share_served": 1.0 if n >= threshold else 0.5}
+
+    return evaluate
+
+
+@needs_fork
+def test_worker_errors_of_reached_sizes_are_raised_others_ignored(forking):
+    """A size the search reaches that fails in its worker raises that error here (from 4
+    with the target met from 10 on: 4 not met, then 8); a failing size evaluated ahead and
+    not reached (8, when 4 is met: the target met from 2 on) does not stop the search."""
+    target = parse_target("share_served>=0.95")
+    found = search_fleet_size(_fails_at_8(2), target, start=4, max_count=64, workers=2)
+    assert found.answer == 2 and 8 in found.discarded and 8 not in found.rows
+    with pytest.raises(InputError, match="8 vehicles do not fit"):
+        search_fleet_size(_fails_at_8(10), target, start=4, max_count=64, workers=2)
+
+
+def test_workers_fall_back_to_this_process_without_fork_safe_threads(monkeypatch, caplog):
+    """When numba's GNU OpenMP threads run here already, the sizes are evaluated here one
+    after the other (same rows), with a warning that says so."""
+    import os
+
+    from kl_mobility import sizepool
+
+    monkeypatch.setattr(sizepool, "fork_available", lambda: True)
+    monkeypatch.setattr(sizepool, "fork_safe_threads", lambda: False)
+    found = search_fleet_size(lambda n: {"share_served": 1.0 if n >= 3 else 0.5,
+                                         "pid": os.getpid()},
+                              parse_target("share_served>=0.95"), start=8, max_count=16,
+                              workers=2)
+    assert found.answer == 3 and {r["pid"] for r in found.rows.values()} == {os.getpid()}
+    assert "evaluating the sizes here" in caplog.text
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "65"])
+def test_cli_bad_workers_is_exit_2(tmp_path, capsys, value):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY)
+    assert main(["size", str(path), "--target", "share_served>=0.8", "--workers", value,
+                 "--csv", str(tmp_path / "c.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "--workers" in err and repr(value) in err
+    assert not (tmp_path / "c.csv").exists()
+
+
+@needs_osm
+@needs_fork
+def test_cli_curve_is_the_same_with_two_workers(tmp_path, capsys):
+    """The tiny scenario's curve (its spread points too) with --workers 2, in a fresh
+    process so that its workers are forked as in a real call, is the --workers 1 curve
+    byte for byte but for the CPU seconds, which are then those of the worker that
+    evaluated the size; the JSON records are the same."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY)
+    args = ["size", str(path), "--target", "share_served>=0.95", "--max-count", "16",
+            "--points", "5", "--quiet"]
+    assert main([*args, "--csv", str(tmp_path / "one.csv")]) == 0
+    capsys.readouterr()
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; from kl_mobility.cli import main; "
+         "sys.exit(main())", *args, "--workers", "2", "--csv", str(tmp_path / "two.csv")],
+        capture_output=True, text=True, env={**os.environ}, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "in 2 worker processes" in proc.stdout
+    one = pd.read_csv(tmp_path / "one.csv", dtype=str)
+    two = pd.read_csv(tmp_path / "two.csv", dtype=str)
+    assert len(one) >= 6  # the search's sizes (1, 2, 4, ... up to 16) and spread points
+    pd.testing.assert_frame_equal(one.drop(columns="cpu_s"), two.drop(columns="cpu_s"))
+    assert (two["cpu_s"].astype(float) > 0).all()
+    rec = [json.loads((tmp_path / f"{k}.json").read_text()) for k in ("one", "two")]
+    assert {**rec[0], "csv": "", "png": ""} == {**rec[1], "csv": "", "png": ""}

@@ -3,7 +3,8 @@
 ``run_batch(files, seeds, batch_dir)`` runs each (scenario, seed) once with a run function
 (by default :func:`kl_mobility.runner.run_scenario`) on a ``dask.distributed`` cluster: a
 :class:`~dask.distributed.LocalCluster` on the local cores, or an existing cluster given by
-its scheduler address. Nothing else distributes work.
+its scheduler address. (``kl-mobility size --workers`` evaluates the fleet sizes of one
+curve in forked processes of its own, :mod:`kl_mobility.sizepool`.)
 
 Layout under ``batch_dir`` (``results/<batch>/``)::
 
@@ -100,7 +101,7 @@ SWEEP_FILE = "sweep.csv"
 """Beside ``runs.csv`` when the batch holds sweep files: one row per grid point."""
 
 
-_PRESENTATION = ("cli/", "batch.py", "sweep.py", "size.py", "report/html.py",
+_PRESENTATION = ("cli/", "batch.py", "sweep.py", "size.py", "sizepool.py", "report/html.py",
                  "report/plots.py", "report/gis.py", "report/basemap.py", "report/content.py",
                  "report/i18n.py", "report/maps.py", "report/paired.py", "report/units.py",
                  "report/fleetcurve.py", "report/interactive.py")

@@ -26,7 +26,7 @@ import math
 import operator
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -193,50 +193,189 @@ class SizeSearch:
     non_monotone: tuple[int, ...]
     reference: str = ""
     """The reference case of the rows' city-wide CO2 (:func:`size_fleet`)."""
+    discarded: tuple[int, ...] = ()
+    """Sizes evaluated ahead by a worker (``workers > 1``) that the search did not reach:
+    not in ``rows``, not part of the curve."""
 
 
-def search_fleet_size(evaluate: Callable[[int], dict[str, Any]], target: SizeTarget, *,
-                      start: int, max_count: int, min_count: int = 1, extra_points: int = 0,
-                      progress: ProgressCallback | None = None) -> SizeSearch:
+def search_fleet_size(  # noqa: PLR0913 - keyword-only options
+        evaluate: Callable[[int], dict[str, Any]], target: SizeTarget, *,
+        start: int, max_count: int, min_count: int = 1, extra_points: int = 0,
+        progress: ProgressCallback | None = None, workers: int = 1,
+        worker_evaluate: Callable[[int], dict[str, Any]] | None = None) -> SizeSearch:
     """The smallest ``n`` in ``[min_count, max_count]`` with ``target.met(evaluate(n))``,
     assuming it is monotone in ``n``: bracketing from ``start`` (doubling up until met, or
     halving down until not met), then bisection (module docstring). Each size is evaluated
     at most once. ``extra_points``: that many more sizes spread evenly over ``min_count..``
     the largest size evaluated, for a denser curve (they do not change the answer; a size
-    among them that contradicts monotonicity shows in ``non_monotone``)."""
+    among them that contradicts monotonicity shows in ``non_monotone``).
+
+    ``workers > 1``: up to that many sizes at once, each in a forked worker process that
+    calls ``worker_evaluate`` (default ``evaluate``; the first size is evaluated here with
+    ``evaluate``, so the workers inherit what it prepared): the sizes the search will need
+    whatever the pending results are (the spread points once the largest size is known)
+    and, on a worker that is free otherwise, the likeliest next sizes of the search
+    (:func:`kl_mobility.sizepool.evaluate_parallel`). The search, its rows and its answer
+    are the ones of ``workers=1``: a size evaluated ahead that the search does not reach is
+    left out of ``rows`` and listed in ``SizeSearch.discarded``."""
     if not 1 <= min_count <= max_count:
         raise ValueError(f"need 1 <= min_count <= max_count, got {min_count}, {max_count}")
-    rows: dict[int, dict[str, Any]] = {}
+    if workers < 1:
+        raise ValueError(f"need workers >= 1, got {workers}")
+    plan = SearchPlan(min(max(int(start), min_count), max_count), min_count, max_count,
+                      extra_points)
+    discarded: tuple[int, ...] = ()
+    if workers == 1:
+        rows = _search_here(evaluate, target, plan, progress)
+    else:
+        from kl_mobility.sizepool import evaluate_parallel
 
-    def met(n: int) -> bool:
+        rows, discarded = evaluate_parallel(evaluate, worker_evaluate or evaluate, target,
+                                            plan, workers=workers, progress=progress)
+    answer = plan.replay({n: bool(r["meets_target"]) for n, r in rows.items()}).answer
+    sizes = sorted(rows)
+    bad = tuple(n for n in sizes if rows[n]["meets_target"]
+                and any(not rows[m]["meets_target"] for m in sizes if m > n))
+    return SizeSearch(answer, dict(sorted(rows.items())), bad, discarded=discarded)
+
+
+def _search_here(evaluate: Callable[[int], dict[str, Any]], target: SizeTarget,
+                 plan: SearchPlan, progress: ProgressCallback | None
+                 ) -> dict[int, dict[str, Any]]:
+    """The rows of ``plan``'s sizes, evaluated one after the other in this process."""
+    rows: dict[int, dict[str, Any]] = {}
+    steps = plan.steps()
+    n = next(steps, None)
+    while n is not None:
         if n not in rows:
             report(progress, "fleet sizes", len(rows), len(rows) + 1)
             row = dict(evaluate(n))
             row["meets_target"] = int(target.met(row))
             rows[n] = row
-        return bool(rows[n]["meets_target"])
-
-    answer = _bracket_and_bisect(met, min(max(int(start), min_count), max_count),
-                                 min_count, max_count)
-    if extra_points > 0:
-        top = max(rows)
-        for k in range(extra_points):
-            met(max(min_count, round(min_count + (top - min_count) * (k + 1)
-                                     / (extra_points + 1))))
+        n = _send(steps, bool(rows[n]["meets_target"]))
     report(progress, "fleet sizes", len(rows), len(rows))
-    sizes = sorted(rows)
-    bad = tuple(n for n in sizes if rows[n]["meets_target"]
-                and any(not rows[m]["meets_target"] for m in sizes if m > n))
-    return SizeSearch(answer, dict(sorted(rows.items())), bad)
+    return rows
 
 
-def _bracket_and_bisect(met: Callable[[int], bool], n: int, min_count: int,
-                        max_count: int) -> int | None:
-    if met(n):
+def _send(steps: Generator[int, bool, Any], met: bool) -> int | None:
+    try:
+        return steps.send(met)
+    except StopIteration:
+        return None
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Where a :class:`SearchPlan` stands given some sizes' outcomes: ``sizes``, the sizes
+    it asked for in order (each once); ``next``, the first size asked for whose outcome is
+    not known (``None``: the search is over); ``deciding``, whether that outcome steers the
+    search (not for a spread point); ``top``, the largest size the search asks for when no
+    larger one can follow (else ``None``); ``answer``, its answer when over."""
+
+    sizes: tuple[int, ...]
+    next: int | None
+    deciding: bool
+    top: int | None
+    answer: int | None
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """The sequence of sizes :func:`search_fleet_size` evaluates, as a function of their
+    outcomes (met or not): :meth:`steps` yields each size and is sent whether it meets the
+    target; bracketing and bisection (:func:`_bracket_and_bisect`), then ``extra_points``
+    sizes spread over ``min_count..`` the largest size asked for."""
+
+    start: int
+    min_count: int
+    max_count: int
+    extra_points: int = 0
+
+    def steps(self) -> Generator[int, bool, int | None]:
+        """Yields each size (again when asked for again) and is sent whether it meets the
+        target; returns the answer."""
+        steps = self._steps()
+        try:
+            n, _, _ = next(steps)
+            while True:
+                n, _, _ = steps.send((yield n))
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    def spread(self, top: int) -> list[int]:
+        """The ``extra_points`` sizes spread over ``min_count..top``."""
+        lo = self.min_count
+        return [max(lo, round(lo + (top - lo) * (k + 1) / (self.extra_points + 1)))
+                for k in range(self.extra_points)]
+
+    def _steps(self) -> Generator[tuple[int, bool, int | None], bool, int | None]:
+        """Yields (size, whether its outcome steers the search, the largest size the
+        search asks for when no larger one can follow, else ``None``)."""
+        search = _bracket_and_bisect(self.start, self.min_count, self.max_count)
+        top = 0
+        try:
+            n, final = next(search)
+            while True:
+                top = max(top, n)
+                n, final = search.send((yield n, True, top if final else None))
+        except StopIteration as stop:
+            answer = stop.value
+        for n in self.spread(top):
+            yield n, False, top
+        return answer
+
+    def replay(self, known: Mapping[int, bool]) -> Replay:
+        """The search run on the outcomes ``known`` up to the first size not among them."""
+        asked: dict[int, None] = {}
+        steps = self._steps()
+        try:
+            n, deciding, top = next(steps)
+            while True:
+                asked[n] = None
+                if n not in known:
+                    return Replay(tuple(asked), n, deciding, top, None)
+                n, deciding, top = steps.send(known[n])
+        except StopIteration as stop:
+            return Replay(tuple(asked), None, False, None, stop.value)
+
+    def chances(self, known: Mapping[int, bool], depth: int) -> dict[int, float]:
+        """The probability that the search asks for each size whose outcome is not known,
+        with every unknown outcome that steers the search met or not at even odds, over the
+        next ``depth`` of them (a size asked for whatever they are has chance 1: e.g. the
+        spread points once the largest size is known). In the order found, outcome "not
+        met" first."""
+        out: dict[int, float] = {}
+
+        def walk(hyp: dict[int, bool], p: float, left: int) -> None:
+            state = self.replay(hyp)
+            n = state.next
+            if n is None:
+                return
+            out[n] = out.get(n, 0.0) + p
+            if not state.deciding:
+                walk({**hyp, n: False}, p, left)
+            elif left > 0:
+                walk({**hyp, n: False}, p / 2, left - 1)
+                walk({**hyp, n: True}, p / 2, left - 1)
+            elif state.top is not None:  # beyond the look-ahead: the spread points follow
+                for m in dict.fromkeys(self.spread(state.top)):
+                    if m not in hyp and m != n:
+                        out[m] = out.get(m, 0.0) + p
+
+        walk(dict(known), 1.0, depth)
+        return out
+
+
+def _bracket_and_bisect(n: int, min_count: int,
+                        max_count: int) -> Generator[tuple[int, bool], bool, int | None]:
+    """Yields each size to evaluate, with whether no larger size can follow it, and is sent
+    whether it meets the target; returns the smallest size meeting it (``None``: not even
+    ``max_count``)."""
+    if (yield n, n >= max_count):
         hi = n
         while hi > min_count:  # halve down until a size fails
             m = max(min_count, hi // 2)
-            if not met(m):
+            if not (yield m, True):
                 lo = m
                 break
             hi = m
@@ -248,13 +387,13 @@ def _bracket_and_bisect(met: Callable[[int], bool], n: int, min_count: int,
             if lo >= max_count:
                 return None
             m = min(max_count, max(lo + 1, lo * 2))
-            if met(m):
+            if (yield m, m >= max_count):
                 hi = m
                 break
             lo = m
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if met(mid):
+        if (yield mid, True):
             hi = mid
         else:
             lo = mid
@@ -307,18 +446,23 @@ def plot_curve(frame: Any, target: SizeTarget, answer: int | None, path: str | P
 
 
 def size_fleet(ctx: Any, target: SizeTarget, *, vtype: str, seed: int, max_count: int,
-               extra_points: int = 0,
-               progress: ProgressCallback | None = None) -> SizeSearch:
+               extra_points: int = 0, progress: ProgressCallback | None = None,
+               workers: int = 1) -> SizeSearch:
     """The search of ``ctx.scenario``'s ``vtype`` for ``target`` (:func:`search_fleet_size`
-    from the scenario's own count, each size :func:`evaluate_size`, all in this process on
-    the one prepared ``ctx``: the network, tables, compiled kernels, calibration, the
-    first demand round and the city-wide reference are made once and shared by every
-    size)."""
+    from the scenario's own count, each size :func:`evaluate_size` on the one prepared
+    ``ctx``: the network, tables, compiled kernels, calibration, the first demand round
+    and the city-wide reference are made once and shared by every size). ``workers > 1``:
+    the sizes after the first in that many forked processes at once, each starting from
+    this one's state (:mod:`kl_mobility.sizepool`; no progress bars of their own), with the
+    rows of ``workers=1``."""
     start = next(vt.count for vt in ctx.scenario.fleet if vt.name == vtype)
     basis: dict[str, Any] = {}
+    quiet = dataclasses.replace(ctx, progress=None)
     found = search_fleet_size(lambda n: evaluate_size(ctx, vtype, n, seed, basis=basis),
                               target, start=max(start, 1), max_count=max_count,
-                              extra_points=extra_points, progress=progress)
+                              extra_points=extra_points, progress=progress, workers=workers,
+                              worker_evaluate=lambda n: evaluate_size(quiet, vtype, n, seed,
+                                                                      basis=basis))
     return dataclasses.replace(found, reference=basis["city"].reference_name)
 
 

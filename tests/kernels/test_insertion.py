@@ -152,7 +152,8 @@ def test_wrapper_rejects_bad_shapes():
 
 def test_start_states_next_node():
     """A vehicle leaving node 0 at t=1000 toward node 4 on a line of 20 s hops passes node 1
-    at 1020 and node 2 at 1040: at t=1030 it is re-planned from node 2 at 1040."""
+    at 1020 and node 2 at 1040: at t=1030 it is re-planned from node 2 at 1040 (next hops
+    from ``nxt`` or from its transpose ``nxtT``)."""
     n = 5
     tt = (np.abs(np.subtract.outer(np.arange(n), np.arange(n))) * 20).astype(np.int32)
     idx = np.arange(n)
@@ -164,6 +165,10 @@ def test_start_states_next_node():
     for t, want in ((1000, (0, 1000)), (1030, (2, 1040)), (1040, (2, 1040)),
                     (1041, (3, 1060)), (5000, (4, 5000))):
         node, time = start_states(t, Tables(tt, nxt=nxt), [0], pos)
+        assert (node[0], time[0]) == want
+        # the same walk with next hops read from the transposed table
+        node, time = start_states(t, Tables(tt, nxt=nxt, nxtT=np.ascontiguousarray(nxt.T)),
+                                  [0], pos)
         assert (node[0], time[0]) == want
     node, time = start_states(1030, Tables(tt, nxt=nxt), [0],
                               Fleet(np.array([3]), np.array([900]), *one, np.array([-1])))

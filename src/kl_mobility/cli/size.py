@@ -40,6 +40,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--points", type=options.int_at_least(0), default=0, metavar="N",
                    help="N more sizes spread evenly up to the largest one evaluated, for a "
                    "denser curve (default 0: the search's sizes only)")
+    p.add_argument("--workers", type=options.int_at_least(1, 64), default=1, metavar="N",
+                   help="evaluate up to N sizes at once in worker processes (default 1); "
+                   "the search, the curve and the answer are those of --workers 1: the "
+                   "spread points run beside the search's sizes, free workers evaluate the "
+                   "search's likeliest next sizes, and a size evaluated ahead that the "
+                   "search does not reach is reported and left out of the curve")
     p.add_argument("--csv", type=Path, default=None, metavar="FILE",
                    help="curve CSV (default: size-<scenario>-<type>.csv)")
     p.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
@@ -69,11 +75,18 @@ def format_curve(frame) -> str:
     return "\n".join(lines)
 
 
+def _children_cpu(resource) -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def _size(args: argparse.Namespace) -> int:
+    import resource
     import time
 
     from kl_mobility.cli.progress import TqdmProgress
     from kl_mobility.context import RunContext
+    from kl_mobility.errors import InputError
     from kl_mobility.io import atomic_file, check_output_file, write_json
     from kl_mobility.scenario import scenario_from_file
     from kl_mobility.size import (
@@ -97,12 +110,21 @@ def _size(args: argparse.Namespace) -> int:
     meta = csv.with_suffix(".json")
     for path in (csv, png, meta):
         check_output_file(path, replace=args.overwrite)
+    if args.workers > 1:
+        from kl_mobility.sizepool import fork_available, fork_safe_threads
+
+        if not fork_available():
+            raise InputError("--workers above 1 needs worker processes started by fork, "
+                             "which this platform does not offer; use --workers 1")
+        fork_safe_threads()  # before the first parallel kernel runs here
     progress = None if args.quiet else TqdmProgress()
     c0, w0 = time.process_time(), time.perf_counter()
+    k0 = _children_cpu(resource)
     try:
         ctx = RunContext.prepare(scenario, cache_dir=args.cache_dir, progress=progress)
         found = size_fleet(ctx, target, vtype=vtype, seed=seed, max_count=max_count,
-                           extra_points=args.points, progress=progress)
+                           extra_points=args.points, progress=progress,
+                           workers=args.workers)
     finally:
         if progress is not None:
             progress.close()
@@ -134,7 +156,13 @@ def _size(args: argparse.Namespace) -> int:
         print(f"WARNING: the target held at {list(found.non_monotone)} but failed at a "
               "larger size evaluated: it is not monotone in the fleet size here, so the "
               "bisection's answer rests on an assumption that does not hold")
-    print(f"{len(frame)} sizes in {time.process_time() - c0:.1f} s CPU "
-          f"({time.perf_counter() - w0:.1f} s wall); curve: {csv}; figure: {png}; record "
+    if found.discarded:
+        print(f"evaluated ahead by a worker and not reached by the search (not in the "
+              f"curve): {', '.join(map(str, found.discarded))} vehicles")
+    apart = _children_cpu(resource) - k0
+    cpu = time.process_time() - c0 + apart
+    print(f"{len(frame)} sizes in {cpu:.1f} s CPU"
+          + (f" ({apart:.1f} s of it in {args.workers} worker processes)" if apart > 0 else "")
+          + f", {time.perf_counter() - w0:.1f} s wall; curve: {csv}; figure: {png}; record "
           f"for kl-mobility report --fleet-curve: {meta}")
     return 0

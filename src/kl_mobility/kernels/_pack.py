@@ -76,6 +76,10 @@ class Tables(NamedTuple):
     nxt: Any = None
     """int[n, n]: next node on the fastest path from row node to column node (read only by
     kernels that walk paths)."""
+    nxtT: Any = None  # noqa: N815  (the transpose, like ttT)
+    """int[n, n] or None: C-contiguous transpose of ``nxt`` (``nxtT[target, node]``: a walk
+    toward one target reads one row, which stays in cache along the path); None: kernels
+    that walk paths read ``nxt`` (same answers, more scattered reads)."""
 
 
 class Fleet(NamedTuple):

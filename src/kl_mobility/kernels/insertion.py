@@ -60,6 +60,7 @@ import numpy as np
 
 from kl_mobility.kernels._options import njit
 from kl_mobility.kernels._pack import Fleet, Request, Rules, Schedules, Tables, row
+from kl_mobility.kernels.movement import next_hop
 
 __all__ = [
     "COST_ADDED_TIME",
@@ -130,17 +131,6 @@ def _legs(tt, s_node, m, sn, leg):
 
 
 @njit
-def _finish_legs(t, m, leg, se, sw):
-    """Time the vehicle finishes its ``m`` stops (deadlines ignored)."""
-    for k in range(m):
-        t += leg[k]
-        if t < se[k]:
-            t = se[k]
-        t += sw[k]
-    return t
-
-
-@njit
 def _finish_waits(t, m, leg, se, sw):
     """(finish time, total waiting) of ``m`` stops driven with ``leg`` from time ``t``."""
     wait = np.int64(0)
@@ -151,19 +141,6 @@ def _finish_waits(t, m, leg, se, sw):
             t = se[k]
         t += sw[k]
     return t, wait
-
-
-@njit
-def _service_starts(t, m, leg, se, sw):
-    """Service start at each of ``m`` stops driven with ``leg`` from time ``t``."""
-    out = np.empty(m, np.int64)
-    for k in range(m):
-        t += leg[k]
-        if t < se[k]:
-            t = se[k]
-        out[k] = t
-        t += sw[k]
-    return out
 
 
 @njit
@@ -207,18 +184,61 @@ def _detour_bound(s_node, m, leg, sn, rows, t_od):
     return det_o + x
 
 
+_FAR = np.int64(1) << 62
+"""Beyond every time of the day, either sign (latest-arrival sentinels, no overflow)."""
+
+
 @njit
-def _insert_vehicle(tt, ttT, start, stops, req, rules, leg):
+def _old_times(t, m, leg, se, sl, sw, bold, lat):
+    """The old schedule driven from time ``t``: service start at each stop into ``bold``,
+    and into ``lat`` the latest arrival at each stop from which every later planned stop
+    still makes its deadline (``-_FAR``: none does). Returns the finish time.
+
+    ``lat[k]`` = ``min(late[k], lat[k + 1] - dwell[k] - leg[k + 1])``, or ``-_FAR`` when
+    the stop's earliest start is already past that (``lat[m - 1]`` = ``late[m - 1]``):
+    arriving at ``x`` starts service at ``max(x, early)`` and every later time grows with
+    ``x``, so a new arrival at stop ``k`` keeps stops ``k..m-1`` feasible exactly when it
+    is ``<= lat[k]``.
+    """
+    for k in range(m):
+        t += leg[k]
+        if t < se[k]:
+            t = se[k]
+        bold[k] = t
+        t += sw[k]
+    x = _FAR
+    for k in range(m - 1, -1, -1):
+        if k < m - 1:
+            x = x - sw[k] - leg[k + 1]
+        if se[k] > x:
+            x = -_FAR
+        elif sl[k] < x:
+            x = np.int64(sl[k])
+        lat[k] = x
+    return t
+
+
+@njit
+def _insert_vehicle(tt, ttT, start, stops, req, rules, leg, buf):
     """Best insertion of ``req`` into a vehicle with remaining ``stops`` (:func:`_stops`)
     from ``start`` under ``rules`` (its cost kind and weights): (cost, i, j), cost
     INFEASIBLE when none. Takes the tables and one
     vehicle's rows, not whole packs: called per vehicle (per request and vehicle in the
-    cost matrix), where passing the packs of 2-D arrays by value costs time.
+    cost matrix), where passing the packs of 2-D arrays by value costs time. ``buf`` is
+    scratch, ``int64[2, >= m]``.
 
     Memory-friendly: every travel time used is a leg of the old route (``leg``, filled by
     the caller with :func:`_legs`), a row of ``tt`` from ``o`` or ``d``, or a row of ``ttT``
     (the transpose) to ``o`` or ``d``; so the search touches O(m) scattered table entries,
     not O(m^3).
+
+    Work saved without changing the answer (see :func:`_old_times`): a drop-off position
+    whose arrival at the next old stop is past that stop's latest feasible arrival is
+    infeasible without driving the rest; once the new party's arrival at an old stop is
+    past it, no later drop-off position is feasible either (the drop-off detour only delays
+    what follows, by the triangle inequality); and driving the rest after the drop-off
+    stops at the first old stop whose service start is the old one (from there on the new
+    schedule is the old one: its finish time, no further delays).
     """
     s_node, s_time, s_load, cap = start.node, start.time, start.load, start.capacity
     m, sn, se, sl, sd, sw = (stops.length, stops.node, stops.early, stops.late, stops.delta,
@@ -230,9 +250,10 @@ def _insert_vehicle(tt, ttT, start, stops, req, rules, leg):
     best = INFEASIBLE
     bi = -1
     bj = -1
-    old_end = _finish_legs(np.int64(s_time), m, leg, se, sw)
+    bold = buf[0]
+    lat = buf[1]
+    old_end = _old_times(np.int64(s_time), m, leg, se, sl, sw, bold, lat)
     rider = cost_kind == 3
-    bold = _service_starts(np.int64(s_time), m if rider else 0, leg, se, sw)
     to_o = ttT[o]
     to_d = ttT[d]
     from_o = tt[o]
@@ -260,25 +281,28 @@ def _insert_vehicle(tt, ttT, start, stops, req, rules, leg):
                 if td > late_drop:
                     break
                 t3 = td + dwell_drop
-                feasible = True
                 w3 = w2
                 d3 = d2
-                for k in range(j, m):
-                    if k == j:
-                        t3 += from_d[sn[k]]
-                    else:
-                        t3 += leg[k]
-                    if t3 > sl[k]:
+                feasible = True
+                if j < m:
+                    t3 += from_d[sn[j]]
+                    if t3 > lat[j]:
                         feasible = False
-                        break
-                    if t3 < se[k]:
-                        t3 = se[k]
-                    if rider:
-                        if sd[k] > 0:
-                            w3 += sd[k] * (t3 - bold[k])
-                        else:
-                            d3 -= sd[k] * (t3 - bold[k])
-                    t3 += sw[k]
+                    else:
+                        for k in range(j, m):
+                            if k > j:
+                                t3 += leg[k]
+                            if t3 < se[k]:
+                                t3 = se[k]
+                            if t3 == bold[k]:  # back on the old schedule
+                                t3 = old_end
+                                break
+                            if rider:
+                                if sd[k] > 0:
+                                    w3 += sd[k] * (t3 - bold[k])
+                                else:
+                                    d3 -= sd[k] * (t3 - bold[k])
+                            t3 += sw[k]
                 if feasible:
                     if cost_kind == 0:
                         c = t3 - old_end
@@ -300,7 +324,7 @@ def _insert_vehicle(tt, ttT, start, stops, req, rules, leg):
                     t2 += from_o[sn[j]]
                 else:
                     t2 += leg[j]
-                if t2 > sl[j]:
+                if t2 > lat[j]:
                     break
                 if t2 < se[j]:
                     t2 = se[j]
@@ -316,7 +340,7 @@ def _insert_vehicle(tt, ttT, start, stops, req, rules, leg):
         if i == m:
             break
         t += leg[i]
-        if t > sl[i]:
+        if t > lat[i]:
             break
         if t < se[i]:
             t = se[i]
@@ -341,6 +365,7 @@ def _best_insertion(tab, cand, fleet, sch, req, rules):
     bi = -1
     bj = -1
     leg = np.empty(sched_node.shape[1], np.int64)
+    buf = np.empty((2, sched_node.shape[1]), np.int64)
     for k in range(cand.shape[0]):
         v = cand[k]
         if pax > capacity[v]:
@@ -349,7 +374,7 @@ def _best_insertion(tab, cand, fleet, sch, req, rules):
             continue
         _legs(tab.tt, start_node[v], sched_len[v], sched_node[v], leg)
         start = Start(start_node[v], start_time[v], start_load[v], capacity[v])
-        c, i, j = _insert_vehicle(tab.tt, ttT, start, _stops(sch, v), req, rules, leg)
+        c, i, j = _insert_vehicle(tab.tt, ttT, start, _stops(sch, v), req, rules, leg, buf)
         if c < best:
             best = c
             bv = v
@@ -371,6 +396,7 @@ def _cost_matrix(tab, cand, fleet, sch, reqs, rules, out):
     o, late_pick, pax = reqs.origin, reqs.late_pick, reqs.passengers
     out_cost, out_i, out_j = out
     leg = np.empty(sched_node.shape[1], np.int64)
+    buf = np.empty((2, sched_node.shape[1]), np.int64)
     for r in range(o.shape[0]):
         for k in range(cand.shape[0]):
             v = cand[k]
@@ -384,7 +410,7 @@ def _cost_matrix(tab, cand, fleet, sch, reqs, rules, out):
             _legs(tab.tt, start_node[v], sched_len[v], sched_node[v], leg)
             start = Start(start_node[v], start_time[v], start_load[v], capacity[v])
             c, i, j = _insert_vehicle(tab.tt, ttT, start, _stops(sch, v), row(reqs, r),
-                                      rules, leg)
+                                      rules, leg, buf)
             out_cost[r, k] = c
             out_i[r, k] = i
             out_j[r, k] = j
@@ -399,12 +425,13 @@ def _start_states(t, tab, cand, fleet, cursor, out_node, out_time, by_position):
     the vehicle's plan ``version``): times only grow, so the walk resumes where it stopped
     and every leg is walked once in total, not once per request. Results go to
     ``out_*[k]`` (``by_position``) or ``out_*[cand[k]]``. Hop times come from the transposed
-    table: ``tt[u, tgt] - tt[w, tgt]`` = ``ttT[tgt, u] - ttT[tgt, w]``.
+    table: ``tt[u, tgt] - tt[w, tgt]`` = ``ttT[tgt, u] - ttT[tgt, w]``, next hops from the
+    transposed ``nxtT`` when the tables have it (:func:`kl_mobility.kernels.movement.next_hop`).
     """
     tab, fleet, cursor = Tables(*tab), Fleet(*fleet), Cursor(*cursor)
     pos_node, pos_time, target = fleet.node, fleet.time, fleet.target
     version, cur_node, cur_time, cur_ver = cursor.version, cursor.node, cursor.time, cursor.ver
-    ttT, nxt = tab.ttT, tab.nxt
+    ttT, nxt, nxt_t = tab.ttT, tab.nxt, tab.nxtT
     for k in range(cand.shape[0]):
         v = cand[k]
         tgt = target[v]
@@ -416,7 +443,7 @@ def _start_states(t, tab, cand, fleet, cursor, out_node, out_time, by_position):
             ct = np.int64(pos_time[v])
         if tgt >= 0:
             while ct < t and cur != tgt:
-                nx = nxt[cur, tgt]
+                nx = next_hop(nxt, nxt_t, cur, tgt)
                 ct += ttT[tgt, cur] - ttT[tgt, nx]
                 cur = nx
         cur_node[v] = cur
@@ -536,6 +563,7 @@ def _best_insertion_at(t, tab, cand, fleet, cursor, sch, req, rules):
             first = q
     survivors = np.empty(nk, np.int64)
     ns = 0
+    buf = np.empty((2, sched_node.shape[1]), np.int64)
     for rnd in range(2):
         if rnd == 1:  # then only those whose bound does not exceed it, best first
             for q in range(nk):
@@ -553,7 +581,8 @@ def _best_insertion_at(t, tab, cand, fleet, cursor, sch, req, rules):
             if m > 0:
                 legs[v, 0] = arr0[v] - st_time[k]
             start = Start(st_node[k], st_time[k], start_load[v], capacity[v])
-            c, i, j = _insert_vehicle(tt, ttT, start, _stops(sch, v), req, rules, legs[v])
+            c, i, j = _insert_vehicle(tt, ttT, start, _stops(sch, v), req, rules, legs[v],
+                                      buf)
             if c < best or (c == best and c != INFEASIBLE and v < bv):
                 best = c
                 bv = v

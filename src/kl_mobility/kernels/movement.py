@@ -6,16 +6,36 @@ A vehicle drives from ``node`` (left at ``t``) toward ``target`` along the next-
 paths are fastest). Every hop adds the edge's length to the per-edge accumulators (total,
 occupied when ``load > 0``, passenger-km ``length x load``, and the vehicle type's column).
 Arguments are packs (:mod:`kl_mobility.kernels._pack`): :class:`Tables`, :class:`Edges`,
-:class:`Accounts`, :class:`Move`.
+:class:`Accounts`, :class:`Move`. Next hops come from ``Tables.nxtT`` (the transpose of
+``nxt``, one row per target) when the pack has it, else from ``nxt``: the same nodes.
 """
 
 from __future__ import annotations
+
+from numba.core import types
+from numba.extending import overload
 
 from kl_mobility.kernels._options import njit
 from kl_mobility.kernels._pack import Accounts, Edges, Move, Tables
 from kl_mobility.kernels.shortest_path import edge_id
 
-__all__ = ["Accounts", "Edges", "Move", "drive"]
+__all__ = ["Accounts", "Edges", "Move", "drive", "next_hop"]
+
+
+def next_hop(nxt, nxt_t, node, target):
+    """Next node from ``node`` on the fastest path to ``target``: ``nxt_t[target, node]``
+    (the transposed table, :attr:`Tables.nxtT`), or ``nxt[node, target]`` when ``nxt_t`` is
+    None (chosen when a kernel is compiled, from the pack's field type)."""
+    if nxt_t is None:
+        return nxt[node, target]
+    return nxt_t[target, node]
+
+
+@overload(next_hop)
+def _next_hop_impl(nxt, nxt_t, node, target):
+    if isinstance(nxt_t, types.NoneType):
+        return lambda nxt, nxt_t, node, target: nxt[node, target]
+    return lambda nxt, nxt_t, node, target: nxt_t[target, node]
 
 
 @njit
@@ -23,11 +43,12 @@ def _drive(tab, edges, acc, move):
     """Drive until reaching ``target`` or the first node at/after ``until``.
 
     Hop times come from row ``target`` of the transposed table (``ttT[target, u]`` =
-    ``tt[u, target]``), which stays in cache along the path. Returns ``(node, time, metres,
+    ``tt[u, target]``), next hops from row ``target`` of ``nxtT`` (when given), both staying
+    in cache along the path. Returns ``(node, time, metres,
     occupied metres, passenger metres)``.
     """
     tab, edges, acc, move = Tables(*tab), Edges(*edges), Accounts(*acc), Move(*move)
-    ttT, nxt = tab.ttT, tab.nxt
+    ttT, nxt, nxt_t = tab.ttT, tab.nxt, tab.nxtT
     indptr, head, length_m = edges.indptr, edges.head, edges.length_m
     edge_vkm, edge_vkm_occ, edge_pkm, edge_count, edge_vkm_type = (
         acc.vkm, acc.vkm_occ, acc.pkm, acc.count, acc.vkm_type)
@@ -37,7 +58,7 @@ def _drive(tab, edges, acc, move):
     m_occ = 0.0
     m_pax = 0.0
     while node != target and t < until:
-        w = nxt[node, target]
+        w = next_hop(nxt, nxt_t, node, target)
         e = edge_id(indptr, head, node, w)
         t += ttT[target, node] - ttT[target, w]
         length = length_m[e]
@@ -56,7 +77,8 @@ def _drive(tab, edges, acc, move):
 
 def drive(tables: Tables, edges: Edges, acc: Accounts,
           move: Move) -> tuple[int, int, float, float, float]:
-    """Drive a vehicle as ``move`` says, along ``tables.nxt``.
+    """Drive a vehicle as ``move`` says, along ``tables.nxt`` (read from ``tables.nxtT``
+    when given).
 
     Returns ``(node reached, time there, metres, occupied metres, passenger-metres)``; the
     edge accumulators ``acc`` (float64 metres; ``count`` int64; ``vkm_type`` [types, m])

@@ -115,6 +115,7 @@ def _enumerate(tab, cand, fleet, sch, reqs, rules, rv, limits):
     bdwell = np.empty((1, bw), np.int64)
     blen = np.zeros(1, np.int64)
     leg = np.empty(bw, np.int64)
+    scratch = np.empty((2, bw), np.int64)
     mem = np.empty(S, np.int64)
     sub = np.empty(S, np.int64)
     n_req = reqs.origin.shape[0]
@@ -190,7 +191,7 @@ def _enumerate(tab, cand, fleet, sch, reqs, rules, rv, limits):
                         bs = Schedules(blen, bnode, bearly, blate, bdelta, bdwell)
                         _legs(tab.tt, start.node, m, bnode[0], leg)
                         c, i, j = _insert_vehicle(tab.tt, tab.ttT, start, _stops(bs, 0),
-                                                  row(reqs, mem[e]), rules, leg)
+                                                  row(reqs, mem[e]), rules, leg, scratch)
                         if c != INFEASIBLE and t_cost[base] + c < best:
                             best = t_cost[base] + c
                             b_base = base

@@ -115,7 +115,7 @@ class Engine:
         service, t0, record_legs = setup.service, setup.t0, setup.record_legs
         self.network = network
         self.tables = list(setup.tables)
-        self.kernel_tables = [Tables(tb.tt, tb.ttT, tb.nxt) for tb in self.tables]
+        self.kernel_tables = [Tables(tb.tt, tb.ttT, tb.nxt, tb.nxtT) for tb in self.tables]
         self.base = setup.base
         self.req = setup.req
         self.fleet_cfg = list(fleet_cfg)

@@ -22,12 +22,15 @@ __all__ = ["TypeTables", "capped_oracle", "nearest_stop", "type_tables", "virtua
 @dataclass(frozen=True)
 class TypeTables:
     """Dense travel tables a vehicle type drives with; ``ttT`` is a C-contiguous transpose
-    of ``tt`` (the insertion kernel reads travel times *to* a node as a row)."""
+    of ``tt`` (the insertion kernel reads travel times *to* a node as a row), ``nxtT`` one
+    of ``nxt`` (a drive toward one target reads next hops from one row; None: the kernels
+    read ``nxt``)."""
 
     tt: np.ndarray
     nxt: np.ndarray
     dist: np.ndarray
     ttT: np.ndarray
+    nxtT: np.ndarray | None = None  # noqa: N815  (as in the kernels' Tables)
 
 
 _TABLES: weakref.WeakKeyDictionary[Any, tuple[Any, TypeTables]] = weakref.WeakKeyDictionary()
@@ -40,40 +43,47 @@ of a run (and every run of a batch on one network) drives the same tables."""
 
 TRANSPOSE_TAG = "ttT"
 """Name part of the cached transpose of a travel-time table: ``<tt stem>-ttT-<sha>.npy``,
-``sha`` the first 16 hex digits of the SHA-256 of the table it was made from."""
+``sha`` the first 16 hex digits of the SHA-256 of the table it was made from; the
+transpose of the next-hop table is ``<stem>-nxtT-<sha of nxt>.npy``."""
 
 
-def _transpose_file(tt_file: Path) -> Path | None:
-    """Where the transpose of the cached table ``tt_file`` is kept (``None`` when the
-    table's manifest cannot be read: nothing is cached then)."""
+def _transpose_file(table_file: Path, kind: str = "tt") -> Path | None:
+    """Where the transpose of the cached table ``table_file`` (``<stem>-<kind>.npy``, kind
+    ``tt`` or ``nxt``) is kept (``None`` when the table's manifest cannot be read: nothing
+    is cached then)."""
     from kl_mobility.network.cache import manifest_path
 
     try:
-        digest = str(json.loads(manifest_path(tt_file).read_text(encoding="utf-8"))["sha256"])
+        digest = str(json.loads(manifest_path(table_file).read_text(encoding="utf-8"))
+                     ["sha256"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    stem = tt_file.name.removesuffix("-tt.npy").removesuffix(".npy")
-    return tt_file.with_name(f"{stem}-{TRANSPOSE_TAG}-{digest[:16]}.npy")
+    stem = table_file.name.removesuffix(f"-{kind}.npy").removesuffix(".npy")
+    tag = TRANSPOSE_TAG if kind == "tt" else f"{kind}T"
+    return table_file.with_name(f"{stem}-{tag}-{digest[:16]}.npy")
 
 
-def _transpose(oracle: Any, tt: np.ndarray) -> np.ndarray:
-    """``tt.T`` as a C-contiguous table: memory-mapped from the network cache when the
-    oracle's table came from there (written on first use, checked against its manifest),
-    else computed."""
+def _transpose(oracle: Any, table: np.ndarray, kind: str = "tt") -> np.ndarray:
+    """``table.T`` as a C-contiguous table (``kind``: ``tt`` or ``nxt``, which of the
+    oracle's tables it is): memory-mapped from the network cache when the oracle's tables
+    came from there (written on first use, checked against its manifest), else computed."""
     from kl_mobility.network.cache import LOAD_ERRORS, cache_file_ok, write_cache_file
 
     tt_file = getattr(oracle, "tt_file", None)
-    path = None if tt_file is None else _transpose_file(Path(tt_file))
+    src = None if tt_file is None else Path(tt_file)
+    if src is not None and kind != "tt":  # the oracle's tables lie side by side
+        src = src.with_name(src.name.removesuffix("-tt.npy") + f"-{kind}.npy")
+    path = None if src is None else _transpose_file(src, kind)
     if path is None:
-        return np.ascontiguousarray(tt.T)
+        return np.ascontiguousarray(table.T)
     if cache_file_ok(path):
         try:
             out = np.load(path, mmap_mode="r", allow_pickle=False)
         except LOAD_ERRORS:
             out = None
-        if out is not None and out.shape == tt.shape[::-1] and out.dtype == tt.dtype:
+        if out is not None and out.shape == table.shape[::-1] and out.dtype == table.dtype:
             return out
-    out = np.ascontiguousarray(tt.T)
+    out = np.ascontiguousarray(table.T)
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as fh:
@@ -92,8 +102,9 @@ def _tables(oracle: Any) -> TypeTables:
         src, cached = None, None
     if cached is not None and src is oracle.tt:
         return cached
-    tt = np.asarray(oracle.tt)
-    out = TypeTables(tt, np.asarray(oracle.nxt), np.asarray(oracle.dist), _transpose(oracle, tt))
+    tt, nxt = np.asarray(oracle.tt), np.asarray(oracle.nxt)
+    out = TypeTables(tt, nxt, np.asarray(oracle.dist), _transpose(oracle, tt),
+                     _transpose(oracle, nxt, "nxt"))
     try:
         _TABLES[oracle] = (oracle.tt, out)
     except TypeError:
