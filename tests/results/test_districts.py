@@ -167,3 +167,22 @@ def test_bus_accessibility_is_the_mode_choice_bus():
     plain = dataclasses.replace(los, pt=None)
     assert (bus_door_min(plain, cfg) == approx).all()
     assert np.isinf(bus_door_min(plain, cfg, depart_s=3 * 3600)).all()
+
+
+def test_zone_majority_is_the_mode_of_each_zones_points_ties_smallest():
+    """Zone 0: b, a, b -> b; zone 1: a, c (a tie) -> a (the smaller, as Series.mode);
+    zone 2 has no points -> outside; and random cases against pandas' mode."""
+    from kl_mobility.results.districts import OUTSIDE, _zone_majority
+
+    pz = np.array([0, 0, 0, 1, 1])
+    labels = np.array(["b", "a", "b", "c", "a"], object)
+    assert list(_zone_majority(pz, labels, 3)) == ["b", "a", OUTSIDE]
+    rng = np.random.default_rng(7)
+    names = np.array(["67655", "Erfenbach", "a", OUTSIDE], object)
+    for _ in range(50):
+        n_zones = int(rng.integers(1, 12))
+        pz = np.sort(rng.integers(0, n_zones, 40))
+        labels = names[rng.integers(0, len(names), 40)]
+        mode = pd.Series(labels).groupby(pz).agg(lambda d: d.mode().iloc[0])
+        expected = mode.reindex(range(n_zones)).fillna(OUTSIDE)
+        assert list(_zone_majority(pz, labels, n_zones)) == list(expected)

@@ -305,6 +305,20 @@ def bus_door_min(los: Any, config: Any, depart_s: int = ACCESS_DEPART_S) -> np.n
     return np.where(avail | (~routed & fallback), door, np.inf)
 
 
+def _zone_majority(point_zone: np.ndarray, labels: np.ndarray, n_zones: int) -> np.ndarray:
+    """Per zone the label most of its points have (ties: the smallest label, as
+    ``Series.mode().iloc[0]``); :data:`OUTSIDE` for a zone without points."""
+    out = np.full(n_zones, OUTSIDE, dtype=object)
+    if not len(labels):
+        return out
+    names, code = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+    counts = np.zeros((n_zones, len(names)), np.int64)
+    np.add.at(counts, (point_zone, code.ravel()), 1)
+    has = counts.sum(axis=1) > 0
+    out[has] = names[counts.argmax(axis=1)[has]]  # argmax: the first, smallest, of ties
+    return out
+
+
 def accessibility_table(  # noqa: PLR0913 - keyword-only options
         zones: Any, oracle: Any, config: Any, districts: DistrictMap, *,
         trips: pd.DataFrame | None = None, requests: pd.DataFrame | None = None,
@@ -360,9 +374,8 @@ def accessibility_table(  # noqa: PLR0913 - keyword-only options
                 else math.nan
             share_by_district[n] = float((m & served).sum() / m.sum()) if m.any() else math.nan
         # a zone's wait: that of the district of most of its residents (ties: first point)
-        zone_district = pd.Series(pdist).groupby(point_zone).agg(lambda d: d.mode().iloc[0])
         zwait = np.array([wait_by_district.get(str(d), math.nan)
-                          for d in zone_district.reindex(range(zones.n_zones)).fillna(OUTSIDE)])
+                          for d in _zone_majority(point_zone, pdist, zones.n_zones)])
         # no served request from the district: the service reached nothing from there
         od = np.where(np.isnan(zwait), np.inf, zwait)[:, None] + detour * los.car_min
         offered = np.ones(zones.n_zones, bool) if ondemand_nodes is None else \
