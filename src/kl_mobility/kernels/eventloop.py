@@ -171,7 +171,7 @@ def _inline(fn):
 
 class World(NamedTuple):
     """Everything the loop reads and updates in place: the fleet, requests and rules packs
-    above; ``tables``: a ``numba.typed.List`` of the types' plain ``Tables`` tuples
+    above; ``tables``: a ``numba.typed.List`` of the types' plain ``(tt, ttT, nxt)`` tuples
     (one numba type whatever the number of types); ``edges``, ``acc``: plain
     :class:`~kl_mobility.kernels.movement.Edges` / ``Accounts``; ``kfleet``, ``cursor``,
     ``sched``, ``irules``: the plain packs

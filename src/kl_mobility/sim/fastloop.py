@@ -44,16 +44,14 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def uniform_tables(tables: Sequence[tuple[Any, ...]]) -> bool:
-    """Whether every type's plain :class:`~kl_mobility.kernels.insertion.Tables` has the
-    same fields present, of the same dtypes, 2-D and C-contiguous: read-only views of them
-    are then one numba type, which the kernel indexes by type."""
+def uniform_tables(tables: Sequence[tuple[np.ndarray, ...]]) -> bool:
+    """Whether every type's ``(tt, ttT, nxt)`` has the same dtypes, 2-D and C-contiguous:
+    read-only views of them are then one numba type, which the kernel indexes by type."""
     if not tables:
         return False
     first = tables[0]
-    return all(len(tb) == len(first) and all(
-        (a is None and b is None) or (a is not None and b is not None and a.ndim == 2
-                                      and a.flags.c_contiguous and a.dtype == b.dtype)
+    return all(len(tb) == 3 and all(
+        a is not None and a.ndim == 2 and a.flags.c_contiguous and a.dtype == b.dtype
         for a, b in zip(tb, first, strict=True)) for tb in tables)
 
 
@@ -114,7 +112,7 @@ def fast_loop(eng: Engine) -> None:
         record_legs=bool(eng.record_legs))
     tables = TypedList()  # one numba type whatever the number of types
     for tb in eng._entry[0]:
-        tables.append(tuple(None if a is None else _readonly(a) for a in tb))
+        tables.append(tuple(_readonly(a) for a in tb))
     _, kfleet, cursor, sched, irules, _ = eng._entry
     world = World(fleet, requests, rules, tables, eng._edges_plain, eng._accounts_plain,
                   kfleet, cursor, sched, irules)
