@@ -16,7 +16,7 @@ import pytest
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),
     ("batch", "dispatchbench", "runner", "rounds", "samedemand", "sensitivity", "size"),
-    ("planning", "report", "sweep", "testing"),
+    ("planning", "report", "sweep", "testing", "sizepool"),
     ("calibration", "citywide", "context", "instance", "scenario", "validity"),
     ("sim", "dispatch", "routing", "emissions", "economics"),
     ("results",),

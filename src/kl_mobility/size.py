@@ -225,11 +225,11 @@ def search_fleet_size(  # noqa: PLR0913 - keyword-only options
     plan = SearchPlan(min(max(int(start), min_count), max_count), min_count, max_count,
                       extra_points)
     discarded: tuple[int, ...] = ()
-    if workers == 1:
+    from kl_mobility.sizepool import evaluate_parallel, parallel_ok
+
+    if workers == 1 or not parallel_ok():
         rows = _search_here(evaluate, target, plan, progress)
     else:
-        from kl_mobility.sizepool import evaluate_parallel
-
         rows, discarded = evaluate_parallel(evaluate, worker_evaluate or evaluate, target,
                                             plan, workers=workers, progress=progress)
     answer = plan.replay({n: bool(r["meets_target"]) for n, r in rows.items()}).answer

@@ -32,15 +32,13 @@ import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kl_mobility.errors import InputError
 from kl_mobility.progress import ProgressCallback, report
 
-if TYPE_CHECKING:
-    from kl_mobility.size import SearchPlan, SizeTarget
-
-__all__ = ["LOOKAHEAD", "evaluate_parallel", "fork_available", "fork_safe_threads"]
+__all__ = ["LOOKAHEAD", "evaluate_parallel", "fork_available", "fork_safe_threads",
+           "parallel_ok"]
 
 log = logging.getLogger(__name__)
 
@@ -98,18 +96,11 @@ def _work(conn: Connection, evaluate: Callable[[int], dict[str, Any]], n: int) -
         conn.close()
 
 
-def evaluate_parallel(evaluate: Callable[[int], dict[str, Any]],
-                      worker_evaluate: Callable[[int], dict[str, Any]], target: SizeTarget,
-                      plan: SearchPlan, *, workers: int,
-                      progress: ProgressCallback | None = None,
-                      ) -> tuple[dict[int, dict[str, Any]], tuple[int, ...]]:
-    """The rows of the sizes ``plan`` asks for (each with ``meets_target``), the first
-    evaluated here by ``evaluate``, the others by ``worker_evaluate`` in up to ``workers``
-    forked processes at once (module docstring), and the sizes evaluated or started ahead
-    that the search did not reach. An error of a size the search reaches is raised here;
-    :class:`~kl_mobility.errors.InputError` without ``fork``."""
-    from kl_mobility.size import _search_here
-
+def parallel_ok() -> bool:
+    """Whether sizes can be evaluated in forked workers here: an
+    :class:`~kl_mobility.errors.InputError` without ``fork``; ``False`` (with a warning) when
+    numba's GNU OpenMP threads already run in this process, so the caller evaluates the
+    sizes itself, one after the other."""
     if not fork_available():
         raise InputError("--workers above 1 needs worker processes started by fork, which "
                          "this platform does not offer; use --workers 1")
@@ -117,7 +108,21 @@ def evaluate_parallel(evaluate: Callable[[int], dict[str, Any]],
         log.warning("--workers: numba's GNU OpenMP threads already run in this process and "
                     "a forked worker could not use them; evaluating the sizes here, one "
                     "after the other")
-        return _search_here(evaluate, target, plan, progress), ()
+        return False
+    return True
+
+
+def evaluate_parallel(evaluate: Callable[[int], dict[str, Any]],
+                      worker_evaluate: Callable[[int], dict[str, Any]], target: Any,
+                      plan: Any, *, workers: int,
+                      progress: ProgressCallback | None = None,
+                      ) -> tuple[dict[int, dict[str, Any]], tuple[int, ...]]:
+    """The rows of the sizes ``plan`` (a :class:`kl_mobility.size.SearchPlan`) asks for,
+    each with ``meets_target`` by ``target`` (a :class:`~kl_mobility.size.SizeTarget`); the first
+    evaluated here by ``evaluate``, the others by ``worker_evaluate`` in up to ``workers``
+    forked processes at once (module docstring), and the sizes evaluated or started ahead
+    that the search did not reach. An error of a size the search reaches is raised here.
+    Call only when :func:`parallel_ok` says so."""
     mp = multiprocessing.get_context("fork")
     results: dict[int, dict[str, Any]] = {}
     failed: dict[int, BaseException] = {}
