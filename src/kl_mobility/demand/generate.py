@@ -69,6 +69,7 @@ from kl_mobility.demand.schema import (
 from kl_mobility.demand.servicearea import Nearest, ServiceArea, in_window, take_nearest
 from kl_mobility.demand.zones import ZoneTable, build_zones
 from kl_mobility.errors import InputError
+from kl_mobility.network.cache import default_cache_dir
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.pt.supply import PtSupply
 
@@ -292,15 +293,16 @@ def _zone_los(zones: ZoneTable, oracle, config: DemandConfig, transit: PtSupply 
               cache_dir: str | Path | None) -> ZoneLos:
     """:func:`zone_los`, with the timetable's per-period times when ``transit`` is given
     (``pt.mode_choice = "router"``)."""
+    disk = default_cache_dir() if cache_dir is None else cache_dir
     if transit is None:
-        return zone_los(zones, oracle, config)
+        return zone_los(zones, oracle, config, cache_dir=disk)
     from kl_mobility.pt.zonetimes import zone_pt_los
 
     pt = zone_pt_los(transit.timetable, zones.lat, zones.lon,
                      tuple(config.service_period_bounds_s), feed_path=transit.path,
                      cache_dir=cache_dir)
     return zone_los(zones, oracle, config, pt=pt,
-                    transfer_penalty_min=transit.config.transfer_penalty_min)
+                    transfer_penalty_min=transit.config.transfer_penalty_min, cache_dir=disk)
 
 
 def level_of_service(zones: ZoneTable, oracle, config: DemandConfig, *,
