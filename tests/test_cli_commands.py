@@ -70,3 +70,18 @@ def test_typo_gets_a_one_line_error(capsys):
     assert "invalid choice" in err and len(err.strip().splitlines()) == 1
     # the program's name once, not "kl-mobility: error: kl-mobility: ..."
     assert err.startswith("kl-mobility: error: argument COMMAND: invalid choice"), err
+
+
+def test_the_console_script_tunes_the_collector_and_freezes_at_the_end():
+    """``main()`` (the console script) sets :data:`GC_THRESHOLD` and leaves the objects
+    frozen for the exit (a process starts with Python's (700, 10, 10) and nothing
+    frozen); ``main(argv)`` leaves the collector alone."""
+    code = ("import gc, sys; from kl_mobility.cli import main; "
+            "sys.argv = ['kl-mobility', '--version']; rc = main(); "
+            "print(rc, gc.get_threshold(), gc.get_freeze_count() > 0); "
+            "gc.unfreeze(); gc.set_threshold(700, 10, 10); rc = main(['--version']); "
+            "print(rc, gc.get_threshold(), gc.get_freeze_count() > 0)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    lines = [line for line in out.stdout.splitlines() if not line.startswith("kl-mobility ")]
+    assert lines == ["0 (10000, 10, 10) True", "0 (700, 10, 10) False"], out.stdout
