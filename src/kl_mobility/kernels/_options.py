@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import numba
 
-__all__ = ["NJIT_OPTIONS", "njit", "njit_parallel", "source_stamp"]
+__all__ = ["NJIT_OPTIONS", "njit", "njit_inline", "njit_parallel", "source_stamp"]
 
 KERNELS_DIR = Path(__file__).resolve().parent
 """The folder whose sources every kernel's cache stamp covers."""
@@ -101,6 +101,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 def njit(fn: F) -> F:
     """``@njit`` with the project's options (typed as the plain function for checkers)."""
     return numba.njit(**NJIT_OPTIONS)(fn)  # type: ignore[no-any-return]
+
+
+def njit_inline(fn: F) -> F:
+    """``@njit(inline="always")`` with the project's options: a small helper called in a
+    kernel's hot loop, inlined into its callers' numba IR. A plain call takes a reference
+    to every array it is passed or slices (an atomic increment and decrement each); inlined,
+    numba prunes those pairs (a per-vehicle helper of the insertion search measured about
+    4x faster). It stays callable on its own."""
+    return numba.njit(inline="always", **NJIT_OPTIONS)(fn)  # type: ignore[no-any-return]
 
 
 def njit_parallel(fn: F) -> F:

@@ -58,7 +58,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from kl_mobility.kernels._options import njit
+from kl_mobility.kernels._options import njit, njit_inline
 from kl_mobility.kernels._pack import Fleet, Request, Rules, Schedules, Tables, row
 from kl_mobility.kernels.movement import next_hop
 
@@ -114,14 +114,14 @@ class Stops(NamedTuple):
     dwell: Any
 
 
-@njit
+@njit_inline
 def _stops(sch, v):
     """Row ``v`` of the schedules as :class:`Stops`."""
     return Stops(sch.length[v], sch.node[v], sch.early[v], sch.late[v], sch.delta[v],
                  sch.dwell[v])
 
 
-@njit
+@njit_inline
 def _legs(tt, s_node, m, sn, leg):
     """``leg[k]`` = travel time into old stop ``k`` (from the start for ``k = 0``)."""
     node = s_node
@@ -130,7 +130,7 @@ def _legs(tt, s_node, m, sn, leg):
         node = sn[k]
 
 
-@njit
+@njit_inline
 def _finish_waits(t, m, leg, se, sw):
     """(finish time, total waiting) of ``m`` stops driven with ``leg`` from time ``t``."""
     wait = np.int64(0)
@@ -143,7 +143,7 @@ def _finish_waits(t, m, leg, se, sw):
     return t, wait
 
 
-@njit
+@njit_inline
 def _rider_cost(rules, added, wait, door):
     """``COST_RIDER_TIME`` of added vehicle seconds, waiting and door-to-door person-seconds
     (module docstring); the same float expression in the search and its lower bounds."""
@@ -151,7 +151,7 @@ def _rider_cost(rules, added, wait, door):
                              + rules.w_ride * door))
 
 
-@njit
+@njit_inline
 def _detour_bound(s_node, m, leg, sn, rows, t_od):
     """Least extra driving to fit both ``o`` and ``d`` into a schedule of ``m >= 1`` stops.
 
@@ -188,7 +188,7 @@ _FAR = np.int64(1) << 62
 """Beyond every time of the day, either sign (latest-arrival sentinels, no overflow)."""
 
 
-@njit
+@njit_inline
 def _old_times(t, m, leg, se, sl, sw, bold, lat):
     """The old schedule driven from time ``t``: service start at each stop into ``bold``,
     and into ``lat`` the latest arrival at each stop from which every later planned stop
@@ -218,7 +218,7 @@ def _old_times(t, m, leg, se, sl, sw, bold, lat):
     return t
 
 
-@njit
+@njit_inline
 def _insert_vehicle(tt, ttT, start, stops, req, rules, leg, buf):
     """Best insertion of ``req`` into a vehicle with remaining ``stops`` (:func:`_stops`)
     from ``start`` under ``rules`` (its cost kind and weights): (cost, i, j), cost

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from kl_mobility.kernels._options import njit, njit_parallel
+from kl_mobility.kernels._options import njit, njit_inline, njit_parallel
 
 __all__ = ["all_pairs", "edge_id", "single_source"]
 
@@ -130,7 +130,7 @@ def all_pairs(indptr, head, time_s, length_m, tt, dist, nxt):
             nxt[s, j] = f_row[j]
 
 
-@njit
+@njit_inline
 def edge_id(indptr, head, u, v):
     """Index of edge ``u -> v`` in the CSR arrays (heads sorted per tail), or -1."""
     lo = indptr[u]
