@@ -135,15 +135,19 @@ def test_no_service_no_intermodal():
     assert not r.any() and (hub == -1).all()
 
 
-def test_best_hub_kernel_against_brute_force():
-    """Random utilities with holes: the kernel's best value, hub and direction equal a
-    plain numpy maximum over hubs (first mile before last mile, lower hub on ties)."""
+@pytest.mark.parametrize("ties", [False, True])
+def test_best_hub_kernel_against_brute_force(ties):
+    """Random utilities with holes (with ``ties``: whole numbers in -2..2, so many hubs
+    and both directions tie): the kernel's best value, hub and direction equal a plain
+    maximum over hubs (first mile before last mile, lower hub on ties)."""
     rng = np.random.default_rng(3)
     k, n_h, n_p = 6, 4, 3
-    first_od = rng.normal(size=(k, n_h))
-    first_pt = rng.normal(size=(n_p, n_h, k))
-    last_pt = rng.normal(size=(n_p, k, n_h))
-    last_od = rng.normal(size=(n_h, k))
+    draw = (lambda size: np.round(rng.normal(size=size))) if ties else \
+        (lambda size: rng.normal(size=size))
+    first_od = draw((k, n_h))
+    first_pt = draw((n_p, n_h, k))
+    last_pt = draw((n_p, k, n_h))
+    last_od = draw((n_h, k))
     for a in (first_od, first_pt, last_pt, last_od):
         a[rng.random(a.shape) < 0.3] = NEG
     v = np.empty((n_p, k, k))

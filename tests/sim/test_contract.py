@@ -91,6 +91,36 @@ def test_contract_external_zones(policy, inst):
     check_contract(res, requests, service, oracle, fleet)
 
 
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(inst=instances())
+def test_contract_loop_kernel(inst):
+    """The same contract on the loop kernel's path (immediate insertion, no rebalancing),
+    with a second, stop-based type beside the vans: the day must run in the kernel."""
+    import kl_mobility.sim.engine as engine_mod
+
+    runs = []
+    real = engine_mod.fast_loop
+    rows, cols, n_req, n_veh, cap, unserved, seed, max_wait = inst
+    net, oracle = grid(rows, cols)
+    rng = np.random.default_rng(seed)
+    requests = random_requests(rng, n_req, net.n_nodes, 8 * 3600, 8 * 3600 + 1800,
+                               prebooked_share=0.2)
+    for end in ("origin", "dest"):
+        requests[f"{end}_offset_s"] = np.where(rng.random(n_req) < 0.25,
+                                               rng.integers(1, 301, n_req), 0).astype(np.int32)
+    service = ServiceConfig(start_s=7 * 3600, end_s=10 * 3600, max_wait_s=max_wait,
+                            unserved=unserved)
+    fleet = [VehicleTypeConfig("van", n_veh, cap), VehicleTypeConfig("shuttle", 1, 2)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(engine_mod, "fast_loop", lambda eng: (runs.append(1), real(eng)))
+        res = simulate(SimInputs(net, oracle, requests, service, fleet,
+                                 DispatchConfig(policy="insertion"), seed=seed),
+                       record_legs=True)
+    assert runs == [1]
+    check_contract(res, requests, service, oracle, fleet)
+
+
 def _busy_day(policy: str, seed: int):
     net, oracle = grid(5, 5)
     rng = np.random.default_rng(7)

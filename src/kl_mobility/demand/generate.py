@@ -43,7 +43,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kl_mobility.demand.calibcache import calibrate_asc_cached
 from kl_mobility.demand.config import DemandConfig
 from kl_mobility.demand.intermodal import FIRST, FeederLink, intermodal_los, intermodal_odds
 from kl_mobility.demand.modechoice import (
@@ -70,7 +69,6 @@ from kl_mobility.demand.schema import (
 from kl_mobility.demand.servicearea import Nearest, ServiceArea, in_window, take_nearest
 from kl_mobility.demand.zones import ZoneTable, build_zones
 from kl_mobility.errors import InputError
-from kl_mobility.network.cache import default_cache_dir
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.pt.supply import PtSupply
 
@@ -261,30 +259,15 @@ def load_zones(network, config: DemandConfig, *, osm_file: str | Path | None = N
 _in_window = in_window
 
 
-def _points_at(zones: ZoneTable, zone: np.ndarray, cum: np.ndarray, r: np.ndarray
-               ) -> np.ndarray:
-    """One point per entry of ``zone``, drawn within the zone in proportion to the weights
-    whose cumulative sums are ``cum``, by the uniform numbers ``r`` (one per entry)."""
+def _sample_points(zones: ZoneTable, zone: np.ndarray, weights: np.ndarray,
+                   rng: np.random.Generator) -> np.ndarray:
+    """One point per entry of ``zone``, drawn within the zone in proportion to ``weights``."""
+    cum = np.cumsum(weights)
     start = np.concatenate([[0.0], cum])[zones.point_ptr[:-1]]
     end = np.concatenate([[0.0], cum])[zones.point_ptr[1:]]
-    u = start[zone] + r * (end[zone] - start[zone])
+    u = start[zone] + rng.random(zone.shape[0]) * (end[zone] - start[zone])
     idx = np.searchsorted(cum, u, side="right")
     return np.clip(idx, zones.point_ptr[zone], zones.point_ptr[zone + 1] - 1)
-
-
-def _sample_ends(zones: ZoneTable, zone: np.ndarray, cum_a: np.ndarray, cum_b: np.ndarray,
-                 take_a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Per entry of ``zone``: a point drawn by the weights ``a`` where ``take_a``, else by
-    ``b`` (given as cumulative sums ``cum_a``, ``cum_b``). ``rng`` gives one uniform number
-    per entry for ``a``, then one per entry for ``b`` (as drawing all entries by each would),
-    and each entry's point is looked up for the weights it takes only."""
-    r_a = np.asarray(rng.random(zone.shape[0]))
-    r_b = np.asarray(rng.random(zone.shape[0]))
-    out = np.empty(zone.shape[0], np.int64)
-    out[take_a] = _points_at(zones, zone[take_a], cum_a, r_a[take_a])
-    take_b = ~take_a
-    out[take_b] = _points_at(zones, zone[take_b], cum_b, r_b[take_b])
-    return out
 
 
 def _gravity(zones: ZoneTable, los, config: DemandConfig) -> np.ndarray:
@@ -305,25 +288,19 @@ def _calibration_weights(out: np.ndarray, config: DemandConfig, los: ZoneLos) ->
     return out[None] * m_out[:, None, None] + out.T[None] * m_ret[:, None, None]
 
 
-def _disk(cache_dir: str | Path | None) -> str | Path:
-    """The folder of the demand's disk caches: ``cache_dir``, else the default cache."""
-    return default_cache_dir() if cache_dir is None else cache_dir
-
-
 def _zone_los(zones: ZoneTable, oracle, config: DemandConfig, transit: PtSupply | None,
               cache_dir: str | Path | None) -> ZoneLos:
     """:func:`zone_los`, with the timetable's per-period times when ``transit`` is given
     (``pt.mode_choice = "router"``)."""
-    disk = _disk(cache_dir)
     if transit is None:
-        return zone_los(zones, oracle, config, cache_dir=disk)
+        return zone_los(zones, oracle, config)
     from kl_mobility.pt.zonetimes import zone_pt_los
 
     pt = zone_pt_los(transit.timetable, zones.lat, zones.lon,
                      tuple(config.service_period_bounds_s), feed_path=transit.path,
                      cache_dir=cache_dir)
     return zone_los(zones, oracle, config, pt=pt,
-                    transfer_penalty_min=transit.config.transfer_penalty_min, cache_dir=disk)
+                    transfer_penalty_min=transit.config.transfer_penalty_min)
 
 
 def level_of_service(zones: ZoneTable, oracle, config: DemandConfig, *,
@@ -346,8 +323,8 @@ def calibrated_constants(network, oracle, config: DemandConfig, *,
     if zones is None:
         zones = load_zones(network, config, cache_dir=cache_dir)
     los = _zone_los(zones, oracle, config, transit, cache_dir)
-    weights = _calibration_weights(_gravity(zones, los, config), config, los)
-    asc, shares = calibrate_asc_cached(los, config, weights, cache_dir=_disk(cache_dir))
+    asc, shares = calibrate_asc(los, config, _calibration_weights(_gravity(zones, los, config),
+                                                                  config, los))
     return asc, dict(zip(ALT_MODES, map(float, shares)))
 
 
@@ -474,12 +451,12 @@ def _draw_day(network, oracle, config: DemandConfig, *, seed: int,
     k = zones.n_zones
     weights = _calibration_weights(out, config, los)
     if config.calibrate:
-        asc, shares = calibrate_asc_cached(los, config, weights, cache_dir=_disk(cache_dir))
+        asc, shares = calibrate_asc(los, config, weights)
     else:
         asc = {"walk": config.asc_walk, "bike": config.asc_bike, "bus": config.asc_bus}
+        shares = expected_shares(mode_probabilities(los, config, asc, ServiceLevel.none())[0],
+                                 weights)
     p4 = mode_probabilities(los, config, asc, ServiceLevel.none())[0]
-    if not config.calibrate:
-        shares = expected_shares(p4, weights)
     report(progress, _TASK, 2, total_steps)
 
     # trip matrix: one multinomial draw over outbound and return cells
@@ -505,10 +482,11 @@ def _draw_day(network, oracle, config: DemandConfig, *, seed: int,
     base = np.minimum((u[:, :1] > np.cumsum(probs, axis=1)[:, :3]).sum(axis=1), 3)
 
     # trip ends: home end by residents, activity end by attraction
-    home, act = np.cumsum(zones.point_pop), np.cumsum(zones.point_attr)
-    out_leg = leg == OUTBOUND
-    po = _sample_ends(zones, o, home, act, out_leg, rng["points"])
-    pd_ = _sample_ends(zones, d, act, home, out_leg, rng["points"])
+    home, act = zones.point_pop, zones.point_attr
+    po = np.where(leg == OUTBOUND, _sample_points(zones, o, home, rng["points"]),
+                  _sample_points(zones, o, act, rng["points"]))
+    pd_ = np.where(leg == OUTBOUND, _sample_points(zones, d, act, rng["points"]),
+                   _sample_points(zones, d, home, rng["points"]))
     onode, dnode = zones.point_node[po], zones.point_node[pd_]
     same = (onode == dnode) & (o != d)  # fall back to the zones' distinct nodes
     onode = np.where(same, zones.node[o], onode)

@@ -64,33 +64,47 @@ def best_hub(first_od, first_pt, last_pt, last_od, out_v, out_hub, out_dir):
     n_p = first_pt.shape[0]
     k = first_od.shape[0]
     n_h = first_od.shape[1]
+    # per origin and period, the hubs in order (first mile, then last mile) over rows of
+    # destinations: each hub's leg from the origin is read once, the other leg row by row
+    # (contiguous); a destination's best changes exactly where the loop over hubs per
+    # destination would change it
     for i in numba.prange(k):
+        best = np.empty(k)
+        hub = np.empty(k, np.int64)
+        dr = np.empty(k, np.int64)
         for p in range(n_p):
             for j in range(k):
-                best = NEG
-                hub = -1
-                dr = -1
-                for h in range(n_h):
-                    a = first_od[i, h]
+                best[j] = NEG
+                hub[j] = -1
+                dr[j] = -1
+            for h in range(n_h):
+                a = first_od[i, h]
+                if not a > NEG / 2:
+                    continue
+                for j in range(k):
                     b = first_pt[p, h, j]
-                    if a > NEG / 2 and b > NEG / 2:
+                    if b > NEG / 2:
                         v = a + b
-                        if v > best:
-                            best = v
-                            hub = h
-                            dr = 0
-                for h in range(n_h):
-                    a = last_pt[p, i, h]
+                        if v > best[j]:
+                            best[j] = v
+                            hub[j] = h
+                            dr[j] = 0
+            for h in range(n_h):
+                a = last_pt[p, i, h]
+                if not a > NEG / 2:
+                    continue
+                for j in range(k):
                     b = last_od[h, j]
-                    if a > NEG / 2 and b > NEG / 2:
+                    if b > NEG / 2:
                         v = a + b
-                        if v > best:
-                            best = v
-                            hub = h
-                            dr = 1
-                out_v[p, i, j] = best
-                out_hub[p, i, j] = hub
-                out_dir[p, i, j] = dr
+                        if v > best[j]:
+                            best[j] = v
+                            hub[j] = h
+                            dr[j] = 1
+            for j in range(k):
+                out_v[p, i, j] = best[j]
+                out_hub[p, i, j] = hub[j]
+                out_dir[p, i, j] = dr[j]
 
 
 @njit

@@ -54,9 +54,11 @@ from kl_mobility.kernels.movement import Accounts, Edges, Move, _drive
 from kl_mobility.kernels.schedule import count_full, insert_stops, pop_stop
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.service import ServiceConfig, at_boundary, dwell_s
+from kl_mobility.sim import clock as clock_module
 from kl_mobility.sim.clock import Clock
 from kl_mobility.sim.config import VehicleTypeConfig
 from kl_mobility.sim.events import EV
+from kl_mobility.sim.fastloop import fast_loop, uniform_tables
 from kl_mobility.sim.setup import fleet_arrays, kernel_entry
 from kl_mobility.sim.state import (
     ST_CANCELLED,
@@ -107,7 +109,14 @@ class EngineSetup:
 
 
 class Engine:
-    """One simulation run; implements :class:`kl_mobility.dispatch.DispatchContext`."""
+    """One simulation run; implements :class:`kl_mobility.dispatch.DispatchContext`.
+
+    Under immediate insertion (no batches, no rebalancing, no ``on_event`` callback) the
+    whole event loop runs in one kernel (:mod:`kl_mobility.sim.fastloop`), with the same
+    results as the processes here, which run every other case."""
+
+    _fast_loop = True
+    """Run immediate insertion in the loop kernel (False: always on the clock; tests)."""
 
     def __init__(self, setup: EngineSetup, *, progress: ProgressCallback | None = None,
                  callbacks: Any = None) -> None:
@@ -156,6 +165,7 @@ class Engine:
         self.max_stops_skips = 0
         self.max_stops_full = np.zeros(setup.fleet.n, bool)
         self._events: list[tuple[int, int, int, int, int]] = []  # see ev
+        self._ev_arrays: tuple[np.ndarray, ...] | None = None  # the loop kernel's log
         self.pending: list[int] = []
         # requests taken off their vehicle (unassign) and not committed again yet
         self.released: set[int] = set()
@@ -184,9 +194,15 @@ class Engine:
         return self.clock.now
 
     @property
-    def ev(self) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
-        """The event log as five lists (time, kind code, vehicle, request id, node), in the
-        order the events were logged (:func:`kl_mobility.sim.events.events_frame`)."""
+    def ev(self) -> tuple[Sequence[int] | np.ndarray, ...]:
+        """The event log as five columns (time, kind code, vehicle, request id, node), in
+        the order the events were logged (:func:`kl_mobility.sim.events.events_frame`):
+        int64 arrays from the loop kernel, else lists."""
+        if self._ev_arrays is not None:
+            if not self._events:
+                return self._ev_arrays
+            return tuple(np.concatenate([a, np.asarray(b, np.int64)]) for a, b in zip(
+                self._ev_arrays, zip(*self._events, strict=True), strict=True))
         if not self._events:
             return [], [], [], [], []
         t, kind, v, r, node = (list(c) for c in zip(*self._events, strict=True))
@@ -205,6 +221,10 @@ class Engine:
 
     # ------------------------------------------------------------------ processes
     def run(self) -> None:
+        if self._fast_loop and self._loop_ok():
+            fast_loop(self)
+            self._end_of_day()
+            return
         self.clock.process(self._request_source())
         if self.policy.batch_interval_s > 0:
             self.clock.process(self._ticker(self.policy.batch_interval_s))
@@ -213,6 +233,17 @@ class Engine:
         if self.policy.rebalance_interval_s > 0:
             self.clock.process(self._rebalancer(self.policy.rebalance_interval_s))
         self.clock.run()
+        self._end_of_day()
+
+    def _loop_ok(self) -> bool:
+        """Whether :func:`kl_mobility.sim.fastloop.fast_loop` runs this day: immediate
+        insertion without batches, rebalancing or an event callback, on the engine's own
+        clock (not a stand-in), and tables of one kind for all types."""
+        return (type(self.clock) is clock_module.Clock and self._immediate and self.policy.batch_interval_s <= 0
+                and self.policy.rebalance_interval_s <= 0 and self.on_event is None
+                and self.f.n > 0 and self.depots.size > 0 and uniform_tables(self._entry[0]))
+
+    def _end_of_day(self) -> None:
         for r in self.pending + self.batch_queue:
             self._finalize(r, ST_CANCELLED, "end_of_day")
         self.pending.clear()

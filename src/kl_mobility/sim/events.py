@@ -8,6 +8,8 @@ into the ``events.parquet`` table (:data:`kl_mobility.results.schema.EVENTS_COLU
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -35,8 +37,11 @@ EV = {k: i for i, k in enumerate(EVENT_KINDS)}
 """Integer code of each event kind, as the engine logs it."""
 
 
-def events_frame(t: list[int], kind: list[int], v: list[int], r: list[int],
-                 node: list[int]) -> pd.DataFrame:
+Column = Sequence[int] | np.ndarray
+"""A column of the event log: a list of ints or an int64 array."""
+
+
+def events_frame(t: Column, kind: Column, v: Column, r: Column, node: Column) -> pd.DataFrame:
     """The event log sorted by time (stable: same-time events keep their order)."""
     tt = np.asarray(t, np.int64)
     order = np.argsort(tt, kind="stable")

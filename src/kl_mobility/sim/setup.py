@@ -9,7 +9,7 @@ are :mod:`kl_mobility.service`'s; the names re-exported from there (``in_service
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -201,7 +201,8 @@ def fleet_arrays(fleet: Sequence[VehicleTypeConfig]) -> dict[str, Any]:
 def kernel_entry(tables: Sequence[Any], f: FleetState, cursor: Any, rules: Any,
                  req: RequestState, service: ServiceConfig) -> tuple[Any, ...]:
     """What the engine hands the insertion kernel on every offered request, packed once:
-    ``(tables per type, fleet, cursor, schedules, rules, requests per type)``. The fleet's
+    ``(tables per type, fleet, cursor, schedules, rules, requests per type)`` (the last a
+    :class:`RequestRows`). The fleet's
     arrays are updated in place, never replaced, so the packs stay valid for the whole run.
     Packs are plain tuples, exactly as
     :func:`~kl_mobility.kernels.insertion.best_insertion_at` passes them
@@ -218,9 +219,38 @@ def kernel_entry(tables: Sequence[Any], f: FleetState, cursor: Any, rules: Any,
         req.off_o, req.off_d)
     cols = [np.broadcast_to(c, req.o.shape) for c in (
         req.o, req.d, early, late_pick, late_drop, req.passengers, dwell_pick, dwell_drop)]
-    rest = tuple(Request._field_defaults[k] for k in Request._fields[len(cols):])
-    reqs = [[vals + rest for vals in zip(*(c[ti].tolist() for c in cols), strict=True)]
-            for ti in range(req.o.shape[0])]
     return ([tuple(_tables(tb)) for tb in tables],
             tuple(Fleet(f.pos_node, f.pos_time, f.load, f.capacity, f.target, f.available)),
-            tuple(cursor), tuple(sched), tuple(_fused_rules(rules, sched)), reqs)
+            tuple(cursor), tuple(sched), tuple(_fused_rules(rules, sched)), RequestRows(cols))
+
+
+class RequestRows(Sequence[list[tuple[int, ...]]]):
+    """The requests as the kernels see them, per type: ``rows[ti][r]`` is request ``r``'s
+    plain :class:`~kl_mobility.kernels.insertion.Request` for type ``ti`` (Python ints),
+    made for a type on its first use (a day run by the loop kernel needs none)."""
+
+    def __init__(self, cols: Sequence[np.ndarray]) -> None:
+        self._cols = cols
+        self._rows: dict[int, list[tuple[int, ...]]] = {}
+        self._n_types = int(cols[0].shape[0])
+
+    def __len__(self) -> int:
+        return self._n_types
+
+    @overload
+    def __getitem__(self, ti: int) -> list[tuple[int, ...]]: ...
+
+    @overload
+    def __getitem__(self, ti: slice) -> Sequence[list[tuple[int, ...]]]: ...
+
+    def __getitem__(self, ti: int | slice) -> Any:
+        if isinstance(ti, slice):
+            return [self[k] for k in range(self._n_types)[ti]]
+        ti = range(self._n_types)[ti]  # IndexError beyond the types, as a list
+        rows = self._rows.get(ti)
+        if rows is None:
+            rest = tuple(Request._field_defaults[k] for k in Request._fields[len(self._cols):])
+            rows = [vals + rest for vals in zip(*(c[ti].tolist() for c in self._cols),
+                                                strict=True)]
+            self._rows[ti] = rows
+        return rows
