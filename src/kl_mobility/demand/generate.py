@@ -64,8 +64,6 @@ from kl_mobility.demand.schema import (
     ALT_MODES,
     MODES,
     REQUEST_COLUMNS,
-    REQUEST_DTYPES,
-    ordinary_feeder_columns,
 )
 from kl_mobility.demand.servicearea import Nearest, ServiceArea, in_window, take_nearest
 from kl_mobility.demand.zones import ZoneTable, build_zones
@@ -669,10 +667,10 @@ def _settle(demand: Demand, mode: np.ndarray
         base = demand.trips["base_mode"].cat.codes.to_numpy().astype(np.int8)
         mode = np.where((mode == 5) & ~keep, base, mode).astype(np.int8)
         meta.update(counts)
-    trips = demand.trips.copy()
+    trips = demand.trips.copy(deep=False)  # copy on write: the day's trips stay as they are
     trips["mode"] = pd.Categorical.from_codes(mode, MODES)
     requests = _requests(trips, demand.zones, demand.config,
-                         _streams(int(demand.meta["seed"]))["requests"])
+                         _streams(int(demand.meta["seed"]))["requests"], mode)
     if table is not None and legs is not None and len(legs):
         assert demand.feeder is not None
         feeder = demand.feeder.build(legs, len(requests))
@@ -944,37 +942,59 @@ def _area_probability(p: np.ndarray, access: tuple[np.ndarray, np.ndarray],
 
 
 def _requests(trips: pd.DataFrame, zones: ZoneTable, config: DemandConfig,
-              rng: np.random.Generator) -> pd.DataFrame:
-    """The request table of the on-demand trips (ids in order of request time)."""
-    sel = trips[trips["mode"] == "ondemand"]
-    n = len(sel)
-    t = sel["depart_s"].to_numpy()
-    oz, dz = sel["origin_zone"].to_numpy(), sel["dest_zone"].to_numpy()
+              rng: np.random.Generator, mode: np.ndarray | None = None) -> pd.DataFrame:
+    """The request table of the on-demand trips (ids in order of request time); ``mode``:
+    the trips' mode codes (default: those of ``trips["mode"]``). Columns are made in their
+    documented dtypes (:data:`REQUEST_DTYPES`) from the trips' arrays directly."""
+    if mode is None:
+        mode = trips["mode"].cat.codes.to_numpy()
+    rows = np.flatnonzero(np.asarray(mode) == MODES.index("ondemand"))
+    n = rows.shape[0]
+
+    def col(name: str) -> np.ndarray:
+        return trips[name].to_numpy()[rows]
+
+    t = col("depart_s")
+    oz, dz = col("origin_zone"), col("dest_zone")
     pre = rng.random(n) < config.prebook_share
-    booking = pd.array(np.where(pre, np.maximum(t - config.prebook_lead_s, 0), 0), dtype="Int64")
-    booking[~pre] = pd.NA
-    earliest = pd.array(t, dtype="Int64")
-    earliest[~pre] = pd.NA
-    df = pd.DataFrame({
+    booking = _nullable(np.where(pre, np.maximum(t - config.prebook_lead_s, 0), 0), ~pre)
+    earliest = _nullable(t, ~pre)
+    names = np.asarray(zones.name, dtype=object)
+    base = trips["base_mode"].cat.codes.to_numpy()[rows]
+    data: dict[str, Any] = {
         "request_id": np.arange(n, dtype=np.int64),
         "request_time_s": t.astype(np.int64),
-        "origin_lat": sel["origin_lat"].to_numpy(),
-        "origin_lon": sel["origin_lon"].to_numpy(),
-        "dest_lat": sel["dest_lat"].to_numpy(),
-        "dest_lon": sel["dest_lon"].to_numpy(),
-        "origin_node": sel["origin_node"].to_numpy(),
-        "dest_node": sel["dest_node"].to_numpy(),
+        "origin_lat": col("origin_lat").astype(np.float64),
+        "origin_lon": col("origin_lon").astype(np.float64),
+        "dest_lat": col("dest_lat").astype(np.float64),
+        "dest_lon": col("dest_lon").astype(np.float64),
+        "origin_node": col("origin_node").astype(np.int32),
+        "dest_node": col("dest_node").astype(np.int32),
         "passengers": np.full(n, config.passengers_per_request, np.int16),
         "earliest_pickup_s": earliest,
-        "latest_pickup_s": pd.array([pd.NA] * n, dtype="Int64"),
-        "latest_dropoff_s": pd.array([pd.NA] * n, dtype="Int64"),
+        "latest_pickup_s": _nullable(np.zeros(n, np.int64), np.ones(n, bool)),
+        "latest_dropoff_s": _nullable(np.zeros(n, np.int64), np.ones(n, bool)),
         "booking_time_s": booking,
-        "alt_mode": pd.Categorical(sel["base_mode"].astype(str).to_numpy(), categories=ALT_MODES),
-        "origin_zone": zones.name[oz],
-        "dest_zone": zones.name[dz],
+        "alt_mode": pd.Categorical.from_codes(base, categories=ALT_MODES),
+        "origin_zone": _objects(names[oz]),
+        "dest_zone": _objects(names[dz]),
         "origin_offset_s": zones.offset_s[oz].astype(np.int32),
         "dest_offset_s": zones.offset_s[dz].astype(np.int32),
-        **ordinary_feeder_columns(n),
-    })
-    assert tuple(df.columns) == REQUEST_COLUMNS
-    return df.astype(REQUEST_DTYPES)
+        "feeder": _objects(np.full(n, "", dtype=object)),
+        "pt_stop_id": _objects(np.full(n, "", dtype=object)),
+        "pt_trip_id": _objects(np.full(n, "", dtype=object)),
+        "pt_time_s": _nullable(np.zeros(n, np.int64), np.ones(n, bool)),
+        "pt_gained": np.zeros(n, bool),
+    }
+    assert tuple(data) == REQUEST_COLUMNS
+    return pd.DataFrame(data)
+
+
+def _nullable(values: np.ndarray, null: np.ndarray) -> pd.arrays.IntegerArray:
+    """An ``Int64`` column of ``values``, null where ``null``."""
+    return pd.arrays.IntegerArray(np.asarray(values, np.int64), np.asarray(null, bool))
+
+
+def _objects(values: np.ndarray) -> pd.Series:
+    """An ``object`` column of Python strings (kept as such, not inferred as ``str``)."""
+    return pd.Series(values, dtype=object)
