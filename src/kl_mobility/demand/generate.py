@@ -746,9 +746,13 @@ def _trip_end_stops(day: _Day, network, service_area: ServiceArea) -> tuple[Near
     if "trip_end_stops" not in day.access:
         x = np.asarray(network.node_x, np.float64)
         y = np.asarray(network.node_y, np.float64)
-        day.access["trip_end_stops"] = (
-            service_area.nearest_stops(x[day.onode], y[day.onode]),
-            service_area.nearest_stops(x[day.dnode], y[day.dnode]))
+        # a point's nearest stop does not depend on the other points queried: each node
+        # once, then its answer for every trip end at it
+        n = day.onode.shape[0]
+        nodes, at = np.unique(np.concatenate([day.onode, day.dnode]), return_inverse=True)
+        near = service_area.nearest_stops(x[nodes], y[nodes])
+        day.access["trip_end_stops"] = (take_nearest(near, at[:n]),
+                                        take_nearest(near, at[n:]))
     return day.access["trip_end_stops"]
 
 
