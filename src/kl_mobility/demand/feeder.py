@@ -251,12 +251,14 @@ def rail_feeder_legs(calls: pd.DataFrame, demand: Any, network: Any, feeder: Fee
         p_od = np.zeros(n)
     chose = r.u_od < p_od
     pax = r.pax
-    legs = pd.DataFrame({
-        "direction": pax["direction"].to_numpy(object), "lat": r.lat, "lon": r.lon,
-        "stop_lat": pax["stop_lat"].to_numpy(), "stop_lon": pax["stop_lon"].to_numpy(),
-        "stop_id": pax["stop_id"].to_numpy(object), "trip_id": pax["trip_id"].to_numpy(object),
-        "pt_time_s": pax["pt_time_s"].to_numpy(np.int64), "alt_mode": base,
-        "pt_gained": False, "zone": r.zone_name})[chose]
+    legs = pd.DataFrame({  # the passengers who chose on-demand
+        "direction": pax["direction"].to_numpy(object)[chose], "lat": r.lat[chose],
+        "lon": r.lon[chose], "stop_lat": pax["stop_lat"].to_numpy()[chose],
+        "stop_lon": pax["stop_lon"].to_numpy()[chose],
+        "stop_id": pax["stop_id"].to_numpy(object)[chose],
+        "trip_id": pax["trip_id"].to_numpy(object)[chose],
+        "pt_time_s": pax["pt_time_s"].to_numpy(np.int64)[chose], "alt_mode": base[chose],
+        "pt_gained": False, "zone": r.zone_name[chose]})
     summary = {
         "calls": {k: int((calls["direction"] == k).sum()) for k in ("last", "first")},
         "passengers": {k: int((last if k == "last" else ~last).sum())
@@ -266,7 +268,7 @@ def rail_feeder_legs(calls: pd.DataFrame, demand: Any, network: Any, feeder: Fee
         | {"ondemand": int(chose.sum())},
         "expected_ondemand": float(p_od.sum()),
     }
-    return legs.reset_index(drop=True), summary
+    return legs, summary
 
 
 @dataclass(frozen=True, eq=False)

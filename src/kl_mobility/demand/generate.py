@@ -778,16 +778,21 @@ def _feeder_legs(demand: Demand, chosen: np.ndarray
     o, d = day.o[idx], day.d[idx]
     feed = day.transit.feed
     keep = np.zeros(chosen.shape[0], bool)
-    keep[idx[good]] = True
-    t = demand.trips.iloc[idx[good]]
+    rows = idx[good]
+    keep[rows] = True
+    trips = demand.trips
+
+    def col(name: str) -> np.ndarray:
+        return trips[name].to_numpy()[rows]
+
     g = np.flatnonzero(good)
     fg, hg = first[g], h[g]
-    base = t["base_mode"].astype(str).to_numpy()
+    base = np.asarray(ALT_MODES, dtype=object)[trips["base_mode"].cat.codes.to_numpy()[rows]]
     names = np.asarray(zones.name, dtype=object)
     legs = pd.DataFrame({
         "direction": np.where(fg, "first", "last"),
-        "lat": np.where(fg, t["origin_lat"].to_numpy(), t["dest_lat"].to_numpy()),
-        "lon": np.where(fg, t["origin_lon"].to_numpy(), t["dest_lon"].to_numpy()),
+        "lat": np.where(fg, col("origin_lat"), col("dest_lat")),
+        "lon": np.where(fg, col("origin_lon"), col("dest_lon")),
         "stop_lat": im.hub_lat[hg], "stop_lon": im.hub_lon[hg],
         "stop_id": im.hub_stop_id[hg].astype(str),
         "trip_id": feed.trip_id[trip[g]].astype(str),
@@ -798,10 +803,10 @@ def _feeder_legs(demand: Demand, chosen: np.ndarray
         "zone": np.where(fg, names[o[g]], names[d[g]]).astype(str),
     })
     table = pd.DataFrame({
-        "trip_id": t["trip_id"].to_numpy(), "direction": legs["direction"].to_numpy(),
+        "trip_id": col("trip_id"), "direction": legs["direction"].to_numpy(),
         "hub_stop_id": legs["stop_id"].to_numpy(), "pt_trip_id": legs["trip_id"].to_numpy(),
         "pt_time_s": legs["pt_time_s"].to_numpy(),
-        "dist_m": t["dist_m"].to_numpy(np.float64), "base_mode": base,
+        "dist_m": col("dist_m").astype(np.float64), "base_mode": base,
         "od_estimate_s": np.where(fg, est_s[g], np.rint(
             sl.wait_s + sl.detour_factor * im.from_hub_min[hg, d[g]] * 60.0)),
     })
