@@ -474,14 +474,15 @@ def measured_local_level(level: ServiceLevel, requests: pd.DataFrame, trips: pd.
     if config.service_feedback != "district" or len(requests) == 0:
         return dataclasses.replace(level, local=None)
     req = requests.set_index("request_id")
-    t = trips.set_index("request_id").reindex(req.index)
+    t = trips.set_index("request_id")[["status", "wait_s"]].reindex(req.index)
     dest_out = req["dest_offset_s"].to_numpy() > 0
     orig_out = req["origin_offset_s"].to_numpy() > 0
-    district = np.where(dest_out, req["dest_zone"].astype(str).to_numpy(),
-                        np.where(orig_out, req["origin_zone"].astype(str).to_numpy(), "core"))
+    # zone names as they are: local_service names a district by str() of its entry
+    district = np.where(dest_out, req["dest_zone"].to_numpy(dtype=object),
+                        np.where(orig_out, req["origin_zone"].to_numpy(dtype=object), "core"))
     depart = req["earliest_pickup_s"].astype("float64").fillna(
         req["request_time_s"].astype("float64")).to_numpy()
-    served = t["status"].astype(str).to_numpy() == "served"
+    served = np.asarray((t["status"] == "served").fillna(False), bool)
     wait = t["wait_s"].astype("float64").fillna(0.0).to_numpy()
     return dataclasses.replace(level, local=local_service(district, depart, served, wait,
                                                           level, config))

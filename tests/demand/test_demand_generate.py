@@ -68,6 +68,24 @@ def test_kaiserslautern_requests(kl_network, kl_demand, kl_base):
     assert set(req["alt_mode"].unique()) == {"car", "walk", "bike", "bus"}
 
 
+def test_generated_requests_have_the_documented_dtypes_and_rows(kl_demand):
+    """Every column in its documented dtype exactly (zone names and feeder ids ``object``,
+    not inferred as ``str``; the time windows ``Int64``), and each request is its trip:
+    the on-demand trips in order, their departures, nodes and base modes."""
+    from kl_mobility.demand.schema import REQUEST_DTYPES
+
+    req = kl_demand.requests
+    assert {c: str(req[c].dtype) for c in req.columns} == REQUEST_DTYPES
+    assert list(req["alt_mode"].cat.categories) == ["car", "walk", "bike", "bus"]
+    od = kl_demand.trips[kl_demand.trips["mode"] == "ondemand"]
+    assert req["origin_node"].tolist() == od["origin_node"].tolist()
+    assert req["alt_mode"].astype(str).tolist() == od["base_mode"].astype(str).tolist()
+    pre = req["booking_time_s"].notna().to_numpy()
+    assert (req["earliest_pickup_s"].notna().to_numpy() == pre).all()
+    assert (req["earliest_pickup_s"][pre] == od["depart_s"].to_numpy()[pre]).all()
+    assert req["latest_pickup_s"].isna().all() and req["pt_time_s"].isna().all()
+
+
 def test_better_service_attracts_more_riders(kl_network, kl_oracle, kl_zones):
     cfg = DemandConfig(scale=0.2)
     counts = []

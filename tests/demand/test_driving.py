@@ -23,8 +23,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from kl_mobility.demand import DemandConfig
+from kl_mobility.demand import DemandConfig, driving
 from kl_mobility.demand.driving import (
+    driver_times_ds,
     in_centre,
     junction_delays_s,
     terminal_min,
@@ -95,6 +96,36 @@ def test_speed_cap_damps_the_driving_time_change():
     assert round(10 * GIVE_WAY) == 12
     assert slow[0, 1] - base[0, 1] == pytest.approx(28.3)  # < 72 - 42 = 30 s free flow
     assert np.all(np.diag(base) == 0.0)
+
+
+def test_driver_times_are_read_back_from_disk_and_a_changed_input_misses(tmp_path,
+                                                                         monkeypatch):
+    """The driver's times 0 -> 3 (561 ds, as above) and 4 -> 3 (553 ds) written to
+    ``tmp_path``, then read back in a fresh process state (memo emptied, the kernel made to
+    fail): the same values. A longer signal wait (30 s: 0.5 x (30 + 8.1019) = 19.0509 s,
+    1 -> 2 becomes 140 + 190.509 = round(330.509) = 331 ds) is another key: computed, 0 -> 3
+    = 140 + 331 + 140 = 611 ds."""
+    net = _layout()
+    src, dst = np.array([0, 4]), np.array([3])
+    first = driver_times_ds(net, np.array([2]), CFG, src, dst, cache_dir=tmp_path)
+    assert first.tolist() == [[561], [553]]
+    assert len(list(tmp_path.glob("driver-times-*.npz"))) == 1
+
+    def no_kernel(*args):
+        raise AssertionError("computed again instead of read from disk")
+
+    monkeypatch.setattr(driving, "_CACHE", type(driving._CACHE)())
+    monkeypatch.setattr(driving, "fastest_times", no_kernel)
+    again = driver_times_ds(net, np.array([2]), CFG, src, dst, cache_dir=tmp_path)
+    assert again.tolist() == [[561], [553]]
+    monkeypatch.undo()
+    slower = dataclasses.replace(CFG, car_signal_wait_s=30.0)
+    other = driver_times_ds(net, np.array([2]), slower, src, dst, cache_dir=tmp_path)
+    assert other[0, 0] == 611
+    assert len(list(tmp_path.glob("driver-times-*.npz"))) == 2
+    # other targets of the same sources: another key, too
+    assert driver_times_ds(net, np.array([2]), CFG, src, np.array([3, 0]),
+                           cache_dir=tmp_path).shape == (2, 2)
 
 
 def test_the_driver_avoids_delays_the_free_flow_route_ignores():

@@ -53,6 +53,11 @@ def test_builder_windows_follow_the_connection(grid):
     assert (la["origin_node"], la["dest_node"], la["feeder"]) == (8, 0, "last")
     assert la["request_time_s"] == 10_000 and la["earliest_pickup_s"] == 10_180
     assert pd.isna(la["latest_dropoff_s"]) and not bool(la["pt_gained"])
+    # every column in its documented dtype exactly (ids and zones object, not str)
+    from kl_mobility.demand.schema import REQUEST_DTYPES
+
+    assert {c: str(req[c].dtype) for c in req.columns} == REQUEST_DTYPES
+    assert [type(v) for v in req["pt_trip_id"]] == [str, str]
 
 
 def test_builder_names_the_bad_leg(grid):

@@ -53,3 +53,26 @@ def test_connections_first_and_last_mile():
                              np.array([lon[p] for p in pts]))
     assert [trips[t] if t >= 0 else None for t in trip] == ["t4", "t3", "t5", None]
     assert list(time) == [_hms(8, 31), _hms(8, 11), _hms(8, 30), -1]
+
+
+def test_links_found_once_per_point_equal_the_links_of_every_point():
+    """The walk links of queries that share points (E twice, A three times, B once, in
+    mixed order), found once per distinct point, are row for row those of walk_links
+    over every query: the same stops, in the same order, with the same walks; no queries,
+    no links."""
+    from kl_mobility.pt.intermodal import _point_links
+    from kl_mobility.pt.router import walk_links
+
+    feed = read_gtfs(TINY)
+    tt = timetable_from_feed(feed, PtConfig())
+    ids = list(feed.stop_id)
+    pts = ["E", "A", "B", "A", "E", "A"]
+    lat = np.array([feed.stop_lat[ids.index(p)] for p in pts])
+    lon = np.array([feed.stop_lon[ids.index(p)] for p in pts])
+    want = walk_links(tt, lat, lon)
+    got = _point_links(tt, lat, lon)
+    assert np.diff(want[0]).min() > 0  # every point has a stop within the radius
+    for w, g in zip(want, got, strict=True):
+        assert g.dtype == w.dtype and g.tolist() == w.tolist()
+    empty = _point_links(tt, np.zeros(0), np.zeros(0))
+    assert empty[0].tolist() == [0] and empty[1].size == 0 and empty[2].size == 0

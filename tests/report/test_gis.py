@@ -162,3 +162,24 @@ def test_way_table_is_cached_beside_the_network_and_rebuilt_when_damaged(tmp_pat
     assert list(rebuilt.way_id) == list(direct.way_id)
     assert (entry.parent / (entry.name + ".manifest.json")).is_file() or any(
         tmp_path.glob("*.manifest.json"))
+
+
+def test_gpkg_written_without_fsync_and_the_setting_restored(tmp_path, monkeypatch):
+    """Every layer is written with GDAL's OGR_SQLITE_SYNCHRONOUS = OFF (no fsync per
+    transaction; pyogrio reads "OFF" back as ``False``); before and after, the option has
+    its earlier value (here: unset)."""
+    import pyogrio
+
+    seen = []
+    write = pyogrio.write_dataframe
+
+    def spy(*args, **kwargs):
+        seen.append(pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS"))
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", spy)
+    assert pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS") is None
+    _net, path = _tiny_gpkg(tmp_path)
+    assert seen == [False, False, False]  # segments, stops, depots
+    assert pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS") is None
+    assert [n for n, _ in pyogrio.list_layers(path)] == ["segments", "stops", "depots"]

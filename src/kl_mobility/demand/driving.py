@@ -63,16 +63,24 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from kl_mobility.demand.config import CITY_CENTRE, DemandConfig
 from kl_mobility.kernels.path_sums import fastest_times
+from kl_mobility.network.cache import (
+    LOAD_ERRORS,
+    cache_file_ok,
+    report_damaged,
+    write_cache_file,
+)
 from kl_mobility.network.graph import local_xy
 
-__all__ = ["ROAD_RANK", "SIGNAL_CLUSTER_M", "driver_path", "driver_terms", "driver_weights",
-           "in_centre", "junction_delays_s", "terminal_min", "zone_driving_min"]
+__all__ = ["ROAD_RANK", "SIGNAL_CLUSTER_M", "driver_path", "driver_terms", "driver_times_ds",
+           "driver_weights", "in_centre", "junction_delays_s", "terminal_min",
+           "zone_driving_min"]
 
 SIGNAL_CLUSTER_M = 50.0
 """Modelling choice: signal nodes and junctions closer than this (along one edge) are one
@@ -163,16 +171,26 @@ def driver_weights(network: Any, signal_nodes: np.ndarray, config: DemandConfig
 
 
 _CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
-_CACHE_SIZE = 8
+_CACHE_SIZE = 16
+_FORMAT = 1
+"""Version of the cached driver times (part of the key: a new format never reads an old
+file)."""
 
 
-def _key(network: Any, nodes: np.ndarray, signal_nodes: np.ndarray,
+def _key(network: Any, sources: np.ndarray, targets: np.ndarray, signal_nodes: np.ndarray,
          config: DemandConfig) -> str:
+    """SHA-256 over every input of :func:`driver_times_ds`: the network's arrays the driver
+    weights and the fastest paths read, the sources, targets and signal nodes (each with
+    its length) and the delay parameters."""
     h = hashlib.sha256()
-    for arr in (network.indptr, network.edge_head, network.edge_time_s,
-                network.edge_length_m, network.edge_speed_kmh, network.edge_highway, nodes,
-                np.asarray(signal_nodes, np.int64)):
-        h.update(np.ascontiguousarray(arr).tobytes())
+    h.update(f"driver-times:{_FORMAT}".encode())
+    for arr in (network.indptr, network.edge_tail, network.edge_head, network.edge_time_s,
+                network.edge_length_m, network.edge_speed_kmh, network.edge_highway,
+                sources, targets, signal_nodes):
+        a = np.ascontiguousarray(arr)
+        h.update(f"|{a.dtype.str}:{a.shape}|".encode())
+        h.update(a.tobytes())
+    h.update(repr((int(network.n_nodes), int(network.n_edges))).encode())
     h.update(repr(network.highway_names).encode())
     h.update(repr((config.car_signal_stop_share, config.car_signal_wait_s,
                    config.car_give_way_speed_kmh, config.car_accel_mps2,
@@ -180,29 +198,67 @@ def _key(network: Any, nodes: np.ndarray, signal_nodes: np.ndarray,
     return h.hexdigest()
 
 
-def zone_driving_min(network: Any, nodes: np.ndarray, signal_nodes: np.ndarray,
-                     config: DemandConfig) -> np.ndarray:
-    """``[i, j]``: the driver's time (minutes) from ``nodes[i]`` to ``nodes[j]``: the
-    fastest path under free-flow time + junction delays (drivers choose their route by the
-    time they experience, so a capped main road with priority is not left for side
-    streets full of give-way junctions); NaN where unreachable. Cached per network, nodes
-    and parameters within the process."""
-    nodes = np.ascontiguousarray(nodes, np.int64)
-    key = _key(network, nodes, signal_nodes, config)
+def driver_times_ds(network: Any, signal_nodes: np.ndarray, config: DemandConfig,
+                    sources: np.ndarray, targets: np.ndarray, *,
+                    cache_dir: str | Path | None = None) -> np.ndarray:
+    """``[i, j]``: the driver's time (whole deciseconds, :func:`driver_weights`) of the
+    fastest path from ``sources[i]`` to ``targets[j]``; -1 where unreachable (read-only).
+
+    A pure function of the network, the nodes and the delay parameters, so it is kept
+    within the process and, with ``cache_dir``, on disk beside the network
+    (``driver-times-<key>.npz`` with a manifest), keyed by a SHA-256 over all of them
+    (:func:`_key`): any changed input is another file."""
+    sources = np.ascontiguousarray(sources, np.int64)
+    targets = np.ascontiguousarray(targets, np.int64)
+    signal = np.ascontiguousarray(signal_nodes, np.int64)
+    key = _key(network, sources, targets, signal, config)
     hit = _CACHE.get(key)
     if hit is not None:
         _CACHE.move_to_end(key)
         return hit
-    weight = driver_weights(network, signal_nodes, config)
-    out = np.empty((nodes.shape[0], nodes.shape[0]), np.int64)
-    fastest_times(np.asarray(network.indptr, np.int64),
-                  np.asarray(network.edge_head, np.int64), weight,
-                  np.asarray(network.edge_length_m, np.float64), nodes, nodes, out)
-    minutes = np.where(out >= 0, out / 600.0, np.nan)
-    minutes.setflags(write=False)
-    _CACHE[key] = minutes
+    target = None if cache_dir is None else Path(cache_dir) / f"driver-times-{key[:20]}.npz"
+    out = None
+    if target is not None and cache_file_ok(target):
+        try:
+            with np.load(target, allow_pickle=False) as z:
+                if str(z["key"]) == key and z["ds"].shape == (sources.shape[0],
+                                                             targets.shape[0]):
+                    out = np.asarray(z["ds"], np.int64)
+        except LOAD_ERRORS as exc:
+            report_damaged(target, f"unreadable: {exc}")
+    if out is None:
+        weight = driver_weights(network, signal, config)
+        out = np.empty((sources.shape[0], targets.shape[0]), np.int64)
+        fastest_times(np.asarray(network.indptr, np.int64),
+                      np.asarray(network.edge_head, np.int64), weight,
+                      np.asarray(network.edge_length_m, np.float64), sources, targets, out)
+        if target is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = out
+
+            def write(tmp: Path) -> None:
+                with open(tmp, "wb") as fh:
+                    np.savez(fh, ds=data, key=np.array(key))
+
+            write_cache_file(target, write)
+    out.setflags(write=False)
+    _CACHE[key] = out
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
+    return out
+
+
+def zone_driving_min(network: Any, nodes: np.ndarray, signal_nodes: np.ndarray,
+                     config: DemandConfig, *, cache_dir: str | Path | None = None
+                     ) -> np.ndarray:
+    """``[i, j]``: the driver's time (minutes) from ``nodes[i]`` to ``nodes[j]``: the
+    fastest path under free-flow time + junction delays (drivers choose their route by the
+    time they experience, so a capped main road with priority is not left for side
+    streets full of give-way junctions); NaN where unreachable. Cached as
+    :func:`driver_times_ds` (within the process; on disk with ``cache_dir``)."""
+    ds = driver_times_ds(network, signal_nodes, config, nodes, nodes, cache_dir=cache_dir)
+    minutes = np.where(ds >= 0, ds / 600.0, np.nan)
+    minutes.setflags(write=False)
     return minutes
 
 

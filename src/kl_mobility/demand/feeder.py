@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kl_mobility.demand.schema import ALT_MODES, REQUEST_DTYPES, check_requests
+from kl_mobility.demand.schema import ALT_MODES, check_requests
 from kl_mobility.pt.feederconfig import FeederConfig
 
 __all__ = ["LEG_COLUMNS", "RAIL_TAG", "feeder_requests", "is_rail", "rail_calls", "rail_feeder_legs"]
@@ -125,20 +125,25 @@ def feeder_requests(network: Any, oracle: Any, legs: pd.DataFrame, *, service: A
         "latest_dropoff_s": latest_drop,
         "booking_time_s": booking,
         "alt_mode": pd.Categorical(alt, categories=ALT_MODES),
-        "origin_zone": np.where(first, zone, "core").astype(object),
-        "dest_zone": np.where(first, "core", zone).astype(object),
+        "origin_zone": _objects(np.where(first, zone, "core")),
+        "dest_zone": _objects(np.where(first, "core", zone)),
         "origin_offset_s": np.zeros(n, np.int32),
         "dest_offset_s": np.zeros(n, np.int32),
-        "feeder": direction.astype(object),
-        "pt_stop_id": legs["stop_id"].astype(str).to_numpy(object),
-        "pt_trip_id": legs["trip_id"].astype(str).to_numpy(object),
+        "feeder": _objects(direction),
+        "pt_stop_id": _objects(legs["stop_id"].astype(str).to_numpy(object)),
+        "pt_trip_id": _objects(legs["trip_id"].astype(str).to_numpy(object)),
         "pt_time_s": pd.array(t_pt_i, dtype="Int64"),
         "pt_gained": (legs["pt_gained"].astype(object).where(legs["pt_gained"].notna(), False)
                       .astype(bool).to_numpy() if "pt_gained" in legs.columns
                       else np.zeros(n, bool)),
-    }).astype(REQUEST_DTYPES)
+    })  # every column made in its documented dtype (REQUEST_DTYPES)
     check_requests(df, network.n_nodes)
     return df
+
+
+def _objects(values: np.ndarray) -> pd.Series:
+    """An ``object`` column of the values as they are (strings not inferred as ``str``)."""
+    return pd.Series(np.asarray(values, dtype=object), dtype=object)
 
 
 # ---------------------------------------------------------------------- rail passengers
@@ -246,12 +251,14 @@ def rail_feeder_legs(calls: pd.DataFrame, demand: Any, network: Any, feeder: Fee
         p_od = np.zeros(n)
     chose = r.u_od < p_od
     pax = r.pax
-    legs = pd.DataFrame({
-        "direction": pax["direction"].to_numpy(object), "lat": r.lat, "lon": r.lon,
-        "stop_lat": pax["stop_lat"].to_numpy(), "stop_lon": pax["stop_lon"].to_numpy(),
-        "stop_id": pax["stop_id"].to_numpy(object), "trip_id": pax["trip_id"].to_numpy(object),
-        "pt_time_s": pax["pt_time_s"].to_numpy(np.int64), "alt_mode": base,
-        "pt_gained": False, "zone": r.zone_name})[chose]
+    legs = pd.DataFrame({  # the passengers who chose on-demand
+        "direction": pax["direction"].to_numpy(object)[chose], "lat": r.lat[chose],
+        "lon": r.lon[chose], "stop_lat": pax["stop_lat"].to_numpy()[chose],
+        "stop_lon": pax["stop_lon"].to_numpy()[chose],
+        "stop_id": pax["stop_id"].to_numpy(object)[chose],
+        "trip_id": pax["trip_id"].to_numpy(object)[chose],
+        "pt_time_s": pax["pt_time_s"].to_numpy(np.int64)[chose], "alt_mode": base[chose],
+        "pt_gained": False, "zone": r.zone_name[chose]})
     summary = {
         "calls": {k: int((calls["direction"] == k).sum()) for k in ("last", "first")},
         "passengers": {k: int((last if k == "last" else ~last).sum())
@@ -261,7 +268,7 @@ def rail_feeder_legs(calls: pd.DataFrame, demand: Any, network: Any, feeder: Fee
         | {"ondemand": int(chose.sum())},
         "expected_ondemand": float(p_od.sum()),
     }
-    return legs.reset_index(drop=True), summary
+    return legs, summary
 
 
 @dataclass(frozen=True, eq=False)

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kl_mobility.demand.calibcache import calibrate_asc_cached
 from kl_mobility.demand.config import DemandConfig
 from kl_mobility.demand.intermodal import FIRST, FeederLink, intermodal_los, intermodal_odds
 from kl_mobility.demand.modechoice import (
@@ -63,12 +64,11 @@ from kl_mobility.demand.schema import (
     ALT_MODES,
     MODES,
     REQUEST_COLUMNS,
-    REQUEST_DTYPES,
-    ordinary_feeder_columns,
 )
 from kl_mobility.demand.servicearea import Nearest, ServiceArea, in_window, take_nearest
 from kl_mobility.demand.zones import ZoneTable, build_zones
 from kl_mobility.errors import InputError
+from kl_mobility.network.cache import default_cache_dir
 from kl_mobility.progress import ProgressCallback, report
 from kl_mobility.pt.supply import PtSupply
 
@@ -259,15 +259,30 @@ def load_zones(network, config: DemandConfig, *, osm_file: str | Path | None = N
 _in_window = in_window
 
 
-def _sample_points(zones: ZoneTable, zone: np.ndarray, weights: np.ndarray,
-                   rng: np.random.Generator) -> np.ndarray:
-    """One point per entry of ``zone``, drawn within the zone in proportion to ``weights``."""
-    cum = np.cumsum(weights)
+def _points_at(zones: ZoneTable, zone: np.ndarray, cum: np.ndarray, r: np.ndarray
+               ) -> np.ndarray:
+    """One point per entry of ``zone``, drawn within the zone in proportion to the weights
+    whose cumulative sums are ``cum``, by the uniform numbers ``r`` (one per entry)."""
     start = np.concatenate([[0.0], cum])[zones.point_ptr[:-1]]
     end = np.concatenate([[0.0], cum])[zones.point_ptr[1:]]
-    u = start[zone] + rng.random(zone.shape[0]) * (end[zone] - start[zone])
+    u = start[zone] + r * (end[zone] - start[zone])
     idx = np.searchsorted(cum, u, side="right")
     return np.clip(idx, zones.point_ptr[zone], zones.point_ptr[zone + 1] - 1)
+
+
+def _sample_ends(zones: ZoneTable, zone: np.ndarray, cum_a: np.ndarray, cum_b: np.ndarray,
+                 take_a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Per entry of ``zone``: a point drawn by the weights ``a`` where ``take_a``, else by
+    ``b`` (given as cumulative sums ``cum_a``, ``cum_b``). ``rng`` gives one uniform number
+    per entry for ``a``, then one per entry for ``b`` (as drawing all entries by each would),
+    and each entry's point is looked up for the weights it takes only."""
+    r_a = np.asarray(rng.random(zone.shape[0]))
+    r_b = np.asarray(rng.random(zone.shape[0]))
+    out = np.empty(zone.shape[0], np.int64)
+    out[take_a] = _points_at(zones, zone[take_a], cum_a, r_a[take_a])
+    take_b = ~take_a
+    out[take_b] = _points_at(zones, zone[take_b], cum_b, r_b[take_b])
+    return out
 
 
 def _gravity(zones: ZoneTable, los, config: DemandConfig) -> np.ndarray:
@@ -288,19 +303,25 @@ def _calibration_weights(out: np.ndarray, config: DemandConfig, los: ZoneLos) ->
     return out[None] * m_out[:, None, None] + out.T[None] * m_ret[:, None, None]
 
 
+def _disk(cache_dir: str | Path | None) -> str | Path:
+    """The folder of the demand's disk caches: ``cache_dir``, else the default cache."""
+    return default_cache_dir() if cache_dir is None else cache_dir
+
+
 def _zone_los(zones: ZoneTable, oracle, config: DemandConfig, transit: PtSupply | None,
               cache_dir: str | Path | None) -> ZoneLos:
     """:func:`zone_los`, with the timetable's per-period times when ``transit`` is given
     (``pt.mode_choice = "router"``)."""
+    disk = _disk(cache_dir)
     if transit is None:
-        return zone_los(zones, oracle, config)
+        return zone_los(zones, oracle, config, cache_dir=disk)
     from kl_mobility.pt.zonetimes import zone_pt_los
 
     pt = zone_pt_los(transit.timetable, zones.lat, zones.lon,
                      tuple(config.service_period_bounds_s), feed_path=transit.path,
                      cache_dir=cache_dir)
     return zone_los(zones, oracle, config, pt=pt,
-                    transfer_penalty_min=transit.config.transfer_penalty_min)
+                    transfer_penalty_min=transit.config.transfer_penalty_min, cache_dir=disk)
 
 
 def level_of_service(zones: ZoneTable, oracle, config: DemandConfig, *,
@@ -323,8 +344,8 @@ def calibrated_constants(network, oracle, config: DemandConfig, *,
     if zones is None:
         zones = load_zones(network, config, cache_dir=cache_dir)
     los = _zone_los(zones, oracle, config, transit, cache_dir)
-    asc, shares = calibrate_asc(los, config, _calibration_weights(_gravity(zones, los, config),
-                                                                  config, los))
+    weights = _calibration_weights(_gravity(zones, los, config), config, los)
+    asc, shares = calibrate_asc_cached(los, config, weights, cache_dir=_disk(cache_dir))
     return asc, dict(zip(ALT_MODES, map(float, shares)))
 
 
@@ -451,12 +472,12 @@ def _draw_day(network, oracle, config: DemandConfig, *, seed: int,
     k = zones.n_zones
     weights = _calibration_weights(out, config, los)
     if config.calibrate:
-        asc, shares = calibrate_asc(los, config, weights)
+        asc, shares = calibrate_asc_cached(los, config, weights, cache_dir=_disk(cache_dir))
     else:
         asc = {"walk": config.asc_walk, "bike": config.asc_bike, "bus": config.asc_bus}
-        shares = expected_shares(mode_probabilities(los, config, asc, ServiceLevel.none())[0],
-                                 weights)
     p4 = mode_probabilities(los, config, asc, ServiceLevel.none())[0]
+    if not config.calibrate:
+        shares = expected_shares(p4, weights)
     report(progress, _TASK, 2, total_steps)
 
     # trip matrix: one multinomial draw over outbound and return cells
@@ -482,11 +503,10 @@ def _draw_day(network, oracle, config: DemandConfig, *, seed: int,
     base = np.minimum((u[:, :1] > np.cumsum(probs, axis=1)[:, :3]).sum(axis=1), 3)
 
     # trip ends: home end by residents, activity end by attraction
-    home, act = zones.point_pop, zones.point_attr
-    po = np.where(leg == OUTBOUND, _sample_points(zones, o, home, rng["points"]),
-                  _sample_points(zones, o, act, rng["points"]))
-    pd_ = np.where(leg == OUTBOUND, _sample_points(zones, d, act, rng["points"]),
-                   _sample_points(zones, d, home, rng["points"]))
+    home, act = np.cumsum(zones.point_pop), np.cumsum(zones.point_attr)
+    out_leg = leg == OUTBOUND
+    po = _sample_ends(zones, o, home, act, out_leg, rng["points"])
+    pd_ = _sample_ends(zones, d, act, home, out_leg, rng["points"])
     onode, dnode = zones.point_node[po], zones.point_node[pd_]
     same = (onode == dnode) & (o != d)  # fall back to the zones' distinct nodes
     onode = np.where(same, zones.node[o], onode)
@@ -647,10 +667,10 @@ def _settle(demand: Demand, mode: np.ndarray
         base = demand.trips["base_mode"].cat.codes.to_numpy().astype(np.int8)
         mode = np.where((mode == 5) & ~keep, base, mode).astype(np.int8)
         meta.update(counts)
-    trips = demand.trips.copy()
+    trips = demand.trips.copy(deep=False)  # copy on write: the day's trips stay as they are
     trips["mode"] = pd.Categorical.from_codes(mode, MODES)
     requests = _requests(trips, demand.zones, demand.config,
-                         _streams(int(demand.meta["seed"]))["requests"])
+                         _streams(int(demand.meta["seed"]))["requests"], mode)
     if table is not None and legs is not None and len(legs):
         assert demand.feeder is not None
         feeder = demand.feeder.build(legs, len(requests))
@@ -726,9 +746,13 @@ def _trip_end_stops(day: _Day, network, service_area: ServiceArea) -> tuple[Near
     if "trip_end_stops" not in day.access:
         x = np.asarray(network.node_x, np.float64)
         y = np.asarray(network.node_y, np.float64)
-        day.access["trip_end_stops"] = (
-            service_area.nearest_stops(x[day.onode], y[day.onode]),
-            service_area.nearest_stops(x[day.dnode], y[day.dnode]))
+        # a point's nearest stop does not depend on the other points queried: each node
+        # once, then its answer for every trip end at it
+        n = day.onode.shape[0]
+        nodes, at = np.unique(np.concatenate([day.onode, day.dnode]), return_inverse=True)
+        near = service_area.nearest_stops(x[nodes], y[nodes])
+        day.access["trip_end_stops"] = (take_nearest(near, at[:n]),
+                                        take_nearest(near, at[n:]))
     return day.access["trip_end_stops"]
 
 
@@ -754,16 +778,21 @@ def _feeder_legs(demand: Demand, chosen: np.ndarray
     o, d = day.o[idx], day.d[idx]
     feed = day.transit.feed
     keep = np.zeros(chosen.shape[0], bool)
-    keep[idx[good]] = True
-    t = demand.trips.iloc[idx[good]]
+    rows = idx[good]
+    keep[rows] = True
+    trips = demand.trips
+
+    def col(name: str) -> np.ndarray:
+        return trips[name].to_numpy()[rows]
+
     g = np.flatnonzero(good)
     fg, hg = first[g], h[g]
-    base = t["base_mode"].astype(str).to_numpy()
+    base = np.asarray(ALT_MODES, dtype=object)[trips["base_mode"].cat.codes.to_numpy()[rows]]
     names = np.asarray(zones.name, dtype=object)
     legs = pd.DataFrame({
         "direction": np.where(fg, "first", "last"),
-        "lat": np.where(fg, t["origin_lat"].to_numpy(), t["dest_lat"].to_numpy()),
-        "lon": np.where(fg, t["origin_lon"].to_numpy(), t["dest_lon"].to_numpy()),
+        "lat": np.where(fg, col("origin_lat"), col("dest_lat")),
+        "lon": np.where(fg, col("origin_lon"), col("dest_lon")),
         "stop_lat": im.hub_lat[hg], "stop_lon": im.hub_lon[hg],
         "stop_id": im.hub_stop_id[hg].astype(str),
         "trip_id": feed.trip_id[trip[g]].astype(str),
@@ -774,10 +803,10 @@ def _feeder_legs(demand: Demand, chosen: np.ndarray
         "zone": np.where(fg, names[o[g]], names[d[g]]).astype(str),
     })
     table = pd.DataFrame({
-        "trip_id": t["trip_id"].to_numpy(), "direction": legs["direction"].to_numpy(),
+        "trip_id": col("trip_id"), "direction": legs["direction"].to_numpy(),
         "hub_stop_id": legs["stop_id"].to_numpy(), "pt_trip_id": legs["trip_id"].to_numpy(),
         "pt_time_s": legs["pt_time_s"].to_numpy(),
-        "dist_m": t["dist_m"].to_numpy(np.float64), "base_mode": base,
+        "dist_m": col("dist_m").astype(np.float64), "base_mode": base,
         "od_estimate_s": np.where(fg, est_s[g], np.rint(
             sl.wait_s + sl.detour_factor * im.from_hub_min[hg, d[g]] * 60.0)),
     })
@@ -922,37 +951,59 @@ def _area_probability(p: np.ndarray, access: tuple[np.ndarray, np.ndarray],
 
 
 def _requests(trips: pd.DataFrame, zones: ZoneTable, config: DemandConfig,
-              rng: np.random.Generator) -> pd.DataFrame:
-    """The request table of the on-demand trips (ids in order of request time)."""
-    sel = trips[trips["mode"] == "ondemand"]
-    n = len(sel)
-    t = sel["depart_s"].to_numpy()
-    oz, dz = sel["origin_zone"].to_numpy(), sel["dest_zone"].to_numpy()
+              rng: np.random.Generator, mode: np.ndarray | None = None) -> pd.DataFrame:
+    """The request table of the on-demand trips (ids in order of request time); ``mode``:
+    the trips' mode codes (default: those of ``trips["mode"]``). Columns are made in their
+    documented dtypes (:data:`REQUEST_DTYPES`) from the trips' arrays directly."""
+    if mode is None:
+        mode = trips["mode"].cat.codes.to_numpy()
+    rows = np.flatnonzero(np.asarray(mode) == MODES.index("ondemand"))
+    n = rows.shape[0]
+
+    def col(name: str) -> np.ndarray:
+        return trips[name].to_numpy()[rows]
+
+    t = col("depart_s")
+    oz, dz = col("origin_zone"), col("dest_zone")
     pre = rng.random(n) < config.prebook_share
-    booking = pd.array(np.where(pre, np.maximum(t - config.prebook_lead_s, 0), 0), dtype="Int64")
-    booking[~pre] = pd.NA
-    earliest = pd.array(t, dtype="Int64")
-    earliest[~pre] = pd.NA
-    df = pd.DataFrame({
+    booking = _nullable(np.where(pre, np.maximum(t - config.prebook_lead_s, 0), 0), ~pre)
+    earliest = _nullable(t, ~pre)
+    names = np.asarray(zones.name, dtype=object)
+    base = trips["base_mode"].cat.codes.to_numpy()[rows]
+    data: dict[str, Any] = {
         "request_id": np.arange(n, dtype=np.int64),
         "request_time_s": t.astype(np.int64),
-        "origin_lat": sel["origin_lat"].to_numpy(),
-        "origin_lon": sel["origin_lon"].to_numpy(),
-        "dest_lat": sel["dest_lat"].to_numpy(),
-        "dest_lon": sel["dest_lon"].to_numpy(),
-        "origin_node": sel["origin_node"].to_numpy(),
-        "dest_node": sel["dest_node"].to_numpy(),
+        "origin_lat": col("origin_lat").astype(np.float64),
+        "origin_lon": col("origin_lon").astype(np.float64),
+        "dest_lat": col("dest_lat").astype(np.float64),
+        "dest_lon": col("dest_lon").astype(np.float64),
+        "origin_node": col("origin_node").astype(np.int32),
+        "dest_node": col("dest_node").astype(np.int32),
         "passengers": np.full(n, config.passengers_per_request, np.int16),
         "earliest_pickup_s": earliest,
-        "latest_pickup_s": pd.array([pd.NA] * n, dtype="Int64"),
-        "latest_dropoff_s": pd.array([pd.NA] * n, dtype="Int64"),
+        "latest_pickup_s": _nullable(np.zeros(n, np.int64), np.ones(n, bool)),
+        "latest_dropoff_s": _nullable(np.zeros(n, np.int64), np.ones(n, bool)),
         "booking_time_s": booking,
-        "alt_mode": pd.Categorical(sel["base_mode"].astype(str).to_numpy(), categories=ALT_MODES),
-        "origin_zone": zones.name[oz],
-        "dest_zone": zones.name[dz],
+        "alt_mode": pd.Categorical.from_codes(base, categories=ALT_MODES),
+        "origin_zone": _objects(names[oz]),
+        "dest_zone": _objects(names[dz]),
         "origin_offset_s": zones.offset_s[oz].astype(np.int32),
         "dest_offset_s": zones.offset_s[dz].astype(np.int32),
-        **ordinary_feeder_columns(n),
-    })
-    assert tuple(df.columns) == REQUEST_COLUMNS
-    return df.astype(REQUEST_DTYPES)
+        "feeder": _objects(np.full(n, "", dtype=object)),
+        "pt_stop_id": _objects(np.full(n, "", dtype=object)),
+        "pt_trip_id": _objects(np.full(n, "", dtype=object)),
+        "pt_time_s": _nullable(np.zeros(n, np.int64), np.ones(n, bool)),
+        "pt_gained": np.zeros(n, bool),
+    }
+    assert tuple(data) == REQUEST_COLUMNS
+    return pd.DataFrame(data)
+
+
+def _nullable(values: np.ndarray, null: np.ndarray) -> pd.arrays.IntegerArray:
+    """An ``Int64`` column of ``values``, null where ``null``."""
+    return pd.arrays.IntegerArray(np.asarray(values, np.int64), np.asarray(null, bool))
+
+
+def _objects(values: np.ndarray) -> pd.Series:
+    """An ``object`` column of Python strings (kept as such, not inferred as ``str``)."""
+    return pd.Series(values, dtype=object)

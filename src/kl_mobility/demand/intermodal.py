@@ -106,9 +106,9 @@ def intermodal_los(zones: Any, network: Any, oracle: Any, config: DemandConfig,
                    transit: Any, *, cache_dir: str | Path | None = None) -> IntermodalLos:
     """:class:`IntermodalLos` of the demand zones and the hubs of ``transit`` (a
     :class:`kl_mobility.pt.supply.PtSupply`)."""
-    from kl_mobility.demand.driving import driver_weights
-    from kl_mobility.kernels.path_sums import fastest_times
+    from kl_mobility.demand.driving import driver_times_ds
     from kl_mobility.network import nearest_nodes
+    from kl_mobility.network.cache import default_cache_dir
     from kl_mobility.pt.intermodal import hub_pt_los, hub_stops
 
     feed, tt, cfg = transit.feed, transit.timetable, transit.config
@@ -116,13 +116,10 @@ def intermodal_los(zones: Any, network: Any, oracle: Any, config: DemandConfig,
     lat, lon = feed.stop_lat[hubs], feed.stop_lon[hubs]
     hub_node = np.asarray(nearest_nodes(network, lat, lon)[0], np.int64)
     znode = np.asarray(zones.node, np.int64)
-    weight = driver_weights(network, zones.signal_node, config)
-    args = (np.asarray(network.indptr, np.int64), np.asarray(network.edge_head, np.int64),
-            weight, np.asarray(network.edge_length_m, np.float64))
-    to_ds = np.empty((znode.shape[0], hub_node.shape[0]), np.int64)
-    from_ds = np.empty((hub_node.shape[0], znode.shape[0]), np.int64)
-    fastest_times(*args, znode, hub_node, to_ds)
-    fastest_times(*args, hub_node, znode, from_ds)
+    disk = default_cache_dir() if cache_dir is None else cache_dir
+    to_ds = driver_times_ds(network, zones.signal_node, config, znode, hub_node, cache_dir=disk)
+    from_ds = driver_times_ds(network, zones.signal_node, config, hub_node, znode,
+                              cache_dir=disk)
     off_min = np.asarray(zones.offset_s, np.float64) / 60.0
     off_km = np.asarray(zones.offset_m, np.float64) / 1000.0
     to_min = np.where(to_ds >= 0, to_ds / 600.0, np.nan) + off_min[:, None]

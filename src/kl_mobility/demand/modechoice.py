@@ -78,6 +78,7 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -295,9 +296,12 @@ class ZoneLos:
 
 
 def zone_los(zones: ZoneTable, oracle, config: DemandConfig, *, pt: ZonePtLos | None = None,
-             transfer_penalty_min: float = 0.0) -> ZoneLos:
+             transfer_penalty_min: float = 0.0, cache_dir: str | Path | None = None
+             ) -> ZoneLos:
     """Zone-to-zone level of service from the oracle's tables (see the module docstring);
-    ``pt``: the timetable's zone-to-zone times for the router bus alternative."""
+    ``pt``: the timetable's zone-to-zone times for the router bus alternative;
+    ``cache_dir``: where the driver's times are kept on disk
+    (:func:`~kl_mobility.demand.driving.zone_driving_min`; ``None``: in the process only)."""
     tt, dist = oracle.submatrix(zones.node)
     tt = np.asarray(tt)
     reachable = tt != INF_TIME
@@ -310,7 +314,8 @@ def zone_los(zones: ZoneTable, oracle, config: DemandConfig, *, pt: ZonePtLos | 
     dist_m[diag, diag] = zones.intrazonal_m
     car_s[diag, diag] = zones.intrazonal_m / (config.intrazonal_speed_kmh / 3.6)
     reachable[diag, diag] = True
-    driving = zone_driving_min(oracle.network, zones.node, zones.signal_node, config)
+    driving = zone_driving_min(oracle.network, zones.node, zones.signal_node, config,
+                               cache_dir=cache_dir)
     # the driver's route may differ from the free-flow fastest one; the difference is the
     # delay the driver experiences (>= 0: delays are >= 0)
     junction = np.where(reachable & np.isfinite(driving), np.maximum(

@@ -109,9 +109,18 @@ def best_hub(first_od, first_pt, last_pt, last_od, out_v, out_hub, out_dir):
 
 @njit
 def _scan_trips(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips, fp_ptr, fp_to,
-                fp_s, acc_stop, acc_s, t0, horizon_s, transfer_s, ready, veh, board):
+                fp_s, acc_stop, acc_s, t0, horizon_s, transfer_s, ready, veh, board,
+                egress_s, min_ride_s):
     """:func:`~kl_mobility.kernels.transit.csa_scan` with two more label columns: 6 the
-    first trip boarded, 7 the trip that brought the traveller (``veh``: the arriving one)."""
+    first trip boarded, 7 the trip that brought the traveller (``veh``: the arriving one).
+
+    ``egress_s[s]``: the shortest walk from stop ``s`` to the destination (-1: no egress
+    link there); ``min_ride_s``: no connection arrives earlier than this after its
+    departure. The scan stops at the first connection that departs so late that it
+    arrives (at ``dep + min_ride_s`` or later) after the best arrival at the destination
+    found so far: no later connection can then reach any egress stop early enough to
+    equal or better that arrival, so the vehicle labels of the best egress link are final
+    (the labels of other stops may stay larger than a full scan leaves them)."""
     ready[:, :] = -1
     ready[:, 0] = UNREACHED
     veh[:, :] = -1
@@ -125,11 +134,14 @@ def _scan_trips(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips, fp_pt
             ready[s, 1] = 0  # boardings
             ready[s, 6] = -1
     end_t = t0 + horizon_s
+    best = UNREACHED
     c = np.searchsorted(c_dep_t, t0)
     n_c = c_dep_t.shape[0]
     while c < n_c and c_dep_t[c] <= end_t:
         tr = c_trip[c]
         dep = c_dep_t[c]
+        if best != UNREACHED and dep + min_ride_s > best:
+            break
         if board[tr, 0] == UNREACHED:
             s = c_dep_stop[c]
             if ready[s, 0] <= dep:
@@ -144,6 +156,8 @@ def _scan_trips(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips, fp_pt
                 veh[a, 1] = board[tr, 1]
                 veh[a, 6] = board[tr, 6]
                 veh[a, 7] = tr
+                if egress_s[a] >= 0 and (best == UNREACHED or t + egress_s[a] < best):
+                    best = t + egress_s[a]
                 if t + transfer_s < ready[a, 0]:
                     ready[a, :] = veh[a, :]
                     ready[a, 0] = t + transfer_s
@@ -165,25 +179,42 @@ def first_last_trip(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips, n
     ``out[q]`` = arrival at the destination (after egress), first trip boarded, the trip
     arrived with, the stop it arrived at, its arrival time there (``out[q, 0] =
     UNREACHED`` and -1 elsewhere: none). The arrival minimises the time after egress;
-    ties keep the first egress link."""
+    ties keep the first egress link. Queries run in blocks, one set of labels per block;
+    each query's scan ends once no later connection can reach the destination as early
+    (:func:`_scan_trips`)."""
     n_q = t0.shape[0]
-    for q in numba.prange(n_q):
+    n_c = c_dep_t.shape[0]
+    min_ride = 0
+    for c in range(n_c):
+        r = c_arr_t[c] - c_dep_t[c]
+        if c == 0 or r < min_ride:
+            min_ride = r
+    n_blocks = min(n_q, 64)  # a few per thread (numba.get_num_threads would defeat the cache)
+    for blk in numba.prange(n_blocks):
         ready = np.empty((n_stops, 8), np.int64)
         veh = np.empty((n_stops, 8), np.int64)
         board = np.empty((n_trips, 8), np.int64)
-        _scan_trips(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips, fp_ptr,
-                    fp_to, fp_s, a_stop[a_ptr[q]:a_ptr[q + 1]], a_s[a_ptr[q]:a_ptr[q + 1]],
-                    t0[q], horizon_s, transfer_s, ready, veh, board)
-        out[q, :] = -1
-        out[q, 0] = UNREACHED
-        for k in range(e_ptr[q], e_ptr[q + 1]):
-            s = e_stop[k]
-            if veh[s, 0] == UNREACHED:
-                continue
-            t = veh[s, 0] + e_s[k]
-            if t < out[q, 0]:
-                out[q, 0] = t
-                out[q, 1] = veh[s, 6]
-                out[q, 2] = veh[s, 7]
-                out[q, 3] = s
-                out[q, 4] = veh[s, 0]
+        egress = np.full(n_stops, -1, np.int64)
+        for q in range(blk, n_q, n_blocks):
+            for k in range(e_ptr[q], e_ptr[q + 1]):
+                s = e_stop[k]
+                if egress[s] < 0 or e_s[k] < egress[s]:
+                    egress[s] = e_s[k]
+            _scan_trips(c_dep_stop, c_arr_stop, c_dep_t, c_arr_t, c_trip, n_trips, fp_ptr,
+                        fp_to, fp_s, a_stop[a_ptr[q]:a_ptr[q + 1]],
+                        a_s[a_ptr[q]:a_ptr[q + 1]], t0[q], horizon_s, transfer_s, ready, veh,
+                        board, egress, min_ride)
+            out[q, :] = -1
+            out[q, 0] = UNREACHED
+            for k in range(e_ptr[q], e_ptr[q + 1]):
+                s = e_stop[k]
+                egress[s] = -1
+                if veh[s, 0] == UNREACHED:
+                    continue
+                t = veh[s, 0] + e_s[k]
+                if t < out[q, 0]:
+                    out[q, 0] = t
+                    out[q, 1] = veh[s, 6]
+                    out[q, 2] = veh[s, 7]
+                    out[q, 3] = s
+                    out[q, 4] = veh[s, 0]

@@ -92,7 +92,8 @@ def _means(sums: np.ndarray, counts: np.ndarray, n_dep: np.ndarray
 def _compute(tt: Timetable, lat: np.ndarray, lon: np.ndarray, hubs: np.ndarray,
              bounds_s: tuple[int, ...]) -> dict[str, np.ndarray]:
     dep, owner = _samples(bounds_s, tt.config.sample_step_s)
-    z_ptr, z_stop, z_s = walk_links(tt, lat, lon)
+    z_ptr, z_stop, z_s = _point_links(tt, np.asarray(lat, np.float64),
+                                      np.asarray(lon, np.float64))
     h_ptr, h_stop, h_s = _single_links(hubs)
     n_p, k, n_h = len(bounds_s) - 1, len(lat), len(hubs)
     n_dep = np.bincount(owner, minlength=n_p)
@@ -173,7 +174,8 @@ def connections(timetable: Timetable, first_mile: np.ndarray, hub_stop: np.ndarr
     tt = timetable
     first_mile = np.asarray(first_mile, bool)
     n = first_mile.shape[0]
-    z_ptr, z_stop, z_s = walk_links(tt, lat, lon)
+    z_ptr, z_stop, z_s = _point_links(tt, np.asarray(lat, np.float64),
+                                      np.asarray(lon, np.float64))
     h_ptr, h_stop, h_s = _single_links(np.asarray(hub_stop, np.int64))
     a_ptr, a_stop, a_s = _choose_links(first_mile, (h_ptr, h_stop, h_s), (z_ptr, z_stop, z_s))
     e_ptr, e_stop, e_s = _choose_links(first_mile, (z_ptr, z_stop, z_s), (h_ptr, h_stop, h_s))
@@ -190,6 +192,21 @@ def connections(timetable: Timetable, first_mile: np.ndarray, hub_stop: np.ndarr
     time = np.where(first_mile, dep, out[:, 4])
     ok = found & (trip >= 0) & (time >= 0)
     return np.where(ok, trip, -1), np.where(ok, time, -1)
+
+
+def _point_links(tt: Timetable, lat: np.ndarray, lon: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`~kl_mobility.pt.router.walk_links` of the points, found once per distinct
+    point (a point's links do not depend on the other points; many queries share a zone
+    centroid)."""
+    if lat.shape[0] == 0:
+        return walk_links(tt, lat, lon)
+    pts, at = np.unique(np.column_stack([lat, lon]), axis=0, return_inverse=True)
+    at = np.asarray(at, np.int64).reshape(-1)
+    u_ptr, u_stop, u_s = walk_links(tt, pts[:, 0], pts[:, 1])
+    rows = _csr_rows(u_ptr, at)
+    ptr = np.concatenate([[0], np.cumsum(np.diff(u_ptr)[at])]).astype(np.int64)
+    return ptr, u_stop[rows], u_s[rows]
 
 
 def _csr_rows(ptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
