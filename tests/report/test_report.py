@@ -353,3 +353,26 @@ def test_bad_language_is_an_input_error(fake_batch, tmp_path):
 
     with pytest.raises(InputError, match="--lang"):
         write_report(fake_batch, tmp_path / "x", lang="fr")
+
+
+def test_key_assumption_set_to_zero_shows_the_value_used():
+    """A grid factor or WtW factor of 0 in a scenario means "derived": the table shows the
+    value the run used. Recorded in the CO2 record: that value (400 g/kWh, 1 + 0.2 = 1.2);
+    not recorded: the UBA factor of the scenario's grid_year (2010: 546 g/kWh) and 1 + the
+    diesel upstream share of FACTS.md section 11 (1 + 0.16 = 1.16). Never 0."""
+    from kl_mobility.emissions import GRID_G_PER_KWH
+    from kl_mobility.report.content import key_assumptions
+    from kl_mobility.report.i18n import texts
+
+    scen = {"emissions": {"grid_g_per_kwh": 0.0, "fuel_wtw_factor": 0.0, "grid_year": 2010}}
+    t = texts("en")
+
+    def shown(co2):
+        rows = key_assumptions({"a": scen}, ["a"], co2, t, "en")
+        return {r["key"]: r["value"] for r in rows}
+
+    assert GRID_G_PER_KWH[2010][0] == 546.0
+    bare = shown({})
+    assert bare["grid_g_per_kwh"] == "546" and bare["fuel_wtw_factor"] == "1.16"
+    rec = shown({"grid_g_per_kwh": {"value": 400.0}, "diesel_upstream_share": {"value": 0.2}})
+    assert rec["grid_g_per_kwh"] == "400" and rec["fuel_wtw_factor"] == "1.2"

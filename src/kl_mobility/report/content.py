@@ -330,6 +330,28 @@ of the CO2 account (car occupancy, grid and fuel factors, the vans' energy and b
 of the on-demand demand (its constant, fare and the weight of a rejection)."""
 
 
+_DERIVED_WHEN_ZERO = ("grid_g_per_kwh", "fuel_wtw_factor")
+"""Assumptions whose 0 in a scenario means "derived" (the UBA factor of ``grid_year``; 1 +
+the diesel upstream share), not zero."""
+
+
+def _derived_value(name: str, scen_map: dict[str, Any],
+                   co2_assumptions: dict[str, dict[str, Any]]) -> float:
+    """The value a scenario uses for ``name`` set to 0: as its CO2 record states it, else
+    derived from its emissions section as :class:`kl_mobility.emissions.EmissionsConfig`
+    does (never shown as 0)."""
+    from kl_mobility.emissions import GRID_G_PER_KWH, UPSTREAM_SHARE, EmissionsConfig
+
+    if name == "grid_g_per_kwh":
+        recorded = co2_assumptions.get("grid_g_per_kwh", {}).get("value")
+        if recorded is not None:
+            return float(recorded)
+        year = _get_key(scen_map, "emissions.grid_year") or EmissionsConfig.grid_year
+        return GRID_G_PER_KWH[int(year)][0]
+    share = co2_assumptions.get("diesel_upstream_share", {}).get("value")
+    return 1.0 + float(share if share is not None else UPSTREAM_SHARE["diesel"][0])
+
+
 def key_assumptions(scenario_maps: dict[str, dict[str, Any]], scenarios: list[str],
                     co2_assumptions: dict[str, dict[str, Any]], t: dict[str, str],
                     lang: str, *, economics: bool = False) -> list[dict[str, str]]:
@@ -353,11 +375,8 @@ def key_assumptions(scenario_maps: dict[str, dict[str, Any]], scenarios: list[st
                 v = entry.get("value") if entry else None
             if v is None:
                 continue
-            if name == "grid_g_per_kwh" and float(v) == 0.0:
-                v = co2_assumptions.get("grid_g_per_kwh", {}).get("value", v)
-            if name == "fuel_wtw_factor" and float(v) == 0.0:
-                share = co2_assumptions.get("diesel_upstream_share", {}).get("value")
-                v = 1.0 + float(share) if share is not None else v
+            if name in _DERIVED_WHEN_ZERO and float(v) == 0.0:
+                v = _derived_value(name, scenario_maps.get(s, {}), co2_assumptions)
             values.setdefault(_fmt_value(v, lang), []).append(s)
         if not values:
             continue
