@@ -550,6 +550,128 @@ def _best_insertion_at(t, tab, cand, fleet, cursor, sch, req, rules):
         lbs[nk] = lb
         keep[nk] = k
         nk += 1
+    sched_late, sched_delta, late_drop = sch.late, sch.delta, req.late_drop
+    rider = cost_kind == 3
+    buf = np.empty((2, sched_node.shape[1]), np.int64)
+
+    def evaluate(k):
+        """:func:`_insert_vehicle` for candidate ``k`` (the same search and answer), as a
+        closure over this call's arrays: called per vehicle, where passing the tables, rows
+        and scratch to even an inlined call costs an atomic reference count per array.
+        ``buf`` holds the old service starts (row 0) and latest arrivals (row 1)."""
+        v = cand[k]
+        m = sched_len[v]
+        s_time = np.int64(st_time[k])
+        t = s_time  # _old_times
+        for q in range(m):
+            t += legs[v, q]
+            if t < sched_early[v, q]:
+                t = np.int64(sched_early[v, q])
+            buf[0, q] = t
+            t += sched_dwell[v, q]
+        old_end = t
+        x = _FAR
+        for q in range(m - 1, -1, -1):
+            if q < m - 1:
+                x = x - sched_dwell[v, q] - legs[v, q + 1]
+            if sched_early[v, q] > x:
+                x = -_FAR
+            elif sched_late[v, q] < x:
+                x = np.int64(sched_late[v, q])
+            buf[1, q] = x
+        cap = capacity[v]
+        best_c = INFEASIBLE
+        b_i = -1
+        b_j = -1
+        t = s_time
+        node = st_node[k]
+        load = start_load[v]
+        for i in range(m + 1):
+            ta = t + to_o[node]
+            if ta > late_pick:
+                break
+            if load + pax <= cap:
+                tp = ta if ta > early else early
+                t_pick = tp
+                t2 = tp + dwell_pick
+                l2 = load + pax
+                w2 = np.int64(0)
+                d2 = np.int64(0)
+                for j in range(i, m + 1):
+                    if j == i:
+                        td = t2 + t_od
+                    else:
+                        td = t2 + to_d[sched_node[v, j - 1]]
+                    if td > late_drop:
+                        break
+                    t3 = td + dwell_drop
+                    w3 = w2
+                    d3 = d2
+                    feasible = True
+                    if j < m:
+                        t3 += from_d[sched_node[v, j]]
+                        if t3 > buf[1, j]:
+                            feasible = False
+                        else:
+                            for q in range(j, m):
+                                if q > j:
+                                    t3 += legs[v, q]
+                                if t3 < sched_early[v, q]:
+                                    t3 = np.int64(sched_early[v, q])
+                                if t3 == buf[0, q]:  # back on the old schedule
+                                    t3 = old_end
+                                    break
+                                if rider:
+                                    if sched_delta[v, q] > 0:
+                                        w3 += sched_delta[v, q] * (t3 - buf[0, q])
+                                    else:
+                                        d3 -= sched_delta[v, q] * (t3 - buf[0, q])
+                                t3 += sched_dwell[v, q]
+                    if feasible:
+                        if cost_kind == 0:
+                            c = t3 - old_end
+                        elif cost_kind == 1:
+                            c = t_pick - early
+                        elif cost_kind == 2:
+                            c = t3 - old_end + t_pick - early
+                        else:
+                            c = _rider_cost(rules, t3 - old_end, pax * (t_pick - early) + w3,
+                                            pax * (td - early) + d3)
+                        if c < best_c:
+                            best_c = c
+                            b_i = i
+                            b_j = j
+                    if j == m:
+                        break
+                    if j == i:
+                        t2 += from_o[sched_node[v, j]]
+                    else:
+                        t2 += legs[v, j]
+                    if t2 > buf[1, j]:
+                        break
+                    if t2 < sched_early[v, j]:
+                        t2 = np.int64(sched_early[v, j])
+                    if rider:
+                        if sched_delta[v, j] > 0:
+                            w2 += sched_delta[v, j] * (t2 - buf[0, j])
+                        else:
+                            d2 -= sched_delta[v, j] * (t2 - buf[0, j])
+                    l2 += sched_delta[v, j]
+                    if l2 > cap:
+                        break
+                    t2 += sched_dwell[v, j]
+            if i == m:
+                break
+            t += legs[v, i]
+            if t > buf[1, i]:
+                break
+            if t < sched_early[v, i]:
+                t = np.int64(sched_early[v, i])
+            load += sched_delta[v, i]
+            t += sched_dwell[v, i]
+            node = sched_node[v, i]
+        return best_c, b_i, b_j
+
     best = INFEASIBLE
     bv = -1
     bi = -1
@@ -563,7 +685,6 @@ def _best_insertion_at(t, tab, cand, fleet, cursor, sch, req, rules):
             first = q
     survivors = np.empty(nk, np.int64)
     ns = 0
-    buf = np.empty((2, sched_node.shape[1]), np.int64)
     for rnd in range(2):
         if rnd == 1:  # then only those whose bound does not exceed it, best first
             for q in range(nk):
@@ -580,9 +701,7 @@ def _best_insertion_at(t, tab, cand, fleet, cursor, sch, req, rules):
             m = sched_len[v]
             if m > 0:
                 legs[v, 0] = arr0[v] - st_time[k]
-            start = Start(st_node[k], st_time[k], start_load[v], capacity[v])
-            c, i, j = _insert_vehicle(tt, ttT, start, _stops(sch, v), req, rules, legs[v],
-                                      buf)
+            c, i, j = evaluate(k)
             if c < best or (c == best and c != INFEASIBLE and v < bv):
                 best = c
                 bv = v
