@@ -69,6 +69,22 @@ def test_contract(policy, inst):
     check_contract(res, requests, service, oracle, fleet)
 
 
+def _external_day(inst, share):
+    """The instance's grid, requests (about ``share`` of the trip ends in external zones,
+    offsets 1-300 s beyond their node) and service; with its fleet size, seats and seed."""
+    rows, cols, n_req, n_veh, cap, unserved, seed, max_wait = inst
+    net, oracle = grid(rows, cols)
+    rng = np.random.default_rng(seed)
+    requests = random_requests(rng, n_req, net.n_nodes, 8 * 3600, 8 * 3600 + 1800,
+                               prebooked_share=0.2)
+    for end in ("origin", "dest"):
+        requests[f"{end}_offset_s"] = np.where(rng.random(n_req) < share,
+                                               rng.integers(1, 301, n_req), 0).astype(np.int32)
+    service = ServiceConfig(start_s=7 * 3600, end_s=10 * 3600, max_wait_s=max_wait,
+                            unserved=unserved)
+    return net, oracle, requests, service, n_veh, cap, seed
+
+
 @pytest.mark.parametrize("policy", POLICIES)
 @settings(max_examples=10, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
@@ -76,16 +92,7 @@ def test_contract(policy, inst):
 def test_contract_external_zones(policy, inst):
     """The same contract when about a third of the trip ends lie in external zones
     (offsets 1-300 s beyond their node): windows at the zone, km = edges + external."""
-    rows, cols, n_req, n_veh, cap, unserved, seed, max_wait = inst
-    net, oracle = grid(rows, cols)
-    rng = np.random.default_rng(seed)
-    requests = random_requests(rng, n_req, net.n_nodes, 8 * 3600, 8 * 3600 + 1800,
-                               prebooked_share=0.2)
-    for end in ("origin", "dest"):
-        requests[f"{end}_offset_s"] = np.where(rng.random(n_req) < 0.35,
-                                               rng.integers(1, 301, n_req), 0).astype(np.int32)
-    service = ServiceConfig(start_s=7 * 3600, end_s=10 * 3600, max_wait_s=max_wait,
-                            unserved=unserved)
+    net, oracle, requests, service, n_veh, cap, seed = _external_day(inst, 0.35)
     fleet = [VehicleTypeConfig("van", n_veh, cap)]
     res = simulate(SimInputs(net, oracle, requests, service, fleet, DispatchConfig(policy=policy, rebalance_interval_s=120), seed=seed), record_legs=True)
     check_contract(res, requests, service, oracle, fleet)
@@ -96,21 +103,13 @@ def test_contract_external_zones(policy, inst):
 @given(inst=instances())
 def test_contract_loop_kernel(inst):
     """The same contract on the loop kernel's path (immediate insertion, no rebalancing),
-    with a second, stop-based type beside the vans: the day must run in the kernel."""
+    with a second type beside the vans and a quarter of the trip ends in external zones:
+    the day must run in the kernel."""
     import kl_mobility.sim.engine as engine_mod
 
     runs = []
     real = engine_mod.fast_loop
-    rows, cols, n_req, n_veh, cap, unserved, seed, max_wait = inst
-    net, oracle = grid(rows, cols)
-    rng = np.random.default_rng(seed)
-    requests = random_requests(rng, n_req, net.n_nodes, 8 * 3600, 8 * 3600 + 1800,
-                               prebooked_share=0.2)
-    for end in ("origin", "dest"):
-        requests[f"{end}_offset_s"] = np.where(rng.random(n_req) < 0.25,
-                                               rng.integers(1, 301, n_req), 0).astype(np.int32)
-    service = ServiceConfig(start_s=7 * 3600, end_s=10 * 3600, max_wait_s=max_wait,
-                            unserved=unserved)
+    net, oracle, requests, service, n_veh, cap, seed = _external_day(inst, 0.25)
     fleet = [VehicleTypeConfig("van", n_veh, cap), VehicleTypeConfig("shuttle", 1, 2)]
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(engine_mod, "fast_loop", lambda eng: (runs.append(1), real(eng)))
